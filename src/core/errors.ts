@@ -1,0 +1,130 @@
+import type { FailureClass } from './failure.js';
+
+export type ErrorCode =
+  | 'CONFIG_ERROR'
+  | 'QUEUE_FULL'
+  | 'NO_AVAILABLE_KEY'
+  | 'RATE_LIMITED'
+  | 'PROVIDER_ERROR'
+  | 'RETRIES_EXHAUSTED'
+  | 'SHUTDOWN'
+  | 'TIMEOUT'
+  | 'MISSING_SDK';
+
+interface KeymuxErrorOptions {
+  cause?: unknown;
+  provider?: string;
+  keyName?: string;
+  keyLabel?: string;
+}
+
+/** Base of every error keymux throws. Never holds a key's value: only its name and masked label. */
+export class KeymuxError extends Error {
+  readonly code: ErrorCode;
+  readonly provider: string | undefined;
+  readonly keyName: string | undefined;
+  readonly keyLabel: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: KeymuxErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.provider = options.provider;
+    this.keyName = options.keyName;
+    this.keyLabel = options.keyLabel;
+  }
+}
+
+export class ConfigError extends KeymuxError {
+  /** Dotted path of the offending field, e.g. `providers.openai.keys[1].rateLimit.requestsPerMinute`. */
+  readonly path: string;
+  constructor(path: string, message: string, options: KeymuxErrorOptions = {}) {
+    super('CONFIG_ERROR', path ? `${path}: ${message}` : message, options);
+    this.path = path;
+  }
+}
+
+export class QueueFullError extends KeymuxError {
+  constructor(message: string, options: KeymuxErrorOptions = {}) {
+    super('QUEUE_FULL', message, options);
+  }
+}
+
+export class NoAvailableKeyError extends KeymuxError {
+  constructor(message: string, options: KeymuxErrorOptions = {}) {
+    super('NO_AVAILABLE_KEY', message, options);
+  }
+}
+
+export class RateLimitedError extends KeymuxError {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryAfterMs: number | undefined, options: KeymuxErrorOptions = {}) {
+    super('RATE_LIMITED', message, options);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** A provider's answer that keymux did not retry (e.g. a 400): the SDK's error is the `cause`. */
+export class ProviderError extends KeymuxError {
+  readonly status: number | undefined;
+  readonly failureClass: FailureClass;
+  constructor(
+    message: string,
+    failureClass: FailureClass,
+    status: number | undefined,
+    options: KeymuxErrorOptions = {},
+  ) {
+    super('PROVIDER_ERROR', message, options);
+    this.failureClass = failureClass;
+    this.status = status;
+  }
+}
+
+/** One failed attempt of a job, as kept by `RetriesExhaustedError`. */
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly keyName: string;
+  readonly keyLabel: string;
+  readonly failureClass: FailureClass;
+  readonly status: number | undefined;
+  readonly message: string;
+  readonly error: unknown;
+}
+
+export class RetriesExhaustedError extends KeymuxError {
+  readonly attempts: readonly AttemptRecord[];
+  constructor(message: string, attempts: readonly AttemptRecord[], options: KeymuxErrorOptions = {}) {
+    super('RETRIES_EXHAUSTED', message, options);
+    this.attempts = attempts;
+  }
+}
+
+export class ShutdownError extends KeymuxError {
+  constructor(message = 'the multiplexer is closed', options: KeymuxErrorOptions = {}) {
+    super('SHUTDOWN', message, options);
+  }
+}
+
+export class TimeoutError extends KeymuxError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, options: KeymuxErrorOptions = {}) {
+    super('TIMEOUT', `the job did not settle within ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+export class MissingSdkError extends KeymuxError {
+  readonly packageName: string;
+  constructor(packageName: string, options: KeymuxErrorOptions = {}) {
+    super(
+      'MISSING_SDK',
+      `this client needs the package \`${packageName}\`: npm install ${packageName}`,
+      options,
+    );
+    this.packageName = packageName;
+  }
+}
+
+export function isKeymuxError(value: unknown): value is KeymuxError {
+  return value instanceof KeymuxError;
+}

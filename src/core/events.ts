@@ -1,0 +1,129 @@
+import type { FailureClass } from './failure.js';
+
+/** How events, stats and errors name a key: never its value. */
+export interface KeyRef {
+  readonly provider: string;
+  readonly name: string;
+  readonly label: string;
+}
+
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface LearnedLimits {
+  readonly rpm?: number;
+  readonly tpm?: number;
+  readonly rpd?: number;
+  readonly tpd?: number;
+}
+
+/** Every event a multiplexer emits. `at` is the injected clock's time. */
+export type KeymuxEvent =
+  | {
+      readonly type: 'request';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly jobId: number;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: 'success';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly jobId: number;
+      readonly attempt: number;
+      readonly latencyMs: number;
+      readonly usage: TokenUsage | undefined;
+    }
+  | {
+      readonly type: 'failure';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly jobId: number;
+      readonly attempt: number;
+      readonly latencyMs: number;
+      readonly failureClass: FailureClass;
+      readonly status: number | undefined;
+      readonly message: string;
+      readonly willRetry: boolean;
+    }
+  | {
+      readonly type: 'retry';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly jobId: number;
+      readonly attempt: number;
+    }
+  | { readonly type: 'rate-limited'; readonly at: number; readonly key: KeyRef; readonly until: number }
+  | { readonly type: 'circuit-open'; readonly at: number; readonly key: KeyRef; readonly until: number }
+  | { readonly type: 'circuit-closed'; readonly at: number; readonly key: KeyRef }
+  | {
+      readonly type: 'key-exhausted';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly until: number | undefined;
+    }
+  | {
+      readonly type: 'key-unavailable';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly status: number | undefined;
+    }
+  | { readonly type: 'key-recovered'; readonly at: number; readonly key: KeyRef }
+  | { readonly type: 'key-added'; readonly at: number; readonly key: KeyRef }
+  | { readonly type: 'key-removed'; readonly at: number; readonly key: KeyRef }
+  | { readonly type: 'key-enabled'; readonly at: number; readonly key: KeyRef }
+  | { readonly type: 'key-disabled'; readonly at: number; readonly key: KeyRef }
+  | {
+      readonly type: 'limits-learned';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly limits: LearnedLimits;
+    }
+  | {
+      readonly type: 'concurrency-changed';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly concurrency: number;
+    }
+  | {
+      readonly type: 'job-settled';
+      readonly at: number;
+      readonly provider: string;
+      readonly jobId: number;
+      readonly ok: boolean;
+      readonly attempts: number;
+    };
+
+export type KeymuxEventType = KeymuxEvent['type'];
+export type EventOf<T extends KeymuxEventType> = Extract<KeymuxEvent, { type: T }>;
+export type Listener<T extends KeymuxEventType> = (event: EventOf<T>) => void;
+
+/** A small typed emitter; `'*'` listens to every event. A throwing listener never breaks the emitter. */
+export class EventBus {
+  readonly #listeners = new Map<string, Set<(event: KeymuxEvent) => void>>();
+
+  on<T extends KeymuxEventType>(type: T | '*', listener: Listener<T>): () => void {
+    const set = this.#listeners.get(type) ?? new Set();
+    this.#listeners.set(type, set);
+    const wrapped = listener as (event: KeymuxEvent) => void;
+    set.add(wrapped);
+    return () => set.delete(wrapped);
+  }
+
+  emit(event: KeymuxEvent): void {
+    for (const type of [event.type, '*']) {
+      const set = this.#listeners.get(type);
+      if (!set) continue;
+      for (const listener of set) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's bug must not fail the job that emitted the event.
+        }
+      }
+    }
+  }
+}
