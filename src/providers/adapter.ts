@@ -1,0 +1,48 @@
+import type { TokenUsage } from '../core/events.js';
+import type { Failure } from '../core/failure.js';
+
+/** What one response's headers (or a 429's body) say about the key's limits. Windows are in ms. */
+export interface RateLimitInfo {
+  readonly requests?: LimitReading;
+  readonly tokens?: LimitReading;
+  /** Anthropic reports input and output tokens apart. */
+  readonly inputTokens?: LimitReading;
+  readonly outputTokens?: LimitReading;
+  /** Retry-After / retry-after-ms / RetryInfo, when present. */
+  readonly retryAfterMs?: number;
+}
+
+export interface LimitReading {
+  readonly limit?: number;
+  readonly remaining?: number;
+  /** Time until the bucket is full again (OpenAI) or until the reset instant (Anthropic), in ms from now. */
+  readonly resetMs?: number;
+  /** The window the limit counts over: 60 000 for a per-minute limit, 86 400 000 per day (Groq's requests). */
+  readonly windowMs: number;
+}
+
+/** What a key's SDK client is built from. */
+export interface ClientSpec {
+  readonly apiKey: string;
+  readonly baseURL: string | undefined;
+  /** Observes every HTTP response of this key's client, so limit headers keep its buckets in step. */
+  readonly fetch: typeof fetch;
+}
+
+/**
+ * Everything keymux knows of one provider. Built-in adapters wrap the official SDKs; a generic one
+ * serves any keyed API through `registerProvider`.
+ */
+export interface ProviderAdapter<Client = unknown> {
+  readonly name: string;
+  /** Builds the client of one key, with the SDK's own retries off. */
+  createClient(spec: ClientSpec): Client;
+  /** Maps whatever a call threw to a failure class (DESIGN.md's table). */
+  classify(error: unknown): Failure;
+  /** Tokens a request will use, estimated before it is sent (prompt size and max output). */
+  estimateTokens?(request: unknown): number;
+  /** Real usage, read from a call's result. */
+  readUsage?(result: unknown): TokenUsage | undefined;
+  /** Limit headers of any response. */
+  readRateLimits?(headers: Headers): RateLimitInfo | undefined;
+}
