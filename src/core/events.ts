@@ -47,7 +47,6 @@ export type KeymuxEvent =
       readonly failureClass: FailureClass;
       readonly status: number | undefined;
       readonly message: string;
-      readonly willRetry: boolean;
     }
   | {
       readonly type: 'retry';

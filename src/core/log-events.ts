@@ -1,0 +1,31 @@
+import type { Logger } from '../config/options.js';
+import type { EventBus, KeymuxEvent } from './events.js';
+
+type Level = keyof Logger;
+
+const LEVELS: Partial<Record<KeymuxEvent['type'], Level>> = {
+  request: 'debug',
+  success: 'debug',
+  failure: 'info',
+  retry: 'debug',
+  'rate-limited': 'warn',
+  'circuit-open': 'warn',
+  'circuit-closed': 'info',
+  'key-exhausted': 'warn',
+  'key-unavailable': 'error',
+  'key-recovered': 'info',
+  'key-added': 'info',
+  'key-removed': 'info',
+  'key-enabled': 'info',
+  'key-disabled': 'info',
+  'limits-learned': 'info',
+  'concurrency-changed': 'info',
+};
+
+/** Sends events to a pino-compatible logger. Events carry key names and masked labels only. */
+export function logEvents(events: EventBus, logger: Logger): void {
+  events.on('*', (event) => {
+    const level = LEVELS[event.type];
+    if (level) logger[level]({ ...event }, `keymux ${event.type}`);
+  });
+}

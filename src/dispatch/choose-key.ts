@@ -1,0 +1,91 @@
+import type { Clock } from '../core/clock.js';
+import { ConfigError, NoAvailableKeyError, QueueFullError } from '../core/errors.js';
+import type { KeyPool } from '../keys/key-pool.js';
+import type { KeyWorker } from '../worker/key-worker.js';
+import type { Choice } from './dispatcher.js';
+import { pick } from './strategies.js';
+
+/**
+ * Picks an eligible key by strategy. When none is eligible but some will be (cooling down, circuit
+ * open, a half-open probe in flight), waits for the earliest, or for a change in the pool, within the
+ * job's signal. Fails at once when no key can ever serve, or when every usable key's queue is full.
+ */
+export async function chooseKey(
+  pool: KeyPool,
+  choice: Choice,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<KeyWorker> {
+  for (;;) {
+    signal.throwIfAborted();
+    const now = clock.now();
+    const candidates = candidatesOf(pool, choice);
+    const eligible: KeyWorker[] = [];
+    const order: number[] = [];
+    let wakeAt = Number.POSITIVE_INFINITY;
+    let usable = 0;
+    let full = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      const worker = candidates[i]!;
+      const readyAt = worker.deps.health.readyAt(now);
+      if (readyAt === undefined) continue;
+      usable++;
+      if (!worker.hasQueueRoom) {
+        full++;
+        continue;
+      }
+      if (worker.deps.health.canStart(now)) {
+        eligible.push(worker);
+        order.push(i);
+      } else if (readyAt > now) {
+        wakeAt = Math.min(wakeAt, readyAt);
+      }
+    }
+    if (eligible.length > 0) {
+      if (choice.strategy === 'specific' || eligible.length === 1) return eligible[0]!;
+      return pick(choice.strategy, eligible, order, pool.pickState, pool.random);
+    }
+    if (usable === 0) {
+      throw new NoAvailableKeyError(
+        `${pool.provider}: no key can serve (${candidates.length} keys, all disabled or unavailable)`,
+        { provider: pool.provider },
+      );
+    }
+    if (full === usable) {
+      throw new QueueFullError(`${pool.provider}: the queue of every usable key is full`, {
+        provider: pool.provider,
+      });
+    }
+    await waitForChange(pool, clock, wakeAt - now, signal);
+  }
+}
+
+function candidatesOf(pool: KeyPool, choice: Choice): readonly KeyWorker[] {
+  if (choice.strategy !== 'specific') return pool.workers;
+  const worker = choice.keyName === undefined ? undefined : pool.get(choice.keyName);
+  if (!worker) {
+    throw new ConfigError('keyName', `the \`specific\` strategy needs the name of a ${pool.provider} key`, {
+      provider: pool.provider,
+    });
+  }
+  return [worker];
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+async function waitForChange(pool: KeyPool, clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  // An abort ends the sleep, which ends the race; the check below then throws the reason.
+  const sleep = clock
+    .sleep(Number.isFinite(ms) ? ms : MAX_TIMER_MS, controller.signal)
+    .catch(() => undefined);
+  try {
+    await Promise.race([pool.changed(), sleep]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    controller.abort();
+  }
+  signal.throwIfAborted();
+}

@@ -1,0 +1,288 @@
+import type {
+  CallOptions,
+  KeyOptions,
+  MultiplexerOptions,
+  ResolvedOptions,
+  Strategy,
+} from './config/options.js';
+import { parseStrategy, resolveOptions, validateKeyOptions, validateProviderName } from './config/resolve.js';
+import { ConfigError, NoAvailableKeyError, ShutdownError, TimeoutError } from './core/errors.js';
+import { EventBus, type KeymuxEventType, type Listener } from './core/events.js';
+import { logEvents } from './core/log-events.js';
+import { dispatch } from './dispatch/dispatcher.js';
+import { ApiKey } from './keys/api-key.js';
+import { KeyPool } from './keys/key-pool.js';
+import type { ProviderAdapter } from './providers/adapter.js';
+import { type CounterState, foldEvent } from './stats/stats.js';
+import { type UsageStats, usageStats } from './stats/usage-stats.js';
+import { buildWorker } from './worker/build-worker.js';
+import type { JobContext } from './worker/job-context.js';
+import { RateLimiter } from './worker/rate-limiter.js';
+
+/**
+ * Many keys of one provider used as one: per-key workers, a dispatcher with failover, stats and events.
+ * Provider clients (`getOpenAIClient` …) are added by `src/client-methods.ts`.
+ */
+export class Multiplexer {
+  readonly options: ResolvedOptions;
+  readonly #events = new EventBus();
+  readonly #pools = new Map<string, KeyPool>();
+  readonly #adapters = new Map<string, ProviderAdapter>();
+  readonly #groups = new Map<string, RateLimiter>();
+  readonly #counters: CounterState = new Map();
+  readonly #closing = new AbortController();
+  readonly #idle: Array<() => void> = [];
+  #nextJobId = 1;
+  #active = 0;
+  #closed = false;
+
+  constructor(options: MultiplexerOptions = {}) {
+    this.options = resolveOptions(options);
+    this.#events.on('*', (event) => foldEvent(this.#counters, event));
+    if (this.options.logger) logEvents(this.#events, this.options.logger);
+  }
+
+  /** Adds (or replaces) a provider: how to build a client from a key and how to classify its errors. */
+  registerProvider(adapter: ProviderAdapter): this {
+    validateProviderName(adapter.name);
+    this.#adapters.set(adapter.name, adapter);
+    const pool = this.#pools.get(adapter.name);
+    if (pool) {
+      const replacement = new KeyPool(adapter, this.options.random);
+      replacement.strategy = pool.strategy;
+      for (const worker of pool.workers) replacement.add(worker);
+      this.#pools.set(adapter.name, replacement);
+    }
+    return this;
+  }
+
+  /** Adds a key; returns its name. */
+  addKey(provider: string, keyOptions: KeyOptions): string {
+    this.#assertOpen();
+    const pool = this.#pool(provider, true);
+    const opts = validateKeyOptions(provider, keyOptions, 'key');
+    const name = opts.name ?? this.#freeName(pool);
+    if (pool.get(name)) throw new ConfigError('name', `${provider} already has a key named "${name}"`);
+    const duplicate = pool.workers.find((w) => w.deps.key.reveal() === opts.apiKey);
+    if (duplicate) {
+      throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
+    }
+    const key = new ApiKey(name, opts.apiKey);
+    const worker = buildWorker({
+      provider,
+      key,
+      keyOptions: opts,
+      adapter: pool.adapter,
+      limiter: this.#limiter(provider, opts),
+      options: this.options,
+      events: this.#events,
+      notify: () => this.#pool(provider).notify(),
+    });
+    pool.add(worker);
+    this.#events.emit({ type: 'key-added', at: this.options.clock.now(), key: worker.ref });
+    return name;
+  }
+
+  addOpenAIKey(name: string, apiKey: string, opts: Omit<KeyOptions, 'apiKey' | 'name'> = {}): string {
+    return this.addKey('openai', { ...opts, name, apiKey });
+  }
+  addAnthropicKey(name: string, apiKey: string, opts: Omit<KeyOptions, 'apiKey' | 'name'> = {}): string {
+    return this.addKey('anthropic', { ...opts, name, apiKey });
+  }
+  addGeminiKey(name: string, apiKey: string, opts: Omit<KeyOptions, 'apiKey' | 'name'> = {}): string {
+    return this.addKey('gemini', { ...opts, name, apiKey });
+  }
+  addGroqKey(name: string, apiKey: string, opts: Omit<KeyOptions, 'apiKey' | 'name'> = {}): string {
+    return this.addKey('groq', { ...opts, name, apiKey });
+  }
+
+  /** Removes a key. Its in-flight calls finish; its queued jobs move to other keys. */
+  removeKey(provider: string, name: string): boolean {
+    const pool = this.#pools.get(provider);
+    const worker = pool?.remove(name);
+    if (!worker) return false;
+    worker.deps.health.enabled = false;
+    this.#events.emit({ type: 'key-removed', at: this.options.clock.now(), key: worker.ref });
+    return true;
+  }
+
+  enableKey(provider: string, name: string): void {
+    const worker = this.#worker(provider, name);
+    worker.deps.health.enabled = true;
+    this.#events.emit({ type: 'key-enabled', at: this.options.clock.now(), key: worker.ref });
+    this.#pool(provider).notify();
+  }
+
+  /** Takes a key out of rotation. Its queued jobs move to other keys. */
+  disableKey(provider: string, name: string): void {
+    const worker = this.#worker(provider, name);
+    worker.deps.health.enabled = false;
+    this.#events.emit({ type: 'key-disabled', at: this.options.clock.now(), key: worker.ref });
+  }
+
+  /** Clears cooldown, breaker, quota and auth state of one key, or of every key of the provider. */
+  resetKey(provider: string, name?: string): void {
+    const pool = this.#pool(provider);
+    const workers = name === undefined ? pool.workers : [this.#worker(provider, name)];
+    const now = this.options.clock.now();
+    for (const worker of workers) {
+      worker.deps.governor.reset();
+      if (worker.deps.health.reset(now))
+        this.#events.emit({ type: 'key-recovered', at: now, key: worker.ref });
+    }
+    pool.notify();
+  }
+
+  /** The default strategy, or one provider's. */
+  setStrategy(strategy: Strategy, provider?: string): void {
+    const parsed = parseStrategy(strategy, 'strategy');
+    if (provider === undefined) {
+      (this.options as { strategy: Strategy }).strategy = parsed;
+      return;
+    }
+    this.#pool(provider, true).strategy = parsed;
+  }
+
+  /** Runs `fn` with a client of a key chosen by strategy, failing over on retryable errors. */
+  execute<T>(
+    provider: string,
+    fn: (client: unknown, ctx: JobContext) => Promise<T>,
+    call: CallOptions = {},
+  ): Promise<T> {
+    if (this.#closed) return Promise.reject(new ShutdownError());
+    let pool: KeyPool;
+    let strategy: Strategy;
+    try {
+      pool = this.#pool(provider);
+      strategy = this.#strategyFor(pool, call);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { signal, dispose } = this.#jobSignal(call);
+    const job = { id: this.#nextJobId++, tokens: call.tokens ?? 0, priority: call.priority ?? 0, signal, fn };
+    this.#active++;
+    return dispatch(pool, job, { strategy, keyName: call.keyName }, this.options, this.#events).finally(
+      () => {
+        dispose();
+        this.#active--;
+        if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
+      },
+    );
+  }
+
+  /** Seed 003's name for `execute`. */
+  executeWithRetry<T>(
+    provider: string,
+    fn: (client: unknown, ctx: JobContext) => Promise<T>,
+    call?: CallOptions,
+  ): Promise<T> {
+    return this.execute(provider, fn, call);
+  }
+
+  getUsageStats(): UsageStats {
+    return usageStats(this.#pools.values(), this.#counters, this.options.strategy, this.options.clock.now());
+  }
+
+  on<T extends KeymuxEventType>(type: T | '*', listener: Listener<T>): () => void {
+    return this.#events.on(type, listener);
+  }
+
+  /** Names of the keys of a provider, in order. */
+  keyNames(provider: string): string[] {
+    return this.#pools.get(provider)?.workers.map((w) => w.name) ?? [];
+  }
+
+  /** Resolves when every accepted job has settled. New jobs are still accepted. */
+  drain(): Promise<void> {
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Refuses new jobs with `ShutdownError`; jobs not yet started are rejected with it, calls in flight
+   * are aborted. Resolves when every accepted job has settled.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#closing.abort(new ShutdownError());
+    for (const pool of this.#pools.values()) pool.notify();
+    await this.drain();
+  }
+
+  #strategyFor(pool: KeyPool, call: CallOptions): Strategy {
+    const strategy =
+      call.strategy ?? (call.keyName === undefined ? (pool.strategy ?? this.options.strategy) : 'specific');
+    if (strategy === 'specific' && (call.keyName === undefined || !pool.get(call.keyName))) {
+      throw new ConfigError(
+        'keyName',
+        `the \`specific\` strategy needs the name of a ${pool.provider} key, got ${JSON.stringify(call.keyName)}`,
+      );
+    }
+    return strategy;
+  }
+
+  #jobSignal(call: CallOptions): { signal: AbortSignal; dispose: () => void } {
+    if (call.signal === undefined && call.timeoutMs === undefined)
+      return { signal: this.#closing.signal, dispose: noop };
+    const signals = [this.#closing.signal];
+    if (call.signal) signals.push(call.signal);
+    let dispose = noop;
+    if (call.timeoutMs !== undefined) {
+      const timeout = new AbortController();
+      const timer = new AbortController();
+      const ms = call.timeoutMs;
+      this.options.clock.sleep(ms, timer.signal).then(
+        () => timeout.abort(new TimeoutError(ms)),
+        () => undefined,
+      );
+      signals.push(timeout.signal);
+      dispose = () => timer.abort();
+    }
+    return { signal: AbortSignal.any(signals), dispose };
+  }
+
+  #limiter(provider: string, opts: KeyOptions): RateLimiter {
+    if (opts.quotaGroup === undefined) return new RateLimiter(opts.limits);
+    const id = `${provider}\u0000${opts.quotaGroup}`;
+    let limiter = this.#groups.get(id);
+    if (!limiter) {
+      limiter = new RateLimiter(opts.limits);
+      this.#groups.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  #pool(provider: string, create = false): KeyPool {
+    let pool = this.#pools.get(provider);
+    if (pool) return pool;
+    const adapter = this.#adapters.get(provider);
+    if (!adapter) {
+      throw new ConfigError(
+        'provider',
+        `unknown provider "${provider}": register it with registerProvider() first`,
+      );
+    }
+    if (!create) throw new NoAvailableKeyError(`${provider} has no keys`, { provider });
+    pool = new KeyPool(adapter, this.options.random);
+    this.#pools.set(provider, pool);
+    return pool;
+  }
+
+  #worker(provider: string, name: string) {
+    const worker = this.#pools.get(provider)?.get(name);
+    if (!worker) throw new ConfigError('name', `${provider} has no key named "${name}"`);
+    return worker;
+  }
+
+  #freeName(pool: KeyPool): string {
+    let n = pool.workers.length;
+    while (pool.get(`${pool.provider}-${n}`)) n++;
+    return `${pool.provider}-${n}`;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ShutdownError();
+  }
+}
+
+function noop(): void {}

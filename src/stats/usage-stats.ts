@@ -1,0 +1,109 @@
+import type { Strategy } from '../config/options.js';
+import type { FailureClass } from '../core/failure.js';
+import type { KeyPool } from '../keys/key-pool.js';
+import type { HealthState } from '../worker/health.js';
+import type { LimitName, LimitUsage } from '../worker/rate-limiter.js';
+import { type CounterState, emptyCounters, percentile } from './stats.js';
+
+/** One key's stats: plain JSON, with the key's masked label only. */
+export interface KeyStats {
+  readonly name: string;
+  readonly label: string;
+  readonly state: HealthState;
+  readonly healthScore: number;
+  readonly weight: number;
+  readonly requests: number;
+  readonly successes: number;
+  readonly failures: number;
+  readonly failuresByClass: Readonly<Record<FailureClass, number>>;
+  readonly retries: number;
+  readonly rateLimited: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly queued: number;
+  readonly inFlight: number;
+  readonly concurrency: number;
+  readonly latencyMs: { readonly p50: number; readonly p95: number };
+  /** Configured or learned limits, with the units used in the current window and the percent of each. */
+  readonly limits: Partial<Record<LimitName, LimitUsage>>;
+  readonly lastUsedAt: string | null;
+  readonly cooldownUntil: string | null;
+}
+
+export interface ProviderStats {
+  readonly strategy: Strategy;
+  readonly totalKeys: number;
+  readonly healthyKeys: number;
+  readonly requests: number;
+  readonly successes: number;
+  readonly failures: number;
+  readonly rateLimited: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly queued: number;
+  readonly inFlight: number;
+  readonly keys: readonly KeyStats[];
+}
+
+export interface UsageStats {
+  readonly generatedAt: string;
+  readonly providers: Readonly<Record<string, ProviderStats>>;
+}
+
+export function usageStats(
+  pools: Iterable<KeyPool>,
+  counters: CounterState,
+  defaultStrategy: Strategy,
+  now: number,
+): UsageStats {
+  const providers: Record<string, ProviderStats> = {};
+  for (const pool of pools) {
+    const keys = pool.workers.map((worker): KeyStats => {
+      const c = counters.get(pool.provider)?.get(worker.name) ?? emptyCounters();
+      const health = worker.deps.health;
+      const failures = Object.values(c.failures).reduce((a, b) => a + b, 0);
+      return {
+        name: worker.name,
+        label: worker.ref.label,
+        state: health.state(now),
+        healthScore: health.score(now),
+        weight: worker.weight,
+        requests: c.requests,
+        successes: c.successes,
+        failures,
+        failuresByClass: { ...c.failures },
+        retries: c.retries,
+        rateLimited: c.rateLimited,
+        inputTokens: c.inputTokens,
+        outputTokens: c.outputTokens,
+        queued: worker.queued,
+        inFlight: worker.inFlight,
+        concurrency: worker.concurrency,
+        latencyMs: { p50: percentile(c.latencies, 50), p95: percentile(c.latencies, 95) },
+        limits: worker.deps.limiter.usage(now),
+        lastUsedAt: Number.isFinite(worker.lastUsedAt) ? new Date(worker.lastUsedAt).toISOString() : null,
+        cooldownUntil: isoOrNull(health.cooldownUntil(now)),
+      };
+    });
+    const sum = (pickField: (k: KeyStats) => number): number => keys.reduce((a, k) => a + pickField(k), 0);
+    providers[pool.provider] = {
+      strategy: pool.strategy ?? defaultStrategy,
+      totalKeys: keys.length,
+      healthyKeys: keys.filter((k) => k.state === 'healthy' || k.state === 'degraded').length,
+      requests: sum((k) => k.requests),
+      successes: sum((k) => k.successes),
+      failures: sum((k) => k.failures),
+      rateLimited: sum((k) => k.rateLimited),
+      inputTokens: sum((k) => k.inputTokens),
+      outputTokens: sum((k) => k.outputTokens),
+      queued: sum((k) => k.queued),
+      inFlight: sum((k) => k.inFlight),
+      keys,
+    };
+  }
+  return { generatedAt: new Date(now).toISOString(), providers };
+}
+
+function isoOrNull(at: number | undefined): string | null {
+  return at === undefined || !Number.isFinite(at) ? null : new Date(at).toISOString();
+}

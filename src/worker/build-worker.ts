@@ -1,0 +1,68 @@
+import type { KeyOptions, ResolvedOptions } from '../config/options.js';
+import type { EventBus, KeyRef } from '../core/events.js';
+import type { ApiKey } from '../keys/api-key.js';
+import type { ProviderAdapter } from '../providers/adapter.js';
+import { ConcurrencyGovernor } from './concurrency.js';
+import { KeyHealth } from './health.js';
+import { KeyWorker } from './key-worker.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+export interface BuildWorkerInput {
+  readonly provider: string;
+  readonly key: ApiKey;
+  readonly keyOptions: KeyOptions;
+  readonly adapter: ProviderAdapter;
+  readonly limiter: RateLimiter;
+  readonly options: ResolvedOptions;
+  readonly events: EventBus;
+  readonly notify: () => void;
+}
+
+/** Wires one key's worker: its health, concurrency governor, lazily built SDK client and header feed. */
+export function buildWorker(input: BuildWorkerInput): KeyWorker {
+  const { provider, key, keyOptions, adapter, limiter, options, events } = input;
+  const ref: KeyRef = { provider, name: key.name, label: key.label };
+  const governor = new ConcurrencyGovernor(
+    keyOptions.maxConcurrentRequests ?? options.maxConcurrentRequests,
+    () => !limiter.hasLimits,
+  );
+  governor.onChange((concurrency) =>
+    events.emit({ type: 'concurrency-changed', at: options.clock.now(), key: ref, concurrency }),
+  );
+  let client: unknown;
+  let built = false;
+  const observingFetch: typeof fetch = async (input, init) => {
+    const response = await globalThis.fetch(input, init);
+    const info = adapter.readRateLimits?.(response.headers);
+    if (info) {
+      const now = options.clock.now();
+      const learned = limiter.observe(info, now);
+      if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
+    }
+    return response;
+  };
+  return new KeyWorker({
+    key,
+    ref,
+    weight: keyOptions.weight ?? 1,
+    queueSize: keyOptions.queueSize ?? options.queueSize,
+    health: new KeyHealth(options, options.random, keyOptions.enabled ?? true),
+    limiter,
+    governor,
+    clock: options.clock,
+    events,
+    client: () => {
+      if (!built) {
+        client = adapter.createClient({
+          apiKey: key.reveal(),
+          baseURL: keyOptions.baseURL,
+          fetch: observingFetch,
+        });
+        built = true;
+      }
+      return client;
+    },
+    classify: (error) => adapter.classify(error),
+    notify: input.notify,
+  });
+}

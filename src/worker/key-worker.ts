@@ -1,0 +1,255 @@
+import PQueue from 'p-queue';
+import type { Clock } from '../core/clock.js';
+import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
+import type { Failure } from '../core/failure.js';
+import { scrubError } from '../core/redact.js';
+import type { ApiKey } from '../keys/api-key.js';
+import type { ConcurrencyGovernor } from './concurrency.js';
+import type { KeyHealth } from './health.js';
+import type { Job, JobContext } from './job-context.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+/** How one attempt on one key ended. `skipped`: the key became unusable before the call started. */
+export type AttemptOutcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly skipped: true }
+  | { readonly ok: false; readonly skipped: false; readonly failure: Failure };
+
+export interface WorkerDeps {
+  readonly key: ApiKey;
+  readonly ref: KeyRef;
+  readonly weight: number;
+  readonly queueSize: number;
+  readonly health: KeyHealth;
+  readonly limiter: RateLimiter;
+  readonly governor: ConcurrencyGovernor;
+  readonly clock: Clock;
+  readonly events: EventBus;
+  readonly client: () => unknown;
+  readonly classify: (error: unknown) => Failure;
+  /** Called whenever a slot frees, so jobs waiting for a key look again. */
+  readonly notify: () => void;
+}
+
+/**
+ * One key's worker: a bounded queue (p-queue, bounded here since p-queue is not), its concurrency
+ * limit, its rate buckets and its health. Errors of this key never hold up another key's queue.
+ */
+export class KeyWorker {
+  readonly #queue: PQueue;
+  #queued = 0;
+  #inFlight = 0;
+  requests = 0;
+  lastUsedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(readonly deps: WorkerDeps) {
+    this.#queue = new PQueue({ concurrency: deps.governor.limit });
+    deps.governor.onChange((limit) => {
+      this.#queue.concurrency = limit;
+    });
+  }
+
+  get ref(): KeyRef {
+    return this.deps.ref;
+  }
+  get name(): string {
+    return this.deps.ref.name;
+  }
+  get weight(): number {
+    return this.deps.weight;
+  }
+  get score(): number {
+    return this.deps.health.score(this.deps.clock.now());
+  }
+  get headroom(): number {
+    return this.deps.limiter.headroom(this.deps.clock.now());
+  }
+  get queued(): number {
+    return this.#queued;
+  }
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+  get concurrency(): number {
+    return this.deps.governor.limit;
+  }
+  /** (queued + in flight) / concurrency. */
+  get load(): number {
+    return (this.#queued + this.#inFlight) / this.deps.governor.limit;
+  }
+  get hasQueueRoom(): boolean {
+    return this.#queued + this.#inFlight < this.deps.queueSize + this.deps.governor.limit;
+  }
+
+  /** Whether the dispatcher may give this key a job now. */
+  isEligible(now: number): boolean {
+    return this.hasQueueRoom && this.deps.health.canStart(now);
+  }
+
+  run<T>(job: Job<T>, attempt: number): Promise<AttemptOutcome<T>> {
+    this.#queued++;
+    return new Promise((settle) => {
+      let started = false;
+      const onAbort = (): void => {
+        if (started) return;
+        this.#queued--;
+        settle({ ok: false, skipped: false, failure: aborted(job.signal) });
+      };
+      job.signal.addEventListener('abort', onAbort, { once: true });
+      void this.#queue
+        .add(
+          async () => {
+            job.signal.removeEventListener('abort', onAbort);
+            if (job.signal.aborted) return;
+
+            started = true;
+            await this.#attempt(job, attempt, settle);
+          },
+          { priority: job.priority },
+        )
+        .catch((error: unknown) => {
+          // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
+          settle({
+            ok: false,
+            skipped: false,
+            failure: { ...this.deps.classify(error), class: 'bad-request' },
+          });
+        });
+    });
+  }
+
+  async #attempt<T>(job: Job<T>, attempt: number, settle: (o: AttemptOutcome<T>) => void): Promise<void> {
+    const { clock, limiter, health, events, ref } = this.deps;
+    try {
+      for (let wait = limiter.waitFor(job.tokens, clock.now()); wait > 0; ) {
+        await clock.sleep(wait, job.signal);
+        wait = limiter.waitFor(job.tokens, clock.now());
+      }
+    } catch {
+      settle({ ok: false, skipped: false, failure: aborted(job.signal) });
+      return;
+    } finally {
+      this.#queued--;
+    }
+    const startedAt = clock.now();
+    if (!health.canStart(startedAt)) {
+      settle({ ok: false, skipped: true });
+      return;
+    }
+    const reservation = limiter.take(job.tokens, startedAt);
+    health.onStart(startedAt);
+    this.#inFlight++;
+    this.requests++;
+    this.lastUsedAt = startedAt;
+    events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
+    let usage: TokenUsage | undefined;
+    let held: Promise<unknown> = Promise.resolve();
+    const ctx: JobContext = {
+      key: ref,
+      jobId: job.id,
+      attempt,
+      signal: job.signal,
+      hold: (done) => {
+        held = done.catch(() => undefined);
+      },
+      reportUsage: (u) => {
+        usage = u;
+      },
+    };
+    const call = invoke(() => job.fn(this.deps.client(), ctx));
+    try {
+      const value = await raceAbort(call, job.signal);
+      this.#succeed(job, attempt, startedAt, () => usage);
+      settle({ ok: true, value });
+    } catch (error) {
+      const failure = job.signal.aborted
+        ? aborted(job.signal)
+        : this.deps.classify(scrubError(error, this.deps.key.reveal()));
+      // The caller is answered at once; the slot stays taken until the call itself stops.
+      if (failure.class === 'aborted') held = call.catch(() => undefined);
+      this.#fail(job, attempt, startedAt, failure);
+      settle({ ok: false, skipped: false, failure });
+    } finally {
+      await held;
+      this.#inFlight--;
+      this.deps.notify();
+      if (usage) limiter.reconcile(reservation, usage.inputTokens + usage.outputTokens, clock.now());
+    }
+  }
+
+  #succeed(job: Job<unknown>, attempt: number, startedAt: number, usage: () => TokenUsage | undefined): void {
+    const { clock, health, events, ref, governor } = this.deps;
+    const at = clock.now();
+    if (health.onSuccess()) events.emit({ type: 'circuit-closed', at, key: ref });
+    governor.onSuccess(this.#queued > 0);
+    events.emit({
+      type: 'success',
+      at,
+      key: ref,
+      jobId: job.id,
+      attempt,
+      latencyMs: at - startedAt,
+      usage: usage(),
+    });
+  }
+
+  #fail(job: Job<unknown>, attempt: number, startedAt: number, failure: Failure): void {
+    const { clock, health, events, ref, governor } = this.deps;
+    const at = clock.now();
+    const change = health.onFailure(failure, at);
+    if (failure.class === 'rate-limited') governor.onRateLimited();
+    events.emit({
+      type: 'failure',
+      at,
+      key: ref,
+      jobId: job.id,
+      attempt,
+      latencyMs: at - startedAt,
+      failureClass: failure.class,
+      status: failure.status,
+      message: failure.message,
+    });
+    if (change) events.emit({ ...change, at, key: ref });
+  }
+
+  /** Resolves when nothing is queued or in flight on this key. */
+  onIdle(): Promise<void> {
+    return this.#queue.onIdle();
+  }
+}
+
+function aborted(signal: AbortSignal): Failure {
+  return {
+    class: 'aborted',
+    status: undefined,
+    retryAfterMs: undefined,
+    message: 'aborted',
+    error: signal.reason,
+  };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function invoke<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
