@@ -20,44 +20,44 @@ export async function chooseKey(
     signal.throwIfAborted();
     const now = clock.now();
     const candidates = candidatesOf(pool, choice);
-    const eligible: KeyWorker[] = [];
-    const order: number[] = [];
-    let wakeAt = Number.POSITIVE_INFINITY;
-    let usable = 0;
-    let full = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      const worker = candidates[i]!;
-      const readyAt = worker.deps.health.readyAt(now);
-      if (readyAt === undefined) continue;
-      usable++;
-      if (!worker.hasQueueRoom) {
-        full++;
-        continue;
-      }
-      if (worker.deps.health.canStart(now)) {
-        eligible.push(worker);
-        order.push(i);
-      } else if (readyAt > now) {
-        wakeAt = Math.min(wakeAt, readyAt);
-      }
-    }
-    if (eligible.length > 0) {
-      if (choice.strategy === 'specific' || eligible.length === 1) return eligible[0]!;
-      return pick(choice.strategy, eligible, order, pool.pickState, pool.random);
-    }
-    if (usable === 0) {
-      throw new NoAvailableKeyError(
-        `${pool.provider}: no key can serve (${candidates.length} keys, all disabled or unavailable)`,
-        { provider: pool.provider },
-      );
-    }
-    if (full === usable) {
-      throw new QueueFullError(`${pool.provider}: the queue of every usable key is full`, {
-        provider: pool.provider,
-      });
-    }
-    await waitForChange(pool, clock, wakeAt - now, signal);
+    const eligible = (worker: KeyWorker): boolean => worker.isEligible(now);
+    const chosen =
+      choice.strategy === 'specific'
+        ? candidates.find(eligible)
+        : pick(choice.strategy, candidates, eligible, pool.pickState, pool.random);
+    if (chosen) return chosen;
+    await waitForChange(pool, clock, untilReady(pool, candidates, now), signal);
   }
+}
+
+/**
+ * No key is eligible now: how long until one may be. Throws when none ever will be, or when every
+ * usable key's queue is full.
+ */
+function untilReady(pool: KeyPool, candidates: readonly KeyWorker[], now: number): number {
+  let wakeAt = Number.POSITIVE_INFINITY;
+  let usable = 0;
+  let full = 0;
+  for (const worker of candidates) {
+    const readyAt = worker.deps.health.readyAt(now);
+    if (readyAt === undefined) continue;
+    usable++;
+    if (!worker.hasQueueRoom) full++;
+    else if (readyAt > now) wakeAt = Math.min(wakeAt, readyAt);
+  }
+  if (usable === 0) {
+    throw new NoAvailableKeyError(
+      `${pool.provider}: no key can serve (${candidates.length} keys, all disabled or unavailable)`,
+      { provider: pool.provider },
+    );
+  }
+  if (full === usable) {
+    throw new QueueFullError(`${pool.provider}: the queue of every usable key is full`, {
+      provider: pool.provider,
+    });
+  }
+  // A key with room whose half-open probe is in flight is ready "now": wait for the probe to settle.
+  return wakeAt - now;
 }
 
 function candidatesOf(pool: KeyPool, choice: Choice): readonly KeyWorker[] {

@@ -19,64 +19,94 @@ export interface PickState {
   cursor: number;
 }
 
+type Compare<K> = (a: K, b: K) => number;
+const byLastUse: Compare<Pickable> = (a, b) => a.lastUsedAt - b.lastUsedAt;
+const byRequests: Compare<Pickable> = (a, b) => a.requests - b.requests || byLastUse(a, b);
+const byLoad: Compare<Pickable> = (a, b) => a.load - b.load || b.headroom - a.headroom || byLastUse(a, b);
+
 /**
- * Picks one of `eligible` (never empty), which are in the pool's order; `order` is the index of each in
- * the whole pool so round-robin keeps its place when keys drop in and out.
+ * Picks one of the `keys` that pass `eligible`, or undefined when none does. One pass over the keys
+ * and no allocation: this runs once per job, over up to thousands of keys.
  */
 export function pick<K extends Pickable>(
   strategy: Exclude<Strategy, 'specific'>,
-  eligible: readonly K[],
-  order: readonly number[],
+  keys: readonly K[],
+  eligible: (key: K) => boolean,
   state: PickState,
   random: () => number,
-): K {
+): K | undefined {
   switch (strategy) {
     case 'round-robin':
-      return roundRobin(eligible, order, state);
+      return roundRobin(keys, eligible, state);
     case 'random':
-      return eligible[Math.min(eligible.length - 1, Math.floor(random() * eligible.length))]!;
+      return nth(keys, eligible, Math.floor(random() * count(keys, eligible)));
     case 'lru':
-      return minBy(eligible, (a, b) => a.lastUsedAt - b.lastUsedAt);
+      return minBy(keys, eligible, byLastUse);
     case 'least-used':
-      return minBy(eligible, (a, b) => a.requests - b.requests || a.lastUsedAt - b.lastUsedAt);
+      return minBy(keys, eligible, byRequests);
     case 'least-loaded':
-      return minBy(
-        eligible,
-        (a, b) => a.load - b.load || b.headroom - a.headroom || a.lastUsedAt - b.lastUsedAt,
-      );
+      return minBy(keys, eligible, byLoad);
     case 'weighted':
-      return weighted(eligible, random);
+      return weighted(keys, eligible, random);
   }
 }
 
-function roundRobin<K>(eligible: readonly K[], order: readonly number[], state: PickState): K {
-  let chosen = 0;
-  for (let i = 0; i < order.length; i++) {
-    if (order[i]! >= state.cursor) {
-      chosen = i;
-      break;
+function roundRobin<K>(keys: readonly K[], eligible: (key: K) => boolean, state: PickState): K | undefined {
+  const n = keys.length;
+  for (let step = 0; step < n; step++) {
+    const i = (state.cursor + step) % n;
+    if (eligible(keys[i]!)) {
+      state.cursor = (i + 1) % n;
+      return keys[i];
     }
   }
-  state.cursor = order[chosen]! + 1;
-  return eligible[chosen]!;
+  return undefined;
 }
 
-function weighted<K extends Pickable>(eligible: readonly K[], random: () => number): K {
-  const weights = eligible.map((k) => k.weight * Math.max(k.score, 1));
-  const total = weights.reduce((a, b) => a + b, 0);
-  let point = random() * total;
-  for (let i = 0; i < eligible.length; i++) {
-    point -= weights[i]!;
-    if (point < 0) return eligible[i]!;
+function count<K>(keys: readonly K[], eligible: (key: K) => boolean): number {
+  let n = 0;
+  for (const k of keys) if (eligible(k)) n++;
+  return n;
+}
+
+function nth<K>(keys: readonly K[], eligible: (key: K) => boolean, index: number): K | undefined {
+  let seen = 0;
+  let last: K | undefined;
+  for (const k of keys) {
+    if (!eligible(k)) continue;
+    if (seen++ === index) return k;
+    last = k;
   }
-  return eligible[eligible.length - 1]!;
+  return last;
 }
 
-/** The first key that no other key sorts before; ties keep the pool's order. */
-function minBy<K>(items: readonly K[], compare: (a: K, b: K) => number): K {
-  let best = items[0]!;
-  for (let i = 1; i < items.length; i++) {
-    if (compare(items[i]!, best) < 0) best = items[i]!;
+function weightOf(k: Pickable): number {
+  return k.weight * Math.max(k.score, 1);
+}
+
+function weighted<K extends Pickable>(
+  keys: readonly K[],
+  eligible: (key: K) => boolean,
+  random: () => number,
+) {
+  let total = 0;
+  for (const k of keys) if (eligible(k)) total += weightOf(k);
+  let point = random() * total;
+  let last: K | undefined;
+  for (const k of keys) {
+    if (!eligible(k)) continue;
+    last = k;
+    point -= weightOf(k);
+    if (point < 0) return k;
+  }
+  return last;
+}
+
+/** The first eligible key that no other sorts before; ties keep the pool's order. */
+function minBy<K>(keys: readonly K[], eligible: (key: K) => boolean, compare: Compare<K>): K | undefined {
+  let best: K | undefined;
+  for (const k of keys) {
+    if (eligible(k) && (best === undefined || compare(k, best) < 0)) best = k;
   }
   return best;
 }

@@ -57,8 +57,14 @@ export class KeyHealth {
 
   /** Whether a call may start on this key now. */
   canStart(now: number): boolean {
-    const state = this.state(now);
-    return (state === 'healthy' || state === 'degraded') && this.#breaker.canPass(now);
+    // The same verdict as state(), without building it: this runs for every key on every pick.
+    return (
+      this.enabled &&
+      !this.#unavailable &&
+      (this.#exhaustedUntil === undefined || now >= this.#exhaustedUntil) &&
+      now >= this.#cooldownUntil &&
+      this.#breaker.canPass(now)
+    );
   }
 
   /** When the key may next be tried; undefined when only an operator can bring it back. */
