@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { EmulatorConfig } from './options.js';
+
+const count = z.number().int().nonnegative();
+const positive = z.number().positive();
+const provider = z.enum(['openai', 'groq', 'anthropic', 'gemini']);
+
+const keySchema = z.strictObject({
+  key: z.string().min(1),
+  name: z.string().min(1).exactOptional(),
+  pool: z.string().min(1).exactOptional(),
+  provider: provider.exactOptional(),
+});
+
+const limitsSchema = z.strictObject({
+  rpm: positive.exactOptional(),
+  tpm: positive.exactOptional(),
+  rpd: positive.exactOptional(),
+  tpd: positive.exactOptional(),
+  concurrency: z.number().int().positive().exactOptional(),
+  burst: z.number().min(1).exactOptional(),
+  tokenBurst: z.number().min(1).exactOptional(),
+});
+
+const latencySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({ kind: z.literal('fixed'), ms: count }),
+  z
+    .strictObject({ kind: z.literal('uniform'), minMs: count, maxMs: count })
+    .refine((l) => l.maxMs >= l.minMs, 'maxMs must be at least minMs'),
+  z.strictObject({ kind: z.literal('per-token'), firstTokenMs: count, perTokenMs: count }),
+]);
+
+const faultSchema = z.strictObject({
+  kind: z.enum([
+    'server-error',
+    'bad-gateway',
+    'unavailable',
+    'overloaded',
+    'rate-limit',
+    'quota',
+    'reset',
+    'cut',
+    'hang',
+    'malformed-json',
+    'html',
+  ]),
+  key: z.string().min(1).exactOptional(),
+  provider: provider.exactOptional(),
+  rate: z.number().min(0).max(1).exactOptional(),
+  count: count.exactOptional(),
+  skip: count.exactOptional(),
+  every: z.number().int().positive().exactOptional(),
+  fromMs: count.exactOptional(),
+  untilMs: count.exactOptional(),
+  cutAfterChunks: count.exactOptional(),
+  status: z.number().int().min(400).max(599).exactOptional(),
+});
+
+/** Validates everything `startEmulator` and `keymux emulate --config` accept, except the `now` function. */
+export const emulatorConfigSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).exactOptional(),
+  host: z.string().min(1).exactOptional(),
+  keys: z.array(keySchema).min(1, 'at least one key is needed'),
+  pools: z.record(z.string(), limitsSchema).exactOptional(),
+  defaultLimits: limitsSchema.exactOptional(),
+  latency: latencySchema.exactOptional(),
+  outputTokens: z
+    .strictObject({ min: count, max: count })
+    .refine((o) => o.max >= o.min, 'max must be at least min')
+    .exactOptional(),
+  seed: z.number().int().exactOptional(),
+  faults: z.array(faultSchema).exactOptional(),
+  embeddingDimensions: z.number().int().positive().max(8192).exactOptional(),
+}) satisfies z.ZodType<EmulatorConfig>;
+
+export const faultSpecSchema = faultSchema;
+
+/** Bad emulator options; the message names the field (`keys[0].key: …`) and never the key's value. */
+export class EmulatorConfigError extends Error {
+  readonly code = 'EMULATOR_CONFIG';
+  override readonly name = 'EmulatorConfigError';
+}
+
+/** One line per issue, joined: `pools.a.rpm: Too small: expected number to be >0`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path
+        .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+        .join('');
+      return path === '' ? issue.message : `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Parses unknown input into an `EmulatorConfig`, or throws `EmulatorConfigError`. */
+export function parseEmulatorConfig(input: unknown): EmulatorConfig {
+  const result = emulatorConfigSchema.safeParse(input);
+  if (!result.success) throw new EmulatorConfigError(describeIssues(result.error));
+  return result.data;
+}

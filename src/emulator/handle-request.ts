@@ -1,0 +1,125 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { missingAnthropicVersion } from './anthropic-dialect.js';
+import type { EmulatorContext } from './context.js';
+import { type ChatRequest, header, type Reply } from './dialect.js';
+import { readJsonBody, sendJson } from './http-io.js';
+import type { MutableLedgerEntry } from './ledger.js';
+import { embeddingsTokens, parseEmbeddings } from './openai-embeddings.js';
+import { dialectForPath, type Route, routeFor } from './routes.js';
+import { serveAdmitted } from './serve-admitted.js';
+
+/** One HTTP request, from routing to the ledger: auth, validation, injected 429s, the pool's limits. */
+export async function handleRequest(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const route = routeFor(req.method, url.pathname);
+  const body = await readJsonBody(req);
+  if (route === undefined) {
+    const reply = dialectForPath(url.pathname).problem({
+      kind: 'not-found',
+      message: `Unknown request URL: ${req.method} ${url.pathname}.`,
+    });
+    sendJson(res, reply.status, reply.headers, reply.body);
+    return;
+  }
+  const { dialect } = route;
+  const at = ctx.options.now();
+  const id = ctx.nextId();
+  const responseId = `req_emu${id.toString(16).padStart(12, '0')}`;
+  const sentKey = dialect.apiKey(req, url);
+  const key = sentKey === undefined ? undefined : ctx.keysByValue.get(sentKey);
+  const known = key !== undefined && (key.provider === undefined || key.provider === dialect.provider);
+  const parsed = parse(route, body, url);
+  const entry = ctx.ledger.open({
+    requestId: header(req, 'x-keymux-job-id') ?? header(req, 'x-request-id'),
+    responseId,
+    provider: dialect.provider,
+    endpoint: route.endpoint,
+    key: known ? key.name : undefined,
+    pool: known ? key.pool : undefined,
+    model: typeof parsed === 'string' ? '' : parsed.model,
+    stream: typeof parsed === 'string' ? false : parsed.stream,
+    status: 0,
+    outcome: 'pending',
+    fault: undefined,
+    admitted: false,
+    inputTokens: typeof parsed === 'string' ? 0 : parsed.inputTokens,
+    outputTokens: 0,
+    chargedTokens: 0,
+    startedAt: at,
+    endedAt: undefined,
+  });
+  const finish = (
+    reply: Reply,
+    outcome: MutableLedgerEntry['outcome'],
+    extra: Record<string, string> = {},
+  ): void => {
+    sendJson(res, reply.status, { ...dialect.idHeaders(responseId), ...extra, ...reply.headers }, reply.body);
+    Object.assign(entry, { status: reply.status, outcome, endedAt: ctx.options.now() });
+  };
+  if (!known) {
+    finish(dialect.problem({ kind: 'unauthorized', missing: sentKey === undefined }), 'unauthorized');
+    return;
+  }
+  const pool = ctx.pools.get(key.pool)!;
+  if (dialect.provider === 'anthropic' && missingAnthropicVersion(req)) {
+    finish(dialect.problem({ kind: 'invalid', message: 'anthropic-version: header is required' }), 'invalid');
+    return;
+  }
+  if (typeof parsed === 'string') {
+    finish(
+      dialect.problem({ kind: 'invalid', message: parsed }),
+      'invalid',
+      dialect.limitHeaders(pool.state(at), at),
+    );
+    return;
+  }
+  const target = { key: key.name, provider: dialect.provider, elapsedMs: at - ctx.startedAt };
+  const early = ctx.faults.pick(target, 'before-limits');
+  if (early !== undefined) {
+    entry.fault = early.kind;
+    finish(
+      dialect.problem({ kind: 'fault', fault: early.kind, model: parsed.model }),
+      'fault',
+      dialect.limitHeaders(pool.state(at), at),
+    );
+    return;
+  }
+  const charge = route.endpoint === 'embeddings' ? parsed.inputTokens : dialect.chargeUpFront(parsed);
+  const admission = pool.admit(charge, at);
+  if (!admission.ok) {
+    finish(
+      dialect.problem({ kind: 'limited', refusal: admission, model: parsed.model }),
+      'limited',
+      dialect.limitHeaders(pool.state(at), at),
+    );
+    return;
+  }
+  Object.assign(entry, { admitted: true, chargedTokens: charge });
+  ctx.ledger.enter(pool.name);
+  try {
+    await serveAdmitted({ ctx, req, res, dialect, route, request: parsed, body, pool, entry, target });
+  } finally {
+    pool.release();
+    ctx.ledger.leave(pool.name);
+    entry.endedAt ??= ctx.options.now();
+  }
+}
+
+/** Chat and embeddings requests both reduce to a `ChatRequest` for charging. */
+function parse(route: Route, body: unknown, url: URL): ChatRequest | string {
+  if (body instanceof Error) return body.message;
+  if (route.endpoint === 'chat') return route.dialect.parseChat(body, url);
+  const embeddings = parseEmbeddings(body);
+  if (typeof embeddings === 'string') return embeddings;
+  return {
+    model: embeddings.model,
+    stream: false,
+    includeUsage: false,
+    inputTokens: embeddingsTokens(embeddings),
+    maxTokens: undefined,
+  };
+}

@@ -1,0 +1,105 @@
+/** The providers whose wire formats the emulator speaks. */
+export type ProviderName = 'openai' | 'groq' | 'anthropic' | 'gemini';
+
+/** A key the emulator accepts. Only `name` ever appears in the ledger; `key` is a secret. */
+export interface EmulatorKey {
+  /** The value clients send (`Authorization: Bearer …`, `x-api-key`, `x-goog-api-key`). */
+  readonly key: string;
+  /** The label the ledger uses. @default `key-<index>` */
+  readonly name?: string;
+  /** The quota pool the key draws from; keys naming the same pool share its limits. @default its name */
+  readonly pool?: string;
+  /** Restricts the key to one provider's routes (others answer 401). @default every provider */
+  readonly provider?: ProviderName;
+}
+
+/** Limits of one quota pool. A missing limit is unlimited, except where `defaultLimits` fills it in. */
+export interface PoolLimits {
+  /** Requests per minute. */
+  readonly rpm?: number;
+  /** Tokens per minute, counted the provider's way (see README of the emulator). */
+  readonly tpm?: number;
+  /** Requests per day. */
+  readonly rpd?: number;
+  /** Tokens per day. */
+  readonly tpd?: number;
+  /** Requests in flight at once; the next one gets a 429. */
+  readonly concurrency?: number;
+  /** Capacity of the per-minute request bucket: how many requests may arrive at once. @default rpm */
+  readonly burst?: number;
+  /** Capacity of the per-minute token bucket. @default tpm */
+  readonly tokenBurst?: number;
+}
+
+/** How long the emulator takes to answer. */
+export type LatencySpec =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'fixed'; readonly ms: number }
+  | { readonly kind: 'uniform'; readonly minMs: number; readonly maxMs: number }
+  | { readonly kind: 'per-token'; readonly firstTokenMs: number; readonly perTokenMs: number };
+
+/** Faults the emulator can inject instead of (or in the middle of) a normal answer. */
+export type FaultKind =
+  | 'server-error' // 500
+  | 'bad-gateway' // 502
+  | 'unavailable' // 503
+  | 'overloaded' // 529 (Anthropic's overloaded_error; the same status elsewhere)
+  | 'rate-limit' // 429 whatever the pool's state
+  | 'quota' // 429 insufficient_quota / billing
+  | 'reset' // the connection is destroyed before any response byte
+  | 'cut' // the response starts, then the connection is destroyed mid-body
+  | 'hang' // no response at all until the client gives up or the emulator closes
+  | 'malformed-json' // 200 with a truncated JSON body
+  | 'html'; // an HTML error page from a "proxy" (status 502 unless given)
+
+/** When and to whom a fault happens. Every condition given must hold. */
+export interface FaultSpec {
+  readonly kind: FaultKind;
+  /** Only requests of the key with this name. @default every key */
+  readonly key?: string;
+  /** Only requests on this provider's routes. @default every provider */
+  readonly provider?: ProviderName;
+  /** Probability that a matching request gets the fault (drawn from the seeded random). @default 1 */
+  readonly rate?: number;
+  /** The fault is spent after firing this many times. @default unlimited */
+  readonly count?: number;
+  /** Lets the first `skip` matching requests through untouched. @default 0 */
+  readonly skip?: number;
+  /** Fires on every `every`-th matching request only. @default 1 */
+  readonly every?: number;
+  /** Active from this emulator time (ms since start). @default 0 */
+  readonly fromMs?: number;
+  /** Active until this emulator time (ms since start, excluded). @default forever */
+  readonly untilMs?: number;
+  /** For `cut`: body chunks (SSE frames) sent before the cut. @default 2 */
+  readonly cutAfterChunks?: number;
+  /** For `html`: the HTTP status of the page. @default 502 */
+  readonly status?: number;
+}
+
+/** The JSON-serializable part of the options (what `keymux emulate --config` reads). */
+export interface EmulatorConfig {
+  /** 0 picks a free port. @default 0 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  readonly keys: readonly EmulatorKey[];
+  /** Limits per pool name; pools not listed get `defaultLimits`. */
+  readonly pools?: Readonly<Record<string, PoolLimits>>;
+  /** Limits filling in whatever a pool leaves out. @default { rpm: 500, tpm: 200000 } */
+  readonly defaultLimits?: PoolLimits;
+  /** @default { kind: 'none' } */
+  readonly latency?: LatencySpec;
+  /** Output length range, capped by the request's max tokens. @default { min: 5, max: 20 } */
+  readonly outputTokens?: { readonly min: number; readonly max: number };
+  /** Seeds latency, output and fault draws. @default 1 */
+  readonly seed?: number;
+  readonly faults?: readonly FaultSpec[];
+  /** Length of embedding vectors when the request gives no `dimensions`. @default 64 */
+  readonly embeddingDimensions?: number;
+}
+
+export interface EmulatorOptions extends EmulatorConfig {
+  /** The emulator's time source (ms). Inject one to test a minute of traffic in a millisecond. @default Date.now */
+  readonly now?: () => number;
+}

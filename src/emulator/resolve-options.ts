@@ -1,0 +1,61 @@
+import { EmulatorConfigError, parseEmulatorConfig } from './config-schema.js';
+import type { EmulatorOptions, FaultSpec, LatencySpec, PoolLimits, ProviderName } from './options.js';
+
+export const DEFAULT_LIMITS: PoolLimits = { rpm: 500, tpm: 200_000 };
+
+export interface ResolvedKey {
+  readonly key: string;
+  readonly name: string;
+  readonly pool: string;
+  readonly provider: ProviderName | undefined;
+}
+
+/** The options once validated and filled in; inner code trusts this shape. */
+export interface ResolvedOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly keys: readonly ResolvedKey[];
+  readonly pools: ReadonlyMap<string, PoolLimits>;
+  readonly latency: LatencySpec;
+  readonly outputTokens: { readonly min: number; readonly max: number };
+  readonly seed: number;
+  readonly faults: readonly FaultSpec[];
+  readonly embeddingDimensions: number;
+  readonly now: () => number;
+}
+
+export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
+  const { now, ...config } = options;
+  const parsed = parseEmulatorConfig(config);
+  const keys = parsed.keys.map((k, index): ResolvedKey => {
+    const name = k.name ?? `key-${index}`;
+    return { key: k.key, name, pool: k.pool ?? name, provider: k.provider };
+  });
+  assertUnique(keys);
+  const defaults = parsed.defaultLimits ?? DEFAULT_LIMITS;
+  const pools = new Map<string, PoolLimits>();
+  for (const { pool } of keys) pools.set(pool, { ...defaults, ...parsed.pools?.[pool] });
+  return {
+    port: parsed.port ?? 0,
+    host: parsed.host ?? '127.0.0.1',
+    keys,
+    pools,
+    latency: parsed.latency ?? { kind: 'none' },
+    outputTokens: parsed.outputTokens ?? { min: 5, max: 20 },
+    seed: parsed.seed ?? 1,
+    faults: parsed.faults ?? [],
+    embeddingDimensions: parsed.embeddingDimensions ?? 64,
+    now: now ?? Date.now,
+  };
+}
+
+function assertUnique(keys: readonly ResolvedKey[]): void {
+  const names = new Set<string>();
+  const values = new Set<string>();
+  keys.forEach((k, index) => {
+    if (names.has(k.name)) throw new EmulatorConfigError(`keys[${index}].name: duplicate name "${k.name}"`);
+    if (values.has(k.key)) throw new EmulatorConfigError(`keys[${index}].key: the same key is listed twice`);
+    names.add(k.name);
+    values.add(k.key);
+  });
+}

@@ -1,0 +1,157 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorContext } from './context.js';
+import type { ChatAnswer, ChatRequest, Dialect } from './dialect.js';
+import type { FaultTarget } from './faults.js';
+import { sendJson, sleep, statusText } from './http-io.js';
+import { drawTiming, totalMs } from './latency.js';
+import type { MutableLedgerEntry } from './ledger.js';
+import { embeddingsBody, parseEmbeddings } from './openai-embeddings.js';
+import type { QuotaPool } from './quota-pool.js';
+import type { Route } from './routes.js';
+import { generateText } from './text-gen.js';
+import { htmlErrorPage, malformedBody, writeAndFlush } from './wire-faults.js';
+
+export interface Admitted {
+  readonly ctx: EmulatorContext;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly dialect: Dialect;
+  readonly route: Route;
+  readonly request: ChatRequest;
+  readonly body: unknown;
+  readonly pool: QuotaPool;
+  readonly entry: MutableLedgerEntry;
+  readonly target: FaultTarget;
+}
+
+/** Aborts when the client goes away before the response is complete, or when the emulator closes. */
+function requestSignal(res: ServerResponse, closing: AbortSignal): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return AbortSignal.any([gone.signal, closing]);
+}
+
+/** An admitted request: injected faults, latency, then the answer whole or streamed. */
+export async function serveAdmitted(a: Admitted): Promise<void> {
+  const { ctx, res, dialect, pool, entry, request } = a;
+  const now = ctx.options.now;
+  const signal = requestSignal(res, ctx.closing);
+  const headers = (): Record<string, string> => ({
+    ...dialect.idHeaders(entry.responseId),
+    ...dialect.limitHeaders(pool.state(now()), now()),
+  });
+  const end = (status: number, outcome: MutableLedgerEntry['outcome']): void => {
+    Object.assign(entry, { status, outcome, endedAt: now() });
+  };
+  const fault = ctx.faults.pick(a.target, 'after-limits');
+  entry.fault = fault?.kind;
+  if (fault !== undefined && fault.kind !== 'cut') {
+    switch (fault.kind) {
+      case 'reset':
+        a.req.socket.destroy();
+        return end(0, 'fault');
+      case 'hang':
+        if (!signal.aborted)
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        return end(0, 'fault');
+      case 'html': {
+        const status = fault.status ?? 502;
+        const page = htmlErrorPage(status);
+        res.writeHead(status, statusText(status), {
+          'content-type': 'text/html',
+          'content-length': String(Buffer.byteLength(page)),
+        });
+        res.end(page);
+        return end(status, 'fault');
+      }
+      case 'malformed-json': {
+        const text = malformedBody(dialect.provider);
+        res.writeHead(200, {
+          ...headers(),
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(text)),
+        });
+        res.end(text);
+        return end(200, 'fault');
+      }
+      default: {
+        const reply = dialect.problem({ kind: 'fault', fault: fault.kind, model: request.model });
+        sendJson(res, reply.status, { ...headers(), ...reply.headers }, reply.body);
+        return end(reply.status, 'fault');
+      }
+    }
+  }
+  const cutAfter = fault !== undefined && fault.kind === 'cut' ? (fault.cutAfterChunks ?? 2) : undefined;
+  const timing = drawTiming(ctx.options.latency, ctx.random);
+
+  if (a.route.endpoint === 'embeddings') {
+    const embeddings = parseEmbeddings(a.body);
+    if (!(await sleep(timing.firstMs, signal)) || typeof embeddings === 'string')
+      return end(0, 'client-closed');
+    sendJson(res, 200, headers(), embeddingsBody(embeddings, ctx.options.embeddingDimensions));
+    return end(200, 'ok');
+  }
+
+  const generated = generateText(ctx.random, ctx.options.outputTokens, request.maxTokens);
+  const answer: ChatAnswer = {
+    id: objectId(dialect.provider, ctx.nextId()),
+    model: request.model,
+    created: Math.floor(now() / 1000),
+    ...generated,
+    inputTokens: request.inputTokens,
+    outputTokens: generated.pieces.length,
+  };
+  entry.outputTokens = answer.outputTokens;
+  const settle = (): void => {
+    const final = dialect.settle(request, answer);
+    pool.adjustTokens(final - entry.chargedTokens, now());
+    entry.chargedTokens = final;
+  };
+
+  if (!request.stream) {
+    if (!(await sleep(totalMs(timing, answer.outputTokens), signal))) return end(0, 'client-closed');
+    settle();
+    if (cutAfter !== undefined) {
+      const text = JSON.stringify(dialect.chatBody(answer, request));
+      res.writeHead(200, { ...headers(), 'content-type': 'application/json' });
+      await writeAndFlush(res, text.slice(0, Math.floor(text.length / 2)));
+      res.socket?.destroy();
+      return end(200, 'fault');
+    }
+    sendJson(res, 200, headers(), dialect.chatBody(answer, request));
+    return end(200, 'ok');
+  }
+
+  const frames = dialect.streamFrames(answer, request);
+  res.writeHead(200, {
+    ...headers(),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
+  res.flushHeaders();
+  let ok = await sleep(timing.firstMs, signal);
+  for (let i = 0; ok && i < frames.length; i++) {
+    if (i === cutAfter) break;
+    await writeAndFlush(res, frames[i] ?? '');
+    if (timing.perTokenMs > 0 && i < frames.length - 1) ok = await sleep(timing.perTokenMs, signal);
+  }
+  settle();
+  if (cutAfter !== undefined && cutAfter < frames.length) {
+    res.socket?.destroy();
+    return end(200, 'fault');
+  }
+  if (!ok) return end(200, 'client-closed');
+  res.end();
+  return end(200, 'ok');
+}
+
+function objectId(provider: Dialect['provider'], n: number): string {
+  const suffix = n.toString(16).padStart(16, '0');
+  return provider === 'anthropic'
+    ? `msg_emu${suffix}`
+    : provider === 'gemini'
+      ? `emu${suffix}`
+      : `chatcmpl-emu${suffix}`;
+}

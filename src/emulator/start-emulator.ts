@@ -1,0 +1,92 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EmulatorContext } from './context.js';
+import { FaultInjector, type InstalledFault } from './faults.js';
+import { handleRequest } from './handle-request.js';
+import { Ledger } from './ledger.js';
+import type { EmulatorOptions, FaultSpec } from './options.js';
+import { type PoolState, QuotaPool } from './quota-pool.js';
+import { seededRandom } from './random.js';
+import { type ResolvedKey, resolveOptions } from './resolve-options.js';
+
+/** A running emulator. */
+export interface Emulator {
+  /** The base URL, `http://127.0.0.1:PORT`, without a path (see `baseUrlFor`). */
+  readonly url: string;
+  readonly port: number;
+  readonly ledger: Ledger;
+  /** Replaces every fault (global and per key). */
+  setFaults(faults: readonly FaultSpec[]): void;
+  /** Adds one fault, e.g. `{ kind: 'overloaded', key: 'k1', count: 3 }`; returns an id for `removeFault`. */
+  addFault(fault: FaultSpec): number;
+  removeFault(id: number): void;
+  /** The faults installed, with how often each matched and fired. */
+  faults(): readonly InstalledFault[];
+  /** A pool's buckets now, as the rate-limit headers would report them. */
+  poolState(pool: string): PoolState;
+  /** Stops listening, ends every connection, hang and latency wait; resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+/** Starts the provider emulator on loopback. Rejects with `EmulatorConfigError` on bad options. */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const resolved = resolveOptions(options);
+  const startedAt = resolved.now();
+  const random = seededRandom(resolved.seed);
+  const pools = new Map<string, QuotaPool>();
+  for (const [name, limits] of resolved.pools) pools.set(name, new QuotaPool(name, limits, startedAt));
+  const closing = new AbortController();
+  let lastId = 0;
+  const ctx: EmulatorContext = {
+    options: resolved,
+    keysByValue: new Map(resolved.keys.map((k): [string, ResolvedKey] => [k.key, k])),
+    pools,
+    ledger: new Ledger(),
+    faults: new FaultInjector(random, resolved.faults),
+    random,
+    startedAt,
+    closing: closing.signal,
+    nextId: () => ++lastId,
+  };
+
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    handleRequest(ctx, req, res).catch((error: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`emulator error: ${error instanceof Error ? error.message : String(error)}`);
+      } else res.destroy();
+    });
+  });
+  server.on('clientError', (_error, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    ledger: ctx.ledger,
+    setFaults: (faults) => ctx.faults.set(faults),
+    addFault: (fault) => ctx.faults.add(fault),
+    removeFault: (id) => ctx.faults.remove(id),
+    faults: () => ctx.faults.list(),
+    poolState(name: string): PoolState {
+      const pool = pools.get(name);
+      if (pool === undefined)
+        throw new Error(`Expected a pool name (${[...pools.keys()].join(', ')}), got \`${name}\``);
+      return pool.state(resolved.now());
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

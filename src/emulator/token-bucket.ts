@@ -1,0 +1,54 @@
+/** Slack for float drift: 1000 ms × (60 / 60 000) must count as one whole request. */
+const EPSILON = 1e-9;
+
+/**
+ * A continuously refilled bucket (the GCRA view of a limit): `capacity` units at most, refilled at
+ * `limit / periodMs`. Time is passed in, never read, so an injected clock drives it.
+ */
+export class TokenBucket {
+  readonly limit: number;
+  readonly capacity: number;
+  readonly periodMs: number;
+  #level: number;
+  #updatedAt: number;
+
+  constructor(limit: number, periodMs: number, capacity: number, now: number) {
+    this.limit = limit;
+    this.periodMs = periodMs;
+    this.capacity = capacity;
+    this.#level = capacity;
+    this.#updatedAt = now;
+  }
+
+  /** Units available now; negative when a correction has put the bucket in debt. */
+  level(now: number): number {
+    if (now > this.#updatedAt) {
+      const refill = ((now - this.#updatedAt) * this.limit) / this.periodMs;
+      this.#level = Math.min(this.capacity, this.#level + refill);
+      this.#updatedAt = now;
+    }
+    return this.#level;
+  }
+
+  /** Milliseconds until `amount` units are available (0 when they are now). */
+  waitFor(amount: number, now: number): number {
+    const missing = amount - this.level(now);
+    if (missing <= EPSILON) return 0;
+    return (missing * this.periodMs) / this.limit;
+  }
+
+  /** Takes `amount` units, or adds them back when negative; never refuses (admission checks first). */
+  take(amount: number, now: number): void {
+    this.#level = Math.min(this.capacity, this.level(now) - amount);
+  }
+
+  /** Whole units left, as a provider reports `remaining`. */
+  remaining(now: number): number {
+    return Math.max(0, Math.floor(this.level(now) + EPSILON));
+  }
+
+  /** Milliseconds until the bucket is full again; with capacity = limit, (limit − remaining) × period / limit. */
+  resetMs(now: number): number {
+    return Math.max(0, ((this.capacity - this.level(now)) * this.periodMs) / this.limit);
+  }
+}
