@@ -79,7 +79,11 @@ function problem(p: Problem): Reply {
 export function createAnthropicDialect(): Dialect {
   return {
     provider: 'anthropic',
-    apiKey: (req) => header(req, 'x-api-key'),
+    // `x-api-key`, or a bearer token as @anthropic-ai/sdk 1.x sends an API key.
+    apiKey(req) {
+      const bearer = header(req, 'authorization');
+      return header(req, 'x-api-key') ?? (bearer?.startsWith('Bearer ') ? bearer.slice(7).trim() : undefined);
+    },
     parseChat(body: unknown, _url: URL): ChatRequest | string {
       if (!isRecord(body)) return 'request body must be a JSON object';
       if (typeof body.model !== 'string') return 'model: Field required';
