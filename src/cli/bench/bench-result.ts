@@ -1,0 +1,84 @@
+import type { Capacity } from './capacity.js';
+
+/** (a) one key with the SDK's retries, (b) one SDK client per key taken in turn, (c) keymux. */
+export type RunKind = 'single-key' | 'naive-rotation' | 'keymux';
+
+export type StopReason = 'done' | 'time-budget' | 'request-cap' | 'interrupted';
+
+export interface KeyShare {
+  readonly key: string;
+  /** Jobs this key answered successfully. */
+  readonly succeeded: number;
+  /** HTTP requests sent with this key, retries included. */
+  readonly requests: number;
+  /** Of those, answered 429. */
+  readonly limited: number;
+}
+
+export interface Timeline {
+  readonly bucketMs: number;
+  /** Successful answers per key per bucket, from the run's start. */
+  readonly perKey: Readonly<Record<string, readonly number[]>>;
+  /** 429 answers per bucket, all keys together. */
+  readonly limited: readonly number[];
+}
+
+export interface RunResult {
+  readonly name: string;
+  readonly kind: RunKind;
+  readonly strategy: string | null;
+  /** For keymux runs: whether it was given the limits or learned them from headers. */
+  readonly limits: 'configured' | 'learned' | null;
+  readonly keys: number;
+  readonly jobsPlanned: number;
+  readonly jobsStarted: number;
+  readonly jobsSucceeded: number;
+  readonly jobsFailed: number;
+  readonly stoppedBy: StopReason;
+  readonly wallMs: number;
+  /** Successful jobs per second of wall time. */
+  readonly requestsPerSecond: number;
+  /** Capacity of the keys this run used. */
+  readonly capacityRps: number | null;
+  readonly goodputPercent: number | null;
+  /** 429 answers the provider sent (from the emulator's ledger when there is one). */
+  readonly upstream429: number;
+  /** HTTP requests sent, retries included. */
+  readonly requests: number;
+  /** Requests beyond the first of each job. */
+  readonly retries: number;
+  /** Successful jobs, from the call to the answer, queueing and retries included. */
+  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
+  readonly perKey: readonly KeyShare[];
+  /** Why jobs failed, by error name and status. */
+  readonly failures: Readonly<Record<string, number>>;
+  readonly timeline: Timeline;
+}
+
+export interface BenchSettings {
+  readonly provider: string;
+  readonly target: 'emulator' | 'provider';
+  readonly keys: number;
+  readonly rpm: number | null;
+  readonly tpm: number | null;
+  readonly latencyMs: { readonly min: number; readonly max: number } | null;
+  readonly jobs: number;
+  readonly concurrency: number;
+  readonly maxConcurrentPerKey: number;
+  readonly singleKeyBudgetMs: number;
+  readonly seed: number;
+  readonly strategies: readonly string[];
+}
+
+/** Everything `keymux bench --json` writes. */
+export interface BenchResult {
+  readonly version: 1;
+  readonly generatedAt: string;
+  readonly command: string;
+  readonly settings: BenchSettings;
+  /** Capacity of all the keys together. */
+  readonly capacity: Capacity;
+  readonly runs: readonly RunResult[];
+  /** What makes the comparison fair, or where it is not. */
+  readonly notes: readonly string[];
+}

@@ -1,0 +1,92 @@
+/** One HTTP request of a run, as the client saw it. */
+export interface AttemptRecord {
+  readonly at: number;
+  readonly key: string;
+  /** HTTP status; 0 when no answer came (reset, abort). */
+  readonly status: number;
+}
+
+/** One job of a run. */
+export interface JobRecord {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly ok: boolean;
+  /** The key that answered, when known. */
+  readonly key: string | undefined;
+  /** Why it failed: error name and status, e.g. `RateLimitError 429`. */
+  readonly failure: string | undefined;
+}
+
+/**
+ * What one run did, observed from the client side while it runs: the live progress reads it, and the
+ * summary is computed from it at the end.
+ */
+export class RunRecorder {
+  readonly attempts: AttemptRecord[] = [];
+  readonly jobs: JobRecord[] = [];
+  startedAt = Number.NaN;
+  endedAt = Number.NaN;
+  inFlight = 0;
+  limited = 0;
+  succeeded = 0;
+  failed = 0;
+
+  constructor(readonly now: () => number = Date.now) {}
+
+  start(): void {
+    this.startedAt = this.now();
+  }
+
+  finish(): void {
+    this.endedAt = this.now();
+  }
+
+  attempt(key: string, status: number): void {
+    this.attempts.push({ at: this.now(), key, status });
+    if (status === 429) this.limited++;
+  }
+
+  jobStarted(): number {
+    this.inFlight++;
+    return this.now();
+  }
+
+  jobEnded(startedAt: number, outcome: { ok: boolean; key?: string | undefined; failure?: string }): void {
+    this.inFlight--;
+    if (outcome.ok) this.succeeded++;
+    else this.failed++;
+    this.jobs.push({
+      startedAt,
+      endedAt: this.now(),
+      ok: outcome.ok,
+      key: outcome.key,
+      failure: outcome.failure,
+    });
+  }
+
+  get done(): number {
+    return this.succeeded + this.failed;
+  }
+
+  /** Successful jobs per second so far. */
+  rate(): number {
+    const elapsed = (Number.isNaN(this.endedAt) ? this.now() : this.endedAt) - this.startedAt;
+    return elapsed > 0 ? (this.succeeded * 1000) / elapsed : 0;
+  }
+}
+
+/** A short name for why a call failed: the error's class and HTTP status when it has one. */
+export function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown';
+  const status = statusOf(error);
+  return status === undefined ? error.name : `${error.name} ${status}`;
+}
+
+/** The HTTP status of an SDK error, looking through keymux's wrappers (`cause`). */
+export function statusOf(error: unknown): number | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const status = (e as { status?: unknown }).status;
+    if (typeof status === 'number') return status;
+  }
+  return undefined;
+}
