@@ -17,14 +17,20 @@ async function setup(rpm = 50): Promise<{ emulator: Emulator; client: Anthropic;
     { keys: [{ key: KEY_A, name: 'claude' }], pools: { claude: { rpm, tpm: 10_000 } }, now: clock.now },
     closers,
   );
-  const client = new Anthropic({ apiKey: KEY_A, baseURL: baseUrlFor('anthropic', emulator.url), maxRetries: 0 });
+  const client = new Anthropic({
+    apiKey: KEY_A,
+    baseURL: baseUrlFor('anthropic', emulator.url),
+    maxRetries: 0,
+  });
   return { emulator, client, clock };
 }
 
 describe('emulator with @anthropic-ai/sdk', () => {
   it('answers a message; charges max_tokens up front and corrects to the real output', async () => {
     const { emulator, client } = await setup();
-    const { data, response } = await client.messages.create({ model, max_tokens: 1000, messages }).withResponse();
+    const { data, response } = await client.messages
+      .create({ model, max_tokens: 1000, messages })
+      .withResponse();
     expect(data.type).toBe('message');
     expect(data.content[0]?.type).toBe('text');
     const { input_tokens: input, output_tokens: output } = data.usage;
@@ -33,9 +39,14 @@ describe('emulator with @anthropic-ai/sdk', () => {
     expect(response.headers.get('anthropic-ratelimit-requests-remaining')).toBe('49');
     // 1 of 50 rpm: full again in 1.2 s, rounded up to the second, as RFC 3339.
     expect(response.headers.get('anthropic-ratelimit-requests-reset')).toBe('2025-01-01T00:00:02Z');
-    expect(response.headers.get('anthropic-ratelimit-output-tokens-remaining')).toBe(String(10_000 - input - output));
+    expect(response.headers.get('anthropic-ratelimit-output-tokens-remaining')).toBe(
+      String(10_000 - input - output),
+    );
     expect(response.headers.get('request-id')).toMatch(/^req_/);
-    expect(emulator.ledger.entries()[0]).toMatchObject({ chargedTokens: input + output, outputTokens: output });
+    expect(emulator.ledger.entries()[0]).toMatchObject({
+      chargedTokens: input + output,
+      outputTokens: output,
+    });
   });
 
   it('streams the documented event sequence', async () => {
@@ -67,8 +78,14 @@ describe('emulator with @anthropic-ai/sdk', () => {
 
   it('rejects an unknown key with AuthenticationError', async () => {
     const { emulator } = await setup();
-    const stranger = new Anthropic({ apiKey: 'sk-ant-unknown', baseURL: baseUrlFor('anthropic', emulator.url), maxRetries: 0 });
-    const error = await stranger.messages.create({ model, max_tokens: 10, messages }).catch((e: unknown) => e);
+    const stranger = new Anthropic({
+      apiKey: 'sk-ant-unknown',
+      baseURL: baseUrlFor('anthropic', emulator.url),
+      maxRetries: 0,
+    });
+    const error = await stranger.messages
+      .create({ model, max_tokens: 10, messages })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((error as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({
       error: { type: 'authentication_error' },
@@ -79,20 +96,30 @@ describe('emulator with @anthropic-ai/sdk', () => {
     const { emulator, client } = await setup();
     emulator.addFault({ kind: 'overloaded', key: 'claude', count: 1 });
     emulator.addFault({ kind: 'unavailable', key: 'claude', count: 1 });
-    const overloaded = await client.messages.create({ model, max_tokens: 10, messages }).catch((e: unknown) => e);
+    const overloaded = await client.messages
+      .create({ model, max_tokens: 10, messages })
+      .catch((e: unknown) => e);
     expect(overloaded).toBeInstanceOf(Anthropic.InternalServerError);
     expect((overloaded as InstanceType<typeof Anthropic.APIError>).status).toBe(529);
-    expect((overloaded as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: 'overloaded_error' } });
-    const unavailable = await client.messages.create({ model, max_tokens: 10, messages }).catch((e: unknown) => e);
+    expect((overloaded as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      error: { type: 'overloaded_error' },
+    });
+    const unavailable = await client.messages
+      .create({ model, max_tokens: 10, messages })
+      .catch((e: unknown) => e);
     expect((unavailable as InstanceType<typeof Anthropic.APIError>).status).toBe(503);
-    await expect(client.messages.create({ model, max_tokens: 10, messages })).resolves.toMatchObject({ type: 'message' });
+    await expect(client.messages.create({ model, max_tokens: 10, messages })).resolves.toMatchObject({
+      type: 'message',
+    });
   });
 
   it('cuts a stream mid-way', async () => {
     const { emulator, client } = await setup();
     emulator.addFault({ kind: 'cut', cutAfterChunks: 4 });
-    const { items, error } = await drain(await client.messages.create({ model, max_tokens: 100, messages, stream: true }));
-    expect(items.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta']) // the SDK swallows 'ping';
+    const { items, error } = await drain(
+      await client.messages.create({ model, max_tokens: 100, messages, stream: true }),
+    );
+    expect(items.map((e) => e.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta']); // the SDK swallows 'ping';
     expect(error).toBeInstanceOf(Error);
   });
 });

@@ -14,11 +14,17 @@ const modelName = 'gemini-2.0-flash';
 const clock = testClock();
 
 async function setup(rpm = 15): Promise<Emulator> {
-  return emulatorFor({ keys: [{ key: KEY_A, name: 'gem' }], pools: { gem: { rpm, tpm: 100_000 } }, now: clock.now }, closers);
+  return emulatorFor(
+    { keys: [{ key: KEY_A, name: 'gem' }], pools: { gem: { rpm, tpm: 100_000 } }, now: clock.now },
+    closers,
+  );
 }
 
 function legacyModel(emulator: Emulator, key = KEY_A) {
-  return new GoogleGenerativeAI(key).getGenerativeModel({ model: modelName }, { baseUrl: baseUrlFor('gemini', emulator.url) });
+  return new GoogleGenerativeAI(key).getGenerativeModel(
+    { model: modelName },
+    { baseUrl: baseUrlFor('gemini', emulator.url) },
+  );
 }
 
 function genai(emulator: Emulator, key = KEY_A): GoogleGenAI {
@@ -61,15 +67,24 @@ describe('emulator with @google/generative-ai', () => {
     const fetchError = error as GoogleGenerativeAIFetchError;
     expect(fetchError.status).toBe(429);
     expect(retryDelayOf(fetchError.errorDetails)).toBe('60s');
-    expect(fetchError.errorDetails?.[0]).toMatchObject({ '@type': 'type.googleapis.com/google.rpc.QuotaFailure' });
+    expect(fetchError.errorDetails?.[0]).toMatchObject({
+      '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+    });
   });
 
   it('answers an unknown key as Google does (400 API_KEY_INVALID), 503 and a cut stream', async () => {
     const emulator = await setup();
-    const invalid = await legacyModel(emulator, 'AIza-unknown').generateContent('x').catch((e: unknown) => e);
+    const invalid = await legacyModel(emulator, 'AIza-unknown')
+      .generateContent('x')
+      .catch((e: unknown) => e);
     expect((invalid as GoogleGenerativeAIFetchError).status).toBe(400);
-    expect((invalid as GoogleGenerativeAIFetchError).errorDetails?.[0]).toMatchObject({ reason: 'API_KEY_INVALID' });
-    emulator.setFaults([{ kind: 'overloaded', count: 1 }, { kind: 'cut', cutAfterChunks: 2 }]);
+    expect((invalid as GoogleGenerativeAIFetchError).errorDetails?.[0]).toMatchObject({
+      reason: 'API_KEY_INVALID',
+    });
+    emulator.setFaults([
+      { kind: 'overloaded', count: 1 },
+      { kind: 'cut', cutAfterChunks: 2 },
+    ]);
     const model = legacyModel(emulator);
     const overloaded = await model.generateContent('x').catch((e: unknown) => e);
     expect((overloaded as GoogleGenerativeAIFetchError).status).toBe(503);
@@ -88,7 +103,9 @@ describe('emulator with @google/genai', () => {
     const response = await ai.models.generateContent({ model: modelName, contents: 'Hello, Gemini.' });
     expect(response.text?.length).toBeGreaterThan(0);
     expect(response.usageMetadata?.totalTokenCount).toBeGreaterThan(0);
-    const { items, error } = await drain(await ai.models.generateContentStream({ model: modelName, contents: 'Hi.' }));
+    const { items, error } = await drain(
+      await ai.models.generateContentStream({ model: modelName, contents: 'Hi.' }),
+    );
     expect(error).toBeUndefined();
     expect(items.at(-1)?.candidates?.[0]?.finishReason).toBe('STOP');
     expect(emulator.ledger.countByKey()).toEqual({ gem: 2 });
@@ -98,7 +115,9 @@ describe('emulator with @google/genai', () => {
     const emulator = await setup(1);
     const ai = genai(emulator);
     await ai.models.generateContent({ model: modelName, contents: 'one' });
-    const limited = await ai.models.generateContent({ model: modelName, contents: 'two' }).catch((e: unknown) => e);
+    const limited = await ai.models
+      .generateContent({ model: modelName, contents: 'two' })
+      .catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(ApiError);
     expect((limited as ApiError).status).toBe(429);
     const body = JSON.parse((limited as ApiError).message) as { error: { status: string; details: unknown } };
@@ -112,7 +131,9 @@ describe('emulator with @google/genai', () => {
 
     clock.advance(60_000); // the pool has one request a minute
     emulator.setFaults([{ kind: 'unavailable', count: 1 }]);
-    const unavailable = await ai.models.generateContent({ model: modelName, contents: 'x' }).catch((e: unknown) => e);
+    const unavailable = await ai.models
+      .generateContent({ model: modelName, contents: 'x' })
+      .catch((e: unknown) => e);
     expect((unavailable as ApiError).status).toBe(503);
   });
 

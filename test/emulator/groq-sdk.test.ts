@@ -16,7 +16,10 @@ async function setup(tpm = 1000): Promise<{ emulator: Emulator; client: Groq }> 
     { keys: [{ key: KEY_A, name: 'g' }], pools: { g: { rpm: 30, rpd: 1000, tpm } }, now: clock.now },
     closers,
   );
-  return { emulator, client: new Groq({ apiKey: KEY_A, baseURL: baseUrlFor('groq', emulator.url), maxRetries: 0 }) };
+  return {
+    emulator,
+    client: new Groq({ apiKey: KEY_A, baseURL: baseUrlFor('groq', emulator.url), maxRetries: 0 }),
+  };
 }
 
 describe('emulator with the groq-sdk', () => {
@@ -38,7 +41,9 @@ describe('emulator with the groq-sdk', () => {
 
   it('streams', async () => {
     const { client } = await setup();
-    const { items, error } = await drain(await client.chat.completions.create({ model: 'm', messages, stream: true }));
+    const { items, error } = await drain(
+      await client.chat.completions.create({ model: 'm', messages, stream: true }),
+    );
     expect(error).toBeUndefined();
     expect(items.at(-1)?.choices[0]?.finish_reason).toBe('stop');
   });
@@ -46,7 +51,9 @@ describe('emulator with the groq-sdk', () => {
   it('answers a TPM overrun with a 429 RateLimitError carrying retry-after', async () => {
     const { client } = await setup();
     await client.chat.completions.create({ model: 'm', messages, max_tokens: 600 });
-    const error = await client.chat.completions.create({ model: 'm', messages, max_tokens: 600 }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: 'm', messages, max_tokens: 600 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Groq.RateLimitError);
     const limited = error as InstanceType<typeof Groq.RateLimitError>;
     expect(limited.headers?.get('retry-after')).toBe('12'); // 200 tokens missing at 1000/min
@@ -56,18 +63,33 @@ describe('emulator with the groq-sdk', () => {
 
   it('answers a request larger than the TPM with 413', async () => {
     const { client } = await setup(100);
-    const error = await client.chat.completions.create({ model: 'm', messages, max_tokens: 500 }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: 'm', messages, max_tokens: 500 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Groq.APIError);
     expect((error as InstanceType<typeof Groq.APIError>).status).toBe(413);
   });
 
   it('rejects an unknown key with AuthenticationError, and surfaces 503 and a cut stream', async () => {
     const { emulator, client } = await setup();
-    const stranger = new Groq({ apiKey: 'gsk_unknown', baseURL: baseUrlFor('groq', emulator.url), maxRetries: 0 });
-    await expect(stranger.chat.completions.create({ model: 'm', messages })).rejects.toBeInstanceOf(Groq.AuthenticationError);
-    emulator.setFaults([{ kind: 'overloaded', count: 1 }, { kind: 'cut', cutAfterChunks: 1 }]);
-    await expect(client.chat.completions.create({ model: 'm', messages })).rejects.toBeInstanceOf(Groq.InternalServerError);
-    const { items, error } = await drain(await client.chat.completions.create({ model: 'm', messages, stream: true }));
+    const stranger = new Groq({
+      apiKey: 'gsk_unknown',
+      baseURL: baseUrlFor('groq', emulator.url),
+      maxRetries: 0,
+    });
+    await expect(stranger.chat.completions.create({ model: 'm', messages })).rejects.toBeInstanceOf(
+      Groq.AuthenticationError,
+    );
+    emulator.setFaults([
+      { kind: 'overloaded', count: 1 },
+      { kind: 'cut', cutAfterChunks: 1 },
+    ]);
+    await expect(client.chat.completions.create({ model: 'm', messages })).rejects.toBeInstanceOf(
+      Groq.InternalServerError,
+    );
+    const { items, error } = await drain(
+      await client.chat.completions.create({ model: 'm', messages, stream: true }),
+    );
     expect(items).toHaveLength(1);
     expect(error).toBeInstanceOf(Error);
   });

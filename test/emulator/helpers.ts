@@ -18,7 +18,10 @@ export function testClock(start = 1_700_000_000_000): TestClock {
 }
 
 /** Starts an emulator and registers its close with the given hook collector. */
-export async function emulatorFor(options: EmulatorOptions, closers: Array<() => Promise<void>>): Promise<Emulator> {
+export async function emulatorFor(
+  options: EmulatorOptions,
+  closers: Array<() => Promise<void>>,
+): Promise<Emulator> {
   const emulator = await startEmulator(options);
   closers.push(() => emulator.close());
   return emulator;

@@ -13,7 +13,12 @@ const messages = [{ role: 'user' as const, content: 'Say something about keys.' 
 async function setup(): Promise<{ emulator: Emulator; client: OpenAI; clock: ReturnType<typeof testClock> }> {
   const clock = testClock();
   const emulator = await emulatorFor(
-    { keys: [{ key: KEY_A, name: 'alpha' }], pools: { alpha: { rpm: 10, tpm: 10_000 } }, now: clock.now, seed: 7 },
+    {
+      keys: [{ key: KEY_A, name: 'alpha' }],
+      pools: { alpha: { rpm: 10, tpm: 10_000 } },
+      now: clock.now,
+      seed: 7,
+    },
     closers,
   );
   const client = new OpenAI({ apiKey: KEY_A, baseURL: baseUrlFor('openai', emulator.url), maxRetries: 0 });
@@ -37,7 +42,13 @@ describe('emulator with the openai SDK', () => {
     expect(response.headers.get('x-ratelimit-reset-tokens')).toBe('300ms');
     expect(emulator.poolState('alpha')['requests-minute']?.remaining).toBe(9);
     const [entry] = emulator.ledger.entries();
-    expect(entry).toMatchObject({ key: 'alpha', pool: 'alpha', status: 200, outcome: 'ok', chargedTokens: 50 });
+    expect(entry).toMatchObject({
+      key: 'alpha',
+      pool: 'alpha',
+      status: 200,
+      outcome: 'ok',
+      chargedTokens: 50,
+    });
     expect(JSON.stringify(emulator.ledger.entries())).not.toContain(KEY_A);
   });
 
@@ -60,7 +71,10 @@ describe('emulator with the openai SDK', () => {
 
   it('surfaces a limit 429 as RateLimitError with readable headers', async () => {
     const clock = testClock();
-    const emulator = await emulatorFor({ keys: [{ key: KEY_A, name: 'alpha' }], pools: { alpha: { rpm: 2 } }, now: clock.now }, closers);
+    const emulator = await emulatorFor(
+      { keys: [{ key: KEY_A, name: 'alpha' }], pools: { alpha: { rpm: 2 } }, now: clock.now },
+      closers,
+    );
     const client = new OpenAI({ apiKey: KEY_A, baseURL: baseUrlFor('openai', emulator.url), maxRetries: 0 });
     await client.chat.completions.create({ model: 'm', messages });
     await client.chat.completions.create({ model: 'm', messages });
@@ -69,7 +83,9 @@ describe('emulator with the openai SDK', () => {
     const rateLimit = error as InstanceType<typeof OpenAI.RateLimitError>;
     expect(rateLimit.code).toBe('rate_limit_exceeded');
     expect(rateLimit.type).toBe('requests');
-    expect(rateLimit.message).toContain('on requests per min (RPM): Limit 2, Used 2, Requested 1. Please try again in 30s.');
+    expect(rateLimit.message).toContain(
+      'on requests per min (RPM): Limit 2, Used 2, Requested 1. Please try again in 30s.',
+    );
     expect(rateLimit.headers?.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(rateLimit.headers?.get('x-ratelimit-reset-requests')).toBe('1m0s');
     expect(emulator.ledger.countByStatus()).toEqual({ 200: 2, 429: 1 });
@@ -86,9 +102,19 @@ describe('emulator with the openai SDK', () => {
 
   it('rejects an unknown key with AuthenticationError', async () => {
     const { emulator } = await setup();
-    const stranger = new OpenAI({ apiKey: 'sk-unknown-000000000000', baseURL: baseUrlFor('openai', emulator.url), maxRetries: 0 });
-    await expect(stranger.chat.completions.create({ model: 'm', messages })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
-    expect(emulator.ledger.entries()[0]).toMatchObject({ key: undefined, status: 401, outcome: 'unauthorized' });
+    const stranger = new OpenAI({
+      apiKey: 'sk-unknown-000000000000',
+      baseURL: baseUrlFor('openai', emulator.url),
+      maxRetries: 0,
+    });
+    await expect(stranger.chat.completions.create({ model: 'm', messages })).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
+    expect(emulator.ledger.entries()[0]).toMatchObject({
+      key: undefined,
+      status: 401,
+      outcome: 'unauthorized',
+    });
   });
 
   it('surfaces injected 503, 500 and HTML 502 as InternalServerError', async () => {
@@ -109,7 +135,9 @@ describe('emulator with the openai SDK', () => {
   it('cuts a stream mid-way: the SDK yields the first chunks, then throws', async () => {
     const { emulator, client } = await setup();
     emulator.addFault({ kind: 'cut', cutAfterChunks: 3 });
-    const { items, error } = await drain(await client.chat.completions.create({ model: 'm', messages, stream: true }));
+    const { items, error } = await drain(
+      await client.chat.completions.create({ model: 'm', messages, stream: true }),
+    );
     expect(items).toHaveLength(3);
     expect(error).toBeInstanceOf(Error);
     expect(emulator.ledger.entries()[0]).toMatchObject({ outcome: 'fault', fault: 'cut', admitted: true });
@@ -122,18 +150,27 @@ describe('emulator with the openai SDK', () => {
       { kind: 'hang', count: 1 },
       { kind: 'malformed-json', count: 1 },
     ]);
-    await expect(client.chat.completions.create({ model: 'm', messages })).rejects.toBeInstanceOf(OpenAI.APIConnectionError);
-    await expect(client.chat.completions.create({ model: 'm', messages }, { timeout: 100 })).rejects.toBeInstanceOf(
-      OpenAI.APIConnectionTimeoutError,
+    await expect(client.chat.completions.create({ model: 'm', messages })).rejects.toBeInstanceOf(
+      OpenAI.APIConnectionError,
     );
+    await expect(
+      client.chat.completions.create({ model: 'm', messages }, { timeout: 100 }),
+    ).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
     await expect(client.chat.completions.create({ model: 'm', messages })).rejects.toThrow();
     expect(emulator.ledger.entries().map((e) => e.fault)).toEqual(['reset', 'hang', 'malformed-json']);
   });
 
   it('serves deterministic embeddings with usage', async () => {
     const { client } = await setup();
-    const first = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta'] });
-    const again = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'alpha', encoding_format: 'float' });
+    const first = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: ['alpha', 'beta'],
+    });
+    const again = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'alpha',
+      encoding_format: 'float',
+    });
     expect(first.data).toHaveLength(2);
     expect(first.data[0]?.embedding).toHaveLength(64);
     expect(first.usage.prompt_tokens).toBe(3); // ceil(5 / 4) + ceil(4 / 4)
