@@ -1,0 +1,120 @@
+import { type Command, Option } from 'commander';
+import { type EmulateFlags, emulatorConfigFromFlags } from '../emulator/config-from-flags.js';
+import { baseUrlFor, type Emulator, EmulatorConfigError, startEmulator } from '../emulator/index.js';
+import { exitTwoOnMisuse, positiveNumber, runAction, UsageError, wholeNumber } from './shared/usage-error.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** What `keymux emulate` prints once listening: where to point each SDK. */
+export function describeEmulator(emulator: Emulator, keyNames: readonly string[]): string {
+  const rows = [
+    ['openai', `new OpenAI({ baseURL: '${baseUrlFor('openai', emulator.url)}' })`],
+    ['groq', `new Groq({ baseURL: '${baseUrlFor('groq', emulator.url)}' })`],
+    ['anthropic', `new Anthropic({ baseURL: '${baseUrlFor('anthropic', emulator.url)}' })`],
+    ['gemini', `getGenerativeModel(params, { baseUrl: '${baseUrlFor('gemini', emulator.url)}' })`],
+    [
+      'google-genai',
+      `new GoogleGenAI({ httpOptions: { baseUrl: '${baseUrlFor('google-genai', emulator.url)}' } })`,
+    ],
+  ];
+  return [
+    `keymux emulator listening on ${emulator.url}`,
+    ...rows.map(([name, how]) => `  ${name?.padEnd(13)}${how}`),
+    `  keys: ${keyNames.join(', ')}`,
+    'Ctrl-C prints the ledger summary and stops.',
+  ].join('\n');
+}
+
+/** The ledger in a few lines: requests per key and status, and per pool the busiest minute and peak concurrency. */
+export function summarizeLedger(emulator: Emulator, pools: readonly string[]): string {
+  const { ledger } = emulator;
+  const lines = [`${ledger.size} requests; by status ${JSON.stringify(ledger.countByStatus())}`];
+  for (const [key, count] of Object.entries(ledger.countByKey())) {
+    lines.push(`  key ${key}: ${count} requests, ${JSON.stringify(ledger.countByStatus({ key }))}`);
+  }
+  for (const pool of pools) {
+    const rpm = ledger.maxPerSlidingWindow(pool, 60_000);
+    const tpm = ledger.maxPerSlidingWindow(pool, 60_000, 'tokens');
+    lines.push(
+      `  pool ${pool}: busiest minute ${rpm} requests / ${tpm} tokens; peak concurrency ${ledger.peakConcurrency(pool)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** Adds `keymux emulate` to the program. */
+export function registerEmulateCommand(program: Command): Command {
+  const command = program
+    .command('emulate')
+    .description(
+      'Run the provider emulator: OpenAI, Groq, Anthropic and Gemini wire formats with rate limits, latency and faults.',
+    )
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), 8787)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option(
+      '-c, --config <file>',
+      'JSON file with keys, pools, defaultLimits, latency, outputTokens, seed, faults (flags apply on top)',
+    )
+    .option('-k, --key <[name=]secret>', 'a key the emulator accepts, in its own pool (repeatable)', collect)
+    .option(
+      '--keys <count>',
+      'also accept generated keys sk-emu-1 … sk-emu-<count>, named key-1 …',
+      wholeNumber(1, 10_000),
+    )
+    .option('--rpm <n>', 'requests per minute of each pool', positiveNumber)
+    .option('--tpm <n>', 'tokens per minute of each pool', positiveNumber)
+    .option('--rpd <n>', 'requests per day of each pool', positiveNumber)
+    .option('--tpd <n>', 'tokens per day of each pool', positiveNumber)
+    .option('--concurrency <n>', 'requests in flight per pool before 429', wholeNumber(1))
+    .option(
+      '--burst <n>',
+      'requests a pool takes at once (request bucket size; default: the rpm)',
+      wholeNumber(1),
+    )
+    .option('--token-burst <n>', 'token bucket size (default: the tpm)', wholeNumber(1))
+    .option('--latency <ms|min-max>', 'fixed latency, or a uniform range in ms')
+    .option('--ttft <ms>', 'time to first token (per-token latency)', wholeNumber(0))
+    .option('--per-token <ms>', 'time per output token (per-token latency)', wholeNumber(0))
+    .option('--output-tokens <n|min-max>', "output length in tokens (capped by the request's max tokens)")
+    .option('--seed <n>', 'seed for latency, output and fault draws', wholeNumber(0))
+    .option(
+      '--fault <kind[:rate]>',
+      'inject a fault at a rate (repeatable); kinds: server-error, bad-gateway, unavailable, overloaded, rate-limit, quota, reset, cut, hang, malformed-json, html',
+      collect,
+    )
+    .addOption(
+      new Option('--embedding-dimensions <n>', 'length of embedding vectors').argParser(wholeNumber(1, 8192)),
+    )
+    .action((flags: EmulateFlags) =>
+      runAction('emulate', async () => {
+        let config: ReturnType<typeof emulatorConfigFromFlags>;
+        try {
+          config = emulatorConfigFromFlags(flags);
+        } catch (error) {
+          if (error instanceof EmulatorConfigError) throw new UsageError(error.message);
+          throw error;
+        }
+        const emulator = await startEmulator(config);
+        const names = config.keys.map((k, i) => k.name ?? `key-${i}`);
+        const pools = [...new Set(config.keys.map((k, i) => k.pool ?? k.name ?? `key-${i}`))];
+        process.stdout.write(`${describeEmulator(emulator, names)}\n`);
+        await untilSignal();
+        await emulator.close();
+        process.stderr.write(`${summarizeLedger(emulator, pools)}\n`);
+        return 0;
+      }),
+    );
+  return exitTwoOnMisuse(command);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { registerEmulateCommand } from './emulate.js';
+
+/** The `keymux` program: a thin registry of commands, each in its own module. */
+export function createProgram(): Command {
+  const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+  const program = new Command('keymux')
+    .description('Use many API keys of an LLM provider as if they were one much larger key.')
+    .version(version);
+  registerEmulateCommand(program);
+  return program;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) await createProgram().parseAsync(process.argv);

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { createProgram } from '../../src/cli/main.js';
+import { emulatorConfigFromFlags } from '../../src/emulator/config-from-flags.js';
+import { EmulatorConfigError } from '../../src/emulator/index.js';
+
+const run = promisify(execFile);
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('keymux emulate flags', () => {
+  it('merges a config file with flags on top', () => {
+    const file = JSON.stringify({
+      keys: [{ key: 'sk-file', name: 'file', pool: 'org' }],
+      pools: { org: { rpm: 5 } },
+      faults: [{ kind: 'reset', rate: 0.1 }],
+    });
+    const config = emulatorConfigFromFlags(
+      {
+        config: 'emu.json',
+        key: ['cli=sk-cli', 'sk-bare'],
+        rpm: 60,
+        latency: '10-20',
+        outputTokens: '3',
+        fault: ['overloaded:0.5', 'hang'],
+        seed: 9,
+      },
+      () => file,
+    );
+    expect(config).toEqual({
+      keys: [
+        { key: 'sk-file', name: 'file', pool: 'org' },
+        { key: 'sk-cli', name: 'cli' },
+        { key: 'sk-bare' },
+      ],
+      pools: { org: { rpm: 5 } },
+      defaultLimits: { rpm: 60 },
+      latency: { kind: 'uniform', minMs: 10, maxMs: 20 },
+      outputTokens: { min: 3, max: 3 },
+      seed: 9,
+      faults: [{ kind: 'reset', rate: 0.1 }, { kind: 'overloaded', rate: 0.5 }, { kind: 'hang' }],
+    });
+    expect(emulatorConfigFromFlags({ keys: 1, ttft: 200, perToken: 5 }).latency).toEqual({
+      kind: 'per-token',
+      firstTokenMs: 200,
+      perTokenMs: 5,
+    });
+  });
+
+  it('names the bad field in one line and never shows a key', () => {
+    const bad = (flags: Parameters<typeof emulatorConfigFromFlags>[0], file = '{}') => {
+      try {
+        emulatorConfigFromFlags(flags, () => file);
+        return 'no error';
+      } catch (error) {
+        expect(error).toBeInstanceOf(EmulatorConfigError);
+        return (error as Error).message;
+      }
+    };
+    expect(bad({})).toMatch(/^no keys/);
+    expect(bad({ config: 'f' }, '{"keys":[{"key":"sk-secret-1","pool":""}]}')).toBe(
+      'keys[0].pool: Too small: expected string to have >=1 characters',
+    );
+    expect(bad({ config: 'f' }, '{"keys": [sk-secret-2')).toBe('--config f is not valid JSON');
+    expect(bad({ key: ['sk secret 3'] })).toBe('--key: expected [name=]secret');
+    expect(bad({ keys: 1, fault: ['explode'] })).toMatch(/^faults\[0\]\.kind: /);
+    for (const message of [bad({ config: 'f' }, '{"keys":[{"key":"sk-secret-4","x":1}]}')]) {
+      expect(message).not.toContain('sk-secret');
+    }
+  });
+});
+
+describe('keymux emulate command', () => {
+  it('documents every flag in --help', () => {
+    const emulate = createProgram().commands.find((c) => c.name() === 'emulate');
+    const help = emulate?.helpInformation() ?? '';
+    const flags = emulate?.options.map((o) => o.long ?? '') ?? [];
+    expect(flags).toHaveLength(19);
+    for (const flag of flags) expect(help).toContain(flag);
+  });
+
+  it('exits 2 with one line on a bad flag or a bad limits file', async () => {
+    const file = join(tmpdir(), `keymux-emulate-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ keys: [{ key: 'sk-x' }], pools: { 'key-0': { rpm: -1 } } }));
+    const [badFlag, badFile] = await Promise.all([
+      cli('emulate', '--keys', '1', '--rpm', 'fast'),
+      cli('emulate', '--config', file),
+    ]);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr.trim().split('\n')).toHaveLength(1);
+    expect(badFlag.stderr).toContain("'--rpm <n>' argument 'fast' is invalid");
+    expect(badFile).toMatchObject({
+      code: 2,
+      stderr: 'keymux emulate: pools.key-0.rpm: Too small: expected number to be >0\n',
+    });
+  });
+});
