@@ -1,0 +1,61 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { TokenUsage } from '../core/events.js';
+import type { ClientSpec, ProviderAdapter } from './adapter.js';
+import type { AdapterOptions } from './adapter-options.js';
+import { classifyError } from './classify.js';
+import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
+import { requireSdk } from './load-sdk.js';
+import { parseAnthropicRateLimits } from './rate-limit-headers.js';
+import { numberAt } from './read-number.js';
+
+export const ANTHROPIC_PACKAGE = '@anthropic-ai/sdk';
+
+export const ANTHROPIC_TOKEN_PROFILE: TokenProfile = {
+  promptFields: ['messages', 'system'],
+  maxPaths: [['max_tokens']],
+  overhead: 0,
+  // messages.countTokens takes a request without max_tokens and generates nothing.
+  promptOnly: (request) => request.max_tokens === undefined,
+};
+
+/**
+ * A Message's `usage` (input + tokens written to the prompt cache, which count toward input limits),
+ * or a stream's `message_start` / `message_delta` event.
+ */
+export function readAnthropicUsage(result: unknown): TokenUsage | undefined {
+  const usage =
+    numberAt(result, 'usage', 'output_tokens') !== undefined
+      ? 'usage'
+      : numberAt(result, 'message', 'usage', 'output_tokens') !== undefined
+        ? 'message'
+        : undefined;
+  if (usage === undefined) return undefined;
+  const base = usage === 'usage' ? ['usage'] : ['message', 'usage'];
+  const input =
+    (numberAt(result, ...base, 'input_tokens') ?? 0) +
+    (numberAt(result, ...base, 'cache_creation_input_tokens') ?? 0);
+  return { inputTokens: input, outputTokens: numberAt(result, ...base, 'output_tokens') ?? 0 };
+}
+
+export function createAnthropicClient(spec: ClientSpec): Anthropic {
+  const sdk = requireSdk<typeof import('@anthropic-ai/sdk')>(ANTHROPIC_PACKAGE);
+  return new sdk.Anthropic({
+    apiKey: spec.apiKey,
+    maxRetries: 0,
+    fetch: spec.fetch,
+    ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
+  });
+}
+
+/** The `@anthropic-ai/sdk` package; its 529 overloaded answers are transient. */
+export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAdapter<Anthropic> {
+  const now = options.now ?? Date.now;
+  return {
+    name: 'anthropic',
+    createClient: createAnthropicClient,
+    classify: (error) => classifyError(error, now()),
+    estimateTokens: (request) => estimateRequestTokens(request, ANTHROPIC_TOKEN_PROFILE),
+    readUsage: readAnthropicUsage,
+    readRateLimits: (headers) => parseAnthropicRateLimits(headers, now()),
+  };
+}

@@ -1,0 +1,126 @@
+import type { Failure, FailureClass } from '../core/failure.js';
+import { parseGoDuration, parseProtoDuration } from './durations.js';
+import { causeChain, type ErrorFacts, errorFacts, errorNames, prop } from './error-facts.js';
+import { googleQuotaIsDaily, googleRetryDelayMs } from './google-details.js';
+import { readRetryAfterMs } from './rate-limit-headers.js';
+import { shortMessage } from './short-message.js';
+
+const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError', 'GoogleGenerativeAIAbortError']);
+
+const CONNECTION_NAMES = new Set([
+  'APIConnectionError',
+  'APIConnectionTimeoutError',
+  'TimeoutError',
+  'FetchError',
+  'ConnectTimeoutError',
+  'HeadersTimeoutError',
+  'BodyTimeoutError',
+  'SocketError',
+]);
+
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+const CONNECTION_TEXT =
+  /fetch failed|terminated|socket hang up|other side closed|network error|ECONNRESET|ETIMEDOUT/i;
+const EXHAUSTED_CODES = /insufficient_quota|billing|credit/i;
+const EXHAUSTED_TEXT =
+  /insufficient_quota|quota exceeded|exceeded your current quota|billing|credit balance/i;
+const BAD_KEY_TEXT = /api key not valid|invalid api key|api_key_invalid|incorrect api key/i;
+
+function isNetworkFault(error: unknown): boolean {
+  return causeChain(error).some((e) => {
+    const code = prop(e, 'code');
+    const message = prop(e, 'message');
+    return (
+      errorNames(e).some((name) => CONNECTION_NAMES.has(name)) ||
+      (typeof code === 'string' && CONNECTION_CODES.has(code)) ||
+      (typeof message === 'string' && CONNECTION_TEXT.test(message))
+    );
+  });
+}
+
+function quotaExhausted(facts: ErrorFacts): boolean {
+  const daily = googleQuotaIsDaily(facts.details);
+  if (daily !== undefined) return daily;
+  return facts.codes.some((c) => EXHAUSTED_CODES.test(c)) || EXHAUSTED_TEXT.test(facts.message);
+}
+
+function classOfStatus(status: number, facts: ErrorFacts): FailureClass {
+  if (status === 429) return quotaExhausted(facts) ? 'quota-exhausted' : 'rate-limited';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 402) return 'quota-exhausted';
+  if (status === 408 || status === 409 || status === 425 || status === 499 || status >= 500)
+    return 'transient';
+  // Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID; Anthropic an empty balance with 400.
+  if (BAD_KEY_TEXT.test(facts.message) || facts.codes.includes('API_KEY_INVALID')) return 'auth';
+  if (/credit balance is too low/i.test(facts.message)) return 'quota-exhausted';
+  return 'bad-request';
+}
+
+/** The hint in "Please try again in 1.5s" (OpenAI, Groq) or "Please retry in 1.68s" (Gemini). */
+function hintInText(message: string): number | undefined {
+  const match = /(?:try again|retry) in ((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)/i.exec(message);
+  if (!match?.[1]) return undefined;
+  return parseGoDuration(match[1]) ?? parseProtoDuration(match[1]);
+}
+
+/** On a 429 without Retry-After: the longest OpenAI-style reset of a bucket that is empty. */
+function emptyBucketResetMs(facts: ErrorFacts): number | undefined {
+  const read = facts.headers;
+  if (!read) return undefined;
+  let longest: number | undefined;
+  for (const kind of ['requests', 'tokens']) {
+    if (read(`x-ratelimit-remaining-${kind}`) !== '0') continue;
+    const reset = read(`x-ratelimit-reset-${kind}`);
+    const ms = reset === undefined ? undefined : parseGoDuration(reset);
+    if (ms !== undefined) longest = Math.max(longest ?? 0, ms);
+  }
+  return longest;
+}
+
+function retryAfterMs(facts: ErrorFacts, now: number): number | undefined {
+  const fromHeaders = facts.headers ? readRetryAfterMs(facts.headers, now) : undefined;
+  const hint = fromHeaders ?? googleRetryDelayMs(facts.details);
+  if (hint !== undefined || facts.status !== 429) return hint;
+  return emptyBucketResetMs(facts) ?? hintInText(facts.message);
+}
+
+/**
+ * Maps whatever a call threw to a failure class (DESIGN.md's table), for any SDK's APIError-like
+ * error, a fetch Response-like error or a network fault. An error with no HTTP status that is not a
+ * network fault or an abort is `bad-request`: it most likely comes from the caller's own code (or a
+ * response the SDK could not parse), and retrying it on every key would only repeat it.
+ * `now` turns an HTTP-date Retry-After into ms. The message is short and never holds a URL's query.
+ */
+export function classifyError(error: unknown, now: number): Failure {
+  const facts = errorFacts(error);
+  const status = facts.status;
+  let failureClass: FailureClass;
+  if (status !== undefined) failureClass = classOfStatus(status, facts);
+  else if (facts.names.some((name) => ABORT_NAMES.has(name))) failureClass = 'aborted';
+  else if (isNetworkFault(error)) failureClass = 'transient';
+  else failureClass = 'bad-request';
+  const text = shortMessage(facts.message);
+  return {
+    class: failureClass,
+    status,
+    retryAfterMs: retryAfterMs(facts, now),
+    message: status === undefined || text.startsWith(String(status)) ? text : `${status} ${text}`,
+    error,
+  };
+}

@@ -1,0 +1,53 @@
+import { isRecord } from './error-facts.js';
+
+/**
+ * Output tokens reserved when a request names no maximum: enough for a typical chat answer. The real
+ * count replaces the estimate when the call ends, so this only shapes pacing while the call runs.
+ */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 256;
+
+/** About four characters a token, summed over every string inside a JSON value (as the emulator counts). */
+export function textTokens(value: unknown): number {
+  if (typeof value === 'string') return Math.ceil(value.length / 4);
+  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + textTokens(item), 0);
+  if (isRecord(value)) return Object.values(value).reduce<number>((sum, v) => sum + textTokens(v), 0);
+  return 0;
+}
+
+/** Where one provider's request keeps its prompt and its output maximum. */
+export interface TokenProfile {
+  /** Fields holding prompt text (messages, system prompts, inputs). */
+  readonly promptFields: readonly string[];
+  /** Paths of the output maximum, first found wins. */
+  readonly maxPaths: readonly (readonly string[])[];
+  /** Tokens the provider adds to every chat request (OpenAI's reply priming). */
+  readonly overhead: number;
+  /** Requests with no output at all (embeddings, token counts): no output reservation. */
+  readonly promptOnly?: (request: Readonly<Record<string, unknown>>) => boolean;
+}
+
+function at(value: unknown, path: readonly string[]): unknown {
+  let v = value;
+  for (const step of path) v = isRecord(v) ? v[step] : undefined;
+  return v;
+}
+
+/** Prompt tokens plus the output maximum (or the default): what the call may take from a token bucket. */
+export function estimateRequestTokens(request: unknown, profile: TokenProfile): number {
+  if (typeof request === 'string' || Array.isArray(request)) {
+    return textTokens(request) + profile.overhead + DEFAULT_MAX_OUTPUT_TOKENS;
+  }
+  if (!isRecord(request)) return 0;
+  let prompt = 0;
+  for (const field of profile.promptFields) prompt += textTokens(request[field]);
+  if (profile.promptOnly?.(request)) return prompt;
+  let max: number | undefined;
+  for (const path of profile.maxPaths) {
+    const value = at(request, path);
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
+      max = value;
+      break;
+    }
+  }
+  return prompt + profile.overhead + (max ?? DEFAULT_MAX_OUTPUT_TOKENS);
+}

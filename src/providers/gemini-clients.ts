@@ -1,0 +1,72 @@
+import type { GoogleGenAI } from '@google/genai';
+import type {
+  CachedContent,
+  GenerativeModel,
+  GoogleGenerativeAI,
+  ModelParams,
+  RequestOptions,
+} from '@google/generative-ai';
+import type { ClientSpec } from './adapter.js';
+import { requireSdk } from './load-sdk.js';
+
+export const GENERATIVE_AI_PACKAGE = '@google/generative-ai';
+export const GENAI_PACKAGE = '@google/genai';
+
+/**
+ * One Gemini key's clients. Keys are shared by both Google SDKs, so each is built on first use and
+ * only its own package is needed. Neither SDK takes a custom `fetch` (Gemini sends no limit headers
+ * anyway) nor retries by default: `@google/genai` retries only when `retryOptions` is given.
+ */
+export class GeminiClients {
+  readonly #spec: ClientSpec;
+  #generativeAI: GoogleGenerativeAI | undefined;
+  #genAI: GoogleGenAI | undefined;
+
+  constructor(spec: ClientSpec) {
+    this.#spec = spec;
+  }
+
+  /** `@google/generative-ai`'s client; its models use the key's base URL unless told otherwise. */
+  get generativeAI(): GoogleGenerativeAI {
+    if (this.#generativeAI) return this.#generativeAI;
+    const sdk = requireSdk<typeof import('@google/generative-ai')>(GENERATIVE_AI_PACKAGE);
+    const client = new sdk.GoogleGenerativeAI(this.#spec.apiKey);
+    const baseUrl = this.#spec.baseURL;
+    if (baseUrl !== undefined) {
+      // The base URL is a per-model request option in this SDK; give it to every model by default.
+      const withBase = (options: RequestOptions | undefined): RequestOptions => ({ baseUrl, ...options });
+      const getModel = client.getGenerativeModel.bind(client);
+      const getCached = client.getGenerativeModelFromCachedContent.bind(client);
+      client.getGenerativeModel = (params: ModelParams, options?: RequestOptions): GenerativeModel =>
+        getModel(params, withBase(options));
+      client.getGenerativeModelFromCachedContent = (
+        content: CachedContent,
+        params?: Partial<ModelParams>,
+        options?: RequestOptions,
+      ): GenerativeModel => getCached(content, params, withBase(options));
+    }
+    this.#generativeAI = client;
+    return client;
+  }
+
+  /** `@google/genai`'s client. */
+  get genAI(): GoogleGenAI {
+    if (this.#genAI) return this.#genAI;
+    const sdk = requireSdk<typeof import('@google/genai')>(GENAI_PACKAGE);
+    const baseUrl = this.#spec.baseURL;
+    this.#genAI = new sdk.GoogleGenAI({
+      apiKey: this.#spec.apiKey,
+      ...(baseUrl === undefined ? {} : { httpOptions: { baseUrl } }),
+    });
+    return this.#genAI;
+  }
+
+  /** Seed 003's habit, `execute('gemini', (client) => client.getGenerativeModel(…))`. */
+  getGenerativeModel(params: ModelParams, options?: RequestOptions): GenerativeModel {
+    return this.generativeAI.getGenerativeModel(params, options);
+  }
+
+  toJSON(): { provider: string } {
+    return { provider: 'gemini' };
+  }
+}

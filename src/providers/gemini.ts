@@ -1,0 +1,54 @@
+import type { TokenUsage } from '../core/events.js';
+import type { ProviderAdapter } from './adapter.js';
+import type { AdapterOptions } from './adapter-options.js';
+import { classifyError } from './classify.js';
+import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
+import { GeminiClients } from './gemini-clients.js';
+import { parseRetryAfterHeaders } from './rate-limit-headers.js';
+import { numberAt } from './read-number.js';
+
+/**
+ * `generateContent` requests of both Google SDKs: `{ contents, systemInstruction, generationConfig }`
+ * (@google/generative-ai) and `{ model, contents, config: { systemInstruction, maxOutputTokens } }`
+ * (@google/genai). A plain string or parts array is a prompt too.
+ */
+export const GEMINI_TOKEN_PROFILE: TokenProfile = {
+  promptFields: ['contents', 'systemInstruction', 'content', 'requests'],
+  maxPaths: [
+    ['generationConfig', 'maxOutputTokens'],
+    ['config', 'maxOutputTokens'],
+  ],
+  overhead: 0,
+  // embedContent / batchEmbedContents / countTokens generate nothing.
+  promptOnly: (request) => request.content !== undefined || request.requests !== undefined,
+};
+
+/** `usageMetadata` of a response or stream chunk; `response.usageMetadata` for @google/generative-ai. */
+export function readGeminiUsage(result: unknown): TokenUsage | undefined {
+  for (const base of [['usageMetadata'], ['response', 'usageMetadata']]) {
+    const input = numberAt(result, ...base, 'promptTokenCount');
+    if (input === undefined) continue;
+    const output =
+      (numberAt(result, ...base, 'candidatesTokenCount') ?? 0) +
+      (numberAt(result, ...base, 'thoughtsTokenCount') ?? 0);
+    return { inputTokens: input, outputTokens: output };
+  }
+  return undefined;
+}
+
+/**
+ * Gemini keys, for both `@google/generative-ai` and `@google/genai`: a key's client is a
+ * `GeminiClients` holding either SDK's client, built on first use. Gemini's limits come only as
+ * RetryInfo on a 429, so keys with no configured limits adapt their concurrency instead.
+ */
+export function createGeminiAdapter(options: AdapterOptions = {}): ProviderAdapter<GeminiClients> {
+  const now = options.now ?? Date.now;
+  return {
+    name: 'gemini',
+    createClient: (spec) => new GeminiClients(spec),
+    classify: (error) => classifyError(error, now()),
+    estimateTokens: (request) => estimateRequestTokens(request, GEMINI_TOKEN_PROFILE),
+    readUsage: readGeminiUsage,
+    readRateLimits: (headers) => parseRetryAfterHeaders(headers, now()),
+  };
+}

@@ -1,0 +1,38 @@
+import type { TokenUsage } from '../core/events.js';
+import type { Failure } from '../core/failure.js';
+import type { ClientSpec, ProviderAdapter, RateLimitInfo } from './adapter.js';
+import { classifyError } from './classify.js';
+import { parseRetryAfterHeaders } from './rate-limit-headers.js';
+
+export interface GenericAdapterOptions<Client> {
+  /** A provider name of lowercase letters, digits and dashes. */
+  readonly name: string;
+  /** @default the key itself: `execute(name, (apiKey) => …)` gets the raw key as its "client" */
+  readonly createClient?: (spec: ClientSpec) => Client;
+  /** @default `classifyError`: status codes, Retry-After, network faults */
+  readonly classify?: (error: unknown) => Failure;
+  readonly estimateTokens?: (request: unknown) => number;
+  readonly readUsage?: (result: unknown) => TokenUsage | undefined;
+  /** @default only `retry-after` / `retry-after-ms` */
+  readonly readRateLimits?: (headers: Headers) => RateLimitInfo | undefined;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Any keyed API as a keymux provider (for `registerProvider`, `execute` and `withKeyRotation`). */
+export function createGenericAdapter<Client = string>(
+  options: GenericAdapterOptions<Client>,
+): ProviderAdapter<Client> {
+  const now = options.now ?? Date.now;
+  const adapter: ProviderAdapter<Client> = {
+    name: options.name,
+    createClient: options.createClient ?? ((spec) => spec.apiKey as Client),
+    classify: options.classify ?? ((error) => classifyError(error, now())),
+    readRateLimits: options.readRateLimits ?? ((headers) => parseRetryAfterHeaders(headers, now())),
+  };
+  return {
+    ...adapter,
+    ...(options.estimateTokens ? { estimateTokens: options.estimateTokens } : {}),
+    ...(options.readUsage ? { readUsage: options.readUsage } : {}),
+  };
+}

@@ -1,0 +1,43 @@
+import type Groq from 'groq-sdk';
+import type { TokenUsage } from '../core/events.js';
+import type { ClientSpec, ProviderAdapter } from './adapter.js';
+import type { AdapterOptions } from './adapter-options.js';
+import { classifyError } from './classify.js';
+import { estimateRequestTokens } from './estimate-tokens.js';
+import { requireSdk } from './load-sdk.js';
+import { OPENAI_TOKEN_PROFILE, readOpenAIUsage } from './openai.js';
+import { parseGroqRateLimits } from './rate-limit-headers.js';
+
+export const GROQ_PACKAGE = 'groq-sdk';
+
+/** OpenAI's usage shape; a streamed chunk carries it under `x_groq.usage`. */
+export function readGroqUsage(result: unknown): TokenUsage | undefined {
+  if (result !== null && typeof result === 'object' && 'x_groq' in result) {
+    const fromChunk = readOpenAIUsage((result as { x_groq: unknown }).x_groq);
+    if (fromChunk) return fromChunk;
+  }
+  return readOpenAIUsage(result);
+}
+
+export function createGroqClient(spec: ClientSpec): Groq {
+  const sdk = requireSdk<typeof import('groq-sdk')>(GROQ_PACKAGE);
+  return new sdk.Groq({
+    apiKey: spec.apiKey,
+    maxRetries: 0,
+    fetch: spec.fetch,
+    ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
+  });
+}
+
+/** The `groq-sdk` package: OpenAI's API shape, with per-day request limits in its headers. */
+export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter<Groq> {
+  const now = options.now ?? Date.now;
+  return {
+    name: 'groq',
+    createClient: createGroqClient,
+    classify: (error) => classifyError(error, now()),
+    estimateTokens: (request) => estimateRequestTokens(request, OPENAI_TOKEN_PROFILE),
+    readUsage: readGroqUsage,
+    readRateLimits: (headers) => parseGroqRateLimits(headers, now()),
+  };
+}

@@ -1,0 +1,27 @@
+import type { ProviderAdapter } from './adapter.js';
+import { createAnthropicAdapter } from './anthropic.js';
+import { createGeminiAdapter } from './gemini.js';
+import { createGroqAdapter } from './groq.js';
+import { createOpenAIAdapter } from './openai.js';
+
+export type { ClientSpec, LimitReading, ProviderAdapter, RateLimitInfo } from './adapter.js';
+export type { AdapterOptions } from './adapter-options.js';
+export { createAnthropicAdapter, readAnthropicUsage } from './anthropic.js';
+export { classifyError } from './classify.js';
+export { DEFAULT_MAX_OUTPUT_TOKENS, textTokens } from './estimate-tokens.js';
+export { createGeminiAdapter, readGeminiUsage } from './gemini.js';
+export { GeminiClients } from './gemini-clients.js';
+export { createGenericAdapter, type GenericAdapterOptions } from './generic.js';
+export { createGroqAdapter, readGroqUsage } from './groq.js';
+export { createOpenAIAdapter, readOpenAIUsage } from './openai.js';
+export {
+  parseAnthropicRateLimits,
+  parseGroqRateLimits,
+  parseOpenAIRateLimits,
+  parseRetryAfterHeaders,
+} from './rate-limit-headers.js';
+
+/** The adapters every multiplexer registers: openai, anthropic, gemini, groq. */
+export function builtinAdapters(): ProviderAdapter[] {
+  return [createOpenAIAdapter(), createAnthropicAdapter(), createGeminiAdapter(), createGroqAdapter()];
+}

@@ -1,0 +1,47 @@
+import { createRequire } from 'node:module';
+import { MissingSdkError } from '../core/errors.js';
+
+const require = createRequire(import.meta.url);
+const esm = new Map<string, unknown>();
+const cjs = new Map<string, unknown>();
+
+function isMissing(error: unknown, packageName: string): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  return (
+    (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && message.includes(`'${packageName}'`)
+  );
+}
+
+/**
+ * Loads an SDK's ESM build ahead of the first client, so that the clients keymux builds are made of
+ * the same module instance as the caller's `import OpenAI from 'openai'` and `instanceof` on the
+ * SDK's error classes holds. Rejects with `MissingSdkError` when the package is not installed.
+ */
+export async function preloadSdk(packageName: string): Promise<void> {
+  if (esm.has(packageName)) return;
+  try {
+    const namespace: unknown = await import(packageName);
+    esm.set(packageName, namespace);
+  } catch (error) {
+    if (isMissing(error, packageName)) throw new MissingSdkError(packageName, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * An optional peer SDK, synchronously: the preloaded ESM namespace if there is one, else its CommonJS
+ * build (every supported SDK ships one). Throws `MissingSdkError` naming the package to install.
+ */
+export function requireSdk<T>(packageName: string): T {
+  const namespace = esm.get(packageName) ?? cjs.get(packageName);
+  if (namespace !== undefined) return namespace as T;
+  try {
+    const module: unknown = require(packageName);
+    cjs.set(packageName, module);
+    return module as T;
+  } catch (error) {
+    if (isMissing(error, packageName)) throw new MissingSdkError(packageName, { cause: error });
+    throw error;
+  }
+}

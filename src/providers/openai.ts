@@ -1,0 +1,55 @@
+import type OpenAI from 'openai';
+import type { TokenUsage } from '../core/events.js';
+import type { ClientSpec, ProviderAdapter } from './adapter.js';
+import type { AdapterOptions } from './adapter-options.js';
+import { classifyError } from './classify.js';
+import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
+import { requireSdk } from './load-sdk.js';
+import { parseOpenAIRateLimits } from './rate-limit-headers.js';
+import { numberAt } from './read-number.js';
+
+export const OPENAI_PACKAGE = 'openai';
+
+/** Chat Completions, Responses, Completions and Embeddings request shapes. */
+export const OPENAI_TOKEN_PROFILE: TokenProfile = {
+  promptFields: ['messages', 'input', 'instructions', 'prompt'],
+  maxPaths: [['max_completion_tokens'], ['max_tokens'], ['max_output_tokens']],
+  overhead: 3,
+  promptOnly: (request) =>
+    request.messages === undefined && typeof request.model === 'string' && /embed/i.test(request.model),
+};
+
+/**
+ * Usage of a Chat Completions or Completions result (`prompt_tokens`/`completion_tokens`), a Responses
+ * result (`input_tokens`/`output_tokens`) or an Embeddings result (prompt only).
+ */
+export function readOpenAIUsage(result: unknown): TokenUsage | undefined {
+  const input = numberAt(result, 'usage', 'prompt_tokens') ?? numberAt(result, 'usage', 'input_tokens');
+  if (input === undefined) return undefined;
+  const output =
+    numberAt(result, 'usage', 'completion_tokens') ?? numberAt(result, 'usage', 'output_tokens') ?? 0;
+  return { inputTokens: input, outputTokens: output };
+}
+
+export function createOpenAIClient(spec: ClientSpec): OpenAI {
+  const sdk = requireSdk<typeof import('openai')>(OPENAI_PACKAGE);
+  return new sdk.OpenAI({
+    apiKey: spec.apiKey,
+    maxRetries: 0,
+    fetch: spec.fetch,
+    ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
+  });
+}
+
+/** The `openai` package, with keymux as the only retry loop (`maxRetries: 0`). */
+export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapter<OpenAI> {
+  const now = options.now ?? Date.now;
+  return {
+    name: 'openai',
+    createClient: createOpenAIClient,
+    classify: (error) => classifyError(error, now()),
+    estimateTokens: (request) => estimateRequestTokens(request, OPENAI_TOKEN_PROFILE),
+    readUsage: readOpenAIUsage,
+    readRateLimits: (headers) => parseOpenAIRateLimits(headers, now()),
+  };
+}
