@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyOptions, Logger, MultiplexerOptions } from '../../src/config/options.js';
+import type { KeyOptions, Logger, MultiplexerOptions, Strategy } from '../../src/config/options.js';
 import {
   parseStrategy,
   resolveOptions,
@@ -54,7 +54,7 @@ describe('resolveOptions', () => {
       maxConcurrentRequests: 1,
       queueSize: 0,
       backoffFactor: 1.5,
-      strategy: 'least_loaded' as MultiplexerOptions['strategy'],
+      strategy: 'least_loaded' as Strategy,
       random,
       logger,
     });
@@ -91,7 +91,7 @@ describe('resolveOptions', () => {
   });
 
   it('rejects an unknown strategy, listing the valid ones', () => {
-    const e = configError(() => resolveOptions({ strategy: 'fastest' as MultiplexerOptions['strategy'] }));
+    const e = configError(() => resolveOptions({ strategy: 'fastest' as Strategy }));
     expect(e.path).toBe('strategy');
     expect(e.message).toContain('`least-loaded`');
     expect(e.message).toContain('`fastest`');
