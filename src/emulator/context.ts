@@ -13,8 +13,10 @@ export interface EmulatorContext {
   readonly faults: FaultInjector;
   readonly random: Random;
   readonly startedAt: number;
-  /** Aborted by `close()`: every latency sleep and hang ends at once. */
+  /** Aborted by `close()`. */
   readonly closing: AbortSignal;
+  /** One controller per admitted request in progress; `close()` aborts them all, ending sleeps and hangs. */
+  readonly active: Set<AbortController>;
   /** Numbers responses and objects (`req_…`, `chatcmpl-…`) without touching the seeded random. */
   nextId(): number;
 }

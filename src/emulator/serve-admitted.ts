@@ -25,19 +25,22 @@ export interface Admitted {
 }
 
 /** Aborts when the client goes away before the response is complete, or when the emulator closes. */
-function requestSignal(res: ServerResponse, closing: AbortSignal): AbortSignal {
-  const gone = new AbortController();
+function requestSignal(res: ServerResponse, ctx: EmulatorContext): AbortSignal {
+  const controller = new AbortController();
+  if (ctx.closing.aborted) controller.abort();
+  ctx.active.add(controller);
   res.once('close', () => {
-    if (!res.writableFinished) gone.abort();
+    ctx.active.delete(controller);
+    if (!res.writableFinished) controller.abort();
   });
-  return AbortSignal.any([gone.signal, closing]);
+  return controller.signal;
 }
 
 /** An admitted request: injected faults, latency, then the answer whole or streamed. */
 export async function serveAdmitted(a: Admitted): Promise<void> {
   const { ctx, res, dialect, pool, entry, request } = a;
   const now = ctx.options.now;
-  const signal = requestSignal(res, ctx.closing);
+  const signal = requestSignal(res, ctx);
   const headers = (): Record<string, string> => ({
     ...dialect.idHeaders(entry.responseId),
     ...dialect.limitHeaders(pool.state(now()), now()),

@@ -46,6 +46,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     random,
     startedAt,
     closing: closing.signal,
+    active: new Set(),
     nextId: () => ++lastId,
   };
 
@@ -85,6 +86,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     close: () =>
       new Promise<void>((resolve) => {
         closing.abort();
+        for (const controller of ctx.active) controller.abort();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
