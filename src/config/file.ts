@@ -1,0 +1,223 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import type { EnvConfig, EnvKey } from './env.js';
+import type { KeyOptions, MultiplexerOptions, Strategy } from './options.js';
+import {
+  checkOption,
+  describe,
+  type KeyFieldNames,
+  NUMERIC_OPTIONS,
+  parseStrategy,
+  validateKeyOptions,
+  validateProviderName,
+} from './resolve.js';
+
+/** Same shape as the environment's: keys in file order, per-provider strategies, multiplexer options. */
+export type FileConfig = EnvConfig;
+
+const count = z.number().exactOptional();
+const text = z.string().exactOptional();
+
+const rateLimitSchema = z.strictObject({
+  requestsPerMinute: count,
+  tokensPerMinute: count,
+  requestsPerDay: count,
+  tokensPerDay: count,
+});
+
+const keySchema = z.strictObject({
+  key: z.string(),
+  name: text,
+  rateLimit: rateLimitSchema.exactOptional(),
+  priority: count,
+  enabled: z.boolean().exactOptional(),
+  tags: z.array(z.string()).exactOptional(),
+  model: text,
+  baseURL: text,
+  quotaGroup: text,
+  maxConcurrentRequests: count,
+  queueSize: count,
+});
+
+// `"keys": ["sk-…", …]` is the shorthand everyone writes first; it means `{ "key": "sk-…" }`.
+const keyEntry = z.preprocess((value) => (typeof value === 'string' ? { key: value } : value), keySchema);
+const providerSchema = z.strictObject({ strategy: text, keys: z.array(keyEntry) });
+
+// Ranges are checked after the shape, by the same rules as `new Multiplexer(options)`, for the same messages.
+const poolSchema = z.strictObject({
+  enabled: z.boolean().exactOptional(),
+  strategy: text,
+  // Accepted for seed 004's files; keymux checks health lazily, on the next pick, so it has no use for it.
+  healthCheckInterval: count,
+  providers: z.record(z.string(), providerSchema).exactOptional(),
+  ...Object.fromEntries(NUMERIC_OPTIONS.map((option) => [option, count])),
+});
+
+// Seed 004's names, so errors point at the field as written in the file.
+const FILE_NAMES: KeyFieldNames = {
+  apiKey: 'key',
+  name: 'name',
+  weight: 'priority',
+  limits: 'rateLimit',
+  rpm: 'rateLimit.requestsPerMinute',
+  tpm: 'rateLimit.tokensPerMinute',
+  rpd: 'rateLimit.requestsPerDay',
+  tpd: 'rateLimit.tokensPerDay',
+  maxConcurrentRequests: 'maxConcurrentRequests',
+  queueSize: 'queueSize',
+  model: 'model',
+  baseURL: 'baseURL',
+  tags: 'tags',
+  enabled: 'enabled',
+  quotaGroup: 'quotaGroup',
+};
+
+type KeyEntry = z.infer<typeof keySchema>;
+
+/**
+ * A config object in seed 004's shape, with or without the `ApiKeyPool` wrapper (inside an app's own
+ * config.json, the other top-level fields are left alone). Paths in errors are relative to the pool.
+ */
+export function parseConfig(config: unknown): FileConfig {
+  const wrapped = isRecord(config) && Object.hasOwn(config, 'ApiKeyPool');
+  const body = wrapped ? config.ApiKeyPool : config;
+  const result = poolSchema.safeParse(body);
+  if (!result.success) throw fromZod(result.error, body);
+  const pool = result.data;
+  const options: { -readonly [O in keyof MultiplexerOptions]: MultiplexerOptions[O] } = {};
+  for (const option of NUMERIC_OPTIONS) {
+    const value = (pool as Record<string, unknown>)[option];
+    if (value !== undefined) options[option] = checkOption(option, value);
+  }
+  if (pool.strategy !== undefined) options.strategy = parseStrategy(pool.strategy, 'strategy');
+  const keys: EnvKey[] = [];
+  const strategies: Record<string, Strategy> = {};
+  for (const [provider, entry] of Object.entries(pool.providers ?? {})) {
+    validateProviderName(provider, 'providers');
+    const path = `providers.${provider}`;
+    if (entry.strategy !== undefined) {
+      strategies[provider] = parseStrategy(entry.strategy, `${path}.strategy`);
+    }
+    keys.push(...readKeys(provider, entry.keys, path, pool.enabled !== false));
+  }
+  return { keys, strategies, options };
+}
+
+/** Reads and parses a JSON config file; an unreadable file or malformed JSON is a ConfigError naming the file. */
+export async function loadConfigFile(path: string): Promise<FileConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(path, `cannot read the config file: ${reason}`, { cause: error });
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(path, `not valid JSON: ${jsonReason(error, text)}`);
+  }
+  return parseConfig(config);
+}
+
+function readKeys(
+  provider: string,
+  entries: readonly KeyEntry[],
+  path: string,
+  poolEnabled: boolean,
+): EnvKey[] {
+  const seen = new Map<string, number>();
+  const names = new Map<string, number>();
+  return entries.map((entry, index) => {
+    const at = `${path}.keys[${index}]`;
+    const { key, priority, rateLimit, enabled, ...rest } = entry;
+    const options: KeyOptions = {
+      ...rest,
+      apiKey: key,
+      ...(priority === undefined ? {} : { weight: priority }),
+      ...(rateLimit === undefined ? {} : { limits: limitsOf(rateLimit) }),
+      // A disabled pool keeps its keys, out of rotation, so they can be enabled at run time.
+      ...(enabled === undefined && poolEnabled ? {} : { enabled: poolEnabled && enabled !== false }),
+    };
+    const valid = validateKeyOptions(provider, options, at, FILE_NAMES);
+    const first = seen.get(valid.apiKey);
+    if (first !== undefined) throw new ConfigError(`${at}.key`, `the same key as ${path}.keys[${first}]`);
+    seen.set(valid.apiKey, index);
+    if (valid.name !== undefined) {
+      const other = names.get(valid.name);
+      if (other !== undefined) throw new ConfigError(`${at}.name`, `the same name as ${path}.keys[${other}]`);
+      names.set(valid.name, index);
+    }
+    return { provider, options: valid };
+  });
+}
+
+function limitsOf(rateLimit: NonNullable<KeyEntry['rateLimit']>): NonNullable<KeyOptions['limits']> {
+  const { requestsPerMinute: rpm, tokensPerMinute: tpm, requestsPerDay: rpd, tokensPerDay: tpd } = rateLimit;
+  return {
+    ...(rpm === undefined ? {} : { rpm }),
+    ...(tpm === undefined ? {} : { tpm }),
+    ...(rpd === undefined ? {} : { rpd }),
+    ...(tpd === undefined ? {} : { tpd }),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((segment, i) =>
+      typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`,
+    )
+    .join('');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const segment of path)
+    value = isRecord(value) || Array.isArray(value) ? Reflect.get(value, segment) : undefined;
+  return value;
+}
+
+const ARTICLE: Readonly<Record<string, string>> = {
+  array: 'an array',
+  object: 'an object',
+  record: 'an object',
+};
+
+/** Messages written here, not zod's: some of zod's echo the input, and a key must never be echoed. */
+function fromZod(error: z.ZodError, input: unknown): ConfigError {
+  const issue = error.issues[0];
+  if (issue === undefined) return new ConfigError('', 'invalid configuration');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problems)` : '';
+  if (issue.code === 'unrecognized_keys') {
+    const field = issue.keys[0] ?? '';
+    const shown = /^[A-Za-z_$][\w$]{0,31}$/.test(field);
+    const path = formatPath(shown ? [...issue.path, field] : issue.path);
+    return new ConfigError(path, `${shown ? 'is not a known field' : 'has an unknown field'}${more}`);
+  }
+  const path = formatPath(issue.path);
+  if (issue.code === 'invalid_type') {
+    const got = valueAt(input, issue.path);
+    const field = String(issue.path.at(-1) ?? 'config');
+    const secret = field === 'key' || issue.path.at(-2) === 'keys';
+    const expected = ARTICLE[issue.expected] ?? `a ${issue.expected}`;
+    const gotText = got === undefined ? 'nothing (it is required)' : describe(got, secret);
+    return new ConfigError(path, `Expected \`${field}\` to be ${expected}, got ${gotText}${more}`);
+  }
+  return new ConfigError(path, `is not valid (${issue.code})${more}`);
+}
+
+/** V8 quotes a slice of the text after some errors; that slice may hold a key, so only the reason is kept. */
+function jsonReason(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = message.replace(/, ".*$/s, '');
+  const position = /at position (\d+)/.exec(reason)?.[1];
+  if (position === undefined || /line \d/.test(reason)) return reason;
+  const before = text.slice(0, Number(position)).split('\n');
+  return `${reason} (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
+}
