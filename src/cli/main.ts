@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { registerBenchCommand } from './bench.js';
 import { registerEmulateCommand } from './emulate.js';
 
 /** The `keymux` program: a thin registry of commands, each in its own module. */
@@ -12,6 +13,7 @@ export function createProgram(): Command {
     .description('Use many API keys of an LLM provider as if they were one much larger key.')
     .version(version);
   registerEmulateCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -67,9 +67,12 @@ export function buildWorkload(count: number, seed = 1): BenchJob[] {
   return jobs;
 }
 
-/** Tokens a job may use by the usual client-side estimate: prompt characters / 4, plus its max output. */
+/** Chat framing a provider counts on top of the prompt text: the role and the reply priming. */
+const CHAT_OVERHEAD_TOKENS = 4;
+
+/** Tokens a job may use by the usual client-side estimate: prompt characters / 4, framing, max output. */
 export function estimateJobTokens(job: BenchJob): number {
-  return Math.ceil(job.prompt.length / 4) + job.maxTokens;
+  return Math.ceil(job.prompt.length / 4) + CHAT_OVERHEAD_TOKENS + job.maxTokens;
 }
 
 export function meanEstimatedTokens(jobs: readonly BenchJob[]): number {

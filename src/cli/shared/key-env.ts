@@ -24,21 +24,25 @@ export function baseUrlEnvVar(provider: BuiltinProvider): string {
   return `${PREFIX[provider]}_BASE_URL`;
 }
 
-/** Whether the environment holds at least one key of the provider, by any of keymux's conventions. */
-export function hasKeysInEnv(provider: BuiltinProvider, env: NodeJS.ProcessEnv): boolean {
-  const p = PREFIX[provider];
-  const names = Object.keys(env).filter(
-    (name) =>
-      name === `${p}_API_KEYS` ||
-      name === `${p}_API_KEY` ||
-      new RegExp(`^${p}_API_KEY_\\d+$`).test(name) ||
-      EXTRA[provider].includes(name),
-  );
-  return names.some((name) => (env[name] ?? '').split(',').some((v) => v.trim() !== ''));
-}
-
 export function missingKeysMessage(provider: BuiltinProvider, withConfig: boolean): string {
   const where = keyEnvVars(provider).join(', ');
   const config = withConfig ? ' or pass --config keymux.json' : '';
   return `no ${provider} keys found: set one of ${where} (comma lists allowed)${config}`;
+}
+
+/**
+ * The raw keys of a provider from the environment, by keymux's conventions (comma list, single,
+ * numbered), deduplicated. Only the bench needs the values themselves: its baselines build SDK
+ * clients without keymux.
+ */
+export function readEnvKeys(provider: BuiltinProvider, env: NodeJS.ProcessEnv): string[] {
+  const p = PREFIX[provider];
+  const numbered = Object.keys(env)
+    .map((name) => ({ name, n: new RegExp(`^${p}_API_KEY_(\\d+)$`).exec(name)?.[1] }))
+    .filter((x): x is { name: string; n: string } => x.n !== undefined)
+    .sort((a, b) => Number(a.n) - Number(b.n))
+    .map((x) => x.name);
+  const names = [`${p}_API_KEYS`, `${p}_API_KEY`, ...numbered, ...EXTRA[provider]];
+  const values = names.flatMap((name) => (env[name] ?? '').split(',').map((v) => v.trim()));
+  return [...new Set(values.filter((v) => v !== ''))];
 }

@@ -1,0 +1,171 @@
+import { writeFile } from 'node:fs/promises';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type BuiltinProvider, STRATEGIES, type Strategy } from '../config/options.js';
+import { BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
+import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
+import { renderHtmlReport } from './bench/html-report.js';
+import { runBench } from './bench/run-bench.js';
+import { keyEnvVars } from './shared/key-env.js';
+import { exitTwoOnMisuse, oneOf, positiveNumber, runAction, wholeNumber } from './shared/usage-error.js';
+
+const PROVIDERS: readonly BuiltinProvider[] = ['openai', 'anthropic', 'gemini', 'groq'];
+const D = BENCH_DEFAULTS;
+
+/** `keymux bench`: throughput of one key, of naive rotation and of keymux, side by side. */
+export function registerBenchCommand(program: Command): Command {
+  const command = program
+    .command('bench')
+    .description(
+      'Measure throughput against the theoretical capacity: one key with SDK retries, naive rotation, and keymux, ' +
+        'on the same workload. Runs on the embedded emulator unless real keys are in the environment ' +
+        `(${keyEnvVars('openai').join(', ')}, or the same for --provider).`,
+    )
+    .addOption(
+      new Option('--provider <name>', 'SDK and provider to bench').choices(PROVIDERS).default(D.provider),
+    )
+    .option('--emulator', 'use the embedded emulator even when real keys are set', false)
+    .option('--keys <n>', 'emulator keys', wholeNumber(1, 100), D.keys)
+    .option('--rpm <n>', 'requests per minute of each key', wholeNumber(1), D.rpm)
+    .option('--tpm <n>', 'tokens per minute of each key', wholeNumber(1), D.tpm)
+    .option('--latency <min-max>', 'emulator latency range, ms', parseRange, parseRange(D.latency))
+    .option(
+      '--burst-seconds <s>',
+      'seconds of each limit the emulator lets through at once',
+      positiveNumber,
+      D.burstSeconds,
+    )
+    .option('--jobs <n>', 'chat completions in the workload', wholeNumber(1), D.jobs)
+    .option(
+      '--concurrency <n>',
+      'jobs outstanding at once in every run (default: keys × max-concurrent)',
+      wholeNumber(1),
+    )
+    .option(
+      '--max-concurrent <n>',
+      'requests in flight per key under keymux',
+      wholeNumber(1, 1000),
+      D.maxConcurrent,
+    )
+    .option(
+      '--strategies <list>',
+      `keymux strategies, comma-separated (${STRATEGIES.filter((s) => s !== 'specific').join(', ')})`,
+      parseStrategies,
+      parseStrategies(D.strategies),
+    )
+    .addOption(
+      new Option(
+        '--limits <mode>',
+        "give keymux the keys' limits, or let it learn them from headers (default: configured on the emulator, learned on a real provider)",
+      ).choices(['configured', 'learned', 'both']),
+    )
+    .option('--learn-limits', 'same as --limits learned')
+    .option(
+      '--single-key-seconds <s>',
+      'time budget of the single-key run',
+      positiveNumber,
+      D.singleKeySeconds,
+    )
+    .option('--run-timeout <s>', 'no run takes new jobs after this long', positiveNumber, D.runTimeoutSeconds)
+    .option('--seed <n>', 'workload and emulator seed', wholeNumber(0), D.seed)
+    .option(
+      '--max-requests <n>',
+      'real provider only: hard cap on requests over the whole bench',
+      wholeNumber(1),
+      D.maxRequests,
+    )
+    .option(
+      '--max-tokens <n>',
+      'real provider only: cap on prompt + max output tokens over the whole bench',
+      wholeNumber(1),
+      D.maxTokens,
+    )
+    .option('--json <path>', 'write the whole result as JSON')
+    .option('--report <path>', 'write a self-contained HTML report with charts')
+    .option('--no-progress', 'no live progress bars (they only show on a terminal anyway)')
+    .action(async (raw: RawBenchFlags) => {
+      await runAction('bench', async () => {
+        const options = toBenchOptions(raw);
+        const controller = new AbortController();
+        const onSigint = (): void => controller.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          const argv = process.argv.slice(2).join(' ');
+          const result = await runBench(options, process.env, `keymux ${argv}`.trim(), controller.signal);
+          process.stdout.write(
+            `\n${describeCapacity(result)}\n\n${renderBenchTables(result)}\n\n${result.notes.map((n) => `- ${n}`).join('\n')}\n`,
+          );
+          if (options.json) await writeFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
+          if (options.report) await writeFile(options.report, renderHtmlReport(result));
+          return controller.signal.aborted ? 130 : 0;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      });
+    });
+  return exitTwoOnMisuse(command);
+}
+
+interface RawBenchFlags {
+  provider: BuiltinProvider;
+  emulator: boolean;
+  keys: number;
+  rpm: number;
+  tpm: number;
+  latency: [number, number];
+  burstSeconds: number;
+  jobs: number;
+  concurrency?: number;
+  maxConcurrent: number;
+  strategies: Strategy[];
+  limits?: LimitsMode;
+  learnLimits?: boolean;
+  singleKeySeconds: number;
+  runTimeout: number;
+  seed: number;
+  maxRequests: number;
+  maxTokens: number;
+  json?: string;
+  report?: string;
+  progress: boolean;
+}
+
+function toBenchOptions(raw: RawBenchFlags): BenchOptions {
+  return {
+    provider: raw.provider,
+    emulator: raw.emulator,
+    keys: raw.keys,
+    rpm: raw.rpm,
+    tpm: raw.tpm,
+    latencyMinMs: raw.latency[0],
+    latencyMaxMs: raw.latency[1],
+    burstSeconds: raw.burstSeconds,
+    jobs: raw.jobs,
+    concurrency: raw.concurrency,
+    maxConcurrent: raw.maxConcurrent,
+    strategies: raw.strategies,
+    limits: raw.learnLimits ? 'learned' : raw.limits,
+    singleKeySeconds: raw.singleKeySeconds,
+    runTimeoutSeconds: raw.runTimeout,
+    seed: raw.seed,
+    maxRequests: raw.maxRequests,
+    maxTokens: raw.maxTokens,
+    json: raw.json,
+    report: raw.report,
+    progress: raw.progress && process.stdout.isTTY === true,
+  };
+}
+
+function parseRange(value: string): [number, number] {
+  const match = /^(\d+)(?:-(\d+))?$/.exec(value.trim());
+  const min = Number(match?.[1]);
+  const max = Number(match?.[2] ?? match?.[1]);
+  if (!match || min > max)
+    throw new InvalidArgumentError(`Expected "min-max" in ms, like 100-300, got ${JSON.stringify(value)}.`);
+  return [min, max];
+}
+
+function parseStrategies(value: string): Strategy[] {
+  const parse = oneOf(STRATEGIES.filter((s) => s !== 'specific'));
+  const list = value.split(',').map((s) => parse(s.trim().replace(/_/g, '-')));
+  return [...new Set(list)];
+}

@@ -1,0 +1,26 @@
+import type { BenchOptions } from './bench-options.js';
+import type { BenchSettings } from './bench-result.js';
+
+/** What makes the comparison fair, stated in the output next to the figures. */
+export function benchNotes(s: BenchSettings, options: BenchOptions, tokensFromLedger: boolean): string[] {
+  const notes = [
+    `Every run gets the same ${s.jobs} seeded jobs (seed ${s.seed}) from the same driver, ${s.concurrency} jobs outstanding at once, through the official ${s.provider} SDK; the driver never retries.`,
+    `(a) single key: one SDK client with its default retries (its own backoff, honouring retry-after); it stops taking jobs after ${options.singleKeySeconds} s, so compare its rate, not its totals; its capacity is one key's.`,
+    `(b) naive rotation: one SDK client per key, taken in turn, SDK retries on. (c) keymux: one SDK client per key with retries off, keymux paces, queues and fails over; ${options.maxConcurrent} requests in flight per key.`,
+    'Goodput = successful jobs / wall time, as a percentage of Σ over keys of min(rpm/60, tpm/(60 · tokens per request), concurrency / mean latency).',
+  ];
+  if (s.target === 'emulator') {
+    notes.push(
+      `Each run has a fresh emulator: ${s.keys} keys at ${s.rpm} rpm and ${s.tpm} tpm, latency ${s.latencyMs?.min}–${s.latencyMs?.max} ms, ${options.burstSeconds} s of burst per limit (providers enforce per-minute limits over shorter periods). 429s, requests and retries are counted by its ledger.`,
+    );
+    if (tokensFromLedger)
+      notes.push(
+        "Tokens per request: as the emulator charged them (the provider's rule), mean over answered requests.",
+      );
+  } else {
+    notes.push(
+      `Real provider: at most ${options.maxRequests} requests (checked before each one leaves) and jobs whose prompt + max tokens fit ${options.maxTokens} tokens, split evenly over the runs; raise --max-requests / --max-tokens to measure more.`,
+    );
+  }
+  return notes;
+}

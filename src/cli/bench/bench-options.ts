@@ -1,0 +1,50 @@
+import type { BuiltinProvider, Strategy } from '../../config/options.js';
+
+export type LimitsMode = 'configured' | 'learned' | 'both';
+
+/** Everything `keymux bench` was asked for, validated by the command's parsers. */
+export interface BenchOptions {
+  readonly provider: BuiltinProvider;
+  /** Run on the emulator even when real keys are in the environment. */
+  readonly emulator: boolean;
+  readonly keys: number;
+  readonly rpm: number;
+  readonly tpm: number;
+  readonly latencyMinMs: number;
+  readonly latencyMaxMs: number;
+  readonly burstSeconds: number;
+  readonly jobs: number;
+  /** Jobs outstanding at once; undefined: keys × maxConcurrent. */
+  readonly concurrency: number | undefined;
+  readonly maxConcurrent: number;
+  readonly strategies: readonly Strategy[];
+  /** undefined: configured on the emulator, learned against a real provider. */
+  readonly limits: LimitsMode | undefined;
+  readonly singleKeySeconds: number;
+  /** Any run still going after this long stops taking jobs. */
+  readonly runTimeoutSeconds: number;
+  readonly seed: number;
+  /** Hard caps against a real provider, over the whole bench. */
+  readonly maxRequests: number;
+  readonly maxTokens: number;
+  readonly json: string | undefined;
+  readonly report: string | undefined;
+  readonly progress: boolean;
+}
+
+export const BENCH_DEFAULTS = {
+  provider: 'openai',
+  keys: 5,
+  rpm: 600,
+  tpm: 60_000,
+  latency: '100-300',
+  burstSeconds: 1,
+  jobs: 2000,
+  maxConcurrent: 5,
+  strategies: 'least-loaded',
+  singleKeySeconds: 15,
+  runTimeoutSeconds: 300,
+  seed: 1,
+  maxRequests: 30,
+  maxTokens: 10_000,
+} as const;

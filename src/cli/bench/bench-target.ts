@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { type Ledger, startEmulator } from '../../emulator/index.js';
+import type { ProviderKit } from './kits/provider-kit.js';
+
+export interface TargetKey {
+  readonly name: string;
+  readonly apiKey: string;
+}
+
+/** Where a run's requests go: a fresh emulator, or the real provider. */
+export interface BenchTarget {
+  readonly kind: 'emulator' | 'provider';
+  readonly baseURL: string | undefined;
+  readonly keys: readonly TargetKey[];
+  /** The provider's own record of every request, when the target is the emulator. */
+  readonly ledger: Ledger | undefined;
+  close(): Promise<void>;
+}
+
+export interface EmulatorSettings {
+  readonly keys: number;
+  readonly rpm: number;
+  readonly tpm: number;
+  readonly latencyMinMs: number;
+  readonly latencyMaxMs: number;
+  /** Seconds of traffic the provider lets through at once; real providers enforce over short periods. */
+  readonly burstSeconds: number;
+  readonly seed: number;
+}
+
+/**
+ * A fresh emulator for one run, so no run inherits another's half-empty buckets or ledger.
+ * Its burst is a second's worth of each limit: OpenAI documents that a per-minute limit may be enforced
+ * over shorter periods, and with a whole minute of burst a short benchmark would measure the burst.
+ */
+export async function emulatorTarget(kit: ProviderKit, s: EmulatorSettings): Promise<BenchTarget> {
+  const secret = randomBytes(6).toString('hex');
+  const keys = Array.from({ length: s.keys }, (_, i) => ({
+    name: `key-${i}`,
+    apiKey: `sk-bench-${secret}-${i}`,
+  }));
+  const emulator = await startEmulator({
+    keys: keys.map((k) => ({ key: k.apiKey, name: k.name })),
+    defaultLimits: {
+      rpm: s.rpm,
+      tpm: s.tpm,
+      burst: Math.max(1, Math.round((s.rpm / 60) * s.burstSeconds)),
+      tokenBurst: Math.max(1, Math.round((s.tpm / 60) * s.burstSeconds)),
+    },
+    latency: { kind: 'uniform', minMs: s.latencyMinMs, maxMs: s.latencyMaxMs },
+    seed: s.seed,
+  });
+  return {
+    kind: 'emulator',
+    baseURL: kit.emulatorBaseURL(emulator.url),
+    keys,
+    ledger: emulator.ledger,
+    close: () => emulator.close(),
+  };
+}
+
+/** The real provider, with the keys found in the environment. */
+export function providerTarget(keys: readonly TargetKey[], baseURL: string | undefined): BenchTarget {
+  return { kind: 'provider', baseURL, keys, ledger: undefined, close: async () => {} };
+}
