@@ -7,6 +7,7 @@ import type { MutableLedgerEntry } from './ledger.js';
 import { embeddingsTokens, parseEmbeddings } from './openai-embeddings.js';
 import { dialectForPath, type Route, routeFor } from './routes.js';
 import { serveAdmitted } from './serve-admitted.js';
+import { faultReply } from './wire-faults.js';
 
 /** One HTTP request, from routing to the ledger: auth, validation, injected 429s, the pool's limits. */
 export async function handleRequest(
@@ -81,11 +82,7 @@ export async function handleRequest(
   const early = ctx.faults.pick(target, 'before-limits');
   if (early !== undefined) {
     entry.fault = early.kind;
-    finish(
-      dialect.problem({ kind: 'fault', fault: early.kind, model: parsed.model }),
-      'fault',
-      dialect.limitHeaders(pool.state(at), at),
-    );
+    finish(faultReply(dialect, early, parsed.model), 'fault', dialect.limitHeaders(pool.state(at), at));
     return;
   }
   const charge = route.endpoint === 'embeddings' ? parsed.inputTokens : dialect.chargeUpFront(parsed);

@@ -43,9 +43,9 @@ export type FaultKind =
   | 'server-error' // 500
   | 'bad-gateway' // 502
   | 'unavailable' // 503
-  | 'overloaded' // 529 (Anthropic's overloaded_error; the same status elsewhere)
+  | 'overloaded' // the provider's overload answer: Anthropic 529 overloaded_error, the others 503
   | 'rate-limit' // 429 whatever the pool's state
-  | 'quota' // 429 insufficient_quota / billing
+  | 'quota' // quota/billing: OpenAI 429 insufficient_quota, Gemini 429 per-day, Anthropic 400 credit balance
   | 'reset' // the connection is destroyed before any response byte
   | 'cut' // the response starts, then the connection is destroyed mid-body
   | 'hang' // no response at all until the client gives up or the emulator closes
@@ -73,7 +73,7 @@ export interface FaultSpec {
   readonly untilMs?: number;
   /** For `cut`: body chunks (SSE frames) sent before the cut. @default 2 */
   readonly cutAfterChunks?: number;
-  /** For `html`: the HTTP status of the page. @default 502 */
+  /** The HTTP status to send instead (the body stays the provider's), e.g. 529 on OpenAI. @default per kind; `html` 502 */
   readonly status?: number;
 }
 

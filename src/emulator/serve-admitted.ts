@@ -2,14 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context.js';
 import type { ChatAnswer, ChatRequest, Dialect } from './dialect.js';
 import type { FaultTarget } from './faults.js';
-import { sendJson, sleep, statusText } from './http-io.js';
+import { sendJson, sleep } from './http-io.js';
 import { drawTiming, totalMs } from './latency.js';
 import type { MutableLedgerEntry } from './ledger.js';
 import { embeddingsBody, parseEmbeddings } from './openai-embeddings.js';
 import type { QuotaPool } from './quota-pool.js';
 import type { Route } from './routes.js';
 import { generateText } from './text-gen.js';
-import { htmlErrorPage, malformedBody, writeAndFlush } from './wire-faults.js';
+import { answerWithFault, writeAndFlush } from './wire-faults.js';
 
 export interface Admitted {
   readonly ctx: EmulatorContext;
@@ -51,40 +51,16 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
   const fault = ctx.faults.pick(a.target, 'after-limits');
   entry.fault = fault?.kind;
   if (fault !== undefined && fault.kind !== 'cut') {
-    switch (fault.kind) {
-      case 'reset':
-        a.req.socket.destroy();
-        return end(0, 'fault');
-      case 'hang':
-        if (!signal.aborted)
-          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-        return end(0, 'fault');
-      case 'html': {
-        const status = fault.status ?? 502;
-        const page = htmlErrorPage(status);
-        res.writeHead(status, statusText(status), {
-          'content-type': 'text/html',
-          'content-length': String(Buffer.byteLength(page)),
-        });
-        res.end(page);
-        return end(status, 'fault');
-      }
-      case 'malformed-json': {
-        const text = malformedBody(dialect.provider);
-        res.writeHead(200, {
-          ...headers(),
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(text)),
-        });
-        res.end(text);
-        return end(200, 'fault');
-      }
-      default: {
-        const reply = dialect.problem({ kind: 'fault', fault: fault.kind, model: request.model });
-        sendJson(res, reply.status, { ...headers(), ...reply.headers }, reply.body);
-        return end(reply.status, 'fault');
-      }
-    }
+    const status = await answerWithFault({
+      fault,
+      res,
+      socket: a.req.socket,
+      dialect,
+      model: request.model,
+      signal,
+      headers,
+    });
+    return end(status, 'fault');
   }
   const cutAfter = fault !== undefined && fault.kind === 'cut' ? (fault.cutAfterChunks ?? 2) : undefined;
   const timing = drawTiming(ctx.options.latency, ctx.random);

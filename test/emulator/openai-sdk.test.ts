@@ -117,19 +117,20 @@ describe('emulator with the openai SDK', () => {
     });
   });
 
-  it('surfaces injected 503, 500 and HTML 502 as InternalServerError', async () => {
+  it('surfaces injected 503, 500, HTML 502 and a 529 as InternalServerError', async () => {
     const { emulator, client } = await setup();
     emulator.setFaults([
       { kind: 'unavailable', count: 1 },
       { kind: 'server-error', count: 1 },
       { kind: 'html', count: 1 },
+      { kind: 'overloaded', status: 529, count: 1 },
     ]);
-    for (const status of [503, 500, 502]) {
+    for (const status of [503, 500, 502, 529]) {
       const error = await client.chat.completions.create({ model: 'm', messages }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenAI.InternalServerError);
       expect((error as InstanceType<typeof OpenAI.InternalServerError>).status).toBe(status);
     }
-    expect(emulator.faults().map((f) => f.fired)).toEqual([1, 1, 1]);
+    expect(emulator.faults().map((f) => f.fired)).toEqual([1, 1, 1, 1]);
   });
 
   it('cuts a stream mid-way: the SDK yields the first chunks, then throws', async () => {
