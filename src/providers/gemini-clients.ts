@@ -61,6 +61,11 @@ export class GeminiClients {
     return this.#genAI;
   }
 
+  /** The key itself, as the SDK clients expose theirs (for `withKeyRotation`); never serialized. */
+  get apiKey(): string {
+    return this.#spec.apiKey;
+  }
+
   /** Seed 003's habit, `execute('gemini', (client) => client.getGenerativeModel(…))`. */
   getGenerativeModel(params: ModelParams, options?: RequestOptions): GenerativeModel {
     return this.generativeAI.getGenerativeModel(params, options);

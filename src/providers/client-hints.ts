@@ -1,0 +1,53 @@
+/** What the generic client wrapper needs to know of one SDK: small hints, no per-method lists. */
+export interface ClientHints {
+  readonly provider: string;
+  /** The optional peer package, loaded before the first call. */
+  readonly packageName: string;
+  /** A client built with a placeholder key that can never send: only its structure is read. */
+  shape(): object;
+  /** The prototype of the SDK's client class as loaded now (ESM once preloaded), for `instanceof`. */
+  prototype?(): object | null;
+  /** The SDK client inside a key's client (a Gemini key's client holds both Google SDKs). */
+  select(keyClient: unknown): object;
+  /**
+   * Sync methods that return a namespace to wrap in turn, as dotted path suffixes (Gemini's
+   * `getGenerativeModel`, `@google/genai`'s `chats.create`).
+   */
+  readonly factories: readonly string[];
+  /** Methods of the root client that send a request (`client.post(…)`); at the root, others are helpers. */
+  readonly rootCalls: ReadonlySet<string>;
+  /** Methods below the root that are local helpers, not requests (`webhooks.unwrap`). */
+  readonly helpers: ReadonlySet<string>;
+  /** The call's arguments with the job's signal added, so an aborted or timed-out job stops its request. */
+  withSignal(fn: (...args: unknown[]) => unknown, args: readonly unknown[], signal: AbortSignal): unknown[];
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export function anySignal(own: unknown, signal: AbortSignal): AbortSignal {
+  return own instanceof AbortSignal ? AbortSignal.any([own, signal]) : signal;
+}
+
+/**
+ * OpenAI, Anthropic, Groq and @google/generative-ai take request options (with `signal`) as the last
+ * declared parameter: `create(body, options)`, `retrieve(id, params, options)`,
+ * `generateContent(request, requestOptions)`. Methods whose declared length says nothing are left as
+ * they are: the worker still answers the caller at once on abort.
+ */
+export function signalInLastOptions(
+  fn: (...args: unknown[]) => unknown,
+  args: readonly unknown[],
+  signal: AbortSignal,
+): unknown[] {
+  const index = fn.length - 1;
+  const out = [...args];
+  if (index < 1 || args.length > fn.length) return out;
+  const options = out[index];
+  if (options !== undefined && !isPlainObject(options)) return out;
+  out[index] = { ...options, signal: anySignal(options?.signal, signal) };
+  return out;
+}

@@ -1,0 +1,64 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { GoogleGenAI } from '@google/genai';
+import type { GoogleGenerativeAI } from '@google/generative-ai';
+import type Groq from 'groq-sdk';
+import type OpenAI from 'openai';
+import type { CallOptions, Strategy } from '../config/options.js';
+import type { ProviderAdapter } from './adapter.js';
+import { createAnthropicAdapter } from './anthropic.js';
+import type { ClientHints } from './client-hints.js';
+import { createGeminiAdapter } from './gemini.js';
+import { createGroqAdapter } from './groq.js';
+import { preloadSdk } from './load-sdk.js';
+import { createOpenAIAdapter } from './openai.js';
+import { genAIHints, generativeAIHints, stainlessHints } from './sdk-hints.js';
+import { type Executor, wrapClient } from './wrap-client.js';
+
+/** A strategy name, or per-call choices applied to every call made through the client. */
+export type ClientOptions = Strategy | Omit<CallOptions, 'tokens'>;
+
+export function toCallOptions(options: ClientOptions | undefined): CallOptions {
+  if (options === undefined) return {};
+  return typeof options === 'string' ? { strategy: options } : options;
+}
+
+function wrapped<T extends object>(
+  mux: Executor,
+  hints: ClientHints,
+  adapter: ProviderAdapter,
+  options: ClientOptions | undefined,
+): T {
+  // Start loading the SDK's ESM build now; the first call awaits it (see load-sdk.ts).
+  preloadSdk(hints.packageName).catch(() => undefined);
+  return wrapClient<T>({ mux, hints, adapter, call: toCallOptions(options) });
+}
+
+/** `mux.getOpenAIClient()`: the `openai` package's client; every request is a keymux job. */
+export function openAIClient(mux: Executor, options?: ClientOptions): OpenAI {
+  return wrapped(mux, stainlessHints('openai', 'openai', 'OpenAI'), createOpenAIAdapter(), options);
+}
+
+/** `mux.getAnthropicClient()`: the `@anthropic-ai/sdk` package's client. */
+export function anthropicClient(mux: Executor, options?: ClientOptions): Anthropic {
+  return wrapped(
+    mux,
+    stainlessHints('anthropic', '@anthropic-ai/sdk', 'Anthropic'),
+    createAnthropicAdapter(),
+    options,
+  );
+}
+
+/** `mux.getGroqClient()`: the `groq-sdk` package's client. */
+export function groqClient(mux: Executor, options?: ClientOptions): Groq {
+  return wrapped(mux, stainlessHints('groq', 'groq-sdk', 'Groq'), createGroqAdapter(), options);
+}
+
+/** `mux.getGeminiClient()`: `@google/generative-ai`'s client; models it makes send through keymux. */
+export function geminiClient(mux: Executor, options?: ClientOptions): GoogleGenerativeAI {
+  return wrapped(mux, generativeAIHints(), createGeminiAdapter(), options);
+}
+
+/** `mux.getGenAIClient()`: `@google/genai`'s client, on the same Gemini keys. */
+export function genAIClient(mux: Executor, options?: ClientOptions): GoogleGenAI {
+  return wrapped(mux, genAIHints(), createGeminiAdapter(), options);
+}

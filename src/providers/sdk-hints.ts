@@ -1,0 +1,81 @@
+import type { GoogleGenAI } from '@google/genai';
+import type { GoogleGenerativeAI } from '@google/generative-ai';
+import { anySignal, type ClientHints, isPlainObject, signalInLastOptions } from './client-hints.js';
+import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, type GeminiClients } from './gemini-clients.js';
+import { requireSdk } from './load-sdk.js';
+
+const SHAPE_KEY = 'keymux-shape-client-never-sends';
+
+/** The shape client's fetch: the shape is only read for its structure, never asked to send. */
+export const neverFetch: typeof fetch = () =>
+  Promise.reject(new Error('keymux: a wrapped client’s shape never sends requests'));
+
+/** The HTTP verbs of the Stainless-built clients (`client.post('/path', { body })`). */
+const STAINLESS_ROOT_CALLS = new Set(['get', 'post', 'put', 'patch', 'delete', 'request', 'getAPIList']);
+/** Local helpers on resources: webhook signature checks. */
+const STAINLESS_HELPERS = new Set(['unwrap', 'verifySignature']);
+
+interface StainlessSdk {
+  new (options: { apiKey: string; fetch: typeof fetch; maxRetries: number }): object;
+}
+
+/** OpenAI, Anthropic and Groq: every method below the root sends a request. */
+export function stainlessHints(provider: string, packageName: string, exportName: string): ClientHints {
+  return {
+    provider,
+    packageName,
+    shape: () => {
+      const Client = requireSdk<Record<string, StainlessSdk>>(packageName)[exportName]!;
+      return new Client({ apiKey: SHAPE_KEY, fetch: neverFetch, maxRetries: 0 });
+    },
+    prototype: () => requireSdk<Record<string, StainlessSdk>>(packageName)[exportName]?.prototype ?? null,
+    select: (keyClient) => keyClient as object,
+    factories: [],
+    rootCalls: STAINLESS_ROOT_CALLS,
+    helpers: STAINLESS_HELPERS,
+    withSignal: signalInLastOptions,
+  };
+}
+
+/** `@google/generative-ai`: models and chat sessions come from sync factories; their methods send. */
+export function generativeAIHints(): ClientHints {
+  return {
+    provider: 'gemini',
+    packageName: GENERATIVE_AI_PACKAGE,
+    shape: () =>
+      new (requireSdk<typeof import('@google/generative-ai')>(GENERATIVE_AI_PACKAGE).GoogleGenerativeAI)(
+        SHAPE_KEY,
+      ),
+    prototype: () =>
+      requireSdk<typeof import('@google/generative-ai')>(GENERATIVE_AI_PACKAGE).GoogleGenerativeAI.prototype,
+    select: (keyClient): GoogleGenerativeAI => (keyClient as GeminiClients).generativeAI,
+    factories: ['getGenerativeModel', 'getGenerativeModelFromCachedContent', 'startChat'],
+    rootCalls: new Set(),
+    helpers: new Set(['getHistory']),
+    withSignal: signalInLastOptions,
+  };
+}
+
+/** `@google/genai` takes its signal as `config.abortSignal` of the one params object. */
+function genAISignal(_fn: unknown, args: readonly unknown[], signal: AbortSignal): unknown[] {
+  const [params, ...rest] = args;
+  if (!isPlainObject(params)) return [...args];
+  const config = isPlainObject(params.config) ? params.config : {};
+  return [{ ...params, config: { ...config, abortSignal: anySignal(config.abortSignal, signal) } }, ...rest];
+}
+
+/** `@google/genai`: `ai.models.generateContent(…)` and friends send; `ai.chats.create` is a sync factory. */
+export function genAIHints(): ClientHints {
+  return {
+    provider: 'gemini',
+    packageName: GENAI_PACKAGE,
+    shape: () =>
+      new (requireSdk<typeof import('@google/genai')>(GENAI_PACKAGE).GoogleGenAI)({ apiKey: SHAPE_KEY }),
+    prototype: () => requireSdk<typeof import('@google/genai')>(GENAI_PACKAGE).GoogleGenAI.prototype,
+    select: (keyClient): GoogleGenAI => (keyClient as GeminiClients).genAI,
+    factories: ['chats.create'],
+    rootCalls: new Set(),
+    helpers: new Set(['getHistory']),
+    withSignal: genAISignal,
+  };
+}

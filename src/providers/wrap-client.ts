@@ -1,0 +1,94 @@
+import type { CallOptions } from '../config/options.js';
+import type { JobContext } from '../worker/job-context.js';
+import type { ProviderAdapter } from './adapter.js';
+import type { ClientHints } from './client-hints.js';
+import type { Step } from './client-path.js';
+import { runApiCall } from './run-api-call.js';
+
+/** What `execute` needs: the multiplexer, seen through the one method the wrapper uses. */
+export interface Executor {
+  execute<T>(
+    provider: string,
+    fn: (client: unknown, ctx: JobContext) => Promise<T>,
+    options?: CallOptions,
+  ): Promise<T>;
+}
+
+export interface WrapContext {
+  readonly mux: Executor;
+  readonly hints: ClientHints;
+  readonly adapter: ProviderAdapter;
+  readonly call: CallOptions;
+}
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/**
+ * A Proxy that looks like the SDK's client (`instanceof` and types hold) and turns every request
+ * it makes into one keymux job on the chosen key's own client. The placeholder `shape` client tells
+ * namespaces from functions; functions below the root are requests unless the hints say otherwise.
+ */
+export function wrapClient<T extends object>(ctx: WrapContext): T {
+  return wrapNode(ctx.hints.shape(), [], { ...ctx, nodes: new WeakMap() }, 0) as T;
+}
+
+/** Nodes by shape object: resources point back at their client (`_client`), so paths can cycle. */
+type NodeContext = WrapContext & { readonly nodes: WeakMap<object, object> };
+
+function wrapNode(shape: object, steps: readonly Step[], ctx: NodeContext, depth: number): object {
+  const known = ctx.nodes.get(shape);
+  if (known) return known;
+  const cache = new Map<string, unknown>();
+  // A blank target with the shape's prototype: `instanceof` holds and no Proxy invariant can bind us.
+  const target = Object.create(Object.getPrototypeOf(shape) as object | null) as object;
+  const node = new Proxy(target, {
+    // Once the SDK's ESM build is loaded, `instanceof` answers for the caller's own import of it.
+    getPrototypeOf: () =>
+      (depth === 0 ? (ctx.hints.prototype?.() ?? null) : null) ?? Object.getPrototypeOf(target),
+    get(_target, prop) {
+      const value: unknown = Reflect.get(shape, prop, shape);
+      if (typeof prop === 'symbol' || prop === 'constructor') return value;
+      if (cache.has(prop)) return cache.get(prop);
+      const path = [...steps, { get: prop }];
+      let out: unknown = value;
+      if (typeof value === 'function')
+        out = wrapFunction(value as AnyFunction, shape, prop, path, ctx, depth);
+      else if (value !== null && typeof value === 'object' && !(value instanceof Date))
+        out = wrapNode(value, path, ctx, depth + 1);
+      cache.set(prop, out);
+      return out;
+    },
+    has: (_target, prop) => Reflect.has(shape, prop),
+    ownKeys: () => Reflect.ownKeys(shape),
+    getOwnPropertyDescriptor(_target, prop) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(shape, prop);
+      return descriptor ? { ...descriptor, configurable: true } : undefined;
+    },
+    set: () => false,
+  });
+  ctx.nodes.set(shape, node);
+  return node;
+}
+
+function wrapFunction(
+  fn: AnyFunction,
+  owner: object,
+  name: string,
+  path: readonly Step[],
+  ctx: NodeContext,
+  depth: number,
+): AnyFunction {
+  const { hints } = ctx;
+  const dotted = path.flatMap((s) => ('get' in s ? [s.get] : [])).join('.');
+  if (hints.factories.some((f) => dotted === f || dotted.endsWith(`.${f}`))) {
+    return (...args: unknown[]) => {
+      const made = fn.apply(owner, args);
+      return made !== null && typeof made === 'object'
+        ? wrapNode(made, [...path, { call: args }], ctx, depth + 1)
+        : made;
+    };
+  }
+  const isCall = depth === 0 ? hints.rootCalls.has(name) : !hints.helpers.has(name);
+  if (!isCall) return (...args: unknown[]) => fn.apply(owner, args);
+  return (...args: unknown[]) => runApiCall(ctx, path, args);
+}
