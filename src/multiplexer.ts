@@ -16,6 +16,7 @@ import type { ProviderAdapter } from './providers/adapter.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { buildWorker } from './worker/build-worker.js';
+import { Cancellation } from './worker/cancellation.js';
 import type { JobContext } from './worker/job-context.js';
 import { RateLimiter } from './worker/rate-limiter.js';
 
@@ -30,7 +31,8 @@ export class Multiplexer {
   readonly #adapters = new Map<string, ProviderAdapter>();
   readonly #groups = new Map<string, RateLimiter>();
   readonly #counters: CounterState = new Map();
-  readonly #closing = new AbortController();
+  /** Every accepted job's controller: close() aborts them one by one, so no signal collects a listener per job. */
+  readonly #jobs = new Set<Cancellation>();
   readonly #idle: Array<() => void> = [];
   #nextJobId = 1;
   #active = 0;
@@ -158,8 +160,8 @@ export class Multiplexer {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { signal, dispose } = this.#jobSignal(call);
-    const job = { id: this.#nextJobId++, tokens: call.tokens ?? 0, priority: call.priority ?? 0, signal, fn };
+    const { cancel, dispose } = this.#cancellation(call);
+    const job = { id: this.#nextJobId++, tokens: call.tokens ?? 0, priority: call.priority ?? 0, cancel, fn };
     this.#active++;
     return dispatch(pool, job, { strategy, keyName: call.keyName }, this.options, this.#events).finally(
       () => {
@@ -204,7 +206,8 @@ export class Multiplexer {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#closing.abort(new ShutdownError());
+    const reason = new ShutdownError();
+    for (const controller of this.#jobs) controller.abort(reason);
     for (const pool of this.#pools.values()) pool.notify();
     await this.drain();
   }
@@ -221,24 +224,30 @@ export class Multiplexer {
     return strategy;
   }
 
-  #jobSignal(call: CallOptions): { signal: AbortSignal; dispose: () => void } {
-    if (call.signal === undefined && call.timeoutMs === undefined)
-      return { signal: this.#closing.signal, dispose: noop };
-    const signals = [this.#closing.signal];
-    if (call.signal) signals.push(call.signal);
-    let dispose = noop;
-    if (call.timeoutMs !== undefined) {
-      const timeout = new AbortController();
-      const timer = new AbortController();
-      const ms = call.timeoutMs;
-      this.options.clock.sleep(ms, timer.signal).then(
-        () => timeout.abort(new TimeoutError(ms)),
-        () => undefined,
-      );
-      signals.push(timeout.signal);
-      dispose = () => timer.abort();
-    }
-    return { signal: AbortSignal.any(signals), dispose };
+  #cancellation(call: CallOptions): { cancel: Cancellation; dispose: () => void } {
+    const cancel = new Cancellation();
+    this.#jobs.add(cancel);
+    const caller = call.signal;
+    const onAbort = (): void => cancel.abort(caller?.reason);
+    if (caller?.aborted) onAbort();
+    else caller?.addEventListener('abort', onAbort, { once: true });
+    const timer = call.timeoutMs === undefined ? undefined : this.#startTimeout(cancel, call.timeoutMs);
+    const dispose = (): void => {
+      this.#jobs.delete(cancel);
+      caller?.removeEventListener('abort', onAbort);
+      timer?.abort();
+    };
+    return { cancel, dispose };
+  }
+
+  /** The job's deadline, on the injected clock; the returned controller cancels it. */
+  #startTimeout(job: Cancellation, ms: number): AbortController {
+    const timer = new AbortController();
+    this.options.clock.sleep(ms, timer.signal).then(
+      () => job.abort(new TimeoutError(ms)),
+      () => undefined,
+    );
+    return timer;
   }
 
   #limiter(provider: string, opts: KeyOptions): RateLimiter {

@@ -1,33 +1,37 @@
 import type { Clock } from '../core/clock.js';
 import { ConfigError, NoAvailableKeyError, QueueFullError } from '../core/errors.js';
 import type { KeyPool } from '../keys/key-pool.js';
+import type { Cancellation } from '../worker/cancellation.js';
 import type { KeyWorker } from '../worker/key-worker.js';
 import type { Choice } from './dispatcher.js';
 import { pick } from './strategies.js';
 
 /**
- * Picks an eligible key by strategy. When none is eligible but some will be (cooling down, circuit
- * open, a half-open probe in flight), waits for the earliest, or for a change in the pool, within the
- * job's signal. Fails at once when no key can ever serve, or when every usable key's queue is full.
+ * Picks an eligible key by strategy, or undefined when none is eligible now. Synchronous on purpose:
+ * the caller hands the job to the key in the same tick, so the next pick already sees its load.
  */
-export async function chooseKey(
+export function chooseNow(pool: KeyPool, choice: Choice, now: number): KeyWorker | undefined {
+  const candidates = candidatesOf(pool, choice);
+  const eligible = (worker: KeyWorker): boolean => worker.isEligible(now);
+  return choice.strategy === 'specific'
+    ? candidates.find(eligible)
+    : pick(choice.strategy, candidates, eligible, pool.pickState, pool.random);
+}
+
+/**
+ * When no key is eligible but some will be (cooling down, circuit open, a half-open probe in flight),
+ * waits for the earliest, or for a change in the pool, within the job's signal. Fails at once when no
+ * key can ever serve, or when every usable key's queue is full.
+ */
+export async function waitForKey(
   pool: KeyPool,
   choice: Choice,
   clock: Clock,
-  signal: AbortSignal,
-): Promise<KeyWorker> {
-  for (;;) {
-    signal.throwIfAborted();
-    const now = clock.now();
-    const candidates = candidatesOf(pool, choice);
-    const eligible = (worker: KeyWorker): boolean => worker.isEligible(now);
-    const chosen =
-      choice.strategy === 'specific'
-        ? candidates.find(eligible)
-        : pick(choice.strategy, candidates, eligible, pool.pickState, pool.random);
-    if (chosen) return chosen;
-    await waitForChange(pool, clock, untilReady(pool, candidates, now), signal);
-  }
+  cancel: Cancellation,
+): Promise<void> {
+  cancel.throwIfAborted();
+  const now = clock.now();
+  await waitForChange(pool, clock, untilReady(pool, candidatesOf(pool, choice), now), cancel);
 }
 
 /**
@@ -73,19 +77,16 @@ function candidatesOf(pool: KeyPool, choice: Choice): readonly KeyWorker[] {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-async function waitForChange(pool: KeyPool, clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
+async function waitForChange(pool: KeyPool, clock: Clock, ms: number, cancel: Cancellation): Promise<void> {
+  const timer = new AbortController();
+  const stop = cancel.onAbort(() => timer.abort());
   // An abort ends the sleep, which ends the race; the check below then throws the reason.
-  const sleep = clock
-    .sleep(Number.isFinite(ms) ? ms : MAX_TIMER_MS, controller.signal)
-    .catch(() => undefined);
+  const sleep = clock.sleep(Number.isFinite(ms) ? ms : MAX_TIMER_MS, timer.signal).catch(() => undefined);
   try {
     await Promise.race([pool.changed(), sleep]);
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    controller.abort();
+    stop();
+    timer.abort();
   }
-  signal.throwIfAborted();
+  cancel.throwIfAborted();
 }

@@ -1,4 +1,5 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
+import type { Cancellation } from './cancellation.js';
 
 /** What a job's function learns of the attempt it runs in. */
 export interface JobContext {
@@ -19,6 +20,6 @@ export interface Job<T> {
   readonly id: number;
   readonly tokens: number;
   readonly priority: number;
-  readonly signal: AbortSignal;
+  readonly cancel: Cancellation;
   readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
 }

@@ -4,6 +4,7 @@ import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
 import type { ApiKey } from '../keys/api-key.js';
+import type { Cancellation } from './cancellation.js';
 import type { ConcurrencyGovernor } from './concurrency.js';
 import type { KeyHealth } from './health.js';
 import type { Job, JobContext } from './job-context.js';
@@ -93,14 +94,14 @@ export class KeyWorker {
       const onAbort = (): void => {
         if (started) return;
         this.#queued--;
-        settle({ ok: false, skipped: false, failure: aborted(job.signal) });
+        settle({ ok: false, skipped: false, failure: aborted(job.cancel) });
       };
-      job.signal.addEventListener('abort', onAbort, { once: true });
+      const stopListening = job.cancel.onAbort(onAbort);
       void this.#queue
         .add(
           async () => {
-            job.signal.removeEventListener('abort', onAbort);
-            if (job.signal.aborted) return;
+            stopListening();
+            if (job.cancel.aborted) return;
 
             started = true;
             await this.#attempt(job, attempt, settle);
@@ -122,11 +123,11 @@ export class KeyWorker {
     const { clock, limiter, health, events, ref } = this.deps;
     try {
       for (let wait = limiter.waitFor(job.tokens, clock.now()); wait > 0; ) {
-        await clock.sleep(wait, job.signal);
+        await clock.sleep(wait, job.cancel.signal);
         wait = limiter.waitFor(job.tokens, clock.now());
       }
     } catch {
-      settle({ ok: false, skipped: false, failure: aborted(job.signal) });
+      settle({ ok: false, skipped: false, failure: aborted(job.cancel) });
       return;
     } finally {
       this.#queued--;
@@ -148,7 +149,9 @@ export class KeyWorker {
       key: ref,
       jobId: job.id,
       attempt,
-      signal: job.signal,
+      get signal() {
+        return job.cancel.signal;
+      },
       hold: (done) => {
         held = done.catch(() => undefined);
       },
@@ -158,12 +161,12 @@ export class KeyWorker {
     };
     const call = invoke(() => job.fn(this.deps.client(), ctx));
     try {
-      const value = await raceAbort(call, job.signal);
+      const value = await raceAbort(call, job.cancel);
       this.#succeed(job, attempt, startedAt, () => usage);
       settle({ ok: true, value });
     } catch (error) {
-      const failure = job.signal.aborted
-        ? aborted(job.signal)
+      const failure = job.cancel.aborted
+        ? aborted(job.cancel)
         : this.deps.classify(scrubError(error, this.deps.key.reveal()));
       // The caller is answered at once; the slot stays taken until the call itself stops.
       if (failure.class === 'aborted') held = call.catch(() => undefined);
@@ -218,28 +221,26 @@ export class KeyWorker {
   }
 }
 
-function aborted(signal: AbortSignal): Failure {
+function aborted(cancel: Cancellation): Failure {
   return {
     class: 'aborted',
     status: undefined,
     retryAfterMs: undefined,
     message: 'aborted',
-    error: signal.reason,
+    error: cancel.reason,
   };
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+function raceAbort<T>(promise: Promise<T>, cancel: Cancellation): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = cancel.onAbort(reject);
     promise.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         reject(e);
       },
     );

@@ -1,0 +1,57 @@
+/**
+ * A job's abort state. Cheaper than an AbortController per job: listeners are plain callbacks (Node's
+ * EventTarget costs microseconds per listener), and the AbortSignal handed to user code and SDKs is
+ * only built when someone asks for it.
+ */
+export class Cancellation {
+  #aborted = false;
+  #reason: unknown;
+  #listeners: Array<(reason: unknown) => void> = [];
+  #controller: AbortController | undefined;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** A standard signal that follows this cancellation. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const listener of listeners) listener(reason);
+    this.#controller?.abort(reason);
+  }
+
+  /** Calls `listener` once on abort (at once if already aborted); returns a function that cancels it. */
+  onAbort(listener: (reason: unknown) => void): () => void {
+    if (this.#aborted) {
+      listener(this.#reason);
+      return noop;
+    }
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  throwIfAborted(): void {
+    if (this.#aborted) throw this.#reason;
+  }
+}
+
+function noop(): void {}
