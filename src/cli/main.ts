@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { registerBatchCommand } from './batch.js';
 import { registerBenchCommand } from './bench.js';
 import { registerEmulateCommand } from './emulate.js';
 
@@ -14,6 +15,7 @@ export function createProgram(): Command {
     .version(version);
   registerEmulateCommand(program);
   registerBenchCommand(program);
+  registerBatchCommand(program);
   return program;
 }
 

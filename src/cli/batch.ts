@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { STRATEGIES, type Strategy } from '../config/options.js';
+import { runBatch } from './batch/run-batch.js';
+import { keyEnvVars } from './shared/key-env.js';
+import { exitTwoOnMisuse, oneOf, runAction, wholeNumber } from './shared/usage-error.js';
+
+interface RawBatchFlags {
+  output: string;
+  concurrency?: number;
+  strategy?: Strategy;
+  maxRequests?: number;
+  dryRun: boolean;
+  config?: string;
+  progress: boolean;
+}
+
+/** `keymux batch`: an OpenAI Batch API file, run through keymux, resumable. */
+export function registerBatchCommand(program: Command): Command {
+  const command = program
+    .command('batch')
+    .description(
+      'Run an OpenAI Batch API input file (JSONL) through keymux and write the Batch API output format, ' +
+        'appending as results arrive. Run it again with the same --output to resume. Keys come from ' +
+        `--config or the environment (${keyEnvVars('openai').join(', ')}; OPENAI_BASE_URL is honoured).`,
+    )
+    .argument('<input>', 'input JSONL file, one {"custom_id","method","url","body"} per line')
+    .requiredOption('-o, --output <path>', 'output JSONL file (appended; existing custom_ids are skipped)')
+    .option(
+      '--concurrency <n>',
+      'lines in flight at once (default: keys × per-key concurrency)',
+      wholeNumber(1, 10_000),
+    )
+    .option('--strategy <name>', `key strategy (${STRATEGIES.join(', ')})`, (v) =>
+      oneOf(STRATEGIES)(v.replace(/_/g, '-')),
+    )
+    .option(
+      '--max-requests <n>',
+      'send at most this many lines in this run; the rest wait for the next',
+      wholeNumber(1),
+    )
+    .option('--dry-run', 'validate the file and estimate tokens; send nothing', false)
+    .option('--config <path>', 'keymux JSON config file instead of the environment')
+    .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
+    .action(async (input: string, raw: RawBatchFlags) => {
+      await runAction('batch', async () => {
+        const stop = new AbortController();
+        // First Ctrl-C: finish what was sent and write it. Second: leave at once (those lines may be resent).
+        const onSigint = (): void => {
+          if (stop.signal.aborted) process.exit(130);
+          process.stderr.write(
+            '\nstopping: finishing the requests already sent (Ctrl-C again to quit now)\n',
+          );
+          stop.abort(new Error('interrupted'));
+        };
+        process.on('SIGINT', onSigint);
+        try {
+          return await runBatch(
+            {
+              input,
+              output: raw.output,
+              concurrency: raw.concurrency,
+              strategy: raw.strategy,
+              maxRequests: raw.maxRequests,
+              dryRun: raw.dryRun,
+              config: raw.config,
+              progress: raw.progress && process.stdout.isTTY === true,
+            },
+            process.env,
+            stop.signal,
+          );
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      });
+    });
+  return exitTwoOnMisuse(command);
+}

@@ -1,0 +1,102 @@
+import { setMaxListeners } from 'node:events';
+import type { Strategy } from '../../config/options.js';
+import { createProgress } from '../shared/progress.js';
+import { renderKeyStats } from './key-stats-table.js';
+import { loadMultiplexer } from './load-multiplexer.js';
+import { OutputFile, readDone } from './output-file.js';
+import { malformedLine } from './output-line.js';
+import { describePlan, planBatch } from './plan-batch.js';
+import { readBatchInput } from './read-input.js';
+import { NOT_SENT, sendLine } from './send-line.js';
+
+export interface BatchOptions {
+  readonly input: string;
+  readonly output: string;
+  /** Lines in flight at once; undefined: keys × the multiplexer's per-key concurrency. */
+  readonly concurrency: number | undefined;
+  readonly strategy: Strategy | undefined;
+  /** Lines sent by this run at most; the rest wait for the next run. */
+  readonly maxRequests: number | undefined;
+  readonly dryRun: boolean;
+  readonly config: string | undefined;
+  readonly progress: boolean;
+}
+
+const BAR_FORMAT = 'batch |{bar}| {value}/{total} | {rate} lines/s | ETA {eta_formatted} | 429s {limited}';
+
+/**
+ * Runs a Batch API file through keymux. `stop` (Ctrl-C) stops new lines and abandons the queued ones
+ * unsent; lines already sent finish and are written, so a resumed run sends each custom_id once.
+ */
+export async function runBatch(
+  options: BatchOptions,
+  env: NodeJS.ProcessEnv,
+  stop: AbortSignal,
+): Promise<number> {
+  const log = (text: string): void => void process.stderr.write(`${text}\n`);
+  const input = await readBatchInput(options.input);
+  const plan = planBatch(input, readDone(options.output));
+  for (const m of plan.malformed.slice(0, 20)) log(`line ${m.lineNumber}: ${m.message}`);
+  if (plan.malformed.length > 20) log(`… and ${plan.malformed.length - 20} more malformed lines`);
+  log(describePlan(plan));
+  if (options.dryRun) return 0;
+
+  const mux = await loadMultiplexer(options.config, env);
+  const out = new OutputFile(options.output);
+  for (const m of plan.malformed) out.write(malformedLine(m));
+  const concurrency =
+    options.concurrency ?? mux.keyNames('openai').length * mux.options.maxConcurrentRequests;
+  const limit = Math.min(plan.toSend.length, options.maxRequests ?? Number.POSITIVE_INFINITY);
+  const progress = createProgress(BAR_FORMAT, options.progress);
+  const bar = progress.bar(limit, { limited: 0 });
+  let limited = 0;
+  const offLimited = mux.on('failure', (e) => {
+    if (e.status === 429) limited++;
+  });
+  // Queued lines are abandoned on stop, but a line already sent must finish: each has its own signal.
+  const queued = new Set<AbortController>();
+  const abandonQueued = (): void => {
+    for (const c of queued) c.abort(stop.reason);
+  };
+  stop.addEventListener('abort', abandonQueued, { once: true });
+  let next = 0;
+  let written = 0;
+  let failed = 0;
+  const lane = async (): Promise<void> => {
+    while (!stop.aborted && next < limit) {
+      const { request, tokens } = plan.toSend[next++]!;
+      const controller = new AbortController();
+      setMaxListeners(0, controller.signal);
+      queued.add(controller);
+      const line = await sendLine(mux, request, {
+        strategy: options.strategy,
+        tokens,
+        signal: controller.signal,
+        onSent: () => queued.delete(controller),
+      });
+      queued.delete(controller);
+      if (line === NOT_SENT) continue;
+      out.write(line);
+      written++;
+      if (line.error !== null || (line.response?.status_code ?? 200) >= 400) failed++;
+      bar.update(written, { limited });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, limit)) }, lane));
+  } finally {
+    stop.removeEventListener('abort', abandonQueued);
+    offLimited();
+    progress.stop();
+    out.close();
+    await mux.close();
+  }
+  const left = plan.toSend.length - written;
+  process.stdout.write(`\n${renderKeyStats(mux.getUsageStats(), 'openai')}\n\n`);
+  log(
+    `wrote ${written + plan.malformed.length} lines to ${options.output}: ${written - failed} answered, ` +
+      `${failed} failed for good, ${plan.malformed.length} malformed; ${plan.alreadyDone} were already done` +
+      (left > 0 ? `; ${left} left, run the same command again to resume` : ''),
+  );
+  return stop.aborted ? 130 : 0;
+}

@@ -1,0 +1,71 @@
+import type OpenAI from 'openai';
+import type { Strategy } from '../../config/options.js';
+import type { Multiplexer } from '../../multiplexer.js';
+import { readOpenAIUsage } from '../../providers/index.js';
+import type { BatchRequest } from './batch-line.js';
+import { type BatchOutputLine, errorLine, responseLine } from './output-line.js';
+
+/** A line whose request never left: it was still queued when the run stopped, so it stays for the resume. */
+export const NOT_SENT = Symbol('not sent');
+
+export interface SendOptions {
+  readonly strategy: Strategy | undefined;
+  readonly tokens: number;
+  readonly signal: AbortSignal;
+  /** Called when the request is about to leave (first attempt), so a stop knows not to abandon it. */
+  onSent(): void;
+}
+
+/**
+ * Sends one line through keymux. The custom_id goes along as `x-keymux-job-id`, so the provider's
+ * side (the emulator's ledger) can show that no line was sent twice.
+ */
+export async function sendLine(
+  mux: Multiplexer,
+  request: BatchRequest,
+  options: SendOptions,
+): Promise<BatchOutputLine | typeof NOT_SENT> {
+  let sent = false;
+  try {
+    const answer = await mux.execute(
+      'openai',
+      async (client, ctx) => {
+        if (!sent) options.onSent();
+        sent = true;
+        const { data, response } = await (client as OpenAI)
+          .post<unknown>(request.url.replace(/^\/v1/, ''), {
+            body: request.body,
+            headers: { 'x-keymux-job-id': request.customId },
+            signal: ctx.signal,
+          })
+          .withResponse();
+        const usage = readOpenAIUsage(data);
+        if (usage) ctx.reportUsage(usage);
+        return { status: response.status, requestId: response.headers.get('x-request-id'), body: data };
+      },
+      {
+        tokens: options.tokens,
+        signal: options.signal,
+        ...(options.strategy ? { strategy: options.strategy } : {}),
+      },
+    );
+    return responseLine(request.customId, answer.status, answer.requestId, answer.body);
+  } catch (error) {
+    if (!sent && options.signal.aborted) return NOT_SENT;
+    return failureLine(request.customId, error);
+  }
+}
+
+/** An HTTP answer (400, or the last 429/5xx) is kept as the Batch API keeps it; anything else is an error line. */
+function failureLine(customId: string, error: unknown): BatchOutputLine {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const api = e as { status?: unknown; error?: unknown; requestID?: unknown };
+    if (typeof api.status === 'number') {
+      const requestId = typeof api.requestID === 'string' ? api.requestID : null;
+      return responseLine(customId, api.status, requestId, { error: api.error ?? { message: e.message } });
+    }
+  }
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return errorLine(customId, typeof code === 'string' ? code.toLowerCase() : 'request_failed', message);
+}
