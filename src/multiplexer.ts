@@ -1,3 +1,10 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { GoogleGenAI } from '@google/genai';
+import type { GoogleGenerativeAI } from '@google/generative-ai';
+import type Groq from 'groq-sdk';
+import type OpenAI from 'openai';
+import { type EnvConfig, readEnv } from './config/env.js';
+import { loadConfigFile, parseConfig } from './config/file.js';
 import type {
   CallOptions,
   KeyOptions,
@@ -13,6 +20,17 @@ import { dispatch } from './dispatch/dispatcher.js';
 import { ApiKey } from './keys/api-key.js';
 import { KeyPool } from './keys/key-pool.js';
 import type { ProviderAdapter } from './providers/adapter.js';
+import {
+  anthropicClient,
+  type ClientOptions,
+  geminiClient,
+  genAIClient,
+  groqClient,
+  openAIClient,
+} from './providers/clients.js';
+import { createGenericAdapter, type GenericAdapterOptions } from './providers/generic.js';
+import { builtinAdapters } from './providers/index.js';
+import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { buildWorker } from './worker/build-worker.js';
@@ -21,8 +39,8 @@ import type { JobContext } from './worker/job-context.js';
 import { RateLimiter } from './worker/rate-limiter.js';
 
 /**
- * Many keys of one provider used as one: per-key workers, a dispatcher with failover, stats and events.
- * Provider clients (`getOpenAIClient` …) are added by `src/client-methods.ts`.
+ * Many keys of one provider used as one: per-key workers, a dispatcher with failover, the providers'
+ * own SDK clients wrapped, stats and events.
  */
 export class Multiplexer {
   readonly options: ResolvedOptions;
@@ -42,19 +60,62 @@ export class Multiplexer {
     this.options = resolveOptions(options);
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     if (this.options.logger) logEvents(this.#events, this.options.logger);
+    for (const adapter of builtinAdapters()) this.#adapters.set(adapter.name, adapter);
   }
 
-  /** Adds (or replaces) a provider: how to build a client from a key and how to classify its errors. */
-  registerProvider(adapter: ProviderAdapter): this {
-    validateProviderName(adapter.name);
-    this.#adapters.set(adapter.name, adapter);
-    const pool = this.#pools.get(adapter.name);
-    if (pool) {
-      const replacement = new KeyPool(adapter, this.options.random);
-      replacement.strategy = pool.strategy;
-      for (const worker of pool.workers) replacement.add(worker);
-      this.#pools.set(adapter.name, replacement);
+  /**
+   * A multiplexer with every key of the environment (DESIGN.md "Configuration"): `OPENAI_API_KEYS`,
+   * `OPENAI_API_KEY`, `OPENAI_API_KEY_1…N`, the same for Anthropic (and `CLAUDE_API_KEY`), Gemini (and
+   * `GOOGLE_API_KEY`), Groq and any `X_API_KEYS`; per-index limits; `KEYMUX_*` options.
+   */
+  static fromEnv(
+    env: Readonly<Record<string, string | undefined>> = process.env,
+    options: MultiplexerOptions = {},
+  ): Multiplexer {
+    return Multiplexer.#fromParsed(readEnv(env), options);
+  }
+
+  /** A multiplexer from a config object in seed 004's shape, or from the path of such a JSON file. */
+  static fromConfig(config: string, options?: MultiplexerOptions): Promise<Multiplexer>;
+  static fromConfig(config: object, options?: MultiplexerOptions): Multiplexer;
+  static fromConfig(
+    config: object | string,
+    options: MultiplexerOptions = {},
+  ): Multiplexer | Promise<Multiplexer> {
+    if (typeof config === 'string')
+      return loadConfigFile(config).then((parsed) => Multiplexer.#fromParsed(parsed, options));
+    return Multiplexer.#fromParsed(parseConfig(config), options);
+  }
+
+  static #fromParsed(parsed: EnvConfig, options: MultiplexerOptions): Multiplexer {
+    const mux = new Multiplexer({ ...parsed.options, ...options });
+    for (const { provider, options: keyOptions } of parsed.keys) {
+      if (!mux.#adapters.has(provider)) mux.registerProvider(createGenericAdapter({ name: provider }));
+      mux.addKey(provider, keyOptions);
     }
+    for (const [provider, strategy] of Object.entries(parsed.strategies)) mux.setStrategy(strategy, provider);
+    return mux;
+  }
+
+  /**
+   * Adds (or replaces) a provider: how to build a client from a key and how to classify its errors.
+   * Only `name` is required: by default the "client" is the key itself and errors are classified by
+   * their HTTP status and Retry-After.
+   */
+  registerProvider<Client>(adapter: ProviderAdapter<Client> | GenericAdapterOptions<Client>): this {
+    validateProviderName(adapter.name);
+    if (this.#pools.get(adapter.name)?.workers.length) {
+      // Its keys' workers were built with the old adapter.
+      throw new ConfigError(
+        'provider',
+        `"${adapter.name}" already has keys: remove them before registering it again`,
+      );
+    }
+    this.#pools.delete(adapter.name);
+    this.#adapters.set(
+      adapter.name,
+      isAdapter(adapter) ? (adapter as ProviderAdapter) : createGenericAdapter(adapter),
+    );
     return this;
   }
 
@@ -212,6 +273,40 @@ export class Multiplexer {
     await this.drain();
   }
 
+  /** The `openai` package's client; every request on it is a keymux job on a key chosen by strategy. */
+  getOpenAIClient(strategyOrOptions?: ClientOptions): OpenAI {
+    return openAIClient(this, strategyOrOptions);
+  }
+
+  /** The `@anthropic-ai/sdk` package's client, multiplexed. */
+  getAnthropicClient(strategyOrOptions?: ClientOptions): Anthropic {
+    return anthropicClient(this, strategyOrOptions);
+  }
+
+  /** The `groq-sdk` package's client, multiplexed. */
+  getGroqClient(strategyOrOptions?: ClientOptions): Groq {
+    return groqClient(this, strategyOrOptions);
+  }
+
+  /** `@google/generative-ai`'s client, multiplexed over the Gemini keys. */
+  getGeminiClient(strategyOrOptions?: ClientOptions): GoogleGenerativeAI {
+    return geminiClient(this, strategyOrOptions);
+  }
+
+  /** `@google/genai`'s client (the maintained successor), multiplexed over the same Gemini keys. */
+  getGenAIClient(strategyOrOptions?: ClientOptions): GoogleGenAI {
+    return genAIClient(this, strategyOrOptions);
+  }
+
+  /** Seed 001's decorator: `fn(apiKey, …args)` runs with a multiplexed key on every call. */
+  withKeyRotation<A extends unknown[], R>(
+    provider: string,
+    fn: (apiKey: string, ...args: A) => R | Promise<R>,
+    options?: ClientOptions & KeyRotationOptions,
+  ): (...args: A) => Promise<R> {
+    return withKeyRotation(this, provider, fn, options);
+  }
+
   #strategyFor(pool: KeyPool, call: CallOptions): Strategy {
     const strategy =
       call.strategy ?? (call.keyName === undefined ? (pool.strategy ?? this.options.strategy) : 'specific');
@@ -295,3 +390,7 @@ export class Multiplexer {
 }
 
 function noop(): void {}
+
+function isAdapter<C>(value: ProviderAdapter<C> | GenericAdapterOptions<C>): value is ProviderAdapter<C> {
+  return typeof value.createClient === 'function' && typeof value.classify === 'function';
+}

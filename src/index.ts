@@ -1,0 +1,62 @@
+export type {
+  BuiltinProvider,
+  CallOptions,
+  KeyOptions,
+  Logger,
+  MultiplexerOptions,
+  RateLimits,
+  ResolvedOptions,
+  Strategy,
+} from './config/options.js';
+export { STRATEGIES } from './config/options.js';
+export { type Clock, systemClock } from './core/clock.js';
+export {
+  type AttemptRecord,
+  ConfigError,
+  type ErrorCode,
+  isKeymuxError,
+  KeymuxError,
+  MissingSdkError,
+  NoAvailableKeyError,
+  ProviderError,
+  QueueFullError,
+  RateLimitedError,
+  RetriesExhaustedError,
+  ShutdownError,
+  TimeoutError,
+} from './core/errors.js';
+export type {
+  EventOf,
+  KeymuxEvent,
+  KeymuxEventType,
+  KeyRef,
+  LearnedLimits,
+  Listener,
+  TokenUsage,
+} from './core/events.js';
+export type { Failure, FailureClass } from './core/failure.js';
+export { maskKey } from './core/redact.js';
+export {
+  clearApiKeyCache,
+  type SelectApiKeyOptions,
+  type SelectionStrategy,
+  type SelectionStrategyName,
+  selectApiKey,
+} from './keys/select-api-key.js';
+export { Multiplexer } from './multiplexer.js';
+export type { ClientSpec, LimitReading, ProviderAdapter, RateLimitInfo } from './providers/adapter.js';
+export type { ClientOptions } from './providers/clients.js';
+export {
+  classifyError,
+  createAnthropicAdapter,
+  createGeminiAdapter,
+  createGenericAdapter,
+  createGroqAdapter,
+  createOpenAIAdapter,
+  type GenericAdapterOptions,
+} from './providers/index.js';
+export type { KeyRotationOptions } from './providers/with-key-rotation.js';
+export type { KeyStats, ProviderStats, UsageStats } from './stats/usage-stats.js';
+export type { HealthState } from './worker/health.js';
+export type { JobContext } from './worker/job-context.js';
+export type { LimitName, LimitUsage } from './worker/rate-limiter.js';
