@@ -1,6 +1,12 @@
 import { type Command, Option } from 'commander';
-import { type EmulateFlags, emulatorConfigFromFlags } from '../emulator/config-from-flags.js';
-import { baseUrlFor, type Emulator, EmulatorConfigError, startEmulator } from '../emulator/index.js';
+import {
+  baseUrlFor,
+  type EmulateFlags,
+  type Emulator,
+  EmulatorConfigError,
+  emulatorConfigFromFlags,
+  startEmulator,
+} from '../emulator/index.js';
 import { exitTwoOnMisuse, positiveNumber, runAction, UsageError, wholeNumber } from './shared/usage-error.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -73,10 +79,14 @@ export function registerEmulateCommand(program: Command): Command {
       'also accept generated keys sk-emu-1 … sk-emu-<count>, named key-1 …',
       wholeNumber(1, 10_000),
     )
-    .option('--rpm <n>', 'requests per minute of each pool', positiveNumber)
-    .option('--tpm <n>', 'tokens per minute of each pool', positiveNumber)
-    .option('--rpd <n>', 'requests per day of each pool', positiveNumber)
-    .option('--tpd <n>', 'tokens per day of each pool', positiveNumber)
+    .option(
+      '--rpm <n>',
+      "default requests per minute of a pool (a --config pool's own limits win)",
+      positiveNumber,
+    )
+    .option('--tpm <n>', 'default tokens per minute of a pool', positiveNumber)
+    .option('--rpd <n>', 'default requests per day of a pool', positiveNumber)
+    .option('--tpd <n>', 'default tokens per day of a pool', positiveNumber)
     .option('--concurrency <n>', 'requests in flight per pool before 429', wholeNumber(1))
     .option(
       '--burst <n>',

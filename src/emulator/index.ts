@@ -1,8 +1,29 @@
+/**
+ * The provider emulator: a loopback HTTP server that speaks the OpenAI, Groq, Anthropic and Gemini wire
+ * formats closely enough for the official SDKs, with per-pool rate limits, seeded latency and output,
+ * injected faults, and a ledger of every request.
+ *
+ * ```ts
+ * const emulator = await startEmulator({ keys: [{ key: 'sk-a', name: 'a' }], pools: { a: { rpm: 60 } } });
+ * const openai = new OpenAI({ apiKey: 'sk-a', baseURL: baseUrlFor('openai', emulator.url), maxRetries: 0 });
+ * emulator.addFault({ kind: 'overloaded', key: 'a', count: 2 }); // the next two requests of key a
+ * emulator.ledger.maxPerSlidingWindow('a', 60_000);              // ≤ 60
+ * await emulator.close();
+ * ```
+ */
 export { baseUrlFor, type SdkName } from './base-url.js';
+export { type EmulateFlags, emulatorConfigFromFlags } from './config-from-flags.js';
 export { EmulatorConfigError, emulatorConfigSchema, parseEmulatorConfig } from './config-schema.js';
 export type { InstalledFault } from './faults.js';
 export { formatGoDuration } from './go-duration.js';
-export { type Endpoint, Ledger, type LedgerEntry, type LedgerFilter, type LedgerOutcome } from './ledger.js';
+export {
+  type Endpoint,
+  Ledger,
+  type LedgerEntry,
+  type LedgerFilter,
+  type LedgerOutcome,
+  type LedgerView,
+} from './ledger.js';
 export type {
   EmulatorConfig,
   EmulatorKey,

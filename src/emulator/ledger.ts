@@ -147,6 +147,9 @@ export class Ledger {
   }
 }
 
+/** The ledger as users see it: queries and `reset`, not the emulator's own bookkeeping. */
+export type LedgerView = Omit<Ledger, 'open' | 'enter' | 'leave'>;
+
 function tally<K extends string | number>(
   entries: readonly LedgerEntry[],
   by: (e: LedgerEntry) => K,

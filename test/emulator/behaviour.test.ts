@@ -123,6 +123,16 @@ describe('emulator behaviour', () => {
     expect(noVersion.status).toBe(400);
   });
 
+  it('takes a Gemini key from ?key= too, and answers 403 without one', async () => {
+    const emulator = await emulatorFor({ keys: [{ key: KEY_A, name: 'gem' }] }, closers);
+    const body = { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] };
+    const path = '/v1beta/models/gemini-2.0-flash:generateContent';
+    expect((await post(emulator.url, `${path}?key=${KEY_A}`, {}, body)).status).toBe(200);
+    const anonymous = await post(emulator.url, path, {}, body);
+    expect(anonymous.status).toBe(403);
+    expect(await anonymous.json()).toMatchObject({ error: { code: 403, status: 'PERMISSION_DENIED' } });
+  });
+
   it('close() ends hung requests and latency waits, and frees the port', async () => {
     const emulator = await startEmulator({
       keys: [{ key: KEY_A }],
