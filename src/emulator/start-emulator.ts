@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { EmulatorContext } from './context.js';
 import { FaultInjector, type InstalledFault } from './faults.js';
 import { handleRequest } from './handle-request.js';
-import { Ledger, type LedgerView } from './ledger.js';
+import { Ledger } from './ledger.js';
 import type { EmulatorOptions, FaultSpec } from './options.js';
 import { type PoolState, QuotaPool } from './quota-pool.js';
 import { seededRandom } from './random.js';
@@ -14,7 +14,8 @@ export interface Emulator {
   /** The base URL, `http://127.0.0.1:PORT`, without a path (see `baseUrlFor`). */
   readonly url: string;
   readonly port: number;
-  readonly ledger: LedgerView;
+  /** Its `open`/`enter`/`leave` are the emulator's own bookkeeping; use the queries (see `LedgerView`). */
+  readonly ledger: Ledger;
   /** Replaces every fault (global and per key). */
   setFaults(faults: readonly FaultSpec[]): void;
   /** Adds one fault, e.g. `{ kind: 'overloaded', key: 'k1', count: 3 }`; returns an id for `removeFault`. */
