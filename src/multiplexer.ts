@@ -12,13 +12,13 @@ import type {
   ResolvedOptions,
   Strategy,
 } from './config/options.js';
-import { parseStrategy, resolveOptions, validateKeyOptions, validateProviderName } from './config/resolve.js';
-import { ConfigError, NoAvailableKeyError, ShutdownError, TimeoutError } from './core/errors.js';
+import { parseStrategy, resolveOptions } from './config/resolve.js';
+import { ConfigError, ShutdownError, TimeoutError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type Listener } from './core/events.js';
 import { logEvents } from './core/log-events.js';
 import { dispatch } from './dispatch/dispatcher.js';
-import { ApiKey } from './keys/api-key.js';
-import { KeyPool } from './keys/key-pool.js';
+import type { KeyPool } from './keys/key-pool.js';
+import { KeyRegistry } from './keys/key-registry.js';
 import type { ProviderAdapter } from './providers/adapter.js';
 import {
   anthropicClient,
@@ -28,15 +28,12 @@ import {
   groqClient,
   openAIClient,
 } from './providers/clients.js';
-import { createGenericAdapter, type GenericAdapterOptions } from './providers/generic.js';
-import { builtinAdapters } from './providers/index.js';
+import type { GenericAdapterOptions } from './providers/generic.js';
 import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
-import { buildWorker } from './worker/build-worker.js';
 import { Cancellation } from './worker/cancellation.js';
 import type { JobContext } from './worker/job-context.js';
-import { RateLimiter } from './worker/rate-limiter.js';
 
 /**
  * Many keys of one provider used as one: per-key workers, a dispatcher with failover, the providers'
@@ -45,9 +42,7 @@ import { RateLimiter } from './worker/rate-limiter.js';
 export class Multiplexer {
   readonly options: ResolvedOptions;
   readonly #events = new EventBus();
-  readonly #pools = new Map<string, KeyPool>();
-  readonly #adapters = new Map<string, ProviderAdapter>();
-  readonly #groups = new Map<string, RateLimiter>();
+  readonly #keys: KeyRegistry;
   readonly #counters: CounterState = new Map();
   /** Every accepted job's controller: close() aborts them one by one, so no signal collects a listener per job. */
   readonly #jobs = new Set<Cancellation>();
@@ -60,7 +55,7 @@ export class Multiplexer {
     this.options = resolveOptions(options);
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     if (this.options.logger) logEvents(this.#events, this.options.logger);
-    for (const adapter of builtinAdapters()) this.#adapters.set(adapter.name, adapter);
+    this.#keys = new KeyRegistry(this.options, this.#events);
   }
 
   /**
@@ -90,7 +85,7 @@ export class Multiplexer {
   static #fromParsed(parsed: EnvConfig, options: MultiplexerOptions): Multiplexer {
     const mux = new Multiplexer({ ...parsed.options, ...options });
     for (const { provider, options: keyOptions } of parsed.keys) {
-      if (!mux.#adapters.has(provider)) mux.registerProvider(createGenericAdapter({ name: provider }));
+      if (!mux.#keys.hasProvider(provider)) mux.registerProvider({ name: provider });
       mux.addKey(provider, keyOptions);
     }
     for (const [provider, strategy] of Object.entries(parsed.strategies)) mux.setStrategy(strategy, provider);
@@ -103,47 +98,16 @@ export class Multiplexer {
    * their HTTP status and Retry-After.
    */
   registerProvider<Client>(adapter: ProviderAdapter<Client> | GenericAdapterOptions<Client>): this {
-    validateProviderName(adapter.name);
-    if (this.#pools.get(adapter.name)?.workers.length) {
-      // Its keys' workers were built with the old adapter.
-      throw new ConfigError(
-        'provider',
-        `"${adapter.name}" already has keys: remove them before registering it again`,
-      );
-    }
-    this.#pools.delete(adapter.name);
-    this.#adapters.set(
-      adapter.name,
-      isAdapter(adapter) ? (adapter as ProviderAdapter) : createGenericAdapter(adapter),
-    );
+    this.#keys.register(adapter);
     return this;
   }
 
-  /** Adds a key; returns its name. */
+  /** Adds a key; returns its name. Keys with the same `quotaGroup` share their rate buckets. */
   addKey(provider: string, keyOptions: KeyOptions): string {
     this.#assertOpen();
-    const pool = this.#pool(provider, true);
-    const opts = validateKeyOptions(provider, keyOptions, 'key');
-    const name = opts.name ?? this.#freeName(pool);
-    if (pool.get(name)) throw new ConfigError('name', `${provider} already has a key named "${name}"`);
-    const duplicate = pool.workers.find((w) => w.deps.key.reveal() === opts.apiKey);
-    if (duplicate) {
-      throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
-    }
-    const key = new ApiKey(name, opts.apiKey);
-    const worker = buildWorker({
-      provider,
-      key,
-      keyOptions: opts,
-      adapter: pool.adapter,
-      limiter: this.#limiter(provider, opts),
-      options: this.options,
-      events: this.#events,
-      notify: () => this.#pool(provider).notify(),
-    });
-    pool.add(worker);
+    const worker = this.#keys.add(provider, keyOptions);
     this.#events.emit({ type: 'key-added', at: this.options.clock.now(), key: worker.ref });
-    return name;
+    return worker.name;
   }
 
   addOpenAIKey(name: string, apiKey: string, opts: Omit<KeyOptions, 'apiKey' | 'name'> = {}): string {
@@ -161,8 +125,7 @@ export class Multiplexer {
 
   /** Removes a key. Its in-flight calls finish; its queued jobs move to other keys. */
   removeKey(provider: string, name: string): boolean {
-    const pool = this.#pools.get(provider);
-    const worker = pool?.remove(name);
+    const worker = this.#keys.remove(provider, name);
     if (!worker) return false;
     worker.deps.health.enabled = false;
     this.#events.emit({ type: 'key-removed', at: this.options.clock.now(), key: worker.ref });
@@ -170,23 +133,23 @@ export class Multiplexer {
   }
 
   enableKey(provider: string, name: string): void {
-    const worker = this.#worker(provider, name);
+    const worker = this.#keys.worker(provider, name);
     worker.deps.health.enabled = true;
     this.#events.emit({ type: 'key-enabled', at: this.options.clock.now(), key: worker.ref });
-    this.#pool(provider).notify();
+    this.#keys.pool(provider).notify();
   }
 
   /** Takes a key out of rotation. Its queued jobs move to other keys. */
   disableKey(provider: string, name: string): void {
-    const worker = this.#worker(provider, name);
+    const worker = this.#keys.worker(provider, name);
     worker.deps.health.enabled = false;
     this.#events.emit({ type: 'key-disabled', at: this.options.clock.now(), key: worker.ref });
   }
 
   /** Clears cooldown, breaker, quota and auth state of one key, or of every key of the provider. */
   resetKey(provider: string, name?: string): void {
-    const pool = this.#pool(provider);
-    const workers = name === undefined ? pool.workers : [this.#worker(provider, name)];
+    const pool = this.#keys.pool(provider);
+    const workers = name === undefined ? pool.workers : [this.#keys.worker(provider, name)];
     const now = this.options.clock.now();
     for (const worker of workers) {
       worker.deps.governor.reset();
@@ -203,7 +166,7 @@ export class Multiplexer {
       (this.options as { strategy: Strategy }).strategy = parsed;
       return;
     }
-    this.#pool(provider, true).strategy = parsed;
+    this.#keys.pool(provider, true).strategy = parsed;
   }
 
   /** Runs `fn` with a client of a key chosen by strategy, failing over on retryable errors. */
@@ -216,7 +179,7 @@ export class Multiplexer {
     let pool: KeyPool;
     let strategy: Strategy;
     try {
-      pool = this.#pool(provider);
+      pool = this.#keys.pool(provider);
       strategy = this.#strategyFor(pool, call);
     } catch (error) {
       return Promise.reject(error);
@@ -243,7 +206,7 @@ export class Multiplexer {
   }
 
   getUsageStats(): UsageStats {
-    return usageStats(this.#pools.values(), this.#counters, this.options.strategy, this.options.clock.now());
+    return usageStats(this.#keys.pools(), this.#counters, this.options.strategy, this.options.clock.now());
   }
 
   on<T extends KeymuxEventType>(type: T | '*', listener: Listener<T>): () => void {
@@ -252,7 +215,7 @@ export class Multiplexer {
 
   /** Names of the keys of a provider, in order. */
   keyNames(provider: string): string[] {
-    return this.#pools.get(provider)?.workers.map((w) => w.name) ?? [];
+    return this.#keys.names(provider);
   }
 
   /** Resolves when every accepted job has settled. New jobs are still accepted. */
@@ -269,7 +232,7 @@ export class Multiplexer {
     this.#closed = true;
     const reason = new ShutdownError();
     for (const controller of this.#jobs) controller.abort(reason);
-    for (const pool of this.#pools.values()) pool.notify();
+    for (const pool of this.#keys.pools()) pool.notify();
     await this.drain();
   }
 
@@ -345,52 +308,9 @@ export class Multiplexer {
     return timer;
   }
 
-  #limiter(provider: string, opts: KeyOptions): RateLimiter {
-    if (opts.quotaGroup === undefined) return new RateLimiter(opts.limits);
-    const id = `${provider}\u0000${opts.quotaGroup}`;
-    let limiter = this.#groups.get(id);
-    if (!limiter) {
-      limiter = new RateLimiter(opts.limits);
-      this.#groups.set(id, limiter);
-    }
-    return limiter;
-  }
-
-  #pool(provider: string, create = false): KeyPool {
-    let pool = this.#pools.get(provider);
-    if (pool) return pool;
-    const adapter = this.#adapters.get(provider);
-    if (!adapter) {
-      throw new ConfigError(
-        'provider',
-        `unknown provider "${provider}": register it with registerProvider() first`,
-      );
-    }
-    if (!create) throw new NoAvailableKeyError(`${provider} has no keys`, { provider });
-    pool = new KeyPool(adapter, this.options.random);
-    this.#pools.set(provider, pool);
-    return pool;
-  }
-
-  #worker(provider: string, name: string) {
-    const worker = this.#pools.get(provider)?.get(name);
-    if (!worker) throw new ConfigError('name', `${provider} has no key named "${name}"`);
-    return worker;
-  }
-
-  #freeName(pool: KeyPool): string {
-    let n = pool.workers.length;
-    while (pool.get(`${pool.provider}-${n}`)) n++;
-    return `${pool.provider}-${n}`;
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw new ShutdownError();
   }
 }
 
-function noop(): void {}
-
-function isAdapter<C>(value: ProviderAdapter<C> | GenericAdapterOptions<C>): value is ProviderAdapter<C> {
-  return typeof value.createClient === 'function' && typeof value.classify === 'function';
-}
+function _noop(): void {}

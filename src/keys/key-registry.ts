@@ -1,0 +1,124 @@
+import type { KeyOptions, ResolvedOptions } from '../config/options.js';
+import { validateKeyOptions, validateProviderName } from '../config/resolve.js';
+import { ConfigError, NoAvailableKeyError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import type { ProviderAdapter } from '../providers/adapter.js';
+import { createGenericAdapter, type GenericAdapterOptions } from '../providers/generic.js';
+import { builtinAdapters } from '../providers/index.js';
+import { buildWorker } from '../worker/build-worker.js';
+import type { KeyWorker } from '../worker/key-worker.js';
+import { RateLimiter } from '../worker/rate-limiter.js';
+import { ApiKey } from './api-key.js';
+import { KeyPool } from './key-pool.js';
+
+/** The providers a multiplexer knows, their pools of keys, and the rate buckets of quota groups. */
+export class KeyRegistry {
+  readonly #adapters = new Map<string, ProviderAdapter>();
+  readonly #pools = new Map<string, KeyPool>();
+  readonly #groups = new Map<string, RateLimiter>();
+
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly events: EventBus,
+  ) {
+    for (const adapter of builtinAdapters()) this.#adapters.set(adapter.name, adapter);
+  }
+
+  pools(): IterableIterator<KeyPool> {
+    return this.#pools.values();
+  }
+
+  names(provider: string): string[] {
+    return this.#pools.get(provider)?.workers.map((w) => w.name) ?? [];
+  }
+
+  hasProvider(name: string): boolean {
+    return this.#adapters.has(name);
+  }
+
+  register<Client>(adapter: ProviderAdapter<Client> | GenericAdapterOptions<Client>): void {
+    validateProviderName(adapter.name);
+    if (this.#pools.get(adapter.name)?.workers.length) {
+      // Its keys' workers were built with the old adapter.
+      throw new ConfigError(
+        'provider',
+        `"${adapter.name}" already has keys: remove them before registering it again`,
+      );
+    }
+    this.#pools.delete(adapter.name);
+    const full = isAdapter(adapter) ? adapter : createGenericAdapter(adapter);
+    this.#adapters.set(adapter.name, full as ProviderAdapter);
+  }
+
+  /** Validates and adds a key; throws ConfigError on a duplicate name or value. */
+  add(provider: string, keyOptions: KeyOptions): KeyWorker {
+    const pool = this.pool(provider, true);
+    const opts = validateKeyOptions(provider, keyOptions, 'key');
+    const name = opts.name ?? this.#freeName(pool);
+    if (pool.get(name)) throw new ConfigError('name', `${provider} already has a key named "${name}"`);
+    const duplicate = pool.workers.find((w) => w.deps.key.reveal() === opts.apiKey);
+    if (duplicate) {
+      throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
+    }
+    const worker = buildWorker({
+      provider,
+      key: new ApiKey(name, opts.apiKey),
+      keyOptions: opts,
+      adapter: pool.adapter,
+      limiter: this.#limiter(provider, opts),
+      options: this.options,
+      events: this.events,
+      notify: () => pool.notify(),
+    });
+    pool.add(worker);
+    return worker;
+  }
+
+  /** The provider's pool; with `create`, made empty for a known provider that has no keys yet. */
+  pool(provider: string, create = false): KeyPool {
+    let pool = this.#pools.get(provider);
+    if (pool) return pool;
+    const adapter = this.#adapters.get(provider);
+    if (!adapter) {
+      throw new ConfigError(
+        'provider',
+        `unknown provider "${provider}": register it with registerProvider() first`,
+      );
+    }
+    if (!create) throw new NoAvailableKeyError(`${provider} has no keys`, { provider });
+    pool = new KeyPool(adapter, this.options.random);
+    this.#pools.set(provider, pool);
+    return pool;
+  }
+
+  worker(provider: string, name: string): KeyWorker {
+    const worker = this.#pools.get(provider)?.get(name);
+    if (!worker) throw new ConfigError('name', `${provider} has no key named "${name}"`);
+    return worker;
+  }
+
+  remove(provider: string, name: string): KeyWorker | undefined {
+    return this.#pools.get(provider)?.remove(name);
+  }
+
+  #limiter(provider: string, opts: KeyOptions): RateLimiter {
+    if (opts.quotaGroup === undefined) return new RateLimiter(opts.limits);
+    const id = `${provider}\u0000${opts.quotaGroup}`;
+    let limiter = this.#groups.get(id);
+    if (!limiter) {
+      limiter = new RateLimiter(opts.limits);
+      this.#groups.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  #freeName(pool: KeyPool): string {
+    let n = pool.workers.length;
+    while (pool.get(`${pool.provider}-${n}`)) n++;
+    return `${pool.provider}-${n}`;
+  }
+}
+
+function isAdapter<C>(value: ProviderAdapter<C> | GenericAdapterOptions<C>): value is ProviderAdapter<C> {
+  return typeof value.createClient === 'function' && typeof value.classify === 'function';
+}
