@@ -41,6 +41,11 @@ export interface ProviderAdapter<Client = unknown> {
   classify(error: unknown): Failure;
   /** Tokens a request will use, estimated before it is sent (prompt size and max output). */
   estimateTokens?(request: unknown): number;
+  /**
+   * The provider counts a request's estimate against its limits and never corrects it with the real
+   * usage (OpenAI, Groq): the buckets then keep the estimate too.
+   */
+  readonly chargesEstimate?: boolean;
   /** Real usage, read from a call's result. */
   readUsage?(result: unknown): TokenUsage | undefined;
   /** Limit headers of any response. */

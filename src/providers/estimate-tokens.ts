@@ -22,6 +22,11 @@ export interface TokenProfile {
   readonly maxPaths: readonly (readonly string[])[];
   /** Tokens the provider adds to every chat request (OpenAI's reply priming). */
   readonly overhead: number;
+  /**
+   * The provider charges the larger of the prompt estimate and the output maximum, up front, and never
+   * corrects it (OpenAI, Groq): the estimate is then exactly the charge.
+   */
+  readonly chargesLargerOf?: boolean;
   /** Requests with no output at all (embeddings, token counts): no output reservation. */
   readonly promptOnly?: (request: Readonly<Record<string, unknown>>) => boolean;
 }
@@ -49,5 +54,6 @@ export function estimateRequestTokens(request: unknown, profile: TokenProfile): 
       break;
     }
   }
+  if (profile.chargesLargerOf) return Math.max(prompt + profile.overhead, max ?? 0);
   return prompt + profile.overhead + (max ?? DEFAULT_MAX_OUTPUT_TOKENS);
 }

@@ -37,6 +37,7 @@ export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter
     createClient: createGroqClient,
     classify: (error) => classifyError(error, now()),
     estimateTokens: (request) => estimateRequestTokens(request, OPENAI_TOKEN_PROFILE),
+    chargesEstimate: true,
     readUsage: readGroqUsage,
     readRateLimits: (headers) => parseGroqRateLimits(headers, now()),
   };

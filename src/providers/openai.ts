@@ -15,6 +15,7 @@ export const OPENAI_TOKEN_PROFILE: TokenProfile = {
   promptFields: ['messages', 'input', 'instructions', 'prompt'],
   maxPaths: [['max_completion_tokens'], ['max_tokens'], ['max_output_tokens']],
   overhead: 3,
+  chargesLargerOf: true,
   promptOnly: (request) =>
     request.messages === undefined && typeof request.model === 'string' && /embed/i.test(request.model),
 };
@@ -49,6 +50,7 @@ export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapt
     createClient: createOpenAIClient,
     classify: (error) => classifyError(error, now()),
     estimateTokens: (request) => estimateRequestTokens(request, OPENAI_TOKEN_PROFILE),
+    chargesEstimate: true,
     readUsage: readOpenAIUsage,
     readRateLimits: (headers) => parseOpenAIRateLimits(headers, now()),
   };

@@ -63,6 +63,7 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
       return client;
     },
     classify: (error) => adapter.classify(error),
+    chargesEstimate: adapter.chargesEstimate === true,
     notify: input.notify,
   });
 }

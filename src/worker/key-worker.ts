@@ -28,6 +28,8 @@ export interface WorkerDeps {
   readonly events: EventBus;
   readonly client: () => unknown;
   readonly classify: (error: unknown) => Failure;
+  /** The provider never corrects its up-front charge, so neither do the buckets (OpenAI, Groq). */
+  readonly chargesEstimate: boolean;
   /** Called whenever a slot frees, so jobs waiting for a key look again. */
   readonly notify: () => void;
 }
@@ -144,6 +146,7 @@ export class KeyWorker {
     this.lastUsedAt = startedAt;
     events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
     let usage: TokenUsage | undefined;
+    let hold: Promise<unknown> | undefined;
     let held: Promise<unknown> = Promise.resolve();
     const ctx: JobContext = {
       key: ref,
@@ -153,7 +156,7 @@ export class KeyWorker {
         return job.cancel.signal;
       },
       hold: (done) => {
-        held = done.catch(() => undefined);
+        hold = done;
       },
       reportUsage: (u) => {
         usage = u;
@@ -162,8 +165,10 @@ export class KeyWorker {
     const call = invoke(() => job.fn(this.deps.client(), ctx));
     try {
       const value = await raceAbort(call, job.cancel);
-      this.#succeed(job, attempt, startedAt, () => usage);
       settle({ ok: true, value });
+      // A stream's verdict on the key comes when it ends; the caller already has it.
+      if (hold) await hold;
+      this.#succeed(job, attempt, startedAt, usage);
     } catch (error) {
       const failure = job.cancel.aborted
         ? aborted(job.cancel)
@@ -176,11 +181,13 @@ export class KeyWorker {
       await held;
       this.#inFlight--;
       this.deps.notify();
-      if (usage) limiter.reconcile(reservation, usage.inputTokens + usage.outputTokens, clock.now());
+      if (usage && !this.deps.chargesEstimate) {
+        limiter.reconcile(reservation, usage.inputTokens + usage.outputTokens, clock.now());
+      }
     }
   }
 
-  #succeed(job: Job<unknown>, attempt: number, startedAt: number, usage: () => TokenUsage | undefined): void {
+  #succeed(job: Job<unknown>, attempt: number, startedAt: number, usage: TokenUsage | undefined): void {
     const { clock, health, events, ref, governor } = this.deps;
     const at = clock.now();
     if (health.onSuccess()) events.emit({ type: 'circuit-closed', at, key: ref });
@@ -192,7 +199,7 @@ export class KeyWorker {
       jobId: job.id,
       attempt,
       latencyMs: at - startedAt,
-      usage: usage(),
+      usage,
     });
   }
 

@@ -327,4 +327,40 @@ describe('dispatcher', () => {
     expect(a!.failuresByClass.transient).toBe(1);
     expect(b).toMatchObject({ requests: 1, successes: 1, failures: 0, retries: 1 });
   });
+
+  it('a held call (a stream) keeps its slot, and its usage and verdict count when it ends', async () => {
+    const { mux, events } = setup(['a'], { maxConcurrentRequests: 1 });
+    const end = deferred();
+    let second = false;
+    const stream = await mux.execute('fake', async (_c, ctx) => {
+      ctx.hold(end.promise.then(() => ctx.reportUsage({ inputTokens: 7, outputTokens: 11 })));
+      return 'first chunk';
+    });
+    expect(stream).toBe('first chunk');
+    const next = mux.execute('fake', async () => {
+      second = true;
+    });
+    await flush();
+    expect(second).toBe(false);
+    expect(events.some((e) => e.type === 'success')).toBe(false);
+    end.resolve();
+    await next;
+    expect(second).toBe(true);
+    const a = mux.getUsageStats().providers.fake!.keys[0]!;
+    expect([a.inputTokens, a.outputTokens, a.successes]).toEqual([7, 11, 2]);
+  });
+
+  it('a stream cut after its first chunk is not retried but counts against its key', async () => {
+    const { mux, calls, nameOf } = setup(['a', 'b']);
+    const stream = await mux.execute('fake', async (c, ctx) => {
+      calls.push(nameOf(c));
+      ctx.hold(Promise.reject(new HttpError(502, 'cut')));
+      return 'chunk';
+    });
+    await flush();
+    expect(stream).toBe('chunk');
+    expect(calls).toEqual(['a']);
+    const a = mux.getUsageStats().providers.fake!.keys[0]!;
+    expect([a.successes, a.failuresByClass.transient]).toEqual([0, 1]);
+  });
 });

@@ -26,19 +26,20 @@ describe('estimateTokens', () => {
   const anthropic = createAnthropicAdapter();
   const gemini = createGeminiAdapter();
 
-  it('OpenAI and Groq chat: the emulator’s prompt count (+3) plus the output maximum', () => {
+  it('OpenAI and Groq chat: the larger of the prompt count (+3) and the output maximum, as they charge', () => {
     const prompt = estimateJsonTokens(messages) + 3;
-    expect(openai.estimateTokens?.({ model: 'm', messages, max_tokens: 50 })).toBe(prompt + 50);
-    expect(openai.estimateTokens?.({ model: 'm', messages, max_completion_tokens: 70, max_tokens: 5 })).toBe(
-      prompt + 70,
-    );
-    expect(groq.estimateTokens?.({ model: 'm', messages })).toBe(prompt + DEFAULT_MAX_OUTPUT_TOKENS);
+    expect(openai.estimateTokens?.({ model: 'm', messages, max_tokens: 5000 })).toBe(5000);
+    expect(openai.estimateTokens?.({ model: 'm', messages, max_tokens: 1 })).toBe(prompt);
+    expect(
+      openai.estimateTokens?.({ model: 'm', messages, max_completion_tokens: 7000, max_tokens: 5 }),
+    ).toBe(7000);
+    expect(groq.estimateTokens?.({ model: 'm', messages })).toBe(prompt);
+    expect(openai.chargesEstimate).toBe(true);
+    expect(groq.chargesEstimate).toBe(true);
   });
 
   it('OpenAI Responses and Embeddings', () => {
-    expect(openai.estimateTokens?.({ model: 'gpt-4o', input: 'abcdefgh', max_output_tokens: 10 })).toBe(
-      2 + 3 + 10,
-    );
+    expect(openai.estimateTokens?.({ model: 'gpt-4o', input: 'abcdefgh', max_output_tokens: 10 })).toBe(10);
     expect(openai.estimateTokens?.({ model: 'text-embedding-3-small', input: ['abcd', 'abcd'] })).toBe(2);
   });
 

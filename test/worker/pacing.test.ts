@@ -54,7 +54,7 @@ describe('pacing by the keys’ limits', () => {
     await Promise.all(jobs);
     expect(sent.map((s) => s.t)).toEqual([0, 1000, 2000, 3000]);
     const stats = setupStats(sent);
-    expect(stats.a + stats.b).toBe(4);
+    expect((stats.a ?? 0) + (stats.b ?? 0)).toBe(4);
   });
 
   it('stats show each limit, its use in the current window and the percent', async () => {
