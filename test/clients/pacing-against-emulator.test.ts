@@ -1,0 +1,95 @@
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { baseUrlFor, type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { Multiplexer } from '../../src/multiplexer.js';
+import { scaledClock } from '../support/scaled-clock.js';
+
+// 60 × real time: the emulator's minute windows pass in a second.
+const SCALE = 60;
+const KEYS = ['k0', 'k1', 'k2'];
+const RPM = 60;
+const messages = [{ role: 'user' as const, content: 'Tell me about rate limits.' }];
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+async function start() {
+  const clock = scaledClock(SCALE);
+  emulator = await startEmulator({
+    keys: KEYS.map((name) => ({ key: `sk-pace-${name}-000000000000`, name })),
+    // A realistic bucket: capacity one minute's worth, replenished continuously.
+    defaultLimits: { rpm: RPM, tpm: 1_000_000 },
+    latency: { kind: 'none' },
+    seed: 7,
+    now: clock.now,
+  });
+  return { clock, emulator };
+}
+
+/** Five times the demand one key can serve per emulated minute, over three emulated minutes. */
+const JOBS = 5 * RPM * 3;
+
+describe('pacing against the emulator (5× the demand one key can serve)', () => {
+  it('a client that ignores limits gets 429s from this emulator (the control)', async () => {
+    const { emulator } = await start();
+    const raw = new OpenAI({
+      apiKey: 'sk-pace-k0-000000000000',
+      baseURL: baseUrlFor('openai', emulator.url),
+      maxRetries: 0,
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 2 * RPM }, () => raw.chat.completions.create({ model: 'gpt-4o-mini', messages })),
+    );
+    expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+    expect(emulator.ledger.countByStatus()[429]).toBeGreaterThan(0);
+  });
+
+  it('keys configured at the emulator’s limits: zero 429s, every job served', async () => {
+    const { clock, emulator } = await start();
+    const mux = new Multiplexer({ clock, queueSize: JOBS, strategy: 'least-loaded' });
+    for (const name of KEYS) {
+      mux.addOpenAIKey(name, `sk-pace-${name}-000000000000`, {
+        baseURL: baseUrlFor('openai', emulator.url),
+        limits: { rpm: RPM },
+      });
+    }
+    const openai = mux.getOpenAIClient();
+    const replies = await Promise.all(
+      Array.from({ length: JOBS }, () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages })),
+    );
+    expect(replies).toHaveLength(JOBS);
+    expect(emulator.ledger.countByStatus()).toEqual({ 200: JOBS });
+    expect(emulator.ledger.duplicates()).toEqual([]);
+    // keymux holds each window to the limit at the sender; arrival jitter (1 ms real is 60 ms here) may
+    // put the 61st send, exactly a minute after the 1st, just inside the emulator's window.
+    for (const name of KEYS) {
+      expect(emulator.ledger.maxPerSlidingWindow(name, 60_000, 'requests')).toBeLessThanOrEqual(RPM + 1);
+    }
+  }, 30_000);
+
+  it('no limits configured: learned from the headers, a handful of 429s at most, none after learning', async () => {
+    const { clock, emulator } = await start();
+    const mux = new Multiplexer({ clock, queueSize: JOBS, strategy: 'least-loaded' });
+    for (const name of KEYS) {
+      mux.addOpenAIKey(name, `sk-pace-${name}-000000000000`, { baseURL: baseUrlFor('openai', emulator.url) });
+    }
+    const learned: string[] = [];
+    mux.on('limits-learned', (e) => learned.push(e.key.name));
+    const openai = mux.getOpenAIClient();
+    const replies = await Promise.all(
+      Array.from({ length: JOBS }, () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages })),
+    );
+    expect(replies).toHaveLength(JOBS);
+    expect([...new Set(learned)].sort()).toEqual(KEYS);
+    const limits = mux.getUsageStats().providers.openai!.keys.map((k) => k.limits.rpm);
+    expect(limits.every((l) => l?.limit === RPM && l.learned)).toBe(true);
+    const entries = emulator.ledger.entries();
+    const limited = entries.filter((e) => e.status === 429);
+    expect(limited.length).toBeLessThanOrEqual(5);
+    const secondHalf = entries.slice(entries.length / 2);
+    expect(secondHalf.filter((e) => e.status === 429)).toEqual([]);
+  }, 30_000);
+});
