@@ -32,8 +32,8 @@ import type { GenericAdapterOptions } from './providers/generic.js';
 import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
-import { Cancellation } from './worker/cancellation.js';
-import type { JobContext } from './worker/job-context.js';
+import type { Cancellation } from './worker/cancellation.js';
+import { type Job, type JobContext, QueuedJob } from './worker/job-context.js';
 
 /**
  * Many keys of one provider used as one: per-key workers, a dispatcher with failover, the providers'
@@ -45,7 +45,7 @@ export class Multiplexer {
   readonly #keys: KeyRegistry;
   readonly #counters: CounterState = new Map();
   /** Every accepted job's controller: close() aborts them one by one, so no signal collects a listener per job. */
-  readonly #jobs = new Set<Cancellation>();
+  readonly #jobs = new Set<QueuedJob<unknown>>();
   readonly #idle: Array<() => void> = [];
   #nextJobId = 1;
   #active = 0;
@@ -184,17 +184,27 @@ export class Multiplexer {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { cancel, dispose } = this.#cancellation(call);
-    const job = { id: this.#nextJobId++, tokens: call.tokens ?? 0, priority: call.priority ?? 0, cancel, fn };
+    const job = new QueuedJob(this.#nextJobId++, call.tokens ?? 0, call.priority ?? 0, fn);
+    this.#jobs.add(job);
+    if (call.signal !== undefined || call.timeoutMs !== undefined) job.release = this.#link(job, call);
     this.#active++;
-    return dispatch(pool, job, { strategy, keyName: call.keyName }, this.options, this.#events).finally(
-      () => {
-        dispose();
-        this.#active--;
-        if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
-      },
+    return dispatch(
+      pool,
+      job,
+      { strategy, keyName: call.keyName },
+      this.options,
+      this.#events,
+      this.#settled,
     );
   }
+
+  /** One function for every job (not a closure each): forget the job, and wake drain() when idle. */
+  readonly #settled = (job: Job<unknown>): void => {
+    this.#jobs.delete(job as QueuedJob<unknown>);
+    (job as QueuedJob<unknown>).release?.();
+    this.#active--;
+    if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
+  };
 
   /** Seed 003's name for `execute`. */
   executeWithRetry<T>(
@@ -282,20 +292,17 @@ export class Multiplexer {
     return strategy;
   }
 
-  #cancellation(call: CallOptions): { cancel: Cancellation; dispose: () => void } {
-    const cancel = new Cancellation();
-    this.#jobs.add(cancel);
+  /** Links a job to the caller's signal and deadline; returns what undoes the links. */
+  #link(job: Cancellation, call: CallOptions): () => void {
     const caller = call.signal;
-    const onAbort = (): void => cancel.abort(caller?.reason);
+    const onAbort = (): void => job.abort(caller?.reason);
     if (caller?.aborted) onAbort();
     else caller?.addEventListener('abort', onAbort, { once: true });
-    const timer = call.timeoutMs === undefined ? undefined : this.#startTimeout(cancel, call.timeoutMs);
-    const dispose = (): void => {
-      this.#jobs.delete(cancel);
+    const timer = call.timeoutMs === undefined ? undefined : this.#startTimeout(job, call.timeoutMs);
+    return () => {
       caller?.removeEventListener('abort', onAbort);
       timer?.abort();
     };
-    return { cancel, dispose };
   }
 
   /** The job's deadline, on the injected clock; the returned controller cancels it. */

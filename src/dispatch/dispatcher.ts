@@ -30,24 +30,29 @@ export async function dispatch<T>(
   choice: Choice,
   options: ResolvedOptions,
   events: EventBus,
+  onSettled: (job: Job<T>) => void,
 ): Promise<T> {
   const attempts: AttemptRecord[] = [];
   let ok = false;
   try {
     for (;;) {
       const attempt = attempts.length + 1;
-      const { worker, outcome } = await runOnKey(pool, choice, options, job, attempts);
+      // Pick and hand over in the same tick, so the next pick already sees this key's load.
+      const worker = chooseOrExplain(pool, choice, options, attempts);
+      const outcome = await (worker
+        ? worker.run(job, attempt)
+        : waitThenRun(pool, choice, options, job, attempts));
       if (outcome.ok) {
         ok = true;
         return outcome.value;
       }
       // The key went out of service before the call started: no attempt was spent.
       if (outcome.skipped) continue;
-      const record = toRecord(outcome.failure, attempt, worker.ref.name, worker.ref.label);
+      const record = toRecord(outcome.failure, attempt, outcome.key.name, outcome.key.label);
       attempts.push(record);
       if (!RETRYABLE.has(outcome.failure.class)) throw finalError(outcome.failure, record, pool);
       if (attempt >= options.maxRetries) throw exhausted(attempts, pool);
-      events.emit({ type: 'retry', at: options.clock.now(), key: worker.ref, jobId: job.id, attempt });
+      events.emit({ type: 'retry', at: options.clock.now(), key: outcome.key, jobId: job.id, attempt });
     }
   } finally {
     events.emit({
@@ -58,32 +63,46 @@ export async function dispatch<T>(
       ok,
       attempts: attempts.length,
     });
+    onSettled(job);
   }
 }
 
-/**
- * Runs one attempt on a key chosen by strategy, at once when one is eligible, else after waiting for
- * one. The pick and the hand-over to the key happen in the same tick, so the next pick sees its load.
- */
-async function runOnKey<T>(
+/** An eligible key now, or undefined; errors that end the job (unknown key name) are thrown as is. */
+function chooseOrExplain(
+  pool: KeyPool,
+  choice: Choice,
+  options: ResolvedOptions,
+  attempts: readonly AttemptRecord[],
+): KeyWorker | undefined {
+  try {
+    return chooseNow(pool, choice, options.clock.now());
+  } catch (error) {
+    throw explain(error, attempts, pool);
+  }
+}
+
+/** No key is eligible now: waits for one (or fails when none ever will be), then runs the attempt on it. */
+async function waitThenRun<T>(
   pool: KeyPool,
   choice: Choice,
   options: ResolvedOptions,
   job: Job<T>,
   attempts: readonly AttemptRecord[],
-): Promise<{ worker: KeyWorker; outcome: AttemptOutcome<T> }> {
-  const attempt = attempts.length + 1;
+): Promise<AttemptOutcome<T>> {
   try {
     for (;;) {
-      const worker = chooseNow(pool, choice, options.clock.now());
-      if (worker) return { worker, outcome: await worker.run(job, attempt) };
       await waitForKey(pool, choice, options.clock, job.cancel);
+      const worker = chooseNow(pool, choice, options.clock.now());
+      if (worker) return await worker.run(job, attempts.length + 1);
     }
   } catch (error) {
-    // Keys ran out after some attempts: the attempts say more than "no key".
-    if (error instanceof NoAvailableKeyError && attempts.length > 0) throw exhausted(attempts, pool);
-    throw error;
+    throw explain(error, attempts, pool);
   }
+}
+
+/** Keys ran out after some attempts: the attempts say more than "no key". */
+function explain(error: unknown, attempts: readonly AttemptRecord[], pool: KeyPool): unknown {
+  return error instanceof NoAvailableKeyError && attempts.length > 0 ? exhausted(attempts, pool) : error;
 }
 
 function toRecord(failure: Failure, attempt: number, keyName: string, keyLabel: string): AttemptRecord {

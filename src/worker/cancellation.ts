@@ -6,7 +6,7 @@
 export class Cancellation {
   #aborted = false;
   #reason: unknown;
-  #listeners: Array<(reason: unknown) => void> = [];
+  #listeners: Array<(reason: unknown) => void> | undefined;
   #controller: AbortController | undefined;
 
   get aborted(): boolean {
@@ -31,8 +31,8 @@ export class Cancellation {
     this.#aborted = true;
     this.#reason = reason;
     const listeners = this.#listeners;
-    this.#listeners = [];
-    for (const listener of listeners) listener(reason);
+    this.#listeners = undefined;
+    for (const listener of listeners ?? []) listener(reason);
     this.#controller?.abort(reason);
   }
 
@@ -42,10 +42,10 @@ export class Cancellation {
       listener(this.#reason);
       return noop;
     }
-    this.#listeners.push(listener);
+    (this.#listeners ??= []).push(listener);
     return () => {
-      const i = this.#listeners.indexOf(listener);
-      if (i >= 0) this.#listeners.splice(i, 1);
+      const i = this.#listeners?.indexOf(listener) ?? -1;
+      if (i >= 0) this.#listeners?.splice(i, 1);
     };
   }
 

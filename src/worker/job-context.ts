@@ -1,5 +1,5 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
-import type { Cancellation } from './cancellation.js';
+import { Cancellation } from './cancellation.js';
 
 /** What a job's function learns of the attempt it runs in. */
 export interface JobContext {
@@ -22,4 +22,25 @@ export interface Job<T> {
   readonly priority: number;
   readonly cancel: Cancellation;
   readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
+}
+
+/**
+ * A job and its abort state in one object: thousands wait in queues at once, so each costs what it must.
+ * `release` undoes the links to a caller's signal and deadline, when there are any.
+ */
+export class QueuedJob<T> extends Cancellation implements Job<T> {
+  release: (() => void) | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly tokens: number,
+    readonly priority: number,
+    readonly fn: (client: unknown, ctx: JobContext) => Promise<T>,
+  ) {
+    super();
+  }
+
+  get cancel(): Cancellation {
+    return this;
+  }
 }

@@ -14,7 +14,7 @@ import type { RateLimiter } from './rate-limiter.js';
 export type AttemptOutcome<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly skipped: true }
-  | { readonly ok: false; readonly skipped: false; readonly failure: Failure };
+  | { readonly ok: false; readonly skipped: false; readonly failure: Failure; readonly key: KeyRef };
 
 export interface WorkerDeps {
   readonly key: ApiKey;
@@ -65,7 +65,8 @@ export class KeyWorker {
     return this.deps.health.score(this.deps.clock.now());
   }
   get headroom(): number {
-    return this.deps.limiter.headroom(this.deps.clock.now());
+    const { limiter, clock } = this.deps;
+    return limiter.hasLimits ? limiter.headroom(clock.now()) : 1;
   }
   get queued(): number {
     return this.#queued;
@@ -96,7 +97,7 @@ export class KeyWorker {
       const onAbort = (): void => {
         if (started) return;
         this.#queued--;
-        settle({ ok: false, skipped: false, failure: aborted(job.cancel) });
+        settle({ ok: false, skipped: false, failure: aborted(job.cancel), key: this.deps.ref });
       };
       const stopListening = job.cancel.onAbort(onAbort);
       void this.#queue
@@ -116,6 +117,7 @@ export class KeyWorker {
             ok: false,
             skipped: false,
             failure: { ...this.deps.classify(error), class: 'bad-request' },
+            key: this.deps.ref,
           });
         });
     });
@@ -129,7 +131,7 @@ export class KeyWorker {
         wait = limiter.waitFor(job.tokens, clock.now());
       }
     } catch {
-      settle({ ok: false, skipped: false, failure: aborted(job.cancel) });
+      settle({ ok: false, skipped: false, failure: aborted(job.cancel), key: this.deps.ref });
       return;
     } finally {
       this.#queued--;
@@ -176,7 +178,7 @@ export class KeyWorker {
       // The caller is answered at once; the slot stays taken until the call itself stops.
       if (failure.class === 'aborted') held = call.catch(() => undefined);
       this.#fail(job, attempt, startedAt, failure);
-      settle({ ok: false, skipped: false, failure });
+      settle({ ok: false, skipped: false, failure, key: ref });
     } finally {
       await held;
       this.#inFlight--;
