@@ -1,12 +1,16 @@
 /**
  * Overhead of keymux's scheduling: 100 000 no-op jobs through keymux vs the same through one bare
- * p-queue of the same total concurrency, with 1, 10 and 1 000 keys. Run: npm run bench:overhead
+ * p-queue of the same total concurrency (5 per key), with 1, 10 and 1 000 keys, for the default
+ * strategy (round-robin) and least-loaded. Rounds alternate bare and keymux; medians are reported.
+ * Run: npm run bench:overhead   (JOBS=… and ROUNDS=… to change the size)
  */
 import PQueue from 'p-queue';
+import type { Strategy } from '../src/config/options.js';
 import { Multiplexer } from '../src/multiplexer.js';
 import type { ProviderAdapter } from '../src/providers/adapter.js';
 
 const JOBS = Number(process.env.JOBS ?? 100_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONCURRENCY = 5;
 
 const noopAdapter: ProviderAdapter = {
@@ -16,7 +20,7 @@ const noopAdapter: ProviderAdapter = {
     class: 'bad-request',
     status: undefined,
     retryAfterMs: undefined,
-    message: String(error),
+    message: '',
     error,
   }),
 };
@@ -30,12 +34,8 @@ async function bare(keys: number): Promise<number> {
   return performance.now() - start;
 }
 
-async function keymux(keys: number): Promise<number> {
-  const mux = new Multiplexer({
-    maxConcurrentRequests: CONCURRENCY,
-    queueSize: JOBS,
-    strategy: 'least-loaded',
-  });
+async function keymux(keys: number, strategy: Strategy): Promise<number> {
+  const mux = new Multiplexer({ maxConcurrentRequests: CONCURRENCY, queueSize: JOBS, strategy });
   mux.registerProvider(noopAdapter);
   for (let k = 0; k < keys; k++) mux.addKey('noop', { apiKey: `bench-key-${k}-0123456789` });
   const start = performance.now();
@@ -47,18 +47,33 @@ async function keymux(keys: number): Promise<number> {
   return ms;
 }
 
-const rows: Array<Record<string, string | number>> = [];
-for (const keys of [1, 10, 1000]) {
-  await bare(keys);
-  await keymux(keys); // warm-up
-  const b = await bare(keys);
-  const k = await keymux(keys);
-  rows.push({
-    keys,
-    'bare p-queue µs/job': +((b * 1000) / JOBS).toFixed(2),
-    'keymux µs/job': +((k * 1000) / JOBS).toFixed(2),
-    ratio: +(k / b).toFixed(2),
-  });
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
-console.log(`${JOBS} no-op jobs, concurrency ${CONCURRENCY} per key, node ${process.version}`);
+
+const perJob = (ms: number) => +((ms * 1000) / JOBS).toFixed(2);
+const rows: Array<Record<string, string | number>> = [];
+for (const strategy of ['round-robin', 'least-loaded'] as const) {
+  for (const keys of [1, 10, 1000]) {
+    await bare(keys);
+    await keymux(keys, strategy); // warm-up
+    const b: number[] = [];
+    const k: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      b.push(await bare(keys));
+      k.push(await keymux(keys, strategy));
+    }
+    rows.push({
+      strategy,
+      keys,
+      'bare p-queue µs/job': perJob(median(b)),
+      'keymux µs/job': perJob(median(k)),
+      ratio: +(median(k) / median(b)).toFixed(2),
+    });
+  }
+}
+console.log(
+  `${JOBS} no-op jobs, concurrency ${CONCURRENCY} per key, median of ${ROUNDS} rounds, node ${process.version}`,
+);
 console.table(rows);

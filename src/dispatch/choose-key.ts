@@ -79,13 +79,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 async function waitForChange(pool: KeyPool, clock: Clock, ms: number, cancel: Cancellation): Promise<void> {
   const timer = new AbortController();
-  const stop = cancel.onAbort(() => timer.abort());
+  const stop = (): void => timer.abort();
+  cancel.onAbort(stop);
   // An abort ends the sleep, which ends the race; the check below then throws the reason.
   const sleep = clock.sleep(Number.isFinite(ms) ? ms : MAX_TIMER_MS, timer.signal).catch(() => undefined);
   try {
     await Promise.race([pool.changed(), sleep]);
   } finally {
-    stop();
+    cancel.offAbort(stop);
     timer.abort();
   }
   cancel.throwIfAborted();

@@ -22,7 +22,7 @@ export interface PickState {
 type Compare<K> = (a: K, b: K) => number;
 const byLastUse: Compare<Pickable> = (a, b) => a.lastUsedAt - b.lastUsedAt;
 const byRequests: Compare<Pickable> = (a, b) => a.requests - b.requests || byLastUse(a, b);
-const byLoad: Compare<Pickable> = (a, b) => a.load - b.load || b.headroom - a.headroom || byLastUse(a, b);
+const byHeadroom: Compare<Pickable> = (a, b) => b.headroom - a.headroom || byLastUse(a, b);
 
 /**
  * Picks one of the `keys` that pass `eligible`, or undefined when none does. One pass over the keys
@@ -45,7 +45,9 @@ export function pick<K extends Pickable>(
     case 'least-used':
       return minBy(keys, eligible, byRequests);
     case 'least-loaded':
-      return minBy(keys, eligible, byLoad);
+      return keys.length > EXACT_UP_TO
+        ? (leastLoaded(sample(keys, eligible, random), () => true) ?? leastLoaded(keys, eligible))
+        : leastLoaded(keys, eligible);
     case 'weighted':
       return weighted(keys, eligible, random);
   }
@@ -100,6 +102,44 @@ function weighted<K extends Pickable>(
     if (point < 0) return k;
   }
   return last;
+}
+
+/**
+ * Above this many keys, least-loaded compares a random sample of eligible keys instead of all of them
+ * (the "power of d choices": balance stays close to the exact pick, and a pick costs O(d), not O(n)).
+ */
+export const EXACT_UP_TO = 64;
+const SAMPLE = 8;
+const sampleScratch: Pickable[] = [];
+
+/** Up to SAMPLE distinct-index eligible keys drawn at random (4 × SAMPLE draws at most). */
+function sample<K extends Pickable>(
+  keys: readonly K[],
+  eligible: (key: K) => boolean,
+  random: () => number,
+): K[] {
+  const out = sampleScratch as K[];
+  out.length = 0;
+  for (let draw = 0; draw < 4 * SAMPLE && out.length < SAMPLE; draw++) {
+    const k = keys[Math.floor(random() * keys.length)]!;
+    if (eligible(k) && !out.includes(k)) out.push(k);
+  }
+  return out;
+}
+
+/** minBy by load, reading each key's load once: this scan is the whole cost of a pick over many keys. */
+function leastLoaded<K extends Pickable>(keys: readonly K[], eligible: (key: K) => boolean): K | undefined {
+  let best: K | undefined;
+  let bestLoad = Number.POSITIVE_INFINITY;
+  for (const k of keys) {
+    if (!eligible(k)) continue;
+    const load = k.load;
+    if (load < bestLoad || (load === bestLoad && best !== undefined && byHeadroom(k, best) < 0)) {
+      best = k;
+      bestLoad = load;
+    }
+  }
+  return best;
 }
 
 /** The first eligible key that no other sorts before; ties keep the pool's order. */

@@ -36,22 +36,18 @@ export class Cancellation {
     this.#controller?.abort(reason);
   }
 
-  /** Calls `listener` once on abort (at once if already aborted); returns a function that cancels it. */
-  onAbort(listener: (reason: unknown) => void): () => void {
-    if (this.#aborted) {
-      listener(this.#reason);
-      return noop;
-    }
-    (this.#listeners ??= []).push(listener);
-    return () => {
-      const i = this.#listeners?.indexOf(listener) ?? -1;
-      if (i >= 0) this.#listeners?.splice(i, 1);
-    };
+  /** Calls `listener` once on abort, at once if already aborted. */
+  onAbort(listener: (reason: unknown) => void): void {
+    if (this.#aborted) listener(this.#reason);
+    else (this.#listeners ??= []).push(listener);
+  }
+
+  offAbort(listener: (reason: unknown) => void): void {
+    const i = this.#listeners?.indexOf(listener) ?? -1;
+    if (i >= 0) this.#listeners?.splice(i, 1);
   }
 
   throwIfAborted(): void {
     if (this.#aborted) throw this.#reason;
   }
 }
-
-function noop(): void {}

@@ -26,6 +26,7 @@ export class CircuitBreaker {
 
   /** Whether a call may start now. Half-open admits exactly one probe until it settles. */
   canPass(now: number): boolean {
+    if (this.#openedAt === undefined) return true;
     const state = this.state(now);
     return state === 'closed' || (state === 'half-open' && !this.#probing);
   }

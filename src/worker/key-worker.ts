@@ -99,27 +99,22 @@ export class KeyWorker {
         this.#queued--;
         settle({ ok: false, skipped: false, failure: aborted(job.cancel), key: this.deps.ref });
       };
-      const stopListening = job.cancel.onAbort(onAbort);
-      void this.#queue
-        .add(
-          async () => {
-            stopListening();
-            if (job.cancel.aborted) return;
-
-            started = true;
+      job.cancel.onAbort(onAbort);
+      void this.#queue.add(
+        async () => {
+          job.cancel.offAbort(onAbort);
+          if (job.cancel.aborted) return;
+          started = true;
+          try {
             await this.#attempt(job, attempt, settle);
-          },
-          { priority: job.priority },
-        )
-        .catch((error: unknown) => {
-          // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
-          settle({
-            ok: false,
-            skipped: false,
-            failure: { ...this.deps.classify(error), class: 'bad-request' },
-            key: this.deps.ref,
-          });
-        });
+          } catch (error) {
+            // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
+            const failure: Failure = { ...this.deps.classify(error), class: 'bad-request' };
+            settle({ ok: false, skipped: false, failure, key: this.deps.ref });
+          }
+        },
+        { priority: job.priority },
+      );
     });
   }
 
@@ -242,14 +237,14 @@ function aborted(cancel: Cancellation): Failure {
 
 function raceAbort<T>(promise: Promise<T>, cancel: Cancellation): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const stop = cancel.onAbort(reject);
+    cancel.onAbort(reject);
     promise.then(
       (v) => {
-        stop();
+        cancel.offAbort(reject);
         resolve(v);
       },
       (e: unknown) => {
-        stop();
+        cancel.offAbort(reject);
         reject(e);
       },
     );

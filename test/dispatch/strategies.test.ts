@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Pickable, pick } from '../../src/dispatch/strategies.js';
+import { EXACT_UP_TO, type Pickable, pick } from '../../src/dispatch/strategies.js';
 
 function key(name: string, over: Partial<Pickable> = {}): Pickable {
   return {
@@ -126,5 +126,29 @@ describe('strategies', () => {
     expect(counts.a / 50_000).toBeCloseTo(0.2, 1);
     expect(counts.b / 50_000).toBeCloseTo(0.6, 1);
     expect(counts.c / 50_000).toBeCloseTo(0.2, 1);
+  });
+});
+
+describe('least-loaded over many keys', () => {
+  it('above EXACT_UP_TO keys it compares a random sample, still only eligible keys, least loaded of it', () => {
+    const keys = Array.from({ length: EXACT_UP_TO + 36 }, (_, i) => key(`k${i}`, { load: (i % 7) / 7 }));
+    const rand = prng(3);
+    for (let i = 0; i < 200; i++) {
+      const chosen = pick(
+        'least-loaded',
+        keys,
+        (k) => Number(k.name.slice(1)) % 2 === 0,
+        { cursor: 0 },
+        rand,
+      )!;
+      expect(Number(chosen.name.slice(1)) % 2).toBe(0);
+      expect(chosen.load).toBeLessThanOrEqual(3 / 7);
+    }
+  });
+
+  it('falls back to the whole pool when the sample finds no eligible key', () => {
+    const keys = Array.from({ length: EXACT_UP_TO + 1 }, (_, i) => key(`k${i}`));
+    const onlyLast = (k: Pickable) => k.name === `k${EXACT_UP_TO}`;
+    expect(pick('least-loaded', keys, onlyLast, { cursor: 0 }, () => 0)?.name).toBe(`k${EXACT_UP_TO}`);
   });
 });
