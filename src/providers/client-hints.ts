@@ -14,6 +14,18 @@ export interface ClientHints {
    * `getGenerativeModel`, `@google/genai`'s `chats.create`).
    */
   readonly factories: readonly string[];
+  /**
+   * Sync helpers that compose requests of the same client, as dotted path suffixes (Anthropic's
+   * `messages.stream`, OpenAI's `chat.completions.stream` / `runTools`, `responses.stream`). They run
+   * here, on the wrapper, so each request they make is a keymux job and the caller gets the SDK's own
+   * helper object (`MessageStream`, `ChatCompletionStream`, …) rather than a promise of one.
+   */
+  readonly composites?: readonly string[];
+  /**
+   * Whether an object reached from the client is a namespace of requests to wrap in turn; plain values
+   * such as `client.logger` or `client._options` are handed out as they are. All objects when absent.
+   */
+  isNamespace?(value: object): boolean;
   /** Methods of the root client that send a request (`client.post(…)`); at the root, others are helpers. */
   readonly rootCalls: ReadonlySet<string>;
   /** Methods below the root that are local helpers, not requests (`webhooks.unwrap`). */

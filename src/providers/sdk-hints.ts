@@ -19,18 +19,37 @@ interface StainlessSdk {
   new (options: { apiKey: string; fetch: typeof fetch; maxRetries: number }): object;
 }
 
-/** OpenAI, Anthropic and Groq: every method below the root sends a request. */
+/** The SDKs' stream and tool-loop helpers, which make their requests through their own client. */
+export const STAINLESS_COMPOSITES: Readonly<Record<string, readonly string[]>> = {
+  openai: ['chat.completions.stream', 'chat.completions.runTools', 'responses.stream'],
+  '@anthropic-ai/sdk': ['messages.stream'],
+};
+
+/** Stainless resources hold their client; config values (`logger`, `_options`) do not. */
+function isStainlessResource(value: object): boolean {
+  return Reflect.has(value, '_client');
+}
+
+/**
+ * OpenAI, Anthropic and Groq: every method below the root sends a request, but for the composites.
+ * The shape is rebuilt when the module changes (CommonJS, then ESM once preloaded).
+ */
 export function stainlessHints(provider: string, packageName: string, exportName: string): ClientHints {
+  let built: { Client: StainlessSdk; shape: object } | undefined;
   return {
     provider,
     packageName,
     shape: () => {
       const Client = requireSdk<Record<string, StainlessSdk>>(packageName)[exportName]!;
-      return new Client({ apiKey: SHAPE_KEY, fetch: neverFetch, maxRetries: 0 });
+      if (built?.Client !== Client)
+        built = { Client, shape: new Client({ apiKey: SHAPE_KEY, fetch: neverFetch, maxRetries: 0 }) };
+      return built.shape;
     },
     prototype: () => requireSdk<Record<string, StainlessSdk>>(packageName)[exportName]?.prototype ?? null,
     select: (keyClient) => keyClient as object,
     factories: [],
+    composites: STAINLESS_COMPOSITES[packageName] ?? [],
+    isNamespace: isStainlessResource,
     rootCalls: STAINLESS_ROOT_CALLS,
     helpers: STAINLESS_HELPERS,
     withSignal: signalInLastOptions,

@@ -2,7 +2,7 @@ import type { CallOptions } from '../config/options.js';
 import type { JobContext } from '../worker/job-context.js';
 import type { ProviderAdapter } from './adapter.js';
 import type { ClientHints } from './client-hints.js';
-import type { Step } from './client-path.js';
+import { resolvePath, type Step } from './client-path.js';
 import { runApiCall } from './run-api-call.js';
 
 /** What `execute` needs: the multiplexer, seen through the one method the wrapper uses. */
@@ -52,9 +52,8 @@ function wrapNode(shape: object, steps: readonly Step[], ctx: NodeContext, depth
       const path = [...steps, { get: prop }];
       let out: unknown = value;
       if (typeof value === 'function')
-        out = wrapFunction(value as AnyFunction, shape, prop, path, ctx, depth);
-      else if (value !== null && typeof value === 'object' && !(value instanceof Date))
-        out = wrapNode(value, path, ctx, depth + 1);
+        out = wrapFunction(value as AnyFunction, { shape, node }, prop, path, ctx, depth);
+      else if (isNamespace(value, ctx)) out = wrapNode(value, path, ctx, depth + 1);
       cache.set(prop, out);
       return out;
     },
@@ -70,9 +69,18 @@ function wrapNode(shape: object, steps: readonly Step[], ctx: NodeContext, depth
   return node;
 }
 
+function isNamespace(value: unknown, ctx: NodeContext): value is object {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return false;
+  return ctx.nodes.has(value) || (ctx.hints.isNamespace?.(value) ?? true);
+}
+
+function endsWithAny(dotted: string, suffixes: readonly string[] | undefined): boolean {
+  return suffixes?.some((f) => dotted === f || dotted.endsWith(`.${f}`)) ?? false;
+}
+
 function wrapFunction(
   fn: AnyFunction,
-  owner: object,
+  { shape: owner, node }: { shape: object; node: object },
   name: string,
   path: readonly Step[],
   ctx: NodeContext,
@@ -80,7 +88,13 @@ function wrapFunction(
 ): AnyFunction {
   const { hints } = ctx;
   const dotted = path.flatMap((s) => ('get' in s ? [s.get] : [])).join('.');
-  if (hints.factories.some((f) => dotted === f || dotted.endsWith(`.${f}`))) {
+  if (endsWithAny(dotted, hints.composites)) {
+    // `this` is the wrapped namespace, so the helper's own requests (`this.create`,
+    // `this._client.chat.completions.create`) are keymux jobs. The helper is taken from the SDK build
+    // loaded now (ESM once preloaded), so the object it returns is an instance of the caller's class.
+    return (...args: unknown[]) => resolvePath(hints.shape(), path).fn.apply(node, args);
+  }
+  if (endsWithAny(dotted, hints.factories)) {
     return (...args: unknown[]) => {
       const made = fn.apply(owner, args);
       return made !== null && typeof made === 'object'
