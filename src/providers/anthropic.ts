@@ -3,8 +3,9 @@ import type { TokenUsage } from '../core/events.js';
 import type { ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
+import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
-import { requireSdk } from './load-sdk.js';
+import { preloadOptionalSdk } from './load-sdk.js';
 import { parseAnthropicRateLimits } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
 
@@ -38,17 +39,22 @@ export function readAnthropicUsage(result: unknown): TokenUsage | undefined {
 }
 
 export function createAnthropicClient(spec: ClientSpec): Anthropic {
-  const sdk = requireSdk<typeof import('@anthropic-ai/sdk')>(ANTHROPIC_PACKAGE);
-  return new sdk.Anthropic({
-    apiKey: spec.apiKey,
-    maxRetries: 0,
-    fetch: spec.fetch,
-    ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
-  });
+  return preferEsm(
+    ANTHROPIC_PACKAGE,
+    (sdk: typeof import('@anthropic-ai/sdk')) =>
+      new sdk.Anthropic({
+        apiKey: spec.apiKey,
+        maxRetries: 0,
+        fetch: spec.fetch,
+        ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
+      }),
+  );
 }
 
 /** The `@anthropic-ai/sdk` package; its 529 overloaded answers are transient. */
 export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAdapter<Anthropic> {
+  // Started with the multiplexer, so that keys' clients are built from the caller's ESM module.
+  preloadOptionalSdk(ANTHROPIC_PACKAGE);
   const now = options.now ?? Date.now;
   return {
     name: 'anthropic',

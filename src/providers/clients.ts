@@ -9,7 +9,7 @@ import { createAnthropicAdapter } from './anthropic.js';
 import type { ClientHints } from './client-hints.js';
 import { createGeminiAdapter } from './gemini.js';
 import { createGroqAdapter } from './groq.js';
-import { preloadSdk } from './load-sdk.js';
+import { preloadOptionalSdk } from './load-sdk.js';
 import { createOpenAIAdapter } from './openai.js';
 import { genAIHints, generativeAIHints, stainlessHints } from './sdk-hints.js';
 import { type Executor, wrapClient } from './wrap-client.js';
@@ -29,7 +29,7 @@ function wrapped<T extends object>(
   options: ClientOptions | undefined,
 ): T {
   // Start loading the SDK's ESM build now; the first call awaits it (see load-sdk.ts).
-  preloadSdk(hints.packageName).catch(() => undefined);
+  preloadOptionalSdk(hints.packageName);
   return wrapClient<T>({ mux, hints, adapter, call: toCallOptions(options) });
 }
 

@@ -19,8 +19,9 @@ export const GENAI_PACKAGE = '@google/genai';
  */
 export class GeminiClients {
   readonly #spec: ClientSpec;
-  #generativeAI: GoogleGenerativeAI | undefined;
-  #genAI: GoogleGenAI | undefined;
+  /** Each client with the module it was built from: rebuilt once the ESM build replaces CommonJS. */
+  #generativeAI: { sdk: unknown; client: GoogleGenerativeAI } | undefined;
+  #genAI: { sdk: unknown; client: GoogleGenAI } | undefined;
 
   constructor(spec: ClientSpec) {
     this.#spec = spec;
@@ -28,8 +29,8 @@ export class GeminiClients {
 
   /** `@google/generative-ai`'s client; its models use the key's base URL unless told otherwise. */
   get generativeAI(): GoogleGenerativeAI {
-    if (this.#generativeAI) return this.#generativeAI;
     const sdk = requireSdk<typeof import('@google/generative-ai')>(GENERATIVE_AI_PACKAGE);
+    if (this.#generativeAI?.sdk === sdk) return this.#generativeAI.client;
     const client = new sdk.GoogleGenerativeAI(this.#spec.apiKey);
     const baseUrl = this.#spec.baseURL;
     if (baseUrl !== undefined) {
@@ -45,20 +46,21 @@ export class GeminiClients {
         options?: RequestOptions,
       ): GenerativeModel => getCached(content, params, withBase(options));
     }
-    this.#generativeAI = client;
+    this.#generativeAI = { sdk, client };
     return client;
   }
 
   /** `@google/genai`'s client. */
   get genAI(): GoogleGenAI {
-    if (this.#genAI) return this.#genAI;
     const sdk = requireSdk<typeof import('@google/genai')>(GENAI_PACKAGE);
+    if (this.#genAI?.sdk === sdk) return this.#genAI.client;
     const baseUrl = this.#spec.baseURL;
-    this.#genAI = new sdk.GoogleGenAI({
+    const client = new sdk.GoogleGenAI({
       apiKey: this.#spec.apiKey,
       ...(baseUrl === undefined ? {} : { httpOptions: { baseUrl } }),
     });
-    return this.#genAI;
+    this.#genAI = { sdk, client };
+    return client;
   }
 
   /** The key itself, as the SDK clients expose theirs (for `withKeyRotation`); never serialized. */

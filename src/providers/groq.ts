@@ -3,8 +3,9 @@ import type { TokenUsage } from '../core/events.js';
 import type { ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
+import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens } from './estimate-tokens.js';
-import { requireSdk } from './load-sdk.js';
+import { preloadOptionalSdk } from './load-sdk.js';
 import { OPENAI_TOKEN_PROFILE, readOpenAIUsage } from './openai.js';
 import { parseGroqRateLimits } from './rate-limit-headers.js';
 
@@ -20,17 +21,22 @@ export function readGroqUsage(result: unknown): TokenUsage | undefined {
 }
 
 export function createGroqClient(spec: ClientSpec): Groq {
-  const sdk = requireSdk<typeof import('groq-sdk')>(GROQ_PACKAGE);
-  return new sdk.Groq({
-    apiKey: spec.apiKey,
-    maxRetries: 0,
-    fetch: spec.fetch,
-    ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
-  });
+  return preferEsm(
+    GROQ_PACKAGE,
+    (sdk: typeof import('groq-sdk')) =>
+      new sdk.Groq({
+        apiKey: spec.apiKey,
+        maxRetries: 0,
+        fetch: spec.fetch,
+        ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
+      }),
+  );
 }
 
 /** The `groq-sdk` package: OpenAI's API shape, with per-day request limits in its headers. */
 export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter<Groq> {
+  // Started with the multiplexer, so that keys' clients are built from the caller's ESM module.
+  preloadOptionalSdk(GROQ_PACKAGE);
   const now = options.now ?? Date.now;
   return {
     name: 'groq',

@@ -4,6 +4,7 @@ import { MissingSdkError } from '../core/errors.js';
 const require = createRequire(import.meta.url);
 const esm = new Map<string, unknown>();
 const cjs = new Map<string, unknown>();
+const loading = new Map<string, Promise<void>>();
 
 function isMissing(error: unknown, packageName: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -13,13 +14,7 @@ function isMissing(error: unknown, packageName: string): boolean {
   );
 }
 
-/**
- * Loads an SDK's ESM build ahead of the first client, so that the clients keymux builds are made of
- * the same module instance as the caller's `import OpenAI from 'openai'` and `instanceof` on the
- * SDK's error classes holds. Rejects with `MissingSdkError` when the package is not installed.
- */
-export async function preloadSdk(packageName: string): Promise<void> {
-  if (esm.has(packageName)) return;
+async function importSdk(packageName: string): Promise<void> {
   try {
     const namespace: unknown = await import(packageName);
     esm.set(packageName, namespace);
@@ -27,6 +22,31 @@ export async function preloadSdk(packageName: string): Promise<void> {
     if (isMissing(error, packageName)) throw new MissingSdkError(packageName, { cause: error });
     throw error;
   }
+}
+
+/**
+ * Loads an SDK's ESM build ahead of the first client, so that the clients keymux builds are made of
+ * the same module instance as the caller's `import OpenAI from 'openai'` and `instanceof` on the
+ * SDK's error classes holds. Rejects with `MissingSdkError` when the package is not installed.
+ * One attempt per package: adapters start it when a multiplexer is created, calls await the same.
+ */
+export function preloadSdk(packageName: string): Promise<void> {
+  let attempt = loading.get(packageName);
+  if (attempt === undefined) {
+    attempt = importSdk(packageName);
+    loading.set(packageName, attempt);
+  }
+  return attempt;
+}
+
+/** Starts loading an optional SDK's ESM build; an SDK that is not installed is no error until used. */
+export function preloadOptionalSdk(packageName: string): void {
+  preloadSdk(packageName).catch(() => undefined);
+}
+
+/** The SDK's ESM namespace, once preloaded. */
+export function esmSdk<T>(packageName: string): T | undefined {
+  return esm.get(packageName) as T | undefined;
 }
 
 /**

@@ -3,8 +3,9 @@ import type { TokenUsage } from '../core/events.js';
 import type { ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
+import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
-import { requireSdk } from './load-sdk.js';
+import { preloadOptionalSdk } from './load-sdk.js';
 import { parseOpenAIRateLimits } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
 
@@ -33,17 +34,22 @@ export function readOpenAIUsage(result: unknown): TokenUsage | undefined {
 }
 
 export function createOpenAIClient(spec: ClientSpec): OpenAI {
-  const sdk = requireSdk<typeof import('openai')>(OPENAI_PACKAGE);
-  return new sdk.OpenAI({
-    apiKey: spec.apiKey,
-    maxRetries: 0,
-    fetch: spec.fetch,
-    ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
-  });
+  return preferEsm(
+    OPENAI_PACKAGE,
+    (sdk: typeof import('openai')) =>
+      new sdk.OpenAI({
+        apiKey: spec.apiKey,
+        maxRetries: 0,
+        fetch: spec.fetch,
+        ...(spec.baseURL === undefined ? {} : { baseURL: spec.baseURL }),
+      }),
+  );
 }
 
 /** The `openai` package, with keymux as the only retry loop (`maxRetries: 0`). */
 export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapter<OpenAI> {
+  // Started with the multiplexer, so that keys' clients are built from the caller's ESM module.
+  preloadOptionalSdk(OPENAI_PACKAGE);
   const now = options.now ?? Date.now;
   return {
     name: 'openai',
