@@ -38,8 +38,12 @@ export class Cancellation {
 
   /** Calls `listener` once on abort, at once if already aborted. */
   onAbort(listener: (reason: unknown) => void): void {
-    if (this.#aborted) listener(this.#reason);
-    else (this.#listeners ??= []).push(listener);
+    if (this.#aborted) {
+      listener(this.#reason);
+      return;
+    }
+    this.#listeners ??= [];
+    this.#listeners.push(listener);
   }
 
   offAbort(listener: (reason: unknown) => void): void {
