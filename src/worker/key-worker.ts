@@ -4,10 +4,10 @@ import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
 import type { ApiKey } from '../keys/api-key.js';
-import type { Cancellation } from './cancellation.js';
 import type { ConcurrencyGovernor } from './concurrency.js';
 import type { KeyHealth } from './health.js';
 import type { Job, JobContext } from './job-context.js';
+import { aborted, invoke, raceAbort } from './race-abort.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** How one attempt on one key ended. `skipped`: the key became unusable before the call started. */
@@ -222,39 +222,5 @@ export class KeyWorker {
   /** Resolves when nothing is queued or in flight on this key. */
   onIdle(): Promise<void> {
     return this.#queue.onIdle();
-  }
-}
-
-function aborted(cancel: Cancellation): Failure {
-  return {
-    class: 'aborted',
-    status: undefined,
-    retryAfterMs: undefined,
-    message: 'aborted',
-    error: cancel.reason,
-  };
-}
-
-function raceAbort<T>(promise: Promise<T>, cancel: Cancellation): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    cancel.onAbort(reject);
-    promise.then(
-      (v) => {
-        cancel.offAbort(reject);
-        resolve(v);
-      },
-      (e: unknown) => {
-        cancel.offAbort(reject);
-        reject(e);
-      },
-    );
-  });
-}
-
-function invoke<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn();
-  } catch (error) {
-    return Promise.reject(error);
   }
 }
