@@ -1,3 +1,5 @@
+import type { ChatHints } from './chat-history.js';
+
 /** What the generic client wrapper needs to know of one SDK: small hints, no per-method lists. */
 export interface ClientHints {
   readonly provider: string;
@@ -21,6 +23,8 @@ export interface ClientHints {
    * helper object (`MessageStream`, `ChatCompletionStream`, …) rather than a promise of one.
    */
   readonly composites?: readonly string[];
+  /** Chat sessions, whose history the wrapper keeps across messages (see chat-history.ts). */
+  readonly chat?: ChatHints;
   /**
    * Whether an object reached from the client is a namespace of requests to wrap in turn; plain values
    * such as `client.logger` or `client._options` are handed out as they are. All objects when absent.

@@ -1,5 +1,21 @@
-/** One step of a recorded path: a property read, or a sync factory call (replayed on each key's client). */
-export type Step = { readonly get: string } | { readonly call: readonly unknown[] };
+import type { ChatHistory } from './chat-history.js';
+
+/**
+ * One step of a recorded path: a property read, or a sync factory call (replayed on each key's
+ * client); a chat session's factory call carries the chat's history into its arguments.
+ */
+export type Step =
+  | { readonly get: string }
+  | { readonly call: readonly unknown[]; readonly chat?: ChatHistory | undefined };
+
+/** The chat session a path runs in, if any. */
+export function chatOf(steps: readonly Step[]): ChatHistory | undefined {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i]!;
+    if ('call' in step && step.chat) return step.chat;
+  }
+  return undefined;
+}
 
 type AnyFunction = (...args: unknown[]) => unknown;
 

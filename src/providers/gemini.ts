@@ -14,7 +14,7 @@ import { numberAt } from './read-number.js';
  * (@google/genai). A plain string or parts array is a prompt too.
  */
 export const GEMINI_TOKEN_PROFILE: TokenProfile = {
-  promptFields: ['contents', 'systemInstruction', 'content', 'requests'],
+  promptFields: ['contents', 'systemInstruction', 'content', 'requests', 'history'],
   maxPaths: [
     ['generationConfig', 'maxOutputTokens'],
     ['config', 'maxOutputTokens'],

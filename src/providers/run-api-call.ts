@@ -2,7 +2,7 @@ import type { TokenUsage } from '../core/events.js';
 import type { JobContext } from '../worker/job-context.js';
 import type { ClientHints } from './client-hints.js';
 import { isPlainObject } from './client-hints.js';
-import { resolvePath, type Step } from './client-path.js';
+import { chatOf, resolvePath, type Step } from './client-path.js';
 import { preloadSdk } from './load-sdk.js';
 import type { WrapContext } from './wrap-client.js';
 import { adoptStream, NOT_A_STREAM } from './wrap-stream.js';
@@ -49,10 +49,18 @@ async function runOnKey(
   const settled: WithResponse = hasWithResponse(result)
     ? await result.withResponse()
     : { data: await result };
-  const stream = await adoptStream(settled.data, job, readUsage);
+  const chat = chatOf(path);
+  let endStream: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => {
+    endStream = resolve;
+  });
+  const stream = await adoptStream(settled.data, job, readUsage, endStream);
+  // A chat's next message starts from the history this key's session ends with.
+  chat?.follow(owner, stream === NOT_A_STREAM ? Promise.resolve() : ended);
   if (stream !== NOT_A_STREAM) return { ...settled, data: stream };
   const usage = readUsage?.(settled.data);
   if (usage) job.reportUsage(usage);
+  await chat?.settled();
   return settled;
 }
 
@@ -60,7 +68,8 @@ async function runOnKey(
 export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readonly unknown[]): CallPromise {
   const { mux, hints, call, adapter } = ctx;
   const tokens = call.tokens ?? adapter.estimateTokens?.(requestOf(path, args)) ?? 0;
-  const full = preloadSdk(hints.packageName).then(() =>
+  const turn = Promise.all([preloadSdk(hints.packageName), chatOf(path)?.settled()]);
+  const full = turn.then(() =>
     mux.execute(
       hints.provider,
       (client, job) => runOnKey(hints, adapter.readUsage, path, args, client, job),

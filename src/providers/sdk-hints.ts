@@ -1,5 +1,6 @@
 import type { GoogleGenAI } from '@google/genai';
 import type { GoogleGenerativeAI } from '@google/generative-ai';
+import { googleChatHints } from './chat-history.js';
 import { anySignal, type ClientHints, isPlainObject, signalInLastOptions } from './client-hints.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, type GeminiClients } from './gemini-clients.js';
 import { requireSdk } from './load-sdk.js';
@@ -69,6 +70,7 @@ export function generativeAIHints(): ClientHints {
       requireSdk<typeof import('@google/generative-ai')>(GENERATIVE_AI_PACKAGE).GoogleGenerativeAI.prototype,
     select: (keyClient): GoogleGenerativeAI => (keyClient as GeminiClients).generativeAI,
     factories: ['getGenerativeModel', 'getGenerativeModelFromCachedContent', 'startChat'],
+    chat: googleChatHints('startChat'),
     rootCalls: new Set(),
     helpers: new Set(['getHistory']),
     withSignal: signalInLastOptions,
@@ -93,6 +95,7 @@ export function genAIHints(): ClientHints {
     prototype: () => requireSdk<typeof import('@google/genai')>(GENAI_PACKAGE).GoogleGenAI.prototype,
     select: (keyClient): GoogleGenAI => (keyClient as GeminiClients).genAI,
     factories: ['chats.create'],
+    chat: googleChatHints('chats.create'),
     rootCalls: new Set(),
     helpers: new Set(['getHistory']),
     withSignal: genAISignal,

@@ -1,8 +1,9 @@
 import type { CallOptions } from '../config/options.js';
 import type { JobContext } from '../worker/job-context.js';
 import type { ProviderAdapter } from './adapter.js';
+import { ChatHistory } from './chat-history.js';
 import type { ClientHints } from './client-hints.js';
-import { resolvePath, type Step } from './client-path.js';
+import { chatOf, resolvePath, type Step } from './client-path.js';
 import { runApiCall } from './run-api-call.js';
 
 /** What `execute` needs: the multiplexer, seen through the one method the wrapper uses. */
@@ -78,6 +79,18 @@ function endsWithAny(dotted: string, suffixes: readonly string[] | undefined): b
   return suffixes?.some((f) => dotted === f || dotted.endsWith(`.${f}`)) ?? false;
 }
 
+/** A factory call's step; a chat session's replays its arguments with the history so far. */
+function factoryStep(args: readonly unknown[], dotted: string, hints: ClientHints): Step {
+  if (!hints.chat || !endsWithAny(dotted, hints.chat.factories)) return { call: args };
+  const chat = new ChatHistory(args, hints.chat);
+  return {
+    get call() {
+      return chat.args;
+    },
+    chat,
+  };
+}
+
 function wrapFunction(
   fn: AnyFunction,
   { shape: owner, node }: { shape: object; node: object },
@@ -98,11 +111,18 @@ function wrapFunction(
     return (...args: unknown[]) => {
       const made = fn.apply(owner, args);
       return made !== null && typeof made === 'object'
-        ? wrapNode(made, [...path, { call: args }], ctx, depth + 1)
+        ? wrapNode(made, [...path, factoryStep(args, dotted, hints)], ctx, depth + 1)
         : made;
     };
   }
   const isCall = depth === 0 ? hints.rootCalls.has(name) : !hints.helpers.has(name);
+  if (!isCall && chatOf(path)) {
+    // A session's local helpers (`getHistory`) answer from a shape session holding the chat's history.
+    return (...args: unknown[]) => {
+      const current = resolvePath(hints.shape(), path);
+      return current.fn.apply(current.owner, args);
+    };
+  }
   if (!isCall) return (...args: unknown[]) => fn.apply(owner, args);
   return (...args: unknown[]) => runApiCall(ctx, path, args);
 }

@@ -12,7 +12,11 @@ interface Tracker {
 }
 
 /** Usage counts are cumulative across events (message_start, message_delta, usageMetadata): keep the max. */
-function track(job: JobContext, readUsage: ReadUsage | undefined): Tracker & { done: Promise<void> } {
+function track(
+  job: JobContext,
+  readUsage: ReadUsage | undefined,
+  onEnd: (() => void) | undefined,
+): Tracker & { done: Promise<void> } {
   let usage: TokenUsage | undefined;
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
@@ -33,6 +37,7 @@ function track(job: JobContext, readUsage: ReadUsage | undefined): Tracker & { d
       if (ended) return;
       ended = true;
       if (usage) job.reportUsage(usage);
+      onEnd?.();
       finish();
     },
   };
@@ -90,9 +95,10 @@ export async function adoptStream(
   value: unknown,
   job: JobContext,
   readUsage: ReadUsage | undefined,
+  onEnd?: () => void,
 ): Promise<unknown> {
   if (value === null || typeof value !== 'object') return NOT_A_STREAM;
-  const tracker = track(job, readUsage);
+  const tracker = track(job, readUsage, onEnd);
   const streamOf = (value as { stream?: unknown }).stream;
   const response = (value as { response?: unknown }).response;
   if (isAsyncIterable(streamOf) && response instanceof Promise) {
