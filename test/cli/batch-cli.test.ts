@@ -43,7 +43,9 @@ describe('keymux batch (child process, emulator in the test process)', () => {
     expect(result.code, result.stderr).toBe(0);
     const lines = readOutput(output);
     expect(lines).toHaveLength(500);
-    expect(new Set(lines.map((l) => l.custom_id))).toEqual(new Set(Array.from({ length: 500 }, (_, i) => `id-${i}`)));
+    expect(new Set(lines.map((l) => l.custom_id))).toEqual(
+      new Set(Array.from({ length: 500 }, (_, i) => `id-${i}`)),
+    );
     expect(repeated(lines.map((l) => l.custom_id))).toEqual([]);
     expect(emulator.ledger.entries({ status: 500 }).length).toBeGreaterThan(0);
     expect(emulator.ledger.duplicates()).toEqual([]);
@@ -53,8 +55,16 @@ describe('keymux batch (child process, emulator in the test process)', () => {
   it('reports malformed lines by number and writes them as error lines', async () => {
     const input = join(dir, 'mixed.jsonl');
     const output = join(dir, 'mixed.out.jsonl');
-    const good = JSON.stringify({ custom_id: 'ok-1', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } });
-    writeFileSync(input, `${good}\n{oops\n${JSON.stringify({ custom_id: 'bad-2', method: 'GET', url: '/v1/chat/completions', body: {} })}\n`);
+    const good = JSON.stringify({
+      custom_id: 'ok-1',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
+    });
+    writeFileSync(
+      input,
+      `${good}\n{oops\n${JSON.stringify({ custom_id: 'bad-2', method: 'GET', url: '/v1/chat/completions', body: {} })}\n`,
+    );
     emulator.setFaults([]);
     const first = await runCli(['batch', input, '-o', output], env);
     expect(first.code, first.stderr).toBe(0);
@@ -62,7 +72,11 @@ describe('keymux batch (child process, emulator in the test process)', () => {
     expect(first.stderr).toContain('line 3: method must be "POST"');
     const lines = readOutput(output);
     expect(lines.map((l) => [l.custom_id, l.error?.code ?? l.response?.status_code])).toEqual(
-      expect.arrayContaining([['ok-1', 200], [null, 'invalid_input_line'], ['bad-2', 'invalid_input_line']]),
+      expect.arrayContaining([
+        ['ok-1', 200],
+        [null, 'invalid_input_line'],
+        ['bad-2', 'invalid_input_line'],
+      ]),
     );
     const again = await runCli(['batch', input, '-o', output], env);
     expect(again.code).toBe(0);
@@ -93,18 +107,25 @@ describe('keymux batch (child process, emulator in the test process)', () => {
   it('says which env variables it reads when there are no keys, and exits 2 on misuse', async () => {
     const input = join(dir, 'nokeys.jsonl');
     writeBatchInput(input, 1);
-    const noKeys = await runCli(['batch', input, '-o', join(dir, 'nokeys.out.jsonl')]);
+    const [noKeys, badFlag, badValue] = await Promise.all([
+      runCli(['batch', input, '-o', join(dir, 'nokeys.out.jsonl')]),
+      runCli(['batch', input, '-o', 'x', '--bogus']),
+      runCli(['batch', input, '-o', 'x', '--concurrency', 'zero']),
+    ]);
     expect(noKeys.code).toBe(2);
     expect(noKeys.stderr).toContain('OPENAI_API_KEYS');
-    const badFlag = await runCli(['batch', input, '-o', 'x', '--bogus']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr.trim().split('\n')).toHaveLength(1);
-    const badValue = await runCli(['batch', input, '-o', 'x', '--concurrency', 'zero']);
     expect(badValue.code).toBe(2);
     expect(badValue.stderr).toContain('Expected a whole number');
   });
 });
 
 function writeLine(id: string): string {
-  return JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [] } });
+  return JSON.stringify({
+    custom_id: id,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'm', messages: [] },
+  });
 }

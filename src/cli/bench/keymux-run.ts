@@ -1,6 +1,5 @@
 import type { RateLimits, Strategy } from '../../config/options.js';
 import { Multiplexer } from '../../multiplexer.js';
-import { builtinAdapters } from '../../providers/index.js';
 import type { RunInput } from './baseline-runs.js';
 import type { StopReason } from './bench-result.js';
 import { driveWorkload } from './drive-workload.js';
@@ -21,9 +20,6 @@ export interface KeymuxRunInput extends RunInput {
  */
 export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
   const mux = new Multiplexer({ maxConcurrentRequests: input.maxConcurrentPerKey, strategy: input.strategy });
-  const adapter = builtinAdapters().find((a) => a.name === input.kit.provider);
-  if (!adapter) throw new Error(`no keymux adapter for ${input.kit.provider}`);
-  mux.registerProvider(adapter);
   for (const key of input.target.keys) {
     mux.addKey(input.kit.provider, {
       apiKey: key.apiKey,

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BenchResult } from '../../src/cli/bench/bench-result.js';
+import { tempDir } from './support/batch-files.js';
+import { runCli } from './support/run-cli.js';
+
+describe('keymux bench (child process, embedded emulator)', () => {
+  it('writes a JSON result with the three kinds of run and the capacity figure, and an HTML report', async () => {
+    const dir = tempDir();
+    const json = join(dir, 'bench.json');
+    const report = join(dir, 'bench.html');
+    // A tiny, fast workload: 3 keys at 1 200 rpm, 10–30 ms latency, a 1 s budget for the single key.
+    const result = await runCli([
+      'bench',
+      '--keys',
+      '3',
+      '--rpm',
+      '1200',
+      '--tpm',
+      '120000',
+      '--latency',
+      '10-30',
+      '--jobs',
+      '60',
+      '--single-key-seconds',
+      '1',
+      '--burst-seconds',
+      '60',
+      '--strategies',
+      'least-loaded,round-robin',
+      '--json',
+      json,
+      '--report',
+      report,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const bench = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
+    expect(bench.runs.map((r) => r.kind)).toEqual(['single-key', 'naive-rotation', 'keymux', 'keymux']);
+    expect(bench.runs.map((r) => r.strategy)).toEqual([null, null, 'least-loaded', 'round-robin']);
+    expect(bench.capacity.rps).toBeCloseTo(60, 5);
+    expect(bench.capacity.perKey[0]?.binding).toBe('rpm');
+    for (const run of bench.runs.filter((r) => r.kind !== 'single-key')) {
+      expect(run.jobsSucceeded + run.jobsFailed).toBe(60);
+      expect(run.perKey).toHaveLength(3);
+    }
+    expect(bench.runs[2]).toMatchObject({ jobsFailed: 0, upstream429: 0 });
+    expect(result.stdout).toContain('goodput');
+    expect(readFileSync(report, 'utf8')).toContain('<svg');
+  }, 30_000);
+
+  it('has --help, and exits 2 with one line on a bad value', async () => {
+    const [help, bad, unknown] = await Promise.all([
+      runCli(['bench', '--help']),
+      runCli(['bench', '--keys', 'many']),
+      runCli(['bench', '--strategies', 'fastest']),
+    ]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--strategies <list>');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Expected one of');
+  });
+});
