@@ -42,9 +42,13 @@ export class TokenBucket {
     this.#level = Math.min(this.capacity, this.level(now) - amount);
   }
 
-  /** Whole units left, as a provider reports `remaining`. */
+  /**
+   * Whole units left of the limit, as a provider reports `remaining`: the limit less what the bucket
+   * still holds against it. With a burst smaller than the limit (a per-minute limit enforced over
+   * shorter periods), it is still counted against the limit, as OpenAI's headers are.
+   */
   remaining(now: number): number {
-    return Math.max(0, Math.floor(this.level(now) + EPSILON));
+    return Math.max(0, Math.floor(this.limit - (this.capacity - this.level(now)) + EPSILON));
   }
 
   /** Milliseconds until the bucket is full again; with capacity = limit, (limit − remaining) × period / limit. */

@@ -5,6 +5,9 @@ interface Entry {
 
 export type BucketKind = 'requests' | 'tokens';
 
+/** How late a paced send may be and still keep the schedule (see take). */
+export const PACE_SLACK_MS = 100;
+
 /**
  * One limit over one window (e.g. 600 requests a minute). Two rules hold at once:
  * - a log of what was sent guarantees that no sliding window ever holds more than `limit`,
@@ -60,7 +63,13 @@ export class SlidingBucket {
 
   /** Records `cost` as sent now; the returned entry lets the cost be corrected later. */
   take(cost: number, now: number): Entry {
-    if (this.#paced) this.#nextAt = Math.max(this.#nextAt, now) + cost * this.#interval;
+    if (this.#paced) {
+      // Keep to the schedule: a send up to PACE_SLACK_MS late (a timer firing late) does not push the
+      // next one back, or every late timer would cost throughput for good. After an idle gap the
+      // schedule restarts from now, so idleness earns no burst.
+      const onSchedule = this.#nextAt >= now - PACE_SLACK_MS;
+      this.#nextAt = (onSchedule ? this.#nextAt : now) + cost * this.#interval;
+    }
     return this.add(cost, now);
   }
 

@@ -39,6 +39,17 @@ describe('RateLimiter', () => {
     expect(sent.map((s) => s.t)).toEqual([0, 1000, 2000, 3000, 4000]);
   });
 
+  it('a send that is a little late keeps the schedule; an idle gap restarts it without a burst', () => {
+    const limiter = new RateLimiter({ rpm: 60 });
+    limiter.take(0, 0);
+    expect(limiter.waitFor(0, 1030)).toBe(0);
+    limiter.take(0, 1030); // 30 ms late: the next is still due at 2000
+    expect(limiter.waitFor(0, 1999)).toBe(1);
+    limiter.take(0, 2000);
+    limiter.take(0, 5000); // idle since 3000: the schedule restarts from 5000
+    expect(limiter.waitFor(0, 5000)).toBe(1000);
+  });
+
   it('paces tokens by each request’s cost', () => {
     const limiter = new RateLimiter({ tpm: 6000 });
     const sent = drive(limiter, [
