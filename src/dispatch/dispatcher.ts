@@ -13,6 +13,8 @@ import type { Job } from '../worker/job-context.js';
 import type { AttemptOutcome, KeyWorker } from '../worker/key-worker.js';
 import { chooseNow, waitForKey } from './choose-key.js';
 
+const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
+
 export interface Choice {
   readonly strategy: Strategy;
   readonly keyName: string | undefined;
@@ -32,7 +34,8 @@ export async function dispatch<T>(
   events: EventBus,
   onSettled: (job: Job<T>) => void,
 ): Promise<T> {
-  const attempts: AttemptRecord[] = [];
+  // Most jobs succeed at once: their failed attempts list is this shared empty one.
+  let attempts: readonly AttemptRecord[] = NO_ATTEMPTS;
   let ok = false;
   try {
     for (;;) {
@@ -49,7 +52,7 @@ export async function dispatch<T>(
       // The key went out of service before the call started: no attempt was spent.
       if (outcome.skipped) continue;
       const record = toRecord(outcome.failure, attempt, outcome.key.name, outcome.key.label);
-      attempts.push(record);
+      attempts = [...attempts, record];
       if (!RETRYABLE.has(outcome.failure.class)) throw finalError(outcome.failure, record, pool);
       if (attempt >= options.maxRetries) throw exhausted(attempts, pool);
       events.emit({ type: 'retry', at: options.clock.now(), key: outcome.key, jobId: job.id, attempt });

@@ -4,10 +4,11 @@ import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
 import type { ApiKey } from '../keys/api-key.js';
+import { AttemptContext } from './attempt-context.js';
+import { aborted, call } from './attempt-helpers.js';
 import type { ConcurrencyGovernor } from './concurrency.js';
 import type { KeyHealth } from './health.js';
 import type { Job, JobContext } from './job-context.js';
-import { aborted, invoke, raceAbort } from './race-abort.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** How one attempt on one key ended. `skipped`: the key became unusable before the call started. */
@@ -142,44 +143,30 @@ export class KeyWorker {
     this.requests++;
     this.lastUsedAt = startedAt;
     events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
-    let usage: TokenUsage | undefined;
-    let hold: Promise<unknown> | undefined;
-    let held: Promise<unknown> = Promise.resolve();
-    const ctx: JobContext = {
-      key: ref,
-      jobId: job.id,
-      attempt,
-      get signal() {
-        return job.cancel.signal;
-      },
-      hold: (done) => {
-        hold = done;
-      },
-      reportUsage: (u) => {
-        usage = u;
-      },
-    };
-    const call = invoke(() => job.fn(this.deps.client(), ctx));
+    const ctx = new AttemptContext(ref, job, attempt);
+    // An abort answers the caller at once; the slot stays taken until the call itself stops.
+    const answerAbort = (): void =>
+      settle({ ok: false, skipped: false, failure: aborted(job.cancel), key: ref });
+    job.cancel.onAbort(answerAbort);
     try {
-      const value = await raceAbort(call, job.cancel);
+      const value = await call(job, this.deps.client, ctx);
+      job.cancel.throwIfAborted();
       settle({ ok: true, value });
       // A stream's verdict on the key comes when it ends; the caller already has it.
-      if (hold) await hold;
-      this.#succeed(job, attempt, startedAt, usage);
+      if (ctx.held) await ctx.held;
+      this.#succeed(job, attempt, startedAt, ctx.usage);
     } catch (error) {
       const failure = job.cancel.aborted
         ? aborted(job.cancel)
         : this.deps.classify(scrubError(error, this.deps.key.reveal()));
-      // The caller is answered at once; the slot stays taken until the call itself stops.
-      if (failure.class === 'aborted') held = call.catch(() => undefined);
       this.#fail(job, attempt, startedAt, failure);
       settle({ ok: false, skipped: false, failure, key: ref });
     } finally {
-      await held;
+      job.cancel.offAbort(answerAbort);
       this.#inFlight--;
       this.deps.notify();
-      if (usage && !this.deps.chargesEstimate) {
-        limiter.reconcile(reservation, usage.inputTokens + usage.outputTokens, clock.now());
+      if (ctx.usage && !this.deps.chargesEstimate) {
+        limiter.reconcile(reservation, ctx.usage.inputTokens + ctx.usage.outputTokens, clock.now());
       }
     }
   }
