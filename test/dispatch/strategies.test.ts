@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXACT_UP_TO, type Pickable, pick } from '../../src/dispatch/strategies.js';
+import { seededRandom } from '../../src/emulator/random.js';
 
 function key(name: string, over: Partial<Pickable> = {}): Pickable {
   return {
@@ -14,16 +15,7 @@ function key(name: string, over: Partial<Pickable> = {}): Pickable {
   };
 }
 
-/** A deterministic PRNG (mulberry32), for fairness checks over many picks. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 const all = () => true;
 

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../emulator/random.js';
 /** One chat completion of the benchmark. */
 export interface BenchJob {
   /** Sent as `x-keymux-job-id`, so the emulator's ledger can tell jobs apart. */
@@ -37,18 +38,6 @@ const WORDS = [
   'load',
   'mux',
 ];
-
-/** A small seeded generator (mulberry32): the same seed gives the same workload on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** `count` jobs of mixed sizes, deterministic for a seed. */
 export function buildWorkload(count: number, seed = 1): BenchJob[] {
