@@ -44,15 +44,18 @@ export class Multiplexer {
   readonly #events = new EventBus();
   readonly #keys: KeyRegistry;
   readonly #counters: CounterState = new Map();
-  /** Every accepted job's controller: close() aborts them one by one, so no signal collects a listener per job. */
+  /** Every accepted, unsettled job: close() aborts them one by one, so no signal collects a listener per job. */
   readonly #jobs = new Set<QueuedJob<unknown>>();
   readonly #idle: Array<() => void> = [];
+  /** The default strategy: `options.strategy` until setStrategy() changes it. */
+  #strategy: Strategy;
   #nextJobId = 1;
   #active = 0;
   #closed = false;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
+    this.#strategy = this.options.strategy;
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     if (this.options.logger) logEvents(this.#events, this.options.logger);
     this.#keys = new KeyRegistry(this.options, this.#events);
@@ -163,7 +166,7 @@ export class Multiplexer {
   setStrategy(strategy: Strategy, provider?: string): void {
     const parsed = parseStrategy(strategy, 'strategy');
     if (provider === undefined) {
-      (this.options as { strategy: Strategy }).strategy = parsed;
+      this.#strategy = parsed;
       return;
     }
     this.#keys.pool(provider, true).strategy = parsed;
@@ -216,7 +219,7 @@ export class Multiplexer {
   }
 
   getUsageStats(): UsageStats {
-    return usageStats(this.#keys.pools(), this.#counters, this.options.strategy, this.options.clock.now());
+    return usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
   }
 
   on<T extends KeymuxEventType>(type: T | '*', listener: Listener<T>): () => void {
@@ -282,7 +285,7 @@ export class Multiplexer {
 
   #strategyFor(pool: KeyPool, call: CallOptions): Strategy {
     const strategy =
-      call.strategy ?? (call.keyName === undefined ? (pool.strategy ?? this.options.strategy) : 'specific');
+      call.strategy ?? (call.keyName === undefined ? (pool.strategy ?? this.#strategy) : 'specific');
     if (strategy === 'specific' && (call.keyName === undefined || !pool.get(call.keyName))) {
       throw new ConfigError(
         'keyName',

@@ -57,6 +57,17 @@ describe('Multiplexer configuration', () => {
     await expect(Multiplexer.fromConfig(join(dir, 'bad.json'))).rejects.toBeInstanceOf(ConfigError);
   });
 
+  it('setStrategy changes the default, or one provider’s', () => {
+    const mux = new Multiplexer();
+    mux.addKey('openai', { apiKey: 'sk-aaaa-000000000000' });
+    mux.addKey('groq', { apiKey: 'gsk-aaaa-00000000000' });
+    mux.setStrategy('least_loaded' as never);
+    mux.setStrategy('lru', 'groq');
+    const stats = mux.getUsageStats().providers;
+    expect([stats.openai!.strategy, stats.groq!.strategy]).toEqual(['least-loaded', 'lru']);
+    expect(mux.options.strategy).toBe('round-robin');
+  });
+
   it('any keyed API: registerProvider with a name only hands the key to execute', async () => {
     const mux = new Multiplexer();
     mux.registerProvider({ name: 'search' });
