@@ -35,6 +35,8 @@ export interface ClientSpec {
  */
 export interface ProviderAdapter<Client = unknown> {
   readonly name: string;
+  /** Undefined when clients can be built now; else a promise of when (an SDK's ESM build loading). */
+  ready?(): Promise<void> | undefined;
   /** Builds the client of one key, with the SDK's own retries off. */
   createClient(spec: ClientSpec): Client;
   /** Maps whatever a call threw to a failure class (DESIGN.md's table). */

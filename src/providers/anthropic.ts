@@ -5,7 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
-import { preloadOptionalSdk } from './load-sdk.js';
+import { preloadOptionalSdk, sdksReady } from './load-sdk.js';
 import { parseAnthropicRateLimits } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
 
@@ -58,6 +58,7 @@ export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAd
   const now = options.now ?? Date.now;
   return {
     name: 'anthropic',
+    ready: () => sdksReady(ANTHROPIC_PACKAGE),
     createClient: createAnthropicClient,
     classify: (error) => classifyError(error, now()),
     estimateTokens: (request) => estimateRequestTokens(request, ANTHROPIC_TOKEN_PROFILE),

@@ -4,7 +4,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-clients.js';
-import { preloadOptionalSdk } from './load-sdk.js';
+import { preloadOptionalSdk, sdksReady } from './load-sdk.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
 
@@ -49,6 +49,7 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ProviderAdapt
   const now = options.now ?? Date.now;
   return {
     name: 'gemini',
+    ready: () => sdksReady(GENERATIVE_AI_PACKAGE, GENAI_PACKAGE),
     createClient: (spec) => new GeminiClients(spec),
     classify: (error) => classifyError(error, now()),
     estimateTokens: (request) => estimateRequestTokens(request, GEMINI_TOKEN_PROFILE),

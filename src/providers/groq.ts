@@ -5,7 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens } from './estimate-tokens.js';
-import { preloadOptionalSdk } from './load-sdk.js';
+import { preloadOptionalSdk, sdksReady } from './load-sdk.js';
 import { OPENAI_TOKEN_PROFILE, readOpenAIUsage } from './openai.js';
 import { parseGroqRateLimits } from './rate-limit-headers.js';
 
@@ -40,6 +40,7 @@ export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter
   const now = options.now ?? Date.now;
   return {
     name: 'groq',
+    ready: () => sdksReady(GROQ_PACKAGE),
     createClient: createGroqClient,
     classify: (error) => classifyError(error, now()),
     estimateTokens: (request) => estimateRequestTokens(request, OPENAI_TOKEN_PROFILE),

@@ -5,6 +5,8 @@ const require = createRequire(import.meta.url);
 const esm = new Map<string, unknown>();
 const cjs = new Map<string, unknown>();
 const loading = new Map<string, Promise<void>>();
+/** Packages whose ESM import has finished, loaded or not. */
+const settled = new Set<string>();
 
 function isMissing(error: unknown, packageName: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -33,7 +35,7 @@ async function importSdk(packageName: string): Promise<void> {
 export function preloadSdk(packageName: string): Promise<void> {
   let attempt = loading.get(packageName);
   if (attempt === undefined) {
-    attempt = importSdk(packageName);
+    attempt = importSdk(packageName).finally(() => settled.add(packageName));
     loading.set(packageName, attempt);
   }
   return attempt;
@@ -42,6 +44,18 @@ export function preloadSdk(packageName: string): Promise<void> {
 /** Starts loading an optional SDK's ESM build; an SDK that is not installed is no error until used. */
 export function preloadOptionalSdk(packageName: string): void {
   preloadSdk(packageName).catch(() => undefined);
+}
+
+/**
+ * Undefined once every one of these SDKs' ESM builds has loaded (or failed to), else a promise of it: a
+ * worker awaits it before its first call, so even a call made in the multiplexer's first tick builds
+ * its client from the caller's module instance.
+ */
+export function sdksReady(...packageNames: readonly string[]): Promise<void> | undefined {
+  if (packageNames.every((name) => settled.has(name))) return undefined;
+  return Promise.all(packageNames.map((name) => preloadSdk(name).catch(() => undefined))).then(
+    () => undefined,
+  );
 }
 
 /** The SDK's ESM namespace, once preloaded. */

@@ -5,7 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
-import { preloadOptionalSdk } from './load-sdk.js';
+import { preloadOptionalSdk, sdksReady } from './load-sdk.js';
 import { parseOpenAIRateLimits } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
 
@@ -53,6 +53,7 @@ export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapt
   const now = options.now ?? Date.now;
   return {
     name: 'openai',
+    ready: () => sdksReady(OPENAI_PACKAGE),
     createClient: createOpenAIClient,
     classify: (error) => classifyError(error, now()),
     estimateTokens: (request) => estimateRequestTokens(request, OPENAI_TOKEN_PROFILE),

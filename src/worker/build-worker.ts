@@ -64,6 +64,7 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     },
     classify: (error) => adapter.classify(error),
     chargesEstimate: adapter.chargesEstimate === true,
+    ready: () => adapter.ready?.(),
     notify: input.notify,
   });
 }

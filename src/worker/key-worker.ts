@@ -29,6 +29,8 @@ export interface WorkerDeps {
   readonly events: EventBus;
   readonly client: () => unknown;
   readonly classify: (error: unknown) => Failure;
+  /** Undefined when the key's client can be built now, else a promise of when. */
+  readonly ready: () => Promise<void> | undefined;
   /** The provider never corrects its up-front charge, so neither do the buckets (OpenAI, Groq). */
   readonly chargesEstimate: boolean;
   /** Called whenever a slot frees, so jobs waiting for a key look again. */
@@ -149,6 +151,8 @@ export class KeyWorker {
       settle({ ok: false, skipped: false, failure: aborted(job.cancel), key: ref });
     job.cancel.onAbort(answerAbort);
     try {
+      const ready = this.deps.ready();
+      if (ready) await ready;
       const value = await call(job, this.deps.client, ctx);
       job.cancel.throwIfAborted();
       settle({ ok: true, value });
