@@ -71,6 +71,8 @@ export class KeyRegistry {
       notify: () => pool.notify(),
     });
     pool.add(worker);
+    // Start loading the provider's SDK now, with its first key, rather than for every installed SDK.
+    void pool.adapter.ready?.();
     return worker;
   }
 

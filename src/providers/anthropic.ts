@@ -5,7 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
-import { preloadOptionalSdk, sdksReady } from './load-sdk.js';
+import { sdksReady } from './load-sdk.js';
 import { parseAnthropicRateLimits } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
 
@@ -53,8 +53,6 @@ export function createAnthropicClient(spec: ClientSpec): Anthropic {
 
 /** The `@anthropic-ai/sdk` package; its 529 overloaded answers are transient. */
 export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAdapter<Anthropic> {
-  // Started with the multiplexer, so that keys' clients are built from the caller's ESM module.
-  preloadOptionalSdk(ANTHROPIC_PACKAGE);
   const now = options.now ?? Date.now;
   return {
     name: 'anthropic',

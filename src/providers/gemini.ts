@@ -4,7 +4,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-clients.js';
-import { preloadOptionalSdk, sdksReady } from './load-sdk.js';
+import { sdksReady } from './load-sdk.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
 
@@ -43,9 +43,6 @@ export function readGeminiUsage(result: unknown): TokenUsage | undefined {
  * RetryInfo on a 429, so keys with no configured limits adapt their concurrency instead.
  */
 export function createGeminiAdapter(options: AdapterOptions = {}): ProviderAdapter<GeminiClients> {
-  // Started with the multiplexer, so that keys' clients are built from the caller's ESM modules.
-  preloadOptionalSdk(GENERATIVE_AI_PACKAGE);
-  preloadOptionalSdk(GENAI_PACKAGE);
   const now = options.now ?? Date.now;
   return {
     name: 'gemini',

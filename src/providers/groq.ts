@@ -5,7 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens } from './estimate-tokens.js';
-import { preloadOptionalSdk, sdksReady } from './load-sdk.js';
+import { sdksReady } from './load-sdk.js';
 import { OPENAI_TOKEN_PROFILE, readOpenAIUsage } from './openai.js';
 import { parseGroqRateLimits } from './rate-limit-headers.js';
 
@@ -35,8 +35,6 @@ export function createGroqClient(spec: ClientSpec): Groq {
 
 /** The `groq-sdk` package: OpenAI's API shape, with per-day request limits in its headers. */
 export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter<Groq> {
-  // Started with the multiplexer, so that keys' clients are built from the caller's ESM module.
-  preloadOptionalSdk(GROQ_PACKAGE);
   const now = options.now ?? Date.now;
   return {
     name: 'groq',

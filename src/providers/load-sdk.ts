@@ -30,7 +30,8 @@ async function importSdk(packageName: string): Promise<void> {
  * Loads an SDK's ESM build ahead of the first client, so that the clients keymux builds are made of
  * the same module instance as the caller's `import OpenAI from 'openai'` and `instanceof` on the
  * SDK's error classes holds. Rejects with `MissingSdkError` when the package is not installed.
- * One attempt per package: adapters start it when a multiplexer is created, calls await the same.
+ * One attempt per package: started when a provider gets its first key (or a wrapped client is made);
+ * a worker awaits the same before its first call.
  */
 export function preloadSdk(packageName: string): Promise<void> {
   let attempt = loading.get(packageName);

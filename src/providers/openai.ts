@@ -5,7 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
-import { preloadOptionalSdk, sdksReady } from './load-sdk.js';
+import { sdksReady } from './load-sdk.js';
 import { parseOpenAIRateLimits } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
 
@@ -48,8 +48,6 @@ export function createOpenAIClient(spec: ClientSpec): OpenAI {
 
 /** The `openai` package, with keymux as the only retry loop (`maxRetries: 0`). */
 export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapter<OpenAI> {
-  // Started with the multiplexer, so that keys' clients are built from the caller's ESM module.
-  preloadOptionalSdk(OPENAI_PACKAGE);
   const now = options.now ?? Date.now;
   return {
     name: 'openai',
