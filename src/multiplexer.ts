@@ -322,5 +322,3 @@ export class Multiplexer {
     if (this.#closed) throw new ShutdownError();
   }
 }
-
-function _noop(): void {}

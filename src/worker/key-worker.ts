@@ -8,7 +8,7 @@ import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
 import type { ConcurrencyGovernor } from './concurrency.js';
 import type { KeyHealth } from './health.js';
-import type { Job, JobContext } from './job-context.js';
+import type { Job } from './job-context.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** How one attempt on one key ended. `skipped`: the key became unusable before the call started. */
