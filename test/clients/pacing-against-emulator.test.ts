@@ -56,6 +56,8 @@ describe('pacing against the emulator (5× the demand one key can serve)', () =>
         limits: { rpm: RPM },
       });
     }
+    const sent = new Map<string, number[]>(KEYS.map((k) => [k, []]));
+    mux.on('request', (e) => sent.get(e.key.name)?.push(e.at));
     const openai = mux.getOpenAIClient();
     const replies = await Promise.all(
       Array.from({ length: JOBS }, () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages })),
@@ -63,11 +65,9 @@ describe('pacing against the emulator (5× the demand one key can serve)', () =>
     expect(replies).toHaveLength(JOBS);
     expect(emulator.ledger.countByStatus()).toEqual({ 200: JOBS });
     expect(emulator.ledger.duplicates()).toEqual([]);
-    // keymux holds each window to the limit at the sender; arrival jitter (1 ms real is 60 ms here) may
-    // put the 61st send, exactly a minute after the 1st, just inside the emulator's window.
-    for (const name of KEYS) {
-      expect(emulator.ledger.maxPerSlidingWindow(name, 60_000, 'requests')).toBeLessThanOrEqual(RPM + 1);
-    }
+    // The window guarantee holds where keymux keeps it, at the sender, on its own clock. (Measured at
+    // the emulator, arrival jitter — 1 ms real is 60 ms here — can move a send across a window's edge.)
+    for (const times of sent.values()) expect(maxInWindow(times, 60_000)).toBeLessThanOrEqual(RPM);
   }, 30_000);
 
   it('no limits configured: learned from the headers, a handful of 429s at most, none after learning', async () => {
@@ -93,3 +93,14 @@ describe('pacing against the emulator (5× the demand one key can serve)', () =>
     expect(secondHalf.filter((e) => e.status === 429)).toEqual([]);
   }, 30_000);
 });
+
+/** The most sends any half-open window of `windowMs` holds, starting at each send. */
+function maxInWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (j < sorted.length && sorted[j]! < sorted[i]! + windowMs) j++;
+    max = Math.max(max, j - i);
+  }
+  return max;
+}
