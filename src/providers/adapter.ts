@@ -21,6 +21,12 @@ export interface LimitReading {
   readonly windowMs: number;
 }
 
+/** What a health check's call returned: its status and headers, when the SDK exposes them. */
+export interface CheckResponse {
+  readonly status?: number;
+  readonly headers?: Headers;
+}
+
 /** What a key's SDK client is built from. */
 export interface ClientSpec {
   readonly apiKey: string;
@@ -52,4 +58,9 @@ export interface ProviderAdapter<Client = unknown> {
   readUsage?(result: unknown): TokenUsage | undefined;
   /** Limit headers of any response. */
   readRateLimits?(headers: Headers): RateLimitInfo | undefined;
+  /**
+   * The provider's cheapest authenticated call (a models list), for health checks. It throws what a
+   * real call would throw, so `classify` judges it the same way.
+   */
+  check?(client: Client, signal: AbortSignal): Promise<CheckResponse>;
 }

@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
-import type { ClientSpec, ProviderAdapter, RateLimitInfo } from './adapter.js';
+import type { CheckResponse, ClientSpec, ProviderAdapter, RateLimitInfo } from './adapter.js';
 import { classifyError } from './classify.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 
@@ -15,6 +15,11 @@ export interface GenericAdapterOptions<Client> {
   readonly readUsage?: (result: unknown) => TokenUsage | undefined;
   /** @default only `retry-after` / `retry-after-ms` */
   readonly readRateLimits?: (headers: Headers) => RateLimitInfo | undefined;
+  /**
+   * The API's cheapest authenticated call, for `checkKeys` and `healthCheckInterval`: it throws on a
+   * bad key as a real call would. @default none: the provider's keys are reported as not checkable
+   */
+  readonly check?: (client: Client, signal: AbortSignal) => Promise<CheckResponse | undefined>;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -34,5 +39,13 @@ export function createGenericAdapter<Client = string>(
     ...adapter,
     ...(options.estimateTokens ? { estimateTokens: options.estimateTokens } : {}),
     ...(options.readUsage ? { readUsage: options.readUsage } : {}),
+    ...(options.check ? { check: withResponse(options.check) } : {}),
   };
+}
+
+/** A user's check may resolve with nothing: success without a status or headers to read. */
+function withResponse<Client>(
+  check: (client: Client, signal: AbortSignal) => Promise<CheckResponse | undefined>,
+): (client: Client, signal: AbortSignal) => Promise<CheckResponse> {
+  return async (client, signal) => (await check(client, signal)) ?? {};
 }
