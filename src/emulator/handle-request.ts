@@ -4,6 +4,7 @@ import type { EmulatorContext } from './context.js';
 import { type ChatRequest, header, type Reply } from './dialect.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { MutableLedgerEntry } from './ledger.js';
+import { modelsListReply } from './models-list.js';
 import { embeddingsTokens, parseEmbeddings } from './openai-embeddings.js';
 import { dialectForPath, type Route, routeFor } from './routes.js';
 import { serveAdmitted } from './serve-admitted.js';
@@ -18,6 +19,11 @@ export async function handleRequest(
   const url = new URL(req.url ?? '/', 'http://emulator');
   const route = routeFor(req.method, url.pathname);
   const body = await readJsonBody(req);
+  const models = route === undefined ? modelsListReply(ctx, req, url) : undefined;
+  if (models !== undefined) {
+    sendJson(res, models.status, models.headers, models.body);
+    return;
+  }
   if (route === undefined) {
     const reply = dialectForPath(url.pathname).problem({
       kind: 'not-found',
