@@ -85,6 +85,12 @@ export interface MultiplexerOptions {
   readonly cooldownMs?: number;
   /** Cooldown after a 429 that carries no hint, in ms. @default 60000 */
   readonly rateLimitCooldownMs?: number;
+  /**
+   * Every this many ms, re-check the keys held out (unavailable, exhausted, circuit open) and the
+   * healthy keys that saw no traffic, with each provider's cheapest authenticated call; a key that
+   * passes is revived. 0 is off: no traffic the caller did not ask for. @default 0
+   */
+  readonly healthCheckInterval?: number;
   /** @default 'round-robin' */
   readonly strategy?: Strategy;
   /** @default the system clock */
@@ -105,6 +111,7 @@ export interface ResolvedOptions {
   readonly failureThreshold: number;
   readonly cooldownMs: number;
   readonly rateLimitCooldownMs: number;
+  readonly healthCheckInterval: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;

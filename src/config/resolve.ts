@@ -13,6 +13,8 @@ type NumericOption = Exclude<keyof ResolvedOptions, 'strategy' | 'clock' | 'rand
 interface Rule {
   readonly integer: boolean;
   readonly min: number;
+  /** @default no bound */
+  readonly max?: number;
   readonly fallback: number;
 }
 
@@ -27,6 +29,8 @@ const RULES: Readonly<Record<NumericOption, Rule>> = {
   failureThreshold: { integer: true, min: 1, fallback: 3 },
   cooldownMs: { integer: false, min: 0, fallback: 300_000 },
   rateLimitCooldownMs: { integer: false, min: 0, fallback: 60_000 },
+  // 0 is off; the bound is what a timer can wait (setTimeout's 2^31 - 1 ms, about 24.8 days).
+  healthCheckInterval: { integer: false, min: 0, max: 2 ** 31 - 1, fallback: 0 },
 };
 
 export const NUMERIC_OPTIONS = Object.keys(RULES) as readonly NumericOption[];
@@ -84,10 +88,11 @@ function join(path: string, field: string): string {
 
 /** Checks one numeric multiplexer option against its bounds; `path` names it for the error (a field or env var). */
 export function checkOption(option: NumericOption, value: unknown, path: string = option): number {
-  const { integer, min } = RULES[option];
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min;
+  const { integer, min, max } = RULES[option];
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= (max ?? value);
   if (!ok || (integer && !Number.isInteger(value))) {
-    fail(path, `${integer ? 'an integer' : 'a number'} from ${min} and up`, value);
+    const range = max === undefined ? `from ${min} and up` : `from ${min} to ${max}`;
+    fail(path, `${integer ? 'an integer' : 'a number'} ${range}`, value);
   }
   return value;
 }

@@ -3,12 +3,17 @@ export interface Clock {
   /** Milliseconds since an arbitrary epoch; only differences matter. */
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void>;
+}
+
+export interface SleepOptions {
+  /** The timer alone must not keep the process alive (background health checks). @default false */
+  readonly unref?: boolean;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
+  sleep: (ms, signal, options) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
@@ -25,6 +30,7 @@ export const systemClock: Clock = {
         },
         Math.max(0, ms),
       );
+      if (options?.unref) timer.unref();
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };

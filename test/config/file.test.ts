@@ -75,7 +75,8 @@ const expected = {
     },
   ],
   strategies: { openai: 'round-robin' },
-  options: { strategy: 'least-loaded' },
+  // Seed 004's 60 s: health checks at that interval (issue 15).
+  options: { strategy: 'least-loaded', healthCheckInterval: 60_000 },
 };
 
 function configError(fn: () => unknown): ConfigError {

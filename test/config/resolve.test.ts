@@ -41,6 +41,7 @@ describe('resolveOptions', () => {
       failureThreshold: 3,
       cooldownMs: 300_000,
       rateLimitCooldownMs: 60_000,
+      healthCheckInterval: 0,
       strategy: 'round-robin',
       clock: systemClock,
       random: Math.random,
@@ -85,9 +86,16 @@ describe('resolveOptions', () => {
     ['failureThreshold', 2.5],
     ['cooldownMs', -5],
     ['rateLimitCooldownMs', '100'],
+    ['healthCheckInterval', -1],
+    ['healthCheckInterval', 2 ** 31],
   ] as const)('rejects %s = %s', (field, value) => {
     const e = configError(() => resolveOptions({ [field]: value } as MultiplexerOptions));
     expect(e.path).toBe(field);
+  });
+
+  it('bounds healthCheckInterval by what a timer can wait, saying so', () => {
+    const e = configError(() => resolveOptions({ healthCheckInterval: 30 * 86_400_000 }));
+    expect(e.message).toContain('Expected `healthCheckInterval` to be a number from 0 to 2147483647');
   });
 
   it('rejects an unknown strategy, listing the valid ones', () => {

@@ -1,0 +1,129 @@
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/events.js';
+import type { Failure } from '../core/failure.js';
+import type { KeyCheckResult } from '../core/key-check.js';
+import { scrubError } from '../core/redact.js';
+import type { KeyPool } from '../keys/key-pool.js';
+import type { CheckResponse } from '../providers/adapter.js';
+import type { KeyWorker } from '../worker/key-worker.js';
+import { applyCheck } from './apply-check.js';
+import { checkedLimits } from './checked-limits.js';
+
+/** A check that hangs is a failed check: the key's health cannot wait on it forever. */
+export const CHECK_TIMEOUT_MS = 10_000;
+
+/** One key to check, with the pool that knows its provider's adapter. */
+export interface CheckTarget {
+  readonly pool: KeyPool;
+  readonly worker: KeyWorker;
+}
+
+/**
+ * Runs health checks: each key's cheapest authenticated call, outside its queue and its rate buckets,
+ * at most one at a time per key and only while the key has a free slot. The result drives the key's
+ * health as a real call's would.
+ */
+export class KeyChecker {
+  readonly #running = new WeakMap<KeyWorker, Promise<KeyCheckResult>>();
+  readonly #checkedAt = new WeakMap<KeyWorker, number>();
+
+  constructor(
+    readonly clock: Clock,
+    readonly events: EventBus,
+    /** Aborted by `close()`: checks in flight stop, none start. */
+    readonly closing: AbortSignal,
+  ) {}
+
+  /** When the key was last checked, on the injected clock. */
+  lastCheckedAt(worker: KeyWorker): number | undefined {
+    return this.#checkedAt.get(worker);
+  }
+
+  /** Checks one key; a check already running on it is shared rather than doubled. */
+  check(target: CheckTarget): Promise<KeyCheckResult> {
+    const running = this.#running.get(target.worker);
+    if (running) return running;
+    const result = this.#run(target).finally(() => this.#running.delete(target.worker));
+    this.#running.set(target.worker, result);
+    return result;
+  }
+
+  async #run({ pool, worker }: CheckTarget): Promise<KeyCheckResult> {
+    const { health, ref } = worker.deps;
+    const base = { provider: ref.provider, name: ref.name, label: ref.label };
+    const check = pool.adapter.check;
+    if (health.state(this.clock.now()) === 'disabled' || check === undefined) {
+      const skipped = check === undefined ? 'no-check' : 'disabled';
+      const state = health.state(this.clock.now());
+      return { ...base, ok: false, skipped, status: undefined, failureClass: undefined, latencyMs: 0, state };
+    }
+    await this.#freeSlot(pool, worker);
+    const startedAt = this.clock.now();
+    const timer = new AbortController();
+    const call = new AbortController();
+    const stop = (): void => call.abort(this.closing.reason);
+    this.closing.addEventListener('abort', stop, { once: true });
+    this.clock.sleep(CHECK_TIMEOUT_MS, timer.signal, { unref: true }).then(
+      () => call.abort(new Error(`the health check took longer than ${CHECK_TIMEOUT_MS} ms`)),
+      () => undefined,
+    );
+    let response: CheckResponse | undefined;
+    let failure: Failure | undefined;
+    try {
+      if (this.closing.aborted) throw this.closing.reason;
+      const ready = worker.deps.ready();
+      if (ready) await ready;
+      response = (await check(worker.deps.client(), call.signal)) ?? {};
+    } catch (error) {
+      failure = this.#classify(worker, error, call.signal);
+    } finally {
+      timer.abort();
+      this.closing.removeEventListener('abort', stop);
+    }
+    const at = this.clock.now();
+    const state = applyCheck(worker, failure, at, this.events, () => pool.notify());
+    const limits = checkedLimits(
+      response?.headers === undefined ? undefined : pool.adapter.readRateLimits?.(response.headers),
+    );
+    const result: KeyCheckResult = {
+      ...base,
+      ok: failure === undefined,
+      status: failure === undefined ? (response?.status ?? 200) : failure.status,
+      failureClass: failure?.class,
+      ...(failure === undefined ? {} : { message: failure.message }),
+      latencyMs: at - startedAt,
+      state,
+      ...(limits === undefined ? {} : { limits }),
+    };
+    this.#checkedAt.set(worker, at);
+    this.events.emit({ type: 'key-checked', at, key: ref, result });
+    return result;
+  }
+
+  /** A check never runs beyond the key's concurrency: it waits for a slot, or for close(). */
+  async #freeSlot(pool: KeyPool, worker: KeyWorker): Promise<void> {
+    if (worker.inFlight < worker.concurrency) return;
+    const closed = aborted(this.closing);
+    while (worker.inFlight >= worker.concurrency && !this.closing.aborted) {
+      await Promise.race([pool.changed(), closed]);
+    }
+  }
+
+  /** A check that ran out of time is a transient failure; one stopped by close() says nothing of the key. */
+  #classify(worker: KeyWorker, error: unknown, signal: AbortSignal): Failure {
+    const closed = this.closing.aborted;
+    if (signal.aborted && !closed) {
+      const message = (signal.reason as Error).message;
+      return { class: 'transient', status: undefined, retryAfterMs: undefined, message, error };
+    }
+    const failure = worker.deps.classify(scrubError(error, worker.deps.key.reveal()));
+    return closed ? { ...failure, class: 'aborted' } : failure;
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
