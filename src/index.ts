@@ -35,6 +35,7 @@ export type {
   TokenUsage,
 } from './core/events.js';
 export type { Failure, FailureClass } from './core/failure.js';
+export type { CheckedLimit, CheckedLimits, CheckedState, KeyCheckResult } from './core/key-check.js';
 export { maskKey } from './core/redact.js';
 export {
   clearApiKeyCache,
@@ -44,7 +45,13 @@ export {
   selectApiKey,
 } from './keys/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
-export type { ClientSpec, LimitReading, ProviderAdapter, RateLimitInfo } from './providers/adapter.js';
+export type {
+  CheckResponse,
+  ClientSpec,
+  LimitReading,
+  ProviderAdapter,
+  RateLimitInfo,
+} from './providers/adapter.js';
 export type { ClientOptions } from './providers/clients.js';
 export {
   classifyError,

@@ -15,8 +15,10 @@ import type {
 import { parseStrategy, resolveOptions } from './config/resolve.js';
 import { ConfigError, ShutdownError, TimeoutError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type Listener } from './core/events.js';
+import type { KeyCheckResult } from './core/key-check.js';
 import { logEvents } from './core/log-events.js';
 import { dispatch } from './dispatch/dispatcher.js';
+import { HealthChecks } from './health-check/health-checks.js';
 import type { KeyPool } from './keys/key-pool.js';
 import { KeyRegistry } from './keys/key-registry.js';
 import type { ProviderAdapter } from './providers/adapter.js';
@@ -43,6 +45,7 @@ export class Multiplexer {
   readonly options: ResolvedOptions;
   readonly #events = new EventBus();
   readonly #keys: KeyRegistry;
+  readonly #health: HealthChecks;
   readonly #counters: CounterState = new Map();
   /** Every accepted, unsettled job: close() aborts them one by one, so no signal collects a listener per job. */
   readonly #jobs = new Set<QueuedJob<unknown>>();
@@ -59,6 +62,7 @@ export class Multiplexer {
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     if (this.options.logger) logEvents(this.#events, this.options.logger);
     this.#keys = new KeyRegistry(this.options, this.#events);
+    this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
   }
 
   /**
@@ -162,6 +166,19 @@ export class Multiplexer {
     pool.notify();
   }
 
+  /**
+   * Checks every key (or one provider's) with the provider's cheapest authenticated call, outside the
+   * keys' rate buckets; results drive their health as real calls would (401/403 → unavailable, spent
+   * quota → exhausted, a pass revives). Disabled keys are reported as skipped.
+   */
+  checkKeys(provider?: string): Promise<KeyCheckResult[]> {
+    if (this.#closed) return Promise.reject(new ShutdownError());
+    if (provider !== undefined && !this.#keys.hasProvider(provider))
+      return Promise.reject(new ConfigError('provider', `unknown provider "${provider}"`));
+    const pools = [...this.#keys.pools()].filter((p) => provider === undefined || p.provider === provider);
+    return this.#health.check(pools);
+  }
+
   /** The default strategy, or one provider's. */
   setStrategy(strategy: Strategy, provider?: string): void {
     const parsed = parseStrategy(strategy, 'strategy');
@@ -243,6 +260,7 @@ export class Multiplexer {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#health.stop();
     const reason = new ShutdownError();
     for (const controller of this.#jobs) controller.abort(reason);
     for (const pool of this.#keys.pools()) pool.notify();
