@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KeymuxEvent } from '../../src/core/events.js';
+import type { Emulator, EmulatorOptions, SdkName } from '../../src/emulator/index.js';
+import { baseUrlFor, startEmulator } from '../../src/emulator/index.js';
+import { Multiplexer } from '../../src/multiplexer.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+const GOOD = 'sk-emu-good-health-000001';
+const BAD = 'sk-emu-later-health-00002';
+const SDK: Record<string, SdkName> = {
+  openai: 'openai',
+  groq: 'groq',
+  anthropic: 'anthropic',
+  gemini: 'google-genai',
+};
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+function emulatorWith(keys: readonly string[], port = 0): Promise<Emulator> {
+  const options: EmulatorOptions = {
+    port,
+    keys: keys.map((key, i) => ({ key, name: `k${i}` })),
+    defaultLimits: { rpm: 600, tpm: 100_000 },
+  };
+  return startEmulator(options);
+}
+
+async function setup(provider: string, muxOptions: { healthCheckInterval?: number } = {}) {
+  let emulator = await emulatorWith([GOOD]);
+  const clock = new ManualClock(0);
+  const mux = new Multiplexer({ clock, ...muxOptions });
+  const baseURL = baseUrlFor(SDK[provider]!, emulator.url);
+  mux.addKey(provider, { name: 'good', apiKey: GOOD, baseURL });
+  mux.addKey(provider, { name: 'later', apiKey: BAD, baseURL });
+  const events: KeymuxEvent[] = [];
+  mux.on('*', (event) => events.push(event));
+  closers.push(() => emulator.close());
+  closers.push(() => mux.close());
+  /** The provider starts accepting the key (the emulator restarted on its port with it). */
+  const accept = async (): Promise<void> => {
+    const { port } = emulator;
+    await emulator.close();
+    emulator = await emulatorWith([GOOD, BAD], port);
+  };
+  return { mux, clock, events, accept, emulator: () => emulator };
+}
+
+describe.each(['openai', 'anthropic', 'groq', 'gemini'])('checkKeys against the emulator: %s', (provider) => {
+  it('reports the rejected key and marks it unavailable before any job', async () => {
+    const { mux, events, emulator } = await setup(provider);
+    const results = await mux.checkKeys(provider);
+    expect(results.map((r) => [r.name, r.ok, r.failureClass, r.state])).toEqual([
+      ['good', true, undefined, 'healthy'],
+      ['later', false, 'auth', 'unavailable'],
+    ]);
+    expect(results[0]?.status).toBe(200);
+    // Gemini answers a wrong key with 400 API_KEY_INVALID, the others with 401.
+    expect(results[1]?.status).toBe(provider === 'gemini' ? 400 : 401);
+    expect(events.map((e) => e.type)).toContain('key-unavailable');
+    // No chat request reached the emulator: checks are not jobs.
+    expect(emulator().ledger.countByKey()).toEqual({});
+    expect(mux.getUsageStats().providers[provider]?.keys.map((k) => k.requests)).toEqual([0, 0]);
+    const text = JSON.stringify({ results, events });
+    expect(text).not.toContain(GOOD);
+    expect(text).not.toContain(BAD);
+  });
+});
+
+describe('limits from the check response', () => {
+  it.each(['openai', 'anthropic', 'groq'])(
+    '%s: reads the limit headers into the result',
+    async (provider) => {
+      const { mux } = await setup(provider);
+      const [good] = await mux.checkKeys(provider);
+      expect(good?.limits?.requests?.limit ?? good?.limits?.tokens?.limit).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe('healthCheckInterval against the emulator', () => {
+  it('revives a key within one interval once the provider accepts it', async () => {
+    const { mux, clock, accept } = await setup('openai', { healthCheckInterval: 30_000 });
+    await mux.checkKeys();
+    expect(mux.getUsageStats().providers.openai?.keys.map((k) => k.state)).toEqual([
+      'healthy',
+      'unavailable',
+    ]);
+    await accept();
+    const recovered = new Promise<KeymuxEvent>((resolve) => mux.on('key-recovered', resolve));
+    await clock.advance(30_000);
+    const event = await recovered;
+    expect(event).toMatchObject({ at: 30_000, key: { name: 'later' } });
+    expect(mux.getUsageStats().providers.openai?.keys.map((k) => k.state)).toEqual(['healthy', 'healthy']);
+    // The revived key serves jobs.
+    const openai = mux.getOpenAIClient({ strategy: 'specific', keyName: 'later' });
+    const reply = await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(reply.choices[0]?.message.content).toBeTruthy();
+  });
+});
