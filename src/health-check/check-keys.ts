@@ -58,7 +58,7 @@ export class KeyChecker {
       return { ...base, ok: false, skipped, status: undefined, failureClass: undefined, latencyMs: 0, state };
     }
     await this.#freeSlot(pool, worker);
-    const startedAt = this.clock.now();
+    let startedAt = this.clock.now();
     const timer = new AbortController();
     const call = new AbortController();
     const stop = (): void => call.abort(this.closing.reason);
@@ -73,7 +73,10 @@ export class KeyChecker {
       if (this.closing.aborted) throw this.closing.reason;
       const ready = worker.deps.ready();
       if (ready) await ready;
-      response = (await check(worker.deps.client(), call.signal)) ?? {};
+      const client = worker.deps.client();
+      // Latency is the call's: loading the SDK the first time is not the provider's doing.
+      startedAt = this.clock.now();
+      response = (await check(client, call.signal)) ?? {};
     } catch (error) {
       failure = this.#classify(worker, error, call.signal);
     } finally {
