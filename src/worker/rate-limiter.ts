@@ -92,7 +92,10 @@ export class RateLimiter {
       gcra.take(cost, now);
       const entry = log?.add(cost, now);
       // Only token counts are corrected afterwards.
-      if (log && entry && gcra.kind === 'tokens') (entries ??= []).push({ log, entry });
+      if (log && entry && gcra.kind === 'tokens') {
+        entries ??= [];
+        entries.push({ log, entry });
+      }
     }
     return { tokens, entries: entries ?? NO_ENTRIES };
   }
@@ -125,7 +128,8 @@ export class RateLimiter {
       if (L !== undefined && L > 0 && (!limit || (this.#learned.has(name) && limit.gcra.limit !== L))) {
         if (limit) limit.gcra.setLimit(L);
         else limit = this.#set(name, L, false);
-        (learned ??= {})[name] = L;
+        learned ??= {};
+        learned[name] = L;
       }
       if (limit) tighten(limit, reading, now);
     }
