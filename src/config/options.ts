@@ -91,6 +91,31 @@ export interface MultiplexerOptions {
    * passes is revived. 0 is off: no traffic the caller did not ask for. @default 0
    */
   readonly healthCheckInterval?: number;
+  /**
+   * How long an open circuit stays open the first time, in ms; each consecutive re-opening adds as much
+   * again (base × n), up to `cooldownMs`.
+   * @default 10000
+   */
+  readonly breakerBaseMs?: number;
+  /**
+   * At most this percent of a provider's keys are held out by their breakers at once. When more keys
+   * fail, the fault is the provider's: the keys stay in rotation under backoff and the pool emits
+   * `pool-degraded` (then `pool-recovered`).
+   * @default 50
+   */
+  readonly maxEjectedPercent?: number;
+  /**
+   * Deadline of one attempt on one key, in ms (for a stream: until its response arrives). An attempt
+   * past it is a failure of that key (like a 5xx): the job moves to another key. `Infinity` for none.
+   * @default 180000
+   */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * Priority ageing: a queued job gains one priority level per this many ms of waiting, relative to jobs
+   * queued after it, so a lower priority is delayed, never starved.
+   * @default 1000
+   */
+  readonly priorityAgingMs?: number;
   /** @default 'round-robin' */
   readonly strategy?: Strategy;
   /** @default the system clock */
@@ -112,6 +137,10 @@ export interface ResolvedOptions {
   readonly cooldownMs: number;
   readonly rateLimitCooldownMs: number;
   readonly healthCheckInterval: number;
+  readonly breakerBaseMs: number;
+  readonly maxEjectedPercent: number;
+  readonly attemptTimeoutMs: number;
+  readonly priorityAgingMs: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
@@ -126,7 +155,7 @@ export interface CallOptions {
   /** Higher runs first within a key's queue. @default 0 */
   readonly priority?: number;
   readonly signal?: AbortSignal;
-  /** Deadline for the whole job (queued, backing off, running). */
+  /** Deadline for the whole job (queued, backing off, running), in ms; `Infinity` for none. */
   readonly timeoutMs?: number;
   /** Estimated tokens of the request, reserved before the call. @default from the adapter, else 0 */
   readonly tokens?: number;

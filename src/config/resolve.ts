@@ -13,9 +13,10 @@ type NumericOption = Exclude<keyof ResolvedOptions, 'strategy' | 'clock' | 'rand
 interface Rule {
   readonly integer: boolean;
   readonly min: number;
-  /** @default no bound */
-  readonly max?: number;
   readonly fallback: number;
+  readonly max?: number;
+  /** `Infinity` means "none". */
+  readonly infinite?: boolean;
 }
 
 // Bounds are what the worker and dispatcher can honour: queueSize 0 still admits jobs up to the concurrency limit.
@@ -29,6 +30,10 @@ const RULES: Readonly<Record<NumericOption, Rule>> = {
   failureThreshold: { integer: true, min: 1, fallback: 3 },
   cooldownMs: { integer: false, min: 0, fallback: 300_000 },
   rateLimitCooldownMs: { integer: false, min: 0, fallback: 60_000 },
+  breakerBaseMs: { integer: false, min: 0, fallback: 10_000 },
+  maxEjectedPercent: { integer: false, min: 0, max: 100, fallback: 50 },
+  attemptTimeoutMs: { integer: false, min: 1, fallback: 180_000, infinite: true },
+  priorityAgingMs: { integer: false, min: 1, fallback: 1000, infinite: true },
   // 0 is off; the bound is what a timer can wait (setTimeout's 2^31 - 1 ms, about 24.8 days).
   healthCheckInterval: { integer: false, min: 0, max: 2 ** 31 - 1, fallback: 0 },
 };
@@ -88,13 +93,14 @@ function join(path: string, field: string): string {
 
 /** Checks one numeric multiplexer option against its bounds; `path` names it for the error (a field or env var). */
 export function checkOption(option: NumericOption, value: unknown, path: string = option): number {
-  const { integer, min, max } = RULES[option];
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= (max ?? value);
+  const { integer, min, max = Number.POSITIVE_INFINITY, infinite = false } = RULES[option];
+  if (infinite && value === Number.POSITIVE_INFINITY) return value;
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
   if (!ok || (integer && !Number.isInteger(value))) {
-    const range = max === undefined ? `from ${min} and up` : `from ${min} to ${max}`;
-    fail(path, `${integer ? 'an integer' : 'a number'} ${range}`, value);
+    const range = Number.isFinite(max) ? `from ${min} to ${max}` : `from ${min} and up`;
+    fail(path, `${integer ? 'an integer' : 'a number'} ${range}${infinite ? ' (or Infinity)' : ''}`, value);
   }
-  return value;
+  return value as number;
 }
 
 function hasMethods(value: unknown, names: readonly string[]): boolean {

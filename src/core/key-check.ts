@@ -5,6 +5,7 @@ export type CheckedState =
   | 'healthy'
   | 'degraded'
   | 'rate-limited'
+  | 'backing-off'
   | 'circuit-open'
   | 'exhausted'
   | 'unavailable'

@@ -22,7 +22,8 @@ export function applyCheck(
   if (failure !== undefined) {
     if (failure.class !== 'aborted') {
       const change = health.onFailure(failure, at);
-      if (change) events.emit({ ...change, at, key: ref });
+      // `ejection-held` is the pool's bookkeeping of real traffic, not an event; a check leaves it alone.
+      if (change && change.type !== 'ejection-held') events.emit({ ...change, at, key: ref });
     }
     return health.state(at);
   }

@@ -105,10 +105,17 @@ export class KeyChecker {
 
   /** A check never runs beyond the key's concurrency: it waits for a slot, or for close(). */
   async #freeSlot(pool: KeyPool, worker: KeyWorker): Promise<void> {
-    if (worker.inFlight < worker.concurrency) return;
-    const closed = aborted(this.closing);
-    while (worker.inFlight >= worker.concurrency && !this.closing.aborted) {
-      await Promise.race([pool.changed(), closed]);
+    const { closing } = this;
+    while (worker.inFlight >= worker.concurrency && !closing.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          cancel();
+          closing.removeEventListener('abort', done);
+          resolve();
+        };
+        const cancel = pool.onChange(done);
+        closing.addEventListener('abort', done, { once: true });
+      });
     }
   }
 
@@ -122,11 +129,4 @@ export class KeyChecker {
     const failure = worker.deps.classify(scrubError(error, worker.deps.key.reveal()));
     return closed ? { ...failure, class: 'aborted' } : failure;
   }
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
