@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import type { ProviderAdapter } from '../../src/providers/adapter.js';
@@ -190,6 +191,22 @@ describe('healthCheckInterval', () => {
     expect(calls).toEqual([KEYS.good]);
     await mux.close();
     expect(clock.pending).toBe(0);
+  });
+
+  it("keeps no process alive: its timer on the system clock is unref'd", async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const mux = new Multiplexer({ healthCheckInterval: 60_000 });
+    muxes.push(mux);
+    mux.registerProvider(fakeAdapter());
+    mux.addKey('fake', { name: 'good', apiKey: KEYS.good });
+    expect(timers()).toBe(before);
+    // The same wait with a ref'd timer would show: the count above is not blind to it.
+    const controller = new AbortController();
+    const waiting = systemClock.sleep(60_000, controller.signal).catch(() => undefined);
+    expect(timers()).toBe(before + 1);
+    controller.abort();
+    await waiting;
   });
 
   it('is off by default', async () => {
