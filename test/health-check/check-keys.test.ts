@@ -147,6 +147,25 @@ describe('checkKeys', () => {
     expect(good).toMatchObject({ ok: false, failureClass: 'transient', latencyMs: 10_000 });
   });
 
+  it("takes a generic provider's check, classified by status", async () => {
+    const mux = new Multiplexer();
+    muxes.push(mux);
+    mux.registerProvider({
+      name: 'search',
+      check: async (apiKey: string) => {
+        if (apiKey !== KEYS.good) throw Object.assign(new Error('HTTP 403'), { status: 403 });
+        return undefined;
+      },
+    });
+    mux.addKey('search', { name: 'good', apiKey: KEYS.good });
+    mux.addKey('search', { name: 'bad', apiKey: KEYS.bad });
+    const results = await mux.checkKeys('search');
+    expect(results.map((r) => [r.name, r.ok, r.status, r.failureClass, r.state])).toEqual([
+      ['good', true, 200, undefined, 'healthy'],
+      ['bad', false, 403, 'auth', 'unavailable'],
+    ]);
+  });
+
   it('rejects an unknown provider, and after close()', async () => {
     const { mux } = setup();
     await expect(mux.checkKeys('nope')).rejects.toMatchObject({ name: 'ConfigError' });
