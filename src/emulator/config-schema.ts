@@ -20,6 +20,7 @@ const limitsSchema = z.strictObject({
   concurrency: z.number().int().positive().exactOptional(),
   burst: z.number().min(1).exactOptional(),
   tokenBurst: z.number().min(1).exactOptional(),
+  strict: z.boolean().exactOptional(),
 });
 
 const latencySchema = z.discriminatedUnion('kind', [

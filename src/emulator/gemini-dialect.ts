@@ -44,7 +44,8 @@ function exhausted(model: string, metric: string, quotaId: string, limit: number
         },
       ],
     },
-    { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: formatProtoDuration(retryMs) },
+    // Gemini writes the message's delay with decimals and RetryInfo's in whole seconds, rounded down.
+    { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${Math.floor(retryMs / 1000)}s` },
   ]);
 }
 

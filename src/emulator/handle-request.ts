@@ -91,7 +91,7 @@ export async function handleRequest(
     finish(
       dialect.problem({ kind: 'limited', refusal: admission, model: parsed.model }),
       'limited',
-      dialect.limitHeaders(pool.state(at), at),
+      dialect.limitHeaders(pool.state(at, admission.dimension), at),
     );
     return;
   }

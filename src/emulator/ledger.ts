@@ -126,6 +126,31 @@ export class Ledger {
     return best;
   }
 
+  /**
+   * The smallest GCRA burst (bucket capacity, in requests or tokens) that the admitted requests of `pool`
+   * fit in at `limit` per `periodMs`: replays them through a bucket with no cap and returns its deepest
+   * debt. A strict pool proves "never over its limit" with `peakBurst(pool, rpm, 60_000) <= burst`.
+   */
+  peakBurst(
+    pool: string,
+    limit: number,
+    periodMs: number,
+    measure: 'requests' | 'tokens' = 'requests',
+  ): number {
+    const points = this.entries({ pool, admitted: true })
+      .map((e) => ({ at: e.startedAt, weight: measure === 'requests' ? 1 : e.chargedTokens }))
+      .sort((a, b) => a.at - b.at);
+    let debt = 0;
+    let last = points[0]?.at ?? 0;
+    let peak = 0;
+    for (const point of points) {
+      debt = Math.max(0, debt - ((point.at - last) * limit) / periodMs) + point.weight;
+      last = point.at;
+      peak = Math.max(peak, debt);
+    }
+    return peak;
+  }
+
   /** The most admitted requests in flight at once, for one pool or overall. */
   peakConcurrency(pool?: string): number {
     return this.#peaks.get(pool ?? '') ?? 0;

@@ -25,10 +25,20 @@ export interface PoolLimits {
   readonly tpd?: number;
   /** Requests in flight at once; the next one gets a 429. */
   readonly concurrency?: number;
-  /** Capacity of the per-minute request bucket: how many requests may arrive at once. @default rpm */
+  /**
+   * Capacity of the per-minute request bucket: how many requests may arrive at once. In strict mode, the
+   * capacity of every request bucket (rpm and rpd). @default rpm; 2 when `strict`
+   */
   readonly burst?: number;
-  /** Capacity of the per-minute token bucket. @default tpm */
+  /** Capacity of the per-minute token bucket (in strict mode, of both token buckets). @default tpm; strict: burst × tpm / rpm */
   readonly tokenBurst?: number;
+  /**
+   * Strict mode, as providers enforce limits: every limit (rpm, tpm, rpd, tpd) is a continuously refilled
+   * GCRA bucket holding a burst of `burst` requests, `remaining` counts what the bucket holds (it reaches 0),
+   * `reset` is the time until the bucket is full again, and a 429 reports `remaining: 0` for the limit it
+   * is about. @default false
+   */
+  readonly strict?: boolean;
 }
 
 /** How long the emulator takes to answer. */
