@@ -32,20 +32,42 @@ const latencySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('per-token'), firstTokenMs: count, perTokenMs: count }),
 ]);
 
+export const faultKindSchema = z.enum([
+  'server-error',
+  'bad-gateway',
+  'unavailable',
+  'overloaded',
+  'rate-limit',
+  'quota',
+  'reset',
+  'cut',
+  'hang',
+  'malformed-json',
+  'html',
+  'stall',
+  'unauthorized',
+]);
+
+const scriptStatus = z.number().int().min(200).max(599);
+
+export const scriptStepSchema = z.union([
+  scriptStatus,
+  z
+    .strictObject({
+      status: scriptStatus.exactOptional(),
+      kind: faultKindSchema.exactOptional(),
+      retryAfterMs: count.exactOptional(),
+      headers: z.record(z.string(), z.string()).exactOptional(),
+      cutAfterChunks: count.exactOptional(),
+      stallAfterChunks: count.exactOptional(),
+    })
+    .refine((s) => s.status !== undefined || s.kind !== undefined, 'a step needs a status or a kind'),
+]);
+
+export const scriptsSchema = z.record(z.string(), z.array(scriptStepSchema));
+
 const faultSchema = z.strictObject({
-  kind: z.enum([
-    'server-error',
-    'bad-gateway',
-    'unavailable',
-    'overloaded',
-    'rate-limit',
-    'quota',
-    'reset',
-    'cut',
-    'hang',
-    'malformed-json',
-    'html',
-  ]),
+  kind: faultKindSchema,
   key: z.string().min(1).exactOptional(),
   provider: provider.exactOptional(),
   rate: z.number().min(0).max(1).exactOptional(),
@@ -56,6 +78,9 @@ const faultSchema = z.strictObject({
   untilMs: count.exactOptional(),
   cutAfterChunks: count.exactOptional(),
   status: z.number().int().min(400).max(599).exactOptional(),
+  stallAfterChunks: count.exactOptional(),
+  retryAfterMs: count.exactOptional(),
+  headers: z.record(z.string(), z.string()).exactOptional(),
 });
 
 /** Validates everything `startEmulator` and `keymux emulate --config` accept, except the `now` function. */
@@ -73,6 +98,7 @@ export const emulatorConfigSchema = z.strictObject({
   seed: z.number().int().exactOptional(),
   faults: z.array(faultSchema).exactOptional(),
   embeddingDimensions: z.number().int().positive().max(8192).exactOptional(),
+  scripts: scriptsSchema.exactOptional(),
 }) satisfies z.ZodType<EmulatorConfig>;
 
 export const faultSpecSchema = faultSchema;

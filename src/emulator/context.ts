@@ -1,4 +1,5 @@
 import type { FaultInjector } from './faults.js';
+import type { KeyScripts } from './key-scripts.js';
 import type { Ledger } from './ledger.js';
 import type { QuotaPool } from './quota-pool.js';
 import type { Random } from './random.js';
@@ -11,6 +12,7 @@ export interface EmulatorContext {
   readonly pools: ReadonlyMap<string, QuotaPool>;
   readonly ledger: Ledger;
   readonly faults: FaultInjector;
+  readonly scripts: KeyScripts;
   readonly random: Random;
   readonly startedAt: number;
   /** Aborted by `close()`. */

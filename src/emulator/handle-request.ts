@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { missingAnthropicVersion } from './anthropic-dialect.js';
 import type { EmulatorContext } from './context.js';
 import { type ChatRequest, header, type Reply } from './dialect.js';
+import { BEFORE_LIMITS } from './faults.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { MutableLedgerEntry } from './ledger.js';
 import { embeddingsTokens, parseEmbeddings } from './openai-embeddings.js';
@@ -46,6 +47,7 @@ export async function handleRequest(
     status: 0,
     outcome: 'pending',
     fault: undefined,
+    scripted: false,
     admitted: false,
     inputTokens: typeof parsed === 'string' ? 0 : parsed.inputTokens,
     outputTokens: 0,
@@ -79,7 +81,15 @@ export async function handleRequest(
     return;
   }
   const target = { key: key.name, provider: dialect.provider, elapsedMs: at - ctx.startedAt };
-  const early = ctx.faults.pick(target, 'before-limits');
+  // A key's script, while it lasts, decides instead of the injected faults.
+  const script = ctx.scripts.next(key.name);
+  entry.scripted = script !== 'none';
+  const early =
+    script === 'none'
+      ? ctx.faults.pick(target, 'before-limits')
+      : script.fault !== undefined && BEFORE_LIMITS.has(script.fault.kind)
+        ? script.fault
+        : undefined;
   if (early !== undefined) {
     entry.fault = early.kind;
     finish(faultReply(dialect, early, parsed.model), 'fault', dialect.limitHeaders(pool.state(at), at));
@@ -88,6 +98,7 @@ export async function handleRequest(
   const charge = route.endpoint === 'embeddings' ? parsed.inputTokens : dialect.chargeUpFront(parsed);
   const admission = pool.admit(charge, at);
   if (!admission.ok) {
+    if (script !== 'none') ctx.scripts.unshift(key.name, script.step);
     finish(
       dialect.problem({ kind: 'limited', refusal: admission, model: parsed.model }),
       'limited',
@@ -98,7 +109,20 @@ export async function handleRequest(
   Object.assign(entry, { admitted: true, chargedTokens: charge });
   ctx.ledger.enter(pool.name);
   try {
-    await serveAdmitted({ ctx, req, res, dialect, route, request: parsed, body, pool, entry, target });
+    const scripted = script === 'none' ? undefined : { fault: script.fault };
+    await serveAdmitted({
+      ctx,
+      req,
+      res,
+      dialect,
+      route,
+      request: parsed,
+      body,
+      pool,
+      entry,
+      target,
+      scripted,
+    });
   } finally {
     pool.release();
     ctx.ledger.leave(pool.name);

@@ -16,6 +16,7 @@ export { type EmulateFlags, emulatorConfigFromFlags } from './config-from-flags.
 export { EmulatorConfigError, emulatorConfigSchema, parseEmulatorConfig } from './config-schema.js';
 export type { InstalledFault } from './faults.js';
 export { formatGoDuration } from './go-duration.js';
+export { faultForStatus } from './key-scripts.js';
 export {
   type Endpoint,
   Ledger,
@@ -33,7 +34,9 @@ export type {
   LatencySpec,
   PoolLimits,
   ProviderName,
+  ScriptStep,
 } from './options.js';
 export type { BucketState, LimitDimension, PoolState } from './quota-pool.js';
+export { STRICT_DEFAULT_BURST } from './quota-pool.js';
 export { DEFAULT_LIMITS } from './resolve-options.js';
 export { type Emulator, startEmulator } from './start-emulator.js';

@@ -30,6 +30,8 @@ export interface LedgerEntry {
   readonly status: number;
   readonly outcome: LedgerOutcome;
   readonly fault: FaultKind | undefined;
+  /** Whether a step of the key's script decided the answer. */
+  readonly scripted: boolean;
   /** Whether the request was charged against its pool's limits. */
   readonly admitted: boolean;
   readonly inputTokens: number;

@@ -60,7 +60,9 @@ export type FaultKind =
   | 'cut' // the response starts, then the connection is destroyed mid-body
   | 'hang' // no response at all until the client gives up or the emulator closes
   | 'malformed-json' // 200 with a truncated JSON body
-  | 'html'; // an HTML error page from a "proxy" (status 502 unless given)
+  | 'html' // an HTML error page from a "proxy" (status 502 unless given)
+  | 'stall' // the answer starts, sends `stallAfterChunks` chunks, then nothing: the socket stays open
+  | 'unauthorized'; // the provider's invalid-key answer (401; Gemini 400 API_KEY_INVALID), for a known key
 
 /** When and to whom a fault happens. Every condition given must hold. */
 export interface FaultSpec {
@@ -85,6 +87,16 @@ export interface FaultSpec {
   readonly cutAfterChunks?: number;
   /** The HTTP status to send instead (the body stays the provider's), e.g. 529 on OpenAI. @default per kind; `html` 502 */
   readonly status?: number;
+  /** For `stall`: body chunks (SSE frames) sent before the stream goes silent. @default 2 */
+  readonly stallAfterChunks?: number;
+  /**
+   * A wait hint on a status fault: `retry-after` in whole seconds (rounded up) on every provider, and for
+   * Gemini a `google.rpc.RetryInfo` detail. Without it, `quota` sends no hint; `rate-limit` sends the
+   * provider's default. @default none
+   */
+  readonly retryAfterMs?: number;
+  /** Extra response headers on a status fault (after the provider's own). @default none */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The JSON-serializable part of the options (what `keymux emulate --config` reads). */
@@ -107,9 +119,28 @@ export interface EmulatorConfig {
   readonly faults?: readonly FaultSpec[];
   /** Length of embedding vectors when the request gives no `dimensions`. @default 64 */
   readonly embeddingDimensions?: number;
+  /** Per key name, a script of answers consumed request by request, e.g. `{ b: [503, 503, 429, 200] }`. @default none */
+  readonly scripts?: Readonly<Record<string, readonly ScriptStep[]>>;
 }
 
 export interface EmulatorOptions extends EmulatorConfig {
   /** The emulator's time source (ms). Inject one to test a minute of traffic in a millisecond. @default Date.now */
   readonly now?: () => number;
 }
+
+/**
+ * One step of a key's script: a status (`200` answers normally, `429` is a rate limit, `503` unavailable …)
+ * or a fault with its details, e.g. `{ status: 429, retryAfterMs: 2000 }` or `{ kind: 'cut', cutAfterChunks: 1 }`.
+ */
+export type ScriptStep =
+  | number
+  | {
+      /** The status to answer; with `kind`, it overrides the kind's status. @default per kind */
+      readonly status?: number;
+      /** The fault to answer with. @default from `status` (see `faultForStatus`) */
+      readonly kind?: FaultKind;
+      readonly retryAfterMs?: number;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly cutAfterChunks?: number;
+      readonly stallAfterChunks?: number;
+    };

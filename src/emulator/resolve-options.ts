@@ -1,5 +1,12 @@
 import { EmulatorConfigError, parseEmulatorConfig } from './config-schema.js';
-import type { EmulatorOptions, FaultSpec, LatencySpec, PoolLimits, ProviderName } from './options.js';
+import type {
+  EmulatorOptions,
+  FaultSpec,
+  LatencySpec,
+  PoolLimits,
+  ProviderName,
+  ScriptStep,
+} from './options.js';
 
 export const DEFAULT_LIMITS: PoolLimits = { rpm: 500, tpm: 200_000 };
 
@@ -21,6 +28,7 @@ export interface ResolvedOptions {
   readonly seed: number;
   readonly faults: readonly FaultSpec[];
   readonly embeddingDimensions: number;
+  readonly scripts: Readonly<Record<string, readonly ScriptStep[]>>;
   readonly now: () => number;
 }
 
@@ -32,6 +40,9 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     return { key: k.key, name, pool: k.pool ?? name, provider: k.provider };
   });
   assertUnique(keys);
+  for (const name of Object.keys(parsed.scripts ?? {}))
+    if (!keys.some((k) => k.name === name))
+      throw new EmulatorConfigError(`scripts.${name}: no key is named "${name}"`);
   const defaults = parsed.defaultLimits ?? DEFAULT_LIMITS;
   const pools = new Map<string, PoolLimits>();
   for (const { pool } of keys) pools.set(pool, { ...defaults, ...parsed.pools?.[pool] });
@@ -45,6 +56,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     seed: parsed.seed ?? 1,
     faults: parsed.faults ?? [],
     embeddingDimensions: parsed.embeddingDimensions ?? 64,
+    scripts: parsed.scripts ?? {},
     now: now ?? Date.now,
   };
 }

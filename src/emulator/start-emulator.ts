@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EmulatorConfigError } from './config-schema.js';
 import type { EmulatorContext } from './context.js';
 import { FaultInjector, type InstalledFault } from './faults.js';
 import { handleRequest } from './handle-request.js';
+import { KeyScripts } from './key-scripts.js';
 import { Ledger } from './ledger.js';
-import type { EmulatorOptions, FaultSpec } from './options.js';
+import type { EmulatorOptions, FaultSpec, ScriptStep } from './options.js';
 import { type PoolState, QuotaPool } from './quota-pool.js';
 import { seededRandom } from './random.js';
 import { type ResolvedKey, resolveOptions } from './resolve-options.js';
@@ -23,6 +25,13 @@ export interface Emulator {
   removeFault(id: number): void;
   /** The faults installed, with how often each matched and fired. */
   faults(): readonly InstalledFault[];
+  /**
+   * Replaces the script of the key named `key`: its next requests get these answers in order, e.g.
+   * `[503, 503, { status: 429, retryAfterMs: 2000 }, 200]`; after the last, normal behaviour. `[]` clears it.
+   */
+  setScript(key: string, steps: readonly ScriptStep[]): void;
+  /** Steps of the key's script not yet consumed. */
+  scriptRemaining(key: string): number;
   /** A pool's buckets now, as the rate-limit headers would report them. */
   poolState(pool: string): PoolState;
   /** Stops listening, ends every connection, hang and latency wait; resolves when the server is closed. */
@@ -37,6 +46,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const pools = new Map<string, QuotaPool>();
   for (const [name, limits] of resolved.pools) pools.set(name, new QuotaPool(name, limits, startedAt));
   const closing = new AbortController();
+  const scripts = new KeyScripts();
+  for (const [name, steps] of Object.entries(resolved.scripts)) scripts.set(name, steps);
   let lastId = 0;
   const ctx: EmulatorContext = {
     options: resolved,
@@ -44,6 +55,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     pools,
     ledger: new Ledger(),
     faults: new FaultInjector(random, resolved.faults),
+    scripts,
     random,
     startedAt,
     closing: closing.signal,
@@ -78,6 +90,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     addFault: (fault) => ctx.faults.add(fault),
     removeFault: (id) => ctx.faults.remove(id),
     faults: () => ctx.faults.list(),
+    setScript(key, steps) {
+      if (![...ctx.keysByValue.values()].some((k) => k.name === key))
+        throw new EmulatorConfigError(`setScript: no key is named "${key}"`);
+      ctx.scripts.set(key, steps);
+    },
+    scriptRemaining: (key) => ctx.scripts.remaining(key),
     poolState(name: string): PoolState {
       const pool = pools.get(name);
       if (pool === undefined)
