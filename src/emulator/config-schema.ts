@@ -5,14 +5,14 @@ const count = z.number().int().nonnegative();
 const positive = z.number().positive();
 const provider = z.enum(['openai', 'groq', 'anthropic', 'gemini']);
 
-const keySchema = z.strictObject({
+export const keySchema = z.strictObject({
   key: z.string().min(1),
   name: z.string().min(1).exactOptional(),
   pool: z.string().min(1).exactOptional(),
   provider: provider.exactOptional(),
 });
 
-const limitsSchema = z.strictObject({
+export const limitsSchema = z.strictObject({
   rpm: positive.exactOptional(),
   tpm: positive.exactOptional(),
   rpd: positive.exactOptional(),
@@ -66,6 +66,14 @@ export const scriptStepSchema = z.union([
 
 export const scriptsSchema = z.record(z.string(), z.array(scriptStepSchema));
 
+export const overloadSchema = z.strictObject({
+  aboveConcurrent: count,
+  latencyFactor: z.number().min(1).exactOptional(),
+  errorRate: z.number().min(0).max(1).exactOptional(),
+  kind: z.enum(['overloaded', 'unavailable', 'server-error', 'bad-gateway']).exactOptional(),
+  key: z.string().min(1).exactOptional(),
+});
+
 const faultSchema = z.strictObject({
   kind: faultKindSchema,
   key: z.string().min(1).exactOptional(),
@@ -99,6 +107,8 @@ export const emulatorConfigSchema = z.strictObject({
   faults: z.array(faultSchema).exactOptional(),
   embeddingDimensions: z.number().int().positive().max(8192).exactOptional(),
   scripts: scriptsSchema.exactOptional(),
+  overload: overloadSchema.exactOptional(),
+  outages: z.array(z.strictObject({ atMs: count, durationMs: count })).exactOptional(),
 }) satisfies z.ZodType<EmulatorConfig>;
 
 export const faultSpecSchema = faultSchema;

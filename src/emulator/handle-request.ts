@@ -6,6 +6,7 @@ import { BEFORE_LIMITS } from './faults.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { MutableLedgerEntry } from './ledger.js';
 import { embeddingsTokens, parseEmbeddings } from './openai-embeddings.js';
+import { overloadEffect } from './overload.js';
 import { dialectForPath, type Route, routeFor } from './routes.js';
 import { serveAdmitted } from './serve-admitted.js';
 import { faultReply } from './wire-faults.js';
@@ -32,7 +33,7 @@ export async function handleRequest(
   const id = ctx.nextId();
   const responseId = `req_emu${id.toString(16).padStart(12, '0')}`;
   const sentKey = dialect.apiKey(req, url);
-  const key = sentKey === undefined ? undefined : ctx.keysByValue.get(sentKey);
+  const key = sentKey === undefined ? undefined : ctx.keys.byValue(sentKey);
   const known = key !== undefined && (key.provider === undefined || key.provider === dialect.provider);
   const parsed = parse(route, body, url);
   const entry = ctx.ledger.open({
@@ -48,6 +49,7 @@ export async function handleRequest(
     outcome: 'pending',
     fault: undefined,
     scripted: false,
+    overloaded: false,
     admitted: false,
     inputTokens: typeof parsed === 'string' ? 0 : parsed.inputTokens,
     outputTokens: 0,
@@ -67,7 +69,7 @@ export async function handleRequest(
     finish(dialect.problem({ kind: 'unauthorized', missing: sentKey === undefined }), 'unauthorized');
     return;
   }
-  const pool = ctx.pools.get(key.pool)!;
+  const pool = ctx.keys.pool(key.pool)!;
   if (dialect.provider === 'anthropic' && missingAnthropicVersion(req)) {
     finish(dialect.problem({ kind: 'invalid', message: 'anthropic-version: header is required' }), 'invalid');
     return;
@@ -108,8 +110,12 @@ export async function handleRequest(
   }
   Object.assign(entry, { admitted: true, chargedTokens: charge });
   ctx.ledger.enter(pool.name);
+  const keyInFlight = (ctx.keyInFlight.get(key.name) ?? 0) + 1;
+  ctx.keyInFlight.set(key.name, keyInFlight);
   try {
     const scripted = script === 'none' ? undefined : { fault: script.fault };
+    const overload = overloadEffect(ctx.overload, key.name, keyInFlight, ctx.random);
+    entry.overloaded = overload.above;
     await serveAdmitted({
       ctx,
       req,
@@ -122,8 +128,10 @@ export async function handleRequest(
       entry,
       target,
       scripted,
+      overload,
     });
   } finally {
+    ctx.keyInFlight.set(key.name, (ctx.keyInFlight.get(key.name) ?? 1) - 1);
     pool.release();
     ctx.ledger.leave(pool.name);
     entry.endedAt ??= ctx.options.now();

@@ -21,6 +21,7 @@ export {
   type Endpoint,
   Ledger,
   type LedgerEntry,
+  type LedgerFault,
   type LedgerFilter,
   type LedgerOutcome,
   type LedgerView,
@@ -32,10 +33,12 @@ export type {
   FaultKind,
   FaultSpec,
   LatencySpec,
+  OverloadSpec,
   PoolLimits,
   ProviderName,
   ScriptStep,
 } from './options.js';
+export type { OutageRecord, OutageSpec } from './outage.js';
 export type { BucketState, LimitDimension, PoolState } from './quota-pool.js';
 export { STRICT_DEFAULT_BURST } from './quota-pool.js';
 export { DEFAULT_LIMITS } from './resolve-options.js';

@@ -1,5 +1,8 @@
 import type { FaultKind, ProviderName } from './options.js';
 
+/** What went wrong on purpose: an injected or scripted fault, or an outage that cut the request. */
+export type LedgerFault = FaultKind | 'outage';
+
 /** How a request ended, seen from the emulator. */
 export type LedgerOutcome =
   | 'ok' // a complete answer
@@ -29,9 +32,11 @@ export interface LedgerEntry {
   /** The HTTP status sent; 0 when no status line went out (reset, hang). */
   readonly status: number;
   readonly outcome: LedgerOutcome;
-  readonly fault: FaultKind | undefined;
+  readonly fault: LedgerFault | undefined;
   /** Whether a step of the key's script decided the answer. */
   readonly scripted: boolean;
+  /** Whether it arrived above the overload threshold of its key (slower, maybe a 5xx). */
+  readonly overloaded: boolean;
   /** Whether the request was charged against its pool's limits. */
   readonly admitted: boolean;
   readonly inputTokens: number;

@@ -1,3 +1,5 @@
+import type { OutageSpec } from './outage.js';
+
 /** The providers whose wire formats the emulator speaks. */
 export type ProviderName = 'openai' | 'groq' | 'anthropic' | 'gemini';
 
@@ -99,6 +101,20 @@ export interface FaultSpec {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** A provider that struggles under load on one key (issue 13's fault mode). */
+export interface OverloadSpec {
+  /** Requests in flight on one key (this one included) above which the key struggles. */
+  readonly aboveConcurrent: number;
+  /** Latency multiplier for requests above the threshold. @default 2 */
+  readonly latencyFactor?: number;
+  /** Fraction of requests above the threshold that fail (seeded draw). @default 0.5 */
+  readonly errorRate?: number;
+  /** How they fail: `overloaded` is Anthropic's 529 and a 503 elsewhere. @default 'overloaded' */
+  readonly kind?: 'overloaded' | 'unavailable' | 'server-error' | 'bad-gateway';
+  /** Only this key. @default every key, each counted on its own */
+  readonly key?: string;
+}
+
 /** The JSON-serializable part of the options (what `keymux emulate --config` reads). */
 export interface EmulatorConfig {
   /** 0 picks a free port. @default 0 */
@@ -121,6 +137,10 @@ export interface EmulatorConfig {
   readonly embeddingDimensions?: number;
   /** Per key name, a script of answers consumed request by request, e.g. `{ b: [503, 503, 429, 200] }`. @default none */
   readonly scripts?: Readonly<Record<string, readonly ScriptStep[]>>;
+  /** Latency and 5xx above N concurrent requests per key. @default none */
+  readonly overload?: OverloadSpec;
+  /** Outages on wall-clock timers from start: the endpoint refuses connections for a while. @default none */
+  readonly outages?: readonly OutageSpec[];
 }
 
 export interface EmulatorOptions extends EmulatorConfig {

@@ -3,10 +3,12 @@ import type {
   EmulatorOptions,
   FaultSpec,
   LatencySpec,
+  OverloadSpec,
   PoolLimits,
   ProviderName,
   ScriptStep,
 } from './options.js';
+import type { OutageSpec } from './outage.js';
 
 export const DEFAULT_LIMITS: PoolLimits = { rpm: 500, tpm: 200_000 };
 
@@ -23,6 +25,10 @@ export interface ResolvedOptions {
   readonly host: string;
   readonly keys: readonly ResolvedKey[];
   readonly pools: ReadonlyMap<string, PoolLimits>;
+  readonly defaultLimits: PoolLimits;
+  readonly configuredPools: Readonly<Record<string, PoolLimits>>;
+  readonly overload: OverloadSpec | undefined;
+  readonly outages: readonly OutageSpec[];
   readonly latency: LatencySpec;
   readonly outputTokens: { readonly min: number; readonly max: number };
   readonly seed: number;
@@ -51,6 +57,10 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     host: parsed.host ?? '127.0.0.1',
     keys,
     pools,
+    defaultLimits: defaults,
+    configuredPools: parsed.pools ?? {},
+    overload: parsed.overload,
+    outages: parsed.outages ?? [],
     latency: parsed.latency ?? { kind: 'none' },
     outputTokens: parsed.outputTokens ?? { min: 5, max: 20 },
     seed: parsed.seed ?? 1,

@@ -3,10 +3,11 @@ import type { EmulatorContext } from './context.js';
 import type { ChatAnswer, ChatRequest, Dialect } from './dialect.js';
 import type { FaultTarget } from './faults.js';
 import { sendJson, sleep } from './http-io.js';
-import { drawTiming, totalMs } from './latency.js';
+import { drawTiming, scaled, totalMs } from './latency.js';
 import type { MutableLedgerEntry } from './ledger.js';
 import { embeddingsBody, parseEmbeddings } from './openai-embeddings.js';
 import type { FaultSpec } from './options.js';
+import type { OverloadEffect } from './overload.js';
 import type { QuotaPool } from './quota-pool.js';
 import type { Route } from './routes.js';
 import { generateText } from './text-gen.js';
@@ -25,6 +26,7 @@ export interface Admitted {
   readonly target: FaultTarget;
   /** Present when the key's script decided this request (its fault, or none: answer normally); no injector pick then. */
   readonly scripted?: { readonly fault: FaultSpec | undefined } | undefined;
+  readonly overload: OverloadEffect;
 }
 
 /** Resolves when the signal aborts: the client gave up or the emulator closes. */
@@ -55,9 +57,17 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
     ...dialect.limitHeaders(pool.state(now()), now()),
   });
   const end = (status: number, outcome: MutableLedgerEntry['outcome']): void => {
+    if (outcome === 'client-closed' && ctx.outage.active) {
+      // Not the client's doing: the outage destroyed the socket.
+      ctx.outage.countCut();
+      Object.assign(entry, { status, outcome: 'fault', fault: 'outage', endedAt: now() });
+      return;
+    }
     Object.assign(entry, { status, outcome, endedAt: now() });
   };
-  const fault = a.scripted === undefined ? ctx.faults.pick(a.target, 'after-limits') : a.scripted.fault;
+  const fault =
+    (a.scripted === undefined ? ctx.faults.pick(a.target, 'after-limits') : a.scripted.fault) ??
+    a.overload.fault;
   entry.fault = fault?.kind;
   if (fault !== undefined && fault.kind !== 'cut' && fault.kind !== 'stall') {
     const status = await answerWithFault({
@@ -73,7 +83,7 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
   }
   const cutAfter = fault?.kind === 'cut' ? (fault.cutAfterChunks ?? 2) : undefined;
   const stallAfter = fault?.kind === 'stall' ? (fault.stallAfterChunks ?? 2) : undefined;
-  const timing = drawTiming(ctx.options.latency, ctx.random);
+  const timing = scaled(drawTiming(ctx.options.latency, ctx.random), a.overload.latencyFactor);
 
   if (a.route.endpoint === 'embeddings') {
     const embeddings = parseEmbeddings(a.body);

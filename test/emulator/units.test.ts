@@ -107,6 +107,7 @@ describe('Ledger', () => {
     outcome: 'ok',
     fault: undefined,
     scripted: false,
+    overloaded: false,
     admitted: true,
     inputTokens: 1,
     outputTokens: 1,
