@@ -28,12 +28,12 @@ export function modelsListReply(ctx: EmulatorContext, req: IncomingMessage, url:
   const dialect = dialectFor(req, url.pathname.replace(/\/+$/, ''));
   if (dialect === undefined) return undefined;
   const sent = dialect.apiKey(req, url);
-  const key = sent === undefined ? undefined : ctx.keysByValue.get(sent);
+  const key = sent === undefined ? undefined : ctx.keys.byValue(sent);
   if (key === undefined || (key.provider !== undefined && key.provider !== dialect.provider))
     return dialect.problem({ kind: 'unauthorized', missing: sent === undefined });
   // Listing models is not charged, but a known key's answers carry its pool's limit headers.
   const now = ctx.options.now();
-  const pool = ctx.pools.get(key.pool);
+  const pool = ctx.keys.pool(key.pool);
   const headers = pool === undefined ? {} : dialect.limitHeaders(pool.state(now), now);
   return { status: 200, headers, body: listBody(dialect.provider, now) };
 }

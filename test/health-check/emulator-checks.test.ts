@@ -19,9 +19,8 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-function emulatorWith(keys: readonly string[], port = 0): Promise<Emulator> {
+function emulatorWith(keys: readonly string[]): Promise<Emulator> {
   const options: EmulatorOptions = {
-    port,
     keys: keys.map((key, i) => ({ key, name: `k${i}` })),
     defaultLimits: { rpm: 600, tpm: 100_000 },
   };
@@ -29,7 +28,7 @@ function emulatorWith(keys: readonly string[], port = 0): Promise<Emulator> {
 }
 
 async function setup(provider: string, muxOptions: { healthCheckInterval?: number } = {}) {
-  let emulator = await emulatorWith([GOOD]);
+  const emulator = await emulatorWith([GOOD]);
   const clock = new ManualClock(0);
   const mux = new Multiplexer({ clock, ...muxOptions });
   const baseURL = baseUrlFor(SDK[provider]!, emulator.url);
@@ -39,13 +38,7 @@ async function setup(provider: string, muxOptions: { healthCheckInterval?: numbe
   mux.on('*', (event) => events.push(event));
   closers.push(() => emulator.close());
   closers.push(() => mux.close());
-  /** The provider starts accepting the key (the emulator restarted on its port with it). */
-  const accept = async (): Promise<void> => {
-    const { port } = emulator;
-    await emulator.close();
-    emulator = await emulatorWith([GOOD, BAD], port);
-  };
-  return { mux, clock, events, accept, emulator: () => emulator };
+  return { mux, clock, events, emulator };
 }
 
 describe.each(['openai', 'anthropic', 'groq', 'gemini'])('checkKeys against the emulator: %s', (provider) => {
@@ -61,7 +54,7 @@ describe.each(['openai', 'anthropic', 'groq', 'gemini'])('checkKeys against the 
     expect(results[1]?.status).toBe(provider === 'gemini' ? 400 : 401);
     expect(events.map((e) => e.type)).toContain('key-unavailable');
     // No chat request reached the emulator: checks are not jobs.
-    expect(emulator().ledger.countByKey()).toEqual({});
+    expect(emulator.ledger.countByKey()).toEqual({});
     expect(mux.getUsageStats().providers[provider]?.keys.map((k) => k.requests)).toEqual([0, 0]);
     const text = JSON.stringify({ results, events });
     expect(text).not.toContain(GOOD);
@@ -82,13 +75,14 @@ describe('limits from the check response', () => {
 
 describe('healthCheckInterval against the emulator', () => {
   it('revives a key within one interval once the provider accepts it', async () => {
-    const { mux, clock, accept } = await setup('openai', { healthCheckInterval: 30_000 });
+    const { mux, clock, emulator } = await setup('openai', { healthCheckInterval: 30_000 });
     await mux.checkKeys();
     expect(mux.getUsageStats().providers.openai?.keys.map((k) => k.state)).toEqual([
       'healthy',
       'unavailable',
     ]);
-    await accept();
+    // The provider starts accepting the key (re-enabled, billing restored).
+    emulator.addKey({ key: BAD, name: 'later' });
     const recovered = new Promise<KeymuxEvent>((resolve) => mux.on('key-recovered', resolve));
     await clock.advance(30_000);
     const event = await recovered;
