@@ -59,32 +59,26 @@ export class KeyChecker {
     }
     await this.#freeSlot(pool, worker);
     let startedAt = this.clock.now();
-    const timer = new AbortController();
-    const call = new AbortController();
-    const stop = (): void => call.abort(this.closing.reason);
-    this.closing.addEventListener('abort', stop, { once: true });
-    this.clock.sleep(CHECK_TIMEOUT_MS, timer.signal, { unref: true }).then(
-      () => call.abort(new Error(`the health check took longer than ${CHECK_TIMEOUT_MS} ms`)),
-      () => undefined,
-    );
     let response: CheckResponse | undefined;
     let failure: Failure | undefined;
+    const call = new AbortController();
     try {
       if (this.closing.aborted) throw this.closing.reason;
       const ready = worker.deps.ready();
       if (ready) await ready;
       const client = worker.deps.client();
-      // Latency is the call's: loading the SDK the first time is not the provider's doing.
+      // Latency and deadline are the call's: loading the SDK the first time is not the provider's doing.
       startedAt = this.clock.now();
-      response = (await check(client, call.signal)) ?? {};
+      response = await this.#withDeadline(call, (signal) => check(client, signal));
     } catch (error) {
       failure = this.#classify(worker, error, call.signal);
-    } finally {
-      timer.abort();
-      this.closing.removeEventListener('abort', stop);
     }
     const at = this.clock.now();
-    const state = applyCheck(worker, failure, at, this.events, () => pool.notify());
+    // A key removed while its check ran is gone: its events would bring it back into the stats.
+    const current = pool.get(ref.name) === worker;
+    const state = current
+      ? applyCheck(worker, failure, at, this.events, () => pool.notify())
+      : health.state(at);
     const limits = checkedLimits(
       response?.headers === undefined ? undefined : pool.adapter.readRateLimits?.(response.headers),
     );
@@ -99,8 +93,28 @@ export class KeyChecker {
       ...(limits === undefined ? {} : { limits }),
     };
     this.#checkedAt.set(worker, at);
-    this.events.emit({ type: 'key-checked', at, key: ref, result });
+    if (current) this.events.emit({ type: 'key-checked', at, key: ref, result });
     return result;
+  }
+
+  /** Runs the call with the check's deadline, on the injected clock, and close() as its signal. */
+  async #withDeadline(
+    call: AbortController,
+    run: (signal: AbortSignal) => Promise<CheckResponse | undefined>,
+  ): Promise<CheckResponse> {
+    const timer = new AbortController();
+    const stop = (): void => call.abort(this.closing.reason);
+    this.closing.addEventListener('abort', stop, { once: true });
+    this.clock.sleep(CHECK_TIMEOUT_MS, timer.signal, { unref: true }).then(
+      () => call.abort(new Error(`the health check took longer than ${CHECK_TIMEOUT_MS} ms`)),
+      () => undefined,
+    );
+    try {
+      return (await run(call.signal)) ?? {};
+    } finally {
+      timer.abort();
+      this.closing.removeEventListener('abort', stop);
+    }
   }
 
   /** A check never runs beyond the key's concurrency: it waits for a slot, or for close(). */

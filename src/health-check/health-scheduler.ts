@@ -32,8 +32,9 @@ export async function runHealthSchedule(
         if (isDue({ pool, worker }, now, intervalMs, checker)) due.push({ pool, worker });
       }
     }
-    // One round at a time: a slow provider delays the next round rather than piling checks up.
-    await Promise.all(due.map((target) => checker.check(target)));
+    // One round at a time: a slow provider delays the next round rather than piling checks up. A check
+    // that throws (an adapter's bug) must not end the rounds, nor reject where nobody listens.
+    await Promise.allSettled(due.map((target) => checker.check(target)));
   }
 }
 

@@ -166,6 +166,20 @@ describe('checkKeys', () => {
     ]);
   });
 
+  it('emits nothing for a key removed while its check ran', async () => {
+    const { mux, verdicts, clock, events } = setup();
+    verdicts.set(KEYS.good, 'hang');
+    mux.disableKey('fake', 'bad');
+    const checking = mux.checkKeys();
+    await clock.advance(0);
+    mux.removeKey('fake', 'good');
+    events.length = 0;
+    await clock.advance(10_000);
+    expect((await checking)[0]).toMatchObject({ name: 'good', ok: false, failureClass: 'transient' });
+    expect(events).toEqual([]);
+    expect(mux.getUsageStats().providers.fake?.keys.map((k) => k.name)).toEqual(['bad']);
+  });
+
   it('rejects an unknown provider, and after close()', async () => {
     const { mux } = setup();
     await expect(mux.checkKeys('nope')).rejects.toMatchObject({ name: 'ConfigError' });
