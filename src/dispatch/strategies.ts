@@ -1,4 +1,5 @@
 import type { Strategy } from '../config/options.js';
+import type { PickState } from '../core/pick-state.js';
 
 /** What a strategy may know of a key: a read-only view, so strategies stay pure and testable. */
 export interface Pickable {
@@ -12,11 +13,6 @@ export interface Pickable {
   readonly headroom: number;
   readonly requests: number;
   readonly lastUsedAt: number;
-}
-
-/** State a strategy keeps between picks (the round-robin cursor). */
-export interface PickState {
-  cursor: number;
 }
 
 type Compare<K> = (a: K, b: K) => number;

@@ -1,9 +1,9 @@
 import PQueue from 'p-queue';
+import type { ApiKey } from '../core/api-key.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
-import type { ApiKey } from '../keys/api-key.js';
 import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
 import type { ConcurrencyGovernor } from './concurrency.js';
