@@ -1,4 +1,4 @@
-import type { ResolvedOptions, Strategy } from '../config/options.js';
+import type { ResolvedOptions } from '../config/options.js';
 import {
   type AttemptRecord,
   isKeymuxError,
@@ -12,14 +12,9 @@ import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { Job } from '../worker/job-context.js';
 import type { AttemptOutcome, KeyWorker } from '../worker/key-worker.js';
-import { chooseNow, waitForKey } from './choose-key.js';
+import { type Choice, chooseNow, waitForKey } from './choose-key.js';
 
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
-
-export interface Choice {
-  readonly strategy: Strategy;
-  readonly keyName: string | undefined;
-}
 
 /**
  * The attempt loop: pick an eligible key, run the job on it, and on a retryable failure move to another
