@@ -35,7 +35,9 @@ export type {
   TokenUsage,
 } from './core/events.js';
 export type { Failure, FailureClass } from './core/failure.js';
+export type { JobContext } from './core/job-context.js';
 export type { CheckedLimit, CheckedLimits, CheckedState, KeyCheckResult } from './core/key-check.js';
+export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
 export { maskKey } from './core/redact.js';
 export {
   clearApiKeyCache,
@@ -45,13 +47,7 @@ export {
   selectApiKey,
 } from './keys/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
-export type {
-  CheckResponse,
-  ClientSpec,
-  LimitReading,
-  ProviderAdapter,
-  RateLimitInfo,
-} from './providers/adapter.js';
+export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';
 export type { ClientOptions } from './providers/clients.js';
 export {
   classifyError,
@@ -65,5 +61,4 @@ export {
 export type { KeyRotationOptions } from './providers/with-key-rotation.js';
 export type { KeyStats, ProviderStats, UsageStats } from './stats/usage-stats.js';
 export type { HealthState } from './worker/health.js';
-export type { JobContext } from './worker/job-context.js';
 export type { LimitName, LimitUsage } from './worker/rate-limiter.js';

@@ -1,4 +1,7 @@
 import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+
+export type { Logger };
 
 export type Strategy =
   | 'specific'
@@ -32,14 +35,6 @@ export interface RateLimits {
   readonly rpd?: number;
   /** Tokens per day. */
   readonly tpd?: number;
-}
-
-/** pino-compatible: any object with these four methods. Messages never contain a key's value. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
 }
 
 export interface KeyOptions {

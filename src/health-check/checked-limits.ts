@@ -1,5 +1,5 @@
 import type { CheckedLimit, CheckedLimits } from '../core/key-check.js';
-import type { LimitReading, RateLimitInfo } from '../providers/adapter.js';
+import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
 
 const MINUTE = 60_000;
 

@@ -1,6 +1,6 @@
 import type { KeyOptions, ResolvedOptions } from '../config/options.js';
+import type { ApiKey } from '../core/api-key.js';
 import type { EventBus, KeyRef } from '../core/events.js';
-import type { ApiKey } from '../keys/api-key.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { ConcurrencyGovernor } from './concurrency.js';
 import type { EjectionGuard } from './ejection-guard.js';
