@@ -85,6 +85,17 @@ export interface MultiplexerOptions {
   readonly cooldownMs?: number;
   /** Cooldown after a 429 that carries no hint, in ms. @default 60000 */
   readonly rateLimitCooldownMs?: number;
+  /**
+   * A stream from a wrapped client that has given its reader no chunk for this long is ended and its
+   * slot released, in ms. With a read pending (the provider stalled) it counts as a transient failure
+   * of the key; with none (the caller stopped reading) it does not. @default 60000
+   */
+  readonly streamIdleTimeoutMs?: number;
+  /**
+   * Longest wait from the start of a stream's request to its first chunk, in ms; past it the attempt
+   * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
+   */
+  readonly streamFirstByteTimeoutMs?: number;
   /** @default 'round-robin' */
   readonly strategy?: Strategy;
   /** @default the system clock */
@@ -105,6 +116,8 @@ export interface ResolvedOptions {
   readonly failureThreshold: number;
   readonly cooldownMs: number;
   readonly rateLimitCooldownMs: number;
+  readonly streamIdleTimeoutMs: number;
+  readonly streamFirstByteTimeoutMs: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;

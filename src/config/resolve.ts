@@ -27,6 +27,8 @@ const RULES: Readonly<Record<NumericOption, Rule>> = {
   failureThreshold: { integer: true, min: 1, fallback: 3 },
   cooldownMs: { integer: false, min: 0, fallback: 300_000 },
   rateLimitCooldownMs: { integer: false, min: 0, fallback: 60_000 },
+  streamIdleTimeoutMs: { integer: false, min: 1, fallback: 60_000 },
+  streamFirstByteTimeoutMs: { integer: false, min: 1, fallback: 30_000 },
 };
 
 export const NUMERIC_OPTIONS = Object.keys(RULES) as readonly NumericOption[];

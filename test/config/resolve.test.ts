@@ -41,6 +41,8 @@ describe('resolveOptions', () => {
       failureThreshold: 3,
       cooldownMs: 300_000,
       rateLimitCooldownMs: 60_000,
+      streamIdleTimeoutMs: 60_000,
+      streamFirstByteTimeoutMs: 30_000,
       strategy: 'round-robin',
       clock: systemClock,
       random: Math.random,
@@ -85,6 +87,8 @@ describe('resolveOptions', () => {
     ['failureThreshold', 2.5],
     ['cooldownMs', -5],
     ['rateLimitCooldownMs', '100'],
+    ['streamIdleTimeoutMs', 0],
+    ['streamFirstByteTimeoutMs', Number.NaN],
   ] as const)('rejects %s = %s', (field, value) => {
     const e = configError(() => resolveOptions({ [field]: value } as MultiplexerOptions));
     expect(e.path).toBe(field);
