@@ -4,10 +4,11 @@ import type { ProviderAdapter } from './adapter.js';
 import { ChatHistory } from './chat-history.js';
 import type { ClientHints } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
-import { runApiCall } from './run-api-call.js';
+import { runApiCall, type StreamOptions } from './run-api-call.js';
 
-/** What `execute` needs: the multiplexer, seen through the one method the wrapper uses. */
+/** The multiplexer, seen through what the wrapper uses: `execute`, and the clock and stream deadlines. */
 export interface Executor {
+  readonly options: StreamOptions;
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
