@@ -35,7 +35,9 @@ const CASES: readonly Case[] = [
     sdk: 'openai',
     provider: 'openai',
     read: async (mux) =>
-      drain(await openAIClient(mux).chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })),
+      drain(
+        await openAIClient(mux).chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }),
+      ),
   },
   {
     sdk: 'anthropic',
@@ -55,7 +57,11 @@ const CASES: readonly Case[] = [
     provider: 'groq',
     read: async (mux) =>
       drain(
-        await groqClient(mux).chat.completions.create({ model: 'llama-3.1-8b-instant', messages, stream: true }),
+        await groqClient(mux).chat.completions.create({
+          model: 'llama-3.1-8b-instant',
+          messages,
+          stream: true,
+        }),
       ),
   },
   {
