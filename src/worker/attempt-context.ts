@@ -22,6 +22,7 @@ export class AttemptContext implements JobContext {
 
   hold(done: Promise<unknown>): void {
     this.held = done;
+    this.job.held = done;
   }
 
   reportUsage(usage: TokenUsage): void {

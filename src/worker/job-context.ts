@@ -22,6 +22,8 @@ export interface Job<T> {
   readonly priority: number;
   readonly cancel: Cancellation;
   readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
+  /** What the job's key slot is held on after it settled (a stream handed out), so close() can end it. */
+  held?: Promise<unknown> | undefined;
 }
 
 /**
@@ -30,6 +32,7 @@ export interface Job<T> {
  */
 export class QueuedJob<T> extends Cancellation implements Job<T> {
   release: (() => void) | undefined;
+  held: Promise<unknown> | undefined;
 
   constructor(
     readonly id: number,
