@@ -52,7 +52,7 @@ const CASES: readonly Case[] = [
     send: (mux, signal) =>
       geminiClient(mux)
         .getGenerativeModel({ model: 'gemini-2.0-flash' })
-        .generateContent('Say something about keys.', { signal }),
+        .generateContent('Say something about keys.', signal ? { signal } : {}),
   },
   {
     sdk: 'google-genai',
@@ -61,7 +61,7 @@ const CASES: readonly Case[] = [
       genAIClient(mux).models.generateContent({
         model: 'gemini-2.0-flash',
         contents: 'Say something about keys.',
-        config: { abortSignal: signal },
+        config: signal ? { abortSignal: signal } : {},
       }),
   },
 ];
