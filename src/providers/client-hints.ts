@@ -23,6 +23,11 @@ export interface ClientHints {
    * helper object (`MessageStream`, `ChatCompletionStream`, …) rather than a promise of one.
    */
   readonly composites?: readonly string[];
+  /**
+   * Helpers the wrapper cannot route through keymux, as dotted path suffixes: calling one throws,
+   * rather than handing out an object that would send on one key behind keymux's back.
+   */
+  readonly unsupported?: readonly string[];
   /** Chat sessions, whose history the wrapper keeps across messages (see chat-history.ts). */
   readonly chat?: ChatHints;
   /**

@@ -26,6 +26,14 @@ export const STAINLESS_COMPOSITES: Readonly<Record<string, readonly string[]>> =
   '@anthropic-ai/sdk': ['messages.stream'],
 };
 
+/**
+ * Anthropic's tool runner and message threads build each request on the SDK's internal APIPromise
+ * (`_responseProps()`), which a keymux job does not hand out.
+ */
+const STAINLESS_UNSUPPORTED: Readonly<Record<string, readonly string[]>> = {
+  '@anthropic-ai/sdk': ['beta.messages.toolRunner', 'beta.messages.thread'],
+};
+
 /** Stainless resources hold their client; config values (`logger`, `_options`) do not. */
 function isStainlessResource(value: object): boolean {
   return Reflect.has(value, '_client');
@@ -50,6 +58,7 @@ export function stainlessHints(provider: string, packageName: string, exportName
     select: (keyClient) => keyClient as object,
     factories: [],
     composites: STAINLESS_COMPOSITES[packageName] ?? [],
+    unsupported: STAINLESS_UNSUPPORTED[packageName] ?? [],
     isNamespace: isStainlessResource,
     rootCalls: STAINLESS_ROOT_CALLS,
     helpers: STAINLESS_HELPERS,
