@@ -105,6 +105,17 @@ export interface MultiplexerOptions {
    * @default 1000
    */
   readonly priorityAgingMs?: number;
+  /**
+   * A stream from a wrapped client that has given its reader no chunk for this long is ended and its
+   * slot released, in ms. With a read pending (the provider stalled) it counts as a transient failure
+   * of the key; with none (the caller stopped reading) it does not. @default 60000
+   */
+  readonly streamIdleTimeoutMs?: number;
+  /**
+   * Longest wait from the start of a stream's request to its first chunk, in ms; past it the attempt
+   * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
+   */
+  readonly streamFirstByteTimeoutMs?: number;
   /** @default 'round-robin' */
   readonly strategy?: Strategy;
   /** @default the system clock */
@@ -129,6 +140,8 @@ export interface ResolvedOptions {
   readonly maxEjectedPercent: number;
   readonly attemptTimeoutMs: number;
   readonly priorityAgingMs: number;
+  readonly streamIdleTimeoutMs: number;
+  readonly streamFirstByteTimeoutMs: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
