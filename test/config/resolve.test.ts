@@ -45,6 +45,8 @@ describe('resolveOptions', () => {
       maxEjectedPercent: 50,
       attemptTimeoutMs: 180_000,
       priorityAgingMs: 1000,
+      streamIdleTimeoutMs: 60_000,
+      streamFirstByteTimeoutMs: 30_000,
       healthCheckInterval: 0,
       strategy: 'round-robin',
       clock: systemClock,
@@ -90,6 +92,8 @@ describe('resolveOptions', () => {
     ['failureThreshold', 2.5],
     ['cooldownMs', -5],
     ['rateLimitCooldownMs', '100'],
+    ['streamIdleTimeoutMs', 0],
+    ['streamFirstByteTimeoutMs', Number.NaN],
     ['healthCheckInterval', -1],
     ['healthCheckInterval', 2 ** 31],
   ] as const)('rejects %s = %s', (field, value) => {
