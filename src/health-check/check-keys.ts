@@ -120,7 +120,7 @@ export class KeyChecker {
   /** A check never runs beyond the key's concurrency: it waits for a slot, or for close(). */
   async #freeSlot(pool: KeyPool, worker: KeyWorker): Promise<void> {
     const { closing } = this;
-    while (worker.inFlight >= worker.concurrency && !closing.aborted) {
+    while (worker.inFlight >= worker.slots && !closing.aborted) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           cancel();
