@@ -48,8 +48,6 @@ const providerSchema = z.strictObject({ strategy: text, keys: z.array(keyEntry) 
 const poolSchema = z.strictObject({
   enabled: z.boolean().exactOptional(),
   strategy: text,
-  // Accepted for seed 004's files; keymux checks health lazily, on the next pick, so it has no use for it.
-  healthCheckInterval: count,
   providers: z.record(z.string(), providerSchema).exactOptional(),
   ...Object.fromEntries(NUMERIC_OPTIONS.map((option) => [option, count])),
 });

@@ -67,8 +67,11 @@ export interface KeyOptions {
 }
 
 export interface MultiplexerOptions {
-  /** Concurrent requests per key. @default 5 */
-  readonly maxConcurrentRequests?: number;
+  /**
+   * Concurrent requests per key; `'auto'` starts from the default and adapts (halved on a 429, grown
+   * back after successes) like a key whose limits are unknown. @default 5
+   */
+  readonly maxConcurrentRequests?: number | 'auto';
   /** Jobs waiting per key beyond those in flight. @default 100 */
   readonly queueSize?: number;
   /** First backoff delay after a failure, in ms. @default 1000 */
@@ -85,8 +88,28 @@ export interface MultiplexerOptions {
   readonly cooldownMs?: number;
   /** Cooldown after a 429 that carries no hint, in ms. @default 60000 */
   readonly rateLimitCooldownMs?: number;
+  /** Deadline of one attempt (one SDK call on one key), in ms; `Infinity` for none. */
+  readonly attemptTimeoutMs?: number;
+  /** Longest silence between two chunks of a stream, in ms; `Infinity` for none. */
+  readonly streamIdleTimeoutMs?: number;
+  /** Deadline of a stream's first chunk, in ms; `Infinity` for none. */
+  readonly streamFirstByteTimeoutMs?: number;
+  /** First open period of a key's circuit breaker, in ms. */
+  readonly breakerBaseMs?: number;
+  /** Largest share of a provider's keys (0–100) that failures may take out of rotation at once. */
+  readonly maxEjectedPercent?: number;
+  /** How long a queued job waits before its priority is raised by one, in ms; `Infinity` for never. */
+  readonly priorityAgingMs?: number;
+  /** Interval of the keys' health checks, in ms (seed 004's config files name it). */
+  readonly healthCheckInterval?: number;
+  /** Upper bound of an adaptive (`'auto'`) per-key concurrency. */
+  readonly maxConcurrencyCeiling?: number;
   /** @default 'round-robin' */
   readonly strategy?: Strategy;
+  /** Where state survives a restart. @default none */
+  readonly store?: object;
+  /** A metrics sink. @default none */
+  readonly metrics?: object;
   /** @default the system clock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -105,6 +128,17 @@ export interface ResolvedOptions {
   readonly failureThreshold: number;
   readonly cooldownMs: number;
   readonly rateLimitCooldownMs: number;
+  /** Options whose defaults belong to the features that read them: unset when not given. */
+  readonly attemptTimeoutMs: number | undefined;
+  readonly streamIdleTimeoutMs: number | undefined;
+  readonly streamFirstByteTimeoutMs: number | undefined;
+  readonly breakerBaseMs: number | undefined;
+  readonly maxEjectedPercent: number | undefined;
+  readonly priorityAgingMs: number | undefined;
+  readonly healthCheckInterval: number | undefined;
+  readonly maxConcurrencyCeiling: number | undefined;
+  readonly store: object | undefined;
+  readonly metrics: object | undefined;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
