@@ -1,5 +1,6 @@
 import { systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
+import { MIN_ECHO } from '../core/redact.js';
 import { fail } from './describe-value.js';
 import {
   DEFAULTS,
@@ -159,6 +160,42 @@ function checkLimits(value: unknown, path: string, names: KeyFieldNames): RateLi
   return out;
 }
 
+/**
+ * A key travels in an HTTP header (`Authorization: Bearer …`, `x-api-key`): only visible ASCII can.
+ * A control character, an inner space or newline, or a non-ASCII character (a pasted smart quote)
+ * would fail every request as a "connection error" that looks retryable; refused here, once, without
+ * echoing the key: the message gives the kind of character and its position.
+ */
+function checkHeaderSafe(apiKey: string, path: string, provider: string): void {
+  const at = apiKey.search(/[^\x21-\x7e]/);
+  if (at < 0) return;
+  const code = apiKey.charCodeAt(at);
+  const kind =
+    code === 0x0a || code === 0x0d
+      ? 'a line break'
+      : code === 0x20 || code === 0x09
+        ? 'a space'
+        : code < 0x20 || code === 0x7f
+          ? 'a control character'
+          : 'a non-ASCII character';
+  throw new ConfigError(
+    path,
+    `this ${provider} key holds ${kind} at position ${at + 1} of ${apiKey.length}: an HTTP header cannot carry it (check how the key was copied)`,
+  );
+}
+
+/**
+ * The whole key, or a run of at least half of it (8 characters at least), inside the name. A key too
+ * short to be a real one (a test's `'a'`) only counts when it is the whole name.
+ */
+function nameHoldsKey(name: string, apiKey: string): boolean {
+  if (apiKey.length < MIN_ECHO) return name.trim() === apiKey;
+  if (name.includes(apiKey)) return true;
+  const run = Math.max(MIN_ECHO, Math.ceil(apiKey.length / 2));
+  for (let i = 0; i + run <= apiKey.length; i++) if (name.includes(apiKey.slice(i, i + run))) return true;
+  return false;
+}
+
 /** Validates one key's options and returns a normalized copy (the key trimmed). Never echoes the key. */
 export function validateKeyOptions(
   provider: string,
@@ -181,10 +218,11 @@ export function validateKeyOptions(
     fail(join(path, names.apiKey), 'a non-empty string', o.apiKey, true);
   }
   const out: { -readonly [F in keyof KeyOptions]: KeyOptions[F] } = { apiKey: o.apiKey.trim() };
+  checkHeaderSafe(out.apiKey, join(path, names.apiKey), provider);
   if (o.name !== undefined) out.name = text(o.name, join(path, names.name));
-  // A name is printed everywhere; a key pasted into it would leak.
-  if (o.name !== undefined && o.name.trim() === out.apiKey) {
-    throw new ConfigError(join(path, names.name), `the name of a ${provider} key must not be the key itself`);
+  // A name is printed everywhere; a key pasted into it, whole or in large part, would leak.
+  if (o.name !== undefined && nameHoldsKey(o.name, out.apiKey)) {
+    throw new ConfigError(join(path, names.name), `the name of a ${provider} key must not contain the key`);
   }
   if (o.weight !== undefined) out.weight = positive(o.weight, join(path, names.weight));
   if (o.limits !== undefined) out.limits = checkLimits(o.limits, path, names);
