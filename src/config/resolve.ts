@@ -67,12 +67,22 @@ const UNSET = {
   maxConcurrencyCeiling: undefined,
 } as const;
 
+/** Names other libraries give to our options, for the suggestion. */
+const OTHER_NAMES: Readonly<Record<string, string>> = {
+  maxConcurrency: 'maxConcurrentRequests',
+  concurrency: 'maxConcurrentRequests',
+  retries: 'maxRetries',
+  maxRetry: 'maxRetries',
+  timeout: 'attemptTimeoutMs',
+  timeoutMs: 'attemptTimeoutMs',
+};
+
 /** Refuses a field keymux does not know (a typo is otherwise a setting silently ignored). */
 function rejectUnknown(options: object): void {
   for (const field of Object.keys(options)) {
     if (Object.hasOwn(OPTION_RULES, field)) continue;
     const shown = /^[A-Za-z_$][\w$]{0,39}$/.test(field);
-    const near = shown ? closestName(field, KNOWN_OPTIONS) : undefined;
+    const near = shown ? closestName(field, KNOWN_OPTIONS, OTHER_NAMES) : undefined;
     const hint = near === undefined ? '' : `: did you mean ${near}?`;
     throw new ConfigError(
       shown ? field : 'options',

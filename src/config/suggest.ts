@@ -18,23 +18,29 @@ function distance(a: string, b: string): number {
 
 /**
  * The known name closest to a mistyped one, when close enough to be a typo (a third of its length,
- * at least 2 edits), or when one contains the other (`concurrency` → `maxConcurrentRequests`).
+ * at least 2 edits), or when one contains the other. `aliases` maps other libraries' names
+ * (`maxConcurrency`) to ours, and their typos count too (`maxConcurency` → `maxConcurrentRequests`).
  */
-export function closestName(name: string, known: Iterable<string>): string | undefined {
+export function closestName(
+  name: string,
+  known: Iterable<string>,
+  aliases: Readonly<Record<string, string>> = {},
+): string | undefined {
+  const names = [...known];
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
+  for (const candidate of [...names, ...Object.keys(aliases)]) {
     const d = distance(name, candidate);
     if (d < bestDistance) {
-      best = candidate;
+      best = aliases[candidate] ?? candidate;
       bestDistance = d;
     }
   }
   if (best === undefined) return undefined;
-  if (bestDistance <= Math.max(2, Math.floor(name.length / 3))) return best;
+  if (bestDistance <= Math.max(2, Math.ceil(name.length / 3))) return best;
   const lower = name.toLowerCase();
   if (lower.length >= 4) {
-    for (const candidate of known) if (candidate.toLowerCase().includes(lower)) return candidate;
+    for (const candidate of names) if (candidate.toLowerCase().includes(lower)) return candidate;
   }
   return undefined;
 }
