@@ -60,7 +60,12 @@ export class Multiplexer {
     this.options = resolveOptions(options);
     this.#strategy = this.options.strategy;
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
-    if (this.options.logger) logEvents(this.#events, this.options.logger);
+    const { logger } = this.options;
+    if (logger) {
+      logEvents(this.#events, logger);
+      this.#events.reportListenerError = (error, event) =>
+        logger.warn({ err: error, eventType: event.type }, 'keymux event listener threw');
+    }
     this.#keys = new KeyRegistry(this.options, this.#events);
   }
 
