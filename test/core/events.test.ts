@@ -28,7 +28,7 @@ describe('a listener that throws', () => {
     expect(seen).toEqual(['a']);
     const report = warnings.find((w) => w.msg === 'keymux event listener threw');
     expect(report?.obj).toMatchObject({ eventType: 'key-added' });
-    expect((report?.obj as { err: Error }).err.message).toBe('listener bug');
+    expect((report?.obj as { err?: Error } | undefined)?.err?.message).toBe('listener bug');
     await mux.close();
   });
 
