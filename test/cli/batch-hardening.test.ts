@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch } from '../../src/cli/batch/run-batch.js';
+import { strategyArgument } from '../../src/cli/shared/usage-error.js';
 import { baseUrlFor, type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { readOutput, tempDir, writeBatchInput } from './support/batch-files.js';
 import { cleanEnv, runCli } from './support/run-cli.js';
@@ -42,6 +44,47 @@ function echoingServer(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+/** `keymux batch` in this process (the flags as parsed), with what it prints captured. */
+async function batch(
+  input: string,
+  output: string,
+  env: NodeJS.ProcessEnv,
+  strategy?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  process.stdout.write = ((chunk: string) => {
+    stdout += chunk;
+    return true;
+  }) as typeof out;
+  process.stderr.write = ((chunk: string) => {
+    stderr += chunk;
+    return true;
+  }) as typeof err;
+  try {
+    const code = await runBatch(
+      {
+        input,
+        output,
+        concurrency: undefined,
+        strategy: strategy === undefined ? undefined : strategyArgument(strategy),
+        maxRequests: undefined,
+        dryRun: false,
+        config: undefined,
+        progress: false,
+      },
+      env,
+      new AbortController().signal,
+    );
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
 describe('keymux batch: exit codes, file mode, no echo of keys', () => {
   let emulator: Emulator;
   let env: NodeJS.ProcessEnv;
@@ -78,7 +121,7 @@ describe('keymux batch: exit codes, file mode, no echo of keys', () => {
     const output = join(dir, 'ok.out.jsonl');
     writeBatchInput(input, 5);
     emulator.setFaults([]);
-    const result = await runCli(['batch', input, '-o', output, '--strategy', 'Least_Loaded'], env);
+    const result = await batch(input, output, env, 'Least_Loaded');
     expect(result.code, result.stderr).toBe(0);
     expect(readOutput(output)).toHaveLength(5);
     expect(statSync(output).mode & 0o777).toBe(0o600);
@@ -90,7 +133,7 @@ describe('keymux batch: exit codes, file mode, no echo of keys', () => {
     writeBatchInput(input, 4);
     emulator.setFaults([{ kind: 'server-error', rate: 1 }]);
     try {
-      const result = await runCli(['batch', input, '-o', output], env);
+      const result = await batch(input, output, env);
       expect(result.code, result.stderr).toBe(3);
       expect(result.stderr).toContain('4 failed for good');
     } finally {
@@ -105,8 +148,9 @@ describe('keymux batch: exit codes, file mode, no echo of keys', () => {
       const input = join(dir, 'echo.jsonl');
       const output = join(dir, 'echo.out.jsonl');
       writeBatchInput(input, 2);
-      const result = await runCli(
-        ['batch', input, '-o', output],
+      const result = await batch(
+        input,
+        output,
         cleanEnv({ OPENAI_API_KEY: CANARY, OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` }),
       );
       expect(result.code).toBe(3);
