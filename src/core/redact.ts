@@ -10,70 +10,115 @@ export function maskKey(value: string): string {
  */
 export const MIN_ECHO = 8;
 
-/** Every run of MIN_ECHO characters of a secret; built once per secret (scrubbing runs on every error). */
-const gramsCache = new Map<string, ReadonlySet<string>>();
+const BASE = 31;
+/** BASE^MIN_ECHO mod 2^32: what the character leaving the window weighs in the rolling hash. */
+const OUT_WEIGHT = Array.from({ length: MIN_ECHO }).reduce<number>((p) => Math.imul(p, BASE), 1);
 
-function gramsOf(secret: string): ReadonlySet<string> {
-  let grams = gramsCache.get(secret);
+/** The runs of MIN_ECHO characters of some secrets, by rolling hash, each with the mask to print. */
+interface Grams {
+  readonly byHash: ReadonlyMap<number, ReadonlyArray<{ readonly gram: string; readonly mask: string }>>;
+  /** Secrets shorter than MIN_ECHO (no real key is): matched whole. */
+  readonly short: readonly string[];
+}
+
+function hashOf(text: string, from: number): number {
+  let h = 0;
+  for (let i = from; i < from + MIN_ECHO; i++) h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
+function buildGrams(secrets: Iterable<string>): Grams {
+  const byHash = new Map<number, Array<{ gram: string; mask: string }>>();
+  const short: string[] = [];
+  for (const secret of secrets) {
+    if (secret.length === 0) continue;
+    if (secret.length < MIN_ECHO) {
+      short.push(secret);
+      continue;
+    }
+    const mask = maskKey(secret);
+    for (let i = 0; i + MIN_ECHO <= secret.length; i++) {
+      const gram = secret.slice(i, i + MIN_ECHO);
+      const h = hashOf(gram, 0);
+      const list = byHash.get(h) ?? [];
+      if (!list.some((g) => g.gram === gram)) list.push({ gram, mask });
+      byHash.set(h, list);
+    }
+  }
+  return { byHash, short };
+}
+
+/** One secret's grams, built once (scrubbing runs on every error); a few hundred keys at most. */
+const cache = new Map<string, Grams>();
+
+function gramsOf(secret: string): Grams {
+  let grams = cache.get(secret);
   if (grams === undefined) {
-    const set = new Set<string>();
-    for (let i = 0; i + MIN_ECHO <= secret.length; i++) set.add(secret.slice(i, i + MIN_ECHO));
-    // A few hundred keys at most in a process; the bound only stops a pathological caller.
-    if (gramsCache.size >= 10_000) gramsCache.clear();
-    gramsCache.set(secret, set);
-    grams = set;
+    if (cache.size >= 10_000) cache.clear();
+    grams = buildGrams([secret]);
+    cache.set(secret, grams);
   }
   return grams;
 }
 
+export interface EchoSpan {
+  readonly start: number;
+  end: number;
+  readonly mask: string;
+}
+
 /**
- * Spans `[start, end)` of `text` made of the secret's characters, MIN_ECHO or more in a row (overlapping
- * runs of the key merged). One pass over the text, one set lookup per position.
+ * Spans of `text` made of a secret's characters, MIN_ECHO or more in a row (overlapping runs merged),
+ * each with the mask of the secret it echoes. One pass with a rolling hash: a string is only cut out
+ * where the hash matches, so a long text with many keys costs about one read of it.
  */
-export function echoSpans(text: string, secret: string): Array<readonly [number, number]> {
-  const spans: Array<[number, number]> = [];
-  if (secret.length === 0) return spans;
-  if (secret.length < MIN_ECHO) {
-    for (let i = text.indexOf(secret); i >= 0; i = text.indexOf(secret, i + secret.length)) {
-      spans.push([i, i + secret.length]);
-    }
-    return spans;
-  }
-  const grams = gramsOf(secret);
-  for (let i = 0; i + MIN_ECHO <= text.length; i++) {
-    if (!grams.has(text.slice(i, i + MIN_ECHO))) continue;
+export function echoSpans(text: string, grams: Grams): EchoSpan[] {
+  const spans: EchoSpan[] = [];
+  const hit = (start: number, end: number, mask: string): void => {
     const last = spans.at(-1);
-    if (last !== undefined && last[1] >= i) last[1] = i + MIN_ECHO;
-    else spans.push([i, i + MIN_ECHO]);
+    if (last !== undefined && last.end >= start) last.end = Math.max(last.end, end);
+    else spans.push({ start, end, mask });
+  };
+  if (grams.byHash.size > 0 && text.length >= MIN_ECHO) {
+    let h = hashOf(text, 0);
+    for (let i = 0; ; i++) {
+      const candidates = grams.byHash.get(h);
+      if (candidates !== undefined) {
+        const window = text.slice(i, i + MIN_ECHO);
+        const found = candidates.find((c) => c.gram === window);
+        if (found !== undefined) hit(i, i + MIN_ECHO, found.mask);
+      }
+      if (i + MIN_ECHO >= text.length) break;
+      h =
+        (Math.imul(h, BASE) + text.charCodeAt(i + MIN_ECHO) - Math.imul(text.charCodeAt(i), OUT_WEIGHT)) | 0;
+    }
   }
-  return spans;
+  for (const secret of grams.short) {
+    for (let i = text.indexOf(secret); i >= 0; i = text.indexOf(secret, i + secret.length)) {
+      hit(i, i + secret.length, maskKey(secret));
+    }
+  }
+  return grams.short.length > 0 ? spans.sort((a, b) => a.start - b.start) : spans;
 }
 
 /** Whether `text` holds the secret, or MIN_ECHO or more of its characters in a row. */
 export function containsEcho(text: string, secret: string): boolean {
-  if (secret.length === 0 || text.length < Math.min(secret.length, MIN_ECHO)) return false;
-  if (secret.length < MIN_ECHO) return text.includes(secret);
-  const grams = gramsOf(secret);
-  for (let i = 0; i + MIN_ECHO <= text.length; i++) if (grams.has(text.slice(i, i + MIN_ECHO))) return true;
-  return false;
+  return echoSpans(text, gramsOf(secret)).length > 0;
 }
 
 /** Replaces every echo of each secret in `text` (whole, or MIN_ECHO characters of it in a row) by its mask. */
 export function scrub(text: string, secrets: Iterable<string>): string {
-  let out = text;
-  for (const secret of secrets) {
-    const spans = echoSpans(out, secret);
-    if (spans.length === 0) continue;
-    const mask = maskKey(secret);
-    let next = '';
-    let from = 0;
-    for (const [start, end] of spans) {
-      next += out.slice(from, start) + mask;
-      from = end;
-    }
-    out = next + out.slice(from);
+  const list = [...secrets];
+  const spans = echoSpans(text, list.length === 1 ? gramsOf(list[0]!) : buildGrams(list));
+  if (spans.length === 0) return text;
+  let out = '';
+  let from = 0;
+  for (const { start, end, mask } of spans) {
+    if (start < from) continue;
+    out += text.slice(from, start) + mask;
+    from = end;
   }
-  return out;
+  return out + text.slice(from);
 }
 
 /**
