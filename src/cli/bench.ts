@@ -6,7 +6,14 @@ import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
 import { renderHtmlReport } from './bench/html-report.js';
 import { runBench } from './bench/run-bench.js';
 import { keyEnvVars } from './shared/key-env.js';
-import { exitTwoOnMisuse, oneOf, positiveNumber, runAction, wholeNumber } from './shared/usage-error.js';
+import {
+  exitTwoOnMisuse,
+  oneOf,
+  positiveNumber,
+  runAction,
+  strategyArgument,
+  wholeNumber,
+} from './shared/usage-error.js';
 
 const PROVIDERS: readonly BuiltinProvider[] = ['openai', 'anthropic', 'gemini', 'groq'];
 const D = BENCH_DEFAULTS;
@@ -160,12 +167,13 @@ function parseRange(value: string): [number, number] {
   const min = Number(match?.[1]);
   const max = Number(match?.[2] ?? match?.[1]);
   if (!match || min > max)
-    throw new InvalidArgumentError(`Expected "min-max" in ms, like 100-300, got ${JSON.stringify(value)}.`);
+    throw new InvalidArgumentError(`Expected "min-max" in ms, like 100-300, got ${value.length} characters.`);
   return [min, max];
 }
 
 function parseStrategies(value: string): Strategy[] {
   const parse = oneOf(STRATEGIES.filter((s) => s !== 'specific'));
-  const list = value.split(',').map((s) => parse(s.trim().replace(/_/g, '-')));
+  // The one spelling rule (case, `_` or `-`), then the strategies a benchmark can compare.
+  const list = value.split(',').map((s) => parse(strategyArgument(s)));
   return [...new Set(list)];
 }

@@ -152,9 +152,10 @@ export interface KeyOptions {
 export interface MultiplexerOptions {
   /**
    * Requests in flight at once on each key (a key's own `maxConcurrentRequests` overrides it).
+   * `'auto'` starts from the default and adapts.
    * @default 5
    */
-  readonly maxConcurrentRequests?: number;
+  readonly maxConcurrentRequests?: number | 'auto';
   /**
    * Jobs waiting on each key beyond those in flight. When every eligible key's queue is full, a new job
    * fails at once with `QueueFullError`.
@@ -241,6 +242,14 @@ export interface MultiplexerOptions {
    * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
    */
   readonly streamFirstByteTimeoutMs?: number;
+  /** Interval of the keys' health checks, in ms (seed 004's config files name it). */
+  readonly healthCheckInterval?: number;
+  /** Upper bound of an adaptive (`'auto'`) per-key concurrency. */
+  readonly maxConcurrencyCeiling?: number;
+  /** Where state shared between processes lives. @default in memory */
+  readonly store?: object;
+  /** A metrics sink. @default none */
+  readonly metrics?: object;
   /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
@@ -289,6 +298,11 @@ export interface ResolvedOptions {
   readonly priorityAgingMs: number;
   readonly streamIdleTimeoutMs: number;
   readonly streamFirstByteTimeoutMs: number;
+  /** Options whose defaults belong to the features that read them: unset when not given. */
+  readonly healthCheckInterval: number | undefined;
+  readonly maxConcurrencyCeiling: number | undefined;
+  readonly store: object | undefined;
+  readonly metrics: object | undefined;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
