@@ -113,6 +113,14 @@ export class Ledger {
     return tally(this.entries(filter), (e) => e.status);
   }
 
+  /** Requests per fault (`cut`, `stall`, `outage`, `quota` …); requests with no fault are left out. */
+  countByFault(filter?: LedgerFilter): Record<string, number> {
+    return tally(
+      this.entries(filter).filter((e) => e.fault !== undefined),
+      (e) => e.fault ?? '',
+    );
+  }
+
   /**
    * The most admitted requests (or charged tokens) of `pool` that started within any window
    * `[t, t + windowMs)`. With a 60 000 ms window this is the "sliding minute" to compare with rpm/tpm.
