@@ -13,7 +13,7 @@ export type LedgerOutcome =
   | 'client-closed' // the client went away before the answer was complete
   | 'pending'; // still in flight
 
-export type Endpoint = 'chat' | 'embeddings';
+export type Endpoint = 'chat' | 'embeddings' | 'models';
 
 /** One request. `key` is the configured key name, never the key's value. */
 export interface LedgerEntry {
