@@ -42,6 +42,13 @@ export function describeEmulator(emulator: Emulator, keyNames: readonly string[]
 export function summarizeLedger(emulator: Emulator, pools: readonly string[]): string {
   const { ledger } = emulator;
   const lines = [`${ledger.size} requests; by status ${JSON.stringify(ledger.countByStatus())}`];
+  const faults = ledger.countByFault();
+  if (Object.keys(faults).length > 0) lines.push(`  faults ${JSON.stringify(faults)}`);
+  const outages = emulator.outages();
+  if (outages.length > 0)
+    lines.push(
+      `  ${outages.length} outage(s), ${outages.reduce((n, o) => n + o.cutRequests, 0)} requests cut`,
+    );
   for (const [key, count] of Object.entries(ledger.countByKey())) {
     lines.push(`  key ${key}: ${count} requests, ${JSON.stringify(ledger.countByStatus({ key }))}`);
   }

@@ -3,6 +3,7 @@ import { type ApiError, GoogleGenAI } from '@google/genai';
 import Groq from 'groq-sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { summarizeLedger } from '../../src/cli/emulate.js';
 import { baseUrlFor, type Emulator, EmulatorConfigError } from '../../src/emulator/index.js';
 import { drain, emulatorFor, KEY_A, KEY_B, testClock } from './helpers.js';
 
@@ -61,6 +62,7 @@ describe('quota-exhausted keys', () => {
     expect(hinted.headers?.get('retry-after')).toBe('2');
     expect(emulator.ledger.countByStatus({ outcome: 'fault' })).toEqual({ 429: 2 });
     expect(emulator.ledger.countByFault()).toEqual({ quota: 2 });
+    expect(summarizeLedger(emulator, ['a', 'b'])).toContain('  faults {"quota":2}');
     expect(emulator.ledger.entries().map((e) => [e.fault, e.admitted])).toEqual([
       ['quota', false],
       ['quota', false],
