@@ -1,5 +1,8 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { benchNotes } from '../../src/cli/bench/bench-notes.js';
+import { BENCH_DEFAULTS, type BenchOptions } from '../../src/cli/bench/bench-options.js';
+import type { BenchSettings } from '../../src/cli/bench/bench-result.js';
 import { emulatorTarget } from '../../src/cli/bench/bench-target.js';
 import type { ProviderKit } from '../../src/cli/bench/kits/provider-kit.js';
 import { baseUrlFor } from '../../src/emulator/index.js';
@@ -55,5 +58,22 @@ describe('bench emulator modes', () => {
     } finally {
       await target.close();
     }
+  });
+
+  it('says in the notes how the emulator enforces limits and which fault modes it runs', () => {
+    const settings = {
+      target: 'emulator',
+      keys: 5,
+      rpm: 600,
+      tpm: 60_000,
+      latencyMs: { min: 1, max: 2 },
+    } as BenchSettings;
+    const options = { ...BENCH_DEFAULTS, strategies: [], burstSeconds: 1 } as unknown as BenchOptions;
+    const note = (o: Partial<BenchOptions>) => benchNotes(settings, { ...options, ...o }, false).join('\n');
+    expect(note({})).toContain('1 s of burst per limit');
+    expect(note({ strict: true, strictBurst: 2 })).toContain('GCRA) bucket holding 2 requests');
+    expect(note({ outageMs: 200, outageAtMs: 1000, overloadAbove: 8, overloadErrorRate: 0.3 })).toContain(
+      'an outage of 200 ms at 1000 ms; overload above 8 in flight per key (latency ×2, 30% 5xx)',
+    );
   });
 });
