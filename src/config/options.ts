@@ -152,9 +152,10 @@ export interface KeyOptions {
 export interface MultiplexerOptions {
   /**
    * Requests in flight at once on each key (a key's own `maxConcurrentRequests` overrides it).
+   * `'auto'` starts from the default and adapts.
    * @default 5
    */
-  readonly maxConcurrentRequests?: number;
+  readonly maxConcurrentRequests?: number | 'auto';
   /**
    * Jobs waiting on each key beyond those in flight. When every eligible key's queue is full, a new job
    * fails at once with `QueueFullError`.
@@ -208,7 +209,13 @@ export interface MultiplexerOptions {
   /**
    * Every this many ms, re-check the keys held out (unavailable, exhausted, circuit open) and the
    * healthy keys that saw no traffic, with each provider's cheapest authenticated call; a key that
-   * passes is revived. 0 is off: no traffic the caller did not ask for. @default 0
+   * passes is revived. 0 (or unset) is off: no traffic the caller did not ask for. At most 2³¹−1
+   * (what a timer can wait).
+   * @default 0
+   * @example
+   * ```ts
+   * new Multiplexer({ healthCheckInterval: 60_000 }); // or KEYMUX_HEALTH_CHECK_INTERVAL=60000
+   * ```
    */
   readonly healthCheckInterval?: number;
   /**
@@ -247,6 +254,12 @@ export interface MultiplexerOptions {
    * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
    */
   readonly streamFirstByteTimeoutMs?: number;
+  /** Upper bound of an adaptive (`'auto'`) per-key concurrency. */
+  readonly maxConcurrencyCeiling?: number;
+  /** Where state shared between processes lives. @default in memory */
+  readonly store?: object;
+  /** A metrics sink. @default none */
+  readonly metrics?: object;
   /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
@@ -289,13 +302,17 @@ export interface ResolvedOptions {
   readonly failureThreshold: number;
   readonly cooldownMs: number;
   readonly rateLimitCooldownMs: number;
-  readonly healthCheckInterval: number;
   readonly breakerBaseMs: number;
   readonly maxEjectedPercent: number;
   readonly attemptTimeoutMs: number;
   readonly priorityAgingMs: number;
   readonly streamIdleTimeoutMs: number;
   readonly streamFirstByteTimeoutMs: number;
+  /** Options whose defaults belong to the features that read them: unset when not given. */
+  readonly healthCheckInterval: number | undefined;
+  readonly maxConcurrencyCeiling: number | undefined;
+  readonly store: object | undefined;
+  readonly metrics: object | undefined;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;

@@ -1,73 +1,54 @@
-import type { IncomingMessage } from 'node:http';
-import { createAnthropicDialect } from './anthropic-dialect.js';
-import type { EmulatorContext } from './context.js';
-import { type Dialect, header, type Reply } from './dialect.js';
-import { createGeminiDialect } from './gemini-dialect.js';
-import { createOpenAIDialect } from './openai-dialect.js';
+import type { ProviderName } from './options.js';
 
-const openai = createOpenAIDialect('openai');
-const groq = createOpenAIDialect('groq');
-const anthropic = createAnthropicDialect();
-const gemini = createGeminiDialect();
-
-/** One model per provider is enough: health checks only need the call to authenticate. */
-const MODEL: Readonly<Record<Dialect['provider'], string>> = {
-  openai: 'gpt-4o-mini',
-  groq: 'llama-3.1-8b-instant',
-  anthropic: 'claude-3-5-haiku-latest',
-  gemini: 'gemini-2.0-flash',
+/** Models each provider lists; names only matter to callers that print them. */
+const MODELS: Record<ProviderName, readonly string[]> = {
+  openai: ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'],
+  groq: ['llama-3.1-8b-instant', 'llama-3.3-70b-versatile'],
+  anthropic: ['claude-3-5-haiku-latest', 'claude-sonnet-4-0'],
+  gemini: ['gemini-2.0-flash', 'gemini-2.5-flash'],
 };
 
+const CREATED = 1_700_000_000;
+
 /**
- * `GET` of a provider's models list (`/v1/models`, `/openai/v1/models`, `/v1beta/models`): the
- * cheapest authenticated call, which keymux's health checks make. OpenAI and Anthropic share the path;
- * the Anthropic SDK always sends `anthropic-version`. Undefined when the request is not one.
+ * The models list, each provider's shape: the cheapest authenticated call, which key checks use. It is
+ * not charged to the key's pool and carries no rate-limit headers.
  */
-export function modelsListReply(ctx: EmulatorContext, req: IncomingMessage, url: URL): Reply | undefined {
-  if (req.method !== 'GET') return undefined;
-  const dialect = dialectFor(req, url.pathname.replace(/\/+$/, ''));
-  if (dialect === undefined) return undefined;
-  const sent = dialect.apiKey(req, url);
-  const key = sent === undefined ? undefined : ctx.keys.byValue(sent);
-  if (key === undefined || (key.provider !== undefined && key.provider !== dialect.provider))
-    return dialect.problem({ kind: 'unauthorized', missing: sent === undefined });
-  // Listing models is not charged, but a known key's answers carry its pool's limit headers.
-  const now = ctx.options.now();
-  const pool = ctx.keys.pool(key.pool);
-  const headers = pool === undefined ? {} : dialect.limitHeaders(pool.state(now), now);
-  return { status: 200, headers, body: listBody(dialect.provider, now) };
-}
-
-function dialectFor(req: IncomingMessage, path: string): Dialect | undefined {
-  if (path === '/openai/v1/models') return groq;
-  if (path === '/v1beta/models' || path === '/v1beta1/models') return gemini;
-  if (path === '/v1/models') return header(req, 'anthropic-version') === undefined ? openai : anthropic;
-  return undefined;
-}
-
-function listBody(provider: Dialect['provider'], now: number): unknown {
-  const id = MODEL[provider];
-  const created = Math.floor(now / 1000);
+export function modelsListBody(provider: ProviderName): unknown {
+  const ids = MODELS[provider];
   switch (provider) {
-    case 'openai':
-    case 'groq':
-      return { object: 'list', data: [{ id, object: 'model', created, owned_by: provider }] };
     case 'anthropic':
       return {
-        data: [{ type: 'model', id, display_name: id, created_at: new Date(now).toISOString() }],
+        data: ids.map((id) => ({
+          type: 'model',
+          id,
+          display_name: id,
+          created_at: new Date(CREATED * 1000).toISOString(),
+        })),
         has_more: false,
-        first_id: id,
-        last_id: id,
+        first_id: ids[0],
+        last_id: ids.at(-1),
       };
     case 'gemini':
       return {
-        models: [
-          {
-            name: `models/${id}`,
-            displayName: id,
-            supportedGenerationMethods: ['generateContent', 'countTokens'],
-          },
-        ],
+        models: ids.map((id) => ({
+          name: `models/${id}`,
+          version: '001',
+          displayName: id,
+          inputTokenLimit: 1_048_576,
+          outputTokenLimit: 8192,
+          supportedGenerationMethods: ['generateContent', 'countTokens'],
+        })),
+      };
+    default:
+      return {
+        object: 'list',
+        data: ids.map((id) => ({
+          id,
+          object: 'model',
+          created: CREATED,
+          owned_by: provider === 'groq' ? 'Groq' : 'system',
+        })),
       };
   }
 }

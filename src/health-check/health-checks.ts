@@ -13,7 +13,7 @@ export class HealthChecks {
 
   constructor(options: ResolvedOptions, events: EventBus, pools: () => Iterable<KeyPool>) {
     this.#checker = new KeyChecker(options.clock, events, this.#closing.signal);
-    const interval = options.healthCheckInterval;
+    const interval = options.healthCheckInterval ?? 0;
     if (interval > 0)
       void runHealthSchedule(interval, options.clock, this.#checker, pools, this.#closing.signal);
   }

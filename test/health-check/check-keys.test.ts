@@ -3,6 +3,7 @@ import { systemClock } from '../../src/core/clock.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import type { ProviderAdapter } from '../../src/providers/adapter.js';
+import { parseOpenAIRateLimits } from '../../src/providers/rate-limit-headers.js';
 import { deferred, type FakeClient, fakeAdapter, HttpError } from '../support/fake-provider.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -178,6 +179,28 @@ describe('checkKeys', () => {
     expect((await checking)[0]).toMatchObject({ name: 'good', ok: false, failureClass: 'transient' });
     expect(events).toEqual([]);
     expect(mux.getUsageStats().providers.fake?.keys.map((k) => k.name)).toEqual(['bad']);
+  });
+
+  it('reads the limits the check response reported in its headers', async () => {
+    const mux = new Multiplexer();
+    muxes.push(mux);
+    const headers = new Headers({
+      'x-ratelimit-limit-requests': '500',
+      'x-ratelimit-remaining-requests': '499',
+      'x-ratelimit-limit-tokens': '200000',
+      'x-ratelimit-remaining-tokens': '199000',
+    });
+    mux.registerProvider({
+      ...fakeAdapter('limited'),
+      readRateLimits: (h: Headers) => parseOpenAIRateLimits(h, Date.now()),
+      check: async () => ({ status: 200, headers }),
+    });
+    mux.addKey('limited', { name: 'good', apiKey: KEYS.good });
+    const [good] = await mux.checkKeys();
+    expect(good?.limits).toEqual({
+      requests: { limit: 500, remaining: 499, per: 'minute' },
+      tokens: { limit: 200_000, remaining: 199_000, per: 'minute' },
+    });
   });
 
   it('rejects an unknown provider, and after close()', async () => {

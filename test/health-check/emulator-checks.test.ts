@@ -53,8 +53,14 @@ describe.each(['openai', 'anthropic', 'groq', 'gemini'])('checkKeys against the 
     // Gemini answers a wrong key with 400 API_KEY_INVALID, the others with 401.
     expect(results[1]?.status).toBe(provider === 'gemini' ? 400 : 401);
     expect(events.map((e) => e.type)).toContain('key-unavailable');
-    // No chat request reached the emulator: checks are not jobs.
-    expect(emulator.ledger.countByKey()).toEqual({});
+    // One models list per key reached the emulator, and nothing else: checks are not jobs.
+    expect(emulator.ledger.entries().map((e) => [e.endpoint, e.key ?? 'unknown'])).toEqual(
+      expect.arrayContaining([
+        ['models', 'k0'],
+        ['models', 'unknown'],
+      ]),
+    );
+    expect(emulator.ledger.size).toBe(2);
     expect(mux.getUsageStats().providers[provider]?.keys.map((k) => k.requests)).toEqual([0, 0]);
     const text = JSON.stringify({ results, events });
     expect(text).not.toContain(GOOD);
@@ -62,15 +68,23 @@ describe.each(['openai', 'anthropic', 'groq', 'gemini'])('checkKeys against the 
   });
 });
 
-describe('limits from the check response', () => {
-  it.each(['openai', 'anthropic', 'groq'])(
-    '%s: reads the limit headers into the result',
-    async (provider) => {
-      const { mux } = await setup(provider);
-      const [good] = await mux.checkKeys(provider);
-      expect(good?.limits?.requests?.limit ?? good?.limits?.tokens?.limit).toBeGreaterThan(0);
-    },
-  );
+describe('a spent quota, as the emulator words it', () => {
+  it('marks the key exhausted; a later passing check revives it', async () => {
+    const { mux, emulator, events } = await setup('openai');
+    emulator.setScript('k0', [{ kind: 'quota' }]);
+    const [first] = await mux.checkKeys('openai');
+    expect(first).toMatchObject({
+      ok: false,
+      status: 429,
+      failureClass: 'quota-exhausted',
+      state: 'exhausted',
+    });
+    const [second] = await mux.checkKeys('openai');
+    expect(second).toMatchObject({ ok: true, state: 'healthy' });
+    expect(events.filter((e) => e.type === 'key-recovered').map((e) => 'key' in e && e.key.name)).toEqual([
+      'good',
+    ]);
+  });
 });
 
 describe('healthCheckInterval against the emulator', () => {
