@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RetriesExhaustedError, ShutdownError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import type { Multiplexer } from '../../src/multiplexer.js';
-import { openAIClient } from '../../src/providers/clients.js';
+import { geminiClient, openAIClient } from '../../src/providers/clients.js';
 import { StreamTimeoutError } from '../../src/providers/stream-timeout-error.js';
 import { flush, ManualClock } from '../support/manual-clock.js';
 import { setup } from './support.js';
@@ -84,6 +84,36 @@ describe('streamIdleTimeoutMs', () => {
       await clock.advance(600);
     }
     expect(chunks).toBeGreaterThan(2);
+    expect(seen.map((e) => e.type)).toEqual(['success']);
+  });
+});
+
+describe('streamIdleTimeoutMs with @google/generative-ai, which reads its stream itself for `response`', () => {
+  it('a caller awaiting only `response` of a stalled stream: a transient failure after the deadline', async () => {
+    const clock = new ManualClock();
+    const { mux } = await setup('gemini', 'gemini', STALL_AFTER_FIRST, { clock }, 1);
+    const seen = outcomes(mux);
+    const model = geminiClient(mux).getGenerativeModel({ model: 'gemini-2.0-flash' });
+    const { response } = await model.generateContentStream('Stream something about keys.');
+    const whole = response.catch((e: unknown) => e);
+    await flush();
+    await clock.advance(60_000);
+    expect(await whole).toBeInstanceOf(Error);
+    await expect.poll(() => mux.getUsageStats().providers.gemini?.inFlight).toBe(0);
+    expect(seen).toEqual([expect.objectContaining({ type: 'failure', failureClass: 'transient' })]);
+  });
+
+  it('a stream not read but arriving in full is no failure: its chunks wait for the caller', async () => {
+    const clock = new ManualClock();
+    const { mux } = await setup('gemini', 'gemini', {}, { clock }, 1);
+    const seen = outcomes(mux);
+    const model = geminiClient(mux).getGenerativeModel({ model: 'gemini-2.0-flash' });
+    const { stream, response } = await model.generateContentStream('Stream something about keys.');
+    const text = (await response).text();
+    await clock.advance(120_000);
+    let read = '';
+    for await (const chunk of stream) read += chunk.text();
+    expect(read).toBe(text);
     expect(seen.map((e) => e.type)).toEqual(['success']);
   });
 });
