@@ -1,4 +1,7 @@
 import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+
+export type { Logger };
 
 export type Strategy =
   | 'specific'
@@ -32,14 +35,6 @@ export interface RateLimits {
   readonly rpd?: number;
   /** Tokens per day. */
   readonly tpd?: number;
-}
-
-/** pino-compatible: any object with these four methods. Messages never contain a key's value. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
 }
 
 export interface KeyOptions {
@@ -88,14 +83,41 @@ export interface MultiplexerOptions {
   /**
    * A stream from a wrapped client that has given its reader no chunk for this long is ended and its
    * slot released, in ms. With a read pending (the provider stalled) it counts as a transient failure
-   * of the key; with none (the caller stopped reading) it does not. @default 60000
+   * of the key; with none (the caller stopped reading) it does not. `Infinity` for none.
+   * @default 60000
    */
   readonly streamIdleTimeoutMs?: number;
   /**
    * Longest wait from the start of a stream's request to its first chunk, in ms; past it the attempt
-   * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
+   * is aborted, counted as a transient failure of the key, and the job fails over. `Infinity` for none.
+   * @default 30000
    */
   readonly streamFirstByteTimeoutMs?: number;
+  /**
+   * How long an open circuit stays open the first time, in ms; each consecutive re-opening adds as much
+   * again (base × n), up to `cooldownMs`.
+   * @default 10000
+   */
+  readonly breakerBaseMs?: number;
+  /**
+   * At most this percent of a provider's keys are held out by their breakers at once. When more keys
+   * fail, the fault is the provider's: the keys stay in rotation under backoff and the pool emits
+   * `pool-degraded` (then `pool-recovered`).
+   * @default 50
+   */
+  readonly maxEjectedPercent?: number;
+  /**
+   * Deadline of one attempt on one key, in ms (for a stream: until its response arrives). An attempt
+   * past it is a failure of that key (like a 5xx): the job moves to another key. `Infinity` for none.
+   * @default 180000
+   */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * Priority ageing: a queued job gains one priority level per this many ms of waiting, relative to jobs
+   * queued after it, so a lower priority is delayed, never starved.
+   * @default 1000
+   */
+  readonly priorityAgingMs?: number;
   /** @default 'round-robin' */
   readonly strategy?: Strategy;
   /** @default the system clock */
@@ -118,6 +140,10 @@ export interface ResolvedOptions {
   readonly rateLimitCooldownMs: number;
   readonly streamIdleTimeoutMs: number;
   readonly streamFirstByteTimeoutMs: number;
+  readonly breakerBaseMs: number;
+  readonly maxEjectedPercent: number;
+  readonly attemptTimeoutMs: number;
+  readonly priorityAgingMs: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
@@ -132,7 +158,7 @@ export interface CallOptions {
   /** Higher runs first within a key's queue. @default 0 */
   readonly priority?: number;
   readonly signal?: AbortSignal;
-  /** Deadline for the whole job (queued, backing off, running). */
+  /** Deadline for the whole job (queued, backing off, running), in ms; `Infinity` for none. */
   readonly timeoutMs?: number;
   /** Estimated tokens of the request, reserved before the call. @default from the adapter, else 0 */
   readonly tokens?: number;

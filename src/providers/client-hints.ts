@@ -1,5 +1,3 @@
-import type { ChatHints } from './chat-history.js';
-
 /** What the generic client wrapper needs to know of one SDK: small hints, no per-method lists. */
 export interface ClientHints {
   readonly provider: string;
@@ -46,6 +44,14 @@ export interface ClientHints {
    * job's own, so it also ends the job while it waits in a queue. `signalInOptions` when absent.
    */
   requestSignal?(args: readonly unknown[]): AbortSignal | undefined;
+}
+
+/** How one SDK's chat sessions take and give their history. */
+export interface ChatHints {
+  /** Factories that start a session, as dotted path suffixes (`startChat`, `chats.create`). */
+  readonly factories: readonly string[];
+  /** The session's history, once its last reply is complete (the Google SDKs' `getHistory()`). */
+  readHistory(session: object): unknown;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,27 +1,8 @@
-import type { CallOptions } from '../config/options.js';
-import type { JobContext } from '../worker/job-context.js';
-import type { ProviderAdapter } from './adapter.js';
 import { ChatHistory } from './chat-history.js';
 import type { ClientHints } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
-import { runApiCall, type StreamOptions } from './run-api-call.js';
-
-/** The multiplexer, seen through what the wrapper uses: `execute`, and the clock and stream deadlines. */
-export interface Executor {
-  readonly options: StreamOptions;
-  execute<T>(
-    provider: string,
-    fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options?: CallOptions,
-  ): Promise<T>;
-}
-
-export interface WrapContext {
-  readonly mux: Executor;
-  readonly hints: ClientHints;
-  readonly adapter: ProviderAdapter;
-  readonly call: CallOptions;
-}
+import { runApiCall } from './run-api-call.js';
+import type { WrapContext } from './wrap-context.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 

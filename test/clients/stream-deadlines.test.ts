@@ -164,7 +164,8 @@ describe('streamFirstByteTimeoutMs', () => {
 
 describe('close() ends the streams of the wrapped clients', () => {
   it('a stream never read, and one mid-read, give their slots back; neither blames the key', async () => {
-    const { mux } = await setup('openai', 'openai', STALL_AFTER_FIRST, {}, 1);
+    // Two keys, one stream each: a key's first call holds its slow start (one call at a time).
+    const { mux } = await setup('openai', 'openai', STALL_AFTER_FIRST, { strategy: 'round-robin' }, 2);
     const seen = outcomes(mux);
     await streamOn(mux);
     const reader = (await streamOn(mux))[Symbol.asyncIterator]();

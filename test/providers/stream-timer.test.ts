@@ -28,6 +28,12 @@ describe('startTimer (the stream deadlines’ timer)', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('sets no timer for Infinity', () => {
+    const clock = new ManualClock();
+    startTimer(clock, Number.POSITIVE_INFINITY, () => undefined);
+    expect(clock.pending).toBe(0);
+  });
+
   it('caps a delay past what setTimeout holds instead of firing at once', async () => {
     const clock = new ManualClock();
     const fired: number[] = [];
