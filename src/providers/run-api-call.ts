@@ -97,7 +97,18 @@ async function runOnKey(
       endStream = resolve;
     });
     const { clock, streamIdleTimeoutMs } = mux.options;
-    const guard = { clock, idleTimeoutMs: streamIdleTimeoutMs, abort: attempt.abort, signal: attempt.signal };
+    const guard = {
+      clock,
+      idleTimeoutMs: streamIdleTimeoutMs,
+      abort: attempt.abort,
+      // Read only for a stream. The caller's own signals stop a stream handed out too: the job's link to
+      // them ends when it settles.
+      get signal(): AbortSignal {
+        const callers = [ctx.call.signal, (hints.requestSignal ?? signalInOptions)(args)];
+        const own = callers.filter((s): s is AbortSignal => s !== undefined);
+        return own.length > 0 ? AbortSignal.any([attempt.signal, ...own]) : attempt.signal;
+      },
+    };
     const stream = await attempt.race(adoptStream(settled.data, job, adapter.readUsage, guard, endStream));
     attempt.arrived();
     // A chat's next message starts from the history this key's session ends with.

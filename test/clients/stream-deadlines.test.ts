@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RetriesExhaustedError, ShutdownError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import type { Multiplexer } from '../../src/multiplexer.js';
-import { geminiClient, openAIClient } from '../../src/providers/clients.js';
+import { geminiClient, genAIClient, openAIClient } from '../../src/providers/clients.js';
 import { StreamTimeoutError } from '../../src/providers/stream-timeout-error.js';
 import { flush, ManualClock } from '../support/manual-clock.js';
 import { setup } from './support.js';
@@ -189,5 +189,21 @@ describe('a stream left early', () => {
     stream.controller.abort();
     await expect.poll(() => inFlight(mux)).toBe(0);
     expect(seen.map((e) => e.type)).toEqual(['success', 'success']);
+  });
+
+  it('by the caller’s own signal while not reading (@google/genai, no controller): the slot is freed at once', async () => {
+    const { mux } = await setup('gemini', 'google-genai', STALL_AFTER_FIRST, {}, 1);
+    const seen = outcomes(mux);
+    const caller = new AbortController();
+    const stream = await genAIClient(mux).models.generateContentStream({
+      model: 'gemini-2.0-flash',
+      contents: 'Stream something about keys.',
+      config: { abortSignal: caller.signal },
+    });
+    expect(mux.getUsageStats().providers.gemini?.inFlight).toBe(1);
+    caller.abort(new Error('enough'));
+    await expect.poll(() => mux.getUsageStats().providers.gemini?.inFlight).toBe(0);
+    await expect(stream.next()).rejects.toThrow('enough');
+    expect(seen.map((e) => e.type)).toEqual(['success']);
   });
 });
