@@ -103,7 +103,7 @@ function retryAfterMs(facts: ErrorFacts, now: number): number | undefined {
 }
 
 /**
- * Maps whatever a call threw to a failure class (DESIGN.md's table), for any SDK's APIError-like
+ * Maps whatever a call threw to a failure class (see `FailureClass`), for any SDK's APIError-like
  * error, a fetch Response-like error or a network fault. An error with no HTTP status that is not a
  * network fault or an abort is `bad-request`: it most likely comes from the caller's own code (or a
  * response the SDK could not parse), and retrying it on every key would only repeat it.
