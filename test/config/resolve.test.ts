@@ -105,6 +105,15 @@ describe('resolveOptions', () => {
     expect(e.message).toContain('Expected `healthCheckInterval` to be a number from 0 to 2147483647');
   });
 
+  it('takes Infinity for the stream deadlines: no deadline', () => {
+    const o = resolveOptions({
+      streamIdleTimeoutMs: Number.POSITIVE_INFINITY,
+      streamFirstByteTimeoutMs: Number.POSITIVE_INFINITY,
+    });
+    expect(o.streamIdleTimeoutMs).toBe(Number.POSITIVE_INFINITY);
+    expect(o.streamFirstByteTimeoutMs).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it('rejects an unknown strategy, listing the valid ones', () => {
     const e = configError(() => resolveOptions({ strategy: 'fastest' as Strategy }));
     expect(e.path).toBe('strategy');
