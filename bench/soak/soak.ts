@@ -171,6 +171,7 @@ printSummary({
   elapsedMs,
   succeeded: succeeded.size,
   failures,
+  samples,
   ledger: emulator.ledger,
   checks,
 });
