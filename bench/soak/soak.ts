@@ -53,6 +53,8 @@ for (const name of names)
   mux.addKey('openai', { name, apiKey: secret(name), baseURL, limits: { rpm: LIMITS.rpm } });
 
 const requestsByKey = new Map<string, number>();
+/** Attempts ended by their caller (abort, deadline): these may end before a byte was sent. */
+const abortedByKey = new Map<string, number>();
 const out = new Set<string>();
 const usedWhileOut: string[] = [];
 const removedAt = new Map<string, number>();
@@ -60,6 +62,8 @@ mux.on('*', (event) => {
   if (event.type === 'request') {
     requestsByKey.set(event.key.name, (requestsByKey.get(event.key.name) ?? 0) + 1);
     if (out.has(event.key.name)) usedWhileOut.push(`${event.key.name} job ${event.jobId}`);
+  } else if (event.type === 'failure' && event.failureClass === 'aborted') {
+    abortedByKey.set(event.key.name, (abortedByKey.get(event.key.name) ?? 0) + 1);
   } else if (event.type === 'key-disabled' || event.type === 'key-removed') out.add(event.key.name);
   else if (event.type === 'key-enabled') out.delete(event.key.name);
 });
@@ -150,6 +154,7 @@ const checks: Check[] = runChecks(
     succeeded,
     callerEnded,
     requestsByKey,
+    abortedByKey,
     usedWhileOut,
     removedAt,
     limits: LIMITS,
