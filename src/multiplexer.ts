@@ -150,10 +150,11 @@ export class Multiplexer {
     this.#keys.pool(provider).notify();
   }
 
-  /** Takes a key out of rotation. Its queued jobs move to other keys. */
+  /** Takes a key out of rotation. Its queued jobs move to other keys at once; calls in flight finish. */
   disableKey(provider: string, name: string): void {
     const worker = this.#keys.worker(provider, name);
     worker.deps.health.enabled = false;
+    worker.evictQueued();
     this.#events.emit({ type: 'key-disabled', at: this.options.clock.now(), key: worker.ref });
   }
 
@@ -217,9 +218,19 @@ export class Multiplexer {
 
   /** One function for every job (not a closure each): forget the job, and wake drain() when idle. */
   readonly #settled = (job: Job<unknown>): void => {
-    this.#jobs.delete(job as QueuedJob<unknown>);
-    (job as QueuedJob<unknown>).release?.();
+    const queued = job as QueuedJob<unknown>;
+    // A stream handed to the caller still holds its key's slot: close() must still reach it.
+    if (queued.held) {
+      const forget = (): boolean => this.#jobs.delete(queued);
+      queued.held.then(forget, forget);
+    } else this.#jobs.delete(queued);
+    queued.release?.();
     this.#active--;
+    // The job's promise settles after this: wake drain() only once the callers' handlers have run.
+    if (this.#active === 0 && this.#idle.length > 0) setImmediate(this.#wakeIdle);
+  };
+
+  readonly #wakeIdle = (): void => {
     if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
   };
 
@@ -245,7 +256,10 @@ export class Multiplexer {
     return this.#keys.names(provider);
   }
 
-  /** Resolves when every accepted job has settled. New jobs are still accepted. */
+  /**
+   * Resolves when every accepted job has settled and its settlement has been delivered to the caller's
+   * handlers. New jobs are still accepted.
+   */
   drain(): Promise<void> {
     if (this.#active === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
@@ -253,14 +267,27 @@ export class Multiplexer {
 
   /**
    * Refuses new jobs with `ShutdownError`; jobs not yet started are rejected with it, calls in flight
-   * are aborted. Resolves when every accepted job has settled.
+   * are aborted, and so are the streams of the wrapped clients. Resolves when every accepted job has
+   * settled and every stream has given its slot back.
    */
   async close(): Promise<void> {
     this.#closed = true;
     const reason = new ShutdownError();
-    for (const controller of this.#jobs) controller.abort(reason);
-    for (const pool of this.#keys.pools()) pool.notify();
+    const held: Array<Promise<unknown>> = [];
+    for (const job of this.#jobs) {
+      if (job.held) held.push(job.held);
+      job.abort(reason);
+    }
+    for (const pool of this.#keys.pools()) {
+      for (const worker of pool.workers) {
+        worker.abortInFlight(reason);
+        worker.evictQueued();
+      }
+      pool.notify();
+    }
     await this.drain();
+    // Streams handed out end on the abort; their slots are free once their holds settle.
+    await Promise.allSettled(held);
   }
 
   /** The `openai` package's client; every request on it is a keymux job on a key chosen by strategy. */

@@ -56,16 +56,7 @@ export function checkOption(option: NumericOption, value: unknown, path: string 
   return value as number;
 }
 
-const UNSET = {
-  attemptTimeoutMs: undefined,
-  streamIdleTimeoutMs: undefined,
-  streamFirstByteTimeoutMs: undefined,
-  breakerBaseMs: undefined,
-  maxEjectedPercent: undefined,
-  priorityAgingMs: undefined,
-  healthCheckInterval: undefined,
-  maxConcurrencyCeiling: undefined,
-} as const;
+const UNSET = { healthCheckInterval: undefined, maxConcurrencyCeiling: undefined } as const;
 
 /** Names other libraries give to our options, for the suggestion. */
 const OTHER_NAMES: Readonly<Record<string, string>> = {

@@ -9,7 +9,13 @@ import { fakeAdapter } from '../support/fake-provider.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 function fakeMux(clock = new ManualClock(), queueSize = 100): Multiplexer {
-  const mux = new Multiplexer({ clock, random: () => 0.5, queueSize });
+  // No attempt deadline: the tests here are about the job's own.
+  const mux = new Multiplexer({
+    clock,
+    random: () => 0.5,
+    queueSize,
+    attemptTimeoutMs: Number.POSITIVE_INFINITY,
+  });
   mux.registerProvider(fakeAdapter());
   mux.addKey('fake', { name: 'a', apiKey: 'sk-fake-a-0123456789' });
   mux.addKey('fake', { name: 'b', apiKey: 'sk-fake-b-0123456789' });
