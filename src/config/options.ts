@@ -152,8 +152,7 @@ export interface KeyOptions {
 export interface MultiplexerOptions {
   /**
    * Requests in flight at once on each key (a key's own `maxConcurrentRequests` overrides it).
-   * `'auto'` starts from the default and adapts (halved on a 429, grown back after successes), as a
-   * key whose limits are unknown does.
+   * `'auto'` starts from the default and adapts.
    * @default 5
    */
   readonly maxConcurrentRequests?: number | 'auto';
@@ -243,6 +242,14 @@ export interface MultiplexerOptions {
    * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
    */
   readonly streamFirstByteTimeoutMs?: number;
+  /** Interval of the keys' health checks, in ms (seed 004's config files name it). */
+  readonly healthCheckInterval?: number;
+  /** Upper bound of an adaptive (`'auto'`) per-key concurrency. */
+  readonly maxConcurrencyCeiling?: number;
+  /** Where state shared between processes lives. @default in memory */
+  readonly store?: object;
+  /** A metrics sink. @default none */
+  readonly metrics?: object;
   /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
@@ -272,27 +279,6 @@ export interface MultiplexerOptions {
    * ```
    */
   readonly logger?: Logger;
-  /**
-   * Interval of the keys' health checks, in ms (seed 004's config files name it). Accepted and checked;
-   * keymux checks health lazily, on the next pick.
-   * @default none
-   */
-  readonly healthCheckInterval?: number;
-  /**
-   * Upper bound of an adaptive (`'auto'`) per-key concurrency.
-   * @default none
-   */
-  readonly maxConcurrencyCeiling?: number;
-  /**
-   * Where state survives a restart.
-   * @default none
-   */
-  readonly store?: object;
-  /**
-   * A metrics sink.
-   * @default none
-   */
-  readonly metrics?: object;
 }
 
 /** The multiplexer's options with every default filled in, as `mux.options` shows them. */
@@ -312,14 +298,15 @@ export interface ResolvedOptions {
   readonly priorityAgingMs: number;
   readonly streamIdleTimeoutMs: number;
   readonly streamFirstByteTimeoutMs: number;
-  readonly strategy: Strategy;
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly logger: Logger | undefined;
+  /** Options whose defaults belong to the features that read them: unset when not given. */
   readonly healthCheckInterval: number | undefined;
   readonly maxConcurrencyCeiling: number | undefined;
   readonly store: object | undefined;
   readonly metrics: object | undefined;
+  readonly strategy: Strategy;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly logger: Logger | undefined;
 }
 
 /**

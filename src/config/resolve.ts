@@ -56,7 +56,10 @@ export function checkOption(option: NumericOption, value: unknown, path: string 
   return value as number;
 }
 
-const UNSET = { healthCheckInterval: undefined, maxConcurrencyCeiling: undefined } as const;
+const UNSET = {
+  healthCheckInterval: undefined,
+  maxConcurrencyCeiling: undefined,
+} as const;
 
 /** Names other libraries give to our options, for the suggestion. */
 const OTHER_NAMES: Readonly<Record<string, string>> = {

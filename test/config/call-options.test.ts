@@ -8,14 +8,12 @@ import type { JobContext } from '../../src/worker/job-context.js';
 import { fakeAdapter } from '../support/fake-provider.js';
 import { ManualClock } from '../support/manual-clock.js';
 
-function fakeMux(clock = new ManualClock(), queueSize = 100): Multiplexer {
-  // No attempt deadline: the tests here are about the job's own.
-  const mux = new Multiplexer({
-    clock,
-    random: () => 0.5,
-    queueSize,
-    attemptTimeoutMs: Number.POSITIVE_INFINITY,
-  });
+function fakeMux(
+  clock = new ManualClock(),
+  queueSize = 100,
+  extra: ConstructorParameters<typeof Multiplexer>[0] = {},
+): Multiplexer {
+  const mux = new Multiplexer({ clock, random: () => 0.5, queueSize, ...extra });
   mux.registerProvider(fakeAdapter());
   mux.addKey('fake', { name: 'a', apiKey: 'sk-fake-a-0123456789' });
   mux.addKey('fake', { name: 'b', apiKey: 'sk-fake-b-0123456789' });
@@ -107,7 +105,8 @@ describe('per-call options are checked at the door', () => {
 describe('timeoutMs: Infinity', () => {
   it('means no deadline: the job waits as long as it takes', async () => {
     const clock = new ManualClock();
-    const mux = fakeMux(clock);
+    // The attempt's own deadline (attemptTimeoutMs) is the key's business: off here.
+    const mux = fakeMux(clock, undefined, { attemptTimeoutMs: Number.POSITIVE_INFINITY });
     let finish: (v: string) => void = () => undefined;
     const result = mux.execute('fake', () => new Promise<string>((resolve) => (finish = resolve)), {
       timeoutMs: Number.POSITIVE_INFINITY,
