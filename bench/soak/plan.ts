@@ -7,8 +7,6 @@ export interface PlannedJob {
   readonly abortAfterMs: number | undefined;
   /** The job's own deadline. */
   readonly timeoutMs: number;
-  /** Sent at this offset from the start, in ms. */
-  readonly atMs: number;
 }
 
 /** mulberry32: small, seeded, good enough to draw a plan. */
@@ -25,13 +23,11 @@ export function seeded(seed: number): () => number {
 
 export interface PlanOptions {
   readonly jobs: number;
-  /** Jobs are spread over this many ms. */
-  readonly spreadMs: number;
   readonly seed: number;
 }
 
 /** 20 % streams, 2 % aborted by the caller, 2 % with a short deadline, priorities 0–3. */
-export function planJobs({ jobs, spreadMs, seed }: PlanOptions): PlannedJob[] {
+export function planJobs({ jobs, seed }: PlanOptions): PlannedJob[] {
   const random = seeded(seed);
   return Array.from({ length: jobs }, (_, i) => {
     const roll = random();
@@ -41,7 +37,6 @@ export function planJobs({ jobs, spreadMs, seed }: PlanOptions): PlannedJob[] {
       priority: Math.floor(random() * 4),
       abortAfterMs: roll < 0.02 ? Math.floor(random() * 2000) : undefined,
       timeoutMs: roll >= 0.02 && roll < 0.04 ? 50 + Math.floor(random() * 1000) : 30_000,
-      atMs: Math.floor((i / jobs) * spreadMs),
     };
   });
 }

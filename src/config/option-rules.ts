@@ -51,8 +51,9 @@ function methods(names: readonly string[]): (value: unknown) => boolean {
 const isObject = (value: unknown): boolean =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** A duration in ms: above 0, `Infinity` for none. */
-const duration = (): OptionRule => numeric({ integer: false, min: 0, aboveMin: true, infinity: true });
+/** A duration in ms: above 0; `Infinity` for none where the feature can do without a deadline. */
+const duration = (infinity = true): OptionRule =>
+  numeric({ integer: false, min: 0, aboveMin: true, infinity });
 
 /** Defaults of the options every multiplexer resolves to a number (an unset `'auto'` too). */
 export const DEFAULTS = {
@@ -95,9 +96,10 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   cooldownMs: numeric({ integer: false, min: 0 }),
   rateLimitCooldownMs: numeric({ integer: false, min: 0 }),
   attemptTimeoutMs: duration(),
-  streamIdleTimeoutMs: duration(),
-  streamFirstByteTimeoutMs: duration(),
-  breakerBaseMs: duration(),
+  // A stream's deadlines are what releases a stalled stream's slot: they cannot be switched off.
+  streamIdleTimeoutMs: duration(false),
+  streamFirstByteTimeoutMs: duration(false),
+  breakerBaseMs: numeric({ integer: false, min: 0 }),
   priorityAgingMs: duration(),
   // 0 is off (the library's default); the bound is what a timer can wait (setTimeout's 2^31 - 1 ms).
   healthCheckInterval: numeric({ integer: false, min: 0, max: 2 ** 31 - 1 }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KNOWN_OPTIONS, OPTION_RULES } from '../../src/config/option-rules.js';
+import { DEFAULTS, KNOWN_OPTIONS, OPTION_RULES } from '../../src/config/option-rules.js';
 import type { MultiplexerOptions } from '../../src/config/options.js';
 import { resolveOptions } from '../../src/config/resolve.js';
 import { ConfigError } from '../../src/core/errors.js';
@@ -63,24 +63,34 @@ describe('constructor options: unknown ones are refused', () => {
 });
 
 describe('constructor options: new options are validated', () => {
-  it.each([
-    'attemptTimeoutMs',
-    'streamIdleTimeoutMs',
-    'streamFirstByteTimeoutMs',
-    'priorityAgingMs',
-  ] as const)('%s takes a positive number of ms or Infinity', (field) => {
-    expect(resolveOptions({ [field]: 1500 })[field]).toBe(1500);
-    expect(resolveOptions({ [field]: Number.POSITIVE_INFINITY })[field]).toBe(Number.POSITIVE_INFINITY);
-    expect(resolveOptions({})[field]).toBeGreaterThan(0);
-    for (const bad of [0, -1, Number.NaN, '1000', null]) {
-      const e = configError(() => resolveOptions({ [field]: bad } as MultiplexerOptions));
-      expect(e.path).toBe(field);
-      expect(e.message).toContain('greater than 0, or Infinity');
-    }
-  });
+  it.each(['attemptTimeoutMs', 'priorityAgingMs'] as const)(
+    '%s takes a positive number of ms or Infinity',
+    (field) => {
+      expect(resolveOptions({ [field]: 1500 })[field]).toBe(1500);
+      expect(resolveOptions({ [field]: Number.POSITIVE_INFINITY })[field]).toBe(Number.POSITIVE_INFINITY);
+      expect(resolveOptions({})[field]).toBe(DEFAULTS[field]);
+      for (const bad of [0, -1, Number.NaN, '1000', null]) {
+        const e = configError(() => resolveOptions({ [field]: bad } as MultiplexerOptions));
+        expect(e.path).toBe(field);
+        expect(e.message).toContain('greater than 0, or Infinity');
+      }
+    },
+  );
+
+  it.each(['streamIdleTimeoutMs', 'streamFirstByteTimeoutMs'] as const)(
+    '%s takes a positive number of ms (a stalled stream must end)',
+    (field) => {
+      expect(resolveOptions({ [field]: 1500 })[field]).toBe(1500);
+      expect(resolveOptions({})[field]).toBe(DEFAULTS[field]);
+      for (const bad of [0, Number.POSITIVE_INFINITY, Number.NaN, '1000']) {
+        expect(configError(() => resolveOptions({ [field]: bad } as MultiplexerOptions)).path).toBe(field);
+      }
+    },
+  );
 
   it('maxEjectedPercent is 0–100', () => {
     expect(resolveOptions({ maxEjectedPercent: 0 }).maxEjectedPercent).toBe(0);
+    expect(resolveOptions({}).maxEjectedPercent).toBe(50);
     expect(resolveOptions({ maxEjectedPercent: 100 }).maxEjectedPercent).toBe(100);
     expect(configError(() => resolveOptions({ maxEjectedPercent: 101 })).message).toContain('from 0 to 100');
     expect(configError(() => resolveOptions({ maxEjectedPercent: -1 })).path).toBe('maxEjectedPercent');
