@@ -105,13 +105,13 @@ describe('resolveOptions', () => {
     expect(e.message).toContain('Expected `healthCheckInterval` to be a number from 0 to 2147483647');
   });
 
-  it('takes Infinity for the stream deadlines: no deadline', () => {
-    const o = resolveOptions({
-      streamIdleTimeoutMs: Number.POSITIVE_INFINITY,
-      streamFirstByteTimeoutMs: Number.POSITIVE_INFINITY,
-    });
-    expect(o.streamIdleTimeoutMs).toBe(Number.POSITIVE_INFINITY);
-    expect(o.streamFirstByteTimeoutMs).toBe(Number.POSITIVE_INFINITY);
+  it('refuses Infinity for the stream deadlines: they are what frees a stalled stream’s slot', () => {
+    expect(configError(() => resolveOptions({ streamIdleTimeoutMs: Number.POSITIVE_INFINITY })).path).toBe(
+      'streamIdleTimeoutMs',
+    );
+    expect(
+      configError(() => resolveOptions({ streamFirstByteTimeoutMs: Number.POSITIVE_INFINITY })).path,
+    ).toBe('streamFirstByteTimeoutMs');
   });
 
   it('rejects an unknown strategy, listing the valid ones', () => {
