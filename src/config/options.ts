@@ -246,13 +246,13 @@ export interface MultiplexerOptions {
   /**
    * A stream from a wrapped client that has given its reader no chunk for this long is ended and its
    * slot released, in ms. With a read pending (the provider stalled) it counts as a transient failure
-   * of the key; with none (the caller stopped reading) it does not. `Infinity` for none.
+   * of the key; with none (the caller stopped reading) it does not. Always finite: it is what frees the slot.
    * @default 60000
    */
   readonly streamIdleTimeoutMs?: number;
   /**
    * Longest wait from the start of a stream's request to its first chunk, in ms; past it the attempt
-   * is aborted, counted as a transient failure of the key, and the job fails over. `Infinity` for none.
+   * is aborted, counted as a transient failure of the key, and the job fails over. Always finite.
    * @default 30000
    */
   readonly streamFirstByteTimeoutMs?: number;
