@@ -21,3 +21,17 @@ export class StreamTimeoutError extends Error {
     this.timeoutMs = timeoutMs;
   }
 }
+
+/**
+ * A stream that ended before its first event (a 200 whose body is not the provider's event stream): no
+ * provider sends an empty stream, so it is a fault of the answer, counted against the key like a cut
+ * connection, and the job fails over (nothing reached the caller yet).
+ */
+export class EmptyStreamError extends Error {
+  readonly code = 'ECONNRESET';
+
+  constructor() {
+    super('the stream ended before its first event');
+    this.name = 'EmptyStreamError';
+  }
+}

@@ -1,6 +1,7 @@
 import type { TokenUsage } from '../core/events.js';
 import type { JobContext } from '../core/job-context.js';
 import { pumpedStream } from './pumped-stream.js';
+import { EmptyStreamError } from './stream-timeout-error.js';
 import { type StreamGuard, StreamWatch } from './stream-watch.js';
 
 type ReadUsage = (chunk: unknown) => TokenUsage | undefined;
@@ -144,7 +145,10 @@ export async function adoptStream(
   if (isAsyncIterable(streamOf) && response instanceof Promise) {
     // @google/generative-ai: `response` aggregates the whole stream, read or not; it holds the slot.
     const iterator = streamOf[Symbol.asyncIterator]();
+    // If the first read fails, the attempt fails with that error; `response` fails with it too, unheard.
+    response.catch(() => undefined);
     const first = await iterator.next();
+    if (first.done) throw new EmptyStreamError();
     const tracker = track(job, readUsage, onEnd);
     const watch = new StreamWatch(stopping(guard, iterator), tracker);
     response.then(
@@ -164,6 +168,7 @@ export async function adoptStream(
   if (!isAsyncIterable(value)) return NOT_A_STREAM;
   const iterator = value[Symbol.asyncIterator]();
   const first = await iterator.next();
+  if (first.done) throw new EmptyStreamError();
   const tracker = track(job, readUsage, onEnd);
   const sdk = sdkStream(value);
   // The caller may stop an SDK stream by its controller (`stream.controller.abort()`).

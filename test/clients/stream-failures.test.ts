@@ -120,3 +120,18 @@ describe.each(CASES)('a stream cut mid-way ($sdk)', ({ sdk, provider, read }) =>
     expect(seen[0]?.type).toBe('success');
   });
 });
+
+describe.each(CASES)('a stream answer that is not an event stream ($sdk)', ({ sdk, provider, read }) => {
+  it('ends before any event: a transient failure of its key, and the job fails over before the caller sees it', async () => {
+    const { emulator, mux } = await setup(provider, sdk, {}, {}, 2);
+    emulator.addFault({ kind: 'malformed-json', key: 'a', count: 1 });
+    const seen = outcomes(mux);
+    const { chunks, error } = await read(mux);
+    expect(error).toBeUndefined();
+    expect(chunks).toBeGreaterThan(0);
+    expect(emulator.ledger.entries().map((e) => e.key)).toEqual(['a', 'b']);
+    await expect.poll(() => seen.length).toBe(2);
+    expect(seen[0]).toMatchObject({ type: 'failure', key: { name: 'a' }, failureClass: 'transient' });
+    expect(seen[1]).toMatchObject({ type: 'success', key: { name: 'b' } });
+  });
+});
