@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerBatchCommand } from './batch.js';
 import { registerBenchCommand } from './bench.js';
 import { registerEmulateCommand } from './emulate.js';
+import { registerServeCommand } from './serve.js';
 
 /** The `keymux` program: a thin registry of commands, each in its own module. */
 export function createProgram(): Command {
@@ -16,6 +17,7 @@ export function createProgram(): Command {
   registerEmulateCommand(program);
   registerBenchCommand(program);
   registerBatchCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
