@@ -9,6 +9,7 @@ import {
   resolveGatewayOptions,
 } from './gateway-options.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
+import { InFlight } from './in-flight.js';
 import { createMetrics, type KeymuxMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
 import { TokenCheck } from './token-check.js';
@@ -40,6 +41,10 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: 'idle' });
   const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
   const history = new RateHistory(mux);
+  const inFlight = new InFlight();
+  app.addHook('onRequest', async (_request, reply) => {
+    inFlight.track(reply.raw);
+  });
   app.addHook('onResponse', async (_request, reply) => {
     if (reply.statusCode === 429) history.gatewayLimited();
   });
@@ -84,11 +89,14 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       return url;
     },
     async close() {
-      const cut = setTimeout(() => app.server.closeAllConnections(), resolved.drainTimeoutMs);
+      // Stop accepting first; then wait for what is in flight ourselves, since a stream relayed on a
+      // hijacked reply is not something the HTTP server's own close waits for reliably.
+      const closed = app.close();
+      await inFlight.idle(resolved.drainTimeoutMs);
+      app.server.closeAllConnections();
       try {
-        await app.close();
+        await closed;
       } finally {
-        clearTimeout(cut);
         metrics.stop();
         history.stop();
       }
