@@ -86,21 +86,21 @@ export function registerAdminRoutes(
   adminToken: string | undefined,
 ): void {
   const check = new TokenCheck(adminToken === undefined ? [] : [adminToken]);
-  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!check.required) return;
+  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (!check.required) return undefined;
     const header = request.headers.authorization;
     const token = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-    if (!check.matches(token)) {
-      await reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="keymux admin"')
-        .send({
-          error: {
-            code: 'unauthorized',
-            message: 'a valid admin token is required (Authorization: Bearer …)',
-          },
-        });
-    }
+    if (check.matches(token)) return undefined;
+    // Returning the reply ends the request here: an async hook that only sent would let it go on.
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="keymux admin"')
+      .send({
+        error: {
+          code: 'unauthorized',
+          message: 'a valid admin token is required (Authorization: Bearer …)',
+        },
+      });
   };
   app.register(
     async (admin) => {
