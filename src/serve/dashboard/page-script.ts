@@ -14,6 +14,7 @@ const tokenInput = $('#token');
 tokenInput.value = sessionStorage.getItem('keymux-admin-token') ?? '';
 tokenInput.addEventListener('change', () => sessionStorage.setItem('keymux-admin-token', tokenInput.value));
 let state = null;
+let lastSignature = '';
 
 function countdown(iso) {
   if (!iso) return '';
@@ -85,18 +86,25 @@ function render() {
       table));
   }
   $('#chart').innerHTML = chart(state.history);
-  $('#updated').textContent = 'updated ' + new Date(state.stats.generatedAt).toLocaleTimeString();
 }
 
 async function refresh() {
   try {
     const res = await fetch('/dashboard/state');
     state = await res.json();
+    // Rebuild only on change (a countdown changes every second), so buttons stay put between clicks.
+    const providers = JSON.stringify(state.stats.providers);
+    const signature = providers + JSON.stringify(state.history) + (providers.includes('"cooldownUntil":"') ? Math.floor(Date.now() / 1000) : '');
+    $('#updated').textContent = 'updated ' + new Date(state.stats.generatedAt).toLocaleTimeString();
+    if (signature === lastSignature) return;
+    lastSignature = signature;
     render();
   } catch (e) {
     $('#updated').textContent = 'gateway unreachable';
   }
 }
 refresh();
-setInterval(refresh, 1000);
+// ?refresh=ms polls faster or slower (tests use a short one).
+const every = Number(new URLSearchParams(location.search).get('refresh')) || 1000;
+setInterval(refresh, Math.max(100, every));
 `;
