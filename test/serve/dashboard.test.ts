@@ -5,6 +5,9 @@ import { ADMIN_TOKEN, closeAll, GATEWAY_TOKEN, KEYS, startStack } from './suppor
 const closers: Array<() => Promise<void>> = [];
 afterEach(() => closeAll(closers));
 
+/** The page polls every 200 ms; a loaded machine may take longer to paint. */
+const POLL = { timeout: 10_000 };
+
 let browser: Browser;
 beforeAll(async () => {
   browser = await chromium.launch({
@@ -40,7 +43,9 @@ describe('dashboard in a real browser', () => {
       ['anthropic', 'claude-a'],
       ['gemini', 'gemini-a'],
     ] as const) {
-      await expect.poll(() => row(provider, key).locator('[data-role=state]').textContent()).toBe('healthy');
+      await expect
+        .poll(() => row(provider, key).locator('[data-role=state]').textContent(), POLL)
+        .toBe('healthy');
     }
     // A change made elsewhere shows up without a reload.
     mux.disableKey('groq', 'groq-a');
@@ -64,5 +69,5 @@ describe('dashboard in a real browser', () => {
     for (const key of Object.values(KEYS)) expect(html).not.toContain(key);
     expect(await page.locator('#chart svg').count()).toBe(1);
     await page.close();
-  });
+  }, 60_000);
 });

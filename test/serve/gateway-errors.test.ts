@@ -19,12 +19,11 @@ describe('gateway errors, in each provider’s own shape', () => {
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('at least one message');
   });
 
-  it('routes the emulator does not serve reach it at the mapped path (its own 404 comes back)', async () => {
+  it('models are listed; routes the emulator does not serve reach it at the mapped path (its own 404 comes back)', async () => {
     const { url } = await startStack({}, closers);
     const openai = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
-    const models = await openai.models.list().catch((e: unknown) => e);
-    expect(models).toBeInstanceOf(OpenAI.NotFoundError);
-    expect(String((models as Error).message)).toContain('GET /v1/models');
+    const models = await openai.models.list();
+    expect(models.data.length).toBeGreaterThan(0);
     const responses = await openai.responses
       .create({ model: 'gpt-4o-mini', input: 'hi' })
       .catch((e: unknown) => e);
