@@ -50,18 +50,18 @@ describe('dashboard in a real browser', () => {
     // A change made elsewhere shows up without a reload.
     mux.disableKey('groq', 'groq-a');
     await expect
-      .poll(() => row('groq', 'groq-a').locator('[data-role=state]').textContent())
+      .poll(() => row('groq', 'groq-a').locator('[data-role=state]').textContent(), POLL)
       .toBe('disabled');
 
     await row('openai', 'openai-b').locator('button[data-action=disable]').click();
     await expect
-      .poll(() => row('openai', 'openai-b').locator('[data-role=state]').textContent())
+      .poll(() => row('openai', 'openai-b').locator('[data-role=state]').textContent(), POLL)
       .toBe('disabled');
     expect(asked).toBe(1);
     expect(mux.getUsageStats().providers.openai?.keys[1]?.state).toBe('disabled');
     await row('openai', 'openai-b').locator('button[data-action=enable]').click();
     await expect
-      .poll(() => row('openai', 'openai-b').locator('[data-role=state]').textContent())
+      .poll(() => row('openai', 'openai-b').locator('[data-role=state]').textContent(), POLL)
       .toBe('healthy');
 
     const html = await page.content();
