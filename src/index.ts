@@ -36,6 +36,7 @@ export type {
 } from './core/events.js';
 export type { Failure, FailureClass } from './core/failure.js';
 export type { JobContext } from './core/job-context.js';
+export type { CheckedLimit, CheckedLimits, CheckedState, KeyCheckResult } from './core/key-check.js';
 export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
 export { maskKey } from './core/redact.js';
 export {
@@ -46,7 +47,7 @@ export {
   selectApiKey,
 } from './keys/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
-export type { ClientSpec, ProviderAdapter } from './providers/adapter.js';
+export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';
 export type { ClientOptions } from './providers/clients.js';
 export {
   classifyError,

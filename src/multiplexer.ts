@@ -17,9 +17,11 @@ import type {
 import { parseStrategy, resolveOptions } from './config/resolve.js';
 import { ConfigError, ShutdownError, TimeoutError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type Listener } from './core/events.js';
+import type { KeyCheckResult } from './core/key-check.js';
 import { isDeadline, linkSignal } from './core/link-signal.js';
 import { logEvents } from './core/log-events.js';
 import { dispatch } from './dispatch/dispatcher.js';
+import { HealthChecks } from './health-check/health-checks.js';
 import type { KeyPool } from './keys/key-pool.js';
 import { KeyRegistry } from './keys/key-registry.js';
 import type { ProviderAdapter } from './providers/adapter.js';
@@ -46,6 +48,7 @@ export class Multiplexer {
   readonly options: ResolvedOptions;
   readonly #events = new EventBus();
   readonly #keys: KeyRegistry;
+  readonly #health: HealthChecks;
   readonly #counters: CounterState = new Map();
   /** Every accepted, unsettled job: close() aborts them one by one, so no signal collects a listener per job. */
   readonly #jobs = new Set<QueuedJob<unknown>>();
@@ -67,6 +70,7 @@ export class Multiplexer {
         logger.warn({ err: error, eventType: event.type }, 'keymux event listener threw');
     }
     this.#keys = new KeyRegistry(this.options, this.#events);
+    this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
   }
 
   /**
@@ -171,6 +175,19 @@ export class Multiplexer {
     pool.notify();
   }
 
+  /**
+   * Checks every key (or one provider's) with the provider's cheapest authenticated call, outside the
+   * keys' rate buckets; results drive their health as real calls would (401/403 → unavailable, spent
+   * quota → exhausted, a pass revives). Disabled keys are reported as skipped.
+   */
+  checkKeys(provider?: string): Promise<KeyCheckResult[]> {
+    if (this.#closed) return Promise.reject(new ShutdownError());
+    if (provider !== undefined && !this.#keys.hasProvider(provider))
+      return Promise.reject(new ConfigError('provider', `unknown provider "${provider}"`));
+    const pools = [...this.#keys.pools()].filter((p) => provider === undefined || p.provider === provider);
+    return this.#health.check(pools);
+  }
+
   /** The default strategy, or one provider's. */
   setStrategy(strategy: Strategy, provider?: string): void {
     const parsed = parseStrategy(strategy, 'strategy');
@@ -272,6 +289,7 @@ export class Multiplexer {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#health.stop();
     const reason = new ShutdownError();
     const held: Array<Promise<unknown>> = [];
     for (const job of this.#jobs) {

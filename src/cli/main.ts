@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerBatchCommand } from './batch.js';
 import { registerBenchCommand } from './bench.js';
 import { registerEmulateCommand } from './emulate.js';
+import { registerKeysCommand } from './keys.js';
 import { registerServeCommand } from './serve.js';
 import { hideArgumentValues } from './shared/usage-error.js';
 
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerEmulateCommand(program);
   registerBenchCommand(program);
   registerBatchCommand(program);
+  registerKeysCommand(program);
   registerServeCommand(program);
   return program;
 }

@@ -99,7 +99,8 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   streamFirstByteTimeoutMs: duration(),
   breakerBaseMs: duration(),
   priorityAgingMs: duration(),
-  healthCheckInterval: duration(),
+  // 0 is off (the library's default); the bound is what a timer can wait (setTimeout's 2^31 - 1 ms).
+  healthCheckInterval: numeric({ integer: false, min: 0, max: 2 ** 31 - 1 }),
   maxEjectedPercent: numeric({ integer: false, min: 0, max: 100 }),
   maxConcurrencyCeiling: numeric({ integer: true, min: 1 }),
   strategy: { expected: 'a strategy name', valid: (value) => typeof value === 'string' },

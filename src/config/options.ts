@@ -207,6 +207,18 @@ export interface MultiplexerOptions {
    */
   readonly rateLimitCooldownMs?: number;
   /**
+   * Every this many ms, re-check the keys held out (unavailable, exhausted, circuit open) and the
+   * healthy keys that saw no traffic, with each provider's cheapest authenticated call; a key that
+   * passes is revived. 0 (or unset) is off: no traffic the caller did not ask for. At most 2³¹−1
+   * (what a timer can wait).
+   * @default 0
+   * @example
+   * ```ts
+   * new Multiplexer({ healthCheckInterval: 60_000 }); // or KEYMUX_HEALTH_CHECK_INTERVAL=60000
+   * ```
+   */
+  readonly healthCheckInterval?: number;
+  /**
    * How long an open circuit stays open the first time, in ms; each consecutive re-opening adds as much
    * again (base × n), up to `cooldownMs`.
    * @default 10000
@@ -234,16 +246,16 @@ export interface MultiplexerOptions {
   /**
    * A stream from a wrapped client that has given its reader no chunk for this long is ended and its
    * slot released, in ms. With a read pending (the provider stalled) it counts as a transient failure
-   * of the key; with none (the caller stopped reading) it does not. @default 60000
+   * of the key; with none (the caller stopped reading) it does not. `Infinity` for none.
+   * @default 60000
    */
   readonly streamIdleTimeoutMs?: number;
   /**
    * Longest wait from the start of a stream's request to its first chunk, in ms; past it the attempt
-   * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
+   * is aborted, counted as a transient failure of the key, and the job fails over. `Infinity` for none.
+   * @default 30000
    */
   readonly streamFirstByteTimeoutMs?: number;
-  /** Interval of the keys' health checks, in ms (seed 004's config files name it). */
-  readonly healthCheckInterval?: number;
   /** Upper bound of an adaptive (`'auto'`) per-key concurrency. */
   readonly maxConcurrencyCeiling?: number;
   /** Where state shared between processes lives. @default in memory */

@@ -3,7 +3,12 @@ export interface Clock {
   /** Milliseconds since an arbitrary epoch; only differences matter. */
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void>;
+}
+
+export interface SleepOptions {
+  /** The timer alone must not keep the process alive (background health checks). @default false */
+  readonly unref?: boolean;
 }
 
 /** Node's timers take at most this; a longer sleep ends here, and every caller looks again when it wakes. */
@@ -11,7 +16,7 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
+  sleep: (ms, signal, options) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
@@ -28,6 +33,7 @@ export const systemClock: Clock = {
         },
         Math.min(MAX_TIMER_MS, Math.max(0, ms)),
       );
+      if (options?.unref) timer.unref();
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };

@@ -1,4 +1,5 @@
 import type { FailureClass } from './failure.js';
+import type { KeyCheckResult } from './key-check.js';
 
 /** How events, stats and errors name a key: never its value. */
 export interface KeyRef {
@@ -71,6 +72,13 @@ export type KeymuxEvent =
       readonly status: number | undefined;
     }
   | { readonly type: 'key-recovered'; readonly at: number; readonly key: KeyRef }
+  /** A health check ran (`checkKeys` or `healthCheckInterval`); `key-recovered` follows when it revived the key. */
+  | {
+      readonly type: 'key-checked';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly result: KeyCheckResult;
+    }
   | { readonly type: 'key-added'; readonly at: number; readonly key: KeyRef }
   | { readonly type: 'key-removed'; readonly at: number; readonly key: KeyRef }
   | { readonly type: 'key-enabled'; readonly at: number; readonly key: KeyRef }

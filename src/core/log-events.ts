@@ -14,6 +14,7 @@ const LEVELS: Partial<Record<KeymuxEvent['type'], Level>> = {
   'key-exhausted': 'warn',
   'key-unavailable': 'error',
   'key-recovered': 'info',
+  'key-checked': 'debug',
   'key-added': 'info',
   'key-removed': 'info',
   'key-enabled': 'info',

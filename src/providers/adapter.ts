@@ -2,6 +2,12 @@ import type { TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { RateLimitInfo } from '../core/rate-limit-info.js';
 
+/** What a health check's call returned: its status and headers, when the SDK exposes them. */
+export interface CheckResponse {
+  readonly status?: number;
+  readonly headers?: Headers;
+}
+
 /** What a key's SDK client is built from. */
 export interface ClientSpec {
   readonly apiKey: string;
@@ -33,4 +39,9 @@ export interface ProviderAdapter<Client = unknown> {
   readUsage?(result: unknown): TokenUsage | undefined;
   /** Limit headers of any response. */
   readRateLimits?(headers: Headers): RateLimitInfo | undefined;
+  /**
+   * The provider's cheapest authenticated call (a models list), for health checks. It throws what a
+   * real call would throw, so `classify` judges it the same way.
+   */
+  check?(client: Client, signal: AbortSignal): Promise<CheckResponse>;
 }

@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { TokenUsage } from '../core/events.js';
-import type { ClientSpec, ProviderAdapter } from './adapter.js';
+import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
@@ -51,6 +51,12 @@ export function createAnthropicClient(spec: ClientSpec): Anthropic {
   );
 }
 
+/** One page of one model from the models list: authenticated, and generates nothing. */
+export async function checkAnthropicKey(client: Anthropic, signal: AbortSignal): Promise<CheckResponse> {
+  const { response } = await client.models.list({ limit: 1 }, { signal }).withResponse();
+  return { status: response.status, headers: response.headers };
+}
+
 /** The `@anthropic-ai/sdk` package; its 529 overloaded answers are transient. */
 export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAdapter<Anthropic> {
   const now = options.now ?? Date.now;
@@ -62,5 +68,6 @@ export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAd
     estimateTokens: (request) => estimateRequestTokens(request, ANTHROPIC_TOKEN_PROFILE),
     readUsage: readAnthropicUsage,
     readRateLimits: (headers) => parseAnthropicRateLimits(headers, now()),
+    check: checkAnthropicKey,
   };
 }

@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../core/events.js';
-import type { ProviderAdapter } from './adapter.js';
+import type { CheckResponse, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
@@ -38,6 +38,15 @@ export function readGeminiUsage(result: unknown): TokenUsage | undefined {
 }
 
 /**
+ * One page of one model from the models list, through `@google/genai` (`@google/generative-ai` has no
+ * models list). Gemini sends no limit headers, so there is nothing to read but success.
+ */
+export async function checkGeminiKey(clients: GeminiClients, signal: AbortSignal): Promise<CheckResponse> {
+  await clients.genAI.models.list({ config: { pageSize: 1, abortSignal: signal } });
+  return {};
+}
+
+/**
  * Gemini keys, for both `@google/generative-ai` and `@google/genai`: a key's client is a
  * `GeminiClients` holding either SDK's client, built on first use. Gemini's limits come only as
  * RetryInfo on a 429, so keys with no configured limits adapt their concurrency instead.
@@ -52,5 +61,6 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ProviderAdapt
     estimateTokens: (request) => estimateRequestTokens(request, GEMINI_TOKEN_PROFILE),
     readUsage: readGeminiUsage,
     readRateLimits: (headers) => parseRetryAfterHeaders(headers, now()),
+    check: checkGeminiKey,
   };
 }

@@ -1,7 +1,7 @@
 import type { TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { RateLimitInfo } from '../core/rate-limit-info.js';
-import type { ClientSpec, ProviderAdapter } from './adapter.js';
+import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import { classifyError } from './classify.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 
@@ -16,6 +16,11 @@ export interface GenericAdapterOptions<Client> {
   readonly readUsage?: (result: unknown) => TokenUsage | undefined;
   /** @default only `retry-after` / `retry-after-ms` */
   readonly readRateLimits?: (headers: Headers) => RateLimitInfo | undefined;
+  /**
+   * The API's cheapest authenticated call, for `checkKeys` and `healthCheckInterval`: it throws on a
+   * bad key as a real call would. @default none: the provider's keys are reported as not checkable
+   */
+  readonly check?: (client: Client, signal: AbortSignal) => Promise<CheckResponse | undefined>;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -35,5 +40,13 @@ export function createGenericAdapter<Client = string>(
     ...adapter,
     ...(options.estimateTokens ? { estimateTokens: options.estimateTokens } : {}),
     ...(options.readUsage ? { readUsage: options.readUsage } : {}),
+    ...(options.check ? { check: withResponse(options.check) } : {}),
   };
+}
+
+/** A user's check may resolve with nothing: success without a status or headers to read. */
+function withResponse<Client>(
+  check: (client: Client, signal: AbortSignal) => Promise<CheckResponse | undefined>,
+): (client: Client, signal: AbortSignal) => Promise<CheckResponse> {
+  return async (client, signal) => (await check(client, signal)) ?? {};
 }

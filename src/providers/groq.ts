@@ -1,6 +1,6 @@
 import type Groq from 'groq-sdk';
 import type { TokenUsage } from '../core/events.js';
-import type { ClientSpec, ProviderAdapter } from './adapter.js';
+import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
@@ -33,6 +33,12 @@ export function createGroqClient(spec: ClientSpec): Groq {
   );
 }
 
+/** The models list, as for OpenAI. */
+export async function checkGroqKey(client: Groq, signal: AbortSignal): Promise<CheckResponse> {
+  const { response } = await client.models.list({ signal }).withResponse();
+  return { status: response.status, headers: response.headers };
+}
+
 /** The `groq-sdk` package: OpenAI's API shape, with per-day request limits in its headers. */
 export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter<Groq> {
   const now = options.now ?? Date.now;
@@ -45,5 +51,6 @@ export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter
     chargesEstimate: true,
     readUsage: readGroqUsage,
     readRateLimits: (headers) => parseGroqRateLimits(headers, now()),
+    check: checkGroqKey,
   };
 }

@@ -1,6 +1,6 @@
 import type OpenAI from 'openai';
 import type { TokenUsage } from '../core/events.js';
-import type { ClientSpec, ProviderAdapter } from './adapter.js';
+import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
@@ -46,6 +46,12 @@ export function createOpenAIClient(spec: ClientSpec): OpenAI {
   );
 }
 
+/** The models list: authenticated, and not counted against the key's chat limits. */
+export async function checkOpenAIKey(client: OpenAI, signal: AbortSignal): Promise<CheckResponse> {
+  const { response } = await client.models.list({ signal }).withResponse();
+  return { status: response.status, headers: response.headers };
+}
+
 /** The `openai` package, with keymux as the only retry loop (`maxRetries: 0`). */
 export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapter<OpenAI> {
   const now = options.now ?? Date.now;
@@ -58,5 +64,6 @@ export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapt
     chargesEstimate: true,
     readUsage: readOpenAIUsage,
     readRateLimits: (headers) => parseOpenAIRateLimits(headers, now()),
+    check: checkOpenAIKey,
   };
 }

@@ -5,11 +5,8 @@ import { preloadSdk } from './load-sdk.js';
 import { isStreamRequest } from './stream-request.js';
 import { StreamTimeoutError } from './stream-timeout-error.js';
 import { startTimer } from './stream-timer.js';
-import type { WrapContext } from './wrap-context.js';
+import type { StreamOptions, WrapContext } from './wrap-context.js';
 import { adoptStream, NOT_A_STREAM } from './wrap-stream.js';
-
-/** The options a wrapped call reads from its multiplexer. */
-export type { StreamOptions } from './wrap-context.js';
 
 /** What an SDK's `APIPromise.withResponse()` gives, or the value alone for SDKs without one. */
 interface WithResponse {
@@ -40,14 +37,43 @@ function requestOf(path: readonly Step[], args: readonly unknown[]): unknown {
   return isPlainObject(request) ? { ...params, ...request } : { ...params, contents: request };
 }
 
-/** Rejects with the signal's reason once it aborts: a call that ignores its signal still ends. */
-function abortedBy(signal: AbortSignal): Promise<never> {
+/** How one attempt can be ended early by the stream deadlines, without aborting the job itself. */
+interface Attempt {
+  /** The signal handed to the SDK: the job's, and for a stream also the attempt's own. */
+  readonly signal: AbortSignal;
+  readonly abort: (reason: unknown) => void;
+  /** Settles with `pending`, or rejects as soon as the attempt is aborted, even if the SDK ignores it. */
+  race<T>(pending: Promise<T>): Promise<T>;
+  /** The first chunk came (or the attempt ended): its deadline is off. */
+  readonly arrived: () => void;
+  /** The error to report: a missed deadline rather than the abort the SDK saw. */
+  explain(error: unknown): unknown;
+}
+
+const noop = (): void => undefined;
+
+/** A plain request runs on the job's signal alone; a stream request gets its own controller and deadline. */
+function startAttempt(job: JobContext, options: StreamOptions, streaming: boolean): Attempt {
+  if (!streaming) {
+    return { signal: job.signal, abort: noop, race: (p) => p, arrived: noop, explain: (e) => e };
+  }
+  const controller = new AbortController();
   const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
-  aborted.catch(() => undefined);
-  return aborted;
+  aborted.catch(noop);
+  const ms = options.streamFirstByteTimeoutMs;
+  const arrived = startTimer(options.clock, ms, () =>
+    controller.abort(new StreamTimeoutError('first-byte', ms, 'no chunk came from the provider')),
+  );
+  return {
+    signal: AbortSignal.any([job.signal, controller.signal]),
+    abort: (reason) => controller.abort(reason),
+    race: (pending) => Promise.race([pending, aborted]),
+    arrived,
+    explain: (error) =>
+      controller.signal.reason instanceof StreamTimeoutError ? controller.signal.reason : error,
+  };
 }
 
 async function runOnKey(
@@ -57,41 +83,34 @@ async function runOnKey(
   keyClient: unknown,
   job: JobContext,
 ): Promise<WithResponse> {
-  const { hints, adapter } = ctx;
-  const { clock, streamIdleTimeoutMs, streamFirstByteTimeoutMs } = ctx.mux.options;
-  // This attempt's own controller: the stream deadlines abort the request without aborting the job.
-  const attempt = new AbortController();
-  const signal = AbortSignal.any([job.signal, attempt.signal]);
-  const stopFirstByte = isStreamRequest(path, args)
-    ? startTimer(clock, streamFirstByteTimeoutMs, () =>
-        attempt.abort(
-          new StreamTimeoutError('first-byte', streamFirstByteTimeoutMs, 'no chunk came from the provider'),
-        ),
-      )
-    : () => undefined;
+  const { hints, adapter, mux } = ctx;
+  const attempt = startAttempt(job, mux.options, isStreamRequest(path, args));
   try {
     const { fn, owner } = resolvePath(hints.select(keyClient), path);
-    const result = fn.apply(owner, hints.withSignal(fn, args, signal));
-    const pending = hasWithResponse(result) ? result.withResponse() : Promise.resolve(result);
+    const result = fn.apply(owner, hints.withSignal(fn, args, attempt.signal));
     const settled: WithResponse = hasWithResponse(result)
-      ? await Promise.race([pending as Promise<WithResponse>, abortedBy(attempt.signal)])
-      : { data: await Promise.race([pending, abortedBy(attempt.signal)]) };
+      ? await attempt.race(result.withResponse())
+      : { data: await attempt.race(Promise.resolve(result)) };
     const chat = chatOf(path);
-    let endStream: () => void = () => undefined;
+    let endStream: () => void = noop;
     const ended = new Promise<void>((resolve) => {
       endStream = resolve;
     });
+    const { clock, streamIdleTimeoutMs } = mux.options;
     const guard = {
       clock,
       idleTimeoutMs: streamIdleTimeoutMs,
-      abort: (r: unknown) => attempt.abort(r),
-      signal,
+      abort: attempt.abort,
+      // Read only for a stream. The caller's own signals stop a stream handed out too: the job's link to
+      // them ends when it settles.
+      get signal(): AbortSignal {
+        const callers = [ctx.call.signal, (hints.requestSignal ?? signalInOptions)(args)];
+        const own = callers.filter((s): s is AbortSignal => s !== undefined);
+        return own.length > 0 ? AbortSignal.any([attempt.signal, ...own]) : attempt.signal;
+      },
     };
-    const stream = await Promise.race([
-      adoptStream(settled.data, job, adapter.readUsage, guard, endStream),
-      abortedBy(attempt.signal),
-    ]);
-    stopFirstByte();
+    const stream = await attempt.race(adoptStream(settled.data, job, adapter.readUsage, guard, endStream));
+    attempt.arrived();
     // A chat's next message starts from the history this key's session ends with.
     chat?.follow(owner, stream === NOT_A_STREAM ? Promise.resolve() : ended);
     if (stream !== NOT_A_STREAM) return { ...settled, data: stream };
@@ -101,9 +120,9 @@ async function runOnKey(
     return settled;
   } catch (error) {
     // The SDK reports a missed deadline as an abort by its caller: the deadline is what happened.
-    throw attempt.signal.reason instanceof StreamTimeoutError ? attempt.signal.reason : error;
+    throw attempt.explain(error);
   } finally {
-    stopFirstByte();
+    attempt.arrived();
   }
 }
 

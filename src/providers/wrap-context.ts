@@ -3,7 +3,7 @@ import type { JobContext } from '../core/job-context.js';
 import type { ProviderAdapter } from './adapter.js';
 import type { ClientHints } from './client-hints.js';
 
-/** The clock and the stream deadlines a wrapped stream keeps. */
+/** The options a wrapped call reads from its multiplexer: the clock and the stream deadlines. */
 export type StreamOptions = Pick<
   ResolvedOptions,
   'clock' | 'streamIdleTimeoutMs' | 'streamFirstByteTimeoutMs'

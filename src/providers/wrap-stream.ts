@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../core/events.js';
 import type { JobContext } from '../core/job-context.js';
+import { pumpedStream } from './pumped-stream.js';
 import { type StreamGuard, StreamWatch } from './stream-watch.js';
 
 type ReadUsage = (chunk: unknown) => TokenUsage | undefined;
@@ -57,31 +58,30 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 
 /**
  * Yields the chunk already pulled, then the rest, under the watch's deadlines. However iteration stops
- * (end, break, error), `finish` runs and the SDK's request is stopped.
+ * (end, break, error), the tracker ends (a failure was already told) and the SDK's request is stopped.
  */
 async function* replay(
   first: IteratorResult<unknown>,
   rest: AsyncIterator<unknown>,
-  see: (chunk: unknown) => void,
-  finish: () => void,
+  tracker: Tracker,
   watch: StreamWatch,
 ): AsyncGenerator<unknown, void, undefined> {
   try {
     watch.throwIfEnded();
     if (first.done) return;
-    see(first.value);
+    tracker.see(first.value);
     watch.delivered();
     yield first.value;
     for (;;) {
       const next = await watch.read(() => rest.next());
       if (next.done) return;
-      see(next.value);
+      tracker.see(next.value);
       watch.delivered();
       yield next.value;
     }
   } finally {
     watch.stop();
-    finish();
+    tracker.end();
     await closeQuietly(rest);
   }
 }
@@ -159,8 +159,7 @@ export async function adoptStream(
       },
     );
     job.hold(tracker.done);
-    const noop = (): void => undefined;
-    return { ...value, stream: replay(first, iterator, noop, noop, watch) };
+    return { ...value, stream: pumpedStream(first, iterator, watch) };
   }
   if (!isAsyncIterable(value)) return NOT_A_STREAM;
   const iterator = value[Symbol.asyncIterator]();
@@ -170,6 +169,6 @@ export async function adoptStream(
   // The caller may stop an SDK stream by its controller (`stream.controller.abort()`).
   const watch = new StreamWatch(stopping(guard, iterator, sdk?.controller), tracker, sdk?.controller.signal);
   job.hold(tracker.done);
-  const replayed = replay(first, iterator, tracker.see, tracker.end, watch);
+  const replayed = replay(first, iterator, tracker, watch);
   return sdk ? new sdk.Stream(() => replayed, sdk.controller) : replayed;
 }

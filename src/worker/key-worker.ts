@@ -57,8 +57,8 @@ export class KeyWorker {
   /** Attempts in flight, streams included: close() ends them. */
   readonly #active = new Set<AttemptContext>();
   #inFlight = 0;
-  /** Aborted to wake the jobs that wait in this key's slots for its rate limits, when the key stops serving. */
-  #evicted = new AbortController();
+  /** Jobs waiting in this key's slots for its rate limits: woken when the key stops serving. */
+  readonly #sleepers = new Set<AbortController>();
   readonly #epoch: number;
   /** Jobs assigned to this key (`least-used`). */
   requests = 0;
@@ -159,23 +159,30 @@ export class KeyWorker {
     // What is left in p-queue are entries already answered (aborted): drop them too.
     this.#queue.clear();
     if (!handedBack) return;
-    this.#evicted.abort();
-    this.#evicted = new AbortController();
+    for (const sleeper of this.#sleepers) sleeper.abort();
   }
 
   async #start(entry: QueuedEntry): Promise<void> {
     if (entry.done) return;
     const { clock, limiter, health } = this.deps;
-    try {
-      for (let wait = limiter.waitFor(entry.job.tokens, clock.now()); wait > 0; ) {
-        await clock.sleep(wait, AbortSignal.any([entry.job.cancel.signal, this.#evicted.signal]));
-        if (entry.done) return;
-        wait = limiter.waitFor(entry.job.tokens, clock.now());
+    let wait = limiter.waitFor(entry.job.tokens, clock.now());
+    if (wait > 0) {
+      // One controller per sleeping job (at most a slot's worth at once), woken by its abort or an eviction.
+      const sleeper = new AbortController();
+      const wake = (): void => sleeper.abort();
+      entry.job.cancel.onAbort(wake);
+      this.#sleepers.add(sleeper);
+      try {
+        for (; wait > 0 && !entry.done; wait = limiter.waitFor(entry.job.tokens, clock.now())) {
+          await clock.sleep(wait, sleeper.signal);
+        }
+      } catch {
+        // Woken by the caller's abort or an eviction, which already answered the job.
+      } finally {
+        this.#sleepers.delete(sleeper);
+        entry.job.cancel.offAbort(wake);
       }
-    } catch {
-      // Woken by the caller's abort or an eviction, which already answered the job.
-      entry.skip();
-      return;
+      if (entry.done) return;
     }
     if (entry.done) return;
     const startedAt = clock.now();

@@ -58,7 +58,13 @@ describe('pacing against the emulator (5× the demand one key can serve)', () =>
 
   it('keys configured at the emulator’s limits: zero 429s, every job served', async () => {
     const { clock, emulator } = await start();
-    const mux = new Multiplexer({ clock, queueSize: JOBS, strategy: 'least-loaded' });
+    // The clock runs 60× real time: the attempt deadline would be 3 real seconds, which a loaded machine passes.
+    const mux = new Multiplexer({
+      clock,
+      queueSize: JOBS,
+      strategy: 'least-loaded',
+      attemptTimeoutMs: Infinity,
+    });
     for (const name of KEYS) {
       mux.addOpenAIKey(name, `sk-pace-${name}-000000000000`, {
         baseURL: baseUrlFor('openai', emulator.url),
@@ -81,7 +87,13 @@ describe('pacing against the emulator (5× the demand one key can serve)', () =>
 
   it('no limits configured: learned from the headers, a handful of 429s at most, none after learning', async () => {
     const { clock, emulator } = await start();
-    const mux = new Multiplexer({ clock, queueSize: JOBS, strategy: 'least-loaded' });
+    // The clock runs 60× real time: the attempt deadline would be 3 real seconds, which a loaded machine passes.
+    const mux = new Multiplexer({
+      clock,
+      queueSize: JOBS,
+      strategy: 'least-loaded',
+      attemptTimeoutMs: Infinity,
+    });
     for (const name of KEYS) {
       mux.addOpenAIKey(name, `sk-pace-${name}-000000000000`, { baseURL: baseUrlFor('openai', emulator.url) });
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RetriesExhaustedError, ShutdownError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import type { Multiplexer } from '../../src/multiplexer.js';
-import { openAIClient } from '../../src/providers/clients.js';
+import { geminiClient, genAIClient, openAIClient } from '../../src/providers/clients.js';
 import { StreamTimeoutError } from '../../src/providers/stream-timeout-error.js';
 import { flush, ManualClock } from '../support/manual-clock.js';
 import { setup } from './support.js';
@@ -88,6 +88,36 @@ describe('streamIdleTimeoutMs', () => {
   });
 });
 
+describe('streamIdleTimeoutMs with @google/generative-ai, which reads its stream itself for `response`', () => {
+  it('a caller awaiting only `response` of a stalled stream: a transient failure after the deadline', async () => {
+    const clock = new ManualClock();
+    const { mux } = await setup('gemini', 'gemini', STALL_AFTER_FIRST, { clock }, 1);
+    const seen = outcomes(mux);
+    const model = geminiClient(mux).getGenerativeModel({ model: 'gemini-2.0-flash' });
+    const { response } = await model.generateContentStream('Stream something about keys.');
+    const whole = response.catch((e: unknown) => e);
+    await flush();
+    await clock.advance(60_000);
+    expect(await whole).toBeInstanceOf(Error);
+    await expect.poll(() => mux.getUsageStats().providers.gemini?.inFlight).toBe(0);
+    expect(seen).toEqual([expect.objectContaining({ type: 'failure', failureClass: 'transient' })]);
+  });
+
+  it('a stream not read but arriving in full is no failure: its chunks wait for the caller', async () => {
+    const clock = new ManualClock();
+    const { mux } = await setup('gemini', 'gemini', {}, { clock }, 1);
+    const seen = outcomes(mux);
+    const model = geminiClient(mux).getGenerativeModel({ model: 'gemini-2.0-flash' });
+    const { stream, response } = await model.generateContentStream('Stream something about keys.');
+    const text = (await response).text();
+    await clock.advance(120_000);
+    let read = '';
+    for await (const chunk of stream) read += chunk.text();
+    expect(read).toBe(text);
+    expect(seen.map((e) => e.type)).toEqual(['success']);
+  });
+});
+
 describe('streamFirstByteTimeoutMs', () => {
   it('aborts an attempt whose response never comes, counts it against the key and fails over', async () => {
     const clock = new ManualClock();
@@ -134,7 +164,8 @@ describe('streamFirstByteTimeoutMs', () => {
 
 describe('close() ends the streams of the wrapped clients', () => {
   it('a stream never read, and one mid-read, give their slots back; neither blames the key', async () => {
-    const { mux } = await setup('openai', 'openai', STALL_AFTER_FIRST, {}, 1);
+    // Two keys, one stream each: a key's first call holds its slow start (one call at a time).
+    const { mux } = await setup('openai', 'openai', STALL_AFTER_FIRST, { strategy: 'round-robin' }, 2);
     const seen = outcomes(mux);
     await streamOn(mux);
     const reader = (await streamOn(mux))[Symbol.asyncIterator]();
@@ -158,5 +189,21 @@ describe('a stream left early', () => {
     stream.controller.abort();
     await expect.poll(() => inFlight(mux)).toBe(0);
     expect(seen.map((e) => e.type)).toEqual(['success', 'success']);
+  });
+
+  it('by the caller’s own signal while not reading (@google/genai, no controller): the slot is freed at once', async () => {
+    const { mux } = await setup('gemini', 'google-genai', STALL_AFTER_FIRST, {}, 1);
+    const seen = outcomes(mux);
+    const caller = new AbortController();
+    const stream = await genAIClient(mux).models.generateContentStream({
+      model: 'gemini-2.0-flash',
+      contents: 'Stream something about keys.',
+      config: { abortSignal: caller.signal },
+    });
+    expect(mux.getUsageStats().providers.gemini?.inFlight).toBe(1);
+    caller.abort(new Error('enough'));
+    await expect.poll(() => mux.getUsageStats().providers.gemini?.inFlight).toBe(0);
+    await expect(stream.next()).rejects.toThrow('enough');
+    expect(seen.map((e) => e.type)).toEqual(['success']);
   });
 });

@@ -160,6 +160,7 @@ describe('readEnv: KEYMUX_ options', () => {
       KEYMUX_FAILURE_THRESHOLD: '4',
       KEYMUX_COOLDOWN_MS: '1e4',
       KEYMUX_RATE_LIMIT_COOLDOWN_MS: '5000',
+      KEYMUX_HEALTH_CHECK_INTERVAL: '60000',
       KEYMUX_STRATEGY: 'least_loaded',
     });
     expect(config.options).toEqual({
@@ -172,6 +173,7 @@ describe('readEnv: KEYMUX_ options', () => {
       failureThreshold: 4,
       cooldownMs: 10_000,
       rateLimitCooldownMs: 5000,
+      healthCheckInterval: 60_000,
       strategy: 'least-loaded',
     });
     expect(config.keys).toEqual([]);

@@ -75,6 +75,7 @@ const expected = {
     },
   ],
   strategies: { openai: 'round-robin' },
+  // Seed 004's 60 s: health checks at that interval (issue 15).
   options: { strategy: 'least-loaded', healthCheckInterval: 60000 },
 };
 

@@ -93,9 +93,25 @@ describe('resolveOptions', () => {
     ['rateLimitCooldownMs', '100'],
     ['streamIdleTimeoutMs', 0],
     ['streamFirstByteTimeoutMs', Number.NaN],
+    ['healthCheckInterval', -1],
+    ['healthCheckInterval', 2 ** 31],
   ] as const)('rejects %s = %s', (field, value) => {
     const e = configError(() => resolveOptions({ [field]: value } as MultiplexerOptions));
     expect(e.path).toBe(field);
+  });
+
+  it('bounds healthCheckInterval by what a timer can wait, saying so', () => {
+    const e = configError(() => resolveOptions({ healthCheckInterval: 30 * 86_400_000 }));
+    expect(e.message).toContain('Expected `healthCheckInterval` to be a number from 0 to 2147483647');
+  });
+
+  it('takes Infinity for the stream deadlines: no deadline', () => {
+    const o = resolveOptions({
+      streamIdleTimeoutMs: Number.POSITIVE_INFINITY,
+      streamFirstByteTimeoutMs: Number.POSITIVE_INFINITY,
+    });
+    expect(o.streamIdleTimeoutMs).toBe(Number.POSITIVE_INFINITY);
+    expect(o.streamFirstByteTimeoutMs).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('rejects an unknown strategy, listing the valid ones', () => {
