@@ -158,6 +158,15 @@ export function registerAdminRoutes(
           return { ok: true, strategy: parsed.data.strategy, provider: parsed.data.provider ?? null };
         });
       };
+      // Seed 004's "force health check": each key's cheapest authenticated call, results masked.
+      admin.post<{ Querystring: { provider?: string } }>('/health-check', async (request, reply) => {
+        try {
+          return reply.send({ results: await mux.checkKeys(request.query.provider) });
+        } catch (error) {
+          if (error instanceof ConfigError) return badRequest(reply, error.message);
+          throw error;
+        }
+      });
       admin.put('/strategy', setStrategy);
       admin.post('/strategy', setStrategy);
     },

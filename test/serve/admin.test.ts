@@ -75,6 +75,11 @@ describe('admin API', () => {
     );
     expect(mux.getUsageStats().providers.openai?.strategy).toBe('least-loaded');
     expect((await call('GET', '/stats')).json.providers.anthropic.totalKeys).toBe(1);
+    const checked = await call('POST', '/health-check?provider=openai');
+    expect(checked.status).toBe(200);
+    expect(checked.json.results.map((r: { name: string }) => r.name)).toEqual(['openai-a', 'openai-b']);
+    expect(JSON.stringify(checked.json)).not.toContain(KEYS.openaiA);
+    expect((await call('POST', '/health-check?provider=nope')).status).toBe(400);
   });
 
   it('validates bodies: clear 400s naming the field, never echoing a key', async () => {
