@@ -7,6 +7,7 @@ import { registerBatchCommand } from './batch.js';
 import { registerBenchCommand } from './bench.js';
 import { registerEmulateCommand } from './emulate.js';
 import { registerKeysCommand } from './keys.js';
+import { registerServeCommand } from './serve.js';
 import { hideArgumentValues } from './shared/usage-error.js';
 
 /** The `keymux` program: a thin registry of commands, each in its own module. */
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerBenchCommand(program);
   registerBatchCommand(program);
   registerKeysCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -63,6 +63,11 @@ export class GeminiClients {
     return client;
   }
 
+  /** The key's base URL, as the Stainless SDKs expose `baseURL`; undefined for Google's default. */
+  get baseURL(): string | undefined {
+    return this.#spec.baseURL;
+  }
+
   /** The key itself, as the SDK clients expose theirs (for `withKeyRotation`); never serialized. */
   get apiKey(): string {
     return this.#spec.apiKey;

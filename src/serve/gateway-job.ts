@@ -1,0 +1,83 @@
+import type { KeyRef, TokenUsage } from '../core/events.js';
+import type { JobContext } from '../worker/job-context.js';
+import { usageOfEvent } from './sse-usage.js';
+import { apiKeyOf, sendUpstream, type UpstreamRequest } from './upstream.js';
+
+/** What the gateway measures that the multiplexer's events do not carry. */
+export interface GatewayObserver {
+  queueWait(provider: string, seconds: number): void;
+  firstToken(provider: string, keyName: string, seconds: number): void;
+}
+
+/** A provider's answer: read whole, or a stream whose key slot is held until `finish`. */
+export type JobResult =
+  | { readonly kind: 'buffered'; readonly response: Response; readonly body: Buffer; readonly key: KeyRef }
+  | {
+      readonly kind: 'stream';
+      readonly response: Response;
+      readonly key: KeyRef;
+      finish(usage: TokenUsage | undefined): void;
+    };
+
+/** Provider error bodies, with the key's value scrubbed, kept for the error reply. */
+const upstreamBodies = new WeakMap<object, unknown>();
+
+export function upstreamBodyOf(error: unknown): unknown {
+  return error !== null && typeof error === 'object' ? upstreamBodies.get(error) : undefined;
+}
+
+function keepScrubbedBody(error: unknown, apiKey: string | undefined): void {
+  if (error === null || typeof error !== 'object' || !('error' in error)) return;
+  let text = JSON.stringify((error as { error: unknown }).error) ?? 'null';
+  if (apiKey !== undefined) text = text.split(apiKey).join('[key]');
+  upstreamBodies.set(error, JSON.parse(text));
+}
+
+function fullUsage(usage: Partial<TokenUsage> | undefined): TokenUsage | undefined {
+  if (usage === undefined) return undefined;
+  return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+}
+
+function bufferedUsage(response: Response, body: Buffer): TokenUsage | undefined {
+  if (!response.headers.get('content-type')?.includes('json')) return undefined;
+  try {
+    return fullUsage(usageOfEvent(JSON.parse(body.toString('utf8'))));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The function each gateway request runs as a keymux job, on whichever key the dispatcher chose. */
+export async function runGatewayJob(
+  client: unknown,
+  job: JobContext,
+  request: UpstreamRequest,
+  enqueuedAt: number,
+  observer: GatewayObserver,
+): Promise<JobResult> {
+  if (job.attempt === 1) observer.queueWait(request.provider, (performance.now() - enqueuedAt) / 1000);
+  let response: Response;
+  try {
+    response = await sendUpstream(client, request, job.signal);
+  } catch (error) {
+    keepScrubbedBody(error, apiKeyOf(client));
+    throw error;
+  }
+  if (response.body !== null && response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    let release: () => void = () => undefined;
+    job.hold(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    const finish = (usage: TokenUsage | undefined): void => {
+      if (usage) job.reportUsage(usage);
+      release();
+    };
+    return { kind: 'stream', response, key: job.key, finish };
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  const usage = bufferedUsage(response, body);
+  if (usage) job.reportUsage(usage);
+  return { kind: 'buffered', response, body, key: job.key };
+}

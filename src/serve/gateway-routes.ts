@@ -1,0 +1,149 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Multiplexer } from '../multiplexer.js';
+import { ANTHROPIC_TOKEN_PROFILE } from '../providers/anthropic.js';
+import { estimateRequestTokens, type TokenProfile } from '../providers/estimate-tokens.js';
+import { GEMINI_TOKEN_PROFILE } from '../providers/gemini.js';
+import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
+import { type Dialect, errorBody } from './error-body.js';
+import { errorReply } from './gateway-error.js';
+import { type GatewayObserver, runGatewayJob } from './gateway-job.js';
+import { relayedHeaders, relayStream } from './relay.js';
+import { earliestRetrySeconds } from './retry-after.js';
+import { presentedToken, type TokenCheck } from './token-check.js';
+import type { GatewayProvider, UpstreamRequest } from './upstream.js';
+
+export interface GatewayContext {
+  readonly mux: Multiplexer;
+  readonly clients: TokenCheck;
+  readonly observer: GatewayObserver;
+}
+
+interface Route {
+  readonly provider: GatewayProvider;
+  readonly dialect: Dialect;
+  readonly profile: TokenProfile;
+  /** Client headers the provider should see. */
+  readonly forward: readonly string[];
+}
+
+const ROUTES: Readonly<Record<GatewayProvider, Route>> = {
+  openai: { provider: 'openai', dialect: 'openai', profile: OPENAI_TOKEN_PROFILE, forward: ['openai-beta'] },
+  groq: { provider: 'groq', dialect: 'openai', profile: OPENAI_TOKEN_PROFILE, forward: [] },
+  anthropic: {
+    provider: 'anthropic',
+    dialect: 'anthropic',
+    profile: ANTHROPIC_TOKEN_PROFILE,
+    forward: ['anthropic-version', 'anthropic-beta'],
+  },
+  gemini: { provider: 'gemini', dialect: 'gemini', profile: GEMINI_TOKEN_PROFILE, forward: [] },
+};
+
+const OPENAI_ENDPOINTS = ['chat/completions', 'completions', 'embeddings', 'responses'] as const;
+const GEMINI_METHOD = /^[^/:]+:(generateContent|streamGenerateContent)$/;
+
+function sendError(reply: FastifyReply, dialect: Dialect, status: number, message: string): FastifyReply {
+  return reply.code(status).send(errorBody(dialect, status, message));
+}
+
+/** The client's query without its credential (`?key=` is how Gemini clients may send theirs). */
+function queryWithoutKey(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return '';
+  const params = new URLSearchParams(url.slice(at + 1));
+  params.delete('key');
+  const rest = params.toString();
+  return rest === '' ? '' : `?${rest}`;
+}
+
+function forwarded(request: FastifyRequest, names: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
+}
+
+/** One client request → one keymux job on the route's pool → the answer relayed as it comes. */
+async function relay(
+  ctx: GatewayContext,
+  route: Route,
+  path: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  const query = request.url.slice(request.url.indexOf('?') >>> 0);
+  if (
+    ctx.clients.required &&
+    !ctx.clients.matches(presentedToken(request.headers, query.startsWith('?') ? query.slice(1) : ''))
+  )
+    return sendError(reply, route.dialect, 401, 'keymux: a valid gateway token is required');
+  const raw = request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined;
+  let parsed: unknown;
+  try {
+    parsed = raw === undefined ? undefined : JSON.parse(raw.toString('utf8'));
+  } catch {
+    return sendError(reply, route.dialect, 400, 'keymux: the request body is not valid JSON');
+  }
+  const upstream: UpstreamRequest = {
+    provider: route.provider,
+    method: request.method === 'GET' ? 'GET' : 'POST',
+    path,
+    query: route.provider === 'gemini' ? queryWithoutKey(request.url) : '',
+    body: raw,
+    headers: forwarded(request, route.forward),
+  };
+  const abort = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) abort.abort(new Error('the client closed the connection'));
+  });
+  const startedAt = performance.now();
+  const tokens = parsed === undefined ? 0 : estimateRequestTokens(parsed, route.profile);
+  let result: Awaited<ReturnType<typeof runGatewayJob>>;
+  try {
+    result = await ctx.mux.execute(
+      route.provider,
+      (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx.observer),
+      { signal: abort.signal, tokens },
+    );
+  } catch (error) {
+    if (abort.signal.aborted) return reply.hijack();
+    const answer = errorReply(error, route.dialect, () => earliestRetrySeconds(ctx.mux, route.provider));
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+  }
+  if (result.kind === 'buffered')
+    return reply.code(result.response.status).headers(relayedHeaders(result)).send(result.body);
+  reply.hijack();
+  await relayStream(result, reply.raw, startedAt, ctx.observer, route.provider);
+  return undefined;
+}
+
+/** OpenAI's routes (also under `/openai`), Groq's, Anthropic's Messages and Gemini's generateContent. */
+export function registerGatewayRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  const mounts: ReadonlyArray<readonly [string, Route, string]> = [
+    ['/v1', ROUTES.openai, ''],
+    ['/openai/v1', ROUTES.openai, ''],
+    ['/groq/openai/v1', ROUTES.groq, '/openai/v1'],
+  ];
+  for (const [prefix, route, upstreamPrefix] of mounts) {
+    for (const endpoint of OPENAI_ENDPOINTS) {
+      app.post(`${prefix}/${endpoint}`, (request, reply) =>
+        relay(ctx, route, `${upstreamPrefix}/${endpoint}`, request, reply),
+      );
+    }
+    app.get(`${prefix}/models`, (request, reply) =>
+      relay(ctx, route, `${upstreamPrefix}/models`, request, reply),
+    );
+  }
+  app.post('/anthropic/v1/messages', (request, reply) =>
+    relay(ctx, ROUTES.anthropic, '/v1/messages', request, reply),
+  );
+  for (const version of ['v1beta', 'v1']) {
+    app.post(`/gemini/${version}/models/*`, (request, reply) => {
+      const method = (request.params as { '*': string })['*'];
+      if (!GEMINI_METHOD.test(method))
+        return sendError(reply, 'gemini', 404, `keymux: no Gemini method ${JSON.stringify(method)}`);
+      return relay(ctx, ROUTES.gemini, `/${version}/models/${method}`, request, reply);
+    });
+  }
+}

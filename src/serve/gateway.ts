@@ -1,0 +1,121 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Multiplexer } from '../multiplexer.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { dashboardHtml } from './dashboard/page.js';
+import {
+  type GatewayOptions,
+  isLoopback,
+  type ResolvedGatewayOptions,
+  resolveGatewayOptions,
+} from './gateway-options.js';
+import { registerGatewayRoutes } from './gateway-routes.js';
+import { InFlight } from './in-flight.js';
+import { createMetrics, type KeymuxMetrics } from './metrics.js';
+import { RateHistory } from './rate-history.js';
+import { TokenCheck } from './token-check.js';
+
+/** Bodies of LLM requests carry images and long documents. */
+const BODY_LIMIT = 64 * 1024 * 1024;
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly metrics: KeymuxMetrics;
+  readonly options: ResolvedGatewayOptions;
+  /** Where it listens, once `listen` resolved: `http://127.0.0.1:8080`. */
+  readonly url: string;
+  listen(): Promise<string>;
+  /**
+   * Stops accepting, lets requests in flight (streams included) finish for up to `drainTimeoutMs`,
+   * then cuts what is left. The multiplexer stays open: it is the caller's.
+   */
+  close(): Promise<void>;
+}
+
+function anyKeyUp(mux: Multiplexer): boolean {
+  return Object.values(mux.getUsageStats().providers).some((p) => p.healthyKeys > 0);
+}
+
+/** The gateway over a multiplexer: provider routes, admin API, metrics, health and the dashboard. */
+export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): Gateway {
+  const resolved = resolveGatewayOptions(options);
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: 'idle' });
+  const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
+  const history = new RateHistory(mux);
+  const inFlight = new InFlight();
+  app.addHook('onRequest', async (_request, reply) => {
+    inFlight.track(reply.raw);
+  });
+  app.addHook('onResponse', async (_request, reply) => {
+    if (reply.statusCode === 429) history.gatewayLimited();
+  });
+  app.register(async (scope) => {
+    // Provider routes relay the client's bytes as they are: parsed once, for the token estimate only.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    registerGatewayRoutes(scope, {
+      mux,
+      clients: new TokenCheck(resolved.gatewayTokens),
+      observer: metrics.observer,
+    });
+  });
+  registerAdminRoutes(app, mux, resolved.adminToken);
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) =>
+    anyKeyUp(mux) ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'no key can serve' }),
+  );
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml()));
+  app.get('/dashboard/state', async () => ({
+    stats: mux.getUsageStats(),
+    history: history.series(),
+    adminTokenRequired: resolved.adminToken !== undefined,
+  }));
+  let url = '';
+  return {
+    app,
+    metrics,
+    options: resolved,
+    get url() {
+      return url;
+    },
+    async listen() {
+      await app.listen({ port: resolved.port, host: resolved.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : resolved.port;
+      const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+      url = `http://${host}:${port}`;
+      return url;
+    },
+    async close() {
+      // Stop accepting first; then wait for what is in flight ourselves, since a stream relayed on a
+      // hijacked reply is not something the HTTP server's own close waits for reliably.
+      const closed = app.close();
+      await inFlight.idle(resolved.drainTimeoutMs);
+      app.server.closeAllConnections();
+      try {
+        await closed;
+      } finally {
+        metrics.stop();
+        history.stop();
+      }
+    },
+  };
+}
+
+/** Creates the gateway and listens; says who may use it. */
+export async function startGateway(mux: Multiplexer, options: GatewayOptions = {}): Promise<Gateway> {
+  const gateway = createGateway(mux, options);
+  const url = await gateway.listen();
+  const { gatewayTokens, adminToken, host, logger } = gateway.options;
+  logger?.info({ url }, `keymux gateway listening on ${url}`);
+  if (gatewayTokens.length === 0 && isLoopback(host))
+    logger?.warn(
+      { host },
+      'no gateway tokens (KEYMUX_GATEWAY_TOKENS): loopback only, any local client may use the pool',
+    );
+  if (adminToken === undefined)
+    logger?.warn({ host }, 'no admin token (KEYMUX_ADMIN_TOKEN): the admin API is open to local clients');
+  return gateway;
+}

@@ -1,0 +1,162 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { KeymuxEvent } from '../core/events.js';
+import type { Multiplexer } from '../multiplexer.js';
+import type { GatewayObserver } from './gateway-job.js';
+
+export interface MetricsOptions {
+  /** Where the `keymux_*` metrics go. @default a new registry */
+  readonly registry?: Registry;
+}
+
+/** The multiplexer's Prometheus metrics; `observer` takes what only the gateway sees (queue wait, first token). */
+export interface KeymuxMetrics {
+  readonly registry: Registry;
+  readonly observer: GatewayObserver;
+  /** Stops listening to the multiplexer's events. */
+  stop(): void;
+}
+
+const COOLDOWN_REASON: Partial<Record<KeymuxEvent['type'], string>> = {
+  'rate-limited': 'rate-limited',
+  'circuit-open': 'circuit-open',
+  'key-exhausted': 'quota-exhausted',
+  'key-unavailable': 'auth',
+};
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * Prometheus metrics built from the multiplexer's event stream (counters, histograms) and its stats
+ * at scrape time (gauges). Every `key` label is the key's name, never its value.
+ */
+export function createMetrics(mux: Multiplexer, options: MetricsOptions = {}): KeymuxMetrics {
+  const registry = options.registry ?? new Registry();
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'keymux_requests_total',
+    help: 'Attempts sent to a provider, by key and outcome (ok, or the failure class)',
+    labelNames: ['provider', 'key', 'status'],
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'keymux_request_duration_seconds',
+    help: 'Time of one attempt on a key, until its answer (or its stream) ended',
+    labelNames: ['provider', 'key'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const firstToken = new Histogram({
+    name: 'keymux_time_to_first_token_seconds',
+    help: 'Time from a gateway request to the first chunk of its stream',
+    labelNames: ['provider', 'key'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'keymux_tokens_total',
+    help: 'Tokens reported by the provider, by key and type (input, output)',
+    labelNames: ['provider', 'key', 'type'],
+    registers,
+  });
+  const queueWait = new Histogram({
+    name: 'keymux_queue_wait_seconds',
+    help: 'Time a gateway request waited before its first attempt started',
+    labelNames: ['provider'],
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers,
+  });
+  const cooldowns = new Counter({
+    name: 'keymux_key_cooldowns_total',
+    help: 'Times a key was taken out of rotation, by reason',
+    labelNames: ['provider', 'key', 'reason'],
+    registers,
+  });
+  const retries = new Counter({
+    name: 'keymux_retries_total',
+    help: 'Attempts that failed over to another key',
+    labelNames: ['provider', 'key'],
+    registers,
+  });
+  const stop = mux.on('*', (event) => {
+    if (!('key' in event)) return;
+    const labels = { provider: event.key.provider, key: event.key.name };
+    if (event.type === 'success') {
+      requests.inc({ ...labels, status: 'ok' });
+      duration.observe(labels, event.latencyMs / 1000);
+      if (event.usage) {
+        tokens.inc({ ...labels, type: 'input' }, event.usage.inputTokens);
+        tokens.inc({ ...labels, type: 'output' }, event.usage.outputTokens);
+      }
+    } else if (event.type === 'failure') {
+      requests.inc({ ...labels, status: event.failureClass });
+      duration.observe(labels, event.latencyMs / 1000);
+    } else if (event.type === 'retry') {
+      retries.inc(labels);
+    } else {
+      const reason = COOLDOWN_REASON[event.type];
+      if (reason !== undefined) cooldowns.inc({ ...labels, reason });
+    }
+  });
+  registerStateGauges(mux, registry);
+  return {
+    registry,
+    observer: {
+      queueWait: (provider, seconds) => queueWait.observe({ provider }, seconds),
+      firstToken: (provider, key, seconds) => firstToken.observe({ provider, key }, seconds),
+    },
+    stop,
+  };
+}
+
+/** Gauges read from the stats when scraped: always current, nothing to keep in step. */
+function registerStateGauges(mux: Multiplexer, registry: Registry): void {
+  const registers = [registry];
+  const keyLabels = ['provider', 'key'] as const;
+  // Registered first, its collect refreshes every gauge below before any of them is read.
+  const depth = new Gauge({
+    name: 'keymux_queue_depth',
+    help: 'Jobs waiting in a key’s queue',
+    labelNames: keyLabels,
+    registers,
+    collect: () => refresh(),
+  });
+  const inFlight = new Gauge({
+    name: 'keymux_in_flight',
+    help: 'Calls in flight on a key',
+    labelNames: keyLabels,
+    registers,
+  });
+  const up = new Gauge({
+    name: 'keymux_key_up',
+    help: '1 when the key can serve (healthy or degraded)',
+    labelNames: keyLabels,
+    registers,
+  });
+  const breaker = new Gauge({
+    name: 'keymux_breaker_state',
+    help: '1 while the key’s circuit is open, else 0',
+    labelNames: keyLabels,
+    registers,
+  });
+  const remaining = new Gauge({
+    name: 'keymux_limiter_remaining',
+    help: 'Units left in the current window of each known limit (rpm, tpm, rpd, tpd)',
+    labelNames: ['provider', 'key', 'limit'],
+    registers,
+  });
+  const refresh = (): void => {
+    for (const gauge of [depth, inFlight, up, breaker, remaining]) gauge.reset();
+    for (const [provider, stats] of Object.entries(mux.getUsageStats().providers)) {
+      for (const key of stats.keys) {
+        const labels = { provider, key: key.name };
+        depth.set(labels, key.queued);
+        inFlight.set(labels, key.inFlight);
+        up.set(labels, key.state === 'healthy' || key.state === 'degraded' ? 1 : 0);
+        breaker.set(labels, key.state === 'circuit-open' ? 1 : 0);
+        for (const [limit, usage] of Object.entries(key.limits)) {
+          if (usage) remaining.set({ ...labels, limit }, Math.max(0, usage.limit - usage.used));
+        }
+      }
+    }
+  };
+}

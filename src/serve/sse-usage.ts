@@ -1,0 +1,71 @@
+import type { TokenUsage } from '../core/events.js';
+import { readGeminiUsage } from '../providers/gemini.js';
+
+type Rec = Record<string, unknown>;
+
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function usageRecord(event: Rec): Rec | undefined {
+  for (const holder of [event, event.message, event.response]) {
+    const usage = (holder as Rec | undefined)?.usage;
+    if (usage !== null && typeof usage === 'object') return usage as Rec;
+  }
+  return undefined;
+}
+
+/**
+ * Usage of one parsed response or stream event, in any of the formats the gateway relays: OpenAI's
+ * `usage` (chat, completions, embeddings), Responses' and Anthropic's `input_tokens`/`output_tokens`
+ * (Anthropic's `message_start` and `message_delta` each carry part), Gemini's `usageMetadata`.
+ */
+export function usageOfEvent(event: unknown): Partial<TokenUsage> | undefined {
+  if (event === null || typeof event !== 'object') return undefined;
+  const gemini = readGeminiUsage(event);
+  if (gemini) return gemini;
+  const usage = usageRecord(event as Rec);
+  if (!usage) return undefined;
+  const input = count(usage.prompt_tokens) ?? count(usage.input_tokens);
+  const output = count(usage.completion_tokens) ?? count(usage.output_tokens);
+  if (input === undefined && output === undefined) return undefined;
+  return {
+    ...(input === undefined ? {} : { inputTokens: input }),
+    ...(output === undefined ? {} : { outputTokens: output }),
+  };
+}
+
+/**
+ * Watches an SSE byte stream for usage without holding it up: only `data:` lines that mention usage
+ * are parsed. Counts are cumulative in every format, so the largest seen wins.
+ */
+export class SseUsage {
+  #partial = '';
+  #input: number | undefined;
+  #output: number | undefined;
+  readonly #decoder = new TextDecoder();
+
+  push(chunk: Uint8Array): void {
+    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
+    const lines = text.split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('data:') && /usage/i.test(line)) this.#read(line.slice(5));
+  }
+
+  #read(data: string): void {
+    let event: unknown;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      return;
+    }
+    const usage = usageOfEvent(event);
+    if (usage?.inputTokens !== undefined) this.#input = Math.max(this.#input ?? 0, usage.inputTokens);
+    if (usage?.outputTokens !== undefined) this.#output = Math.max(this.#output ?? 0, usage.outputTokens);
+  }
+
+  get usage(): TokenUsage | undefined {
+    if (this.#input === undefined && this.#output === undefined) return undefined;
+    return { inputTokens: this.#input ?? 0, outputTokens: this.#output ?? 0 };
+  }
+}
