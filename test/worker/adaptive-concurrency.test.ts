@@ -34,7 +34,12 @@ describe('AdaptiveConcurrency', () => {
   });
 
   it('never goes above maxConcurrencyCeiling', () => {
-    const run = simulate({ keys: 2, concurrency: 'auto', server: { rpm: 6000, latencyMs: 5000 }, jobs: 3000 });
+    const run = simulate({
+      keys: 2,
+      concurrency: 'auto',
+      server: { rpm: 6000, latencyMs: 5000 },
+      jobs: 3000,
+    });
     const peak = Math.max(...run.limits.flat().map(([, limit]) => limit));
     expect(peak).toBe(256);
     const c = new AdaptiveConcurrency({ maxConcurrencyCeiling: 12 });
@@ -50,7 +55,8 @@ describe('AdaptiveConcurrency', () => {
     feed(c, clock, 20, 1000);
     for (let i = 0; i < 10; i++) {
       c.onStart(clock.now);
-      c.onFailure({ class: 'transient', latencyMs: 10, now: (clock.now += 10) });
+      clock.now += 10;
+      c.onFailure({ class: 'transient', latencyMs: 10, now: clock.now });
     }
     expect(c.limit).toBe(7);
     expect(c.adaptive).toBe(false);
