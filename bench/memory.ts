@@ -112,6 +112,17 @@ rows['  a suspended async function (dispatch awaiting)'] = await heapPerItem((ke
   };
   for (let i = 0; i < JOBS; i++) keep.push(f(i));
 });
+rows['  runApiCall’s chain: Promise.all + 2 then + 2 catch + 2 closures'] = await heapPerItem((keep) => {
+  const loaded = Promise.resolve();
+  for (let i = 0; i < JOBS; i++) {
+    const turn = Promise.all([loaded, undefined]);
+    const full = turn.then(() => never);
+    const data = full.then((r) => r);
+    data.catch(swallow);
+    full.catch(swallow);
+    keep.push(Object.assign(data, { withResponse: () => full, asResponse: () => full.then((r) => r) }));
+  }
+});
 
 console.log(`heap per queued job, ${JOBS} jobs (bytes)`);
 console.table(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, { bytes: Math.round(v) }])));
