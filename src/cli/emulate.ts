@@ -94,6 +94,10 @@ export function registerEmulateCommand(program: Command): Command {
       wholeNumber(1),
     )
     .option('--token-burst <n>', 'token bucket size (default: the tpm)', wholeNumber(1))
+    .option(
+      '--strict',
+      'limits as providers enforce them: GCRA buckets of --burst requests (default 2), remaining reaches 0, reset = time to a full bucket',
+    )
     .option('--latency <ms|min-max>', 'fixed latency, or a uniform range in ms')
     .option('--ttft <ms>', 'time to first token (per-token latency)', wholeNumber(0))
     .option('--per-token <ms>', 'time per output token (per-token latency)', wholeNumber(0))

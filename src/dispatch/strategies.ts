@@ -1,4 +1,5 @@
 import type { Strategy } from '../config/options.js';
+import type { PickState } from '../core/pick-state.js';
 
 /** What a strategy may know of a key: a read-only view, so strategies stay pure and testable. */
 export interface Pickable {
@@ -10,17 +11,14 @@ export interface Pickable {
   readonly load: number;
   /** Fraction of the tightest rate limit still free: 0–1. */
   readonly headroom: number;
+  /** Jobs assigned so far (queued, in flight or done). */
   readonly requests: number;
-  readonly lastUsedAt: number;
-}
-
-/** State a strategy keeps between picks (the round-robin cursor). */
-export interface PickState {
-  cursor: number;
+  /** Order of the last assignment: higher is more recent. */
+  readonly lastAssigned: number;
 }
 
 type Compare<K> = (a: K, b: K) => number;
-const byLastUse: Compare<Pickable> = (a, b) => a.lastUsedAt - b.lastUsedAt;
+const byLastUse: Compare<Pickable> = (a, b) => a.lastAssigned - b.lastAssigned;
 const byRequests: Compare<Pickable> = (a, b) => a.requests - b.requests || byLastUse(a, b);
 const byHeadroom: Compare<Pickable> = (a, b) => b.headroom - a.headroom || byLastUse(a, b);
 

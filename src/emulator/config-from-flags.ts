@@ -17,6 +17,7 @@ export interface EmulateFlags {
   readonly concurrency?: number;
   readonly burst?: number;
   readonly tokenBurst?: number;
+  readonly strict?: boolean;
   readonly latency?: string;
   readonly ttft?: number;
   readonly perToken?: number;
@@ -105,7 +106,7 @@ export function emulatorConfigFromFlags(
   const keys: EmulatorKey[] = (flags.key ?? []).map((k) => flag(keyFlag, 'key', k));
   for (let i = 1; i <= (flags.keys ?? 0); i++) keys.push({ name: `key-${i}`, key: `sk-emu-${i}` });
   const limits: PoolLimits = Object.fromEntries(
-    (['rpm', 'tpm', 'rpd', 'tpd', 'concurrency', 'burst', 'tokenBurst'] as const)
+    (['rpm', 'tpm', 'rpd', 'tpd', 'concurrency', 'burst', 'tokenBurst', 'strict'] as const)
       .filter((name) => flags[name] !== undefined)
       .map((name) => [name, flags[name]]),
   );

@@ -1,5 +1,3 @@
-import type { ChatHints } from './chat-history.js';
-
 /** What the generic client wrapper needs to know of one SDK: small hints, no per-method lists. */
 export interface ClientHints {
   readonly provider: string;
@@ -36,6 +34,14 @@ export interface ClientHints {
   readonly helpers: ReadonlySet<string>;
   /** The call's arguments with the job's signal added, so an aborted or timed-out job stops its request. */
   withSignal(fn: (...args: unknown[]) => unknown, args: readonly unknown[], signal: AbortSignal): unknown[];
+}
+
+/** How one SDK's chat sessions take and give their history. */
+export interface ChatHints {
+  /** Factories that start a session, as dotted path suffixes (`startChat`, `chats.create`). */
+  readonly factories: readonly string[];
+  /** The session's history, once its last reply is complete (the Google SDKs' `getHistory()`). */
+  readHistory(session: object): unknown;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -12,7 +12,8 @@ import { createGroqAdapter } from './groq.js';
 import { preloadOptionalSdk } from './load-sdk.js';
 import { createOpenAIAdapter } from './openai.js';
 import { genAIHints, generativeAIHints, stainlessHints } from './sdk-hints.js';
-import { type Executor, wrapClient } from './wrap-client.js';
+import { wrapClient } from './wrap-client.js';
+import type { Executor } from './wrap-context.js';
 
 /** A strategy name, or per-call choices applied to every call made through the client. */
 export type ClientOptions = Strategy | Omit<CallOptions, 'tokens'>;

@@ -1,10 +1,10 @@
 import type { TokenUsage } from '../core/events.js';
-import type { JobContext } from '../worker/job-context.js';
+import type { JobContext } from '../core/job-context.js';
 import type { ClientHints } from './client-hints.js';
 import { isPlainObject } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
 import { preloadSdk } from './load-sdk.js';
-import type { WrapContext } from './wrap-client.js';
+import type { WrapContext } from './wrap-context.js';
 import { adoptStream, NOT_A_STREAM } from './wrap-stream.js';
 
 /** What an SDK's `APIPromise.withResponse()` gives, or the value alone for SDKs without one. */

@@ -1,6 +1,6 @@
 import type { CallOptions } from '../config/options.js';
 import { type ClientOptions, toCallOptions } from './clients.js';
-import type { Executor } from './wrap-client.js';
+import type { Executor } from './wrap-context.js';
 
 export interface KeyRotationOptions {
   /** Tokens a call will use, from its arguments, reserved before it runs. */

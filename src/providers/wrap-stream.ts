@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../core/events.js';
-import type { JobContext } from '../worker/job-context.js';
+import type { JobContext } from '../core/job-context.js';
 
 type ReadUsage = (chunk: unknown) => TokenUsage | undefined;
 

@@ -87,7 +87,7 @@ describe('keymux emulate command', () => {
     const emulate = createProgram().commands.find((c) => c.name() === 'emulate');
     const help = emulate?.helpInformation() ?? '';
     const flags = emulate?.options.map((o) => o.long ?? '') ?? [];
-    expect(flags).toHaveLength(19);
+    expect(flags).toHaveLength(20);
     for (const flag of flags) expect(help).toContain(flag);
   });
 
