@@ -9,6 +9,8 @@
 import PQueue from 'p-queue';
 import { Multiplexer } from '../src/multiplexer.js';
 import { QueuedJob } from '../src/worker/job-context.js';
+import { PriorityFifo } from '../src/worker/priority-fifo.js';
+import { QueuedEntry } from '../src/worker/queued-entry.js';
 
 const JOBS = Number(process.env.JOBS ?? 100_000);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -62,6 +64,7 @@ const rows: Record<string, number> = {};
     }
     return queuedAll(mux);
   });
+  await mux.close();
 }
 {
   const mux = blockedMux();
@@ -75,6 +78,7 @@ const rows: Record<string, number> = {};
     }
     return queuedAll(mux);
   });
+  await mux.close();
 }
 // The parts, each alone.
 rows['  the caller’s promise alone (kept in the array)'] = await heapPerItem((keep) => {
@@ -90,6 +94,19 @@ rows['  p-queue entry: add(closure, { priority }) on a busy queue'] = await heap
     const n = i;
     keep.push(queue.add(async () => n, { priority: 0 }).catch(swallow));
   }
+});
+rows['  QueuedEntry (its onAbort arrow included) + its #waiting Set entry'] = await heapPerItem((keep) => {
+  const waiting = new Set<QueuedEntry>();
+  const queued = new QueuedJob(0, 0, 0, job);
+  const key = { provider: 'openai', name: 'k', label: 'sk-…6789' };
+  for (let i = 0; i < JOBS; i++) waiting.add(new QueuedEntry(queued, 1, swallow, waiting, key));
+  keep.push(waiting);
+});
+rows['  PriorityFifo slot (src/worker/priority-fifo.ts), entry not counted'] = await heapPerItem((keep) => {
+  const queue = new PriorityFifo<{ rank: number; done: boolean }>();
+  const entry = { rank: 0, done: false };
+  for (let i = 0; i < JOBS; i++) queue.push(entry);
+  keep.push(queue);
 });
 rows['  new Promise + 2 closures (KeyWorker.run)'] = await heapPerItem((keep) => {
   for (let i = 0; i < JOBS; i++) {
