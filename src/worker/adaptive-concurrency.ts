@@ -48,8 +48,9 @@ export class AdaptiveConcurrency {
   #estimate: number;
   #limit: number;
   #inFlight = 0;
-  /** Mean body duration of streams (ms after the first byte); undefined before the first stream. */
-  #bodyMs: number | undefined;
+  /** Mean body duration of streams (ms after the first byte), over `#streams` streams. */
+  #bodyMs = 0;
+  #streams = 0;
   /** The estimate at which trouble was last seen; growth is slow below it. */
   #troubleAt: number | undefined;
   #cutAt = Number.NEGATIVE_INFINITY;
@@ -140,7 +141,8 @@ export class AdaptiveConcurrency {
   /** Back to the starting limit, forgetting latencies and trouble (e.g. on `resetKey`). */
   reset(): void {
     this.#latency.clear();
-    this.#bodyMs = undefined;
+    this.#bodyMs = 0;
+    this.#streams = 0;
     this.#troubleAt = undefined;
     this.#cutAt = Number.NEGATIVE_INFINITY;
     this.#fresh = 0;
@@ -174,7 +176,10 @@ export class AdaptiveConcurrency {
    */
   #streamSample(firstByteMs: number, latencyMs: number): number {
     const body = Math.max(0, latencyMs - firstByteMs);
-    this.#bodyMs = this.#bodyMs === undefined ? body : this.#bodyMs + (body - this.#bodyMs) * 0.1;
+    // A plain mean over the first 50 streams (a mean of one or two would move like a single stream),
+    // then an exponential one over about as many.
+    this.#streams++;
+    this.#bodyMs += (body - this.#bodyMs) / Math.min(this.#streams, 50);
     return firstByteMs + this.#bodyMs;
   }
 
@@ -193,8 +198,19 @@ export class AdaptiveConcurrency {
     }
     // Past the level that failed by half again, the trouble was passing: probe fast again.
     if (this.#troubleAt !== undefined && this.#estimate > this.#troubleAt * 1.5) this.#troubleAt = undefined;
+    this.#set(Math.min(cap, this.#estimate + this.#step()));
+  }
+
+  /**
+   * Growth per call: ~0.8 (Gradient2's smoothing × queue size) while no trouble is known; after trouble,
+   * ~0.8 per round trip, and an eighth of that within one slot of the level that failed, so the limit
+   * sits just under it and probes it only now and then (CUBIC's plateau around its last maximum).
+   */
+  #step(): number {
     const step = SMOOTHING * QUEUE;
-    this.#set(Math.min(cap, this.#estimate + (this.#troubleAt === undefined ? step : step / this.#estimate)));
+    if (this.#troubleAt === undefined) return step;
+    const nearTrouble = this.#estimate > this.#troubleAt - 1 && this.#estimate < this.#troubleAt + 1;
+    return step / this.#estimate / (nearTrouble ? 8 : 1);
   }
 
   #cut(factor: number, now: number): void {
