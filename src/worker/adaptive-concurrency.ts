@@ -28,12 +28,13 @@ const FAILURE_SHARE = 0.05;
  * A key's concurrency limit. Pinned when `maxConcurrentRequests` is a number. Under `'auto'` it is
  * Netflix's Gradient2 on the key's call latencies, capped by Little's law when the key's rate is known:
  * - grows while jobs wait for a slot and latency stays within 1.5× its long-term baseline, by ~0.8 a call
- *   (about ×1.8 per round trip); after trouble, by ~0.8 a round trip until past the level that failed;
+ *   (about ×1.8 per round trip); after trouble, by ~0.8 a round trip (slower still near the level that
+ *   failed) until half again past it;
  * - never past ceil(rate allowed × p90 latency × 1.25) when the rate is known (more slots would only
  *   wait for the rate limiter), nor past the ceiling;
  * - shrinks multiplicatively, at most once per window of calls started since the last cut: by the
- *   gradient (baseline × 1.5 / recent latency, between 0.5 and 0.8) when latency rises past the tolerance while
- *   at least half the slots are busy, and by ×0.8 when transient failures (5xx, timeouts) pass 5% of a
+ *   gradient (baseline × 1.5 / recent latency, between 0.5 and 0.8) when latency rises past the
+ *   tolerance while at least half the slots are busy, and by ×0.8 when transient failures (5xx, timeouts) pass 5% of a
  *   window's calls;
  * A 429 changes nothing: it is the rate model's to act on, and counting it here would shrink twice.
  * No timers: every decision is taken on a call's outcome, at the time it reports.

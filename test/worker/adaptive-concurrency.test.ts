@@ -118,6 +118,12 @@ describe('AdaptiveConcurrency', () => {
     const hundred = simulate({ keys: 2, concurrency: 100, server, jobs: 4000 });
     expect(auto.goodputRps).toBeGreaterThan(five.goodputRps * 2);
     expect(auto.goodputRps).toBeGreaterThan(hundred.goodputRps * 1.2);
+    const small = { rpm: 600, latencyMs: 1000, overloadAbove: 8 };
+    const autoSmall = simulate({ keys: 2, concurrency: 'auto', server: small, jobs: 4000 });
+    expect(autoSmall.settledLimit).toBeGreaterThan(6.5);
+    expect(autoSmall.settledLimit).toBeLessThan(9);
+    const fiveSmall = simulate({ keys: 2, concurrency: 5, server: small, jobs: 4000 });
+    expect(autoSmall.goodputRps).toBeGreaterThan(fiveSmall.goodputRps * 1.15);
   });
 
   it("a stream's own body length is not congestion, but the mean body still sizes its slots", () => {
