@@ -20,7 +20,7 @@ export interface ProviderAdapter<Client = unknown> {
   ready?(): Promise<void> | undefined;
   /** Builds the client of one key, with the SDK's own retries off. */
   createClient(spec: ClientSpec): Client;
-  /** Maps whatever a call threw to a failure class (DESIGN.md's table). */
+  /** Maps whatever a call threw to a failure class (see `FailureClass`). */
   classify(error: unknown): Failure;
   /** Tokens a request will use, estimated before it is sent (prompt size and max output). */
   estimateTokens?(request: unknown): number;

@@ -16,8 +16,8 @@ function keyOf(client: unknown): string {
 }
 
 /**
- * Seed 001's decorator: wraps `fn(apiKey, …args)` so that every call runs as a keymux job with the
- * key the strategy picks, failing over to another key on a retryable failure.
+ * A decorator for code that takes the key itself: wraps `fn(apiKey, …args)` so that every call runs as
+ * a keymux job with the key the strategy picks, failing over to another key on a retryable failure.
  */
 export function withKeyRotation<A extends unknown[], R>(
   mux: Executor,
