@@ -48,13 +48,13 @@ const providerSchema = z.strictObject({ strategy: text, keys: z.array(keyEntry) 
 const poolSchema = z.strictObject({
   enabled: z.boolean().exactOptional(),
   strategy: text,
-  // Accepted for seed 004's files; keymux checks health lazily, on the next pick, so it has no use for it.
+  // Accepted so that existing config files load; keymux checks health lazily, on the next pick, so it has no use for it.
   healthCheckInterval: count,
   providers: z.record(z.string(), providerSchema).exactOptional(),
   ...Object.fromEntries(NUMERIC_OPTIONS.map((option) => [option, count])),
 });
 
-// Seed 004's names, so errors point at the field as written in the file.
+// The file's own names, so errors point at the field as written in the file.
 const FILE_NAMES: KeyFieldNames = {
   apiKey: 'key',
   name: 'name',
@@ -76,8 +76,9 @@ const FILE_NAMES: KeyFieldNames = {
 type KeyEntry = z.infer<typeof keySchema>;
 
 /**
- * A config object in seed 004's shape, with or without the `ApiKeyPool` wrapper (inside an app's own
- * config.json, the other top-level fields are left alone). Paths in errors are relative to the pool.
+ * A config object (`providers` → `keys` with `key`, `rateLimit`, `priority`, `enabled`, `tags`), with or
+ * without the `ApiKeyPool` wrapper (inside an app's own config.json, the other top-level fields are left
+ * alone). Paths in errors are relative to the pool.
  */
 export function parseConfig(config: unknown): FileConfig {
   const wrapped = isRecord(config) && Object.hasOwn(config, 'ApiKeyPool');

@@ -126,7 +126,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
   return { ...numbers, strategy, clock, random, logger };
 }
 
-// Seed 000 names the LRU strategy in full.
+// Older configs name the LRU strategy in full.
 const ALIASES: Readonly<Record<string, Strategy>> = { 'least-recently-used': 'lru' };
 
 /** A strategy name, also in env spelling (`ROUND_ROBIN`, `least_used`). */
