@@ -232,8 +232,13 @@ export class Multiplexer {
 
   /** One function for every job (not a closure each): forget the job, and wake drain() when idle. */
   readonly #settled = (job: Job<unknown>): void => {
-    this.#jobs.delete(job as QueuedJob<unknown>);
-    (job as QueuedJob<unknown>).release?.();
+    const queued = job as QueuedJob<unknown>;
+    // A stream handed to the caller still holds its key's slot: close() must still reach it.
+    if (queued.held) {
+      const forget = (): boolean => this.#jobs.delete(queued);
+      queued.held.then(forget, forget);
+    } else this.#jobs.delete(queued);
+    queued.release?.();
     this.#active--;
     // The job's promise settles after this: wake drain() only once the callers' handlers have run.
     if (this.#active === 0 && this.#idle.length > 0) setImmediate(this.#wakeIdle);
@@ -285,12 +290,17 @@ export class Multiplexer {
 
   /**
    * Refuses new jobs with `ShutdownError`; jobs not yet started are rejected with it, calls in flight
-   * are aborted. Resolves when every accepted job has settled.
+   * are aborted, and so are the streams of the wrapped clients. Resolves when every accepted job has
+   * settled and every stream has given its slot back.
    */
   async close(): Promise<void> {
     this.#closed = true;
     const reason = new ShutdownError();
-    for (const controller of this.#jobs) controller.abort(reason);
+    const held: Array<Promise<unknown>> = [];
+    for (const job of this.#jobs) {
+      if (job.held) held.push(job.held);
+      job.abort(reason);
+    }
     for (const pool of this.#keys.pools()) {
       for (const worker of pool.workers) {
         worker.abortInFlight(reason);
@@ -299,6 +309,8 @@ export class Multiplexer {
       pool.notify();
     }
     await this.drain();
+    // Streams handed out end on the abort; their slots are free once their holds settle.
+    await Promise.allSettled(held);
   }
 
   /** The `openai` package's client; every request on it is a keymux job on a key chosen by strategy. */

@@ -231,6 +231,17 @@ export interface MultiplexerOptions {
    */
   readonly priorityAgingMs?: number;
   /**
+   * A stream from a wrapped client that has given its reader no chunk for this long is ended and its
+   * slot released, in ms. With a read pending (the provider stalled) it counts as a transient failure
+   * of the key; with none (the caller stopped reading) it does not. @default 60000
+   */
+  readonly streamIdleTimeoutMs?: number;
+  /**
+   * Longest wait from the start of a stream's request to its first chunk, in ms; past it the attempt
+   * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
+   */
+  readonly streamFirstByteTimeoutMs?: number;
+  /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
    */
@@ -276,6 +287,8 @@ export interface ResolvedOptions {
   readonly maxEjectedPercent: number;
   readonly attemptTimeoutMs: number;
   readonly priorityAgingMs: number;
+  readonly streamIdleTimeoutMs: number;
+  readonly streamFirstByteTimeoutMs: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;

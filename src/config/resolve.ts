@@ -34,6 +34,8 @@ const RULES: Readonly<Record<NumericOption, Rule>> = {
   maxEjectedPercent: { integer: false, min: 0, max: 100, fallback: 50 },
   attemptTimeoutMs: { integer: false, min: 1, fallback: 180_000, infinite: true },
   priorityAgingMs: { integer: false, min: 1, fallback: 1000, infinite: true },
+  streamIdleTimeoutMs: { integer: false, min: 1, fallback: 60_000 },
+  streamFirstByteTimeoutMs: { integer: false, min: 1, fallback: 30_000 },
 };
 
 export const NUMERIC_OPTIONS = Object.keys(RULES) as readonly NumericOption[];

@@ -35,8 +35,10 @@ const CONNECTION_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
+// @google/generative-ai replaces a body that broke mid-stream (`terminated`) by "Error reading from the
+// stream", and one cut inside a JSON line by "Failed to parse stream", with no cause.
 const CONNECTION_TEXT =
-  /fetch failed|terminated|socket hang up|other side closed|network error|ECONNRESET|ETIMEDOUT/i;
+  /fetch failed|terminated|socket hang up|other side closed|network error|ECONNRESET|ETIMEDOUT|error reading from the stream|failed to parse stream/i;
 const EXHAUSTED_CODES = /insufficient_quota|billing|credit/i;
 const EXHAUSTED_TEXT =
   /insufficient_quota|quota exceeded|exceeded your current quota|billing|credit balance/i;

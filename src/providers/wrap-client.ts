@@ -89,6 +89,13 @@ function wrapFunction(
     // loaded now (ESM once preloaded), so the object it returns is an instance of the caller's class.
     return (...args: unknown[]) => resolvePath(hints.shape(), path).fn.apply(node, args);
   }
+  if (endsWithAny(dotted, hints.unsupported)) {
+    return () => {
+      throw new TypeError(
+        `keymux: ${dotted}() cannot run through a multiplexed client; send its requests with create() or stream()`,
+      );
+    };
+  }
   if (endsWithAny(dotted, hints.factories)) {
     return (...args: unknown[]) => {
       const made = fn.apply(owner, args);

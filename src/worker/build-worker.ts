@@ -41,13 +41,16 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
       const wasLearning = limiter.learning;
       const learned = limiter.observe(readLimits(response.headers), now);
       if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
-      // The first response ends a key's slow start: its queue may open up.
-      if (wasLearning) input.notify();
+      // The first response ends a key's slow start: its queue opens up at once.
+      if (wasLearning && !limiter.learning) {
+        worker.refreshSlots();
+        input.notify();
+      }
     }
     return response;
   };
   const clock = options.clock;
-  return new KeyWorker({
+  const worker: KeyWorker = new KeyWorker({
     key,
     ref,
     weight: keyOptions.weight ?? 1,
@@ -78,4 +81,5 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     ready: () => adapter.ready?.(),
     notify: input.notify,
   });
+  return worker;
 }

@@ -12,6 +12,8 @@ export interface Job<T> {
   /** A caller's signal or deadline can abort it (close() aborts every job in any case). */
   readonly abortable: boolean;
   readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
+  /** What the job's key slot is held on after it settled (a stream handed out), so close() can end it. */
+  held?: Promise<unknown> | undefined;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface Job<T> {
  */
 export class QueuedJob<T> extends Cancellation implements Job<T> {
   release: (() => void) | undefined;
+  held: Promise<unknown> | undefined;
 
   constructor(
     readonly id: number,

@@ -321,6 +321,11 @@ export class KeyWorker {
     this.deps.events.emit({ ...change, at, key: this.deps.ref });
   }
 
+  /** Its slots changed (slow start ended): p-queue starts what now fits. */
+  refreshSlots(): void {
+    this.#resize();
+  }
+
   #resize(): void {
     const slots = this.slots;
     if (this.#queue.concurrency !== slots) this.#queue.concurrency = slots;
