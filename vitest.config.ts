@@ -13,6 +13,8 @@ export default defineConfig({
     // usual time, and that must not fail it (the suite's speed is judged by its CPU time, not here).
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Likewise for expect.poll (vitest's default gives up after 1 s).
+    expect: { poll: { timeout: 30_000 } },
     // test/types/*.test-d.ts are checked by `npm run typecheck` (tsconfig includes test/), which
     // `npm test` runs first: a second tsc here cost 10–20 s of CPU for the same errors.
     typecheck: { enabled: false },
