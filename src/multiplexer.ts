@@ -3,6 +3,8 @@ import type { GoogleGenAI } from '@google/genai';
 import type { GoogleGenerativeAI } from '@google/generative-ai';
 import type Groq from 'groq-sdk';
 import type OpenAI from 'openai';
+import { validateCallOptions } from './config/call-options.js';
+import { describeWord } from './config/describe-value.js';
 import { type EnvConfig, readEnv } from './config/env.js';
 import { loadConfigFile, parseConfig } from './config/file.js';
 import type {
@@ -15,6 +17,7 @@ import type {
 import { parseStrategy, resolveOptions } from './config/resolve.js';
 import { ConfigError, ShutdownError, TimeoutError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type Listener } from './core/events.js';
+import { isDeadline, linkSignal } from './core/link-signal.js';
 import { logEvents } from './core/log-events.js';
 import { dispatch } from './dispatch/dispatcher.js';
 import type { KeyPool } from './keys/key-pool.js';
@@ -57,7 +60,12 @@ export class Multiplexer {
     this.options = resolveOptions(options);
     this.#strategy = this.options.strategy;
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
-    if (this.options.logger) logEvents(this.#events, this.options.logger);
+    const { logger } = this.options;
+    if (logger) {
+      logEvents(this.#events, logger);
+      this.#events.reportListenerError = (error, event) =>
+        logger.warn({ err: error, eventType: event.type }, 'keymux event listener threw');
+    }
     this.#keys = new KeyRegistry(this.options, this.#events);
   }
 
@@ -200,16 +208,22 @@ export class Multiplexer {
     this.#keys.pool(provider, true).strategy = parsed;
   }
 
-  /** Runs `fn` with a client of a key chosen by strategy, failing over on retryable errors. */
+  /**
+   * Runs `fn` with a client of a key chosen by strategy, failing over on retryable errors. Never throws:
+   * bad call options (a mistyped strategy, `priority: NaN`, `signal: 'x'`) reject with a ConfigError.
+   */
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    call: CallOptions = {},
+    options: CallOptions = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
+    let call: CallOptions;
     let pool: KeyPool;
     let strategy: Strategy;
     try {
+      if (typeof fn !== 'function') throw new ConfigError('fn', 'Expected `fn` to be a function');
+      call = validateCallOptions(options);
       pool = this.#keys.pool(provider);
       strategy = this.#strategyFor(pool, call);
     } catch (error) {
@@ -217,8 +231,7 @@ export class Multiplexer {
     }
     const job = new QueuedJob(this.#nextJobId++, call.tokens ?? 0, call.priority ?? 0, fn);
     this.#jobs.add(job);
-    const deadline = call.timeoutMs !== undefined && call.timeoutMs !== Number.POSITIVE_INFINITY;
-    if (call.signal !== undefined || deadline) job.release = this.#link(job, call);
+    if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;
     return dispatch(
       pool,
@@ -356,24 +369,21 @@ export class Multiplexer {
     if (strategy === 'specific' && (call.keyName === undefined || !pool.get(call.keyName))) {
       throw new ConfigError(
         'keyName',
-        `the \`specific\` strategy needs the name of a ${pool.provider} key, got ${JSON.stringify(call.keyName)}`,
+        `the \`specific\` strategy needs the name of a ${pool.provider} key, got ${describeWord(call.keyName)}`,
       );
     }
     return strategy;
   }
 
-  /** Links a job to the caller's signal and deadline; returns what undoes the links. */
+  /**
+   * Links a job to the caller's signal and deadline; returns what undoes the links. One signal shared by
+   * many calls gets one listener (see `linkSignal`), so 10 000 calls on it raise no MaxListeners warning.
+   */
   #link(job: Cancellation, call: CallOptions): () => void {
-    const caller = call.signal;
-    const onAbort = (): void => job.abort(caller?.reason);
-    if (caller?.aborted) onAbort();
-    else caller?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      call.timeoutMs === undefined || call.timeoutMs === Number.POSITIVE_INFINITY
-        ? undefined
-        : this.#startTimeout(job, call.timeoutMs);
+    const unlink = call.signal === undefined ? undefined : linkSignal(call.signal, job);
+    const timer = isDeadline(call.timeoutMs) ? this.#startTimeout(job, call.timeoutMs) : undefined;
     return () => {
-      caller?.removeEventListener('abort', onAbort);
+      unlink?.();
       timer?.abort();
     };
   }

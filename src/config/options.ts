@@ -54,13 +54,25 @@ export type BuiltinProvider = 'openai' | 'anthropic' | 'gemini' | 'groq';
  * ```
  */
 export interface RateLimits {
-  /** Requests per minute. */
+  /**
+   * Requests per minute.
+   * @default none: learned from the provider's headers when it sends them
+   */
   readonly rpm?: number;
-  /** Tokens (input + output) per minute. */
+  /**
+   * Tokens (input + output) per minute.
+   * @default none: learned from the provider's headers when it sends them
+   */
   readonly tpm?: number;
-  /** Requests per day. */
+  /**
+   * Requests per day.
+   * @default none: learned from the provider's headers when it sends them
+   */
   readonly rpd?: number;
-  /** Tokens per day. */
+  /**
+   * Tokens per day.
+   * @default none: learned from the provider's headers when it sends them
+   */
   readonly tpd?: number;
 }
 
@@ -152,9 +164,10 @@ export interface KeyOptions {
 export interface MultiplexerOptions {
   /**
    * Requests in flight at once on each key (a key's own `maxConcurrentRequests` overrides it).
+   * `'auto'` starts from the default and adapts.
    * @default 5
    */
-  readonly maxConcurrentRequests?: number;
+  readonly maxConcurrentRequests?: number | 'auto';
   /**
    * Jobs waiting on each key beyond those in flight. When every eligible key's queue is full, a new job
    * fails at once with `QueueFullError`.
@@ -242,6 +255,21 @@ export interface MultiplexerOptions {
    */
   readonly streamFirstByteTimeoutMs?: number;
   /**
+   * Interval of the keys' health checks, in ms. Accepted so that existing config files load: keymux
+   * checks a key's health when it picks it.
+   * @default none
+   */
+  readonly healthCheckInterval?: number;
+  /**
+   * Upper bound of an adaptive (`'auto'`) per-key concurrency.
+   * @default none
+   */
+  readonly maxConcurrencyCeiling?: number;
+  /** Where state shared between processes lives. @default in memory */
+  readonly store?: object;
+  /** A metrics sink. @default none */
+  readonly metrics?: object;
+  /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
    */
@@ -289,6 +317,11 @@ export interface ResolvedOptions {
   readonly priorityAgingMs: number;
   readonly streamIdleTimeoutMs: number;
   readonly streamFirstByteTimeoutMs: number;
+  /** Options whose defaults belong to the features that read them: unset when not given. */
+  readonly healthCheckInterval: number | undefined;
+  readonly maxConcurrencyCeiling: number | undefined;
+  readonly store: object | undefined;
+  readonly metrics: object | undefined;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;

@@ -5,6 +5,7 @@ import { type ChatRequest, header, type Reply } from './dialect.js';
 import { BEFORE_LIMITS } from './faults.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { MutableLedgerEntry } from './ledger.js';
+import { modelsListBody } from './models-list.js';
 import { embeddingsTokens, parseEmbeddings } from './openai-embeddings.js';
 import { overloadEffect } from './overload.js';
 import { dialectForPath, type Route, routeFor } from './routes.js';
@@ -18,7 +19,7 @@ export async function handleRequest(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
-  const route = routeFor(req.method, url.pathname);
+  const route = routeFor(req.method, url.pathname, header(req, 'anthropic-version') !== undefined);
   const body = await readJsonBody(req);
   if (route === undefined) {
     const reply = dialectForPath(url.pathname).problem({
@@ -35,7 +36,7 @@ export async function handleRequest(
   const sentKey = dialect.apiKey(req, url);
   const key = sentKey === undefined ? undefined : ctx.keys.byValue(sentKey);
   const known = key !== undefined && (key.provider === undefined || key.provider === dialect.provider);
-  const parsed = parse(route, body, url);
+  const parsed = route.endpoint === 'models' ? MODELS_REQUEST : parse(route, body, url);
   const entry = ctx.ledger.open({
     requestId: header(req, 'x-keymux-job-id') ?? header(req, 'x-request-id'),
     responseId,
@@ -97,6 +98,15 @@ export async function handleRequest(
     finish(faultReply(dialect, early, parsed.model), 'fault', dialect.limitHeaders(pool.state(at), at));
     return;
   }
+  if (route.endpoint === 'models') {
+    // Not charged and no limit headers; a scripted step answers with its status.
+    const scripted = script === 'none' ? undefined : script.fault;
+    if (scripted !== undefined) {
+      entry.fault = scripted.kind;
+      finish(faultReply(dialect, scripted, ''), 'fault');
+    } else finish({ status: 200, headers: {}, body: modelsListBody(dialect.provider) }, 'ok');
+    return;
+  }
   const charge = route.endpoint === 'embeddings' ? parsed.inputTokens : dialect.chargeUpFront(parsed);
   const admission = pool.admit(charge, at);
   if (!admission.ok) {
@@ -137,6 +147,14 @@ export async function handleRequest(
     entry.endedAt ??= ctx.options.now();
   }
 }
+
+const MODELS_REQUEST: ChatRequest = {
+  model: '',
+  stream: false,
+  includeUsage: false,
+  inputTokens: 0,
+  maxTokens: undefined,
+};
 
 /** Chat and embeddings requests both reduce to a `ChatRequest` for charging. */
 function parse(route: Route, body: unknown, url: URL): ChatRequest | string {

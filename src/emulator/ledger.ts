@@ -13,7 +13,7 @@ export type LedgerOutcome =
   | 'client-closed' // the client went away before the answer was complete
   | 'pending'; // still in flight
 
-export type Endpoint = 'chat' | 'embeddings';
+export type Endpoint = 'chat' | 'embeddings' | 'models';
 
 /** One request. `key` is the configured key name, never the key's value. */
 export interface LedgerEntry {
@@ -111,6 +111,14 @@ export class Ledger {
   /** Requests per HTTP status (0: no status sent). */
   countByStatus(filter?: LedgerFilter): Record<number, number> {
     return tally(this.entries(filter), (e) => e.status);
+  }
+
+  /** Requests per fault (`cut`, `stall`, `outage`, `quota` …); requests with no fault are left out. */
+  countByFault(filter?: LedgerFilter): Record<string, number> {
+    return tally(
+      this.entries(filter).filter((e) => e.fault !== undefined),
+      (e) => e.fault ?? '',
+    );
   }
 
   /**

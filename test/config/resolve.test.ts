@@ -77,7 +77,7 @@ describe('resolveOptions', () => {
     expect(e.path).toBe('maxConcurrentRequests');
     expect(e.code).toBe('CONFIG_ERROR');
     expect(e.message).toContain(
-      'Expected `maxConcurrentRequests` to be an integer from 1 and up, got `0` (number)',
+      "Expected `maxConcurrentRequests` to be an integer from 1 and up, or `'auto'`, got `0` (number)",
     );
   });
 

@@ -3,6 +3,7 @@ import { type ApiError, GoogleGenAI } from '@google/genai';
 import Groq from 'groq-sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { summarizeLedger } from '../../src/cli/emulate.js';
 import { baseUrlFor, type Emulator, EmulatorConfigError } from '../../src/emulator/index.js';
 import { drain, emulatorFor, KEY_A, KEY_B, testClock } from './helpers.js';
 
@@ -60,6 +61,8 @@ describe('quota-exhausted keys', () => {
     expect(hinted.error).toMatchObject({ error: { code: 'insufficient_quota' } });
     expect(hinted.headers?.get('retry-after')).toBe('2');
     expect(emulator.ledger.countByStatus({ outcome: 'fault' })).toEqual({ 429: 2 });
+    expect(emulator.ledger.countByFault()).toEqual({ quota: 2 });
+    expect(summarizeLedger(emulator, ['a', 'b'])).toContain('  faults {"quota":2}');
     expect(emulator.ledger.entries().map((e) => [e.fault, e.admitted])).toEqual([
       ['quota', false],
       ['quota', false],
@@ -178,6 +181,12 @@ describe('per-key scripts', () => {
       undefined,
     ]);
     expect(entries.map((e) => e.scripted)).toEqual([true, true, true, true, true, true, false]);
+    expect(emulator.ledger.countByFault({ key: 'b' })).toEqual({
+      unavailable: 2,
+      'rate-limit': 1,
+      overloaded: 1,
+      quota: 1,
+    });
     expect(emulator.ledger.entries({ key: 'a' })[0]?.scripted).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { summarizeLedger } from '../../src/cli/emulate.js';
 import { baseUrlFor, type Emulator } from '../../src/emulator/index.js';
 import { emulatorFor, KEY_A, testClock } from './helpers.js';
 
@@ -82,6 +83,7 @@ describe('outage: the whole endpoint refuses connections, then serves again', ()
     expect(emulator.inOutage).toBe(false);
     await expect(openai(emulator).chat.completions.create({ model: 'm', messages })).resolves.toBeDefined();
     expect(emulator.outages()).toHaveLength(2);
+    expect(summarizeLedger(emulator, ['a'])).toContain('2 outage(s), 0 requests cut');
 
     const other = await emulatorFor(
       { keys: [{ key: KEY_A }], outages: [{ atMs: 0, durationMs: 600_000 }] },

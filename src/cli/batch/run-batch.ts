@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Strategy } from '../../config/options.js';
 import { createProgress } from '../shared/progress.js';
+import { watchProviderWait } from '../shared/provider-wait.js';
 import { renderKeyStats } from './key-stats-table.js';
 import { loadMultiplexer } from './load-multiplexer.js';
 import { OutputFile, readDone } from './output-file.js';
@@ -22,7 +23,11 @@ export interface BatchOptions {
   readonly progress: boolean;
 }
 
-const BAR_FORMAT = 'batch |{bar}| {value}/{total} | {rate} lines/s | ETA {eta_formatted} | 429s {limited}';
+/** Exit code of a run that wrote error lines (failed requests or malformed input): see `keymux batch --help`. */
+export const SOME_LINES_FAILED = 3;
+
+const BAR_FORMAT =
+  'batch |{bar}| {value}/{total} | {rate} lines/s | ETA {eta_formatted} | 429s {limited} {wait}';
 
 /**
  * Runs a Batch API file through keymux. `stop` (Ctrl-C) stops new lines and abandons the queued ones
@@ -48,8 +53,15 @@ export async function runBatch(
     options.concurrency ?? mux.keyNames('openai').length * mux.options.maxConcurrentRequests;
   const limit = Math.min(plan.toSend.length, options.maxRequests ?? Number.POSITIVE_INFINITY);
   const progress = createProgress(BAR_FORMAT, options.progress);
-  const bar = progress.bar(limit, { limited: 0 });
+  const bar = progress.bar(limit, { limited: 0, wait: '' });
   let limited = 0;
+  let wait = '';
+  // While the provider is down, say so (on the bar, or on stderr when there is none) instead of going silent.
+  const stopWatching = watchProviderWait(mux, 'openai', (text) => {
+    wait = text;
+    bar.update(written, { limited, wait });
+    if (!options.progress && text !== '') log(text);
+  });
   const offLimited = mux.on('failure', (e) => {
     if (e.status === 429) limited++;
   });
@@ -79,13 +91,14 @@ export async function runBatch(
       out.write(line);
       written++;
       if (line.error !== null || (line.response?.status_code ?? 200) >= 400) failed++;
-      bar.update(written, { limited });
+      bar.update(written, { limited, wait });
     }
   };
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, limit)) }, lane));
   } finally {
     stop.removeEventListener('abort', abandonQueued);
+    stopWatching();
     offLimited();
     progress.stop();
     out.close();
@@ -98,5 +111,6 @@ export async function runBatch(
       `${failed} failed for good, ${plan.malformed.length} malformed; ${plan.alreadyDone} were already done` +
       (left > 0 ? `; ${left} left, run the same command again to resume` : ''),
   );
-  return stop.aborted ? 130 : 0;
+  if (stop.aborted) return 130;
+  return failed > 0 || plan.malformed.length > 0 ? SOME_LINES_FAILED : 0;
 }

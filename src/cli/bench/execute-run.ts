@@ -36,6 +36,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<ExecutedRun> {
       inFlight: recorder.inFlight,
       limited: recorder.limited,
       rate: recorder.rate().toFixed(1),
+      wait: recorder.status,
     });
   }, 200);
   let stoppedBy: StopReason;
@@ -55,7 +56,12 @@ export async function executeRun(input: ExecuteRunInput): Promise<ExecutedRun> {
     clearInterval(tick);
   }
   bar.setTotal(Math.max(recorder.done, 1));
-  bar.update(recorder.done, { inFlight: 0, limited: recorder.limited, rate: recorder.rate().toFixed(1) });
+  bar.update(recorder.done, {
+    inFlight: 0,
+    limited: recorder.limited,
+    rate: recorder.rate().toFixed(1),
+    wait: '',
+  });
   const ledger = input.target.ledger;
   return {
     plan,

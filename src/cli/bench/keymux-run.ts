@@ -1,5 +1,6 @@
 import type { RateLimits, Strategy } from '../../config/options.js';
 import { Multiplexer } from '../../multiplexer.js';
+import { watchProviderWait } from '../shared/provider-wait.js';
 import type { RunInput } from './baseline-runs.js';
 import type { StopReason } from './bench-result.js';
 import { driveWorkload } from './drive-workload.js';
@@ -33,6 +34,9 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
   const capped = new AbortController();
   const signal = AbortSignal.any([input.signal, capped.signal]);
   const unsubscribe = [
+    watchProviderWait(mux, input.kit.provider, (text) => {
+      input.recorder.status = text;
+    }),
     mux.on('request', () => {
       if (!input.cap.take()) capped.abort(new RequestCapError(`request cap of ${input.cap.limit} reached`));
     }),

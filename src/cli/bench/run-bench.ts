@@ -13,7 +13,8 @@ import { RequestCap } from './request-cap.js';
 import { summarizeRun } from './summarize-run.js';
 import { buildWorkload, estimateJobTokens, meanEstimatedTokens } from './workload.js';
 
-const BAR_FORMAT = '{name} |{bar}| {value}/{total} | in flight {inFlight} | 429s {limited} | {rate} req/s';
+const BAR_FORMAT =
+  '{name} |{bar}| {value}/{total} | in flight {inFlight} | 429s {limited} | {rate} req/s {wait}';
 
 /** Runs the baselines and keymux side by side on the same workload; stops early on `signal`. */
 export async function runBench(
@@ -35,7 +36,7 @@ export async function runBench(
     : jobsWithinCaps(options, plans.length, Math.max(...jobs.map(estimateJobTokens)));
   const progress = createProgress(BAR_FORMAT, options.progress);
   const bars = plans.map((p) =>
-    progress.bar(maxJobs, { name: p.name.padEnd(34), inFlight: 0, limited: 0, rate: '0.0' }),
+    progress.bar(maxJobs, { name: p.name.padEnd(34), inFlight: 0, limited: 0, rate: '0.0', wait: '' }),
   );
   const executed: ExecutedRun[] = [];
   try {

@@ -30,6 +30,8 @@ export class RunRecorder {
   limited = 0;
   succeeded = 0;
   failed = 0;
+  /** What the run is waiting for, when it waits ("waiting for provider, next probe in 8s"), else ''. */
+  status = '';
 
   constructor(readonly now: () => number = Date.now) {}
 
