@@ -9,8 +9,12 @@ export default defineConfig({
     // waiting on the emulator's latency or on child processes, not on the CPU.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Timeouts only catch hangs: on a busy machine a test that spawns the CLI can take ten times its
+    // usual time, and that must not fail it (the suite's speed is judged by its CPU time, not here).
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Likewise for expect.poll (vitest's default gives up after 1 s).
+    expect: { poll: { timeout: 30_000 } },
     // test/types/*.test-d.ts are checked by `npm run typecheck` (tsconfig includes test/), which
     // `npm test` runs first: a second tsc here cost 10–20 s of CPU for the same errors.
     typecheck: { enabled: false },

@@ -74,9 +74,17 @@ export class Multiplexer {
   }
 
   /**
-   * A multiplexer with every key of the environment (DESIGN.md "Configuration"): `OPENAI_API_KEYS`,
+   * A multiplexer with every key of the environment: `OPENAI_API_KEYS` (comma-separated),
    * `OPENAI_API_KEY`, `OPENAI_API_KEY_1…N`, the same for Anthropic (and `CLAUDE_API_KEY`), Gemini (and
-   * `GOOGLE_API_KEY`), Groq and any `X_API_KEYS`; per-index limits; `KEYMUX_*` options.
+   * `GOOGLE_API_KEY`), Groq and any `X_API_KEYS`; per-index limits; `KEYMUX_*` options. `options` win
+   * over the environment's.
+   *
+   * @example
+   * ```ts
+   * // OPENAI_API_KEYS=sk-a,sk-b,sk-c KEYMUX_MAX_RETRIES=3
+   * const mux = Multiplexer.fromEnv();
+   * const openai = mux.getOpenAIClient('least-loaded');
+   * ```
    */
   static fromEnv(
     env: Readonly<Record<string, string | undefined>> = process.env,
@@ -85,7 +93,26 @@ export class Multiplexer {
     return Multiplexer.#fromParsed(readEnv(env), options);
   }
 
-  /** A multiplexer from a config object in seed 004's shape, or from the path of such a JSON file. */
+  /**
+   * A multiplexer from a config object, or from the path of a JSON file holding one (then a Promise).
+   * The object may sit under an `ApiKeyPool` field of an app's own config; other fields are ignored.
+   *
+   * @example
+   * ```ts
+   * const mux = Multiplexer.fromConfig({
+   *   strategy: 'least-loaded',
+   *   providers: {
+   *     openai: {
+   *       keys: [
+   *         { name: 'team-a', key: process.env.OPENAI_KEY_A, rateLimit: { requestsPerMinute: 500 } },
+   *         { name: 'team-b', key: process.env.OPENAI_KEY_B, priority: 2 },
+   *       ],
+   *     },
+   *   },
+   * });
+   * const fromFile = await Multiplexer.fromConfig('./keymux.json');
+   * ```
+   */
   static fromConfig(config: string, options?: MultiplexerOptions): Promise<Multiplexer>;
   static fromConfig(config: object, options?: MultiplexerOptions): Multiplexer;
   static fromConfig(
@@ -251,7 +278,7 @@ export class Multiplexer {
     if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
   };
 
-  /** Seed 003's name for `execute`. */
+  /** The same as `execute`, under the name some existing code uses. */
   executeWithRetry<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
@@ -260,10 +287,19 @@ export class Multiplexer {
     return this.execute(provider, fn, call);
   }
 
+  /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */
   getUsageStats(): UsageStats {
     return usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
   }
 
+  /**
+   * Listens to one event type, or to all with `'*'`; returns what removes the listener.
+   *
+   * @example
+   * ```ts
+   * const off = mux.on('rate-limited', (e) => console.warn(`${e.key.name} rests until ${e.until}`));
+   * ```
+   */
   on<T extends KeymuxEventType>(type: T | '*', listener: Listener<T>): () => void {
     return this.#events.on(type, listener);
   }
@@ -333,7 +369,10 @@ export class Multiplexer {
     return genAIClient(this, strategyOrOptions);
   }
 
-  /** Seed 001's decorator: `fn(apiKey, …args)` runs with a multiplexed key on every call. */
+  /**
+   * Wraps code that takes the key itself: every call of the result runs `fn(apiKey, …args)` as a keymux
+   * job, with the key the strategy picks, failing over to another key on a retryable failure.
+   */
   withKeyRotation<A extends unknown[], R>(
     provider: string,
     fn: (apiKey: string, ...args: A) => R | Promise<R>,

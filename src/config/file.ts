@@ -52,7 +52,7 @@ const poolSchema = z.strictObject({
   ...Object.fromEntries(NUMERIC_OPTIONS.map((option) => [option, count])),
 });
 
-// Seed 004's names, so errors point at the field as written in the file.
+// The file's own names, so errors point at the field as written in the file.
 const FILE_NAMES: KeyFieldNames = {
   apiKey: 'key',
   name: 'name',
@@ -74,8 +74,9 @@ const FILE_NAMES: KeyFieldNames = {
 type KeyEntry = z.infer<typeof keySchema>;
 
 /**
- * A config object in seed 004's shape, with or without the `ApiKeyPool` wrapper (inside an app's own
- * config.json, the other top-level fields are left alone). Paths in errors are relative to the pool.
+ * A config object (`providers` → `keys` with `key`, `rateLimit`, `priority`, `enabled`, `tags`), with or
+ * without the `ApiKeyPool` wrapper (inside an app's own config.json, the other top-level fields are left
+ * alone). Paths in errors are relative to the pool.
  */
 export function parseConfig(config: unknown): FileConfig {
   const wrapped = isRecord(config) && Object.hasOwn(config, 'ApiKeyPool');

@@ -54,13 +54,25 @@ export type BuiltinProvider = 'openai' | 'anthropic' | 'gemini' | 'groq';
  * ```
  */
 export interface RateLimits {
-  /** Requests per minute. */
+  /**
+   * Requests per minute.
+   * @default none: learned from the provider's headers when it sends them
+   */
   readonly rpm?: number;
-  /** Tokens (input + output) per minute. */
+  /**
+   * Tokens (input + output) per minute.
+   * @default none: learned from the provider's headers when it sends them
+   */
   readonly tpm?: number;
-  /** Requests per day. */
+  /**
+   * Requests per day.
+   * @default none: learned from the provider's headers when it sends them
+   */
   readonly rpd?: number;
-  /** Tokens per day. */
+  /**
+   * Tokens per day.
+   * @default none: learned from the provider's headers when it sends them
+   */
   readonly tpd?: number;
 }
 
@@ -256,7 +268,10 @@ export interface MultiplexerOptions {
    * @default 30000
    */
   readonly streamFirstByteTimeoutMs?: number;
-  /** Upper bound of an adaptive (`'auto'`) per-key concurrency. */
+  /**
+   * Upper bound of an adaptive (`'auto'`) per-key concurrency.
+   * @default none
+   */
   readonly maxConcurrencyCeiling?: number;
   /** Where state shared between processes lives. @default in memory */
   readonly store?: object;

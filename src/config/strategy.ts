@@ -3,7 +3,7 @@ import { describeWord } from './describe-value.js';
 import { STRATEGIES, type Strategy } from './options.js';
 import { closestName } from './suggest.js';
 
-// Seed 000 names the LRU strategy in full.
+// Older configs name the LRU strategy in full.
 const ALIASES: Readonly<Record<string, Strategy>> = { 'least-recently-used': 'lru' };
 
 /**

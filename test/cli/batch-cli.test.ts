@@ -50,7 +50,7 @@ describe('keymux batch (child process, emulator in the test process)', () => {
     expect(emulator.ledger.entries({ status: 500 }).length).toBeGreaterThan(0);
     expect(emulator.ledger.duplicates()).toEqual([]);
     expect(result.stdout).toMatch(/openai-0\s+sk-b…0001/);
-  }, 30_000);
+  }, 120_000);
 
   it('reports malformed lines by number and writes them as error lines', async () => {
     const input = join(dir, 'mixed.jsonl');

@@ -53,5 +53,5 @@ describe('keymux batch, interrupted and resumed', () => {
     const sent = emulator.ledger.entries().map((e) => e.requestId);
     expect(sent).toHaveLength(LINES);
     expect(repeated(sent)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 });

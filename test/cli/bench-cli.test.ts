@@ -47,7 +47,7 @@ describe('keymux bench (child process, embedded emulator)', () => {
     expect(bench.runs[2]).toMatchObject({ jobsFailed: 0, upstream429: 0 });
     expect(result.stdout).toContain('goodput');
     expect(readFileSync(report, 'utf8')).toContain('<svg');
-  }, 30_000);
+  }, 120_000);
 
   it('has --help, and exits 2 with one line on a bad value', async () => {
     const [help, bad, unknown] = await Promise.all([
