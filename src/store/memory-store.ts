@@ -1,0 +1,269 @@
+import { type Clock, systemClock } from '../core/clock.js';
+import { adjustTat, takeTat, waitOf } from './gcra.js';
+import { newProbeToken } from './probe-token.js';
+import type {
+  DeadlineKind,
+  KeyAddress,
+  KeySnapshot,
+  KeyStateStore,
+  LimitName,
+  SettleRequest,
+  StoreListener,
+  TakeRequest,
+  TakeResult,
+  TightenRequest,
+} from './store.js';
+import { WINDOW_MS } from './store.js';
+
+export interface MemoryStoreOptions {
+  /** Time source; the multiplexer passes its own. @default systemClock */
+  readonly clock?: Clock;
+  /**
+   * Fraction of every limit this store paces to: 1 alone, 1/N as the fallback of one of N processes.
+   * @default 1
+   */
+  readonly share?: number;
+}
+
+interface ScopeState {
+  readonly tat: Map<LimitName, number>;
+  readonly learned: Map<LimitName, number>;
+}
+
+interface KeyState {
+  cooldown: number;
+  exhausted: number;
+  /** When the open breaker lets a probe through; undefined when closed. */
+  open: number | undefined;
+  probe: { readonly token: string; readonly until: number } | undefined;
+}
+
+/** One rate schedule that runs ahead of now, as the Redis store's re-sync needs it. */
+export interface PendingSchedule {
+  readonly provider: string;
+  readonly scope: string;
+  readonly name: LimitName;
+  readonly aheadMs: number;
+}
+
+/** One key's deadlines that run ahead of now. */
+export interface PendingDeadlines extends KeyAddress {
+  readonly cooldownMs: number;
+  readonly exhaustedMs: number;
+  readonly openMs: number;
+}
+
+/** The store's state in this process: synchronous, no allocation on a take beyond its result. */
+export class MemoryStore implements KeyStateStore {
+  readonly mode = 'memory' as const;
+  readonly #clock: Clock;
+  readonly #share: number;
+  readonly #scopes = new Map<string, ScopeState>();
+  readonly #keys = new Map<string, KeyState>();
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#share = options.share ?? 1;
+  }
+
+  take(request: TakeRequest): TakeResult {
+    const now = this.#clock.now();
+    const key = this.#keys.get(keyId(request));
+    const scope = this.#scope(request.provider, request.scope);
+    const learned = learnedOf(request, scope);
+    if (key) {
+      const until = Math.max(key.cooldown, key.exhausted);
+      if (until > now) return { ok: false, waitMs: until - now, reason: 'cooldown', learned };
+      if (key.open !== undefined) {
+        if (key.open > now) return { ok: false, waitMs: key.open - now, reason: 'breaker', learned };
+        if (key.probe && key.probe.until > now) {
+          return { ok: false, waitMs: key.probe.until - now, reason: 'breaker', learned };
+        }
+      }
+    }
+    let wait = 0;
+    for (const charge of request.limits) {
+      if (this.#limitOf(charge.name, charge.limit, scope) === undefined) continue;
+      wait = Math.max(wait, waitOf(scope.tat.get(charge.name), now));
+    }
+    if (wait > 0) return { ok: false, waitMs: wait, reason: 'rate', learned };
+    for (const charge of request.limits) {
+      const limit = this.#limitOf(charge.name, charge.limit, scope);
+      if (limit === undefined) continue;
+      const tat = takeTat(scope.tat.get(charge.name), now, charge.units, limit, WINDOW_MS[charge.name]);
+      scope.tat.set(charge.name, tat);
+    }
+    let probe: string | undefined;
+    if (key?.open !== undefined) {
+      probe = newProbeToken();
+      key.probe = { token: probe, until: now + request.probeTtlMs };
+    }
+    return { ok: true, probe, learned };
+  }
+
+  settle(request: SettleRequest): void {
+    const now = this.#clock.now();
+    const scope = this.#scope(request.provider, request.scope);
+    for (const charge of request.limits) {
+      const limit = this.#limitOf(charge.name, charge.limit, scope);
+      if (limit === undefined) continue;
+      const tat = adjustTat(scope.tat.get(charge.name), now, charge.units, limit, WINDOW_MS[charge.name]);
+      if (tat !== undefined) scope.tat.set(charge.name, tat);
+    }
+  }
+
+  tighten(request: TightenRequest): void {
+    const scope = this.#scope(request.provider, request.scope);
+    if (request.learn !== undefined && request.learn > 0) scope.learned.set(request.name, request.learn);
+    const at = this.#clock.now() + request.floorMs;
+    if (at > (scope.tat.get(request.name) ?? Number.NEGATIVE_INFINITY)) scope.tat.set(request.name, at);
+  }
+
+  extendDeadline(address: KeyAddress, kind: DeadlineKind, ms: number): number {
+    const now = this.#clock.now();
+    const key = this.#key(address);
+    key[kind] = Math.max(key[kind], now + ms);
+    return key[kind] - now;
+  }
+
+  openBreaker(address: KeyAddress, ms: number): void {
+    const key = this.#key(address);
+    key.open = Math.max(key.open ?? Number.NEGATIVE_INFINITY, this.#clock.now() + ms);
+    key.probe = undefined;
+  }
+
+  closeBreaker(address: KeyAddress): void {
+    const key = this.#keys.get(keyId(address));
+    if (!key) return;
+    key.open = undefined;
+    key.probe = undefined;
+  }
+
+  releaseProbe(address: KeyAddress, token: string): void {
+    const key = this.#keys.get(keyId(address));
+    if (key?.probe?.token === token) key.probe = undefined;
+  }
+
+  clearKey(address: KeyAddress): void {
+    this.#keys.delete(keyId(address));
+  }
+
+  snapshot(address: KeyAddress, scopeName: string): KeySnapshot {
+    const now = this.#clock.now();
+    const key = this.#keys.get(keyId(address));
+    const scope = this.#scopes.get(scopeId(address.provider, scopeName));
+    const limits: Record<string, { aheadMs: number; learned: number | undefined }> = {};
+    for (const [name, tat] of scope?.tat ?? [])
+      limits[name] = { aheadMs: waitOf(tat, now), learned: undefined };
+    for (const [name, learned] of scope?.learned ?? []) {
+      limits[name] = { aheadMs: limits[name]?.aheadMs ?? 0, learned };
+    }
+    const open = key?.open;
+    const probeMs = key?.probe ? waitOf(key.probe.until, now) : 0;
+    const halfOpen = open !== undefined && open <= now;
+    return {
+      cooldownMs: waitOf(key?.cooldown, now),
+      exhaustedMs: waitOf(key?.exhausted, now),
+      breaker: open === undefined ? 'closed' : halfOpen ? 'half-open' : 'open',
+      breakerMs: open === undefined ? 0 : halfOpen ? probeMs : open - now,
+      probeHeld: halfOpen && probeMs > 0,
+      limits,
+    };
+  }
+
+  on(_listener: StoreListener): () => void {
+    return () => undefined;
+  }
+
+  close(): void {}
+
+  /** Schedules running ahead of now, for the Redis store to push back when Redis returns. */
+  pendingSchedules(): PendingSchedule[] {
+    const now = this.#clock.now();
+    const out: PendingSchedule[] = [];
+    for (const [id, scope] of this.#scopes) {
+      const [provider = '', name = ''] = id.split('\0');
+      for (const [limit, tat] of scope.tat) {
+        if (tat > now) out.push({ provider, scope: name, name: limit, aheadMs: tat - now });
+      }
+    }
+    return out;
+  }
+
+  /** Keys whose deadlines run ahead of now. */
+  pendingDeadlines(): PendingDeadlines[] {
+    const now = this.#clock.now();
+    const out: PendingDeadlines[] = [];
+    for (const [id, key] of this.#keys) {
+      const [provider = '', name = ''] = id.split('\0');
+      const deadlines = {
+        cooldownMs: waitOf(key.cooldown, now),
+        exhaustedMs: waitOf(key.exhausted, now),
+        openMs: key.open === undefined ? 0 : Math.max(1, key.open - now),
+      };
+      if (deadlines.cooldownMs + deadlines.exhaustedMs + deadlines.openMs > 0) {
+        out.push({ provider, key: name, ...deadlines });
+      }
+    }
+    return out;
+  }
+
+  /** Forgets everything (after a re-sync has handed it to Redis). */
+  clear(): void {
+    this.#scopes.clear();
+    this.#keys.clear();
+  }
+
+  /** The limit this store paces to: configured, else learned; scaled by this store's share. */
+  #limitOf(name: LimitName, configured: number | undefined, scope: ScopeState): number | undefined {
+    const limit = configured ?? scope.learned.get(name);
+    return limit === undefined || limit <= 0 ? undefined : limit * this.#share;
+  }
+
+  #scope(provider: string, name: string): ScopeState {
+    const id = scopeId(provider, name);
+    let scope = this.#scopes.get(id);
+    if (!scope) {
+      scope = { tat: new Map(), learned: new Map() };
+      this.#scopes.set(id, scope);
+    }
+    return scope;
+  }
+
+  #key(address: KeyAddress): KeyState {
+    const id = keyId(address);
+    let key = this.#keys.get(id);
+    if (!key) {
+      key = { cooldown: 0, exhausted: 0, open: undefined, probe: undefined };
+      this.#keys.set(id, key);
+    }
+    return key;
+  }
+}
+
+/** The default store: this process's memory, with the semantics of the shared one. */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  return new MemoryStore(options);
+}
+
+function scopeId(provider: string, scope: string): string {
+  return `${provider}\0${scope}`;
+}
+
+function keyId(address: KeyAddress): string {
+  return `${address.provider}\0${address.key}`;
+}
+
+const NONE: Readonly<Partial<Record<LimitName, number>>> = Object.freeze({});
+
+function learnedOf(request: TakeRequest, scope: ScopeState): Partial<Record<LimitName, number>> {
+  if (scope.learned.size === 0) return NONE;
+  let out: Partial<Record<LimitName, number>> | undefined;
+  for (const charge of request.limits) {
+    const learned = charge.limit === undefined ? scope.learned.get(charge.name) : undefined;
+    if (learned === undefined) continue;
+    out ??= {};
+    out[charge.name] = learned;
+  }
+  return out ?? NONE;
+}
