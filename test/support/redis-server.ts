@@ -53,6 +53,15 @@ export class RedisServer {
     });
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and every command waits, as on a stalled host. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Kills the server at once, as a crash would. */
   async stop(): Promise<void> {
     const child = this.#child;
@@ -61,6 +70,7 @@ export class RedisServer {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
+    child.kill('SIGCONT');
     await exited;
   }
 }
