@@ -1,5 +1,17 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import { adjustTat, takeTat, waitOf } from './gcra.js';
+import {
+  type KeyState,
+  keyId,
+  keyRefusal,
+  keySnapshotOf,
+  learnedOf,
+  newKeyState,
+  type PendingState,
+  pendingOf,
+  type ScopeState,
+  scopeId,
+} from './memory-state.js';
 import { newProbeToken } from './probe-token.js';
 import type {
   DeadlineKind,
@@ -25,34 +37,6 @@ export interface MemoryStoreOptions {
   readonly share?: number;
 }
 
-interface ScopeState {
-  readonly tat: Map<LimitName, number>;
-  readonly learned: Map<LimitName, number>;
-}
-
-interface KeyState {
-  cooldown: number;
-  exhausted: number;
-  /** When the open breaker lets a probe through; undefined when closed. */
-  open: number | undefined;
-  probe: { readonly token: string; readonly until: number } | undefined;
-}
-
-/** One rate schedule that runs ahead of now, as the Redis store's re-sync needs it. */
-export interface PendingSchedule {
-  readonly provider: string;
-  readonly scope: string;
-  readonly name: LimitName;
-  readonly aheadMs: number;
-}
-
-/** One key's deadlines that run ahead of now. */
-export interface PendingDeadlines extends KeyAddress {
-  readonly cooldownMs: number;
-  readonly exhaustedMs: number;
-  readonly openMs: number;
-}
-
 /** The store's state in this process: synchronous, no allocation on a take beyond its result. */
 export class MemoryStore implements KeyStateStore {
   readonly mode = 'memory' as const;
@@ -71,16 +55,8 @@ export class MemoryStore implements KeyStateStore {
     const key = this.#keys.get(keyId(request));
     const scope = this.#scope(request.provider, request.scope);
     const learned = learnedOf(request, scope);
-    if (key) {
-      const until = Math.max(key.cooldown, key.exhausted);
-      if (until > now) return { ok: false, waitMs: until - now, reason: 'cooldown', learned };
-      if (key.open !== undefined) {
-        if (key.open > now) return { ok: false, waitMs: key.open - now, reason: 'breaker', learned };
-        if (key.probe && key.probe.until > now) {
-          return { ok: false, waitMs: key.probe.until - now, reason: 'breaker', learned };
-        }
-      }
-    }
+    const refusal = keyRefusal(key, now);
+    if (refusal) return { ok: false, ...refusal, learned };
     let wait = 0;
     for (const charge of request.limits) {
       if (this.#limitOf(charge.name, charge.limit, scope) === undefined) continue;
@@ -158,17 +134,7 @@ export class MemoryStore implements KeyStateStore {
     for (const [name, learned] of scope?.learned ?? []) {
       limits[name] = { aheadMs: limits[name]?.aheadMs ?? 0, learned };
     }
-    const open = key?.open;
-    const probeMs = key?.probe ? waitOf(key.probe.until, now) : 0;
-    const halfOpen = open !== undefined && open <= now;
-    return {
-      cooldownMs: waitOf(key?.cooldown, now),
-      exhaustedMs: waitOf(key?.exhausted, now),
-      breaker: open === undefined ? 'closed' : halfOpen ? 'half-open' : 'open',
-      breakerMs: open === undefined ? 0 : halfOpen ? probeMs : open - now,
-      probeHeld: halfOpen && probeMs > 0,
-      limits,
-    };
+    return { ...keySnapshotOf(key, now), limits };
   }
 
   on(_listener: StoreListener): () => void {
@@ -177,41 +143,12 @@ export class MemoryStore implements KeyStateStore {
 
   close(): void {}
 
-  /** Schedules running ahead of now, for the Redis store to push back when Redis returns. */
-  pendingSchedules(): PendingSchedule[] {
-    const now = this.#clock.now();
-    const out: PendingSchedule[] = [];
-    for (const [id, scope] of this.#scopes) {
-      const [provider = '', name = ''] = id.split('\0');
-      for (const [limit, tat] of scope.tat) {
-        if (tat > now) out.push({ provider, scope: name, name: limit, aheadMs: tat - now });
-      }
-    }
-    return out;
-  }
-
-  /** Keys whose deadlines run ahead of now. */
-  pendingDeadlines(): PendingDeadlines[] {
-    const now = this.#clock.now();
-    const out: PendingDeadlines[] = [];
-    for (const [id, key] of this.#keys) {
-      const [provider = '', name = ''] = id.split('\0');
-      const deadlines = {
-        cooldownMs: waitOf(key.cooldown, now),
-        exhaustedMs: waitOf(key.exhausted, now),
-        openMs: key.open === undefined ? 0 : Math.max(1, key.open - now),
-      };
-      if (deadlines.cooldownMs + deadlines.exhaustedMs + deadlines.openMs > 0) {
-        out.push({ provider, key: name, ...deadlines });
-      }
-    }
-    return out;
-  }
-
-  /** Forgets everything (after a re-sync has handed it to Redis). */
-  clear(): void {
+  /** Hands over what runs ahead of now (for the Redis store's re-sync when Redis returns) and forgets all. */
+  drainPending(): PendingState {
+    const pending = pendingOf(this.#scopes, this.#keys, this.#clock.now());
     this.#scopes.clear();
     this.#keys.clear();
+    return pending;
   }
 
   /** The limit this store paces to: configured, else learned; scaled by this store's share. */
@@ -234,7 +171,7 @@ export class MemoryStore implements KeyStateStore {
     const id = keyId(address);
     let key = this.#keys.get(id);
     if (!key) {
-      key = { cooldown: 0, exhausted: 0, open: undefined, probe: undefined };
+      key = newKeyState();
       this.#keys.set(id, key);
     }
     return key;
@@ -244,26 +181,4 @@ export class MemoryStore implements KeyStateStore {
 /** The default store: this process's memory, with the semantics of the shared one. */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(options);
-}
-
-function scopeId(provider: string, scope: string): string {
-  return `${provider}\0${scope}`;
-}
-
-function keyId(address: KeyAddress): string {
-  return `${address.provider}\0${address.key}`;
-}
-
-const NONE: Readonly<Partial<Record<LimitName, number>>> = Object.freeze({});
-
-function learnedOf(request: TakeRequest, scope: ScopeState): Partial<Record<LimitName, number>> {
-  if (scope.learned.size === 0) return NONE;
-  let out: Partial<Record<LimitName, number>> | undefined;
-  for (const charge of request.limits) {
-    const learned = charge.limit === undefined ? scope.learned.get(charge.name) : undefined;
-    if (learned === undefined) continue;
-    out ??= {};
-    out[charge.name] = learned;
-  }
-  return out ?? NONE;
 }

@@ -169,9 +169,7 @@ export class RedisStore implements KeyStateStore {
    */
   async #resync(): Promise<void> {
     const share = this.#options.localShare;
-    const schedules = this.#local.pendingSchedules();
-    const deadlines = this.#local.pendingDeadlines();
-    this.#local.clear();
+    const { schedules, deadlines } = this.#local.drainPending();
     const calls: Array<Promise<unknown>> = [];
     for (const s of schedules) {
       calls.push(

@@ -129,16 +129,15 @@ describe('memoryStore', () => {
     expect(store.take(take(600))).toMatchObject({ ok: false, waitMs: 400 });
   });
 
-  it('lists what runs ahead of now, for a re-sync, and forgets it on clear', () => {
+  it('lists what runs ahead of now, for a re-sync, and forgets it once handed over', () => {
     const { store } = setup();
     store.take(take(600));
     store.extendDeadline(address, 'exhausted', 700);
-    expect(store.pendingSchedules()).toEqual([
-      { provider: 'openai', scope: 'k1', name: 'rpm', aheadMs: 100 },
-    ]);
-    expect(store.pendingDeadlines()).toEqual([{ ...address, cooldownMs: 0, exhaustedMs: 700, openMs: 0 }]);
-    store.clear();
-    expect(store.pendingSchedules()).toEqual([]);
+    expect(store.drainPending()).toEqual({
+      schedules: [{ provider: 'openai', scope: 'k1', name: 'rpm', aheadMs: 100 }],
+      deadlines: [{ ...address, cooldownMs: 0, exhaustedMs: 700, openMs: 0 }],
+    });
+    expect(store.drainPending()).toEqual({ schedules: [], deadlines: [] });
     expect(store.take(take(600)).ok).toBe(true);
   });
 });
