@@ -142,10 +142,11 @@ export class Multiplexer {
     this.#keys.pool(provider).notify();
   }
 
-  /** Takes a key out of rotation. Its queued jobs move to other keys. */
+  /** Takes a key out of rotation. Its queued jobs move to other keys at once; calls in flight finish. */
   disableKey(provider: string, name: string): void {
     const worker = this.#keys.worker(provider, name);
     worker.deps.health.enabled = false;
+    worker.evictQueued();
     this.#events.emit({ type: 'key-disabled', at: this.options.clock.now(), key: worker.ref });
   }
 
@@ -189,7 +190,8 @@ export class Multiplexer {
     }
     const job = new QueuedJob(this.#nextJobId++, call.tokens ?? 0, call.priority ?? 0, fn);
     this.#jobs.add(job);
-    if (call.signal !== undefined || call.timeoutMs !== undefined) job.release = this.#link(job, call);
+    const deadline = call.timeoutMs !== undefined && call.timeoutMs !== Number.POSITIVE_INFINITY;
+    if (call.signal !== undefined || deadline) job.release = this.#link(job, call);
     this.#active++;
     return dispatch(
       pool,
@@ -206,6 +208,11 @@ export class Multiplexer {
     this.#jobs.delete(job as QueuedJob<unknown>);
     (job as QueuedJob<unknown>).release?.();
     this.#active--;
+    // The job's promise settles after this: wake drain() only once the callers' handlers have run.
+    if (this.#active === 0 && this.#idle.length > 0) setImmediate(this.#wakeIdle);
+  };
+
+  readonly #wakeIdle = (): void => {
     if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
   };
 
@@ -231,7 +238,10 @@ export class Multiplexer {
     return this.#keys.names(provider);
   }
 
-  /** Resolves when every accepted job has settled. New jobs are still accepted. */
+  /**
+   * Resolves when every accepted job has settled and its settlement has been delivered to the caller's
+   * handlers. New jobs are still accepted.
+   */
   drain(): Promise<void> {
     if (this.#active === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
@@ -245,7 +255,13 @@ export class Multiplexer {
     this.#closed = true;
     const reason = new ShutdownError();
     for (const controller of this.#jobs) controller.abort(reason);
-    for (const pool of this.#keys.pools()) pool.notify();
+    for (const pool of this.#keys.pools()) {
+      for (const worker of pool.workers) {
+        worker.abortInFlight(reason);
+        worker.evictQueued();
+      }
+      pool.notify();
+    }
     await this.drain();
   }
 
@@ -301,7 +317,10 @@ export class Multiplexer {
     const onAbort = (): void => job.abort(caller?.reason);
     if (caller?.aborted) onAbort();
     else caller?.addEventListener('abort', onAbort, { once: true });
-    const timer = call.timeoutMs === undefined ? undefined : this.#startTimeout(job, call.timeoutMs);
+    const timer =
+      call.timeoutMs === undefined || call.timeoutMs === Number.POSITIVE_INFINITY
+        ? undefined
+        : this.#startTimeout(job, call.timeoutMs);
     return () => {
       caller?.removeEventListener('abort', onAbort);
       timer?.abort();

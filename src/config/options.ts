@@ -85,6 +85,31 @@ export interface MultiplexerOptions {
   readonly cooldownMs?: number;
   /** Cooldown after a 429 that carries no hint, in ms. @default 60000 */
   readonly rateLimitCooldownMs?: number;
+  /**
+   * How long an open circuit stays open the first time, in ms; each consecutive re-opening adds as much
+   * again (base × n), up to `cooldownMs`.
+   * @default 10000
+   */
+  readonly breakerBaseMs?: number;
+  /**
+   * At most this percent of a provider's keys are held out by their breakers at once. When more keys
+   * fail, the fault is the provider's: the keys stay in rotation under backoff and the pool emits
+   * `pool-degraded` (then `pool-recovered`).
+   * @default 50
+   */
+  readonly maxEjectedPercent?: number;
+  /**
+   * Deadline of one attempt on one key, in ms (for a stream: until its response arrives). An attempt
+   * past it is a failure of that key (like a 5xx): the job moves to another key. `Infinity` for none.
+   * @default 180000
+   */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * Priority ageing: a queued job gains one priority level per this many ms of waiting, relative to jobs
+   * queued after it, so a lower priority is delayed, never starved.
+   * @default 1000
+   */
+  readonly priorityAgingMs?: number;
   /** @default 'round-robin' */
   readonly strategy?: Strategy;
   /** @default the system clock */
@@ -105,6 +130,10 @@ export interface ResolvedOptions {
   readonly failureThreshold: number;
   readonly cooldownMs: number;
   readonly rateLimitCooldownMs: number;
+  readonly breakerBaseMs: number;
+  readonly maxEjectedPercent: number;
+  readonly attemptTimeoutMs: number;
+  readonly priorityAgingMs: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
@@ -119,7 +148,7 @@ export interface CallOptions {
   /** Higher runs first within a key's queue. @default 0 */
   readonly priority?: number;
   readonly signal?: AbortSignal;
-  /** Deadline for the whole job (queued, backing off, running). */
+  /** Deadline for the whole job (queued, backing off, running), in ms; `Infinity` for none. */
   readonly timeoutMs?: number;
   /** Estimated tokens of the request, reserved before the call. @default from the adapter, else 0 */
   readonly tokens?: number;

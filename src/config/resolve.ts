@@ -14,6 +14,9 @@ interface Rule {
   readonly integer: boolean;
   readonly min: number;
   readonly fallback: number;
+  readonly max?: number;
+  /** `Infinity` means "none". */
+  readonly infinite?: boolean;
 }
 
 // Bounds are what the worker and dispatcher can honour: queueSize 0 still admits jobs up to the concurrency limit.
@@ -27,6 +30,10 @@ const RULES: Readonly<Record<NumericOption, Rule>> = {
   failureThreshold: { integer: true, min: 1, fallback: 3 },
   cooldownMs: { integer: false, min: 0, fallback: 300_000 },
   rateLimitCooldownMs: { integer: false, min: 0, fallback: 60_000 },
+  breakerBaseMs: { integer: false, min: 0, fallback: 10_000 },
+  maxEjectedPercent: { integer: false, min: 0, max: 100, fallback: 50 },
+  attemptTimeoutMs: { integer: false, min: 1, fallback: 180_000, infinite: true },
+  priorityAgingMs: { integer: false, min: 1, fallback: 1000, infinite: true },
 };
 
 export const NUMERIC_OPTIONS = Object.keys(RULES) as readonly NumericOption[];
@@ -84,12 +91,14 @@ function join(path: string, field: string): string {
 
 /** Checks one numeric multiplexer option against its bounds; `path` names it for the error (a field or env var). */
 export function checkOption(option: NumericOption, value: unknown, path: string = option): number {
-  const { integer, min } = RULES[option];
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min;
+  const { integer, min, max = Number.POSITIVE_INFINITY, infinite = false } = RULES[option];
+  if (infinite && value === Number.POSITIVE_INFINITY) return value;
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
   if (!ok || (integer && !Number.isInteger(value))) {
-    fail(path, `${integer ? 'an integer' : 'a number'} from ${min} and up`, value);
+    const range = Number.isFinite(max) ? `from ${min} to ${max}` : `from ${min} and up`;
+    fail(path, `${integer ? 'an integer' : 'a number'} ${range}${infinite ? ' (or Infinity)' : ''}`, value);
   }
-  return value;
+  return value as number;
 }
 
 function hasMethods(value: unknown, names: readonly string[]): boolean {

@@ -6,6 +6,9 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Node's timers take at most this; a longer sleep ends here, and every caller looks again when it wakes. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -23,7 +26,7 @@ export const systemClock: Clock = {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        Math.max(0, ms),
+        Math.min(MAX_TIMER_MS, Math.max(0, ms)),
       );
       signal?.addEventListener('abort', onAbort, { once: true });
     }),

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'RETRIES_EXHAUSTED'
   | 'SHUTDOWN'
   | 'TIMEOUT'
+  | 'ATTEMPT_TIMEOUT'
   | 'MISSING_SDK';
 
 interface KeymuxErrorOptions {
@@ -56,14 +57,6 @@ export class NoAvailableKeyError extends KeymuxError {
   }
 }
 
-export class RateLimitedError extends KeymuxError {
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, retryAfterMs: number | undefined, options: KeymuxErrorOptions = {}) {
-    super('RATE_LIMITED', message, options);
-    this.retryAfterMs = retryAfterMs;
-  }
-}
-
 /** A provider's answer that keymux did not retry (e.g. a 400): the SDK's error is the `cause`. */
 export class ProviderError extends KeymuxError {
   readonly status: number | undefined;
@@ -93,9 +86,31 @@ export interface AttemptRecord {
 
 export class RetriesExhaustedError extends KeymuxError {
   readonly attempts: readonly AttemptRecord[];
-  constructor(message: string, attempts: readonly AttemptRecord[], options: KeymuxErrorOptions = {}) {
-    super('RETRIES_EXHAUSTED', message, options);
+  constructor(
+    message: string,
+    attempts: readonly AttemptRecord[],
+    options: KeymuxErrorOptions = {},
+    code: ErrorCode = 'RETRIES_EXHAUSTED',
+  ) {
+    super(code, message, options);
     this.attempts = attempts;
+  }
+}
+
+/**
+ * Every attempt of the job met a 429 (each on another key, or the pool has one key). `retryAfterMs`:
+ * when the earliest key may be tried again, if any will be.
+ */
+export class RateLimitedError extends RetriesExhaustedError {
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    message: string,
+    retryAfterMs: number | undefined,
+    attempts: readonly AttemptRecord[] = [],
+    options: KeymuxErrorOptions = {},
+  ) {
+    super(message, attempts, options, 'RATE_LIMITED');
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -109,6 +124,15 @@ export class TimeoutError extends KeymuxError {
   readonly timeoutMs: number;
   constructor(timeoutMs: number, options: KeymuxErrorOptions = {}) {
     super('TIMEOUT', `the job did not settle within ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** One attempt on one key took longer than `attemptTimeoutMs`: a failure of that key, not of the caller. */
+export class AttemptTimeoutError extends KeymuxError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, options: KeymuxErrorOptions = {}) {
+    super('ATTEMPT_TIMEOUT', `the attempt got no answer within ${timeoutMs} ms`, options);
     this.timeoutMs = timeoutMs;
   }
 }

@@ -87,6 +87,9 @@ export type KeymuxEvent =
       readonly key: KeyRef;
       readonly concurrency: number;
     }
+  /** More keys failed at once than the ejection ceiling allows: a fault of the provider, not of one key. */
+  | { readonly type: 'pool-degraded'; readonly at: number; readonly provider: string }
+  | { readonly type: 'pool-recovered'; readonly at: number; readonly provider: string }
   | {
       readonly type: 'job-settled';
       readonly at: number;

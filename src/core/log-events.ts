@@ -20,6 +20,8 @@ const LEVELS: Partial<Record<KeymuxEvent['type'], Level>> = {
   'key-disabled': 'info',
   'limits-learned': 'info',
   'concurrency-changed': 'info',
+  'pool-degraded': 'warn',
+  'pool-recovered': 'info',
 };
 
 /** Sends events to a pino-compatible logger. Events carry key names and masked labels only. */

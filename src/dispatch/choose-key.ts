@@ -6,16 +6,36 @@ import type { KeyWorker } from '../worker/key-worker.js';
 import type { Choice } from './dispatcher.js';
 import { pick } from './strategies.js';
 
+/** Keys whose next send is this close to the soonest one's are equally good: the strategy chooses. */
+export const START_DELAY_TOLERANCE_MS = 1000;
+
 /**
- * Picks an eligible key by strategy, or undefined when none is eligible now. Synchronous on purpose:
+ * Picks an eligible key by strategy, or undefined when none is eligible now. Among eligible keys, only
+ * those that can start the job about as soon as the soonest one are offered to the strategy: a key
+ * whose rate limits hold it back longer than another's does not get the job. Synchronous on purpose:
  * the caller hands the job to the key in the same tick, so the next pick already sees its load.
  */
-export function chooseNow(pool: KeyPool, choice: Choice, now: number): KeyWorker | undefined {
+export function chooseNow(pool: KeyPool, choice: Choice, tokens: number, now: number): KeyWorker | undefined {
   const candidates = candidatesOf(pool, choice);
-  const eligible = (worker: KeyWorker): boolean => worker.isEligible(now);
-  return choice.strategy === 'specific'
-    ? candidates.find(eligible)
-    : pick(choice.strategy, candidates, eligible, pool.pickState, pool.random);
+  if (choice.strategy === 'specific') return candidates.find((worker) => worker.isEligible(now));
+  const soonest = soonestStart(candidates, tokens, now);
+  if (soonest === undefined) return undefined;
+  const latest = soonest + START_DELAY_TOLERANCE_MS;
+  const eligible = (worker: KeyWorker): boolean =>
+    worker.isEligible(now) && worker.startDelay(tokens, now) <= latest;
+  return pick(choice.strategy, candidates, eligible, pool.pickState, pool.random);
+}
+
+/** The smallest start delay among eligible keys; undefined when no key is eligible. */
+function soonestStart(candidates: readonly KeyWorker[], tokens: number, now: number): number | undefined {
+  let soonest: number | undefined;
+  for (const worker of candidates) {
+    if (!worker.isEligible(now)) continue;
+    const delay = worker.startDelay(tokens, now);
+    if (soonest === undefined || delay < soonest) soonest = delay;
+    if (soonest === 0) break;
+  }
+  return soonest;
 }
 
 /**
@@ -60,9 +80,13 @@ function untilReady(pool: KeyPool, candidates: readonly KeyWorker[], now: number
       provider: pool.provider,
     });
   }
-  // A key with room whose half-open probe is in flight is ready "now": wait for the probe to settle.
-  return wakeAt - now;
+  // A key with room whose half-open probe is in flight is ready "now": wait for the probe's verdict,
+  // which notifies the pool (the timer below is only a backstop).
+  return Number.isFinite(wakeAt) ? wakeAt - now : MAX_WAIT_MS;
 }
+
+/** A backstop for waits that a pool change ends: a change always comes first. */
+const MAX_WAIT_MS = 60_000;
 
 function candidatesOf(pool: KeyPool, choice: Choice): readonly KeyWorker[] {
   if (choice.strategy !== 'specific') return pool.workers;
@@ -75,17 +99,18 @@ function candidatesOf(pool: KeyPool, choice: Choice): readonly KeyWorker[] {
   return [worker];
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 async function waitForChange(pool: KeyPool, clock: Clock, ms: number, cancel: Cancellation): Promise<void> {
   const timer = new AbortController();
   const stop = (): void => timer.abort();
   cancel.onAbort(stop);
-  // An abort ends the sleep, which ends the race; the check below then throws the reason.
-  const sleep = clock.sleep(Number.isFinite(ms) ? ms : MAX_TIMER_MS, timer.signal).catch(() => undefined);
+  // A change in the pool, the earliest key's time, or an abort ends the wait; nothing is left behind.
+  const forget = pool.onChange(stop);
+  pool.waiting++;
   try {
-    await Promise.race([pool.changed(), sleep]);
+    await clock.sleep(ms, timer.signal).catch(() => undefined);
   } finally {
+    pool.waiting--;
+    forget();
     cancel.offAbort(stop);
     timer.abort();
   }

@@ -4,6 +4,7 @@ import {
   isKeymuxError,
   NoAvailableKeyError,
   ProviderError,
+  RateLimitedError,
   RetriesExhaustedError,
 } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
@@ -41,7 +42,7 @@ export async function dispatch<T>(
     for (;;) {
       const attempt = attempts.length + 1;
       // Pick and hand over in the same tick, so the next pick already sees this key's load.
-      const worker = chooseOrExplain(pool, choice, options, attempts);
+      const worker = chooseOrExplain(pool, choice, job.tokens, options, attempts);
       const outcome = await (worker
         ? worker.run(job, attempt)
         : waitThenRun(pool, choice, options, job, attempts));
@@ -56,6 +57,7 @@ export async function dispatch<T>(
       if (!RETRYABLE.has(outcome.failure.class)) throw finalError(outcome.failure, record, pool);
       if (attempt >= options.maxRetries) throw exhausted(attempts, pool);
       events.emit({ type: 'retry', at: options.clock.now(), key: outcome.key, jobId: job.id, attempt });
+      await pauseAfterFaults(attempts, options, job);
     }
   } finally {
     events.emit({
@@ -70,15 +72,39 @@ export async function dispatch<T>(
   }
 }
 
+/**
+ * Failover is immediate, but when the job's last two attempts both met a fault of the service (5xx,
+ * timeouts, refused connections) on different keys, the fault is likely the provider's: the job waits
+ * a backoff (half fixed, half jittered) before its next attempt, so a short outage does not use up
+ * every attempt within milliseconds.
+ */
+async function pauseAfterFaults(
+  attempts: readonly AttemptRecord[],
+  options: ResolvedOptions,
+  job: Job<unknown>,
+): Promise<void> {
+  let streak = 0;
+  for (let i = attempts.length - 1; i >= 0 && attempts[i]!.failureClass === 'transient'; i--) streak++;
+  if (streak < 2) return;
+  const ceiling = Math.min(
+    options.maxRetryDelay,
+    options.initialRetryDelay * options.backoffFactor ** (streak - 2),
+  );
+  const delay = ceiling / 2 + (options.random() * ceiling) / 2;
+  if (delay <= 0) return;
+  await options.clock.sleep(delay, job.cancel.signal);
+}
+
 /** An eligible key now, or undefined; errors that end the job (unknown key name) are thrown as is. */
 function chooseOrExplain(
   pool: KeyPool,
   choice: Choice,
+  tokens: number,
   options: ResolvedOptions,
   attempts: readonly AttemptRecord[],
 ): KeyWorker | undefined {
   try {
-    return chooseNow(pool, choice, options.clock.now());
+    return chooseNow(pool, choice, tokens, options.clock.now());
   } catch (error) {
     throw explain(error, attempts, pool);
   }
@@ -95,7 +121,7 @@ async function waitThenRun<T>(
   try {
     for (;;) {
       await waitForKey(pool, choice, options.clock, job.cancel);
-      const worker = chooseNow(pool, choice, options.clock.now());
+      const worker = chooseNow(pool, choice, job.tokens, options.clock.now());
       if (worker) return await worker.run(job, attempts.length + 1);
     }
   } catch (error) {
@@ -124,6 +150,8 @@ function finalError(failure: Failure, record: AttemptRecord, pool: KeyPool): unk
   // An abort rejects with the signal's reason, as given.
   if (failure.class === 'aborted') return failure.error;
   if (isKeymuxError(failure.error)) return failure.error;
+  // No provider status: the caller's own function threw, and its error passes through as it is.
+  if (failure.status === undefined && failure.class === 'bad-request') return failure.error;
   return new ProviderError(
     `${pool.provider} rejected the request: ${failure.message}`,
     failure.class,
@@ -139,9 +167,29 @@ function finalError(failure: Failure, record: AttemptRecord, pool: KeyPool): unk
 
 function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool): Error {
   const last = attempts[attempts.length - 1]!;
+  const keys = { provider: pool.provider, keyName: last.keyName, keyLabel: last.keyLabel };
+  // Every attempt met a 429: the caller learns when the pool can take the job again.
+  if (attempts.every((a) => a.failureClass === 'rate-limited')) {
+    return new RateLimitedError(
+      `${pool.provider}: every attempt was rate limited (${attempts.length}); last on ${last.keyName} (${last.keyLabel})`,
+      nextReadyIn(pool, pool.workers[0]?.deps.clock.now() ?? 0),
+      attempts,
+      { ...keys, cause: last.error },
+    );
+  }
   return new RetriesExhaustedError(
     `${pool.provider}: all ${attempts.length} attempts failed; last on ${last.keyName} (${last.keyLabel}): ${last.message}`,
     attempts,
     { cause: last.error, provider: pool.provider, keyName: last.keyName, keyLabel: last.keyLabel },
   );
+}
+
+/** Ms until the earliest key of the pool may be tried again; undefined when none will be. */
+function nextReadyIn(pool: KeyPool, now: number): number | undefined {
+  let soonest: number | undefined;
+  for (const worker of pool.workers) {
+    const at = worker.deps.health.readyAt(now);
+    if (at !== undefined) soonest = Math.min(soonest ?? Number.POSITIVE_INFINITY, at - now);
+  }
+  return soonest;
 }

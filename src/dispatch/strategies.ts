@@ -10,8 +10,10 @@ export interface Pickable {
   readonly load: number;
   /** Fraction of the tightest rate limit still free: 0–1. */
   readonly headroom: number;
+  /** Jobs assigned so far (queued, in flight or done). */
   readonly requests: number;
-  readonly lastUsedAt: number;
+  /** Order of the last assignment: higher is more recent. */
+  readonly lastAssigned: number;
 }
 
 /** State a strategy keeps between picks (the round-robin cursor). */
@@ -20,7 +22,7 @@ export interface PickState {
 }
 
 type Compare<K> = (a: K, b: K) => number;
-const byLastUse: Compare<Pickable> = (a, b) => a.lastUsedAt - b.lastUsedAt;
+const byLastUse: Compare<Pickable> = (a, b) => a.lastAssigned - b.lastAssigned;
 const byRequests: Compare<Pickable> = (a, b) => a.requests - b.requests || byLastUse(a, b);
 const byHeadroom: Compare<Pickable> = (a, b) => b.headroom - a.headroom || byLastUse(a, b);
 

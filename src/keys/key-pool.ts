@@ -1,6 +1,7 @@
 import type { Strategy } from '../config/options.js';
 import type { PickState } from '../dispatch/strategies.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
+import type { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';
 
 /** One provider's keys, in the order they were added, with the provider's strategy override. */
@@ -9,7 +10,11 @@ export class KeyPool {
   readonly #byName = new Map<string, KeyWorker>();
   readonly pickState: PickState = { cursor: 0 };
   strategy: Strategy | undefined;
-  #waiters: Array<() => void> = [];
+  /** Set once by the registry: the pool's ceiling on ejected keys. */
+  guard: EjectionGuard | undefined;
+  /** Jobs waiting for any key of this pool to become eligible. */
+  waiting = 0;
+  #waiters = new Set<() => void>();
 
   constructor(
     readonly adapter: ProviderAdapter,
@@ -30,24 +35,30 @@ export class KeyPool {
     this.notify();
   }
 
+  /** Takes a key out; its queued jobs go back to the dispatcher. */
   remove(name: string): KeyWorker | undefined {
     const worker = this.#byName.get(name);
     if (!worker) return undefined;
     this.#byName.delete(name);
     this.workers.splice(this.workers.indexOf(worker), 1);
+    worker.evictQueued();
     this.notify();
     return worker;
   }
 
-  /** Resolves at the next change that may make a key eligible: a slot freed, a key added or reset. */
-  changed(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
+  /**
+   * Calls `wake` once, at the next change that may make a key eligible (a slot freed, a key added, reset
+   * or enabled). Returns what cancels it, so a job that stops waiting leaves nothing behind.
+   */
+  onChange(wake: () => void): () => void {
+    this.#waiters.add(wake);
+    return () => this.#waiters.delete(wake);
   }
 
   notify(): void {
-    if (this.#waiters.length === 0) return;
+    if (this.#waiters.size === 0) return;
     const waiters = this.#waiters;
-    this.#waiters = [];
+    this.#waiters = new Set();
     for (const wake of waiters) wake();
   }
 }

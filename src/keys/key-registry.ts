@@ -6,6 +6,7 @@ import type { ProviderAdapter } from '../providers/adapter.js';
 import { createGenericAdapter, type GenericAdapterOptions } from '../providers/generic.js';
 import { builtinAdapters } from '../providers/index.js';
 import { buildWorker } from '../worker/build-worker.js';
+import { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';
 import { RateLimiter } from '../worker/rate-limiter.js';
 import { ApiKey } from './api-key.js';
@@ -65,7 +66,8 @@ export class KeyRegistry {
       key: new ApiKey(name, opts.apiKey),
       keyOptions: opts,
       adapter: pool.adapter,
-      limiter: this.#limiter(provider, opts),
+      limiter: this.#limiter(pool.adapter, opts),
+      guard: pool.guard,
       options: this.options,
       events: this.events,
       notify: () => pool.notify(),
@@ -89,6 +91,13 @@ export class KeyRegistry {
     }
     if (!create) throw new NoAvailableKeyError(`${provider} has no keys`, { provider });
     pool = new KeyPool(adapter, this.options.random);
+    const workers = pool.workers;
+    pool.guard = new EjectionGuard(
+      provider,
+      this.options.maxEjectedPercent,
+      () => workers.map((w) => w.deps.health),
+      this.events,
+    );
     this.#pools.set(provider, pool);
     return pool;
   }
@@ -103,12 +112,14 @@ export class KeyRegistry {
     return this.#pools.get(provider)?.remove(name);
   }
 
-  #limiter(provider: string, opts: KeyOptions): RateLimiter {
-    if (opts.quotaGroup === undefined) return new RateLimiter(opts.limits);
-    const id = `${provider}\u0000${opts.quotaGroup}`;
+  #limiter(adapter: ProviderAdapter, opts: KeyOptions): RateLimiter {
+    // A provider that sends limit headers gets a slow start on keys whose limits nobody configured.
+    const expectsHeaders = adapter.readRateLimits !== undefined;
+    if (opts.quotaGroup === undefined) return new RateLimiter(opts.limits, expectsHeaders);
+    const id = `${adapter.name}\u0000${opts.quotaGroup}`;
     let limiter = this.#groups.get(id);
     if (!limiter) {
-      limiter = new RateLimiter(opts.limits);
+      limiter = new RateLimiter(opts.limits, expectsHeaders);
       this.#groups.set(id, limiter);
     }
     return limiter;

@@ -1,23 +1,30 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
+import { Cancellation } from './cancellation.js';
 import type { Job, JobContext } from './job-context.js';
 
-/** What one attempt's function sees of it; a class, not closures, as one is made per attempt. */
-export class AttemptContext implements JobContext {
+/**
+ * One attempt of a job on one key: what its function sees (a JobContext), and its own cancellation,
+ * which follows the job's and also ends when the attempt's deadline passes. One object per attempt.
+ */
+export class AttemptContext extends Cancellation implements JobContext {
   usage: TokenUsage | undefined;
   held: Promise<unknown> | undefined;
+  /** The attempt has been answered (value, failure, abort or timeout): later outcomes are the key's only. */
+  answered = false;
+  /** Set when the attempt's own deadline ended it: the key failed, not the caller. */
+  timedOut = false;
 
   constructor(
     readonly key: KeyRef,
     readonly job: Job<unknown>,
     readonly attempt: number,
-  ) {}
+    readonly startedAt: number,
+  ) {
+    super();
+  }
 
   get jobId(): number {
     return this.job.id;
-  }
-
-  get signal(): AbortSignal {
-    return this.job.cancel.signal;
   }
 
   hold(done: Promise<unknown>): void {

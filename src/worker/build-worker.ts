@@ -3,6 +3,7 @@ import type { EventBus, KeyRef } from '../core/events.js';
 import type { ApiKey } from '../keys/api-key.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { ConcurrencyGovernor } from './concurrency.js';
+import type { EjectionGuard } from './ejection-guard.js';
 import { KeyHealth } from './health.js';
 import { KeyWorker } from './key-worker.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -13,6 +14,7 @@ export interface BuildWorkerInput {
   readonly keyOptions: KeyOptions;
   readonly adapter: ProviderAdapter;
   readonly limiter: RateLimiter;
+  readonly guard: EjectionGuard | undefined;
   readonly options: ResolvedOptions;
   readonly events: EventBus;
   readonly notify: () => void;
@@ -20,7 +22,7 @@ export interface BuildWorkerInput {
 
 /** Wires one key's worker: its health, concurrency governor, lazily built SDK client and header feed. */
 export function buildWorker(input: BuildWorkerInput): KeyWorker {
-  const { provider, key, keyOptions, adapter, limiter, options, events } = input;
+  const { provider, key, keyOptions, adapter, limiter, options, events, guard } = input;
   const ref: KeyRef = { provider, name: key.name, label: key.label };
   const governor = new ConcurrencyGovernor(
     keyOptions.maxConcurrentRequests ?? options.maxConcurrentRequests,
@@ -31,25 +33,32 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
   );
   let client: unknown;
   let built = false;
-  const observingFetch: typeof fetch = async (input, init) => {
-    const response = await globalThis.fetch(input, init);
-    const info = adapter.readRateLimits?.(response.headers);
-    if (info) {
+  const observingFetch: typeof fetch = async (url, init) => {
+    const response = await globalThis.fetch(url, init);
+    const readLimits = adapter.readRateLimits;
+    if (readLimits) {
       const now = options.clock.now();
-      const learned = limiter.observe(info, now);
+      const wasLearning = limiter.learning;
+      const learned = limiter.observe(readLimits(response.headers), now);
       if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
+      // The first response ends a key's slow start: its queue may open up.
+      if (wasLearning) input.notify();
     }
     return response;
   };
+  const clock = options.clock;
   return new KeyWorker({
     key,
     ref,
     weight: keyOptions.weight ?? 1,
     queueSize: keyOptions.queueSize ?? options.queueSize,
-    health: new KeyHealth(options, options.random, keyOptions.enabled ?? true),
+    health: new KeyHealth(options, options.random, keyOptions.enabled ?? true, () =>
+      guard ? guard.mayEject(clock.now()) : true,
+    ),
     limiter,
     governor,
-    clock: options.clock,
+    guard,
+    clock,
     events,
     client: () => {
       if (!built) {
@@ -64,6 +73,8 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     },
     classify: (error) => adapter.classify(error),
     chargesEstimate: adapter.chargesEstimate === true,
+    attemptTimeoutMs: options.attemptTimeoutMs,
+    priorityAgingMs: options.priorityAgingMs,
     ready: () => adapter.ready?.(),
     notify: input.notify,
   });

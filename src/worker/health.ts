@@ -1,38 +1,43 @@
 import type { Failure } from '../core/failure.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { type BreakerPolicy, CircuitBreaker } from './circuit-breaker.js';
 
 export type HealthState =
   | 'healthy'
   | 'degraded'
   | 'rate-limited'
+  | 'backing-off'
   | 'circuit-open'
   | 'exhausted'
   | 'unavailable'
   | 'disabled';
 
-export interface HealthPolicy extends BackoffPolicy {
-  readonly failureThreshold: number;
-  readonly cooldownMs: number;
+export interface HealthPolicy extends BackoffPolicy, BreakerPolicy {
   readonly rateLimitCooldownMs: number;
 }
+
+/** Whether the pool lets one more key out of rotation for failures of its service. */
+export type EjectionCheck = () => boolean;
 
 /** What a failure did to the key, for the worker to announce. */
 export type HealthChange =
   | { readonly type: 'rate-limited'; readonly until: number }
   | { readonly type: 'circuit-open'; readonly until: number }
   | { readonly type: 'key-exhausted'; readonly until: number | undefined }
-  | { readonly type: 'key-unavailable'; readonly status: number | undefined };
+  | { readonly type: 'key-unavailable'; readonly status: number | undefined }
+  /** The breaker would have opened, but the pool keeps the key in rotation (too many keys out). */
+  | { readonly type: 'ejection-held' };
 
 /**
  * Everything that decides whether a key may be tried: enabled, auth, quota, cooldown and breaker.
- * All time is compared lazily against `now`.
+ * Every transition is one classified outcome; all time is compared lazily against `now`.
  */
 export class KeyHealth {
   enabled: boolean;
   #unavailable = false;
   #exhaustedUntil: number | undefined;
   #cooldownUntil = 0;
+  #cooldownFor: 'rate-limited' | 'backing-off' = 'rate-limited';
   #failureStreak = 0;
   #successRate = 1;
   readonly #breaker: CircuitBreaker;
@@ -41,17 +46,18 @@ export class KeyHealth {
     readonly policy: HealthPolicy,
     readonly random: () => number,
     enabled = true,
+    readonly mayEject: EjectionCheck = () => true,
   ) {
     this.enabled = enabled;
-    this.#breaker = new CircuitBreaker(policy.failureThreshold, policy.cooldownMs);
+    this.#breaker = new CircuitBreaker(policy);
   }
 
   state(now: number): HealthState {
     if (!this.enabled) return 'disabled';
     if (this.#unavailable) return 'unavailable';
     if (this.#exhaustedUntil !== undefined && now < this.#exhaustedUntil) return 'exhausted';
-    if (this.#breaker.state(now) === 'open') return 'circuit-open';
-    if (now < this.#cooldownUntil) return 'rate-limited';
+    if (this.#breaker.state(now).kind === 'open') return 'circuit-open';
+    if (now < this.#cooldownUntil) return this.#cooldownFor;
     return this.#failureStreak > 0 || this.#successRate < 0.9 ? 'degraded' : 'healthy';
   }
 
@@ -67,14 +73,16 @@ export class KeyHealth {
     );
   }
 
-  /** When the key may next be tried; undefined when only an operator can bring it back. */
+  /** Whether the breaker holds the key out of rotation (open or half-open). */
+  ejected(now: number): boolean {
+    return this.#breaker.ejected(now);
+  }
+
+  /** When the key may next be tried; undefined when only an operator (or a health check) can bring it back. */
   readyAt(now: number): number | undefined {
     if (!this.enabled || this.#unavailable || this.#exhaustedUntil === Number.POSITIVE_INFINITY)
       return undefined;
-    let at = Math.max(now, this.#cooldownUntil, this.#exhaustedUntil ?? now);
-    const open = this.#breaker.openUntil();
-    if (open !== undefined) at = Math.max(at, open);
-    return at;
+    return Math.max(now, this.#cooldownUntil, this.#exhaustedUntil ?? now, this.#breaker.openUntil() ?? now);
   }
 
   cooldownUntil(now: number): number | undefined {
@@ -84,16 +92,7 @@ export class KeyHealth {
 
   /** 0–100: recent success rate, capped by the key's state. */
   score(now: number): number {
-    const caps: Record<HealthState, number> = {
-      healthy: 100,
-      degraded: 100,
-      'rate-limited': 50,
-      'circuit-open': 10,
-      exhausted: 0,
-      unavailable: 0,
-      disabled: 0,
-    };
-    return Math.round(Math.min(caps[this.state(now)], this.#successRate * 100));
+    return Math.round(Math.min(SCORE_CAPS[this.state(now)], this.#successRate * 100));
   }
 
   onStart(now: number): void {
@@ -108,10 +107,10 @@ export class KeyHealth {
   }
 
   onFailure(failure: Failure, now: number): HealthChange | undefined {
+    if (failure.class !== 'transient') this.#breaker.onNeutral(now);
     switch (failure.class) {
       case 'bad-request':
       case 'aborted':
-        this.#breaker.onNeutral();
         return undefined;
       case 'auth':
         this.#unavailable = true;
@@ -126,19 +125,33 @@ export class KeyHealth {
       }
       case 'rate-limited': {
         this.#record();
-        const ceiling = { ...this.policy, maxRetryDelay: this.policy.rateLimitCooldownMs };
-        const delay = backoffDelay(ceiling, this.#failureStreak, this.random, failure.retryAfterMs);
-        this.#cooldownUntil = Math.max(this.#cooldownUntil, now + delay);
-        this.#breaker.onNeutral();
+        // A provider's hint is exact (capped at maxRetryDelay); without one, the key backs off with jitter.
+        const hint = failure.retryAfterMs;
+        const delay =
+          hint === undefined
+            ? backoffDelay(
+                { ...this.policy, maxRetryDelay: this.policy.rateLimitCooldownMs },
+                this.#failureStreak,
+                this.random,
+              )
+            : Math.min(hint, this.policy.maxRetryDelay);
+        this.#cool(now + delay, 'rate-limited');
         return { type: 'rate-limited', until: this.#cooldownUntil };
       }
       case 'transient': {
         this.#record();
-        const delay = backoffDelay(this.policy, this.#failureStreak, this.random, failure.retryAfterMs);
-        this.#cooldownUntil = Math.max(this.#cooldownUntil, now + delay);
-        return this.#breaker.onFailure(now)
-          ? { type: 'circuit-open', until: now + this.policy.cooldownMs }
-          : undefined;
+        const verdict = this.#breaker.onTransient(now, this.mayEject);
+        // Held in rotation through a fault of the whole provider: keep probing at least every base interval.
+        const cap =
+          verdict === 'held'
+            ? Math.min(this.policy.maxRetryDelay, this.policy.breakerBaseMs)
+            : this.policy.maxRetryDelay;
+        const hint = failure.retryAfterMs === undefined ? undefined : Math.min(failure.retryAfterMs, cap);
+        const policy = { ...this.policy, maxRetryDelay: cap };
+        this.#cool(now + backoffDelay(policy, this.#failureStreak, this.random, hint), 'backing-off');
+        if (verdict === 'held') return { type: 'ejection-held' };
+        const until = this.#breaker.openUntil();
+        return verdict === 'opened' && until !== undefined ? { type: 'circuit-open', until } : undefined;
       }
     }
   }
@@ -155,8 +168,25 @@ export class KeyHealth {
     return wasOut;
   }
 
+  #cool(until: number, why: 'rate-limited' | 'backing-off'): void {
+    if (until < this.#cooldownUntil) return;
+    this.#cooldownUntil = until;
+    this.#cooldownFor = why;
+  }
+
   #record(): void {
     this.#failureStreak += 1;
     this.#successRate *= 0.9;
   }
 }
+
+const SCORE_CAPS: Readonly<Record<HealthState, number>> = {
+  healthy: 100,
+  degraded: 100,
+  'rate-limited': 50,
+  'backing-off': 50,
+  'circuit-open': 10,
+  exhausted: 0,
+  unavailable: 0,
+  disabled: 0,
+};

@@ -21,6 +21,8 @@ export interface Job<T> {
   readonly tokens: number;
   readonly priority: number;
   readonly cancel: Cancellation;
+  /** A caller's signal or deadline can abort it (close() aborts every job in any case). */
+  readonly abortable: boolean;
   readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
 }
 
@@ -42,5 +44,9 @@ export class QueuedJob<T> extends Cancellation implements Job<T> {
 
   get cancel(): Cancellation {
     return this;
+  }
+
+  get abortable(): boolean {
+    return this.release !== undefined;
   }
 }

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type { Clock } from '../core/clock.js';
+import { AttemptTimeoutError } from '../core/errors.js';
 import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
@@ -7,11 +8,14 @@ import type { ApiKey } from '../keys/api-key.js';
 import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
 import type { ConcurrencyGovernor } from './concurrency.js';
-import type { KeyHealth } from './health.js';
+import { type Deadline, DeadlineQueue } from './deadline-queue.js';
+import type { EjectionGuard } from './ejection-guard.js';
+import type { HealthChange, KeyHealth } from './health.js';
 import type { Job } from './job-context.js';
+import { QueuedEntry } from './queued-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
 
-/** How one attempt on one key ended. `skipped`: the key became unusable before the call started. */
+/** How one attempt on one key ended. `skipped`: the key went out of service before the call started. */
 export type AttemptOutcome<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly skipped: true }
@@ -25,6 +29,7 @@ export interface WorkerDeps {
   readonly health: KeyHealth;
   readonly limiter: RateLimiter;
   readonly governor: ConcurrencyGovernor;
+  readonly guard: EjectionGuard | undefined;
   readonly clock: Clock;
   readonly events: EventBus;
   readonly client: () => unknown;
@@ -33,26 +38,43 @@ export interface WorkerDeps {
   readonly ready: () => Promise<void> | undefined;
   /** The provider never corrects its up-front charge, so neither do the buckets (OpenAI, Groq). */
   readonly chargesEstimate: boolean;
-  /** Called whenever a slot frees, so jobs waiting for a key look again. */
+  /** One attempt's deadline, in ms; Infinity for none. */
+  readonly attemptTimeoutMs: number;
+  /** A waiting job gains one priority level per this many ms, so a low priority is delayed, never starved. */
+  readonly priorityAgingMs: number;
+  /** Called whenever a slot frees or the key changes, so jobs waiting for a key look again. */
   readonly notify: () => void;
 }
 
+/** Assignment order across all workers: `lru` compares it, so jobs assigned in one tick still spread. */
+let assignments = 0;
+
 /**
  * One key's worker: a bounded queue (p-queue, bounded here since p-queue is not), its concurrency
- * limit, its rate buckets and its health. Errors of this key never hold up another key's queue.
+ * limit, its rate buckets and its health. A key that stops serving hands its queued jobs back at once.
  */
 export class KeyWorker {
   readonly #queue: PQueue;
-  #queued = 0;
+  readonly #waiting = new Set<QueuedEntry>();
+  readonly #deadlines: DeadlineQueue;
+  /** Attempts in flight, streams included: close() ends them. */
+  readonly #active = new Set<AttemptContext>();
   #inFlight = 0;
+  /** Aborted to wake the jobs that wait in this key's slots for its rate limits, when the key stops serving. */
+  #evicted = new AbortController();
+  readonly #epoch: number;
+  /** Jobs assigned to this key (`least-used`). */
   requests = 0;
+  /** When this key was last assigned a job, in assignment order (`lru`). */
+  lastAssigned = 0;
+  /** When a call last started on this key (clock time). */
   lastUsedAt = Number.NEGATIVE_INFINITY;
 
   constructor(readonly deps: WorkerDeps) {
-    this.#queue = new PQueue({ concurrency: deps.governor.limit });
-    deps.governor.onChange((limit) => {
-      this.#queue.concurrency = limit;
-    });
+    this.#queue = new PQueue({ concurrency: this.slots });
+    this.#deadlines = new DeadlineQueue(deps.clock);
+    this.#epoch = deps.clock.now();
+    deps.governor.onChange(() => this.#resize());
   }
 
   get ref(): KeyRef {
@@ -72,20 +94,25 @@ export class KeyWorker {
     return limiter.hasLimits ? limiter.headroom(clock.now()) : 1;
   }
   get queued(): number {
-    return this.#queued;
+    return this.#waiting.size;
   }
   get inFlight(): number {
     return this.#inFlight;
   }
+  /** The key's concurrency limit. */
   get concurrency(): number {
     return this.deps.governor.limit;
   }
-  /** (queued + in flight) / concurrency. */
+  /** Calls it may have in flight now: while its limits are being learned, one at a time. */
+  get slots(): number {
+    return this.deps.limiter.learning ? 1 : this.deps.governor.limit;
+  }
+  /** (queued + in flight) / slots. */
   get load(): number {
-    return (this.#queued + this.#inFlight) / this.deps.governor.limit;
+    return (this.#waiting.size + this.#inFlight) / this.slots;
   }
   get hasQueueRoom(): boolean {
-    return this.#queued + this.#inFlight < this.deps.queueSize + this.deps.governor.limit;
+    return this.#waiting.size + this.#inFlight < this.deps.queueSize + this.deps.governor.limit;
   }
 
   /** Whether the dispatcher may give this key a job now. */
@@ -93,105 +120,183 @@ export class KeyWorker {
     return this.hasQueueRoom && this.deps.health.canStart(now);
   }
 
+  /**
+   * About how long a new job of `tokens` would wait on this key before its call starts: its rate limits'
+   * wait plus the schedule the jobs already queued here use up. 0 for a key with no limits.
+   */
+  startDelay(tokens: number, now: number): number {
+    const { limiter } = this.deps;
+    if (limiter.learning) return this.#waiting.size + this.#inFlight > 0 ? Number.POSITIVE_INFINITY : 0;
+    if (!limiter.hasLimits) return 0;
+    return limiter.waitFor(tokens, now) + this.#waiting.size * limiter.pace(tokens);
+  }
+
   run<T>(job: Job<T>, attempt: number): Promise<AttemptOutcome<T>> {
-    this.#queued++;
+    this.requests++;
+    this.lastAssigned = ++assignments;
     return new Promise((settle) => {
-      let started = false;
-      const onAbort = (): void => {
-        if (started) return;
-        this.#queued--;
-        settle({ ok: false, skipped: false, failure: aborted(job.cancel), key: this.deps.ref });
-      };
-      job.cancel.onAbort(onAbort);
-      void this.#queue.add(
-        async () => {
-          job.cancel.offAbort(onAbort);
-          if (job.cancel.aborted) return;
-          started = true;
-          try {
-            await this.#attempt(job, attempt, settle);
-          } catch (error) {
-            // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
-            const failure: Failure = { ...this.deps.classify(error), class: 'bad-request' };
-            settle({ ok: false, skipped: false, failure, key: this.deps.ref });
-          }
-        },
-        { priority: job.priority },
+      const entry = new QueuedEntry(
+        job,
+        attempt,
+        settle as (outcome: AttemptOutcome<unknown>) => void,
+        this.#waiting,
+        this.deps.ref,
       );
+      this.#waiting.add(entry);
+      job.cancel.onAbort(entry.onAbort);
+      const aging = (this.deps.clock.now() - this.#epoch) / this.deps.priorityAgingMs;
+      this.#queue
+        .add(() => this.#start(entry), {
+          priority: job.priority - aging,
+          // p-queue drops a queued task whose signal aborts; only jobs a caller can abort need one.
+          signal: job.abortable ? job.cancel.signal : undefined,
+        })
+        .catch(() => undefined);
     });
   }
 
-  async #attempt<T>(job: Job<T>, attempt: number, settle: (o: AttemptOutcome<T>) => void): Promise<void> {
-    const { clock, limiter, health, events, ref } = this.deps;
+  /** Hands every job not yet started back to the dispatcher, which places it on a key that can serve. */
+  evictQueued(): void {
+    const handedBack = this.#waiting.size > 0;
+    for (const entry of [...this.#waiting]) entry.skip();
+    // What is left in p-queue are entries already answered (aborted): drop them too.
+    this.#queue.clear();
+    if (!handedBack) return;
+    this.#evicted.abort();
+    this.#evicted = new AbortController();
+  }
+
+  async #start(entry: QueuedEntry): Promise<void> {
+    if (entry.done) return;
+    const { clock, limiter, health } = this.deps;
     try {
-      for (let wait = limiter.waitFor(job.tokens, clock.now()); wait > 0; ) {
-        await clock.sleep(wait, job.cancel.signal);
-        wait = limiter.waitFor(job.tokens, clock.now());
+      for (let wait = limiter.waitFor(entry.job.tokens, clock.now()); wait > 0; ) {
+        await clock.sleep(wait, AbortSignal.any([entry.job.cancel.signal, this.#evicted.signal]));
+        if (entry.done) return;
+        wait = limiter.waitFor(entry.job.tokens, clock.now());
       }
     } catch {
-      settle({ ok: false, skipped: false, failure: aborted(job.cancel), key: this.deps.ref });
+      // Woken by the caller's abort or an eviction, which already answered the job.
+      entry.skip();
       return;
-    } finally {
-      this.#queued--;
     }
+    if (entry.done) return;
     const startedAt = clock.now();
     if (!health.canStart(startedAt)) {
-      settle({ ok: false, skipped: true });
+      entry.skip();
       return;
     }
+    entry.begin();
+    try {
+      await this.#attempt(entry, startedAt);
+    } catch (error) {
+      // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
+      const failure: Failure = { ...this.deps.classify(error), class: 'bad-request' };
+      entry.answer({ ok: false, skipped: false, failure, key: this.deps.ref });
+    }
+  }
+
+  async #attempt(entry: QueuedEntry, startedAt: number): Promise<void> {
+    const { clock, limiter, health, events, ref } = this.deps;
+    const { job, attempt } = entry;
     const reservation = limiter.take(job.tokens, startedAt);
     health.onStart(startedAt);
     this.#inFlight++;
-    this.requests++;
     this.lastUsedAt = startedAt;
     events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
-    const ctx = new AttemptContext(ref, job, attempt);
-    // An abort answers the caller at once; the slot stays taken until the call itself stops.
-    const answerAbort = (): void =>
-      settle({ ok: false, skipped: false, failure: aborted(job.cancel), key: ref });
-    job.cancel.onAbort(answerAbort);
+    const ctx = new AttemptContext(ref, job, attempt, startedAt);
+    this.#active.add(ctx);
+    // The caller's abort answers at once; the slot stays taken until the call itself stops.
+    const onJobAbort = (reason: unknown): void => {
+      ctx.abort(reason);
+      if (!ctx.answered) {
+        ctx.answered = true;
+        entry.answer({ ok: false, skipped: false, failure: aborted(job.cancel), key: ref });
+      }
+    };
+    job.cancel.onAbort(onJobAbort);
+    const deadline = this.#deadline(entry, ctx);
     try {
       const ready = this.deps.ready();
       if (ready) await ready;
       const value = await call(job, this.deps.client, ctx);
-      job.cancel.throwIfAborted();
-      settle({ ok: true, value });
-      // A stream's verdict on the key comes when it ends; the caller already has it.
+      if (deadline) this.#deadlines.finish(deadline);
+      ctx.throwIfAborted();
+      ctx.answered = true;
+      entry.answer({ ok: true, value });
+      // A stream's verdict on the key comes when it ends; the caller already has its value.
       if (ctx.held) await ctx.held;
-      this.#succeed(job, attempt, startedAt, ctx.usage);
+      this.#succeed(entry, ctx);
     } catch (error) {
-      const failure = job.cancel.aborted
-        ? aborted(job.cancel)
-        : this.deps.classify(scrubError(error, this.deps.key.reveal()));
-      this.#fail(job, attempt, startedAt, failure);
-      settle({ ok: false, skipped: false, failure, key: ref });
+      if (deadline) this.#deadlines.finish(deadline);
+      const failure =
+        job.cancel.aborted && !ctx.timedOut
+          ? aborted(job.cancel)
+          : this.deps.classify(scrubError(error, this.deps.key.reveal()));
+      // A timed-out attempt was already counted against the key when its deadline passed.
+      if (!ctx.timedOut) this.#fail(entry, ctx, failure);
+      if (!ctx.answered) {
+        ctx.answered = true;
+        entry.answer({ ok: false, skipped: false, failure, key: ref });
+      }
     } finally {
-      job.cancel.offAbort(answerAbort);
+      job.cancel.offAbort(onJobAbort);
+      this.#active.delete(ctx);
       this.#inFlight--;
-      this.deps.notify();
       if (ctx.usage && !this.deps.chargesEstimate) {
         limiter.reconcile(reservation, ctx.usage.inputTokens + ctx.usage.outputTokens, clock.now());
       }
+      this.#resize();
+      this.deps.notify();
     }
   }
 
-  #succeed(job: Job<unknown>, attempt: number, startedAt: number, usage: TokenUsage | undefined): void {
-    const { clock, health, events, ref, governor } = this.deps;
+  /** The attempt's own deadline: when it passes, the key has failed and the job moves on at once. */
+  #deadline(entry: QueuedEntry, ctx: AttemptContext): Deadline | undefined {
+    const ms = this.deps.attemptTimeoutMs;
+    if (!Number.isFinite(ms)) return undefined;
+    return this.#deadlines.add(ctx.startedAt + ms, () => {
+      const reason = new AttemptTimeoutError(ms, {
+        provider: this.ref.provider,
+        keyName: this.name,
+        keyLabel: this.ref.label,
+      });
+      ctx.timedOut = true;
+      const failure: Failure = {
+        class: 'transient',
+        status: undefined,
+        retryAfterMs: undefined,
+        message: reason.message,
+        error: reason,
+      };
+      this.#fail(entry, ctx, failure);
+      ctx.abort(reason);
+      if (!ctx.answered) {
+        ctx.answered = true;
+        entry.answer({ ok: false, skipped: false, failure, key: this.ref });
+      }
+    });
+  }
+
+  #succeed(entry: QueuedEntry, ctx: AttemptContext): void {
+    const { clock, health, events, ref, governor, guard } = this.deps;
     const at = clock.now();
     if (health.onSuccess()) events.emit({ type: 'circuit-closed', at, key: ref });
-    governor.onSuccess(this.#queued > 0);
+    guard?.onSuccess(at);
+    governor.onSuccess(this.#waiting.size > 0);
+    const usage: TokenUsage | undefined = ctx.usage;
     events.emit({
       type: 'success',
       at,
       key: ref,
-      jobId: job.id,
-      attempt,
-      latencyMs: at - startedAt,
+      jobId: entry.job.id,
+      attempt: entry.attempt,
+      latencyMs: at - ctx.startedAt,
       usage,
     });
   }
 
-  #fail(job: Job<unknown>, attempt: number, startedAt: number, failure: Failure): void {
+  #fail(entry: QueuedEntry, ctx: AttemptContext, failure: Failure): void {
     const { clock, health, events, ref, governor } = this.deps;
     const at = clock.now();
     const change = health.onFailure(failure, at);
@@ -200,14 +305,33 @@ export class KeyWorker {
       type: 'failure',
       at,
       key: ref,
-      jobId: job.id,
-      attempt,
-      latencyMs: at - startedAt,
+      jobId: entry.job.id,
+      attempt: entry.attempt,
+      latencyMs: at - ctx.startedAt,
       failureClass: failure.class,
       status: failure.status,
       message: failure.message,
     });
-    if (change) events.emit({ ...change, at, key: ref });
+    if (change) this.#announce(change, at);
+    if (!health.canStart(at)) this.evictQueued();
+  }
+
+  #announce(change: HealthChange, at: number): void {
+    if (change.type === 'ejection-held') {
+      this.deps.guard?.onHeld(at);
+      return;
+    }
+    this.deps.events.emit({ ...change, at, key: this.deps.ref });
+  }
+
+  #resize(): void {
+    const slots = this.slots;
+    if (this.#queue.concurrency !== slots) this.#queue.concurrency = slots;
+  }
+
+  /** Ends every call in flight on this key, streams included (a closing multiplexer). */
+  abortInFlight(reason: unknown): void {
+    for (const ctx of this.#active) ctx.abort(reason);
   }
 
   /** Resolves when nothing is queued or in flight on this key. */

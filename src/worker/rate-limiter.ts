@@ -1,7 +1,8 @@
 import type { RateLimits } from '../config/options.js';
 import type { LearnedLimits } from '../core/events.js';
 import type { LimitReading, RateLimitInfo } from '../providers/adapter.js';
-import { type BucketEntry, type BucketKind, SlidingBucket } from './sliding-bucket.js';
+import { type BucketKind, GcraBucket } from './gcra-bucket.js';
+import { type BucketEntry, SlidingBucket } from './sliding-bucket.js';
 
 export type LimitName = 'rpm' | 'tpm' | 'rpd' | 'tpd';
 
@@ -14,11 +15,21 @@ const SHAPES: Record<LimitName, { kind: BucketKind; windowMs: number }> = {
   tpd: { kind: 'tokens', windowMs: DAY },
 };
 
-/** What one call took from the buckets, so its token estimate can be corrected afterwards. */
+/** One limit: its schedule, and for a configured limit the log of real sends that guards every window. */
+interface Limit {
+  readonly gcra: GcraBucket;
+  readonly log: SlidingBucket | undefined;
+  /** The provider's count of units used in its window, from its last reading (learned limits). */
+  seen: number;
+}
+
+/** What one call took from the token logs, so its estimate can be corrected afterwards. */
 export interface Reservation {
   readonly tokens: number;
-  readonly entries: ReadonlyArray<{ readonly bucket: SlidingBucket; readonly entry: BucketEntry }>;
+  readonly entries: ReadonlyArray<{ readonly log: SlidingBucket; readonly entry: BucketEntry }>;
 }
+
+const NO_ENTRIES: Reservation['entries'] = Object.freeze([]);
 
 export interface LimitUsage {
   readonly limit: number;
@@ -28,107 +39,154 @@ export interface LimitUsage {
 }
 
 /**
- * The rate buckets of one key, or of a quota group of keys. Configured limits are kept; limits nobody
- * configured are learned from the provider's headers on the first responses that carry them.
+ * The rate limits of one key, or of a quota group of keys. Each limit is a continuously refilled bucket
+ * (GCRA) that keymux paces evenly; configured limits also keep a log of real sends, so no sliding window
+ * ever holds more than the limit. Limits nobody configured are learned from the provider's headers.
  */
 export class RateLimiter {
-  readonly #buckets = new Map<LimitName, SlidingBucket>();
+  readonly #limits = new Map<LimitName, Limit>();
   readonly #learned = new Set<LimitName>();
+  /** Nothing configured and nothing learned yet, from a provider that sends limit headers: send one, learn. */
+  #learning: boolean;
 
-  constructor(limits: RateLimits = {}) {
+  constructor(limits: RateLimits = {}, expectsHeaders = false) {
     for (const name of Object.keys(SHAPES) as LimitName[]) {
       const limit = limits[name];
-      if (limit !== undefined) this.#set(name, limit);
+      if (limit !== undefined) this.#set(name, limit, true);
     }
+    this.#learning = expectsHeaders && this.#limits.size === 0;
   }
 
   get hasLimits(): boolean {
-    return this.#buckets.size > 0;
+    return this.#limits.size > 0;
+  }
+
+  /** True until the first response of a key whose limits are unknown: its key sends one request at a time. */
+  get learning(): boolean {
+    return this.#learning;
   }
 
   /** Milliseconds until a call of `tokens` may start; 0 when it may start now. */
   waitFor(tokens: number, now: number): number {
     let wait = 0;
-    for (const bucket of this.#buckets.values()) {
-      wait = Math.max(wait, bucket.waitFor(bucket.kind === 'requests' ? 1 : tokens, now));
+    for (const limit of this.#limits.values()) {
+      wait = Math.max(wait, limit.gcra.waitFor(now));
+      if (limit.log) wait = Math.max(wait, limit.log.waitFor(costOf(limit.gcra.kind, tokens), now));
     }
     return wait;
   }
 
+  /** Milliseconds of schedule one call of `tokens` uses up: how much later each queued call starts. */
+  pace(tokens: number): number {
+    let pace = 0;
+    for (const { gcra } of this.#limits.values()) {
+      pace = Math.max(pace, Math.min(costOf(gcra.kind, tokens), gcra.limit) * gcra.interval);
+    }
+    return pace;
+  }
+
   take(tokens: number, now: number): Reservation {
-    const entries = [...this.#buckets.values()].map((bucket) => ({
-      bucket,
-      entry: bucket.take(bucket.kind === 'requests' ? 1 : tokens, now),
-    }));
-    return { tokens, entries };
+    let entries: Array<{ log: SlidingBucket; entry: BucketEntry }> | undefined;
+    for (const { gcra, log } of this.#limits.values()) {
+      const cost = costOf(gcra.kind, tokens);
+      gcra.take(cost, now);
+      const entry = log?.add(cost, now);
+      // Only token counts are corrected afterwards.
+      if (log && entry && gcra.kind === 'tokens') {
+        entries ??= [];
+        entries.push({ log, entry });
+      }
+    }
+    return { tokens, entries: entries ?? NO_ENTRIES };
   }
 
   /** Replaces a reservation's token estimate by what the call really used. */
   reconcile(reservation: Reservation, actualTokens: number, now: number): void {
     const delta = actualTokens - reservation.tokens;
     if (delta === 0) return;
-    for (const { bucket, entry } of reservation.entries) {
-      if (bucket.kind === 'tokens') bucket.adjust(entry, delta, now);
-    }
+    for (const { gcra } of this.#limits.values()) if (gcra.kind === 'tokens') gcra.adjust(delta, now);
+    for (const { log, entry } of reservation.entries) log.adjust(entry, delta, now);
   }
 
   /**
-   * Keeps the buckets in step with what the provider says: learns limits nobody configured, and
-   * counts usage the provider saw that these buckets did not (other clients of the same key).
-   * Returns the limits learned by this reading, if any.
+   * Keeps the buckets in step with what the provider says. Learns limits nobody configured; a reading
+   * (limit L, remaining R, reset S) only ever pushes the schedule later: at R = 0 nothing goes before
+   * now + S; otherwise the R units left are spread over S. Returns the limits learned, if any.
    */
-  observe(info: RateLimitInfo, now: number): LearnedLimits | undefined {
-    const learned: Partial<Record<LimitName, number>> = {};
-    const readings: Array<[BucketKind, LimitReading | undefined]> = [
+  observe(info: RateLimitInfo | undefined, now: number): LearnedLimits | undefined {
+    this.#learning = false;
+    if (!info) return undefined;
+    let learned: Partial<Record<LimitName, number>> | undefined;
+    for (const [kind, reading] of [
       ['requests', info.requests],
       ['tokens', info.tokens],
-    ];
-    for (const [kind, reading] of readings) {
-      if (!reading || reading.limit === undefined || reading.limit <= 0) continue;
+    ] as const) {
+      if (!reading) continue;
       const name = nameOf(kind, reading.windowMs);
-      let bucket = this.#buckets.get(name);
-      if (!bucket || (this.#learned.has(name) && bucket.limit !== reading.limit)) {
-        if (bucket && !this.#learned.has(name)) continue;
-        bucket = this.#set(name, reading.limit);
-        this.#learned.add(name);
-        learned[name] = reading.limit;
+      let limit = this.#limits.get(name);
+      const L = reading.limit;
+      if (L !== undefined && L > 0 && (!limit || (this.#learned.has(name) && limit.gcra.limit !== L))) {
+        if (limit) limit.gcra.setLimit(L);
+        else limit = this.#set(name, L, false);
+        learned ??= {};
+        learned[name] = L;
       }
-      if (reading.remaining !== undefined) {
-        const behind = bucket.limit - reading.remaining - bucket.used(now);
-        if (behind > 0) bucket.add(behind, now);
-      }
+      if (limit) tighten(limit, reading, now);
     }
-    return Object.keys(learned).length > 0 ? learned : undefined;
+    return learned;
   }
 
   /** Per limit: the limit, units used in the current window, percent used, and whether it was learned. */
   usage(now: number): Partial<Record<LimitName, LimitUsage>> {
     const out: Partial<Record<LimitName, LimitUsage>> = {};
-    for (const [name, bucket] of this.#buckets) {
-      const used = bucket.used(now);
+    for (const [name, limit] of this.#limits) {
+      const used = limit.log ? limit.log.used(now) : limit.seen;
+      const max = limit.gcra.limit;
       out[name] = {
-        limit: bucket.limit,
+        limit: max,
         used,
-        percent: Math.round((used / bucket.limit) * 1000) / 10,
+        percent: Math.round((used / max) * 1000) / 10,
         learned: this.#learned.has(name),
       };
     }
     return out;
   }
 
-  /** Fraction of the tightest limit still free in its window: 1 with no limits. */
+  /** Fraction of the tightest limit still free: 1 with no limits. */
   headroom(now: number): number {
     let free = 1;
-    for (const bucket of this.#buckets.values()) free = Math.min(free, 1 - bucket.used(now) / bucket.limit);
+    for (const { gcra, log } of this.#limits.values()) {
+      free = Math.min(free, gcra.headroom(now));
+      if (log) free = Math.min(free, 1 - log.used(now) / log.limit);
+    }
     return Math.max(0, free);
   }
 
-  #set(name: LimitName, limit: number): SlidingBucket {
-    const shape = SHAPES[name];
-    const bucket = new SlidingBucket(shape.kind, limit, shape.windowMs);
-    this.#buckets.set(name, bucket);
-    return bucket;
+  #set(name: LimitName, max: number, configured: boolean): Limit {
+    const { kind, windowMs } = SHAPES[name];
+    const limit: Limit = {
+      gcra: new GcraBucket(kind, max, windowMs),
+      log: configured ? new SlidingBucket(max, windowMs) : undefined,
+      seen: 0,
+    };
+    this.#limits.set(name, limit);
+    if (!configured) this.#learned.add(name);
+    return limit;
   }
+}
+
+function tighten(limit: Limit, reading: LimitReading, now: number): void {
+  const { remaining, resetMs } = reading;
+  if (remaining === undefined) return;
+  const { gcra } = limit;
+  limit.seen = Math.max(0, gcra.limit - remaining);
+  const reset = resetMs === undefined ? undefined : Math.min(Math.max(0, resetMs), gcra.windowMs);
+  if (remaining <= 0) gcra.tighten(now + (reset ?? gcra.interval));
+  else if (reset !== undefined) gcra.tighten(now + reset / (remaining + 1));
+}
+
+function costOf(kind: BucketKind, tokens: number): number {
+  return kind === 'requests' ? 1 : tokens;
 }
 
 function nameOf(kind: BucketKind, windowMs: number): LimitName {

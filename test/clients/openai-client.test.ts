@@ -36,17 +36,21 @@ describe('openAIClient against the emulator', () => {
 
   it('least-loaded keeps calls off a key whose slots are taken by slow calls', async () => {
     const { emulator, mux } = await setup('openai', 'openai', {}, { maxConcurrentRequests: 2 });
+    // One call per key first: a key whose limits are unknown sends one request at a time until it learns them.
+    for (const keyName of ['a', 'b', 'c']) {
+      await openAIClient(mux, { strategy: 'specific', keyName }).chat.completions.create({ model, messages });
+    }
     emulator.addFault({ kind: 'hang', key: 'a' });
     const stuck = new AbortController();
     const slow = openAIClient(mux, { strategy: 'specific', keyName: 'a', signal: stuck.signal });
     const hung = [1, 2].map(() => slow.chat.completions.create({ model, messages }).catch((e: unknown) => e));
-    await expect.poll(() => emulator.ledger.countByKey().a).toBe(2);
+    await expect.poll(() => emulator.ledger.countByKey().a).toBe(3);
     const client = openAIClient(mux, 'least-loaded');
     // Pairs: each pair fits in b and c's free slots, while a stays full with its two slow calls.
     for (let i = 0; i < 4; i++) {
       await Promise.all([1, 2].map(() => client.chat.completions.create({ model, messages })));
     }
-    expect(emulator.ledger.countByKey()).toEqual({ a: 2, b: 4, c: 4 });
+    expect(emulator.ledger.countByKey()).toEqual({ a: 3, b: 5, c: 5 });
     stuck.abort(new Error('enough'));
     expect(await Promise.all(hung)).toEqual([new Error('enough'), new Error('enough')]);
   });

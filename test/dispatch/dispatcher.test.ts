@@ -150,13 +150,18 @@ describe('dispatcher', () => {
   });
 
   it('bounds the attempts of a job by maxRetries and keeps every attempt', async () => {
-    const { mux, calls, nameOf } = setup(['a', 'b', 'c', 'd'], { maxRetries: 3 });
-    const error = (await mux
+    const { mux, calls, nameOf, clock } = setup(['a', 'b', 'c', 'd'], { maxRetries: 3 });
+    const settled = mux
       .execute('fake', async (c) => {
         calls.push(nameOf(c));
         throw new HttpError(503);
       })
-      .catch((e: unknown) => e)) as RetriesExhaustedError;
+      .catch((e: unknown) => e);
+    // After two faults in a row on different keys the job pauses before its next attempt.
+    await flush();
+    expect(calls).toEqual(['a', 'b']);
+    await clock.runAll();
+    const error = (await settled) as RetriesExhaustedError;
     expect(error).toBeInstanceOf(RetriesExhaustedError);
     expect(calls).toEqual(['a', 'b', 'c']);
     expect(error.attempts.map((a) => [a.keyName, a.failureClass, a.status])).toEqual([
@@ -167,7 +172,14 @@ describe('dispatcher', () => {
   });
 
   it('3 transient failures open a key’s breaker; after the cooldown one probe closes it', async () => {
-    const { mux, clock, events } = setup(['a'], { initialRetryDelay: 10, cooldownMs: 10_000, maxRetries: 1 });
+    const { mux, clock, events } = setup(['a'], {
+      initialRetryDelay: 10,
+      cooldownMs: 10_000,
+      breakerBaseMs: 10_000,
+      maxRetries: 1,
+      // One key: let its breaker open (by default a one-key pool keeps its key in rotation).
+      maxEjectedPercent: 100,
+    });
     for (let i = 0; i < 3; i++) {
       const p = mux.execute('fake', async () => {
         throw new HttpError(500);

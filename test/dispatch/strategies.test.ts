@@ -10,7 +10,7 @@ function key(name: string, over: Partial<Pickable> = {}): Pickable {
     load: 0,
     headroom: 1,
     requests: 0,
-    lastUsedAt: Number.NEGATIVE_INFINITY,
+    lastAssigned: 0,
     ...over,
   };
 }
@@ -81,17 +81,21 @@ describe('strategies', () => {
   });
 
   it('lru picks the key used longest ago, never-used first, ties in pool order', () => {
-    const keys = [key('a', { lastUsedAt: 5 }), key('b', { lastUsedAt: 2 }), key('c', { lastUsedAt: 9 })];
+    const keys = [
+      key('a', { lastAssigned: 5 }),
+      key('b', { lastAssigned: 2 }),
+      key('c', { lastAssigned: 9 }),
+    ];
     expect(pick('lru', keys, all, { cursor: 0 }, Math.random)?.name).toBe('b');
-    const fresh = [key('a', { lastUsedAt: 5 }), key('b'), key('c')];
+    const fresh = [key('a', { lastAssigned: 5 }), key('b'), key('c')];
     expect(pick('lru', fresh, all, { cursor: 0 }, Math.random)?.name).toBe('b');
   });
 
   it('least-used picks the fewest requests so far, then the least recently used', () => {
     const keys = [
-      key('a', { requests: 3, lastUsedAt: 1 }),
-      key('b', { requests: 1, lastUsedAt: 8 }),
-      key('c', { requests: 1, lastUsedAt: 4 }),
+      key('a', { requests: 3, lastAssigned: 1 }),
+      key('b', { requests: 1, lastAssigned: 8 }),
+      key('c', { requests: 1, lastAssigned: 4 }),
     ];
     expect(pick('least-used', keys, all, { cursor: 0 }, Math.random)?.name).toBe('c');
   });
@@ -100,8 +104,8 @@ describe('strategies', () => {
     const keys = [
       key('a', { load: 0.6 }),
       key('b', { load: 0.2, headroom: 0.3 }),
-      key('c', { load: 0.2, headroom: 0.9, lastUsedAt: 7 }),
-      key('d', { load: 0.2, headroom: 0.9, lastUsedAt: 3 }),
+      key('c', { load: 0.2, headroom: 0.9, lastAssigned: 7 }),
+      key('d', { load: 0.2, headroom: 0.9, lastAssigned: 3 }),
     ];
     expect(pick('least-loaded', keys, all, { cursor: 0 }, Math.random)?.name).toBe('d');
   });

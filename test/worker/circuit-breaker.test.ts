@@ -1,55 +1,87 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/worker/circuit-breaker.js';
 
+const yes = (): boolean => true;
+const policy = { failureThreshold: 3, cooldownMs: 300_000, breakerBaseMs: 1000 };
+
 describe('CircuitBreaker', () => {
-  it('opens after 3 consecutive failures and lets no call through while open', () => {
-    const b = new CircuitBreaker(3, 300_000);
-    expect(b.onFailure(0)).toBe(false);
-    expect(b.onFailure(1)).toBe(false);
+  it('opens after 3 consecutive failures for the base time and lets no call through while open', () => {
+    const b = new CircuitBreaker(policy);
+    expect(b.onTransient(0, yes)).toBe('none');
+    expect(b.onTransient(1, yes)).toBe('none');
     expect(b.canPass(2)).toBe(true);
-    expect(b.onFailure(2)).toBe(true);
-    expect(b.state(2)).toBe('open');
-    expect(b.canPass(2)).toBe(false);
-    expect(b.canPass(300_001)).toBe(false);
-    expect(b.openUntil()).toBe(300_002);
+    expect(b.onTransient(2, yes)).toBe('opened');
+    expect(b.state(2)).toEqual({ kind: 'open', until: 1002, opens: 1 });
+    expect(b.canPass(1001)).toBe(false);
+    expect(b.openUntil()).toBe(1002);
+    expect(b.canPass(1002)).toBe(true);
   });
 
   it('a success in between resets the count', () => {
-    const b = new CircuitBreaker(3, 1000);
-    b.onFailure(0);
-    b.onFailure(0);
+    const b = new CircuitBreaker(policy);
+    b.onTransient(0, yes);
+    b.onTransient(0, yes);
     b.onSuccess();
-    expect(b.onFailure(0)).toBe(false);
-    expect(b.state(0)).toBe('closed');
+    expect(b.onTransient(0, yes)).toBe('none');
+    expect(b.state(0).kind).toBe('closed');
   });
 
-  it('after the cooldown admits exactly one half-open probe; success closes', () => {
-    const b = new CircuitBreaker(3, 1000);
-    for (let i = 0; i < 3; i++) b.onFailure(0);
-    expect(b.state(1000)).toBe('half-open');
+  it('after its time admits exactly one half-open probe; success closes', () => {
+    const b = new CircuitBreaker(policy);
+    for (let i = 0; i < 3; i++) b.onTransient(0, yes);
+    expect(b.state(1000)).toEqual({ kind: 'half-open', probing: false, opens: 1 });
     expect(b.canPass(1000)).toBe(true);
     b.onStart(1000);
     expect(b.canPass(1000)).toBe(false);
     expect(b.onSuccess()).toBe(true);
-    expect(b.state(1000)).toBe('closed');
+    expect(b.state(1000).kind).toBe('closed');
     expect(b.canPass(1000)).toBe(true);
   });
 
-  it('a failed probe re-opens at once, for another full cooldown', () => {
-    const b = new CircuitBreaker(3, 1000);
-    for (let i = 0; i < 3; i++) b.onFailure(0);
-    b.onStart(1500);
-    expect(b.onFailure(1500)).toBe(true);
-    expect(b.state(2000)).toBe('open');
-    expect(b.state(2500)).toBe('half-open');
+  it('each consecutive re-opening lasts one base time longer, capped at cooldownMs', () => {
+    const b = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 3500, breakerBaseMs: 1000 });
+    let now = 0;
+    const durations: number[] = [];
+    b.onTransient(now, yes);
+    for (let i = 0; i < 5; i++) {
+      const until = b.openUntil();
+      if (until === undefined) throw new Error('expected an open breaker');
+      durations.push(until - now);
+      now = until;
+      b.onStart(now);
+      expect(b.onTransient(now, yes)).toBe('opened');
+    }
+    expect(durations).toEqual([1000, 2000, 3000, 3500, 3500]);
+    // A success resets the growth.
+    b.onSuccess();
+    b.onTransient(now, yes);
+    expect(b.openUntil()).toBe(now + 1000);
   });
 
   it('a probe that ends without a verdict frees the half-open slot', () => {
-    const b = new CircuitBreaker(1, 10);
-    b.onFailure(0);
-    b.onStart(10);
-    expect(b.canPass(10)).toBe(false);
-    b.onNeutral();
-    expect(b.canPass(10)).toBe(true);
+    const b = new CircuitBreaker({ ...policy, failureThreshold: 1 });
+    b.onTransient(0, yes);
+    b.onStart(1000);
+    expect(b.canPass(1000)).toBe(false);
+    b.onNeutral(1000);
+    expect(b.canPass(1000)).toBe(true);
+  });
+
+  it('when the pool refuses an ejection the breaker stays closed and says so', () => {
+    const b = new CircuitBreaker(policy);
+    b.onTransient(0, () => false);
+    b.onTransient(0, () => false);
+    expect(b.onTransient(0, () => false)).toBe('held');
+    expect(b.state(0).kind).toBe('closed');
+    expect(b.canPass(0)).toBe(true);
+    // The next failure, with room in the pool, opens it.
+    expect(b.onTransient(1, yes)).toBe('opened');
+  });
+
+  it('a failure of a call that started before the breaker opened changes nothing', () => {
+    const b = new CircuitBreaker({ ...policy, failureThreshold: 1 });
+    b.onTransient(0, yes);
+    expect(b.onTransient(10, yes)).toBe('none');
+    expect(b.openUntil()).toBe(1000);
   });
 });

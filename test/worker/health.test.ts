@@ -9,6 +9,7 @@ const policy = {
   failureThreshold: 3,
   cooldownMs: 300_000,
   rateLimitCooldownMs: 60_000,
+  breakerBaseMs: 10_000,
 };
 
 function failure(cls: FailureClass, retryAfterMs?: number, status?: number): Failure {
@@ -16,7 +17,7 @@ function failure(cls: FailureClass, retryAfterMs?: number, status?: number): Fai
 }
 
 describe('KeyHealth', () => {
-  it('a 429 with a hint cools the key until the hint, at least', () => {
+  it('a 429 with a hint cools the key until exactly the hint', () => {
     const h = new KeyHealth(policy, () => 0);
     expect(h.onFailure(failure('rate-limited', 1200), 0)).toEqual({ type: 'rate-limited', until: 1200 });
     expect(h.state(1199)).toBe('rate-limited');
@@ -65,6 +66,7 @@ describe('KeyHealth', () => {
   it('the score follows recent success and is capped by the state', () => {
     const h = new KeyHealth(policy, () => 0);
     h.onFailure(failure('transient', undefined, 500), 0);
+    // random() = 0: no backoff, so the key is degraded, not cooling down.
     expect(h.state(0)).toBe('degraded');
     expect(h.score(0)).toBe(90);
     h.onFailure(failure('rate-limited', 1000), 0);
@@ -73,4 +75,36 @@ describe('KeyHealth', () => {
     expect(h.score(0)).toBe(0);
     expect(h.state(0)).toBe('disabled');
   });
+
+  it('a key backing off after a 5xx says so, not rate-limited', () => {
+    const h = new KeyHealth(policy, () => 0.5);
+    h.onFailure(failure('transient', undefined, 503), 0);
+    expect(h.state(1)).toBe('backing-off');
+    expect(h.state(500)).toBe('degraded');
+  });
+
+  it('a huge hint is capped at maxRetryDelay', () => {
+    const h = new KeyHealth(policy, () => 0);
+    h.onFailure(failure('rate-limited', 3_000_000), 0);
+    expect(h.readyAt(0)).toBe(60_000);
+  });
+
+  it.each<FailureClass>(['rate-limited', 'quota-exhausted', 'auth', 'bad-request', 'aborted'])(
+    'a half-open probe that meets %s is released: the breaker decides again',
+    (cls) => {
+      const h = new KeyHealth({ ...policy, failureThreshold: 1 }, () => 0);
+      h.onFailure(failure('transient', undefined, 503), 0);
+      expect(h.state(0)).toBe('circuit-open');
+      h.onStart(10_000);
+      expect(h.canStart(10_000)).toBe(false);
+      h.onFailure(failure(cls, 1000, 429), 10_000);
+      if (cls === 'auth') {
+        expect(h.state(11_000)).toBe('unavailable');
+        return;
+      }
+      // The probe's token came back: once its cooldown (if any) is over, a new probe may go.
+      expect(h.canStart(11_000)).toBe(true);
+      expect(h.state(11_000)).not.toBe('circuit-open');
+    },
+  );
 });

@@ -163,10 +163,14 @@ describe('RateLimiter', () => {
     ).toBeUndefined();
   });
 
-  it('keeps configured limits over the provider’s, but counts usage it missed', () => {
+  it('keeps configured limits over the provider’s; its log holds real sends only', () => {
     const limiter = new RateLimiter({ rpm: 100 });
-    expect(limiter.observe({ requests: { limit: 500, remaining: 80, windowMs: MINUTE } }, 0)).toBeUndefined();
-    expect(limiter.usage(0).rpm).toEqual({ limit: 100, used: 20, percent: 20, learned: false });
+    expect(
+      limiter.observe({ requests: { limit: 500, remaining: 80, resetMs: 4000, windowMs: MINUTE } }, 0),
+    ).toBeUndefined();
+    expect(limiter.usage(0).rpm).toEqual({ limit: 100, used: 0, percent: 0, learned: false });
+    // ...but the reading holds the next send back: 80 left until full in 4 s, spread evenly.
+    expect(limiter.waitFor(0, 0)).toBeCloseTo(4000 / 81, 6);
   });
 
   it('maps a per-day requests reading (Groq) to rpd', () => {
