@@ -1,4 +1,4 @@
-import { waitOf } from './gcra.js';
+import { aheadOf } from './gcra.js';
 import type { KeyAddress, KeySnapshot, LimitName, RefusalReason, TakeRequest } from './store.js';
 
 /** One key's deadlines and breaker, as the memory store keeps them (absolute times on its clock). */
@@ -31,11 +31,11 @@ export function keyRefusal(
 
 export function keySnapshotOf(key: KeyState | undefined, now: number): Omit<KeySnapshot, 'limits'> {
   const open = key?.open;
-  const probeMs = key?.probe ? waitOf(key.probe.until, now) : 0;
+  const probeMs = key?.probe ? aheadOf(key.probe.until, now) : 0;
   const halfOpen = open !== undefined && open <= now;
   return {
-    cooldownMs: waitOf(key?.cooldown, now),
-    exhaustedMs: waitOf(key?.exhausted, now),
+    cooldownMs: aheadOf(key?.cooldown, now),
+    exhaustedMs: aheadOf(key?.exhausted, now),
     breaker: open === undefined ? 'closed' : halfOpen ? 'half-open' : 'open',
     breakerMs: open === undefined ? 0 : halfOpen ? probeMs : open - now,
     probeHeld: halfOpen && probeMs > 0,
@@ -45,7 +45,21 @@ export function keySnapshotOf(key: KeyState | undefined, now: number): Omit<KeyS
 /** The rate schedules and learned limits of one key or quota group (absolute times on the store's clock). */
 export interface ScopeState {
   readonly tat: Map<LimitName, number>;
+  readonly notBefore: Map<LimitName, number>;
   readonly learned: Map<LimitName, number>;
+  /** Units charged here since the last hand-over, with the configured limit they were charged at. */
+  readonly charged: Map<LimitName, { units: number; limit: number | undefined }>;
+}
+
+export function newScopeState(): ScopeState {
+  return { tat: new Map(), notBefore: new Map(), learned: new Map(), charged: new Map() };
+}
+
+/** Counts units for the hand-over to Redis; `limit` undefined charges at the learned limit. */
+export function charge(scope: ScopeState, name: LimitName, units: number, limit: number | undefined): void {
+  const entry = scope.charged.get(name);
+  if (entry) entry.units += units;
+  else scope.charged.set(name, { units, limit });
 }
 
 export function scopeId(provider: string, scope: string): string {
@@ -73,7 +87,15 @@ export function learnedOf(request: TakeRequest, scope: ScopeState): Partial<Reco
 
 /** What runs ahead of now, relative to now, so another store can take it over on its own clock. */
 export interface PendingState {
-  readonly schedules: ReadonlyArray<{ provider: string; scope: string; name: LimitName; aheadMs: number }>;
+  /** Units charged locally (to add to the shared schedule) and floors from readings. */
+  readonly schedules: ReadonlyArray<{
+    provider: string;
+    scope: string;
+    name: LimitName;
+    units: number;
+    limit: number | undefined;
+    notBeforeMs: number;
+  }>;
   readonly deadlines: ReadonlyArray<KeyAddress & { cooldownMs: number; exhaustedMs: number; openMs: number }>;
 }
 
@@ -85,15 +107,20 @@ export function pendingOf(
   const schedules: Array<PendingState['schedules'][number]> = [];
   for (const [id, scope] of scopes) {
     const [provider = '', name = ''] = id.split('\0');
-    for (const [limit, tat] of scope.tat) {
-      if (tat > now) schedules.push({ provider, scope: name, name: limit, aheadMs: tat - now });
+    const names = new Set([...scope.charged.keys(), ...scope.notBefore.keys()]);
+    for (const limit of names) {
+      const charged = scope.charged.get(limit);
+      const notBeforeMs = aheadOf(scope.notBefore.get(limit), now);
+      if ((charged?.units ?? 0) <= 0 && notBeforeMs === 0) continue;
+      const units = Math.max(0, charged?.units ?? 0);
+      schedules.push({ provider, scope: name, name: limit, units, limit: charged?.limit, notBeforeMs });
     }
   }
   const deadlines: Array<PendingState['deadlines'][number]> = [];
   for (const [id, key] of keys) {
     const [provider = '', name = ''] = id.split('\0');
-    const cooldownMs = waitOf(key.cooldown, now);
-    const exhaustedMs = waitOf(key.exhausted, now);
+    const cooldownMs = aheadOf(key.cooldown, now);
+    const exhaustedMs = aheadOf(key.exhausted, now);
     const openMs = key.open === undefined ? 0 : Math.max(1, key.open - now);
     if (cooldownMs + exhaustedMs + openMs > 0)
       deadlines.push({ provider, key: name, cooldownMs, exhaustedMs, openMs });

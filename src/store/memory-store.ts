@@ -1,12 +1,14 @@
 import { type Clock, systemClock } from '../core/clock.js';
-import { adjustTat, takeTat, waitOf } from './gcra.js';
+import { adjustTat, aheadOf, takeTat, waitOf } from './gcra.js';
 import {
+  charge as chargeScope,
   type KeyState,
   keyId,
   keyRefusal,
   keySnapshotOf,
   learnedOf,
   newKeyState,
+  newScopeState,
   type PendingState,
   pendingOf,
   type ScopeState,
@@ -19,6 +21,7 @@ import type {
   KeySnapshot,
   KeyStateStore,
   LimitName,
+  LimitSnapshot,
   SettleRequest,
   StoreListener,
   TakeRequest,
@@ -59,8 +62,13 @@ export class MemoryStore implements KeyStateStore {
     if (refusal) return { ok: false, ...refusal, learned };
     let wait = 0;
     for (const charge of request.limits) {
-      if (this.#limitOf(charge.name, charge.limit, scope) === undefined) continue;
-      wait = Math.max(wait, waitOf(scope.tat.get(charge.name), now));
+      const limit = this.#limitOf(charge.name, charge.limit, scope);
+      if (limit === undefined) continue;
+      const { name } = charge;
+      wait = Math.max(
+        wait,
+        waitOf(scope.tat.get(name), scope.notBefore.get(name), now, limit, WINDOW_MS[name]),
+      );
     }
     if (wait > 0) return { ok: false, waitMs: wait, reason: 'rate', learned };
     for (const charge of request.limits) {
@@ -68,6 +76,7 @@ export class MemoryStore implements KeyStateStore {
       if (limit === undefined) continue;
       const tat = takeTat(scope.tat.get(charge.name), now, charge.units, limit, WINDOW_MS[charge.name]);
       scope.tat.set(charge.name, tat);
+      chargeScope(scope, charge.name, Math.min(charge.units, limit / this.#share), charge.limit);
     }
     let probe: string | undefined;
     if (key?.open !== undefined) {
@@ -84,7 +93,9 @@ export class MemoryStore implements KeyStateStore {
       const limit = this.#limitOf(charge.name, charge.limit, scope);
       if (limit === undefined) continue;
       const tat = adjustTat(scope.tat.get(charge.name), now, charge.units, limit, WINDOW_MS[charge.name]);
-      if (tat !== undefined) scope.tat.set(charge.name, tat);
+      if (tat === undefined) continue;
+      scope.tat.set(charge.name, tat);
+      chargeScope(scope, charge.name, charge.units, charge.limit);
     }
   }
 
@@ -92,7 +103,8 @@ export class MemoryStore implements KeyStateStore {
     const scope = this.#scope(request.provider, request.scope);
     if (request.learn !== undefined && request.learn > 0) scope.learned.set(request.name, request.learn);
     const at = this.#clock.now() + request.floorMs;
-    if (at > (scope.tat.get(request.name) ?? Number.NEGATIVE_INFINITY)) scope.tat.set(request.name, at);
+    if (at > (scope.notBefore.get(request.name) ?? Number.NEGATIVE_INFINITY))
+      scope.notBefore.set(request.name, at);
   }
 
   extendDeadline(address: KeyAddress, kind: DeadlineKind, ms: number): number {
@@ -128,11 +140,15 @@ export class MemoryStore implements KeyStateStore {
     const now = this.#clock.now();
     const key = this.#keys.get(keyId(address));
     const scope = this.#scopes.get(scopeId(address.provider, scopeName));
-    const limits: Record<string, { aheadMs: number; learned: number | undefined }> = {};
-    for (const [name, tat] of scope?.tat ?? [])
-      limits[name] = { aheadMs: waitOf(tat, now), learned: undefined };
-    for (const [name, learned] of scope?.learned ?? []) {
-      limits[name] = { aheadMs: limits[name]?.aheadMs ?? 0, learned };
+    const limits: Partial<Record<LimitName, LimitSnapshot>> = {};
+    if (scope) {
+      for (const name of new Set([...scope.tat.keys(), ...scope.notBefore.keys(), ...scope.learned.keys()])) {
+        limits[name] = {
+          aheadMs: aheadOf(scope.tat.get(name), now),
+          notBeforeMs: aheadOf(scope.notBefore.get(name), now),
+          learned: scope.learned.get(name),
+        };
+      }
     }
     return { ...keySnapshotOf(key, now), limits };
   }
@@ -161,7 +177,7 @@ export class MemoryStore implements KeyStateStore {
     const id = scopeId(provider, name);
     let scope = this.#scopes.get(id);
     if (!scope) {
-      scope = { tat: new Map(), learned: new Map() };
+      scope = newScopeState();
       this.#scopes.set(id, scope);
     }
     return scope;

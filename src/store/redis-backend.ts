@@ -55,13 +55,23 @@ export class RedisBackend {
   }
 
   async settle(request: SettleRequest): Promise<void> {
-    const args: string[] = [];
+    await this.#move(request, 'settle');
+  }
+
+  /** Adds units sent while Redis was away to the shared schedules, as takes would have, without asking. */
+  async charge(request: SettleRequest): Promise<void> {
+    await this.#move(request, 'charge');
+  }
+
+  async #move(request: SettleRequest, mode: 'settle' | 'charge'): Promise<void> {
+    const args = [String(PACE_SLACK_MS), mode];
     pushCharges(args, request.limits);
     await SETTLE.run(this.runner, [this.layout.rate(request.provider, request.scope)], args);
   }
 
   async tighten(request: TightenRequest): Promise<void> {
     const args = [
+      String(PACE_SLACK_MS),
       request.name,
       String(Math.max(0, request.floorMs)),
       String(request.learn ?? 0),
@@ -104,14 +114,18 @@ export class RedisBackend {
       number,
       number,
     ];
-    const limits: Record<string, { aheadMs: number; learned: number | undefined }> = {};
+    const limits: Partial<
+      Record<LimitName, { aheadMs: number; notBeforeMs: number; learned: number | undefined }>
+    > = {};
     for (let i = 4; i + 1 < reply.length; i += 2) {
       const field = reply[i] ?? '';
       const name = field.slice(2) as LimitName;
       if (!LIMIT_NAMES.includes(name)) continue;
-      const entry = limits[name] ?? { aheadMs: 0, learned: undefined };
-      if (field.startsWith('t:')) entry.aheadMs = Number(reply[i + 1]);
-      else entry.learned = Number(reply[i + 1]);
+      const entry = limits[name] ?? { aheadMs: 0, notBeforeMs: 0, learned: undefined };
+      const value = Number(reply[i + 1]);
+      if (field.startsWith('t:')) entry.aheadMs = value;
+      else if (field.startsWith('n:')) entry.notBeforeMs = value;
+      else entry.learned = value;
       limits[name] = entry;
     }
     const halfOpen = openMs === 0;

@@ -164,22 +164,20 @@ export class RedisStore implements KeyStateStore {
   }
 
   /**
-   * Hands what this process did alone back to Redis, which only ever moves later: its schedules (scaled
-   * from its share back to the whole limit), cooldowns and open breakers. Then the local copy is dropped.
+   * Hands what this process did alone back to Redis, which only ever moves later: the units it sent (added
+   * to the shared schedules), the floors it read, its cooldowns and open breakers. Then the local copy goes.
    */
   async #resync(): Promise<void> {
-    const share = this.#options.localShare;
     const { schedules, deadlines } = this.#local.drainPending();
     const calls: Array<Promise<unknown>> = [];
     for (const s of schedules) {
-      calls.push(
-        this.#backend.tighten({
-          provider: s.provider,
-          scope: s.scope,
-          name: s.name,
-          floorMs: s.aheadMs * share,
-        }),
-      );
+      const { provider, scope, name } = s;
+      if (s.units > 0)
+        calls.push(
+          this.#backend.charge({ provider, scope, limits: [{ name, limit: s.limit, units: s.units }] }),
+        );
+      if (s.notBeforeMs > 0)
+        calls.push(this.#backend.tighten({ provider, scope, name, floorMs: s.notBeforeMs }));
     }
     for (const d of deadlines) {
       if (d.cooldownMs > 0) calls.push(this.#backend.extendDeadline(d, 'cooldown', d.cooldownMs));

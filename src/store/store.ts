@@ -85,7 +85,7 @@ export interface TightenRequest {
   readonly provider: string;
   readonly scope: string;
   readonly name: LimitName;
-  /** Nothing may be sent on this limit before now + floorMs (see `floorOfReading`). */
+  /** Nothing may be sent on this limit before now + floorMs (see `floorOfReading`); the schedule stays. */
   readonly floorMs: number;
   /** A limit learned from the reading, stored for this scope and name; omit for configured limits. */
   readonly learn?: number;
@@ -104,10 +104,16 @@ export interface KeySnapshot {
   /** Until the breaker lets a probe through (open), or until the probe's lease ends (half-open, held). */
   readonly breakerMs: number;
   readonly probeHeld: boolean;
-  /** Per limit with a schedule: how far ahead of now it runs, and the learned limit if any. */
-  readonly limits: Partial<
-    Record<LimitName, { readonly aheadMs: number; readonly learned: number | undefined }>
-  >;
+  /** Per limit: how far its schedule runs ahead of now, its floor from readings, the learned limit if any. */
+  readonly limits: Partial<Record<LimitName, LimitSnapshot>>;
+}
+
+export interface LimitSnapshot {
+  /** The committed schedule (tat) ahead of now: units sent or owed × window / limit. */
+  readonly aheadMs: number;
+  /** Nothing may go on this limit before now + notBeforeMs (a provider's reading). */
+  readonly notBeforeMs: number;
+  readonly learned: number | undefined;
 }
 
 export type StoreEvent =

@@ -84,7 +84,17 @@ describe('memoryStore', () => {
       reason: 'rate',
       learned: { rpm: 60 },
     });
-    expect(store.snapshot(address, 'k1').limits.rpm).toEqual({ aheadMs: 3000, learned: 60 });
+    expect(store.snapshot(address, 'k1').limits.rpm).toEqual({ aheadMs: 0, notBeforeMs: 3000, learned: 60 });
+  });
+
+  it('allows a daily limit whole at once, as providers do, then paces its refill', async () => {
+    const { clock, store } = setup();
+    const daily: TakeRequest = { ...take(undefined), limits: [{ name: 'rpd', limit: 5, units: 1 }] };
+    for (let i = 0; i < 5; i++) expect(store.take(daily).ok).toBe(true);
+    expect(store.take(daily)).toMatchObject({ ok: false, waitMs: 86_400_000 / 5, reason: 'rate' });
+    await clock.advance(86_400_000 / 5);
+    expect(store.take(daily).ok).toBe(true);
+    expect(store.take(daily).ok).toBe(false);
   });
 
   it('skips a limit nobody configured or learned', () => {
@@ -134,7 +144,7 @@ describe('memoryStore', () => {
     store.take(take(600));
     store.extendDeadline(address, 'exhausted', 700);
     expect(store.drainPending()).toEqual({
-      schedules: [{ provider: 'openai', scope: 'k1', name: 'rpm', aheadMs: 100 }],
+      schedules: [{ provider: 'openai', scope: 'k1', name: 'rpm', units: 1, limit: 600, notBeforeMs: 0 }],
       deadlines: [{ ...address, cooldownMs: 0, exhaustedMs: 700, openMs: 0 }],
     });
     expect(store.drainPending()).toEqual({ schedules: [], deadlines: [] });

@@ -11,21 +11,18 @@ import { NOW_LUA } from './clock.js';
  */
 export const KEY_STATE_LUA = `${NOW_LUA}
 local op = ARGV[1]
-local function keep(untilAt)
-  local ttl = ceil(untilAt - now) + 60000
-  if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-end
+local function keep_until(at) keep(KEYS[1], at - now + 60000) end
 if op == 'extend' then
   local field = ARGV[2]
   local at = math.max(tonumber(redis.call('HGET', KEYS[1], field)) or 0, now + tonumber(ARGV[3]))
   redis.call('HSET', KEYS[1], field, fmt(at))
-  keep(at)
+  keep_until(at)
   return ceil(at - now)
 elseif op == 'open' then
   local at = math.max(tonumber(redis.call('HGET', KEYS[1], 'open')) or 0, now + tonumber(ARGV[2]))
   redis.call('HSET', KEYS[1], 'open', fmt(at))
   redis.call('DEL', KEYS[2])
-  keep(at)
+  keep_until(at)
 elseif op == 'close' then
   redis.call('HDEL', KEYS[1], 'open')
   redis.call('DEL', KEYS[2])

@@ -4,26 +4,25 @@ import { NOW_LUA } from './clock.js';
  * One all-or-nothing take. KEYS: rate hash of the scope, the key's hash, the key's probe lease.
  * ARGV: slack ms, probe TTL ms, probe token, then per limit: name, limit (0: the learned one), window, units.
  * Returns {1, 0, 'ok' | 'probe', learned...} or {0, waitMs, 'rate' | 'cooldown' | 'breaker', learned...};
- * a refusal writes nothing.
+ * a refusal writes nothing. Fields of the rate hash: t:<limit> schedule, n:<limit> floor, l:<limit> learned.
  */
 export const TAKE_LUA = `${NOW_LUA}
-local slack = tonumber(ARGV[1])
 local learned = {}
 local limits = {}
 local i = 4
 while i < #ARGV do
   local name = ARGV[i]
   local limit = tonumber(ARGV[i + 1])
+  local f = redis.call('HMGET', KEYS[1], 't:' .. name, 'n:' .. name, 'l:' .. name)
   if limit <= 0 then
-    limit = tonumber(redis.call('HGET', KEYS[1], 'l:' .. name))
+    limit = tonumber(f[3])
     if limit then
       learned[#learned + 1] = name
-      learned[#learned + 1] = tostring(limit)
+      learned[#learned + 1] = f[3]
     end
   end
   if limit and limit > 0 then
-    limits[#limits + 1] = { name, limit, tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]),
-      tonumber(redis.call('HGET', KEYS[1], 't:' .. name)) }
+    limits[#limits + 1] = { name, limit, tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(f[1]), tonumber(f[2]) }
   end
   i = i + 4
 end
@@ -42,19 +41,15 @@ if open then
   if lease > 0 then return answer(0, lease, 'breaker') end
 end
 local wait = 0
-for _, l in ipairs(limits) do
-  if l[5] and l[5] > now then wait = math.max(wait, l[5] - now) end
-end
+for _, l in ipairs(limits) do wait = math.max(wait, wait_of(l[5], l[6], l[2], l[3])) end
 if wait > 0 then return answer(0, ceil(wait), 'rate') end
 local horizon = 0
 for _, l in ipairs(limits) do
-  local base = now
-  if l[5] and l[5] >= now - slack then base = l[5] end
-  local tat = base + math.min(l[4], l[2]) * (l[3] / l[2])
+  local tat = take_tat(l[5], l[4], l[2], l[3])
   redis.call('HSET', KEYS[1], 't:' .. l[1], fmt(tat))
   horizon = math.max(horizon, tat - now + l[3])
 end
-if redis.call('PTTL', KEYS[1]) < horizon then redis.call('PEXPIRE', KEYS[1], ceil(horizon)) end
+keep(KEYS[1], horizon)
 if open then
   redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[2])
   return answer(1, 0, 'probe')
