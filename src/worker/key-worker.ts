@@ -14,6 +14,7 @@ import type { HealthChange, KeyHealth } from './health.js';
 import type { Job } from './job-context.js';
 import { QueuedEntry } from './queued-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { SharedGate } from './shared-gate.js';
 
 /** How one attempt on one key ended. `skipped`: the key went out of service before the call started. */
 export type AttemptOutcome<T> =
@@ -44,6 +45,8 @@ export interface WorkerDeps {
   readonly priorityAgingMs: number;
   /** Called whenever a slot frees or the key changes, so jobs waiting for a key look again. */
   readonly notify: () => void;
+  /** The key's state shared with other processes (a Redis store); undefined in a process alone. */
+  readonly shared?: SharedGate | undefined;
 }
 
 /** Assignment order across all workers: `lru` compares it, so jobs assigned in one tick still spread. */
@@ -175,14 +178,19 @@ export class KeyWorker {
         if (entry.done) return;
         wait = limiter.waitFor(entry.job.tokens, clock.now());
       }
+      if (this.deps.shared && !(await this.#sharedTake(entry))) return;
     } catch {
       // Woken by the caller's abort or an eviction, which already answered the job.
       entry.skip();
       return;
     }
-    if (entry.done) return;
+    if (entry.done) {
+      this.deps.shared?.release();
+      return;
+    }
     const startedAt = clock.now();
     if (!health.canStart(startedAt)) {
+      this.deps.shared?.release();
       entry.skip();
       return;
     }
@@ -194,6 +202,22 @@ export class KeyWorker {
       const failure: Failure = { ...this.deps.classify(error), class: 'bad-request' };
       entry.answer({ ok: false, skipped: false, failure, key: this.deps.ref });
     }
+  }
+
+  /** Waits until the shared buckets admit the call (one round trip per try); false when the job left. */
+  async #sharedTake(entry: QueuedEntry): Promise<boolean> {
+    const { clock, shared } = this.deps;
+    if (!shared) return true;
+    for (
+      let wait = await shared.take(entry.job.tokens);
+      wait > 0;
+      wait = await shared.take(entry.job.tokens)
+    ) {
+      if (entry.done) return false;
+      await clock.sleep(wait, AbortSignal.any([entry.job.cancel.signal, this.#evicted.signal]));
+      if (entry.done) return false;
+    }
+    return true;
   }
 
   async #attempt(entry: QueuedEntry, startedAt: number): Promise<void> {
@@ -244,8 +268,11 @@ export class KeyWorker {
       this.#active.delete(ctx);
       this.#inFlight--;
       if (ctx.usage && !this.deps.chargesEstimate) {
-        limiter.reconcile(reservation, ctx.usage.inputTokens + ctx.usage.outputTokens, clock.now());
+        const actual = ctx.usage.inputTokens + ctx.usage.outputTokens;
+        limiter.reconcile(reservation, actual, clock.now());
+        this.deps.shared?.settle(reservation.tokens, actual);
       }
+      this.deps.shared?.release();
       this.#resize();
       this.deps.notify();
     }
@@ -281,7 +308,9 @@ export class KeyWorker {
   #succeed(entry: QueuedEntry, ctx: AttemptContext): void {
     const { clock, health, events, ref, governor, guard } = this.deps;
     const at = clock.now();
-    if (health.onSuccess()) events.emit({ type: 'circuit-closed', at, key: ref });
+    const closed = health.onSuccess();
+    if (closed) events.emit({ type: 'circuit-closed', at, key: ref });
+    this.deps.shared?.onSuccess(closed);
     guard?.onSuccess(at);
     governor.onSuccess(this.#waiting.size > 0);
     const usage: TokenUsage | undefined = ctx.usage;
@@ -300,6 +329,7 @@ export class KeyWorker {
     const { clock, health, events, ref, governor } = this.deps;
     const at = clock.now();
     const change = health.onFailure(failure, at);
+    this.deps.shared?.onFailure(change);
     if (failure.class === 'rate-limited') governor.onRateLimited();
     events.emit({
       type: 'failure',
