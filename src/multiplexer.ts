@@ -32,6 +32,9 @@ import type { GenericAdapterOptions } from './providers/generic.js';
 import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
+import { storeGates } from './store/key-gate.js';
+import { isKeyStateStore, memoryStore } from './store/memory-store.js';
+import type { KeyStateStore } from './store/store.js';
 import type { Cancellation } from './worker/cancellation.js';
 import { type Job, type JobContext, QueuedJob } from './worker/job-context.js';
 
@@ -52,13 +55,26 @@ export class Multiplexer {
   #nextJobId = 1;
   #active = 0;
   #closed = false;
+  /** The keys' shared state: memory (a process alone, the workers' own) or Redis. */
+  readonly #store: KeyStateStore;
+  readonly #unsubscribeStore: () => void;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
     this.#strategy = this.options.strategy;
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     if (this.options.logger) logEvents(this.#events, this.options.logger);
-    this.#keys = new KeyRegistry(this.options, this.#events);
+    if (options.store !== undefined && !isKeyStateStore(options.store)) {
+      throw new ConfigError('store', 'Expected a store made by memoryStore() or redisStore()');
+    }
+    this.#store = options.store ?? memoryStore({ clock: this.options.clock });
+    this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
+    this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
+  }
+
+  /** `memory` (one process), `redis` (shared) or `degraded` (Redis away: each process at its local share). */
+  get storeMode(): KeyStateStore['mode'] {
+    return this.#store.mode;
   }
 
   /**
@@ -226,7 +242,8 @@ export class Multiplexer {
   }
 
   getUsageStats(): UsageStats {
-    return usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
+    const stats = usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
+    return { ...stats, store: { mode: this.#store.mode } };
   }
 
   on<T extends KeymuxEventType>(type: T | '*', listener: Listener<T>): () => void {
@@ -263,6 +280,8 @@ export class Multiplexer {
       pool.notify();
     }
     await this.drain();
+    // The store and its Redis client stay the caller's: only this multiplexer's listener goes.
+    this.#unsubscribeStore();
   }
 
   /** The `openai` package's client; every request on it is a keymux job on a key chosen by strategy. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { KeyStateStore } from '../store/store.js';
 
 export type Strategy =
   | 'specific'
@@ -110,6 +111,12 @@ export interface MultiplexerOptions {
    * @default 1000
    */
   readonly priorityAgingMs?: number;
+  /**
+   * Where the keys' shared state lives (rate schedules, learned limits, cooldowns, breaker and probe):
+   * `memoryStore()` for one process, `redisStore({ client })` for many processes on one set of keys.
+   * @default memoryStore()
+   */
+  readonly store?: KeyStateStore;
   /** @default 'round-robin' */
   readonly strategy?: Strategy;
   /** @default the system clock */

@@ -9,8 +9,16 @@ import { buildWorker } from '../worker/build-worker.js';
 import { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';
 import { RateLimiter } from '../worker/rate-limiter.js';
+import type { SharedGate } from '../worker/shared-gate.js';
 import { ApiKey } from './api-key.js';
 import { KeyPool } from './key-pool.js';
+
+export type SharedGateFactory = (key: {
+  readonly provider: string;
+  readonly key: string;
+  readonly scope: string;
+  readonly limiter: RateLimiter;
+}) => SharedGate | undefined;
 
 /** The providers a multiplexer knows, their pools of keys, and the rate buckets of quota groups. */
 export class KeyRegistry {
@@ -21,6 +29,8 @@ export class KeyRegistry {
   constructor(
     readonly options: ResolvedOptions,
     readonly events: EventBus,
+    /** Builds a key's gate to the state it shares with other processes; undefined in a process alone. */
+    readonly sharedGate?: SharedGateFactory,
   ) {
     for (const adapter of builtinAdapters()) this.#adapters.set(adapter.name, adapter);
   }
@@ -61,12 +71,15 @@ export class KeyRegistry {
     if (duplicate) {
       throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
     }
+    const limiter = this.#limiter(pool.adapter, opts);
+    const scope = opts.quotaGroup ?? name;
     const worker = buildWorker({
       provider,
       key: new ApiKey(name, opts.apiKey),
       keyOptions: opts,
       adapter: pool.adapter,
-      limiter: this.#limiter(pool.adapter, opts),
+      limiter,
+      shared: this.sharedGate?.({ provider, key: name, scope, limiter }),
       guard: pool.guard,
       options: this.options,
       events: this.events,
