@@ -35,6 +35,7 @@ import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
 import { isKeyStateStore, memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
+import { storeFromEnv } from './store/store-from-env.js';
 import type { Cancellation } from './worker/cancellation.js';
 import { type Job, type JobContext, QueuedJob } from './worker/job-context.js';
 
@@ -58,6 +59,8 @@ export class Multiplexer {
   /** The keys' shared state: memory (a process alone, the workers' own) or Redis. */
   readonly #store: KeyStateStore;
   readonly #unsubscribeStore: () => void;
+  /** Made from the environment (`KEYMUX_REDIS_URL`): closed with the multiplexer. */
+  #ownsStore = false;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
@@ -86,7 +89,17 @@ export class Multiplexer {
     env: Readonly<Record<string, string | undefined>> = process.env,
     options: MultiplexerOptions = {},
   ): Multiplexer {
-    return Multiplexer.#fromParsed(readEnv(env), options);
+    const store = options.store === undefined ? storeFromEnv(env) : undefined;
+    const parsed = readEnv(env);
+    if (!store) return Multiplexer.#fromParsed(parsed, options);
+    try {
+      const mux = Multiplexer.#fromParsed(parsed, { ...options, store });
+      mux.#ownsStore = true;
+      return mux;
+    } catch (error) {
+      store.close();
+      throw error;
+    }
   }
 
   /** A multiplexer from a config object in seed 004's shape, or from the path of such a JSON file. */
@@ -282,6 +295,7 @@ export class Multiplexer {
     await this.drain();
     // The store and its Redis client stay the caller's: only this multiplexer's listener goes.
     this.#unsubscribeStore();
+    if (this.#ownsStore) await this.#store.close();
   }
 
   /** The `openai` package's client; every request on it is a keymux job on a key chosen by strategy. */

@@ -23,6 +23,8 @@ export interface RedisStoreOptions {
   readonly recoverAfterMs?: number;
   /** Time source of the local fallback and the store's breaker. @default systemClock */
   readonly clock?: Clock;
+  /** Called by `close()`: for a client the store made itself (from a URL). @default none */
+  readonly onClose?: () => void;
 }
 
 export interface ResolvedRedisStoreOptions {
@@ -33,6 +35,7 @@ export interface ResolvedRedisStoreOptions {
   readonly failureThreshold: number;
   readonly recoverAfterMs: number;
   readonly clock: Clock;
+  readonly onClose: (() => void) | undefined;
 }
 
 export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
@@ -59,6 +62,7 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
     failureThreshold: number('store.failureThreshold', given.failureThreshold, 2, 1, true),
     recoverAfterMs: number('store.recoverAfterMs', given.recoverAfterMs, 1000, 0, false),
     clock: given.clock ?? systemClock,
+    onClose: given.onClose,
   };
 }
 

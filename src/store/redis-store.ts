@@ -127,10 +127,12 @@ export class RedisStore implements KeyStateStore {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Stops listening; the client stays the caller's to close. */
+  /** Stops listening and answers locally from then on; the client stays the caller's to close. */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#options.onClose?.();
   }
 
   async #run<T>(remote: () => Promise<T>, local: () => T): Promise<T> {
