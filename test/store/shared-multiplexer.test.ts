@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShutdownError } from '../../src/core/errors.js';
+import { ConfigError, ShutdownError } from '../../src/core/errors.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import type { RedisClientLike } from '../../src/store/redis-client.js';
 import { redisStore } from '../../src/store/redis-store.js';
@@ -90,5 +90,61 @@ describe('multiplexers sharing a Redis store', () => {
     expect(ran).toBe(false);
     await Promise.all([a!.close(), b!.close()]);
     expect(await job).toBeInstanceOf(ShutdownError);
+  });
+
+  it('keeps serving every job while Redis is down, says so, and comes back to Redis', async () => {
+    run += 1;
+    const events: string[] = [];
+    const mux = Multiplexer.fromEnv(
+      { KEYMUX_REDIS_URL: server.url, KEYMUX_REDIS_PREFIX: `env${run}`, KEYMUX_PROCESSES: '2' },
+      { maxRetries: 1 },
+    );
+    mux.registerProvider(fakeAdapter());
+    mux.addKey('fake', { name: 'a', apiKey: 'secret-a-0123456789', limits: { rpm: 60_000 } });
+    mux.on('*', (e) => {
+      if (e.type.startsWith('store-')) events.push(e.type);
+    });
+    const job = () => mux.execute('fake', async () => 'ok');
+    // The client connects in the background: start-up did not wait, and the store may answer locally first.
+    for (let i = 0; i < 100 && mux.storeMode !== 'redis'; i++) {
+      await job();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(mux.storeMode).toBe('redis');
+    events.length = 0;
+    await server.stop();
+    try {
+      const during = await Promise.all(Array.from({ length: 5 }, job));
+      expect(during).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(mux.storeMode).toBe('degraded');
+      expect(mux.getUsageStats().store).toEqual({ mode: 'degraded' });
+    } finally {
+      await server.start();
+    }
+    for (let i = 0; i < 200 && mux.storeMode !== 'redis'; i++) {
+      await job();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(mux.storeMode).toBe('redis');
+    expect(events).toEqual(['store-degraded', 'store-recovered']);
+    await mux.close();
+    // Our client reconnected to the restarted server for the next tests.
+    for (let i = 0; i < 100; i++) {
+      if (
+        await client.command(['PING']).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  });
+
+  it('rejects a bad KEYMUX_PROCESSES or URL with a ConfigError naming it', () => {
+    expect(() => Multiplexer.fromEnv({ KEYMUX_REDIS_URL: server.url, KEYMUX_PROCESSES: 'two' })).toThrow(
+      /KEYMUX_PROCESSES/,
+    );
+    expect(() => Multiplexer.fromEnv({ KEYMUX_REDIS_URL: 'http://x' })).toThrow(ConfigError);
   });
 });
