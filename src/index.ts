@@ -35,6 +35,8 @@ export type {
   TokenUsage,
 } from './core/events.js';
 export type { Failure, FailureClass } from './core/failure.js';
+export type { JobContext } from './core/job-context.js';
+export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
 export { maskKey } from './core/redact.js';
 export {
   clearApiKeyCache,
@@ -44,7 +46,7 @@ export {
   selectApiKey,
 } from './keys/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
-export type { ClientSpec, LimitReading, ProviderAdapter, RateLimitInfo } from './providers/adapter.js';
+export type { ClientSpec, ProviderAdapter } from './providers/adapter.js';
 export type { ClientOptions } from './providers/clients.js';
 export {
   classifyError,
@@ -63,5 +65,4 @@ export { RedisStore, redisStore } from './store/redis-store.js';
 export type { RedisStoreOptions } from './store/redis-store-options.js';
 export type { KeyStateStore, StoreEvent, StoreMode } from './store/store.js';
 export type { HealthState } from './worker/health.js';
-export type { JobContext } from './worker/job-context.js';
 export type { LimitName, LimitUsage } from './worker/rate-limiter.js';

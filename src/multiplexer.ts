@@ -3,6 +3,8 @@ import type { GoogleGenAI } from '@google/genai';
 import type { GoogleGenerativeAI } from '@google/generative-ai';
 import type Groq from 'groq-sdk';
 import type OpenAI from 'openai';
+import { validateCallOptions } from './config/call-options.js';
+import { describeWord } from './config/describe-value.js';
 import { type EnvConfig, readEnv } from './config/env.js';
 import { loadConfigFile, parseConfig } from './config/file.js';
 import type {
@@ -15,6 +17,7 @@ import type {
 import { parseStrategy, resolveOptions } from './config/resolve.js';
 import { ConfigError, ShutdownError, TimeoutError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type Listener } from './core/events.js';
+import { isDeadline, linkSignal } from './core/link-signal.js';
 import { logEvents } from './core/log-events.js';
 import { dispatch } from './dispatch/dispatcher.js';
 import type { KeyPool } from './keys/key-pool.js';
@@ -66,7 +69,12 @@ export class Multiplexer {
     this.options = resolveOptions(options);
     this.#strategy = this.options.strategy;
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
-    if (this.options.logger) logEvents(this.#events, this.options.logger);
+    const { logger } = this.options;
+    if (logger) {
+      logEvents(this.#events, logger);
+      this.#events.reportListenerError = (error, event) =>
+        logger.warn({ err: error, eventType: event.type }, 'keymux event listener threw');
+    }
     if (options.store !== undefined && !isKeyStateStore(options.store)) {
       throw new ConfigError('store', 'Expected a store made by memoryStore() or redisStore()');
     }
@@ -202,16 +210,22 @@ export class Multiplexer {
     this.#keys.pool(provider, true).strategy = parsed;
   }
 
-  /** Runs `fn` with a client of a key chosen by strategy, failing over on retryable errors. */
+  /**
+   * Runs `fn` with a client of a key chosen by strategy, failing over on retryable errors. Never throws:
+   * bad call options (a mistyped strategy, `priority: NaN`, `signal: 'x'`) reject with a ConfigError.
+   */
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    call: CallOptions = {},
+    options: CallOptions = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
+    let call: CallOptions;
     let pool: KeyPool;
     let strategy: Strategy;
     try {
+      if (typeof fn !== 'function') throw new ConfigError('fn', 'Expected `fn` to be a function');
+      call = validateCallOptions(options);
       pool = this.#keys.pool(provider);
       strategy = this.#strategyFor(pool, call);
     } catch (error) {
@@ -219,8 +233,7 @@ export class Multiplexer {
     }
     const job = new QueuedJob(this.#nextJobId++, call.tokens ?? 0, call.priority ?? 0, fn);
     this.#jobs.add(job);
-    const deadline = call.timeoutMs !== undefined && call.timeoutMs !== Number.POSITIVE_INFINITY;
-    if (call.signal !== undefined || deadline) job.release = this.#link(job, call);
+    if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;
     return dispatch(
       pool,
@@ -234,8 +247,13 @@ export class Multiplexer {
 
   /** One function for every job (not a closure each): forget the job, and wake drain() when idle. */
   readonly #settled = (job: Job<unknown>): void => {
-    this.#jobs.delete(job as QueuedJob<unknown>);
-    (job as QueuedJob<unknown>).release?.();
+    const queued = job as QueuedJob<unknown>;
+    // A stream handed to the caller still holds its key's slot: close() must still reach it.
+    if (queued.held) {
+      const forget = (): boolean => this.#jobs.delete(queued);
+      queued.held.then(forget, forget);
+    } else this.#jobs.delete(queued);
+    queued.release?.();
     this.#active--;
     // The job's promise settles after this: wake drain() only once the callers' handlers have run.
     if (this.#active === 0 && this.#idle.length > 0) setImmediate(this.#wakeIdle);
@@ -279,12 +297,17 @@ export class Multiplexer {
 
   /**
    * Refuses new jobs with `ShutdownError`; jobs not yet started are rejected with it, calls in flight
-   * are aborted. Resolves when every accepted job has settled.
+   * are aborted, and so are the streams of the wrapped clients. Resolves when every accepted job has
+   * settled and every stream has given its slot back.
    */
   async close(): Promise<void> {
     this.#closed = true;
     const reason = new ShutdownError();
-    for (const controller of this.#jobs) controller.abort(reason);
+    const held: Array<Promise<unknown>> = [];
+    for (const job of this.#jobs) {
+      if (job.held) held.push(job.held);
+      job.abort(reason);
+    }
     for (const pool of this.#keys.pools()) {
       for (const worker of pool.workers) {
         worker.abortInFlight(reason);
@@ -293,6 +316,8 @@ export class Multiplexer {
       pool.notify();
     }
     await this.drain();
+    // Streams handed out end on the abort; their slots are free once their holds settle.
+    await Promise.allSettled(held);
     // The store and its Redis client stay the caller's: only this multiplexer's listener goes.
     this.#unsubscribeStore();
     if (this.#ownsStore) await this.#store.close();
@@ -338,24 +363,21 @@ export class Multiplexer {
     if (strategy === 'specific' && (call.keyName === undefined || !pool.get(call.keyName))) {
       throw new ConfigError(
         'keyName',
-        `the \`specific\` strategy needs the name of a ${pool.provider} key, got ${JSON.stringify(call.keyName)}`,
+        `the \`specific\` strategy needs the name of a ${pool.provider} key, got ${describeWord(call.keyName)}`,
       );
     }
     return strategy;
   }
 
-  /** Links a job to the caller's signal and deadline; returns what undoes the links. */
+  /**
+   * Links a job to the caller's signal and deadline; returns what undoes the links. One signal shared by
+   * many calls gets one listener (see `linkSignal`), so 10 000 calls on it raise no MaxListeners warning.
+   */
   #link(job: Cancellation, call: CallOptions): () => void {
-    const caller = call.signal;
-    const onAbort = (): void => job.abort(caller?.reason);
-    if (caller?.aborted) onAbort();
-    else caller?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      call.timeoutMs === undefined || call.timeoutMs === Number.POSITIVE_INFINITY
-        ? undefined
-        : this.#startTimeout(job, call.timeoutMs);
+    const unlink = call.signal === undefined ? undefined : linkSignal(call.signal, job);
+    const timer = isDeadline(call.timeoutMs) ? this.#startTimeout(job, call.timeoutMs) : undefined;
     return () => {
-      caller?.removeEventListener('abort', onAbort);
+      unlink?.();
       timer?.abort();
     };
   }

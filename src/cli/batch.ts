@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { STRATEGIES, type Strategy } from '../config/options.js';
 import { runBatch } from './batch/run-batch.js';
 import { keyEnvVars } from './shared/key-env.js';
-import { exitTwoOnMisuse, oneOf, runAction, wholeNumber } from './shared/usage-error.js';
+import { exitTwoOnMisuse, runAction, strategyArgument, wholeNumber } from './shared/usage-error.js';
 
 interface RawBatchFlags {
   output: string;
@@ -22,7 +22,10 @@ export function registerBatchCommand(program: Command): Command {
     .description(
       'Run an OpenAI Batch API input file (JSONL) through keymux and write the Batch API output format, ' +
         'appending as results arrive. Run it again with the same --output to resume. Keys come from ' +
-        `--config or the environment (${keyEnvVars('openai').join(', ')}; OPENAI_BASE_URL is honoured).`,
+        `--config or the environment (${keyEnvVars('openai').join(', ')}; OPENAI_BASE_URL is honoured). ` +
+        'The output file is created readable by you only (0600): it holds model output. Exit codes: ' +
+        '0 every line answered; 3 some lines failed (an error line or an HTTP error status in the output); ' +
+        '2 misuse or bad configuration (nothing sent); 1 an unexpected error; 130 interrupted.',
     )
     .argument('<input>', 'input JSONL file, one {"custom_id","method","url","body"} per line')
     .requiredOption('-o, --output <path>', 'output JSONL file (appended; existing custom_ids are skipped)')
@@ -31,9 +34,7 @@ export function registerBatchCommand(program: Command): Command {
       'lines in flight at once (default: keys × per-key concurrency)',
       wholeNumber(1, 10_000),
     )
-    .option('--strategy <name>', `key strategy (${STRATEGIES.join(', ')})`, (v) =>
-      oneOf(STRATEGIES)(v.replace(/_/g, '-')),
-    )
+    .option('--strategy <name>', `key strategy (${STRATEGIES.join(', ')})`, strategyArgument)
     .option(
       '--max-requests <n>',
       'send at most this many lines in this run; the rest wait for the next',

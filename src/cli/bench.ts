@@ -6,7 +6,14 @@ import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
 import { renderHtmlReport } from './bench/html-report.js';
 import { runBench } from './bench/run-bench.js';
 import { keyEnvVars } from './shared/key-env.js';
-import { exitTwoOnMisuse, oneOf, positiveNumber, runAction, wholeNumber } from './shared/usage-error.js';
+import {
+  exitTwoOnMisuse,
+  oneOf,
+  positiveNumber,
+  runAction,
+  strategyArgument,
+  wholeNumber,
+} from './shared/usage-error.js';
 
 const PROVIDERS: readonly BuiltinProvider[] = ['openai', 'anthropic', 'gemini', 'groq'];
 const D = BENCH_DEFAULTS;
@@ -33,6 +40,39 @@ export function registerBenchCommand(program: Command): Command {
       'seconds of each limit the emulator lets through at once',
       positiveNumber,
       D.burstSeconds,
+    )
+    .option(
+      '--strict',
+      'emulator limits as providers enforce them: GCRA buckets of --strict-burst requests per key',
+    )
+    .option('--strict-burst <n>', 'requests a key takes at once with --strict', wholeNumber(1), D.strictBurst)
+    .option(
+      '--outage-ms <ms>',
+      'emulator fault: the endpoint refuses connections for this long',
+      wholeNumber(1),
+    )
+    .option(
+      '--outage-at-ms <ms>',
+      'when the outage starts, after each run begins',
+      wholeNumber(0),
+      D.outageAtMs,
+    )
+    .option(
+      '--overload <n>',
+      'emulator fault: above n requests in flight per key, slower answers and 5xx',
+      wholeNumber(0),
+    )
+    .option(
+      '--overload-error-rate <r>',
+      'fraction of overloaded requests that fail',
+      parseRate,
+      D.overloadErrorRate,
+    )
+    .option(
+      '--overload-latency-factor <f>',
+      'latency multiplier above the overload threshold',
+      positiveNumber,
+      D.overloadLatencyFactor,
     )
     .option('--jobs <n>', 'chat completions in the workload', wholeNumber(1), D.jobs)
     .option(
@@ -114,6 +154,13 @@ interface RawBenchFlags {
   tpm: number;
   latency: [number, number];
   burstSeconds: number;
+  strict?: boolean;
+  strictBurst: number;
+  outageMs?: number;
+  outageAtMs: number;
+  overload?: number;
+  overloadErrorRate: number;
+  overloadLatencyFactor: number;
   jobs: number;
   concurrency?: number;
   maxConcurrent: number;
@@ -141,6 +188,13 @@ function toBenchOptions(raw: RawBenchFlags): BenchOptions {
     latencyMinMs: raw.latency[0],
     latencyMaxMs: raw.latency[1],
     burstSeconds: raw.burstSeconds,
+    strict: raw.strict === true,
+    strictBurst: raw.strictBurst,
+    outageMs: raw.outageMs,
+    outageAtMs: raw.outageAtMs,
+    overloadAbove: raw.overload,
+    overloadErrorRate: raw.overloadErrorRate,
+    overloadLatencyFactor: raw.overloadLatencyFactor,
     jobs: raw.jobs,
     concurrency: raw.concurrency,
     maxConcurrent: raw.maxConcurrent,
@@ -163,12 +217,20 @@ function parseRange(value: string): [number, number] {
   const min = Number(match?.[1]);
   const max = Number(match?.[2] ?? match?.[1]);
   if (!match || min > max)
-    throw new InvalidArgumentError(`Expected "min-max" in ms, like 100-300, got ${JSON.stringify(value)}.`);
+    throw new InvalidArgumentError(`Expected "min-max" in ms, like 100-300, got ${value.length} characters.`);
   return [min, max];
+}
+
+function parseRate(value: string): number {
+  const rate = Number(value);
+  if (!(rate >= 0 && rate <= 1))
+    throw new InvalidArgumentError(`Expected a fraction from 0 to 1, got ${JSON.stringify(value)}.`);
+  return rate;
 }
 
 function parseStrategies(value: string): Strategy[] {
   const parse = oneOf(STRATEGIES.filter((s) => s !== 'specific'));
-  const list = value.split(',').map((s) => parse(s.trim().replace(/_/g, '-')));
+  // The one spelling rule (case, `_` or `-`), then the strategies a benchmark can compare.
+  const list = value.split(',').map((s) => parse(strategyArgument(s)));
   return [...new Set(list)];
 }

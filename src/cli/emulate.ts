@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   baseUrlFor,
   type EmulateFlags,
@@ -10,6 +10,13 @@ import {
 import { exitTwoOnMisuse, positiveNumber, runAction, UsageError, wholeNumber } from './shared/usage-error.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function fraction(value: string): number {
+  const rate = Number(value);
+  if (!(rate >= 0 && rate <= 1))
+    throw new InvalidArgumentError(`Expected a fraction from 0 to 1, got ${JSON.stringify(value)}.`);
+  return rate;
+}
 
 /** What `keymux emulate` prints once listening: where to point each SDK. */
 export function describeEmulator(emulator: Emulator, keyNames: readonly string[]): string {
@@ -35,6 +42,13 @@ export function describeEmulator(emulator: Emulator, keyNames: readonly string[]
 export function summarizeLedger(emulator: Emulator, pools: readonly string[]): string {
   const { ledger } = emulator;
   const lines = [`${ledger.size} requests; by status ${JSON.stringify(ledger.countByStatus())}`];
+  const faults = ledger.countByFault();
+  if (Object.keys(faults).length > 0) lines.push(`  faults ${JSON.stringify(faults)}`);
+  const outages = emulator.outages();
+  if (outages.length > 0)
+    lines.push(
+      `  ${outages.length} outage(s), ${outages.reduce((n, o) => n + o.cutRequests, 0)} requests cut`,
+    );
   for (const [key, count] of Object.entries(ledger.countByKey())) {
     lines.push(`  key ${key}: ${count} requests, ${JSON.stringify(ledger.countByStatus({ key }))}`);
   }
@@ -94,6 +108,10 @@ export function registerEmulateCommand(program: Command): Command {
       wholeNumber(1),
     )
     .option('--token-burst <n>', 'token bucket size (default: the tpm)', wholeNumber(1))
+    .option(
+      '--strict',
+      'limits as providers enforce them: GCRA buckets of --burst requests (default 2), remaining reaches 0, reset = time to a full bucket',
+    )
     .option('--latency <ms|min-max>', 'fixed latency, or a uniform range in ms')
     .option('--ttft <ms>', 'time to first token (per-token latency)', wholeNumber(0))
     .option('--per-token <ms>', 'time per output token (per-token latency)', wholeNumber(0))
@@ -101,9 +119,19 @@ export function registerEmulateCommand(program: Command): Command {
     .option('--seed <n>', 'seed for latency, output and fault draws', wholeNumber(0))
     .option(
       '--fault <kind[:rate]>',
-      'inject a fault at a rate (repeatable); kinds: server-error, bad-gateway, unavailable, overloaded, rate-limit, quota, reset, cut, hang, malformed-json, html',
+      'inject a fault at a rate (repeatable); kinds: server-error, bad-gateway, unavailable, overloaded, rate-limit, quota, reset, cut, stall, hang, malformed-json, html, unauthorized',
       collect,
     )
+    .option(
+      '--script <name=statuses>',
+      "a key's answers in order, then normal (repeatable), e.g. key-1=503,503,429,200",
+      collect,
+    )
+    .option('--outage-ms <ms>', 'the endpoint refuses connections for this long (wall clock)', wholeNumber(1))
+    .option('--outage-at-ms <ms>', 'when the outage starts, ms after listening (default 0)', wholeNumber(0))
+    .option('--overload <n>', 'above n requests in flight on a key: latency × factor and 5xx', wholeNumber(0))
+    .option('--overload-error-rate <r>', 'fraction of overloaded requests that fail (default 0.5)', fraction)
+    .option('--overload-latency-factor <f>', 'latency multiplier when overloaded (default 2)', positiveNumber)
     .addOption(
       new Option('--embedding-dimensions <n>', 'length of embedding vectors').argParser(wholeNumber(1, 8192)),
     )

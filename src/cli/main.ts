@@ -6,13 +6,16 @@ import { Command } from 'commander';
 import { registerBatchCommand } from './batch.js';
 import { registerBenchCommand } from './bench.js';
 import { registerEmulateCommand } from './emulate.js';
+import { hideArgumentValues } from './shared/usage-error.js';
 
 /** The `keymux` program: a thin registry of commands, each in its own module. */
 export function createProgram(): Command {
   const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
   const program = new Command('keymux')
     .description('Use many API keys of an LLM provider as if they were one much larger key.')
-    .version(version);
+    .version(version)
+    // Set before the commands are registered, so each inherits it.
+    .configureOutput({ outputError: (text, write) => write(hideArgumentValues(text)) });
   registerEmulateCommand(program);
   registerBenchCommand(program);
   registerBatchCommand(program);

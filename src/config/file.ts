@@ -48,8 +48,6 @@ const providerSchema = z.strictObject({ strategy: text, keys: z.array(keyEntry) 
 const poolSchema = z.strictObject({
   enabled: z.boolean().exactOptional(),
   strategy: text,
-  // Accepted for seed 004's files; keymux checks health lazily, on the next pick, so it has no use for it.
-  healthCheckInterval: count,
   providers: z.record(z.string(), providerSchema).exactOptional(),
   ...Object.fromEntries(NUMERIC_OPTIONS.map((option) => [option, count])),
 });
@@ -212,10 +210,17 @@ function fromZod(error: z.ZodError, input: unknown): ConfigError {
   return new ConfigError(path, `is not valid (${issue.code})${more}`);
 }
 
-/** V8 quotes a slice of the text after some errors; that slice may hold a key, so only the reason is kept. */
-function jsonReason(error: unknown, text: string): string {
+/**
+ * V8 quotes a slice of the text after some errors (`Unexpected token 's', ..."keys": [sk-canar"...`);
+ * that slice may hold a key, so only the reason is kept, with any quoted text longer than one
+ * character dropped, and the position given as a line and column.
+ */
+export function jsonReason(error: unknown, text: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  const reason = message.replace(/, ".*$/s, '');
+  const reason = message
+    .replace(/,\s*(\.\.\.)?".*$/s, '')
+    .replace(/"[^"]*"|'[^']{2,}'/g, '…')
+    .replace(/\s+is not valid JSON$/, '');
   const position = /at position (\d+)/.exec(reason)?.[1];
   if (position === undefined || /line \d/.test(reason)) return reason;
   const before = text.slice(0, Number(position)).split('\n');

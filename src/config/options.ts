@@ -1,6 +1,25 @@
 import type { Clock } from '../core/clock.js';
-import type { KeyStateStore } from '../store/store.js';
+import type { KeyStateStore } from '../core/key-state-store.js';
+import type { Logger } from '../core/logger.js';
 
+export type { Logger };
+
+/**
+ * How a job picks its key among the eligible ones (healthy, not cooling down, under its limits):
+ * - `round-robin`: each key in turn;
+ * - `random`: any key, uniformly;
+ * - `lru`: the key used least recently;
+ * - `least-used`: the key with the fewest requests so far;
+ * - `least-loaded`: the key with the most rate-limit headroom left;
+ * - `weighted`: at random, in proportion to each key's `weight`;
+ * - `specific`: the key named by `keyName` (in `CallOptions`), and no other.
+ *
+ * @example
+ * ```ts
+ * const openai = mux.getOpenAIClient('least-loaded');
+ * const pinned = mux.getOpenAIClient({ strategy: 'specific', keyName: 'team-a' });
+ * ```
+ */
 export type Strategy =
   | 'specific'
   | 'round-robin'
@@ -10,6 +29,7 @@ export type Strategy =
   | 'least-loaded'
   | 'weighted';
 
+/** Every strategy name, in the order they are documented. */
 export const STRATEGIES: readonly Strategy[] = [
   'specific',
   'round-robin',
@@ -23,7 +43,17 @@ export const STRATEGIES: readonly Strategy[] = [
 /** The built-in providers; any other name works with `registerProvider` and `execute`. */
 export type BuiltinProvider = 'openai' | 'anthropic' | 'gemini' | 'groq';
 
-/** Per-key (or per quota group) limits. Minute limits are paced continuously; day limits are a sliding window. */
+/**
+ * A key's (or a quota group's) limits, as the provider's console shows them. Minute limits are paced
+ * continuously (one request every 60 s / rpm), so a key never bursts into a 429 at a window's edge; day
+ * limits are counted over a sliding 24 h window. A limit left out is learned from the provider's
+ * rate-limit headers when it sends them.
+ *
+ * @example
+ * ```ts
+ * mux.addOpenAIKey('team-a', process.env.OPENAI_KEY_A!, { limits: { rpm: 500, tpm: 200_000 } });
+ * ```
+ */
 export interface RateLimits {
   /** Requests per minute. */
   readonly rpm?: number;
@@ -35,56 +65,147 @@ export interface RateLimits {
   readonly tpd?: number;
 }
 
-/** pino-compatible: any object with these four methods. Messages never contain a key's value. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
+/**
+ * One key, for `addKey` (and the third argument of `addOpenAIKey` and its siblings, without `apiKey`).
+ *
+ * @example
+ * ```ts
+ * mux.addKey('openai', {
+ *   name: 'org-2',
+ *   apiKey: process.env.OPENAI_KEY_ORG2!,
+ *   limits: { rpm: 500, tpm: 200_000 },
+ *   quotaGroup: 'org-2',
+ * });
+ * ```
+ */
 export interface KeyOptions {
-  /** The secret. Held in a private field, never printed. */
+  /** The secret. Held in a private field: logs, errors, events and stats show only its masked label. */
   readonly apiKey: string;
-  /** @default `${provider}-${n}` */
+  /**
+   * The key's name in stats, events and `keyName`; unique within its provider.
+   * @default `${provider}-${n}`, n counting the provider's keys from 0 (`openai-0`, `openai-1`, …)
+   */
   readonly name?: string;
-  /** Relative share for the `weighted` strategy (seed 004 calls it `priority`). @default 1 */
+  /**
+   * Relative share of the jobs under the `weighted` strategy (`priority` in a config file): a key of
+   * weight 2 gets about twice the jobs of a key of weight 1.
+   * @default 1
+   */
   readonly weight?: number;
-  /** @default none: learned from the provider's rate-limit headers */
+  /**
+   * The key's limits. Leave them out to learn them from the provider's rate-limit headers.
+   * @default none: learned from the headers
+   */
   readonly limits?: RateLimits;
-  /** @default the multiplexer's `maxConcurrentRequests` */
+  /**
+   * Requests in flight at once on this key.
+   * @default the multiplexer's `maxConcurrentRequests`
+   */
   readonly maxConcurrentRequests?: number;
-  /** @default the multiplexer's `queueSize` */
+  /**
+   * Jobs waiting on this key beyond those in flight; past it, the job goes to another key or fails with
+   * `QueueFullError`.
+   * @default the multiplexer's `queueSize`
+   */
   readonly queueSize?: number;
-  /** Model this key is meant for (informational; seed 001's `OPENAI_MODEL_n`). */
+  /**
+   * The model this key is meant for. Informational: keymux keeps it and never adds it to requests.
+   * @default none
+   */
   readonly model?: string;
-  /** Base URL for this key's SDK client. */
+  /**
+   * Base URL for this key's SDK client: a proxy, a gateway, a regional endpoint or a local emulator.
+   * @default the SDK's own
+   */
   readonly baseURL?: string;
+  /**
+   * Labels of your own; keymux checks that they are strings and does nothing else with them.
+   * @default []
+   */
   readonly tags?: readonly string[];
-  /** @default true */
+  /**
+   * A disabled key takes no jobs until `enableKey` is called.
+   * @default true
+   */
   readonly enabled?: boolean;
-  /** Keys with the same group share their rate buckets (one organization's quota). */
+  /**
+   * Keys with the same group share their rate buckets: the provider counts the keys of one organization
+   * or project against one quota.
+   * @default none: the key has buckets of its own
+   */
   readonly quotaGroup?: string;
 }
 
+/**
+ * Options of `new Multiplexer(options)`. Every one is optional and checked when the multiplexer is made:
+ * a bad value throws a `ConfigError` that names the option.
+ *
+ * @example
+ * ```ts
+ * const mux = new Multiplexer({
+ *   strategy: 'least-loaded',
+ *   maxConcurrentRequests: 8,
+ *   maxRetries: 3,
+ *   logger: pino(),
+ * });
+ * ```
+ */
 export interface MultiplexerOptions {
-  /** Concurrent requests per key. @default 5 */
-  readonly maxConcurrentRequests?: number;
-  /** Jobs waiting per key beyond those in flight. @default 100 */
+  /**
+   * Requests in flight at once on each key (a key's own `maxConcurrentRequests` overrides it).
+   * `'auto'` starts from the default and adapts.
+   * @default 5
+   */
+  readonly maxConcurrentRequests?: number | 'auto';
+  /**
+   * Jobs waiting on each key beyond those in flight. When every eligible key's queue is full, a new job
+   * fails at once with `QueueFullError`.
+   * @default 100
+   */
   readonly queueSize?: number;
-  /** First backoff delay after a failure, in ms. @default 1000 */
+  /**
+   * A key's first backoff delay after a failure, in ms; each further consecutive failure multiplies it
+   * by `backoffFactor`, up to `maxRetryDelay`. The job itself moves to another key at once.
+   * @default 1000
+   */
   readonly initialRetryDelay?: number;
-  /** @default 2 */
+  /**
+   * Growth of a key's backoff delay with each consecutive failure.
+   * @default 2
+   */
   readonly backoffFactor?: number;
-  /** Longest backoff delay, in ms. @default 60000 */
+  /**
+   * Longest backoff delay of a key, in ms.
+   * @default 60000
+   */
   readonly maxRetryDelay?: number;
-  /** Attempts of one job, across keys. @default 5 */
+  /**
+   * Attempts of one job, across keys, before it fails with the last attempt's error.
+   * @default 5
+   */
   readonly maxRetries?: number;
-  /** Consecutive failures that open a key's circuit. @default 3 */
+  /**
+   * Consecutive failures of a key that open its circuit breaker: the key rests, out of rotation, for
+   * `breakerBaseMs` (longer on each re-opening, up to `cooldownMs`), then is tried again.
+   * @default 3
+   */
   readonly failureThreshold?: number;
-  /** How long an open circuit stays open, in ms. @default 300000 */
+  /**
+   * Longest time an open circuit stays open, in ms (see `breakerBaseMs`).
+   * @default 300000
+   */
   readonly cooldownMs?: number;
-  /** Cooldown after a 429 that carries no hint, in ms. @default 60000 */
+  /**
+   * How long a key rests after a 429 that says nothing of when to retry (no `Retry-After` or reset
+   * header), in ms.
+   * @default 60000
+   *
+   * @example
+   * ```ts
+   * // A provider whose 429s last a few seconds:
+   * new Multiplexer({ rateLimitCooldownMs: 5_000 });
+   * ```
+   */
   readonly rateLimitCooldownMs?: number;
   /**
    * How long an open circuit stays open the first time, in ms; each consecutive re-opening adds as much
@@ -112,21 +233,60 @@ export interface MultiplexerOptions {
    */
   readonly priorityAgingMs?: number;
   /**
+   * A stream from a wrapped client that has given its reader no chunk for this long is ended and its
+   * slot released, in ms. With a read pending (the provider stalled) it counts as a transient failure
+   * of the key; with none (the caller stopped reading) it does not. @default 60000
+   */
+  readonly streamIdleTimeoutMs?: number;
+  /**
+   * Longest wait from the start of a stream's request to its first chunk, in ms; past it the attempt
+   * is aborted, counted as a transient failure of the key, and the job fails over. @default 30000
+   */
+  readonly streamFirstByteTimeoutMs?: number;
+  /** Interval of the keys' health checks, in ms (seed 004's config files name it). */
+  readonly healthCheckInterval?: number;
+  /** Upper bound of an adaptive (`'auto'`) per-key concurrency. */
+  readonly maxConcurrencyCeiling?: number;
+  /**
    * Where the keys' shared state lives (rate schedules, learned limits, cooldowns, breaker and probe):
    * `memoryStore()` for one process, `redisStore({ client })` for many processes on one set of keys.
    * @default memoryStore()
    */
   readonly store?: KeyStateStore;
-  /** @default 'round-robin' */
+  /** A metrics sink. @default none */
+  readonly metrics?: object;
+  /**
+   * How jobs pick their key when neither the client nor the call names a strategy.
+   * @default 'round-robin'
+   */
   readonly strategy?: Strategy;
-  /** @default the system clock */
+  /**
+   * The time source of pacing, backoff, cooldowns and deadlines. Inject one to run a day of traffic in a
+   * test without waiting.
+   * @default the system clock
+   */
   readonly clock?: Clock;
-  /** @default Math.random */
+  /**
+   * Random numbers in [0, 1) for the `random` and `weighted` strategies and backoff jitter; seed it to
+   * replay a run.
+   * @default Math.random
+   */
   readonly random?: () => number;
-  /** @default none */
+  /**
+   * Where keymux logs what happens to keys (cooldowns, breakers, learned limits): any pino-compatible
+   * logger. Nothing is logged without one.
+   * @default none
+   *
+   * @example
+   * ```ts
+   * import pino from 'pino';
+   * new Multiplexer({ logger: pino({ level: 'info' }) });
+   * ```
+   */
   readonly logger?: Logger;
 }
 
+/** The multiplexer's options with every default filled in, as `mux.options` shows them. */
 export interface ResolvedOptions {
   readonly maxConcurrentRequests: number;
   readonly queueSize: number;
@@ -141,22 +301,65 @@ export interface ResolvedOptions {
   readonly maxEjectedPercent: number;
   readonly attemptTimeoutMs: number;
   readonly priorityAgingMs: number;
+  readonly streamIdleTimeoutMs: number;
+  readonly streamFirstByteTimeoutMs: number;
+  /** Options whose defaults belong to the features that read them: unset when not given. */
+  readonly healthCheckInterval: number | undefined;
+  readonly maxConcurrencyCeiling: number | undefined;
+  readonly store: KeyStateStore | undefined;
+  readonly metrics: object | undefined;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger | undefined;
 }
 
-/** Per-call choices, for `execute` and the wrapped clients. */
+/**
+ * Per-call choices, for `execute` and the wrapped clients (`getOpenAIClient(options)` and siblings).
+ *
+ * @example
+ * ```ts
+ * const reply = await mux.execute('openai', (client) => (client as OpenAI).models.list(), {
+ *   strategy: 'specific',
+ *   keyName: 'team-a',
+ *   priority: 10,
+ *   timeoutMs: 30_000,
+ *   signal: AbortSignal.timeout(60_000),
+ * });
+ * ```
+ */
 export interface CallOptions {
+  /**
+   * How this call picks its key.
+   * @default the provider's strategy, else the multiplexer's `strategy`
+   */
   readonly strategy?: Strategy;
-  /** With `specific`: the key to use. */
+  /**
+   * With the `specific` strategy: the name of the key to use.
+   * @default none
+   */
   readonly keyName?: string;
-  /** Higher runs first within a key's queue. @default 0 */
+  /**
+   * Higher runs first within a key's queue; a waiting job gains priority as it ages (`priorityAgingMs`).
+   * @default 0
+   */
   readonly priority?: number;
+  /**
+   * Aborts the job wherever it is (queued, backing off, in flight); the call rejects with the signal's
+   * reason.
+   * @default none
+   */
   readonly signal?: AbortSignal;
-  /** Deadline for the whole job (queued, backing off, running), in ms; `Infinity` for none. */
+  /**
+   * Deadline of the whole job (queued, backing off, running), in ms; past it the call rejects with
+   * `TimeoutError`. `Infinity` for none.
+   * @default Infinity
+   */
   readonly timeoutMs?: number;
-  /** Estimated tokens of the request, reserved before the call. @default from the adapter, else 0 */
+  /**
+   * Tokens the request will use (prompt and output), reserved from the key's token buckets before the
+   * call and reconciled with the real usage after it.
+   * @default the provider adapter's estimate, else 0
+   */
   readonly tokens?: number;
 }

@@ -1,42 +1,22 @@
 import { systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
+import { MIN_ECHO } from '../core/redact.js';
+import { fail } from './describe-value.js';
 import {
-  type KeyOptions,
-  type MultiplexerOptions,
-  type RateLimits,
-  type ResolvedOptions,
-  STRATEGIES,
-  type Strategy,
-} from './options.js';
+  DEFAULTS,
+  KNOWN_OPTIONS,
+  NUMERIC_OPTIONS,
+  type NumericOption,
+  numericOk,
+  OPTION_RULES,
+} from './option-rules.js';
+import type { KeyOptions, MultiplexerOptions, RateLimits, ResolvedOptions } from './options.js';
+import { parseStrategy } from './strategy.js';
+import { closestName } from './suggest.js';
 
-type NumericOption = Exclude<keyof ResolvedOptions, 'strategy' | 'clock' | 'random' | 'logger'>;
-interface Rule {
-  readonly integer: boolean;
-  readonly min: number;
-  readonly fallback: number;
-  readonly max?: number;
-  /** `Infinity` means "none". */
-  readonly infinite?: boolean;
-}
-
-// Bounds are what the worker and dispatcher can honour: queueSize 0 still admits jobs up to the concurrency limit.
-const RULES: Readonly<Record<NumericOption, Rule>> = {
-  maxConcurrentRequests: { integer: true, min: 1, fallback: 5 },
-  queueSize: { integer: true, min: 0, fallback: 100 },
-  initialRetryDelay: { integer: false, min: 0, fallback: 1000 },
-  backoffFactor: { integer: false, min: 1, fallback: 2 },
-  maxRetryDelay: { integer: false, min: 0, fallback: 60_000 },
-  maxRetries: { integer: true, min: 1, fallback: 5 },
-  failureThreshold: { integer: true, min: 1, fallback: 3 },
-  cooldownMs: { integer: false, min: 0, fallback: 300_000 },
-  rateLimitCooldownMs: { integer: false, min: 0, fallback: 60_000 },
-  breakerBaseMs: { integer: false, min: 0, fallback: 10_000 },
-  maxEjectedPercent: { integer: false, min: 0, max: 100, fallback: 50 },
-  attemptTimeoutMs: { integer: false, min: 1, fallback: 180_000, infinite: true },
-  priorityAgingMs: { integer: false, min: 1, fallback: 1000, infinite: true },
-};
-
-export const NUMERIC_OPTIONS = Object.keys(RULES) as readonly NumericOption[];
+export { describe } from './describe-value.js';
+export { NUMERIC_OPTIONS } from './option-rules.js';
+export { parseStrategy } from './strategy.js';
 
 type KeyField = Exclude<keyof KeyOptions, 'limits'> | 'limits' | 'rpm' | 'tpm' | 'rpd' | 'tpd';
 /** Display paths of the key fields, so a JSON file or env var can be named in its own vocabulary. */
@@ -65,79 +45,76 @@ const KEY_FIELDS: ReadonlySet<string> = new Set(
   Object.keys(KEY_FIELD_NAMES).filter((f) => !(LIMIT_FIELDS as readonly string[]).includes(f)),
 );
 
-/**
- * `` `0` (number)``. Long strings are not shown, because a string in the wrong field may well be a key;
- * with `secret` only the type is.
- */
-export function describe(value: unknown, secret = false): string {
-  if (typeof value === 'string') {
-    if (value.trim() === '') return 'an empty string';
-    return secret || value.length > 20 ? `a string of ${value.length} characters` : `\`${value}\` (string)`;
-  }
-  if (value === null || value === undefined) return `\`${value}\``;
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object' || typeof value === 'function') return `a value of type ${typeof value}`;
-  return secret ? `a ${typeof value}` : `\`${String(value)}\` (${typeof value})`;
-}
-
-function fail(path: string, expected: string, value: unknown, secret = false): never {
-  const field = path.slice(path.lastIndexOf('.') + 1) || path;
-  throw new ConfigError(path, `Expected \`${field}\` to be ${expected}, got ${describe(value, secret)}`);
-}
-
 function join(path: string, field: string): string {
   return path === '' ? field : `${path}.${field}`;
 }
 
 /** Checks one numeric multiplexer option against its bounds; `path` names it for the error (a field or env var). */
 export function checkOption(option: NumericOption, value: unknown, path: string = option): number {
-  const { integer, min, max = Number.POSITIVE_INFINITY, infinite = false } = RULES[option];
-  if (infinite && value === Number.POSITIVE_INFINITY) return value;
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
-  if (!ok || (integer && !Number.isInteger(value))) {
-    const range = Number.isFinite(max) ? `from ${min} to ${max}` : `from ${min} and up`;
-    fail(path, `${integer ? 'an integer' : 'a number'} ${range}${infinite ? ' (or Infinity)' : ''}`, value);
-  }
+  const rule = OPTION_RULES[option];
+  if (rule.numeric === undefined || !numericOk(rule.numeric, value)) fail(path, rule.expected, value);
   return value as number;
 }
 
-function hasMethods(value: unknown, names: readonly string[]): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const record = value as Record<string, unknown>;
-  return names.every((name) => typeof record[name] === 'function');
+const UNSET = {
+  healthCheckInterval: undefined,
+  maxConcurrencyCeiling: undefined,
+} as const;
+
+/** Names other libraries give to our options, for the suggestion. */
+const OTHER_NAMES: Readonly<Record<string, string>> = {
+  maxConcurrency: 'maxConcurrentRequests',
+  concurrency: 'maxConcurrentRequests',
+  retries: 'maxRetries',
+  maxRetry: 'maxRetries',
+  timeout: 'attemptTimeoutMs',
+  timeoutMs: 'attemptTimeoutMs',
+};
+
+/** Refuses a field keymux does not know (a typo is otherwise a setting silently ignored). */
+function rejectUnknown(options: object): void {
+  for (const field of Object.keys(options)) {
+    if (Object.hasOwn(OPTION_RULES, field)) continue;
+    const shown = /^[A-Za-z_$][\w$]{0,39}$/.test(field);
+    const near = shown ? closestName(field, KNOWN_OPTIONS, OTHER_NAMES) : undefined;
+    const hint = near === undefined ? '' : `: did you mean ${near}?`;
+    throw new ConfigError(
+      shown ? field : 'options',
+      `${shown ? `\`${field}\`` : 'a field'} is not a known option${hint}`,
+    );
+  }
 }
 
 /** Validates once and fills defaults; inner code trusts the result. */
 export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== 'object') fail('options', 'an object', options);
-  const numbers = {} as Record<NumericOption, number>;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    fail('options', 'an object', options);
+  }
+  rejectUnknown(options);
+  const record = options as Readonly<Record<string, unknown>>;
+  for (const [field, rule] of Object.entries(OPTION_RULES)) {
+    const value = record[field];
+    if (value !== undefined && field !== 'strategy' && !rule.valid(value)) fail(field, rule.expected, value);
+  }
+  const numbers: Partial<Record<NumericOption, number>> = {};
   for (const option of NUMERIC_OPTIONS) {
     const value = options[option];
-    numbers[option] = value === undefined ? RULES[option].fallback : checkOption(option, value);
+    if (typeof value === 'number') numbers[option] = value;
   }
-  const { clock = systemClock, random = Math.random, logger } = options;
-  if (!hasMethods(clock, ['now', 'sleep'])) fail('clock', 'an object with now and sleep functions', clock);
-  if (typeof random !== 'function') fail('random', 'a function returning a number in [0, 1)', random);
-  if (logger !== undefined && !hasMethods(logger, ['debug', 'info', 'warn', 'error'])) {
-    fail('logger', 'an object with debug, info, warn and error functions', logger);
-  }
+  const { clock = systemClock, random = Math.random, logger, store, metrics } = options;
   const strategy =
     options.strategy === undefined ? 'round-robin' : parseStrategy(options.strategy, 'strategy');
-  return { ...numbers, strategy, clock, random, logger };
-}
-
-// Seed 000 names the LRU strategy in full.
-const ALIASES: Readonly<Record<string, Strategy>> = { 'least-recently-used': 'lru' };
-
-/** A strategy name, also in env spelling (`ROUND_ROBIN`, `least_used`). */
-export function parseStrategy(value: unknown, path: string): Strategy {
-  if (typeof value === 'string') {
-    const name = value.trim().toLowerCase().replaceAll('_', '-');
-    const found = STRATEGIES.find((s) => s === name) ?? ALIASES[name];
-    if (found) return found;
-  }
-  const names = STRATEGIES.map((s) => `\`${s}\``).join(', ');
-  return fail(path, `one of ${names} (underscores allowed)`, value);
+  return {
+    ...UNSET,
+    ...DEFAULTS,
+    ...numbers,
+    strategy,
+    clock,
+    random,
+    logger,
+    store,
+    metrics,
+  };
 }
 
 /** Provider names appear in paths, events and env prefixes, so they stay plain. */
@@ -187,6 +164,42 @@ function checkLimits(value: unknown, path: string, names: KeyFieldNames): RateLi
   return out;
 }
 
+/**
+ * A key travels in an HTTP header (`Authorization: Bearer …`, `x-api-key`): only visible ASCII can.
+ * A control character, an inner space or newline, or a non-ASCII character (a pasted smart quote)
+ * would fail every request as a "connection error" that looks retryable; refused here, once, without
+ * echoing the key: the message gives the kind of character and its position.
+ */
+function checkHeaderSafe(apiKey: string, path: string, provider: string): void {
+  const at = apiKey.search(/[^\x21-\x7e]/);
+  if (at < 0) return;
+  const code = apiKey.charCodeAt(at);
+  const kind =
+    code === 0x0a || code === 0x0d
+      ? 'a line break'
+      : code === 0x20 || code === 0x09
+        ? 'a space'
+        : code < 0x20 || code === 0x7f
+          ? 'a control character'
+          : 'a non-ASCII character';
+  throw new ConfigError(
+    path,
+    `this ${provider} key holds ${kind} at position ${at + 1} of ${apiKey.length}: an HTTP header cannot carry it (check how the key was copied)`,
+  );
+}
+
+/**
+ * The whole key, or a run of at least half of it (8 characters at least), inside the name. A key too
+ * short to be a real one (a test's `'a'`) only counts when it is the whole name.
+ */
+function nameHoldsKey(name: string, apiKey: string): boolean {
+  if (apiKey.length < MIN_ECHO) return name.trim() === apiKey;
+  if (name.includes(apiKey)) return true;
+  const run = Math.max(MIN_ECHO, Math.ceil(apiKey.length / 2));
+  for (let i = 0; i + run <= apiKey.length; i++) if (name.includes(apiKey.slice(i, i + run))) return true;
+  return false;
+}
+
 /** Validates one key's options and returns a normalized copy (the key trimmed). Never echoes the key. */
 export function validateKeyOptions(
   provider: string,
@@ -209,10 +222,11 @@ export function validateKeyOptions(
     fail(join(path, names.apiKey), 'a non-empty string', o.apiKey, true);
   }
   const out: { -readonly [F in keyof KeyOptions]: KeyOptions[F] } = { apiKey: o.apiKey.trim() };
+  checkHeaderSafe(out.apiKey, join(path, names.apiKey), provider);
   if (o.name !== undefined) out.name = text(o.name, join(path, names.name));
-  // A name is printed everywhere; a key pasted into it would leak.
-  if (o.name !== undefined && o.name.trim() === out.apiKey) {
-    throw new ConfigError(join(path, names.name), `the name of a ${provider} key must not be the key itself`);
+  // A name is printed everywhere; a key pasted into it, whole or in large part, would leak.
+  if (o.name !== undefined && nameHoldsKey(o.name, out.apiKey)) {
+    throw new ConfigError(join(path, names.name), `the name of a ${provider} key must not contain the key`);
   }
   if (o.weight !== undefined) out.weight = positive(o.weight, join(path, names.weight));
   if (o.limits !== undefined) out.limits = checkLimits(o.limits, path, names);

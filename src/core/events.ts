@@ -106,9 +106,34 @@ export type KeymuxEventType = KeymuxEvent['type'];
 export type EventOf<T extends KeymuxEventType> = Extract<KeymuxEvent, { type: T }>;
 export type Listener<T extends KeymuxEventType> = (event: EventOf<T>) => void;
 
-/** A small typed emitter; `'*'` listens to every event. A throwing listener never breaks the emitter. */
+/** Where a listener's exception goes: a logger's warning, or a process warning. */
+export type ListenerErrorReporter = (error: unknown, event: KeymuxEvent) => void;
+
+/**
+ * Without a logger, a throwing listener is reported as a process warning (`KEYMUX_LISTENER_ERROR`), once
+ * per listener: a listener that throws on every event must not flood stderr.
+ */
+function warnOnce(): ListenerErrorReporter {
+  let warned = 0;
+  return (error, event) => {
+    if (warned++ > 0) return;
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    process.emitWarning(`a keymux event listener threw on a "${event.type}" event: ${reason}`, {
+      code: 'KEYMUX_LISTENER_ERROR',
+      detail: 'The event was still delivered to the other listeners. Further errors are not reported.',
+    });
+  };
+}
+
+/**
+ * A small typed emitter; `'*'` listens to every event. A throwing listener never breaks the emitter nor
+ * the job that emitted the event, and is never silent: its error goes to `reportListenerError`.
+ */
 export class EventBus {
   readonly #listeners = new Map<string, Set<(event: KeymuxEvent) => void>>();
+  readonly #fallback = warnOnce();
+  /** Set by the multiplexer to its logger's `warn`; a process warning otherwise. */
+  reportListenerError: ListenerErrorReporter | undefined;
 
   on<T extends KeymuxEventType>(type: T | '*', listener: Listener<T>): () => void {
     const set = this.#listeners.get(type) ?? new Set();
@@ -129,9 +154,17 @@ export class EventBus {
     for (const listener of set) {
       try {
         listener(event);
-      } catch {
-        // A listener's bug must not fail the job that emitted the event.
+      } catch (error) {
+        this.#report(error, event);
       }
+    }
+  }
+
+  #report(error: unknown, event: KeymuxEvent): void {
+    try {
+      (this.reportListenerError ?? this.#fallback)(error, event);
+    } catch {
+      // A logger that throws too has nowhere left to report to.
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * What a failed attempt means for the key and the job (DESIGN.md, "Failure classes"):
+ * What a failed attempt means for the key and the job:
  * - `rate-limited`: the key cools down; the job fails over at once.
  * - `quota-exhausted`: the key is out until its reset or `resetKey`; the job fails over.
  * - `auth`: the key is unavailable until `resetKey`; the job fails over.

@@ -1,5 +1,5 @@
-import type { Logger } from '../config/options.js';
 import type { EventBus, KeymuxEvent } from './events.js';
+import type { Logger } from './logger.js';
 
 type Level = keyof Logger;
 

@@ -1,10 +1,16 @@
+import type { Strategy } from '../config/options.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError, NoAvailableKeyError, QueueFullError } from '../core/errors.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { Cancellation } from '../worker/cancellation.js';
 import type { KeyWorker } from '../worker/key-worker.js';
-import type { Choice } from './dispatcher.js';
 import { pick } from './strategies.js';
+
+/** How the caller asked for a key: a strategy, and the key's name with `specific`. */
+export interface Choice {
+  readonly strategy: Strategy;
+  readonly keyName: string | undefined;
+}
 
 /** Keys whose next send is this close to the soonest one's are equally good: the strategy chooses. */
 export const START_DELAY_TOLERANCE_MS = 1000;

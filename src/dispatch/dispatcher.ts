@@ -1,4 +1,4 @@
-import type { ResolvedOptions, Strategy } from '../config/options.js';
+import type { ResolvedOptions } from '../config/options.js';
 import {
   type AttemptRecord,
   isKeymuxError,
@@ -12,14 +12,9 @@ import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { Job } from '../worker/job-context.js';
 import type { AttemptOutcome, KeyWorker } from '../worker/key-worker.js';
-import { chooseNow, waitForKey } from './choose-key.js';
+import { type Choice, chooseNow, waitForKey } from './choose-key.js';
 
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
-
-export interface Choice {
-  readonly strategy: Strategy;
-  readonly keyName: string | undefined;
-}
 
 /**
  * The attempt loop: pick an eligible key, run the job on it, and on a retryable failure move to another
@@ -37,6 +32,9 @@ export async function dispatch<T>(
 ): Promise<T> {
   // Most jobs succeed at once: their failed attempts list is this shared empty one.
   let attempts: readonly AttemptRecord[] = NO_ATTEMPTS;
+  // Attempts that count toward maxRetries: faults met while the whole provider is down do not, for a while.
+  let spent = 0;
+  let faultingSince: number | undefined;
   let ok = false;
   try {
     for (;;) {
@@ -55,9 +53,12 @@ export async function dispatch<T>(
       const record = toRecord(outcome.failure, attempt, outcome.key.name, outcome.key.label);
       attempts = [...attempts, record];
       if (!RETRYABLE.has(outcome.failure.class)) throw finalError(outcome.failure, record, pool);
-      if (attempt >= options.maxRetries) throw exhausted(attempts, pool);
-      events.emit({ type: 'retry', at: options.clock.now(), key: outcome.key, jobId: job.id, attempt });
-      await pauseAfterFaults(attempts, options, job);
+      const now = options.clock.now();
+      faultingSince = outcome.failure.class === 'transient' ? (faultingSince ?? now) : undefined;
+      if (!waitingOutOutage(pool, faultingSince, now, options)) spent++;
+      if (spent >= options.maxRetries) throw exhausted(attempts, pool);
+      events.emit({ type: 'retry', at: now, key: outcome.key, jobId: job.id, attempt });
+      await pauseAfterFaults(attempts, options, job, pool);
     }
   } finally {
     events.emit({
@@ -82,17 +83,40 @@ async function pauseAfterFaults(
   attempts: readonly AttemptRecord[],
   options: ResolvedOptions,
   job: Job<unknown>,
+  pool: KeyPool,
 ): Promise<void> {
   let streak = 0;
   for (let i = attempts.length - 1; i >= 0 && attempts[i]!.failureClass === 'transient'; i--) streak++;
   if (streak < 2) return;
-  const ceiling = Math.min(
-    options.maxRetryDelay,
-    options.initialRetryDelay * options.backoffFactor ** (streak - 2),
-  );
+  // Through an outage of the whole provider, probe at least once per breakerBaseMs.
+  const cap = pool.guard?.degraded
+    ? Math.min(options.maxRetryDelay, options.breakerBaseMs)
+    : options.maxRetryDelay;
+  const ceiling = Math.min(cap, options.initialRetryDelay * options.backoffFactor ** (streak - 2));
   const delay = ceiling / 2 + (options.random() * ceiling) / 2;
   if (delay <= 0) return;
-  await options.clock.sleep(delay, job.cancel.signal);
+  pool.waiting++;
+  try {
+    await options.clock.sleep(delay, job.cancel.signal);
+  } finally {
+    pool.waiting--;
+  }
+}
+
+/**
+ * While the pool is degraded (more keys failing than the ejection ceiling allows: the provider is down),
+ * a job's faults do not use up its attempts, so it waits the outage out, probing. Not forever: once it
+ * has met faults for `cooldownMs` (the longest a key stays out), they count again.
+ */
+function waitingOutOutage(
+  pool: KeyPool,
+  faultingSince: number | undefined,
+  now: number,
+  options: ResolvedOptions,
+): boolean {
+  return (
+    pool.guard?.degraded === true && faultingSince !== undefined && now - faultingSince < options.cooldownMs
+  );
 }
 
 /** An eligible key now, or undefined; errors that end the job (unknown key name) are thrown as is. */

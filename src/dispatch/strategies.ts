@@ -1,4 +1,5 @@
 import type { Strategy } from '../config/options.js';
+import type { PickState } from '../core/pick-state.js';
 
 /** What a strategy may know of a key: a read-only view, so strategies stay pure and testable. */
 export interface Pickable {
@@ -14,11 +15,6 @@ export interface Pickable {
   readonly requests: number;
   /** Order of the last assignment: higher is more recent. */
   readonly lastAssigned: number;
-}
-
-/** State a strategy keeps between picks (the round-robin cursor). */
-export interface PickState {
-  cursor: number;
 }
 
 type Compare<K> = (a: K, b: K) => number;

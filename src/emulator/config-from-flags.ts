@@ -17,6 +17,7 @@ export interface EmulateFlags {
   readonly concurrency?: number;
   readonly burst?: number;
   readonly tokenBurst?: number;
+  readonly strict?: boolean;
   readonly latency?: string;
   readonly ttft?: number;
   readonly perToken?: number;
@@ -24,6 +25,50 @@ export interface EmulateFlags {
   readonly seed?: number;
   readonly fault?: readonly string[];
   readonly embeddingDimensions?: number;
+  readonly outageMs?: number;
+  readonly outageAtMs?: number;
+  readonly overload?: number;
+  readonly overloadErrorRate?: number;
+  readonly overloadLatencyFactor?: number;
+  readonly script?: readonly string[];
+}
+
+const scriptFlag = z
+  .string()
+  .regex(/^[\w.-]+=\d{3}(,\d{3})*$/, 'expected name=status,status,… e.g. key-1=503,503,429,200')
+  .transform((text): [string, number[]] => {
+    const [name = '', steps = ''] = text.split('=');
+    return [name, steps.split(',').map(Number)];
+  });
+
+function faultModes(flags: EmulateFlags, file: Record<string, unknown>): Record<string, unknown> {
+  if (flags.outageAtMs !== undefined && flags.outageMs === undefined)
+    throw new EmulatorConfigError('--outage-at-ms needs --outage-ms');
+  if ((flags.overloadErrorRate ?? flags.overloadLatencyFactor) !== undefined && flags.overload === undefined)
+    throw new EmulatorConfigError('--overload-error-rate and --overload-latency-factor need --overload');
+  const scripts = Object.fromEntries((flags.script ?? []).map((s) => flag(scriptFlag, 'script', s)));
+  return {
+    ...(flags.outageMs === undefined
+      ? {}
+      : {
+          outages: [
+            ...(Array.isArray(file.outages) ? file.outages : []),
+            { atMs: flags.outageAtMs ?? 0, durationMs: flags.outageMs },
+          ],
+        }),
+    ...(flags.overload === undefined
+      ? {}
+      : {
+          overload: {
+            aboveConcurrent: flags.overload,
+            ...(flags.overloadErrorRate === undefined ? {} : { errorRate: flags.overloadErrorRate }),
+            ...(flags.overloadLatencyFactor === undefined
+              ? {}
+              : { latencyFactor: flags.overloadLatencyFactor }),
+          },
+        }),
+    ...(Object.keys(scripts).length === 0 ? {} : { scripts: { ...(file.scripts as object), ...scripts } }),
+  };
 }
 
 const range = z
@@ -105,7 +150,7 @@ export function emulatorConfigFromFlags(
   const keys: EmulatorKey[] = (flags.key ?? []).map((k) => flag(keyFlag, 'key', k));
   for (let i = 1; i <= (flags.keys ?? 0); i++) keys.push({ name: `key-${i}`, key: `sk-emu-${i}` });
   const limits: PoolLimits = Object.fromEntries(
-    (['rpm', 'tpm', 'rpd', 'tpd', 'concurrency', 'burst', 'tokenBurst'] as const)
+    (['rpm', 'tpm', 'rpd', 'tpd', 'concurrency', 'burst', 'tokenBurst', 'strict'] as const)
       .filter((name) => flags[name] !== undefined)
       .map((name) => [name, flags[name]]),
   );
@@ -132,6 +177,7 @@ export function emulatorConfigFromFlags(
           ],
         }),
     ...(flags.embeddingDimensions === undefined ? {} : { embeddingDimensions: flags.embeddingDimensions }),
+    ...faultModes(flags, file),
   };
   if (merged.keys === undefined)
     throw new EmulatorConfigError('no keys: give --key, --keys <count> or a --config file with "keys"');

@@ -5,14 +5,14 @@ const count = z.number().int().nonnegative();
 const positive = z.number().positive();
 const provider = z.enum(['openai', 'groq', 'anthropic', 'gemini']);
 
-const keySchema = z.strictObject({
+export const keySchema = z.strictObject({
   key: z.string().min(1),
   name: z.string().min(1).exactOptional(),
   pool: z.string().min(1).exactOptional(),
   provider: provider.exactOptional(),
 });
 
-const limitsSchema = z.strictObject({
+export const limitsSchema = z.strictObject({
   rpm: positive.exactOptional(),
   tpm: positive.exactOptional(),
   rpd: positive.exactOptional(),
@@ -20,6 +20,7 @@ const limitsSchema = z.strictObject({
   concurrency: z.number().int().positive().exactOptional(),
   burst: z.number().min(1).exactOptional(),
   tokenBurst: z.number().min(1).exactOptional(),
+  strict: z.boolean().exactOptional(),
 });
 
 const latencySchema = z.discriminatedUnion('kind', [
@@ -31,20 +32,50 @@ const latencySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('per-token'), firstTokenMs: count, perTokenMs: count }),
 ]);
 
+export const faultKindSchema = z.enum([
+  'server-error',
+  'bad-gateway',
+  'unavailable',
+  'overloaded',
+  'rate-limit',
+  'quota',
+  'reset',
+  'cut',
+  'hang',
+  'malformed-json',
+  'html',
+  'stall',
+  'unauthorized',
+]);
+
+const scriptStatus = z.number().int().min(200).max(599);
+
+export const scriptStepSchema = z.union([
+  scriptStatus,
+  z
+    .strictObject({
+      status: scriptStatus.exactOptional(),
+      kind: faultKindSchema.exactOptional(),
+      retryAfterMs: count.exactOptional(),
+      headers: z.record(z.string(), z.string()).exactOptional(),
+      cutAfterChunks: count.exactOptional(),
+      stallAfterChunks: count.exactOptional(),
+    })
+    .refine((s) => s.status !== undefined || s.kind !== undefined, 'a step needs a status or a kind'),
+]);
+
+export const scriptsSchema = z.record(z.string(), z.array(scriptStepSchema));
+
+export const overloadSchema = z.strictObject({
+  aboveConcurrent: count,
+  latencyFactor: z.number().min(1).exactOptional(),
+  errorRate: z.number().min(0).max(1).exactOptional(),
+  kind: z.enum(['overloaded', 'unavailable', 'server-error', 'bad-gateway']).exactOptional(),
+  key: z.string().min(1).exactOptional(),
+});
+
 const faultSchema = z.strictObject({
-  kind: z.enum([
-    'server-error',
-    'bad-gateway',
-    'unavailable',
-    'overloaded',
-    'rate-limit',
-    'quota',
-    'reset',
-    'cut',
-    'hang',
-    'malformed-json',
-    'html',
-  ]),
+  kind: faultKindSchema,
   key: z.string().min(1).exactOptional(),
   provider: provider.exactOptional(),
   rate: z.number().min(0).max(1).exactOptional(),
@@ -55,6 +86,9 @@ const faultSchema = z.strictObject({
   untilMs: count.exactOptional(),
   cutAfterChunks: count.exactOptional(),
   status: z.number().int().min(400).max(599).exactOptional(),
+  stallAfterChunks: count.exactOptional(),
+  retryAfterMs: count.exactOptional(),
+  headers: z.record(z.string(), z.string()).exactOptional(),
 });
 
 /** Validates everything `startEmulator` and `keymux emulate --config` accept, except the `now` function. */
@@ -72,6 +106,9 @@ export const emulatorConfigSchema = z.strictObject({
   seed: z.number().int().exactOptional(),
   faults: z.array(faultSchema).exactOptional(),
   embeddingDimensions: z.number().int().positive().max(8192).exactOptional(),
+  scripts: scriptsSchema.exactOptional(),
+  overload: overloadSchema.exactOptional(),
+  outages: z.array(z.strictObject({ atMs: count, durationMs: count })).exactOptional(),
 }) satisfies z.ZodType<EmulatorConfig>;
 
 export const faultSpecSchema = faultSchema;

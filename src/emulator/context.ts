@@ -1,16 +1,24 @@
 import type { FaultInjector } from './faults.js';
+import type { KeyRegistry } from './key-registry.js';
+import type { KeyScripts } from './key-scripts.js';
 import type { Ledger } from './ledger.js';
-import type { QuotaPool } from './quota-pool.js';
+import type { OverloadSpec } from './options.js';
+import type { OutageSwitch } from './outage.js';
 import type { Random } from './random.js';
-import type { ResolvedKey, ResolvedOptions } from './resolve-options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 
 /** Everything a request handler shares with the running emulator. */
 export interface EmulatorContext {
   readonly options: ResolvedOptions;
-  readonly keysByValue: ReadonlyMap<string, ResolvedKey>;
-  readonly pools: ReadonlyMap<string, QuotaPool>;
+  readonly keys: KeyRegistry;
+  /** Admitted requests in flight per key name (the overload fault counts these). */
+  readonly keyInFlight: Map<string, number>;
+  /** Settable while running (`setOverload`). */
+  overload: OverloadSpec | undefined;
+  readonly outage: OutageSwitch;
   readonly ledger: Ledger;
   readonly faults: FaultInjector;
+  readonly scripts: KeyScripts;
   readonly random: Random;
   readonly startedAt: number;
   /** Aborted by `close()`. */

@@ -34,7 +34,13 @@ export type Problem =
   | { readonly kind: 'invalid'; readonly message: string }
   | { readonly kind: 'not-found'; readonly message: string }
   | { readonly kind: 'limited'; readonly refusal: Extract<Admission, { ok: false }>; readonly model: string }
-  | { readonly kind: 'fault'; readonly fault: FaultKind; readonly model: string };
+  | {
+      readonly kind: 'fault';
+      readonly fault: FaultKind;
+      readonly model: string;
+      /** A wait hint the fault asks for (`retryAfterMs`); the dialect words it its own way. */
+      readonly retryAfterMs?: number | undefined;
+    };
 
 export interface Reply {
   readonly status: number;

@@ -3,7 +3,7 @@ import type { FaultKind, FaultSpec, ProviderName } from './options.js';
 import type { Random } from './random.js';
 
 /** Faults decided before the pool's limits are consulted (they answer 429 whatever the pool says). */
-const BEFORE_LIMITS: ReadonlySet<FaultKind> = new Set(['rate-limit', 'quota']);
+export const BEFORE_LIMITS: ReadonlySet<FaultKind> = new Set(['rate-limit', 'quota', 'unauthorized']);
 
 export type FaultPhase = 'before-limits' | 'after-limits';
 

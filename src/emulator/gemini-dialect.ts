@@ -21,8 +21,16 @@ function error(code: number, status: string, message: string, details: unknown[]
   };
 }
 
-function exhausted(model: string, metric: string, quotaId: string, limit: number, retryMs: number): Reply {
-  const message = `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.\n* Quota exceeded for metric: generativelanguage.googleapis.com/${metric}, limit: ${limit}, model: ${model}\nPlease retry in ${formatProtoDuration(retryMs)}.`;
+/** A 429 RESOURCE_EXHAUSTED; without `retryMs` (a daily quota), no RetryInfo and no "Please retry in". */
+function exhausted(
+  model: string,
+  metric: string,
+  quotaId: string,
+  limit: number,
+  retryMs: number | undefined,
+): Reply {
+  const retry = retryMs === undefined ? '' : `\nPlease retry in ${formatProtoDuration(retryMs)}.`;
+  const message = `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.\n* Quota exceeded for metric: generativelanguage.googleapis.com/${metric}, limit: ${limit}, model: ${model}${retry}`;
   return error(429, 'RESOURCE_EXHAUSTED', message, [
     {
       '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
@@ -44,7 +52,15 @@ function exhausted(model: string, metric: string, quotaId: string, limit: number
         },
       ],
     },
-    { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: formatProtoDuration(retryMs) },
+    // Gemini writes the message's delay with decimals and RetryInfo's in whole seconds, rounded down.
+    ...(retryMs === undefined
+      ? []
+      : [
+          {
+            '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+            retryDelay: `${Math.floor(retryMs / 1000)}s`,
+          },
+        ]),
   ]);
 }
 
@@ -88,7 +104,7 @@ function problem(p: Problem): Reply {
             'generate_content_free_tier_requests',
             'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
             0,
-            1000,
+            p.retryAfterMs ?? 1000,
           );
         case 'quota':
           return exhausted(
@@ -96,7 +112,7 @@ function problem(p: Problem): Reply {
             'generate_content_free_tier_requests',
             'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
             0,
-            3_600_000,
+            p.retryAfterMs,
           );
         case 'unavailable':
         case 'overloaded':

@@ -2,9 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { missingAnthropicVersion } from './anthropic-dialect.js';
 import type { EmulatorContext } from './context.js';
 import { type ChatRequest, header, type Reply } from './dialect.js';
+import { BEFORE_LIMITS } from './faults.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { MutableLedgerEntry } from './ledger.js';
+import { modelsListBody } from './models-list.js';
 import { embeddingsTokens, parseEmbeddings } from './openai-embeddings.js';
+import { overloadEffect } from './overload.js';
 import { dialectForPath, type Route, routeFor } from './routes.js';
 import { serveAdmitted } from './serve-admitted.js';
 import { faultReply } from './wire-faults.js';
@@ -16,7 +19,7 @@ export async function handleRequest(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
-  const route = routeFor(req.method, url.pathname);
+  const route = routeFor(req.method, url.pathname, header(req, 'anthropic-version') !== undefined);
   const body = await readJsonBody(req);
   if (route === undefined) {
     const reply = dialectForPath(url.pathname).problem({
@@ -31,9 +34,9 @@ export async function handleRequest(
   const id = ctx.nextId();
   const responseId = `req_emu${id.toString(16).padStart(12, '0')}`;
   const sentKey = dialect.apiKey(req, url);
-  const key = sentKey === undefined ? undefined : ctx.keysByValue.get(sentKey);
+  const key = sentKey === undefined ? undefined : ctx.keys.byValue(sentKey);
   const known = key !== undefined && (key.provider === undefined || key.provider === dialect.provider);
-  const parsed = parse(route, body, url);
+  const parsed = route.endpoint === 'models' ? MODELS_REQUEST : parse(route, body, url);
   const entry = ctx.ledger.open({
     requestId: header(req, 'x-keymux-job-id') ?? header(req, 'x-request-id'),
     responseId,
@@ -46,6 +49,8 @@ export async function handleRequest(
     status: 0,
     outcome: 'pending',
     fault: undefined,
+    scripted: false,
+    overloaded: false,
     admitted: false,
     inputTokens: typeof parsed === 'string' ? 0 : parsed.inputTokens,
     outputTokens: 0,
@@ -65,7 +70,7 @@ export async function handleRequest(
     finish(dialect.problem({ kind: 'unauthorized', missing: sentKey === undefined }), 'unauthorized');
     return;
   }
-  const pool = ctx.pools.get(key.pool)!;
+  const pool = ctx.keys.pool(key.pool)!;
   if (dialect.provider === 'anthropic' && missingAnthropicVersion(req)) {
     finish(dialect.problem({ kind: 'invalid', message: 'anthropic-version: header is required' }), 'invalid');
     return;
@@ -79,32 +84,77 @@ export async function handleRequest(
     return;
   }
   const target = { key: key.name, provider: dialect.provider, elapsedMs: at - ctx.startedAt };
-  const early = ctx.faults.pick(target, 'before-limits');
+  // A key's script, while it lasts, decides instead of the injected faults.
+  const script = ctx.scripts.next(key.name);
+  entry.scripted = script !== 'none';
+  const early =
+    script === 'none'
+      ? ctx.faults.pick(target, 'before-limits')
+      : script.fault !== undefined && BEFORE_LIMITS.has(script.fault.kind)
+        ? script.fault
+        : undefined;
   if (early !== undefined) {
     entry.fault = early.kind;
     finish(faultReply(dialect, early, parsed.model), 'fault', dialect.limitHeaders(pool.state(at), at));
     return;
   }
+  if (route.endpoint === 'models') {
+    // Not charged and no limit headers; a scripted step answers with its status.
+    const scripted = script === 'none' ? undefined : script.fault;
+    if (scripted !== undefined) {
+      entry.fault = scripted.kind;
+      finish(faultReply(dialect, scripted, ''), 'fault');
+    } else finish({ status: 200, headers: {}, body: modelsListBody(dialect.provider) }, 'ok');
+    return;
+  }
   const charge = route.endpoint === 'embeddings' ? parsed.inputTokens : dialect.chargeUpFront(parsed);
   const admission = pool.admit(charge, at);
   if (!admission.ok) {
+    if (script !== 'none') ctx.scripts.unshift(key.name, script.step);
     finish(
       dialect.problem({ kind: 'limited', refusal: admission, model: parsed.model }),
       'limited',
-      dialect.limitHeaders(pool.state(at), at),
+      dialect.limitHeaders(pool.state(at, admission.dimension), at),
     );
     return;
   }
   Object.assign(entry, { admitted: true, chargedTokens: charge });
   ctx.ledger.enter(pool.name);
+  const keyInFlight = (ctx.keyInFlight.get(key.name) ?? 0) + 1;
+  ctx.keyInFlight.set(key.name, keyInFlight);
   try {
-    await serveAdmitted({ ctx, req, res, dialect, route, request: parsed, body, pool, entry, target });
+    const scripted = script === 'none' ? undefined : { fault: script.fault };
+    const overload = overloadEffect(ctx.overload, key.name, keyInFlight, ctx.random);
+    entry.overloaded = overload.above;
+    await serveAdmitted({
+      ctx,
+      req,
+      res,
+      dialect,
+      route,
+      request: parsed,
+      body,
+      pool,
+      entry,
+      target,
+      scripted,
+      overload,
+    });
   } finally {
+    ctx.keyInFlight.set(key.name, (ctx.keyInFlight.get(key.name) ?? 1) - 1);
     pool.release();
     ctx.ledger.leave(pool.name);
     entry.endedAt ??= ctx.options.now();
   }
 }
+
+const MODELS_REQUEST: ChatRequest = {
+  model: '',
+  stream: false,
+  includeUsage: false,
+  inputTokens: 0,
+  maxTokens: undefined,
+};
 
 /** Chat and embeddings requests both reduce to a `ChatRequest` for charging. */
 function parse(route: Route, body: unknown, url: URL): ChatRequest | string {

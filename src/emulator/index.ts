@@ -16,10 +16,12 @@ export { type EmulateFlags, emulatorConfigFromFlags } from './config-from-flags.
 export { EmulatorConfigError, emulatorConfigSchema, parseEmulatorConfig } from './config-schema.js';
 export type { InstalledFault } from './faults.js';
 export { formatGoDuration } from './go-duration.js';
+export { faultForStatus } from './key-scripts.js';
 export {
   type Endpoint,
   Ledger,
   type LedgerEntry,
+  type LedgerFault,
   type LedgerFilter,
   type LedgerOutcome,
   type LedgerView,
@@ -31,9 +33,13 @@ export type {
   FaultKind,
   FaultSpec,
   LatencySpec,
+  OverloadSpec,
   PoolLimits,
   ProviderName,
+  ScriptStep,
 } from './options.js';
+export type { OutageRecord, OutageSpec } from './outage.js';
 export type { BucketState, LimitDimension, PoolState } from './quota-pool.js';
+export { STRICT_DEFAULT_BURST } from './quota-pool.js';
 export { DEFAULT_LIMITS } from './resolve-options.js';
 export { type Emulator, startEmulator } from './start-emulator.js';

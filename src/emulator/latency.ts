@@ -20,6 +20,11 @@ export function drawTiming(spec: LatencySpec, random: Random): Timing {
   }
 }
 
+/** The same timing, `factor` times slower. */
+export function scaled(timing: Timing, factor: number): Timing {
+  return factor === 1 ? timing : { firstMs: timing.firstMs * factor, perTokenMs: timing.perTokenMs * factor };
+}
+
 /** Total time of a non-streamed answer of `outputTokens` tokens. */
 export function totalMs(timing: Timing, outputTokens: number): number {
   return timing.firstMs + timing.perTokenMs * Math.max(0, outputTokens - 1);

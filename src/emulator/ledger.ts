@@ -1,5 +1,8 @@
 import type { FaultKind, ProviderName } from './options.js';
 
+/** What went wrong on purpose: an injected or scripted fault, or an outage that cut the request. */
+export type LedgerFault = FaultKind | 'outage';
+
 /** How a request ended, seen from the emulator. */
 export type LedgerOutcome =
   | 'ok' // a complete answer
@@ -10,7 +13,7 @@ export type LedgerOutcome =
   | 'client-closed' // the client went away before the answer was complete
   | 'pending'; // still in flight
 
-export type Endpoint = 'chat' | 'embeddings';
+export type Endpoint = 'chat' | 'embeddings' | 'models';
 
 /** One request. `key` is the configured key name, never the key's value. */
 export interface LedgerEntry {
@@ -29,7 +32,11 @@ export interface LedgerEntry {
   /** The HTTP status sent; 0 when no status line went out (reset, hang). */
   readonly status: number;
   readonly outcome: LedgerOutcome;
-  readonly fault: FaultKind | undefined;
+  readonly fault: LedgerFault | undefined;
+  /** Whether a step of the key's script decided the answer. */
+  readonly scripted: boolean;
+  /** Whether it arrived above the overload threshold of its key (slower, maybe a 5xx). */
+  readonly overloaded: boolean;
   /** Whether the request was charged against its pool's limits. */
   readonly admitted: boolean;
   readonly inputTokens: number;
@@ -106,6 +113,14 @@ export class Ledger {
     return tally(this.entries(filter), (e) => e.status);
   }
 
+  /** Requests per fault (`cut`, `stall`, `outage`, `quota` …); requests with no fault are left out. */
+  countByFault(filter?: LedgerFilter): Record<string, number> {
+    return tally(
+      this.entries(filter).filter((e) => e.fault !== undefined),
+      (e) => e.fault ?? '',
+    );
+  }
+
   /**
    * The most admitted requests (or charged tokens) of `pool` that started within any window
    * `[t, t + windowMs)`. With a 60 000 ms window this is the "sliding minute" to compare with rpm/tpm.
@@ -124,6 +139,31 @@ export class Ledger {
       best = Math.max(best, sum);
     }
     return best;
+  }
+
+  /**
+   * The smallest GCRA burst (bucket capacity, in requests or tokens) that the admitted requests of `pool`
+   * fit in at `limit` per `periodMs`: replays them through a bucket with no cap and returns its deepest
+   * debt. A strict pool proves "never over its limit" with `peakBurst(pool, rpm, 60_000) <= burst`.
+   */
+  peakBurst(
+    pool: string,
+    limit: number,
+    periodMs: number,
+    measure: 'requests' | 'tokens' = 'requests',
+  ): number {
+    const points = this.entries({ pool, admitted: true })
+      .map((e) => ({ at: e.startedAt, weight: measure === 'requests' ? 1 : e.chargedTokens }))
+      .sort((a, b) => a.at - b.at);
+    let debt = 0;
+    let last = points[0]?.at ?? 0;
+    let peak = 0;
+    for (const point of points) {
+      debt = Math.max(0, debt - ((point.at - last) * limit) / periodMs) + point.weight;
+      last = point.at;
+      peak = Math.max(peak, debt);
+    }
+    return peak;
   }
 
   /** The most admitted requests in flight at once, for one pool or overall. */

@@ -75,7 +75,7 @@ export function createOpenAIDialect(flavor: Flavor): Dialect {
       case 'limited':
         return limited(p.refusal, p.model);
       case 'fault':
-        return fault(p.fault, p.model);
+        return fault(p.fault, p.model, p.retryAfterMs ?? 1000);
     }
   }
 
@@ -94,15 +94,15 @@ export function createOpenAIDialect(flavor: Flavor): Dialect {
     return error(429, message, type, 'rate_limit_exceeded', retryAfter(r.retryAfterMs));
   }
 
-  function fault(kind: Extract<Problem, { kind: 'fault' }>['fault'], model: string): Reply {
+  function fault(kind: Extract<Problem, { kind: 'fault' }>['fault'], model: string, waitMs: number): Reply {
     switch (kind) {
       case 'rate-limit':
         return error(
           429,
-          `Rate limit reached for ${model} on requests. Please try again in 1s.`,
+          `Rate limit reached for ${model} on requests. Please try again in ${formatGoDuration(waitMs)}.`,
           'requests',
           'rate_limit_exceeded',
-          retryAfter(1000),
+          retryAfter(waitMs),
         );
       case 'quota':
         return error(

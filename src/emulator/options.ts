@@ -1,3 +1,5 @@
+import type { OutageSpec } from './outage.js';
+
 /** The providers whose wire formats the emulator speaks. */
 export type ProviderName = 'openai' | 'groq' | 'anthropic' | 'gemini';
 
@@ -25,10 +27,20 @@ export interface PoolLimits {
   readonly tpd?: number;
   /** Requests in flight at once; the next one gets a 429. */
   readonly concurrency?: number;
-  /** Capacity of the per-minute request bucket: how many requests may arrive at once. @default rpm */
+  /**
+   * Capacity of the per-minute request bucket: how many requests may arrive at once. In strict mode, the
+   * capacity of every request bucket (rpm and rpd). @default rpm; 2 when `strict`
+   */
   readonly burst?: number;
-  /** Capacity of the per-minute token bucket. @default tpm */
+  /** Capacity of the per-minute token bucket (in strict mode, of both token buckets). @default tpm; strict: burst × tpm / rpm */
   readonly tokenBurst?: number;
+  /**
+   * Strict mode, as providers enforce limits: every limit (rpm, tpm, rpd, tpd) is a continuously refilled
+   * GCRA bucket holding a burst of `burst` requests, `remaining` counts what the bucket holds (it reaches 0),
+   * `reset` is the time until the bucket is full again, and a 429 reports `remaining: 0` for the limit it
+   * is about. @default false
+   */
+  readonly strict?: boolean;
 }
 
 /** How long the emulator takes to answer. */
@@ -50,7 +62,9 @@ export type FaultKind =
   | 'cut' // the response starts, then the connection is destroyed mid-body
   | 'hang' // no response at all until the client gives up or the emulator closes
   | 'malformed-json' // 200 with a truncated JSON body
-  | 'html'; // an HTML error page from a "proxy" (status 502 unless given)
+  | 'html' // an HTML error page from a "proxy" (status 502 unless given)
+  | 'stall' // the answer starts, sends `stallAfterChunks` chunks, then nothing: the socket stays open
+  | 'unauthorized'; // the provider's invalid-key answer (401; Gemini 400 API_KEY_INVALID), for a known key
 
 /** When and to whom a fault happens. Every condition given must hold. */
 export interface FaultSpec {
@@ -75,6 +89,30 @@ export interface FaultSpec {
   readonly cutAfterChunks?: number;
   /** The HTTP status to send instead (the body stays the provider's), e.g. 529 on OpenAI. @default per kind; `html` 502 */
   readonly status?: number;
+  /** For `stall`: body chunks (SSE frames) sent before the stream goes silent. @default 2 */
+  readonly stallAfterChunks?: number;
+  /**
+   * A wait hint on a status fault: `retry-after` in whole seconds (rounded up) on every provider, and for
+   * Gemini a `google.rpc.RetryInfo` detail. Without it, `quota` sends no hint; `rate-limit` sends the
+   * provider's default. @default none
+   */
+  readonly retryAfterMs?: number;
+  /** Extra response headers on a status fault (after the provider's own). @default none */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A provider that struggles under load on one key (issue 13's fault mode). */
+export interface OverloadSpec {
+  /** Requests in flight on one key (this one included) above which the key struggles. */
+  readonly aboveConcurrent: number;
+  /** Latency multiplier for requests above the threshold. @default 2 */
+  readonly latencyFactor?: number;
+  /** Fraction of requests above the threshold that fail (seeded draw). @default 0.5 */
+  readonly errorRate?: number;
+  /** How they fail: `overloaded` is Anthropic's 529 and a 503 elsewhere. @default 'overloaded' */
+  readonly kind?: 'overloaded' | 'unavailable' | 'server-error' | 'bad-gateway';
+  /** Only this key. @default every key, each counted on its own */
+  readonly key?: string;
 }
 
 /** The JSON-serializable part of the options (what `keymux emulate --config` reads). */
@@ -97,9 +135,32 @@ export interface EmulatorConfig {
   readonly faults?: readonly FaultSpec[];
   /** Length of embedding vectors when the request gives no `dimensions`. @default 64 */
   readonly embeddingDimensions?: number;
+  /** Per key name, a script of answers consumed request by request, e.g. `{ b: [503, 503, 429, 200] }`. @default none */
+  readonly scripts?: Readonly<Record<string, readonly ScriptStep[]>>;
+  /** Latency and 5xx above N concurrent requests per key. @default none */
+  readonly overload?: OverloadSpec;
+  /** Outages on wall-clock timers from start: the endpoint refuses connections for a while. @default none */
+  readonly outages?: readonly OutageSpec[];
 }
 
 export interface EmulatorOptions extends EmulatorConfig {
   /** The emulator's time source (ms). Inject one to test a minute of traffic in a millisecond. @default Date.now */
   readonly now?: () => number;
 }
+
+/**
+ * One step of a key's script: a status (`200` answers normally, `429` is a rate limit, `503` unavailable …)
+ * or a fault with its details, e.g. `{ status: 429, retryAfterMs: 2000 }` or `{ kind: 'cut', cutAfterChunks: 1 }`.
+ */
+export type ScriptStep =
+  | number
+  | {
+      /** The status to answer; with `kind`, it overrides the kind's status. @default per kind */
+      readonly status?: number;
+      /** The fault to answer with. @default from `status` (see `faultForStatus`) */
+      readonly kind?: FaultKind;
+      readonly retryAfterMs?: number;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly cutAfterChunks?: number;
+      readonly stallAfterChunks?: number;
+    };

@@ -49,6 +49,7 @@ export class QuotaPool {
   constructor(name: string, limits: PoolLimits, now: number) {
     this.name = name;
     this.limits = limits;
+    const strict = limits.strict === true;
     const add = (
       dimension: Meter['dimension'],
       unit: Meter['unit'],
@@ -60,9 +61,17 @@ export class QuotaPool {
         this.#meters.push({
           dimension,
           unit,
-          bucket: new TokenBucket(limit, period, capacity ?? limit, now),
+          bucket: new TokenBucket(limit, period, capacity ?? limit, now, strict),
         });
     };
+    if (strict) {
+      const c = strictCapacities(limits);
+      add('requests-minute', 'requests', limits.rpm, MINUTE, c.rpm);
+      add('tokens-minute', 'tokens', limits.tpm, MINUTE, c.tpm);
+      add('requests-day', 'requests', limits.rpd, DAY, c.rpd);
+      add('tokens-day', 'tokens', limits.tpd, DAY, c.tpd);
+      return;
+    }
     add('requests-minute', 'requests', limits.rpm, MINUTE, limits.burst);
     add('tokens-minute', 'tokens', limits.tpm, MINUTE, limits.tokenBurst);
     add('requests-day', 'requests', limits.rpd, DAY);
@@ -90,7 +99,8 @@ export class QuotaPool {
     let worst: Admission | undefined;
     for (const { dimension, unit, bucket } of this.#meters) {
       const requested = unit === 'requests' ? 1 : tokens;
-      const tooLarge = requested > bucket.capacity;
+      // A strict bucket lets a request larger than its burst through once full; only the limit is a wall.
+      const tooLarge = requested > (bucket.strict ? bucket.limit : bucket.capacity);
       const wait = bucket.waitFor(requested, now);
       if (!tooLarge && wait === 0) continue;
       const used = Math.max(0, Math.ceil(bucket.capacity - bucket.level(now)));
@@ -123,15 +133,39 @@ export class QuotaPool {
     for (const { unit, bucket } of this.#meters) if (unit === 'tokens') bucket.take(delta, now);
   }
 
-  state(now: number): PoolState {
+  /** The buckets as headers report them; `refused` (the dimension a 429 is about) reports 0 remaining when strict. */
+  state(now: number, refused?: LimitDimension): PoolState {
     const state: PoolState = {};
     for (const { dimension, bucket } of this.#meters) {
       state[dimension] = {
         limit: bucket.limit,
-        remaining: bucket.remaining(now),
+        remaining: bucket.strict && dimension === refused ? 0 : bucket.remaining(now),
         resetMs: bucket.resetMs(now),
       };
     }
     return state;
   }
+}
+
+/** The default burst of a strict pool, in requests. */
+export const STRICT_DEFAULT_BURST = 2;
+
+/**
+ * Strict capacities: a burst of N requests for the request limits (N emission intervals); for a token limit,
+ * `tokenBurst` when given, else the tokens that refill in N request intervals of the matching request limit
+ * (`N × tpm / rpm`), else the whole limit.
+ */
+function strictCapacities(limits: PoolLimits): Record<'rpm' | 'tpm' | 'rpd' | 'tpd', number | undefined> {
+  const burst = limits.burst ?? STRICT_DEFAULT_BURST;
+  const tokens = (tokenLimit: number | undefined, requestLimit: number | undefined): number | undefined => {
+    if (tokenLimit === undefined) return undefined;
+    if (limits.tokenBurst !== undefined) return limits.tokenBurst;
+    return requestLimit === undefined ? tokenLimit : Math.max(1, (burst * tokenLimit) / requestLimit);
+  };
+  return {
+    rpm: limits.rpm === undefined ? undefined : burst,
+    rpd: limits.rpd === undefined ? undefined : burst,
+    tpm: tokens(limits.tpm, limits.rpm),
+    tpd: tokens(limits.tpd, limits.rpd),
+  };
 }

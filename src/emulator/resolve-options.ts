@@ -1,5 +1,14 @@
 import { EmulatorConfigError, parseEmulatorConfig } from './config-schema.js';
-import type { EmulatorOptions, FaultSpec, LatencySpec, PoolLimits, ProviderName } from './options.js';
+import type {
+  EmulatorOptions,
+  FaultSpec,
+  LatencySpec,
+  OverloadSpec,
+  PoolLimits,
+  ProviderName,
+  ScriptStep,
+} from './options.js';
+import type { OutageSpec } from './outage.js';
 
 export const DEFAULT_LIMITS: PoolLimits = { rpm: 500, tpm: 200_000 };
 
@@ -16,11 +25,16 @@ export interface ResolvedOptions {
   readonly host: string;
   readonly keys: readonly ResolvedKey[];
   readonly pools: ReadonlyMap<string, PoolLimits>;
+  readonly defaultLimits: PoolLimits;
+  readonly configuredPools: Readonly<Record<string, PoolLimits>>;
+  readonly overload: OverloadSpec | undefined;
+  readonly outages: readonly OutageSpec[];
   readonly latency: LatencySpec;
   readonly outputTokens: { readonly min: number; readonly max: number };
   readonly seed: number;
   readonly faults: readonly FaultSpec[];
   readonly embeddingDimensions: number;
+  readonly scripts: Readonly<Record<string, readonly ScriptStep[]>>;
   readonly now: () => number;
 }
 
@@ -32,6 +46,9 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     return { key: k.key, name, pool: k.pool ?? name, provider: k.provider };
   });
   assertUnique(keys);
+  for (const name of Object.keys(parsed.scripts ?? {}))
+    if (!keys.some((k) => k.name === name))
+      throw new EmulatorConfigError(`scripts.${name}: no key is named "${name}"`);
   const defaults = parsed.defaultLimits ?? DEFAULT_LIMITS;
   const pools = new Map<string, PoolLimits>();
   for (const { pool } of keys) pools.set(pool, { ...defaults, ...parsed.pools?.[pool] });
@@ -40,11 +57,16 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     host: parsed.host ?? '127.0.0.1',
     keys,
     pools,
+    defaultLimits: defaults,
+    configuredPools: parsed.pools ?? {},
+    overload: parsed.overload,
+    outages: parsed.outages ?? [],
     latency: parsed.latency ?? { kind: 'none' },
     outputTokens: parsed.outputTokens ?? { min: 5, max: 20 },
     seed: parsed.seed ?? 1,
     faults: parsed.faults ?? [],
     embeddingDimensions: parsed.embeddingDimensions ?? 64,
+    scripts: parsed.scripts ?? {},
     now: now ?? Date.now,
   };
 }

@@ -25,8 +25,22 @@ const FIXED: ReadonlyMap<string, Route> = new Map([
 /** Both Google SDKs call `/v1beta/models/{model}:generateContent`; `/v1` is accepted too. */
 const GEMINI_PATH = /^\/(v1beta|v1)\/models\/[^/:]+:(generateContent|streamGenerateContent)$/;
 
-/** The dialect and endpoint of a `POST`, or undefined when the emulator does not serve the path. */
-export function routeFor(method: string | undefined, pathname: string): Route | undefined {
+/** `GET` models lists; `/v1/models` is OpenAI's, or Anthropic's when the request has `anthropic-version`. */
+function modelsRoute(pathname: string, anthropicVersion: boolean): Route | undefined {
+  const path = pathname.replace(/\/+$/, '');
+  if (path === '/v1/models') return { dialect: anthropicVersion ? anthropic : openai, endpoint: 'models' };
+  if (path === '/openai/v1/models') return { dialect: groq, endpoint: 'models' };
+  if (path === '/v1beta/models') return { dialect: gemini, endpoint: 'models' };
+  return undefined;
+}
+
+/** The dialect and endpoint of a request, or undefined when the emulator does not serve the path. */
+export function routeFor(
+  method: string | undefined,
+  pathname: string,
+  anthropicVersion = false,
+): Route | undefined {
+  if (method === 'GET') return modelsRoute(pathname, anthropicVersion);
   if (method !== 'POST') return undefined;
   const fixed = FIXED.get(pathname.replace(/\/+$/, ''));
   if (fixed !== undefined) return fixed;

@@ -3,9 +3,11 @@ import type { EmulatorContext } from './context.js';
 import type { ChatAnswer, ChatRequest, Dialect } from './dialect.js';
 import type { FaultTarget } from './faults.js';
 import { sendJson, sleep } from './http-io.js';
-import { drawTiming, totalMs } from './latency.js';
+import { drawTiming, scaled, totalMs } from './latency.js';
 import type { MutableLedgerEntry } from './ledger.js';
 import { embeddingsBody, parseEmbeddings } from './openai-embeddings.js';
+import type { FaultSpec } from './options.js';
+import type { OverloadEffect } from './overload.js';
 import type { QuotaPool } from './quota-pool.js';
 import type { Route } from './routes.js';
 import { generateText } from './text-gen.js';
@@ -22,6 +24,15 @@ export interface Admitted {
   readonly pool: QuotaPool;
   readonly entry: MutableLedgerEntry;
   readonly target: FaultTarget;
+  /** Present when the key's script decided this request (its fault, or none: answer normally); no injector pick then. */
+  readonly scripted?: { readonly fault: FaultSpec | undefined } | undefined;
+  readonly overload: OverloadEffect;
+}
+
+/** Resolves when the signal aborts: the client gave up or the emulator closes. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** Aborts when the client goes away before the response is complete, or when the emulator closes. */
@@ -46,11 +57,19 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
     ...dialect.limitHeaders(pool.state(now()), now()),
   });
   const end = (status: number, outcome: MutableLedgerEntry['outcome']): void => {
+    if (outcome === 'client-closed' && ctx.outage.active) {
+      // Not the client's doing: the outage destroyed the socket.
+      ctx.outage.countCut();
+      Object.assign(entry, { status, outcome: 'fault', fault: 'outage', endedAt: now() });
+      return;
+    }
     Object.assign(entry, { status, outcome, endedAt: now() });
   };
-  const fault = ctx.faults.pick(a.target, 'after-limits');
+  const fault =
+    (a.scripted === undefined ? ctx.faults.pick(a.target, 'after-limits') : a.scripted.fault) ??
+    a.overload.fault;
   entry.fault = fault?.kind;
-  if (fault !== undefined && fault.kind !== 'cut') {
+  if (fault !== undefined && fault.kind !== 'cut' && fault.kind !== 'stall') {
     const status = await answerWithFault({
       fault,
       res,
@@ -62,8 +81,9 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
     });
     return end(status, 'fault');
   }
-  const cutAfter = fault !== undefined && fault.kind === 'cut' ? (fault.cutAfterChunks ?? 2) : undefined;
-  const timing = drawTiming(ctx.options.latency, ctx.random);
+  const cutAfter = fault?.kind === 'cut' ? (fault.cutAfterChunks ?? 2) : undefined;
+  const stallAfter = fault?.kind === 'stall' ? (fault.stallAfterChunks ?? 2) : undefined;
+  const timing = scaled(drawTiming(ctx.options.latency, ctx.random), a.overload.latencyFactor);
 
   if (a.route.endpoint === 'embeddings') {
     const embeddings = parseEmbeddings(a.body);
@@ -92,11 +112,12 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
   if (!request.stream) {
     if (!(await sleep(totalMs(timing, answer.outputTokens), signal))) return end(0, 'client-closed');
     settle();
-    if (cutAfter !== undefined) {
+    if (cutAfter !== undefined || stallAfter !== undefined) {
       const text = JSON.stringify(dialect.chatBody(answer, request));
       res.writeHead(200, { ...headers(), 'content-type': 'application/json' });
       await writeAndFlush(res, text.slice(0, Math.floor(text.length / 2)));
-      res.socket?.destroy();
+      if (stallAfter !== undefined) await untilAborted(signal);
+      else res.socket?.destroy();
       return end(200, 'fault');
     }
     sendJson(res, 200, headers(), dialect.chatBody(answer, request));
@@ -112,11 +133,16 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
   res.flushHeaders();
   let ok = await sleep(timing.firstMs, signal);
   for (let i = 0; ok && i < frames.length; i++) {
-    if (i === cutAfter) break;
+    if (i === cutAfter || i === stallAfter) break;
     await writeAndFlush(res, frames[i] ?? '');
     if (timing.perTokenMs > 0 && i < frames.length - 1) ok = await sleep(timing.perTokenMs, signal);
   }
   settle();
+  if (ok && stallAfter !== undefined && stallAfter < frames.length) {
+    // The socket stays open and silent until the client gives up or the emulator closes.
+    await untilAborted(signal);
+    return end(200, 'fault');
+  }
   if (cutAfter !== undefined && cutAfter < frames.length) {
     res.socket?.destroy();
     return end(200, 'fault');

@@ -1,56 +1,33 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EmulatorConfigError } from './config-schema.js';
 import type { EmulatorContext } from './context.js';
-import { FaultInjector, type InstalledFault } from './faults.js';
+import type { Emulator } from './emulator-api.js';
+import { FaultInjector } from './faults.js';
 import { handleRequest } from './handle-request.js';
+import { KeyRegistry } from './key-registry.js';
+import { KeyScripts } from './key-scripts.js';
 import { Ledger } from './ledger.js';
-import type { EmulatorOptions, FaultSpec } from './options.js';
-import { type PoolState, QuotaPool } from './quota-pool.js';
+import type { EmulatorOptions } from './options.js';
+import { OutageSwitch } from './outage.js';
+import { parseOverload } from './overload.js';
+import type { PoolState } from './quota-pool.js';
 import { seededRandom } from './random.js';
-import { type ResolvedKey, resolveOptions } from './resolve-options.js';
+import { resolveOptions } from './resolve-options.js';
 
-/** A running emulator. */
-export interface Emulator {
-  /** The base URL, `http://127.0.0.1:PORT`, without a path (see `baseUrlFor`). */
-  readonly url: string;
-  readonly port: number;
-  /** Its `open`/`enter`/`leave` are the emulator's own bookkeeping; use the queries (see `LedgerView`). */
-  readonly ledger: Ledger;
-  /** Replaces every fault (global and per key). */
-  setFaults(faults: readonly FaultSpec[]): void;
-  /** Adds one fault, e.g. `{ kind: 'overloaded', key: 'k1', count: 3 }`; returns an id for `removeFault`. */
-  addFault(fault: FaultSpec): number;
-  removeFault(id: number): void;
-  /** The faults installed, with how often each matched and fired. */
-  faults(): readonly InstalledFault[];
-  /** A pool's buckets now, as the rate-limit headers would report them. */
-  poolState(pool: string): PoolState;
-  /** Stops listening, ends every connection, hang and latency wait; resolves when the server is closed. */
-  close(): Promise<void>;
-}
+export type { Emulator } from './emulator-api.js';
 
 /** Starts the provider emulator on loopback. Rejects with `EmulatorConfigError` on bad options. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const resolved = resolveOptions(options);
   const startedAt = resolved.now();
   const random = seededRandom(resolved.seed);
-  const pools = new Map<string, QuotaPool>();
-  for (const [name, limits] of resolved.pools) pools.set(name, new QuotaPool(name, limits, startedAt));
+  const keys = new KeyRegistry(resolved.defaultLimits, resolved.configuredPools);
+  for (const key of resolved.keys) keys.insert(key, startedAt);
   const closing = new AbortController();
+  const scripts = new KeyScripts();
+  for (const [name, steps] of Object.entries(resolved.scripts)) scripts.set(name, steps);
   let lastId = 0;
-  const ctx: EmulatorContext = {
-    options: resolved,
-    keysByValue: new Map(resolved.keys.map((k): [string, ResolvedKey] => [k.key, k])),
-    pools,
-    ledger: new Ledger(),
-    faults: new FaultInjector(random, resolved.faults),
-    random,
-    startedAt,
-    closing: closing.signal,
-    active: new Set(),
-    nextId: () => ++lastId,
-  };
-
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     handleRequest(ctx, req, res).catch((error: unknown) => {
       if (!res.headersSent) {
@@ -59,6 +36,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       } else res.destroy();
     });
   });
+  const ctx: EmulatorContext = {
+    options: resolved,
+    keys,
+    keyInFlight: new Map(),
+    overload: resolved.overload,
+    outage: new OutageSwitch(server, resolved.now),
+    ledger: new Ledger(),
+    faults: new FaultInjector(random, resolved.faults),
+    scripts,
+    random,
+    startedAt,
+    closing: closing.signal,
+    active: new Set(),
+    nextId: () => ++lastId,
+  };
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -68,6 +60,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     });
   });
   const { port } = server.address() as AddressInfo;
+  ctx.outage.bind(port, resolved.host);
+  ctx.outage.schedule(resolved.outages);
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
 
   return {
@@ -78,18 +72,39 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     addFault: (fault) => ctx.faults.add(fault),
     removeFault: (id) => ctx.faults.remove(id),
     faults: () => ctx.faults.list(),
+    setScript(key, steps) {
+      if (!keys.has(key)) throw new EmulatorConfigError(`setScript: no key is named "${key}"`);
+      ctx.scripts.set(key, steps);
+    },
+    scriptRemaining: (key) => ctx.scripts.remaining(key),
+    setOverload(spec) {
+      ctx.overload = spec === undefined ? undefined : parseOverload(spec);
+    },
+    addKey: (key, limits) => void keys.add(key, resolved.now(), limits),
+    removeKey: (name) => keys.remove(name),
+    keyNames: () => keys.names(),
+    beginOutage: () => ctx.outage.begin(),
+    endOutage: () => ctx.outage.end(),
+    outage: (durationMs) => ctx.outage.for(durationMs),
+    get inOutage() {
+      return ctx.outage.active;
+    },
+    outages: () => ctx.outage.records(),
     poolState(name: string): PoolState {
-      const pool = pools.get(name);
+      const pool = keys.pool(name);
       if (pool === undefined)
-        throw new Error(`Expected a pool name (${[...pools.keys()].join(', ')}), got \`${name}\``);
+        throw new Error(`Expected a pool name (${keys.poolNames().join(', ')}), got \`${name}\``);
       return pool.state(resolved.now());
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        closing.abort();
-        for (const controller of ctx.active) controller.abort();
+    async close() {
+      closing.abort();
+      for (const controller of ctx.active) controller.abort();
+      const listening = await ctx.outage.shutdown();
+      if (!listening) return;
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

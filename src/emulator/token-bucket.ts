@@ -9,13 +9,19 @@ export class TokenBucket {
   readonly limit: number;
   readonly capacity: number;
   readonly periodMs: number;
+  /**
+   * Strict: `remaining` counts against the capacity (so it reaches 0), and a request larger than the
+   * capacity goes through once the bucket is full, leaving it in debt (GCRA with a cost).
+   */
+  readonly strict: boolean;
   #level: number;
   #updatedAt: number;
 
-  constructor(limit: number, periodMs: number, capacity: number, now: number) {
+  constructor(limit: number, periodMs: number, capacity: number, now: number, strict = false) {
     this.limit = limit;
     this.periodMs = periodMs;
     this.capacity = capacity;
+    this.strict = strict;
     this.#level = capacity;
     this.#updatedAt = now;
   }
@@ -32,7 +38,8 @@ export class TokenBucket {
 
   /** Milliseconds until `amount` units are available (0 when they are now). */
   waitFor(amount: number, now: number): number {
-    const missing = amount - this.level(now);
+    const needed = this.strict ? Math.min(amount, this.capacity) : amount;
+    const missing = needed - this.level(now);
     if (missing <= EPSILON) return 0;
     return (missing * this.periodMs) / this.limit;
   }
@@ -45,9 +52,11 @@ export class TokenBucket {
   /**
    * Whole units left of the limit, as a provider reports `remaining`: the limit less what the bucket
    * still holds against it. With a burst smaller than the limit (a per-minute limit enforced over
-   * shorter periods), it is still counted against the limit, as OpenAI's headers are.
+   * shorter periods), it is still counted against the limit, as OpenAI's headers are. Strict buckets
+   * report what the bucket holds, so a drained bucket says 0.
    */
   remaining(now: number): number {
+    if (this.strict) return Math.max(0, Math.floor(this.level(now) + EPSILON));
     return Math.max(0, Math.floor(this.limit - (this.capacity - this.level(now)) + EPSILON));
   }
 

@@ -89,6 +89,15 @@ export async function answerWithFault(f: FaultAnswer): Promise<number> {
 
 /** The provider's own error for a status fault; `status` in the spec overrides the code, not the body. */
 export function faultReply(dialect: Dialect, fault: FaultSpec, model: string): Reply {
-  const reply = dialect.problem({ kind: 'fault', fault: fault.kind, model });
-  return fault.status === undefined ? reply : { ...reply, status: fault.status };
+  const { retryAfterMs } = fault;
+  const reply =
+    fault.kind === 'unauthorized'
+      ? dialect.problem({ kind: 'unauthorized', missing: false })
+      : dialect.problem({ kind: 'fault', fault: fault.kind, model, retryAfterMs });
+  const headers = {
+    ...reply.headers,
+    ...(retryAfterMs === undefined ? {} : { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) }),
+    ...fault.headers,
+  };
+  return { ...reply, headers, status: fault.status ?? reply.status };
 }

@@ -1,5 +1,5 @@
 import type { Strategy } from '../config/options.js';
-import type { PickState } from '../dispatch/strategies.js';
+import type { PickState } from '../core/pick-state.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import type { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';

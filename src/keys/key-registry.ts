@@ -1,5 +1,6 @@
 import type { KeyOptions, ResolvedOptions } from '../config/options.js';
 import { validateKeyOptions, validateProviderName } from '../config/resolve.js';
+import { ApiKey } from '../core/api-key.js';
 import { ConfigError, NoAvailableKeyError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
@@ -9,16 +10,8 @@ import { buildWorker } from '../worker/build-worker.js';
 import { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';
 import { RateLimiter } from '../worker/rate-limiter.js';
-import type { SharedGate } from '../worker/shared-gate.js';
-import { ApiKey } from './api-key.js';
+import type { SharedGateFactory } from '../worker/shared-gate.js';
 import { KeyPool } from './key-pool.js';
-
-export type SharedGateFactory = (key: {
-  readonly provider: string;
-  readonly key: string;
-  readonly scope: string;
-  readonly limiter: RateLimiter;
-}) => SharedGate | undefined;
 
 /** The providers a multiplexer knows, their pools of keys, and the rate buckets of quota groups. */
 export class KeyRegistry {

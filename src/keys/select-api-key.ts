@@ -1,10 +1,10 @@
 import { describe, parseStrategy } from '../config/resolve.js';
 import { ConfigError } from '../core/errors.js';
 
-/** The strategies of the stateless helper (seed 000); the multiplexer has more. */
+/** The strategies of the stateless `selectApiKey` helper; the multiplexer has more. */
 export type SelectionStrategy = 'random' | 'round-robin' | 'lru' | 'weighted';
 
-/** Also the env and seed spellings. */
+/** Also `round_robin`, and `least_recently_used` or `least-recently-used` for `lru`. */
 export type SelectionStrategyName =
   | SelectionStrategy
   | 'round_robin'

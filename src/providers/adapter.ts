@@ -1,25 +1,6 @@
 import type { TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
-
-/** What one response's headers (or a 429's body) say about the key's limits. Windows are in ms. */
-export interface RateLimitInfo {
-  readonly requests?: LimitReading;
-  readonly tokens?: LimitReading;
-  /** Anthropic reports input and output tokens apart. */
-  readonly inputTokens?: LimitReading;
-  readonly outputTokens?: LimitReading;
-  /** Retry-After / retry-after-ms / RetryInfo, when present. */
-  readonly retryAfterMs?: number;
-}
-
-export interface LimitReading {
-  readonly limit?: number;
-  readonly remaining?: number;
-  /** Time until the bucket is full again (OpenAI) or until the reset instant (Anthropic), in ms from now. */
-  readonly resetMs?: number;
-  /** The window the limit counts over: 60 000 for a per-minute limit, 86 400 000 per day (Groq's requests). */
-  readonly windowMs: number;
-}
+import type { RateLimitInfo } from '../core/rate-limit-info.js';
 
 /** What a key's SDK client is built from. */
 export interface ClientSpec {
@@ -39,7 +20,7 @@ export interface ProviderAdapter<Client = unknown> {
   ready?(): Promise<void> | undefined;
   /** Builds the client of one key, with the SDK's own retries off. */
   createClient(spec: ClientSpec): Client;
-  /** Maps whatever a call threw to a failure class (DESIGN.md's table). */
+  /** Maps whatever a call threw to a failure class (see `FailureClass`). */
   classify(error: unknown): Failure;
   /** Tokens a request will use, estimated before it is sent (prompt size and max output). */
   estimateTokens?(request: unknown): number;

@@ -1,12 +1,4 @@
-import { isPlainObject } from './client-hints.js';
-
-/** How one SDK's chat sessions take and give their history. */
-export interface ChatHints {
-  /** Factories that start a session, as dotted path suffixes (`startChat`, `chats.create`). */
-  readonly factories: readonly string[];
-  /** The session's history, once its last reply is complete (the Google SDKs' `getHistory()`). */
-  readHistory(session: object): unknown;
-}
+import { type ChatHints, isPlainObject } from './client-hints.js';
 
 /**
  * One wrapped chat session's history. A key's session is made afresh for every message (any key

@@ -35,8 +35,10 @@ const CONNECTION_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
+// @google/generative-ai replaces a body that broke mid-stream (`terminated`) by "Error reading from the
+// stream", and one cut inside a JSON line by "Failed to parse stream", with no cause.
 const CONNECTION_TEXT =
-  /fetch failed|terminated|socket hang up|other side closed|network error|ECONNRESET|ETIMEDOUT/i;
+  /fetch failed|terminated|socket hang up|other side closed|network error|ECONNRESET|ETIMEDOUT|error reading from the stream|failed to parse stream/i;
 const EXHAUSTED_CODES = /insufficient_quota|billing|credit/i;
 const EXHAUSTED_TEXT =
   /insufficient_quota|quota exceeded|exceeded your current quota|billing|credit balance/i;
@@ -101,7 +103,7 @@ function retryAfterMs(facts: ErrorFacts, now: number): number | undefined {
 }
 
 /**
- * Maps whatever a call threw to a failure class (DESIGN.md's table), for any SDK's APIError-like
+ * Maps whatever a call threw to a failure class (see `FailureClass`), for any SDK's APIError-like
  * error, a fetch Response-like error or a network fault. An error with no HTTP status that is not a
  * network fault or an abort is `bad-request`: it most likely comes from the caller's own code (or a
  * response the SDK could not parse), and retrying it on every key would only repeat it.

@@ -1,5 +1,3 @@
-import type { ChatHints } from './chat-history.js';
-
 /** What the generic client wrapper needs to know of one SDK: small hints, no per-method lists. */
 export interface ClientHints {
   readonly provider: string;
@@ -23,6 +21,11 @@ export interface ClientHints {
    * helper object (`MessageStream`, `ChatCompletionStream`, …) rather than a promise of one.
    */
   readonly composites?: readonly string[];
+  /**
+   * Helpers the wrapper cannot route through keymux, as dotted path suffixes: calling one throws,
+   * rather than handing out an object that would send on one key behind keymux's back.
+   */
+  readonly unsupported?: readonly string[];
   /** Chat sessions, whose history the wrapper keeps across messages (see chat-history.ts). */
   readonly chat?: ChatHints;
   /**
@@ -36,6 +39,19 @@ export interface ClientHints {
   readonly helpers: ReadonlySet<string>;
   /** The call's arguments with the job's signal added, so an aborted or timed-out job stops its request. */
   withSignal(fn: (...args: unknown[]) => unknown, args: readonly unknown[], signal: AbortSignal): unknown[];
+  /**
+   * The signal the caller passed with this one request (`create(body, { signal })`), which becomes the
+   * job's own, so it also ends the job while it waits in a queue. `signalInOptions` when absent.
+   */
+  requestSignal?(args: readonly unknown[]): AbortSignal | undefined;
+}
+
+/** How one SDK's chat sessions take and give their history. */
+export interface ChatHints {
+  /** Factories that start a session, as dotted path suffixes (`startChat`, `chats.create`). */
+  readonly factories: readonly string[];
+  /** The session's history, once its last reply is complete (the Google SDKs' `getHistory()`). */
+  readHistory(session: object): unknown;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -48,11 +64,28 @@ export function anySignal(own: unknown, signal: AbortSignal): AbortSignal {
   return own instanceof AbortSignal ? AbortSignal.any([own, signal]) : signal;
 }
 
+/** A `signal` in any options object of the call: where the Stainless SDKs and @google/generative-ai take it. */
+export function signalInOptions(args: readonly unknown[]): AbortSignal | undefined {
+  for (const arg of args) {
+    if (isPlainObject(arg) && arg.signal instanceof AbortSignal) return arg.signal;
+  }
+  return undefined;
+}
+
+/** The arguments with `signal` merged into the request options at `index` (made when absent). */
+export function signalAt(index: number, args: readonly unknown[], signal: AbortSignal): unknown[] {
+  const out = [...args];
+  const options = out[index];
+  if (options !== undefined && !isPlainObject(options)) return out;
+  while (out.length < index) out.push(undefined);
+  out[index] = { ...options, signal: anySignal(options?.signal, signal) };
+  return out;
+}
+
 /**
- * OpenAI, Anthropic, Groq and @google/generative-ai take request options (with `signal`) as the last
- * declared parameter: `create(body, options)`, `retrieve(id, params, options)`,
- * `generateContent(request, requestOptions)`. Methods whose declared length says nothing are left as
- * they are: the worker still answers the caller at once on abort.
+ * OpenAI, Anthropic and Groq take request options (with `signal`) as the last declared parameter:
+ * `create(body, options)`, `retrieve(id, params, options)`. Methods whose declared length says nothing
+ * are left as they are: the worker still answers the caller at once on abort.
  */
 export function signalInLastOptions(
   fn: (...args: unknown[]) => unknown,
@@ -60,10 +93,6 @@ export function signalInLastOptions(
   signal: AbortSignal,
 ): unknown[] {
   const index = fn.length - 1;
-  const out = [...args];
-  if (index < 1 || args.length > fn.length) return out;
-  const options = out[index];
-  if (options !== undefined && !isPlainObject(options)) return out;
-  out[index] = { ...options, signal: anySignal(options?.signal, signal) };
-  return out;
+  if (index < 1 || args.length > fn.length) return [...args];
+  return signalAt(index, args, signal);
 }

@@ -3,6 +3,7 @@ import type { GoogleGenAI } from '@google/genai';
 import type { GoogleGenerativeAI } from '@google/generative-ai';
 import type Groq from 'groq-sdk';
 import type OpenAI from 'openai';
+import { validateCallOptions } from '../config/call-options.js';
 import type { CallOptions, Strategy } from '../config/options.js';
 import type { ProviderAdapter } from './adapter.js';
 import { createAnthropicAdapter } from './anthropic.js';
@@ -12,14 +13,19 @@ import { createGroqAdapter } from './groq.js';
 import { preloadOptionalSdk } from './load-sdk.js';
 import { createOpenAIAdapter } from './openai.js';
 import { genAIHints, generativeAIHints, stainlessHints } from './sdk-hints.js';
-import { type Executor, wrapClient } from './wrap-client.js';
+import { wrapClient } from './wrap-client.js';
+import type { Executor } from './wrap-context.js';
 
 /** A strategy name, or per-call choices applied to every call made through the client. */
 export type ClientOptions = Strategy | Omit<CallOptions, 'tokens'>;
 
+/**
+ * Checked when the client is made: a client factory (`getOpenAIClient('fastest')`) throws the
+ * ConfigError at once, synchronously, rather than failing every request later.
+ */
 export function toCallOptions(options: ClientOptions | undefined): CallOptions {
   if (options === undefined) return {};
-  return typeof options === 'string' ? { strategy: options } : options;
+  return validateCallOptions(typeof options === 'string' ? { strategy: options } : options);
 }
 
 function wrapped<T extends object>(

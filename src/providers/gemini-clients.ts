@@ -68,7 +68,7 @@ export class GeminiClients {
     return this.#spec.apiKey;
   }
 
-  /** Seed 003's habit, `execute('gemini', (client) => client.getGenerativeModel(…))`. */
+  /** For `execute('gemini', (client) => client.getGenerativeModel(…))`, as with the SDK's own client. */
   getGenerativeModel(params: ModelParams, options?: RequestOptions): GenerativeModel {
     return this.generativeAI.getGenerativeModel(params, options);
   }

@@ -1,6 +1,7 @@
 import type { TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
-import type { ClientSpec, ProviderAdapter, RateLimitInfo } from './adapter.js';
+import type { RateLimitInfo } from '../core/rate-limit-info.js';
+import type { ClientSpec, ProviderAdapter } from './adapter.js';
 import { classifyError } from './classify.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 

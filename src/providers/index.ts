@@ -4,7 +4,8 @@ import { createGeminiAdapter } from './gemini.js';
 import { createGroqAdapter } from './groq.js';
 import { createOpenAIAdapter } from './openai.js';
 
-export type { ClientSpec, LimitReading, ProviderAdapter, RateLimitInfo } from './adapter.js';
+export type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
+export type { ClientSpec, ProviderAdapter } from './adapter.js';
 export type { AdapterOptions } from './adapter-options.js';
 export { createAnthropicAdapter, readAnthropicUsage } from './anthropic.js';
 export { classifyError } from './classify.js';

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { MissingSdkError } from '../core/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -7,6 +8,8 @@ const cjs = new Map<string, unknown>();
 const loading = new Map<string, Promise<void>>();
 /** Packages whose ESM import has finished, loaded or not. */
 const settled = new Set<string>();
+/** Packages whose ESM build was tried synchronously, once each. */
+const attemptedSync = new Set<string>();
 
 function isMissing(error: unknown, packageName: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -65,11 +68,33 @@ export function esmSdk<T>(packageName: string): T | undefined {
 }
 
 /**
- * An optional peer SDK, synchronously: the preloaded ESM namespace if there is one, else its CommonJS
- * build (every supported SDK ships one). Throws `MissingSdkError` naming the package to install.
+ * The SDK's ESM build, loaded synchronously where Node can `require()` an ES module (20.19+, 22.12+):
+ * the same module instance as the caller's `import OpenAI from 'openai'`, so a client made in the
+ * caller's first tick is already `instanceof OpenAI`. Undefined where Node cannot (older Node, a
+ * bundler without `import.meta.resolve`, an SDK with top-level await); the CommonJS build stands in.
+ */
+function requireEsm(packageName: string): unknown {
+  if (attemptedSync.has(packageName)) return undefined;
+  attemptedSync.add(packageName);
+  try {
+    const url = import.meta.resolve(packageName);
+    if (!url.startsWith('file:')) return undefined;
+    const namespace: unknown = require(fileURLToPath(url));
+    esm.set(packageName, namespace);
+    settled.add(packageName);
+    return namespace;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An optional peer SDK, synchronously: its ESM namespace if it is loaded or can be (see `requireEsm`),
+ * else its CommonJS build (every supported SDK ships one). Throws `MissingSdkError` naming the package
+ * to install.
  */
 export function requireSdk<T>(packageName: string): T {
-  const namespace = esm.get(packageName) ?? cjs.get(packageName);
+  const namespace = esm.get(packageName) ?? requireEsm(packageName) ?? cjs.get(packageName);
   if (namespace !== undefined) return namespace as T;
   try {
     const module: unknown = require(packageName);

@@ -1,4 +1,4 @@
-import type { LimitReading, RateLimitInfo } from './adapter.js';
+import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
 import { msUntil, parseGoDuration, parseRetryAfter } from './durations.js';
 import { type HeaderReader, headerReader } from './header-reader.js';
 

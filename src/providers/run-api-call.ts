@@ -1,11 +1,15 @@
-import type { TokenUsage } from '../core/events.js';
-import type { JobContext } from '../worker/job-context.js';
-import type { ClientHints } from './client-hints.js';
-import { isPlainObject } from './client-hints.js';
+import type { JobContext } from '../core/job-context.js';
+import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
 import { preloadSdk } from './load-sdk.js';
-import type { WrapContext } from './wrap-client.js';
+import { isStreamRequest } from './stream-request.js';
+import { StreamTimeoutError } from './stream-timeout-error.js';
+import { startTimer } from './stream-timer.js';
+import type { WrapContext } from './wrap-context.js';
 import { adoptStream, NOT_A_STREAM } from './wrap-stream.js';
+
+/** The options a wrapped call reads from its multiplexer. */
+export type { StreamOptions } from './wrap-context.js';
 
 /** What an SDK's `APIPromise.withResponse()` gives, or the value alone for SDKs without one. */
 interface WithResponse {
@@ -36,48 +40,87 @@ function requestOf(path: readonly Step[], args: readonly unknown[]): unknown {
   return isPlainObject(request) ? { ...params, ...request } : { ...params, contents: request };
 }
 
+/** Rejects with the signal's reason once it aborts: a call that ignores its signal still ends. */
+function abortedBy(signal: AbortSignal): Promise<never> {
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
+  return aborted;
+}
+
 async function runOnKey(
-  hints: ClientHints,
-  readUsage: ((result: unknown) => TokenUsage | undefined) | undefined,
+  ctx: WrapContext,
   path: readonly Step[],
   args: readonly unknown[],
   keyClient: unknown,
   job: JobContext,
 ): Promise<WithResponse> {
-  const { fn, owner } = resolvePath(hints.select(keyClient), path);
-  const result = fn.apply(owner, hints.withSignal(fn, args, job.signal));
-  const settled: WithResponse = hasWithResponse(result)
-    ? await result.withResponse()
-    : { data: await result };
-  const chat = chatOf(path);
-  let endStream: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => {
-    endStream = resolve;
-  });
-  const stream = await adoptStream(settled.data, job, readUsage, endStream);
-  // A chat's next message starts from the history this key's session ends with.
-  chat?.follow(owner, stream === NOT_A_STREAM ? Promise.resolve() : ended);
-  if (stream !== NOT_A_STREAM) return { ...settled, data: stream };
-  const usage = readUsage?.(settled.data);
-  if (usage) job.reportUsage(usage);
-  await chat?.settled();
-  return settled;
+  const { hints, adapter } = ctx;
+  const { clock, streamIdleTimeoutMs, streamFirstByteTimeoutMs } = ctx.mux.options;
+  // This attempt's own controller: the stream deadlines abort the request without aborting the job.
+  const attempt = new AbortController();
+  const signal = AbortSignal.any([job.signal, attempt.signal]);
+  const stopFirstByte = isStreamRequest(path, args)
+    ? startTimer(clock, streamFirstByteTimeoutMs, () =>
+        attempt.abort(
+          new StreamTimeoutError('first-byte', streamFirstByteTimeoutMs, 'no chunk came from the provider'),
+        ),
+      )
+    : () => undefined;
+  try {
+    const { fn, owner } = resolvePath(hints.select(keyClient), path);
+    const result = fn.apply(owner, hints.withSignal(fn, args, signal));
+    const pending = hasWithResponse(result) ? result.withResponse() : Promise.resolve(result);
+    const settled: WithResponse = hasWithResponse(result)
+      ? await Promise.race([pending as Promise<WithResponse>, abortedBy(attempt.signal)])
+      : { data: await Promise.race([pending, abortedBy(attempt.signal)]) };
+    const chat = chatOf(path);
+    let endStream: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => {
+      endStream = resolve;
+    });
+    const guard = {
+      clock,
+      idleTimeoutMs: streamIdleTimeoutMs,
+      abort: (r: unknown) => attempt.abort(r),
+      signal,
+    };
+    const stream = await Promise.race([
+      adoptStream(settled.data, job, adapter.readUsage, guard, endStream),
+      abortedBy(attempt.signal),
+    ]);
+    stopFirstByte();
+    // A chat's next message starts from the history this key's session ends with.
+    chat?.follow(owner, stream === NOT_A_STREAM ? Promise.resolve() : ended);
+    if (stream !== NOT_A_STREAM) return { ...settled, data: stream };
+    const usage = adapter.readUsage?.(settled.data);
+    if (usage) job.reportUsage(usage);
+    await chat?.settled();
+    return settled;
+  } catch (error) {
+    // The SDK reports a missed deadline as an abort by its caller: the deadline is what happened.
+    throw attempt.signal.reason instanceof StreamTimeoutError ? attempt.signal.reason : error;
+  } finally {
+    stopFirstByte();
+  }
 }
 
 /** One request of a wrapped client, as one keymux job on the chosen key's own SDK client. */
 export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readonly unknown[]): CallPromise {
   const { mux, hints, call, adapter } = ctx;
   const tokens = call.tokens ?? adapter.estimateTokens?.(requestOf(path, args)) ?? 0;
+  // The request's own signal is the job's from the start, so it also ends the job while queued.
+  const own = (hints.requestSignal ?? signalInOptions)(args);
+  const signal = own && call.signal ? AbortSignal.any([call.signal, own]) : (own ?? call.signal);
   const turn = Promise.all([preloadSdk(hints.packageName), chatOf(path)?.settled()]);
   const full = turn.then(() =>
-    mux.execute(
-      hints.provider,
-      (client, job) => runOnKey(hints, adapter.readUsage, path, args, client, job),
-      {
-        ...call,
-        tokens,
-      },
-    ),
+    mux.execute(hints.provider, (client, job) => runOnKey(ctx, path, args, client, job), {
+      ...call,
+      tokens,
+      ...(signal === undefined ? {} : { signal }),
+    }),
   );
   const data = full.then((r) => r.data);
   // Only one of the three is usually awaited; the others must not report unhandled rejections.

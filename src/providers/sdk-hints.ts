@@ -1,7 +1,7 @@
 import type { GoogleGenAI } from '@google/genai';
 import type { GoogleGenerativeAI } from '@google/generative-ai';
 import { googleChatHints } from './chat-history.js';
-import { anySignal, type ClientHints, isPlainObject, signalInLastOptions } from './client-hints.js';
+import { anySignal, type ClientHints, isPlainObject, signalAt, signalInLastOptions } from './client-hints.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, type GeminiClients } from './gemini-clients.js';
 import { requireSdk } from './load-sdk.js';
 
@@ -24,6 +24,14 @@ interface StainlessSdk {
 export const STAINLESS_COMPOSITES: Readonly<Record<string, readonly string[]>> = {
   openai: ['chat.completions.stream', 'chat.completions.runTools', 'responses.stream'],
   '@anthropic-ai/sdk': ['messages.stream'],
+};
+
+/**
+ * Anthropic's tool runner and message threads build each request on the SDK's internal APIPromise
+ * (`_responseProps()`), which a keymux job does not hand out.
+ */
+const STAINLESS_UNSUPPORTED: Readonly<Record<string, readonly string[]>> = {
+  '@anthropic-ai/sdk': ['beta.messages.toolRunner', 'beta.messages.thread'],
 };
 
 /** Stainless resources hold their client; config values (`logger`, `_options`) do not. */
@@ -50,6 +58,7 @@ export function stainlessHints(provider: string, packageName: string, exportName
     select: (keyClient) => keyClient as object,
     factories: [],
     composites: STAINLESS_COMPOSITES[packageName] ?? [],
+    unsupported: STAINLESS_UNSUPPORTED[packageName] ?? [],
     isNamespace: isStainlessResource,
     rootCalls: STAINLESS_ROOT_CALLS,
     helpers: STAINLESS_HELPERS,
@@ -73,7 +82,8 @@ export function generativeAIHints(): ClientHints {
     chat: googleChatHints('startChat'),
     rootCalls: new Set(),
     helpers: new Set(['getHistory']),
-    withSignal: signalInLastOptions,
+    // Every request method takes `(request, requestOptions = {})`: the default hides it from `fn.length`.
+    withSignal: (_fn, args, signal) => signalAt(1, args, signal),
   };
 }
 
@@ -83,6 +93,12 @@ function genAISignal(_fn: unknown, args: readonly unknown[], signal: AbortSignal
   if (!isPlainObject(params)) return [...args];
   const config = isPlainObject(params.config) ? params.config : {};
   return [{ ...params, config: { ...config, abortSignal: anySignal(config.abortSignal, signal) } }, ...rest];
+}
+
+function genAIRequestSignal(args: readonly unknown[]): AbortSignal | undefined {
+  const config = isPlainObject(args[0]) ? args[0].config : undefined;
+  const signal = isPlainObject(config) ? config.abortSignal : undefined;
+  return signal instanceof AbortSignal ? signal : undefined;
 }
 
 /** `@google/genai`: `ai.models.generateContent(…)` and friends send; `ai.chats.create` is a sync factory. */
@@ -99,5 +115,6 @@ export function genAIHints(): ClientHints {
     rootCalls: new Set(),
     helpers: new Set(['getHistory']),
     withSignal: genAISignal,
+    requestSignal: genAIRequestSignal,
   };
 }

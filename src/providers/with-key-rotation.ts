@@ -1,6 +1,6 @@
 import type { CallOptions } from '../config/options.js';
 import { type ClientOptions, toCallOptions } from './clients.js';
-import type { Executor } from './wrap-client.js';
+import type { Executor } from './wrap-context.js';
 
 export interface KeyRotationOptions {
   /** Tokens a call will use, from its arguments, reserved before it runs. */
@@ -16,8 +16,8 @@ function keyOf(client: unknown): string {
 }
 
 /**
- * Seed 001's decorator: wraps `fn(apiKey, …args)` so that every call runs as a keymux job with the
- * key the strategy picks, failing over to another key on a retryable failure.
+ * A decorator for code that takes the key itself: wraps `fn(apiKey, …args)` so that every call runs as
+ * a keymux job with the key the strategy picks, failing over to another key on a retryable failure.
  */
 export function withKeyRotation<A extends unknown[], R>(
   mux: Executor,

@@ -1,26 +1,8 @@
-import type { CallOptions } from '../config/options.js';
-import type { JobContext } from '../worker/job-context.js';
-import type { ProviderAdapter } from './adapter.js';
 import { ChatHistory } from './chat-history.js';
 import type { ClientHints } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
 import { runApiCall } from './run-api-call.js';
-
-/** What `execute` needs: the multiplexer, seen through the one method the wrapper uses. */
-export interface Executor {
-  execute<T>(
-    provider: string,
-    fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options?: CallOptions,
-  ): Promise<T>;
-}
-
-export interface WrapContext {
-  readonly mux: Executor;
-  readonly hints: ClientHints;
-  readonly adapter: ProviderAdapter;
-  readonly call: CallOptions;
-}
+import type { WrapContext } from './wrap-context.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -106,6 +88,13 @@ function wrapFunction(
     // `this._client.chat.completions.create`) are keymux jobs. The helper is taken from the SDK build
     // loaded now (ESM once preloaded), so the object it returns is an instance of the caller's class.
     return (...args: unknown[]) => resolvePath(hints.shape(), path).fn.apply(node, args);
+  }
+  if (endsWithAny(dotted, hints.unsupported)) {
+    return () => {
+      throw new TypeError(
+        `keymux: ${dotted}() cannot run through a multiplexed client; send its requests with create() or stream()`,
+      );
+    };
   }
   if (endsWithAny(dotted, hints.factories)) {
     return (...args: unknown[]) => {

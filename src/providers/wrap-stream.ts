@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../core/events.js';
-import type { JobContext } from '../worker/job-context.js';
+import type { JobContext } from '../core/job-context.js';
+import { type StreamGuard, StreamWatch } from './stream-watch.js';
 
 type ReadUsage = (chunk: unknown) => TokenUsage | undefined;
 
@@ -8,21 +9,29 @@ export const NOT_A_STREAM: unique symbol = Symbol('not a stream');
 
 interface Tracker {
   readonly see: (chunk: unknown) => void;
+  /** The stream ended, or was left or stopped by the caller: no failure of the key. */
   readonly end: () => void;
+  /** The stream broke (cut, provider error, stall): a failure of the key. */
+  readonly fail: (error: unknown) => void;
+  /** What the key's slot is held on: resolves on `end`, rejects with the error on `fail`. */
+  readonly done: Promise<void>;
 }
 
 /** Usage counts are cumulative across events (message_start, message_delta, usageMetadata): keep the max. */
-function track(
-  job: JobContext,
-  readUsage: ReadUsage | undefined,
-  onEnd: (() => void) | undefined,
-): Tracker & { done: Promise<void> } {
+function track(job: JobContext, readUsage: ReadUsage | undefined, onEnd: (() => void) | undefined): Tracker {
   let usage: TokenUsage | undefined;
-  let finish: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    finish = resolve;
+  let settle: (error?: { readonly error: unknown }) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (failed) => (failed ? reject(failed.error) : resolve());
   });
   let ended = false;
+  const finish = (failed?: { readonly error: unknown }): void => {
+    if (ended) return;
+    ended = true;
+    if (usage) job.reportUsage(usage);
+    onEnd?.();
+    settle(failed);
+  };
   return {
     done,
     see(chunk) {
@@ -33,13 +42,8 @@ function track(
         outputTokens: Math.max(usage?.outputTokens ?? 0, u.outputTokens),
       };
     },
-    end() {
-      if (ended) return;
-      ended = true;
-      if (usage) job.reportUsage(usage);
-      onEnd?.();
-      finish();
-    },
+    end: () => finish(),
+    fail: (error) => finish({ error }),
   };
 }
 
@@ -51,24 +55,43 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   );
 }
 
-/** Yields the chunk already pulled, then the rest; ends the tracker however iteration stops. */
+/**
+ * Yields the chunk already pulled, then the rest, under the watch's deadlines. However iteration stops
+ * (end, break, error), `finish` runs and the SDK's request is stopped.
+ */
 async function* replay(
   first: IteratorResult<unknown>,
   rest: AsyncIterator<unknown>,
-  tracker: Tracker,
+  see: (chunk: unknown) => void,
+  finish: () => void,
+  watch: StreamWatch,
 ): AsyncGenerator<unknown, void, undefined> {
   try {
+    watch.throwIfEnded();
     if (first.done) return;
-    tracker.see(first.value);
+    see(first.value);
+    watch.delivered();
     yield first.value;
-    for (let next = await rest.next(); !next.done; next = await rest.next()) {
-      tracker.see(next.value);
+    for (;;) {
+      const next = await watch.read(() => rest.next());
+      if (next.done) return;
+      see(next.value);
+      watch.delivered();
       yield next.value;
     }
   } finally {
-    tracker.end();
-    // An early `break` must stop the SDK's request too.
-    await rest.return?.();
+    watch.stop();
+    finish();
+    await closeQuietly(rest);
+  }
+}
+
+/** An early `break` must stop the SDK's request too; a request that already failed may throw here. */
+async function closeQuietly(iterator: AsyncIterator<unknown>): Promise<void> {
+  try {
+    await iterator.return?.();
+  } catch {
+    // The stream's outcome is already decided; closing it has nothing to add.
   }
 }
 
@@ -85,38 +108,68 @@ function sdkStream(value: object): { Stream: StreamClass; controller: AbortContr
   return isStream ? { Stream: ctor as StreamClass, controller } : undefined;
 }
 
+/** A stream ended early stops its request by every handle there is, in case one is not wired. */
+function stopping(
+  guard: StreamGuard,
+  iterator: AsyncIterator<unknown>,
+  controller?: AbortController,
+): StreamGuard {
+  return {
+    ...guard,
+    abort(reason) {
+      guard.abort(reason);
+      controller?.abort(reason);
+      void closeQuietly(iterator);
+    },
+  };
+}
+
 /**
  * Inside the job: pulls a stream's first chunk (a failure before it fails over like any call), then
  * returns an equivalent stream for the caller that yields it and the rest, holds the key's slot
- * until the stream ends, fails or is left early, and reports the usage its chunks carry.
+ * until the stream ends, fails, is left early or times out, and reports the usage its chunks carry.
+ * The slot's hold rejects when the stream breaks, so the key records the failure (see stream-watch.ts).
  * Knows the SDKs' `Stream`, `@google/generative-ai`'s `{ stream, response }` and async generators.
  */
 export async function adoptStream(
   value: unknown,
   job: JobContext,
   readUsage: ReadUsage | undefined,
+  guard: StreamGuard,
   onEnd?: () => void,
 ): Promise<unknown> {
   if (value === null || typeof value !== 'object') return NOT_A_STREAM;
-  const tracker = track(job, readUsage, onEnd);
   const streamOf = (value as { stream?: unknown }).stream;
   const response = (value as { response?: unknown }).response;
   if (isAsyncIterable(streamOf) && response instanceof Promise) {
-    // @google/generative-ai: `response` aggregates the whole stream, read or not.
+    // @google/generative-ai: `response` aggregates the whole stream, read or not; it holds the slot.
     const iterator = streamOf[Symbol.asyncIterator]();
     const first = await iterator.next();
-    const whole = response.then(
-      (r: unknown) => tracker.see(r),
-      () => undefined,
+    const tracker = track(job, readUsage, onEnd);
+    const watch = new StreamWatch(stopping(guard, iterator), tracker);
+    response.then(
+      (whole: unknown) => {
+        tracker.see(whole);
+        watch.stop();
+        tracker.end();
+      },
+      (error: unknown) => {
+        watch.stop();
+        tracker.fail(error);
+      },
     );
-    job.hold(whole.finally(() => tracker.end()));
-    return { ...value, stream: replay(first, iterator, { see: () => undefined, end: () => undefined }) };
+    job.hold(tracker.done);
+    const noop = (): void => undefined;
+    return { ...value, stream: replay(first, iterator, noop, noop, watch) };
   }
   if (!isAsyncIterable(value)) return NOT_A_STREAM;
   const iterator = value[Symbol.asyncIterator]();
   const first = await iterator.next();
-  job.hold(tracker.done);
-  const replayed = replay(first, iterator, tracker);
+  const tracker = track(job, readUsage, onEnd);
   const sdk = sdkStream(value);
+  // The caller may stop an SDK stream by its controller (`stream.controller.abort()`).
+  const watch = new StreamWatch(stopping(guard, iterator, sdk?.controller), tracker, sdk?.controller.signal);
+  job.hold(tracker.done);
+  const replayed = replay(first, iterator, tracker.see, tracker.end, watch);
   return sdk ? new sdk.Stream(() => replayed, sdk.controller) : replayed;
 }

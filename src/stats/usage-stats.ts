@@ -31,7 +31,17 @@ export interface KeyStats {
 }
 
 export interface ProviderStats {
+  /**
+   * The pool's default strategy (its own, or the multiplexer's). A client or a call may use another:
+   * `getOpenAIClient('least-loaded')` picks by least-loaded whatever this says.
+   */
   readonly strategy: Strategy;
+  /** Jobs waiting for any key to become able to serve (every key cooling down, ejected or full). */
+  readonly waiting: number;
+  /** When the earliest key that is out of rotation may be tried again (the next probe); null when none is out. */
+  readonly nextProbeAt: string | null;
+  /** More keys failed at once than the ejection ceiling allows: the provider itself is in trouble. */
+  readonly degraded: boolean;
   readonly totalKeys: number;
   readonly healthyKeys: number;
   readonly requests: number;
@@ -90,6 +100,9 @@ export function usageStats(
     const sum = (pickField: (k: KeyStats) => number): number => keys.reduce((a, k) => a + pickField(k), 0);
     providers[pool.provider] = {
       strategy: pool.strategy ?? defaultStrategy,
+      waiting: pool.waiting,
+      nextProbeAt: isoOrNull(nextProbe(pool, now)),
+      degraded: pool.guard?.degraded ?? false,
       totalKeys: keys.length,
       healthyKeys: keys.filter((k) => k.state === 'healthy' || k.state === 'degraded').length,
       requests: sum((k) => k.requests),
@@ -104,6 +117,16 @@ export function usageStats(
     };
   }
   return { generatedAt: new Date(now).toISOString(), providers };
+}
+
+/** The earliest time a key now out of rotation (cooling down, ejected, exhausted) may be tried again. */
+function nextProbe(pool: KeyPool, now: number): number | undefined {
+  let soonest: number | undefined;
+  for (const worker of pool.workers) {
+    const at = worker.deps.health.cooldownUntil(now);
+    if (at !== undefined && Number.isFinite(at)) soonest = Math.min(soonest ?? at, at);
+  }
+  return soonest;
 }
 
 function isoOrNull(at: number | undefined): string | null {

@@ -1,9 +1,8 @@
 import type { Clock } from '../core/clock.js';
-import type { SharedGateFactory } from '../keys/key-registry.js';
-import type { LimitReading, RateLimitInfo } from '../providers/adapter.js';
+import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
 import type { HealthChange } from '../worker/health.js';
 import type { RateLimiter } from '../worker/rate-limiter.js';
-import type { SharedGate } from '../worker/shared-gate.js';
+import type { SharedGate, SharedGateFactory } from '../worker/shared-gate.js';
 import {
   floorOfReading,
   type KeyAddress,

@@ -29,6 +29,7 @@ export class AttemptContext extends Cancellation implements JobContext {
 
   hold(done: Promise<unknown>): void {
     this.held = done;
+    this.job.held = done;
   }
 
   reportUsage(usage: TokenUsage): void {

@@ -1,6 +1,6 @@
 import type { KeyOptions, ResolvedOptions } from '../config/options.js';
+import type { ApiKey } from '../core/api-key.js';
 import type { EventBus, KeyRef } from '../core/events.js';
-import type { ApiKey } from '../keys/api-key.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { ConcurrencyGovernor } from './concurrency.js';
 import type { EjectionGuard } from './ejection-guard.js';
@@ -46,13 +46,16 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
       const learned = limiter.observe(info, now);
       if (info) input.shared?.observe(info);
       if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
-      // The first response ends a key's slow start: its queue may open up.
-      if (wasLearning) input.notify();
+      // The first response ends a key's slow start: its queue opens up at once.
+      if (wasLearning && !limiter.learning) {
+        worker.refreshSlots();
+        input.notify();
+      }
     }
     return response;
   };
   const clock = options.clock;
-  return new KeyWorker({
+  const worker: KeyWorker = new KeyWorker({
     key,
     ref,
     weight: keyOptions.weight ?? 1,
@@ -84,4 +87,5 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     notify: input.notify,
     shared: input.shared,
   });
+  return worker;
 }

@@ -1,19 +1,7 @@
-import type { KeyRef, TokenUsage } from '../core/events.js';
+import type { JobContext } from '../core/job-context.js';
 import { Cancellation } from './cancellation.js';
 
-/** What a job's function learns of the attempt it runs in. */
-export interface JobContext {
-  readonly key: KeyRef;
-  readonly jobId: number;
-  /** 1-based; a job moves to another key on each retryable failure. */
-  readonly attempt: number;
-  /** Aborts when the caller aborts, the job's deadline passes or the multiplexer is force-closed. */
-  readonly signal: AbortSignal;
-  /** Keeps this key's concurrency slot until `done` settles: a stream holds its slot until consumed. */
-  hold(done: Promise<unknown>): void;
-  /** The call's real usage, reconciled against the estimate when the slot is released. */
-  reportUsage(usage: TokenUsage): void;
-}
+export type { JobContext };
 
 /** A job as the worker runs it. */
 export interface Job<T> {
@@ -24,6 +12,8 @@ export interface Job<T> {
   /** A caller's signal or deadline can abort it (close() aborts every job in any case). */
   readonly abortable: boolean;
   readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
+  /** What the job's key slot is held on after it settled (a stream handed out), so close() can end it. */
+  held?: Promise<unknown> | undefined;
 }
 
 /**
@@ -32,6 +22,7 @@ export interface Job<T> {
  */
 export class QueuedJob<T> extends Cancellation implements Job<T> {
   release: (() => void) | undefined;
+  held: Promise<unknown> | undefined;
 
   constructor(
     readonly id: number,

@@ -1,12 +1,13 @@
 import PQueue from 'p-queue';
+import type { ApiKey } from '../core/api-key.js';
 import type { Clock } from '../core/clock.js';
 import { AttemptTimeoutError } from '../core/errors.js';
 import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
-import type { ApiKey } from '../keys/api-key.js';
 import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
 import type { ConcurrencyGovernor } from './concurrency.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
 import type { EjectionGuard } from './ejection-guard.js';
@@ -16,11 +17,7 @@ import { QueuedEntry } from './queued-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { SharedGate } from './shared-gate.js';
 
-/** How one attempt on one key ended. `skipped`: the key went out of service before the call started. */
-export type AttemptOutcome<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly skipped: true }
-  | { readonly ok: false; readonly skipped: false; readonly failure: Failure; readonly key: KeyRef };
+export type { AttemptOutcome } from './attempt-outcome.js';
 
 export interface WorkerDeps {
   readonly key: ApiKey;
@@ -352,6 +349,11 @@ export class KeyWorker {
       return;
     }
     this.deps.events.emit({ ...change, at, key: this.deps.ref });
+  }
+
+  /** Its slots changed (slow start ended): p-queue starts what now fits. */
+  refreshSlots(): void {
+    this.#resize();
   }
 
   #resize(): void {

@@ -1,7 +1,7 @@
 import type { KeyRef } from '../core/events.js';
 import { aborted } from './attempt-helpers.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
 import type { Job } from './job-context.js';
-import type { AttemptOutcome } from './key-worker.js';
 
 /**
  * A job waiting on one key: in its queue, or in a slot waiting for its rate limits. It leaves that state

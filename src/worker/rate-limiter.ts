@@ -1,6 +1,6 @@
 import type { RateLimits } from '../config/options.js';
 import type { LearnedLimits } from '../core/events.js';
-import type { LimitReading, RateLimitInfo } from '../providers/adapter.js';
+import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
 import { type BucketKind, GcraBucket } from './gcra-bucket.js';
 import { type BucketEntry, SlidingBucket } from './sliding-bucket.js';
 

@@ -1,5 +1,6 @@
-import type { RateLimitInfo } from '../providers/adapter.js';
+import type { RateLimitInfo } from '../core/rate-limit-info.js';
 import type { HealthChange } from './health.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /**
  * A key's state shared with other processes (the Redis store), next to its in-process limiter and health.
@@ -19,3 +20,11 @@ export interface SharedGate {
   /** The call ended (any outcome): a probe lease still held is given back. */
   release(): void;
 }
+
+/** Builds a key's gate to the state it shares with other processes; undefined in a process alone. */
+export type SharedGateFactory = (key: {
+  readonly provider: string;
+  readonly key: string;
+  readonly scope: string;
+  readonly limiter: RateLimiter;
+}) => SharedGate | undefined;

@@ -67,7 +67,8 @@ describe('keymux batch (child process, emulator in the test process)', () => {
     );
     emulator.setFaults([]);
     const first = await runCli(['batch', input, '-o', output], env);
-    expect(first.code, first.stderr).toBe(0);
+    // Error lines were written: exit 3 (see `keymux batch --help`).
+    expect(first.code, first.stderr).toBe(3);
     expect(first.stderr).toContain('line 2: not valid JSON');
     expect(first.stderr).toContain('line 3: method must be "POST"');
     const lines = readOutput(output);

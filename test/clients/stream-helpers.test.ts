@@ -1,3 +1,4 @@
+import { BetaMessageStream } from '@anthropic-ai/sdk/lib/BetaMessageStream';
 import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import { ChatCompletionRunner } from 'openai/lib/ChatCompletionRunner';
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
@@ -63,6 +64,39 @@ describe('anthropic messages.stream()', () => {
       ['a', 529],
       ['b', 200],
     ]);
+  });
+});
+
+describe('anthropic beta.messages.stream()', () => {
+  it('is the SDK’s BetaMessageStream; its request is a keymux job that fails over before the first event', async () => {
+    const { emulator, mux } = await setup('anthropic', 'anthropic');
+    emulator.addFault({ kind: 'overloaded', key: 'a', count: 1 });
+    const order: string[] = [];
+    const done = successes(mux, order);
+    const stream = anthropicClient(mux, 'round-robin').beta.messages.stream({
+      model: 'claude-3-5-haiku-latest',
+      max_tokens: 30,
+      messages,
+    });
+    expect(stream).toBeInstanceOf(BetaMessageStream);
+    const message = await stream.finalMessage();
+    expect(emulator.ledger.entries().map((e) => [e.key, e.status])).toEqual([
+      ['a', 529],
+      ['b', 200],
+    ]);
+    await expect.poll(() => done.length).toBe(1);
+    expect(done[0]?.usage?.outputTokens).toBe(message.usage.output_tokens);
+  });
+});
+
+describe('anthropic beta.messages.toolRunner() and thread()', () => {
+  it('throw at once rather than send on one key behind keymux’s back', async () => {
+    const { emulator, mux } = await setup('anthropic', 'anthropic', {}, {}, 1);
+    const beta = anthropicClient(mux).beta.messages;
+    const params = { model: 'claude-3-5-haiku-latest', max_tokens: 30, messages, tools: [] };
+    expect(() => beta.toolRunner(params)).toThrow(/toolRunner\(\) cannot run through a multiplexed client/);
+    expect(() => beta.thread(params)).toThrow(/thread\(\) cannot run/);
+    expect(emulator.ledger.size).toBe(0);
   });
 });
 

@@ -75,7 +75,7 @@ const expected = {
     },
   ],
   strategies: { openai: 'round-robin' },
-  options: { strategy: 'least-loaded' },
+  options: { strategy: 'least-loaded', healthCheckInterval: 60000 },
 };
 
 function configError(fn: () => unknown): ConfigError {

@@ -45,6 +45,8 @@ describe('resolveOptions', () => {
       maxEjectedPercent: 50,
       attemptTimeoutMs: 180_000,
       priorityAgingMs: 1000,
+      streamIdleTimeoutMs: 60_000,
+      streamFirstByteTimeoutMs: 30_000,
       strategy: 'round-robin',
       clock: systemClock,
       random: Math.random,
@@ -75,7 +77,7 @@ describe('resolveOptions', () => {
     expect(e.path).toBe('maxConcurrentRequests');
     expect(e.code).toBe('CONFIG_ERROR');
     expect(e.message).toContain(
-      'Expected `maxConcurrentRequests` to be an integer from 1 and up, got `0` (number)',
+      "Expected `maxConcurrentRequests` to be an integer from 1 and up, or `'auto'`, got `0` (number)",
     );
   });
 
@@ -89,6 +91,8 @@ describe('resolveOptions', () => {
     ['failureThreshold', 2.5],
     ['cooldownMs', -5],
     ['rateLimitCooldownMs', '100'],
+    ['streamIdleTimeoutMs', 0],
+    ['streamFirstByteTimeoutMs', Number.NaN],
   ] as const)('rejects %s = %s', (field, value) => {
     const e = configError(() => resolveOptions({ [field]: value } as MultiplexerOptions));
     expect(e.path).toBe(field);

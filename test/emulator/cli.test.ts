@@ -59,6 +59,30 @@ describe('keymux emulate flags', () => {
     });
   });
 
+  it('turns --strict, --script, --outage-ms and --overload into options', () => {
+    const config = emulatorConfigFromFlags({
+      keys: 2,
+      rpm: 600,
+      strict: true,
+      burst: 2,
+      script: ['key-1=503,503,429,200'],
+      outageMs: 200,
+      outageAtMs: 5000,
+      overload: 4,
+      overloadErrorRate: 0.25,
+    });
+    expect(config.defaultLimits).toEqual({ rpm: 600, strict: true, burst: 2 });
+    expect(config.scripts).toEqual({ 'key-1': [503, 503, 429, 200] });
+    expect(config.outages).toEqual([{ atMs: 5000, durationMs: 200 }]);
+    expect(config.overload).toEqual({ aboveConcurrent: 4, errorRate: 0.25 });
+    expect(() => emulatorConfigFromFlags({ keys: 1, script: ['key-1=abc'] })).toThrow(
+      /^--script "key-1=abc"/,
+    );
+    expect(() => emulatorConfigFromFlags({ keys: 1, outageAtMs: 5 })).toThrow(
+      '--outage-at-ms needs --outage-ms',
+    );
+  });
+
   it('names the bad field in one line and never shows a key', () => {
     const bad = (flags: Parameters<typeof emulatorConfigFromFlags>[0], file = '{}') => {
       try {
@@ -87,7 +111,7 @@ describe('keymux emulate command', () => {
     const emulate = createProgram().commands.find((c) => c.name() === 'emulate');
     const help = emulate?.helpInformation() ?? '';
     const flags = emulate?.options.map((o) => o.long ?? '') ?? [];
-    expect(flags).toHaveLength(19);
+    expect(flags).toHaveLength(26);
     for (const flag of flags) expect(help).toContain(flag);
   });
 

@@ -106,6 +106,8 @@ describe('Ledger', () => {
     status: 200,
     outcome: 'ok',
     fault: undefined,
+    scripted: false,
+    overloaded: false,
     admitted: true,
     inputTokens: 1,
     outputTokens: 1,
@@ -123,6 +125,17 @@ describe('Ledger', () => {
     expect(ledger.maxPerSlidingWindow('p', 60_000, 'tokens')).toBe(40);
     expect(ledger.countByStatus()).toEqual({ 200: 5, 429: 1 });
     expect(ledger.countByKey({ admitted: true })).toEqual({ a: 5 });
+  });
+
+  it('finds the smallest GCRA burst the admitted requests fit in', () => {
+    const ledger = new Ledger();
+    // 60 rpm = one per second: three at once need a burst of 3; then one a second keeps the debt flat.
+    for (const t of [0, 0, 0, 1000, 2000, 3000]) ledger.open(entry(t));
+    ledger.open(entry(3000, { admitted: false, status: 429, outcome: 'limited' }));
+    expect(ledger.peakBurst('p', 60, 60_000)).toBe(3);
+    expect(ledger.peakBurst('p', 120, 60_000)).toBe(3);
+    expect(ledger.peakBurst('p', 6000, 60_000, 'tokens')).toBe(30);
+    expect(ledger.peakBurst('q', 60, 60_000)).toBe(0);
   });
 
   it('reports request ids answered twice, tracks peak concurrency, and resets', () => {

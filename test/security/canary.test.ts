@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/config/options.js';
-import { ApiKey } from '../../src/keys/api-key.js';
+import { ApiKey } from '../../src/core/api-key.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import { type FakeClient, fakeAdapter, HttpError } from '../support/fake-provider.js';
 import { ManualClock } from '../support/manual-clock.js';

@@ -44,7 +44,8 @@ export class OutputFile {
   #lines = 0;
 
   constructor(readonly path: string) {
-    this.#fd = openSync(path, 'a');
+    // Model output may be private: a new file is readable by its owner only (an existing one keeps its mode).
+    this.#fd = openSync(path, 'a', 0o600);
   }
 
   get linesWritten(): number {

@@ -22,6 +22,9 @@ export interface BatchOptions {
   readonly progress: boolean;
 }
 
+/** Exit code of a run that wrote error lines (failed requests or malformed input): see `keymux batch --help`. */
+export const SOME_LINES_FAILED = 3;
+
 const BAR_FORMAT = 'batch |{bar}| {value}/{total} | {rate} lines/s | ETA {eta_formatted} | 429s {limited}';
 
 /**
@@ -98,5 +101,6 @@ export async function runBatch(
       `${failed} failed for good, ${plan.malformed.length} malformed; ${plan.alreadyDone} were already done` +
       (left > 0 ? `; ${left} left, run the same command again to resume` : ''),
   );
-  return stop.aborted ? 130 : 0;
+  if (stop.aborted) return 130;
+  return failed > 0 || plan.malformed.length > 0 ? SOME_LINES_FAILED : 0;
 }

@@ -11,7 +11,7 @@ export function benchNotes(s: BenchSettings, options: BenchOptions, tokensFromLe
   ];
   if (s.target === 'emulator') {
     notes.push(
-      `Each run has a fresh emulator: ${s.keys} keys at ${s.rpm} rpm and ${s.tpm} tpm, latency ${s.latencyMs?.min}–${s.latencyMs?.max} ms, ${options.burstSeconds} s of burst per limit (providers enforce per-minute limits over shorter periods). 429s, requests and retries are counted by its ledger.`,
+      `Each run has a fresh emulator: ${s.keys} keys at ${s.rpm} rpm and ${s.tpm} tpm, latency ${s.latencyMs?.min}–${s.latencyMs?.max} ms, ${emulatorLimits(options)}. 429s, requests and retries are counted by its ledger.`,
     );
     if (tokensFromLedger)
       notes.push(
@@ -23,4 +23,18 @@ export function benchNotes(s: BenchSettings, options: BenchOptions, tokensFromLe
     );
   }
   return notes;
+}
+
+/** How the bench's emulator enforces limits, and any fault mode it runs with. */
+function emulatorLimits(o: BenchOptions): string {
+  const limits = o.strict
+    ? `strict limits: each a continuously refilled (GCRA) bucket holding ${o.strictBurst ?? 2} requests, as providers enforce them`
+    : `${o.burstSeconds} s of burst per limit (providers enforce per-minute limits over shorter periods)`;
+  const outage =
+    o.outageMs === undefined ? '' : `; an outage of ${o.outageMs} ms at ${o.outageAtMs ?? 1000} ms`;
+  const overload =
+    o.overloadAbove === undefined
+      ? ''
+      : `; overload above ${o.overloadAbove} in flight per key (latency ×${o.overloadLatencyFactor ?? 2}, ${(o.overloadErrorRate ?? 0.5) * 100}% 5xx)`;
+  return `${limits}${outage}${overload}`;
 }

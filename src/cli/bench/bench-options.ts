@@ -13,6 +13,14 @@ export interface BenchOptions {
   readonly latencyMinMs: number;
   readonly latencyMaxMs: number;
   readonly burstSeconds: number;
+  /** Emulator modes (see `EmulatorSettings`); all off by default. */
+  readonly strict?: boolean;
+  readonly strictBurst?: number;
+  readonly outageMs?: number | undefined;
+  readonly outageAtMs?: number;
+  readonly overloadAbove?: number | undefined;
+  readonly overloadErrorRate?: number;
+  readonly overloadLatencyFactor?: number;
   readonly jobs: number;
   /** Jobs outstanding at once; undefined: keys × maxConcurrent. */
   readonly concurrency: number | undefined;
@@ -41,6 +49,10 @@ export const BENCH_DEFAULTS = {
   tpm: 60_000,
   latency: '100-300',
   burstSeconds: 1,
+  strictBurst: 2,
+  outageAtMs: 1000,
+  overloadErrorRate: 0.5,
+  overloadLatencyFactor: 2,
   jobs: 2000,
   maxConcurrent: 5,
   strategies: 'least-loaded',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Ledger, startEmulator } from '../../emulator/index.js';
+import { type EmulatorOptions, type Ledger, startEmulator } from '../../emulator/index.js';
 import type { ProviderKit } from './kits/provider-kit.js';
 
 export interface TargetKey {
@@ -26,6 +26,34 @@ export interface EmulatorSettings {
   /** Seconds of traffic the provider lets through at once; real providers enforce over short periods. */
   readonly burstSeconds: number;
   readonly seed: number;
+  /** Strict limits: GCRA buckets of `strictBurst` requests per key, as OpenAI enforces (replaces `burstSeconds`). */
+  readonly strict?: boolean;
+  /** @default 2 */
+  readonly strictBurst?: number;
+  /** An outage of this many ms, `outageAtMs` (default 1000) after each run's emulator starts. */
+  readonly outageMs?: number | undefined;
+  readonly outageAtMs?: number;
+  /** Overload above this many requests in flight per key, with `overloadErrorRate` and `overloadLatencyFactor`. */
+  readonly overloadAbove?: number | undefined;
+  readonly overloadErrorRate?: number;
+  readonly overloadLatencyFactor?: number;
+}
+
+function modes(s: EmulatorSettings): Pick<EmulatorOptions, 'outages' | 'overload'> {
+  return {
+    ...(s.outageMs === undefined
+      ? {}
+      : { outages: [{ atMs: s.outageAtMs ?? 1000, durationMs: s.outageMs }] }),
+    ...(s.overloadAbove === undefined
+      ? {}
+      : {
+          overload: {
+            aboveConcurrent: s.overloadAbove,
+            errorRate: s.overloadErrorRate ?? 0.5,
+            latencyFactor: s.overloadLatencyFactor ?? 2,
+          },
+        }),
+  };
 }
 
 /**
@@ -41,12 +69,15 @@ export async function emulatorTarget(kit: ProviderKit, s: EmulatorSettings): Pro
   }));
   const emulator = await startEmulator({
     keys: keys.map((k) => ({ key: k.apiKey, name: k.name })),
-    defaultLimits: {
-      rpm: s.rpm,
-      tpm: s.tpm,
-      burst: Math.max(1, Math.round((s.rpm / 60) * s.burstSeconds)),
-      tokenBurst: Math.max(1, Math.round((s.tpm / 60) * s.burstSeconds)),
-    },
+    defaultLimits: s.strict
+      ? { rpm: s.rpm, tpm: s.tpm, strict: true, burst: s.strictBurst ?? 2 }
+      : {
+          rpm: s.rpm,
+          tpm: s.tpm,
+          burst: Math.max(1, Math.round((s.rpm / 60) * s.burstSeconds)),
+          tokenBurst: Math.max(1, Math.round((s.tpm / 60) * s.burstSeconds)),
+        },
+    ...modes(s),
     latency: { kind: 'uniform', minMs: s.latencyMinMs, maxMs: s.latencyMaxMs },
     seed: s.seed,
   });

@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { STRATEGIES, type Strategy } from '../../config/options.js';
+import { parseStrategy } from '../../config/strategy.js';
 
 /** A problem with what the user asked for, found before anything was sent: exit code 2. */
 export class UsageError extends Error {
@@ -28,13 +30,39 @@ export async function runAction(commandName: string, action: () => Promise<numbe
   }
 }
 
+/**
+ * A flag's value may be a key pasted in the wrong place: errors never repeat it. Commander quotes the
+ * value in its own "argument '…' is invalid" line; `hideArgumentValues` takes that out.
+ */
+export function hideArgumentValues(text: string): string {
+  return text.replace(/ argument '.*?' is invalid\./gs, ' argument is invalid.');
+}
+
+/** A value shown in an error only when it cannot be a key: a short word. */
+function shown(value: string): string {
+  return /^[A-Za-z][A-Za-z _-]{0,23}$/.test(value.trim())
+    ? ` got ${JSON.stringify(value)}`
+    : ` got ${value.length} characters`;
+}
+
+/** Commander argument parser for a strategy, in any spelling `parseStrategy` takes (`least_loaded`). */
+export function strategyArgument(value: string): Strategy {
+  try {
+    return parseStrategy(value, 'strategy');
+  } catch {
+    throw new InvalidArgumentError(
+      `Expected one of ${STRATEGIES.join(', ')} (any case, _ or -),${shown(value)}.`,
+    );
+  }
+}
+
 /** Commander argument parser for a whole number within bounds. */
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} up` : `from ${min} to ${max}`;
-      throw new InvalidArgumentError(`Expected a whole number ${range}, got ${JSON.stringify(value)}.`);
+      throw new InvalidArgumentError(`Expected a whole number ${range},${shown(value)}.`);
     }
     return n;
   };
@@ -44,7 +72,7 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value:
 export function positiveNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`Expected a number above 0, got ${JSON.stringify(value)}.`);
+    throw new InvalidArgumentError(`Expected a number above 0,${shown(value)}.`);
   }
   return n;
 }
@@ -53,6 +81,6 @@ export function positiveNumber(value: string): number {
 export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
   return (value) => {
     if ((choices as readonly string[]).includes(value)) return value as T;
-    throw new InvalidArgumentError(`Expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}.`);
+    throw new InvalidArgumentError(`Expected one of ${choices.join(', ')},${shown(value)}.`);
   };
 }

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CLI_BUNDLE } from '../../support/build-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -18,9 +20,13 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Starts `keymux …` from the sources (through tsx), as a user would run it. */
+/**
+ * Starts `keymux …` as a user would run it: from the test run's build of the sources (see
+ * test/support/build-cli.ts), or through tsx when the file runs without that setup.
+ */
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const entry = existsSync(CLI_BUNDLE) ? [CLI_BUNDLE] : ['--import', 'tsx', 'src/cli/main.ts'];
+  return spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env,
     stdio: 'pipe',

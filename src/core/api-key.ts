@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { maskKey } from '../core/redact.js';
+import { maskKey } from './redact.js';
 
 /**
  * A key's secret lives only in a private field; every printable form of this object shows the

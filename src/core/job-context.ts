@@ -1,0 +1,15 @@
+import type { KeyRef, TokenUsage } from './events.js';
+
+/** What a job's function learns of the attempt it runs in. */
+export interface JobContext {
+  readonly key: KeyRef;
+  readonly jobId: number;
+  /** 1-based; a job moves to another key on each retryable failure. */
+  readonly attempt: number;
+  /** Aborts when the caller aborts, the job's deadline passes or the multiplexer is force-closed. */
+  readonly signal: AbortSignal;
+  /** Keeps this key's concurrency slot until `done` settles: a stream holds its slot until consumed. */
+  hold(done: Promise<unknown>): void;
+  /** The call's real usage, reconciled against the estimate when the slot is released. */
+  reportUsage(usage: TokenUsage): void;
+}

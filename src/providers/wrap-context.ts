@@ -1,0 +1,27 @@
+import type { CallOptions, ResolvedOptions } from '../config/options.js';
+import type { JobContext } from '../core/job-context.js';
+import type { ProviderAdapter } from './adapter.js';
+import type { ClientHints } from './client-hints.js';
+
+/** The clock and the stream deadlines a wrapped stream keeps. */
+export type StreamOptions = Pick<
+  ResolvedOptions,
+  'clock' | 'streamIdleTimeoutMs' | 'streamFirstByteTimeoutMs'
+>;
+
+/** The multiplexer, seen through what the wrapper uses: `execute`, and the clock and stream deadlines. */
+export interface Executor {
+  readonly options: StreamOptions;
+  execute<T>(
+    provider: string,
+    fn: (client: unknown, ctx: JobContext) => Promise<T>,
+    options?: CallOptions,
+  ): Promise<T>;
+}
+
+export interface WrapContext {
+  readonly mux: Executor;
+  readonly hints: ClientHints;
+  readonly adapter: ProviderAdapter;
+  readonly call: CallOptions;
+}
