@@ -60,5 +60,10 @@ export {
 } from './providers/index.js';
 export type { KeyRotationOptions } from './providers/with-key-rotation.js';
 export type { KeyStats, ProviderStats, UsageStats } from './stats/usage-stats.js';
+export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
+export type { RedisClientLike } from './store/redis-client.js';
+export { RedisStore, redisStore } from './store/redis-store.js';
+export type { RedisStoreOptions } from './store/redis-store-options.js';
+export type { KeyStateStore, StoreEvent, StoreMode } from './store/store.js';
 export type { HealthState } from './worker/health.js';
 export type { LimitName, LimitUsage } from './worker/rate-limiter.js';

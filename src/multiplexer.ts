@@ -37,6 +37,10 @@ import type { GenericAdapterOptions } from './providers/generic.js';
 import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
+import { storeGates } from './store/key-gate.js';
+import { isKeyStateStore, memoryStore } from './store/memory-store.js';
+import type { KeyStateStore } from './store/store.js';
+import { storeFromEnv } from './store/store-from-env.js';
 import type { Cancellation } from './worker/cancellation.js';
 import { type Job, type JobContext, QueuedJob } from './worker/job-context.js';
 
@@ -58,6 +62,11 @@ export class Multiplexer {
   #nextJobId = 1;
   #active = 0;
   #closed = false;
+  /** The keys' shared state: memory (a process alone, the workers' own) or Redis. */
+  readonly #store: KeyStateStore;
+  readonly #unsubscribeStore: () => void;
+  /** Made from the environment (`KEYMUX_REDIS_URL`): closed with the multiplexer. */
+  #ownsStore = false;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
@@ -69,8 +78,18 @@ export class Multiplexer {
       this.#events.reportListenerError = (error, event) =>
         logger.warn({ err: error, eventType: event.type }, 'keymux event listener threw');
     }
-    this.#keys = new KeyRegistry(this.options, this.#events);
+    if (options.store !== undefined && !isKeyStateStore(options.store)) {
+      throw new ConfigError('store', 'Expected a store made by memoryStore() or redisStore()');
+    }
+    this.#store = options.store ?? memoryStore({ clock: this.options.clock });
+    this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
+    this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
+  }
+
+  /** `memory` (one process), `redis` (shared) or `degraded` (Redis away: each process at its local share). */
+  get storeMode(): KeyStateStore['mode'] {
+    return this.#store.mode;
   }
 
   /**
@@ -90,7 +109,17 @@ export class Multiplexer {
     env: Readonly<Record<string, string | undefined>> = process.env,
     options: MultiplexerOptions = {},
   ): Multiplexer {
-    return Multiplexer.#fromParsed(readEnv(env), options);
+    const store = options.store === undefined ? storeFromEnv(env) : undefined;
+    const parsed = readEnv(env);
+    if (!store) return Multiplexer.#fromParsed(parsed, options);
+    try {
+      const mux = Multiplexer.#fromParsed(parsed, { ...options, store });
+      mux.#ownsStore = true;
+      return mux;
+    } catch (error) {
+      store.close();
+      throw error;
+    }
   }
 
   /**
@@ -289,7 +318,8 @@ export class Multiplexer {
 
   /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */
   getUsageStats(): UsageStats {
-    return usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
+    const stats = usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
+    return { ...stats, store: { mode: this.#store.mode } };
   }
 
   /**
@@ -342,6 +372,9 @@ export class Multiplexer {
     await this.drain();
     // Streams handed out end on the abort; their slots are free once their holds settle.
     await Promise.allSettled(held);
+    // The store and its Redis client stay the caller's: only this multiplexer's listener goes.
+    this.#unsubscribeStore();
+    if (this.#ownsStore) await this.#store.close();
   }
 
   /** The `openai` package's client; every request on it is a keymux job on a key chosen by strategy. */

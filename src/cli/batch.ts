@@ -11,6 +11,7 @@ interface RawBatchFlags {
   maxRequests?: number;
   dryRun: boolean;
   config?: string;
+  redis?: string;
   progress: boolean;
 }
 
@@ -41,6 +42,10 @@ export function registerBatchCommand(program: Command): Command {
     )
     .option('--dry-run', 'validate the file and estimate tokens; send nothing', false)
     .option('--config <path>', 'keymux JSON config file instead of the environment')
+    .option(
+      '--redis <url>',
+      "share the keys' state with other processes through this Redis (KEYMUX_REDIS_URL)",
+    )
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
     .action(async (input: string, raw: RawBatchFlags) => {
       await runAction('batch', async () => {
@@ -66,7 +71,7 @@ export function registerBatchCommand(program: Command): Command {
               config: raw.config,
               progress: raw.progress && process.stdout.isTTY === true,
             },
-            process.env,
+            raw.redis === undefined ? process.env : { ...process.env, KEYMUX_REDIS_URL: raw.redis },
             stop.signal,
           );
         } finally {

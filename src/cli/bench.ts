@@ -119,6 +119,7 @@ export function registerBenchCommand(program: Command): Command {
       wholeNumber(1),
       D.maxTokens,
     )
+    .option('--redis <url>', "keymux's runs share their keys' state through this Redis (redisStore)")
     .option('--json <path>', 'write the whole result as JSON')
     .option('--report <path>', 'write a self-contained HTML report with charts')
     .option('--no-progress', 'no live progress bars (they only show on a terminal anyway)')
@@ -173,6 +174,7 @@ interface RawBenchFlags {
   maxTokens: number;
   json?: string;
   report?: string;
+  redis?: string;
   progress: boolean;
 }
 
@@ -205,6 +207,7 @@ function toBenchOptions(raw: RawBenchFlags): BenchOptions {
     maxTokens: raw.maxTokens,
     json: raw.json,
     report: raw.report,
+    redis: raw.redis,
     progress: raw.progress && process.stdout.isTTY === true,
   };
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { KeyStateStore } from '../core/key-state-store.js';
 import type { Logger } from '../core/logger.js';
 
 export type { Logger };
@@ -273,8 +274,12 @@ export interface MultiplexerOptions {
    * @default none
    */
   readonly maxConcurrencyCeiling?: number;
-  /** Where state shared between processes lives. @default in memory */
-  readonly store?: object;
+  /**
+   * Where the keys' shared state lives (rate schedules, learned limits, cooldowns, breaker and probe):
+   * `memoryStore()` for one process, `redisStore({ client })` for many processes on one set of keys.
+   * @default memoryStore()
+   */
+  readonly store?: KeyStateStore;
   /** A metrics sink. @default none */
   readonly metrics?: object;
   /**
@@ -328,7 +333,7 @@ export interface ResolvedOptions {
   /** Options whose defaults belong to the features that read them: unset when not given. */
   readonly healthCheckInterval: number | undefined;
   readonly maxConcurrencyCeiling: number | undefined;
-  readonly store: object | undefined;
+  readonly store: KeyStateStore | undefined;
   readonly metrics: object | undefined;
   readonly strategy: Strategy;
   readonly clock: Clock;

@@ -98,6 +98,9 @@ export type KeymuxEvent =
   /** More keys failed at once than the ejection ceiling allows: a fault of the provider, not of one key. */
   | { readonly type: 'pool-degraded'; readonly at: number; readonly provider: string }
   | { readonly type: 'pool-recovered'; readonly at: number; readonly provider: string }
+  /** The shared store (Redis) is away: each process paces alone at its `localShare` of each limit. */
+  | { readonly type: 'store-degraded'; readonly at: number; readonly reason: string }
+  | { readonly type: 'store-recovered'; readonly at: number; readonly downMs: number }
   | {
       readonly type: 'job-settled';
       readonly at: number;

@@ -23,6 +23,8 @@ const LEVELS: Partial<Record<KeymuxEvent['type'], Level>> = {
   'concurrency-changed': 'info',
   'pool-degraded': 'warn',
   'pool-recovered': 'info',
+  'store-degraded': 'warn',
+  'store-recovered': 'info',
 };
 
 /** Sends events to a pino-compatible logger. Events carry key names and masked labels only. */

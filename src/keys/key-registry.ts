@@ -10,6 +10,7 @@ import { buildWorker } from '../worker/build-worker.js';
 import { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';
 import { RateLimiter } from '../worker/rate-limiter.js';
+import type { SharedGateFactory } from '../worker/shared-gate.js';
 import { KeyPool } from './key-pool.js';
 
 /** The providers a multiplexer knows, their pools of keys, and the rate buckets of quota groups. */
@@ -21,6 +22,8 @@ export class KeyRegistry {
   constructor(
     readonly options: ResolvedOptions,
     readonly events: EventBus,
+    /** Builds a key's gate to the state it shares with other processes; undefined in a process alone. */
+    readonly sharedGate?: SharedGateFactory,
   ) {
     for (const adapter of builtinAdapters()) this.#adapters.set(adapter.name, adapter);
   }
@@ -61,12 +64,15 @@ export class KeyRegistry {
     if (duplicate) {
       throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
     }
+    const limiter = this.#limiter(pool.adapter, opts);
+    const scope = opts.quotaGroup ?? name;
     const worker = buildWorker({
       provider,
       key: new ApiKey(name, opts.apiKey),
       keyOptions: opts,
       adapter: pool.adapter,
-      limiter: this.#limiter(pool.adapter, opts),
+      limiter,
+      shared: this.sharedGate?.({ provider, key: name, scope, limiter }),
       guard: pool.guard,
       options: this.options,
       events: this.events,

@@ -57,6 +57,8 @@ export interface ProviderStats {
 
 export interface UsageStats {
   readonly generatedAt: string;
+  /** Where the keys' shared state lives: `memory`, `redis`, or `degraded` (Redis away). */
+  readonly store?: { readonly mode: 'memory' | 'redis' | 'degraded' };
   readonly providers: Readonly<Record<string, ProviderStats>>;
 }
 

@@ -7,6 +7,7 @@ import type { EjectionGuard } from './ejection-guard.js';
 import { KeyHealth } from './health.js';
 import { KeyWorker } from './key-worker.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { SharedGate } from './shared-gate.js';
 
 export interface BuildWorkerInput {
   readonly provider: string;
@@ -18,6 +19,8 @@ export interface BuildWorkerInput {
   readonly options: ResolvedOptions;
   readonly events: EventBus;
   readonly notify: () => void;
+  /** The key's state shared with other processes; undefined in a process alone. */
+  readonly shared?: SharedGate | undefined;
 }
 
 /** Wires one key's worker: its health, concurrency governor, lazily built SDK client and header feed. */
@@ -39,7 +42,9 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     if (readLimits) {
       const now = options.clock.now();
       const wasLearning = limiter.learning;
-      const learned = limiter.observe(readLimits(response.headers), now);
+      const info = readLimits(response.headers);
+      const learned = limiter.observe(info, now);
+      if (info) input.shared?.observe(info);
       if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
       // The first response ends a key's slow start: its queue opens up at once.
       if (wasLearning && !limiter.learning) {
@@ -80,6 +85,7 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     priorityAgingMs: options.priorityAgingMs,
     ready: () => adapter.ready?.(),
     notify: input.notify,
+    shared: input.shared,
   });
   return worker;
 }

@@ -15,6 +15,7 @@ import type { HealthChange, KeyHealth } from './health.js';
 import type { Job } from './job-context.js';
 import { QueuedEntry } from './queued-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { SharedGate } from './shared-gate.js';
 
 export type { AttemptOutcome } from './attempt-outcome.js';
 
@@ -41,6 +42,8 @@ export interface WorkerDeps {
   readonly priorityAgingMs: number;
   /** Called whenever a slot frees or the key changes, so jobs waiting for a key look again. */
   readonly notify: () => void;
+  /** The key's state shared with other processes (a Redis store); undefined in a process alone. */
+  readonly shared?: SharedGate | undefined;
 }
 
 /** Assignment order across all workers: `lru` compares it, so jobs assigned in one tick still spread. */
@@ -165,28 +168,19 @@ export class KeyWorker {
   async #start(entry: QueuedEntry): Promise<void> {
     if (entry.done) return;
     const { clock, limiter, health } = this.deps;
-    let wait = limiter.waitFor(entry.job.tokens, clock.now());
-    if (wait > 0) {
-      // One controller per sleeping job (at most a slot's worth at once), woken by its abort or an eviction.
-      const sleeper = new AbortController();
-      const wake = (): void => sleeper.abort();
-      entry.job.cancel.onAbort(wake);
-      this.#sleepers.add(sleeper);
-      try {
-        for (; wait > 0 && !entry.done; wait = limiter.waitFor(entry.job.tokens, clock.now())) {
-          await clock.sleep(wait, sleeper.signal);
-        }
-      } catch {
-        // Woken by the caller's abort or an eviction, which already answered the job.
-      } finally {
-        this.#sleepers.delete(sleeper);
-        entry.job.cancel.offAbort(wake);
-      }
-      if (entry.done) return;
+    for (let wait = limiter.waitFor(entry.job.tokens, clock.now()); wait > 0 && !entry.done; ) {
+      if (!(await this.#sleep(entry, wait))) return;
+      wait = limiter.waitFor(entry.job.tokens, clock.now());
     }
     if (entry.done) return;
+    if (this.deps.shared && !(await this.#sharedTake(entry))) return;
+    if (entry.done) {
+      this.deps.shared?.release();
+      return;
+    }
     const startedAt = clock.now();
     if (!health.canStart(startedAt)) {
+      this.deps.shared?.release();
       entry.skip();
       return;
     }
@@ -198,6 +192,41 @@ export class KeyWorker {
       const failure: Failure = { ...this.deps.classify(error), class: 'bad-request' };
       entry.answer({ ok: false, skipped: false, failure, key: this.deps.ref });
     }
+  }
+
+  /** Waits until the shared buckets admit the call (one round trip per try); false when the job left. */
+  async #sharedTake(entry: QueuedEntry): Promise<boolean> {
+    const { shared } = this.deps;
+    if (!shared) return true;
+    for (
+      let wait = await shared.take(entry.job.tokens);
+      wait > 0;
+      wait = await shared.take(entry.job.tokens)
+    ) {
+      if (entry.done || !(await this.#sleep(entry, wait))) return false;
+    }
+    // Admitted: a job that left meanwhile gives the take back (see #start).
+    return true;
+  }
+
+  /**
+   * Sleeps in the job's slot for its key's limits; false when the job left meanwhile (its caller aborted,
+   * or the key handed it back). One controller per sleeping job: at most a slot's worth at once.
+   */
+  async #sleep(entry: QueuedEntry, ms: number): Promise<boolean> {
+    const sleeper = new AbortController();
+    const wake = (): void => sleeper.abort();
+    entry.job.cancel.onAbort(wake);
+    this.#sleepers.add(sleeper);
+    try {
+      await this.deps.clock.sleep(ms, sleeper.signal);
+    } catch {
+      // Woken by the caller's abort or an eviction, which already answered the job.
+    } finally {
+      this.#sleepers.delete(sleeper);
+      entry.job.cancel.offAbort(wake);
+    }
+    return !entry.done;
   }
 
   async #attempt(entry: QueuedEntry, startedAt: number): Promise<void> {
@@ -248,8 +277,11 @@ export class KeyWorker {
       this.#active.delete(ctx);
       this.#inFlight--;
       if (ctx.usage && !this.deps.chargesEstimate) {
-        limiter.reconcile(reservation, ctx.usage.inputTokens + ctx.usage.outputTokens, clock.now());
+        const actual = ctx.usage.inputTokens + ctx.usage.outputTokens;
+        limiter.reconcile(reservation, actual, clock.now());
+        this.deps.shared?.settle(reservation.tokens, actual);
       }
+      this.deps.shared?.release();
       this.#resize();
       this.deps.notify();
     }
@@ -285,7 +317,9 @@ export class KeyWorker {
   #succeed(entry: QueuedEntry, ctx: AttemptContext): void {
     const { clock, health, events, ref, governor, guard } = this.deps;
     const at = clock.now();
-    if (health.onSuccess()) events.emit({ type: 'circuit-closed', at, key: ref });
+    const closed = health.onSuccess();
+    if (closed) events.emit({ type: 'circuit-closed', at, key: ref });
+    this.deps.shared?.onSuccess(closed);
     guard?.onSuccess(at);
     governor.onSuccess(this.#waiting.size > 0);
     const usage: TokenUsage | undefined = ctx.usage;
@@ -304,6 +338,7 @@ export class KeyWorker {
     const { clock, health, events, ref, governor } = this.deps;
     const at = clock.now();
     const change = health.onFailure(failure, at);
+    this.deps.shared?.onFailure(change);
     if (failure.class === 'rate-limited') governor.onRateLimited();
     events.emit({
       type: 'failure',

@@ -4,6 +4,7 @@ import type { MultiplexerOptions } from '../../src/config/options.js';
 import { resolveOptions } from '../../src/config/resolve.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { Multiplexer } from '../../src/multiplexer.js';
+import { memoryStore } from '../../src/store/memory-store.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -107,7 +108,7 @@ describe('constructor options: new options are validated', () => {
     expect(configError(() => resolveOptions({ maxConcurrencyCeiling: 1.5 })).path).toBe(
       'maxConcurrencyCeiling',
     );
-    const store = {};
+    const store = memoryStore();
     expect(resolveOptions({ store }).store).toBe(store);
     expect(configError(() => resolveOptions({ metrics: 'prom' as unknown as object })).path).toBe('metrics');
   });

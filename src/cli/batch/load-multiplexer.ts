@@ -13,6 +13,11 @@ export async function loadMultiplexer(
   env: NodeJS.ProcessEnv,
 ): Promise<Multiplexer> {
   let mux: Multiplexer;
+  if (configPath !== undefined && env.KEYMUX_REDIS_URL) {
+    throw new UsageError(
+      '--redis (KEYMUX_REDIS_URL) works with keys from the environment, not with --config',
+    );
+  }
   try {
     mux = configPath === undefined ? Multiplexer.fromEnv(env) : await Multiplexer.fromConfig(configPath);
   } catch (error) {

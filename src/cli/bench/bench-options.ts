@@ -37,6 +37,8 @@ export interface BenchOptions {
   readonly maxTokens: number;
   readonly json: string | undefined;
   readonly report: string | undefined;
+  /** keymux's runs keep their keys' state in this Redis (each run under its own prefix). */
+  readonly redis?: string | undefined;
   readonly progress: boolean;
 }
 

@@ -15,6 +15,7 @@ export interface ExecuteRunInput extends Omit<RunInput, 'recorder' | 'target' | 
   readonly cap: RequestCap;
   readonly limits: { readonly rpm: number; readonly tpm: number } | undefined;
   readonly maxConcurrentPerKey: number;
+  readonly redis?: string | undefined;
   readonly bar: ProgressBar;
 }
 
@@ -50,6 +51,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<ExecutedRun> {
         strategy: plan.strategy ?? 'least-loaded',
         limits: plan.limits === 'configured' ? input.limits : undefined,
         maxConcurrentPerKey: input.maxConcurrentPerKey,
+        redis: input.redis,
       });
     }
   } finally {

@@ -1,5 +1,6 @@
 import type { RateLimits, Strategy } from '../../config/options.js';
 import { Multiplexer } from '../../multiplexer.js';
+import { redisStoreFromUrl } from '../../store/redis-from-url.js';
 import { watchProviderWait } from '../shared/provider-wait.js';
 import type { RunInput } from './baseline-runs.js';
 import type { StopReason } from './bench-result.js';
@@ -12,6 +13,8 @@ export interface KeymuxRunInput extends RunInput {
   /** Given to every key; undefined to let keymux learn them from the provider's headers. */
   readonly limits: RateLimits | undefined;
   readonly maxConcurrentPerKey: number;
+  /** Keep the keys' state in this Redis, under a prefix of this run's own. */
+  readonly redis?: string | undefined;
 }
 
 /**
@@ -20,7 +23,14 @@ export interface KeymuxRunInput extends RunInput {
  * (the SDK's retries off: keymux is the only retry loop). `getOpenAIClient()` routes calls the same way.
  */
 export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
-  const mux = new Multiplexer({ maxConcurrentRequests: input.maxConcurrentPerKey, strategy: input.strategy });
+  const store = input.redis
+    ? redisStoreFromUrl(input.redis, { prefix: `bench-${process.pid}-${Date.now()}-${input.strategy}` })
+    : undefined;
+  const mux = new Multiplexer({
+    maxConcurrentRequests: input.maxConcurrentPerKey,
+    strategy: input.strategy,
+    ...(store ? { store } : {}),
+  });
   for (const key of input.target.keys) {
     mux.addKey(input.kit.provider, {
       apiKey: key.apiKey,
@@ -68,5 +78,6 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
   } finally {
     for (const off of unsubscribe) off();
     await mux.close();
+    store?.close();
   }
 }

@@ -65,6 +65,7 @@ export async function runBench(
             signal,
             limits: { rpm: options.rpm, tpm: options.tpm },
             maxConcurrentPerKey: options.maxConcurrent,
+            redis: options.redis,
             bar: bars[i]!,
           }),
         );

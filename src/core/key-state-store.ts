@@ -1,0 +1,160 @@
+/**
+ * The per-key state that several processes on one set of keys must share: rate schedules (one theoretical
+ * arrival time per limit, per key or quota group), learned limits, cooldown deadlines, and the breaker's
+ * open deadline with its half-open probe. Queues, concurrency slots and the choice of key stay in each
+ * process.
+ *
+ * Every duration crosses this interface relative to "now" (waits, floors, cooldowns in ms from now), never
+ * as a timestamp: each store reads its own clock (the injected one in memory, Redis `TIME` in Redis), so
+ * machines' clocks never have to agree.
+ */
+
+export type LimitName = 'rpm' | 'tpm' | 'rpd' | 'tpd';
+
+/** A store's methods answer at once (memory) or later (Redis); callers await only what is a Promise. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** `memory`: one process; `redis`: shared; `degraded`: Redis is away and each process paces at its share. */
+export type StoreMode = 'memory' | 'redis' | 'degraded';
+
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 86_400_000;
+
+/** The window of each limit: per minute or per day. */
+export const WINDOW_MS: Readonly<Record<LimitName, number>> = {
+  rpm: MINUTE_MS,
+  tpm: MINUTE_MS,
+  rpd: DAY_MS,
+  tpd: DAY_MS,
+};
+
+export const LIMIT_NAMES: readonly LimitName[] = ['rpm', 'tpm', 'rpd', 'tpd'];
+
+/** How late a paced send may be and still keep its schedule; after a longer gap the schedule restarts. */
+export const PACE_SLACK_MS = 100;
+
+/** One limit of a take or a settle. */
+export interface LimitCharge {
+  readonly name: LimitName;
+  /** The configured limit; undefined to use the one learned for this scope, if any (else the limit is skipped). */
+  readonly limit: number | undefined;
+  /** Units: 1 for request limits, the estimated tokens for token limits; in a settle, actual − estimated. */
+  readonly units: number;
+}
+
+/** Which key a call is about: its provider (the pool) and its name. */
+export interface KeyAddress {
+  readonly provider: string;
+  readonly key: string;
+}
+
+export interface TakeRequest extends KeyAddress {
+  /** Whose rate schedules this take moves: the key's name, or its quota group. */
+  readonly scope: string;
+  readonly limits: readonly LimitCharge[];
+  /** How long a half-open probe lease lasts when this take becomes the probe, so a crashed holder frees it. */
+  readonly probeTtlMs: number;
+}
+
+export type RefusalReason = 'rate' | 'cooldown' | 'breaker';
+
+export type TakeResult =
+  | {
+      readonly ok: true;
+      /** The lease token when this call is the breaker's half-open probe; give it back with `releaseProbe`. */
+      readonly probe: string | undefined;
+      /** Limits this take used that were learned (possibly by another process). */
+      readonly learned: Partial<Record<LimitName, number>>;
+    }
+  | {
+      readonly ok: false;
+      /** Milliseconds until a take may succeed: nothing was written. */
+      readonly waitMs: number;
+      readonly reason: RefusalReason;
+      readonly learned: Partial<Record<LimitName, number>>;
+    };
+
+export interface SettleRequest {
+  readonly provider: string;
+  readonly scope: string;
+  /** Per token limit: `units` is actual − estimated tokens (negative: a refund, never below now). */
+  readonly limits: readonly LimitCharge[];
+}
+
+export interface TightenRequest {
+  readonly provider: string;
+  readonly scope: string;
+  readonly name: LimitName;
+  /** Nothing may be sent on this limit before now + floorMs (see `floorOfReading`); the schedule stays. */
+  readonly floorMs: number;
+  /** A limit learned from the reading, stored for this scope and name; omit for configured limits. */
+  readonly learn?: number;
+}
+
+/** A key's deadlines: `cooldown` (429, backoff) and `exhausted` (quota) are only ever extended. */
+export type DeadlineKind = 'cooldown' | 'exhausted';
+
+export type SharedBreakerState = 'closed' | 'open' | 'half-open';
+
+/** What the store knows of one key and its scope, for eligibility and stats. */
+export interface KeySnapshot {
+  readonly cooldownMs: number;
+  readonly exhaustedMs: number;
+  readonly breaker: SharedBreakerState;
+  /** Until the breaker lets a probe through (open), or until the probe's lease ends (half-open, held). */
+  readonly breakerMs: number;
+  readonly probeHeld: boolean;
+  /** Per limit: how far its schedule runs ahead of now, its floor from readings, the learned limit if any. */
+  readonly limits: Partial<Record<LimitName, LimitSnapshot>>;
+}
+
+export interface LimitSnapshot {
+  /** The committed schedule (tat) ahead of now: units sent or owed × window / limit. */
+  readonly aheadMs: number;
+  /** Nothing may go on this limit before now + notBeforeMs (a provider's reading). */
+  readonly notBeforeMs: number;
+  readonly learned: number | undefined;
+}
+
+export type StoreEvent =
+  | { readonly type: 'store-degraded'; readonly at: number; readonly reason: string }
+  | { readonly type: 'store-recovered'; readonly at: number; readonly downMs: number };
+
+export type StoreListener = (event: StoreEvent) => void;
+
+/** The shared state of keys. Implementations: `memoryStore()` (default) and `redisStore()`. */
+export interface KeyStateStore {
+  readonly mode: StoreMode;
+  /**
+   * All or nothing across the scope's limits, after the key's cooldown and breaker: on refusal nothing is
+   * written and the wait is returned. In half-open state the one successful take holds the probe lease.
+   */
+  take(request: TakeRequest): Awaitable<TakeResult>;
+  /** Reconciles token estimates after the call: an overage becomes debt, a refund never reaches before now. */
+  settle(request: SettleRequest): Awaitable<void>;
+  /** A provider's reading only ever pushes a schedule later; it may also record a learned limit. */
+  tighten(request: TightenRequest): Awaitable<void>;
+  /** Extends a deadline to now + ms unless it already runs later; returns the ms left on it. */
+  extendDeadline(address: KeyAddress, kind: DeadlineKind, ms: number): Awaitable<number>;
+  /** Opens the breaker for `ms` (never shortening an open one) and drops any probe lease. */
+  openBreaker(address: KeyAddress, ms: number): Awaitable<void>;
+  /** Closes the breaker (a call succeeded) and drops any probe lease. */
+  closeBreaker(address: KeyAddress): Awaitable<void>;
+  /** Gives back a probe lease whose call ended without a verdict (abort, bad request). */
+  releaseProbe(address: KeyAddress, token: string): Awaitable<void>;
+  /** Clears the key's deadlines and breaker (`resetKey`); its scope's rate schedules stay. */
+  clearKey(address: KeyAddress): Awaitable<void>;
+  snapshot(address: KeyAddress, scope: string): Awaitable<KeySnapshot>;
+  /** Listens for `store-degraded` / `store-recovered`; returns the unsubscribe function. */
+  on(listener: StoreListener): () => void;
+  close(): Awaitable<void>;
+}
+
+/**
+ * The floor a provider's reading (remaining R, reset S ms) sets: at R = 0 nothing before now + S; with R
+ * left, the R units are spread over S, so the next may go at now + S / (R + 1).
+ */
+export function floorOfReading(remaining: number, resetMs: number): number {
+  if (!(resetMs > 0)) return 0;
+  return remaining <= 0 ? resetMs : resetMs / (remaining + 1);
+}

@@ -1,0 +1,165 @@
+import type { Clock } from '../core/clock.js';
+import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
+import type { HealthChange } from '../worker/health.js';
+import type { RateLimiter } from '../worker/rate-limiter.js';
+import type { SharedGate, SharedGateFactory } from '../worker/shared-gate.js';
+import {
+  floorOfReading,
+  type KeyAddress,
+  type KeyStateStore,
+  LIMIT_NAMES,
+  type LimitCharge,
+  type LimitName,
+  MINUTE_MS,
+  WINDOW_MS,
+} from './store.js';
+
+export interface KeyGateInput {
+  readonly store: KeyStateStore;
+  readonly address: KeyAddress;
+  /** The key's name, or its quota group. */
+  readonly scope: string;
+  readonly limiter: RateLimiter;
+  readonly clock: Clock;
+  /** How long a half-open probe lease lasts: a crashed holder frees it after this. */
+  readonly probeTtlMs: number;
+  /** How long the shared breaker opens again when this process's probe fails. */
+  readonly reopenMs: number;
+}
+
+/**
+ * One key's worker seen through a shared store: one take before each call and one settle after it (only
+ * when the token estimate was off), so at most two round trips per job. Cooldowns and breaker transitions
+ * are shared when they happen; a reading is shared when it matters beyond the shared schedule (an empty
+ * bucket, or a limit learned), since a reading with units left sets a floor of about one interval, which
+ * the shared schedule already holds.
+ */
+export class StoreKeyGate implements SharedGate {
+  readonly #in: KeyGateInput;
+  /** The probe lease this process holds on the key, if any. */
+  #probe: string | undefined;
+  readonly #learnedSent = new Map<LimitName, number>();
+
+  constructor(input: KeyGateInput) {
+    this.#in = input;
+  }
+
+  async take(tokens: number): Promise<number> {
+    const { store, address, scope, probeTtlMs } = this.#in;
+    const result = await store.take({ ...address, scope, limits: this.#charges(tokens, false), probeTtlMs });
+    this.#adopt(result.learned);
+    if (!result.ok) return result.waitMs;
+    if (result.probe !== undefined) this.#probe = result.probe;
+    return 0;
+  }
+
+  settle(estimated: number, actual: number): void {
+    const delta = actual - estimated;
+    if (delta === 0) return;
+    const limits = this.#charges(delta, true);
+    if (limits.length > 0)
+      void this.#in.store.settle({ provider: this.#in.address.provider, scope: this.#in.scope, limits });
+  }
+
+  observe(info: RateLimitInfo): void {
+    this.#reading(info.requests, 'requests');
+    this.#reading(info.tokens, 'tokens');
+  }
+
+  onSuccess(closedBreaker: boolean): void {
+    if (!closedBreaker && this.#probe === undefined) return;
+    this.#probe = undefined;
+    void this.#in.store.closeBreaker(this.#in.address);
+  }
+
+  onFailure(change: HealthChange | undefined): void {
+    const { store, address, clock } = this.#in;
+    const now = clock.now();
+    if (change?.type === 'rate-limited') void store.extendDeadline(address, 'cooldown', change.until - now);
+    else if (change?.type === 'key-exhausted' && change.until !== undefined) {
+      void store.extendDeadline(address, 'exhausted', change.until - now);
+    } else if (change?.type === 'circuit-open') {
+      this.#probe = undefined;
+      void store.openBreaker(address, change.until - now);
+      return;
+    }
+    // A failed probe that did not open the local breaker still sends the shared one back to open.
+    if (this.#probe !== undefined && change?.type !== 'rate-limited') {
+      this.#probe = undefined;
+      void store.openBreaker(address, this.#in.reopenMs);
+    }
+  }
+
+  release(): void {
+    const token = this.#probe;
+    if (token === undefined) return;
+    this.#probe = undefined;
+    void this.#in.store.releaseProbe(this.#in.address, token);
+  }
+
+  /** Every limit, with the value this process knows (configured or learned) or none (the shared learned one). */
+  #charges(tokens: number, tokensOnly: boolean): LimitCharge[] {
+    const known = this.#in.limiter.usage(this.#in.clock.now());
+    const out: LimitCharge[] = [];
+    for (const name of LIMIT_NAMES) {
+      const isTokens = name === 'tpm' || name === 'tpd';
+      if (tokensOnly && !isTokens) continue;
+      if (isTokens && tokens === 0) continue;
+      out.push({ name, limit: known[name]?.limit, units: isTokens ? tokens : 1 });
+    }
+    return out;
+  }
+
+  /** Limits another process learned: this process paces to them too, without a slow start of its own. */
+  #adopt(learned: Partial<Record<LimitName, number>>): void {
+    const { limiter, clock } = this.#in;
+    const known = limiter.usage(clock.now());
+    for (const name of LIMIT_NAMES) {
+      const limit = learned[name];
+      if (limit === undefined || known[name] !== undefined) continue;
+      const reading: LimitReading = { limit, windowMs: WINDOW_MS[name] };
+      const isTokens = name === 'tpm' || name === 'tpd';
+      limiter.observe(isTokens ? { tokens: reading } : { requests: reading }, clock.now());
+    }
+  }
+
+  #reading(reading: LimitReading | undefined, kind: 'requests' | 'tokens'): void {
+    if (!reading) return;
+    const perDay = reading.windowMs > MINUTE_MS;
+    const name: LimitName = kind === 'requests' ? (perDay ? 'rpd' : 'rpm') : perDay ? 'tpd' : 'tpm';
+    const known = this.#in.limiter.usage(this.#in.clock.now())[name];
+    const learn = known?.learned && reading.limit !== this.#learnedSent.get(name) ? reading.limit : undefined;
+    const empty = reading.remaining !== undefined && reading.remaining <= 0;
+    if (!empty && learn === undefined) return;
+    const floorMs = empty ? Math.min(floorOfReading(0, reading.resetMs ?? 0), WINDOW_MS[name]) : 0;
+    if (learn !== undefined) this.#learnedSent.set(name, learn);
+    const { provider } = this.#in.address;
+    void this.#in.store.tighten({
+      provider,
+      scope: this.#in.scope,
+      name,
+      floorMs,
+      ...(learn ? { learn } : {}),
+    });
+  }
+}
+
+/** Gates for every key of a multiplexer on a shared store; none on the memory store (a process alone). */
+export function storeGates(
+  store: KeyStateStore,
+  options: { readonly clock: Clock; readonly attemptTimeoutMs: number; readonly breakerBaseMs: number },
+): SharedGateFactory | undefined {
+  if (store.mode === 'memory') return undefined;
+  // A probe's lease outlives its call's deadline only so far: a crashed holder frees the key within 30 s.
+  const probeTtlMs = Math.min(options.attemptTimeoutMs, 30_000);
+  return ({ provider, key, scope, limiter }) =>
+    new StoreKeyGate({
+      store,
+      address: { provider, key },
+      scope,
+      limiter,
+      clock: options.clock,
+      probeTtlMs,
+      reopenMs: options.breakerBaseMs,
+    });
+}

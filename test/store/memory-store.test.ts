@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStore } from '../../src/store/memory-store.js';
+import { floorOfReading, type TakeRequest } from '../../src/store/store.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+const address = { provider: 'openai', key: 'k1' };
+const take = (rpm: number | undefined, tokens = 0, tpm?: number): TakeRequest => ({
+  ...address,
+  scope: 'k1',
+  limits: [
+    { name: 'rpm', limit: rpm, units: 1 },
+    ...(tpm === undefined ? [] : [{ name: 'tpm' as const, limit: tpm, units: tokens }]),
+  ],
+  probeTtlMs: 1000,
+});
+
+function setup(share = 1) {
+  const clock = new ManualClock(1_000_000);
+  return { clock, store: memoryStore({ clock, share }) };
+}
+
+describe('memoryStore', () => {
+  it('paces one unit per interval and returns the wait on refusal', async () => {
+    const { clock, store } = setup();
+    expect(store.take(take(600))).toMatchObject({ ok: true, probe: undefined });
+    expect(store.take(take(600))).toEqual({ ok: false, waitMs: 100, reason: 'rate', learned: {} });
+    await clock.advance(100);
+    expect(store.take(take(600)).ok).toBe(true);
+  });
+
+  it('keeps the schedule for a send up to 100 ms late, and restarts it from now after an idle gap', async () => {
+    const { clock, store } = setup();
+    store.take(take(600)); // next at +100
+    await clock.advance(150); // 50 ms late: keeps the schedule, next at +200
+    store.take(take(600));
+    await clock.advance(50);
+    expect(store.take(take(600)).ok).toBe(true);
+    await clock.advance(10_000); // idle: no burst earned
+    expect(store.take(take(600)).ok).toBe(true);
+    expect(store.take(take(600))).toMatchObject({ ok: false, waitMs: 100 });
+  });
+
+  it('takes all or nothing: a refusal on one limit writes nothing on the others', async () => {
+    const { store } = setup();
+    store.tighten({ provider: 'openai', scope: 'k1', name: 'tpm', floorMs: 5000 });
+    expect(store.take(take(600, 100, 6000))).toMatchObject({ ok: false, waitMs: 5000, reason: 'rate' });
+    expect(store.snapshot(address, 'k1').limits.rpm).toBeUndefined();
+  });
+
+  it('settles: debt moves the token schedule later, a refund never before now', async () => {
+    const { clock, store } = setup();
+    const tokens = (units: number) => ({
+      provider: 'openai',
+      scope: 'k1',
+      limits: [{ name: 'tpm' as const, limit: 6000, units }],
+    });
+    store.take(take(600, 100, 6000)); // 100 tokens at 10 ms each
+    expect(store.snapshot(address, 'k1').limits.tpm?.aheadMs).toBe(1000);
+    store.settle(tokens(50));
+    expect(store.snapshot(address, 'k1').limits.tpm?.aheadMs).toBe(1500);
+    store.settle(tokens(-30));
+    expect(store.snapshot(address, 'k1').limits.tpm?.aheadMs).toBe(1200);
+    await clock.advance(1000);
+    store.settle(tokens(-500));
+    expect(store.snapshot(address, 'k1').limits.tpm?.aheadMs).toBe(0);
+    expect(store.take(take(600, 10, 6000)).ok).toBe(true);
+  });
+
+  it('tightens from a reading only later, and uses a learned limit for takes that configure none', () => {
+    const { store } = setup();
+    expect(floorOfReading(0, 3000)).toBe(3000);
+    expect(floorOfReading(2, 3000)).toBe(1000);
+    store.tighten({
+      provider: 'openai',
+      scope: 'k1',
+      name: 'rpm',
+      floorMs: floorOfReading(0, 3000),
+      learn: 60,
+    });
+    store.tighten({ provider: 'openai', scope: 'k1', name: 'rpm', floorMs: 10 });
+    expect(store.take(take(undefined))).toEqual({
+      ok: false,
+      waitMs: 3000,
+      reason: 'rate',
+      learned: { rpm: 60 },
+    });
+    expect(store.snapshot(address, 'k1').limits.rpm).toEqual({ aheadMs: 0, notBeforeMs: 3000, learned: 60 });
+  });
+
+  it('allows a daily limit whole at once, as providers do, then paces its refill', async () => {
+    const { clock, store } = setup();
+    const daily: TakeRequest = { ...take(undefined), limits: [{ name: 'rpd', limit: 5, units: 1 }] };
+    for (let i = 0; i < 5; i++) expect(store.take(daily).ok).toBe(true);
+    expect(store.take(daily)).toMatchObject({ ok: false, waitMs: 86_400_000 / 5, reason: 'rate' });
+    await clock.advance(86_400_000 / 5);
+    expect(store.take(daily).ok).toBe(true);
+    expect(store.take(daily).ok).toBe(false);
+  });
+
+  it('skips a limit nobody configured or learned', () => {
+    const { store } = setup();
+    expect(store.take(take(undefined)).ok).toBe(true);
+    expect(store.take(take(undefined)).ok).toBe(true);
+  });
+
+  it('extends a cooldown but never shortens it', async () => {
+    const { clock, store } = setup();
+    expect(store.extendDeadline(address, 'cooldown', 5000)).toBe(5000);
+    expect(store.extendDeadline(address, 'cooldown', 1000)).toBe(5000);
+    expect(store.take(take(600))).toMatchObject({ ok: false, waitMs: 5000, reason: 'cooldown' });
+    await clock.advance(5000);
+    expect(store.take(take(600)).ok).toBe(true);
+  });
+
+  it('holds one probe lease in half-open state, frees it on release or expiry, closes on success', async () => {
+    const { clock, store } = setup();
+    store.openBreaker(address, 2000);
+    expect(store.take(take(undefined))).toMatchObject({ ok: false, waitMs: 2000, reason: 'breaker' });
+    await clock.advance(2000);
+    const probe = store.take(take(undefined));
+    expect(probe.ok && probe.probe).toBeTruthy();
+    expect(store.take(take(undefined))).toMatchObject({ ok: false, waitMs: 1000, reason: 'breaker' });
+    store.releaseProbe(address, 'not-the-holder');
+    expect(store.take(take(undefined)).ok).toBe(false);
+    if (probe.ok && probe.probe) store.releaseProbe(address, probe.probe);
+    const next = store.take(take(undefined));
+    expect(next.ok && next.probe).toBeTruthy();
+    await clock.advance(1000); // its holder never came back
+    expect(store.snapshot(address, 'k1')).toMatchObject({ breaker: 'half-open', probeHeld: false });
+    expect(store.take(take(undefined)).ok).toBe(true);
+    store.closeBreaker(address);
+    expect(store.take(take(undefined))).toMatchObject({ ok: true, probe: undefined });
+    expect(store.snapshot(address, 'k1').breaker).toBe('closed');
+  });
+
+  it('paces to its share of each limit (a fallback for one of N processes)', () => {
+    const { store } = setup(0.25);
+    store.take(take(600));
+    expect(store.take(take(600))).toMatchObject({ ok: false, waitMs: 400 });
+  });
+
+  it('lists what runs ahead of now, for a re-sync, and forgets it once handed over', () => {
+    const { store } = setup();
+    store.take(take(600));
+    store.extendDeadline(address, 'exhausted', 700);
+    expect(store.drainPending()).toEqual({
+      schedules: [{ provider: 'openai', scope: 'k1', name: 'rpm', units: 1, limit: 600, notBeforeMs: 0 }],
+      deadlines: [{ ...address, cooldownMs: 0, exhaustedMs: 700, openMs: 0 }],
+    });
+    expect(store.drainPending()).toEqual({ schedules: [], deadlines: [] });
+    expect(store.take(take(600)).ok).toBe(true);
+  });
+});
