@@ -124,7 +124,7 @@ describe('keymux emulate command', () => {
     ]);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr.trim().split('\n')).toHaveLength(1);
-    expect(badFlag.stderr).toContain("'--rpm <n>' argument 'fast' is invalid");
+    expect(badFlag.stderr).toContain("'--rpm <n>' argument is invalid. Expected a number above 0");
     expect(badFile).toMatchObject({
       code: 2,
       stderr: 'keymux emulate: pools.key-0.rpm: Too small: expected number to be >0\n',
