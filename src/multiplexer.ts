@@ -364,7 +364,6 @@ export class Multiplexer {
     }
     for (const pool of this.#keys.pools()) {
       for (const worker of pool.workers) {
-        worker.abortInFlight(reason);
         worker.evictQueued();
       }
       pool.notify();

@@ -11,14 +11,14 @@ interface Entry extends Deadline {
 
 /**
  * Deadlines that all share one timeout, so they expire in the order they were added: one timer on the
- * clock for the earliest, instead of one per attempt. Finished entries are dropped lazily; with none
- * left the timer is cancelled, so an idle worker keeps no timer (and no process) alive.
+ * clock for the earliest, instead of one per attempt. The timer is unref'd (it never keeps a process
+ * alive) and never cancelled: finished entries are dropped lazily, and all at once when none is left.
  */
 export class DeadlineQueue {
   #entries: Entry[] = [];
   #head = 0;
   #live = 0;
-  #timer: AbortController | undefined;
+  #armed = false;
 
   constructor(readonly clock: Clock) {}
 
@@ -27,7 +27,7 @@ export class DeadlineQueue {
     const entry: Entry = { at, fire, done: false };
     this.#entries.push(entry);
     this.#live++;
-    if (!this.#timer) this.#arm(at);
+    if (!this.#armed) this.#arm(at);
     return entry;
   }
 
@@ -35,26 +35,20 @@ export class DeadlineQueue {
     if (deadline.done) return;
     deadline.done = true;
     if (--this.#live === 0) {
-      this.#timer?.abort();
-      this.#timer = undefined;
       this.#entries = [];
       this.#head = 0;
     }
   }
 
   #arm(at: number): void {
-    const timer = new AbortController();
-    this.#timer = timer;
-    this.clock.sleep(Math.max(0, at - this.clock.now()), timer.signal).then(
-      () => {
-        if (this.#timer === timer) this.#expire();
-      },
-      () => undefined,
-    );
+    this.#armed = true;
+    void this.clock
+      .sleep(Math.max(0, at - this.clock.now()), undefined, { unref: true })
+      .then(() => this.#expire());
   }
 
   #expire(): void {
-    this.#timer = undefined;
+    this.#armed = false;
     const now = this.clock.now();
     while (this.#head < this.#entries.length) {
       const entry = this.#entries[this.#head]!;
@@ -70,6 +64,6 @@ export class DeadlineQueue {
       this.#head = 0;
     }
     const next = this.#entries[this.#head];
-    if (next && !this.#timer) this.#arm(next.at);
+    if (next && !this.#armed) this.#arm(next.at);
   }
 }

@@ -57,8 +57,6 @@ export class KeyWorker {
   readonly #queue: PQueue;
   readonly #waiting = new Set<QueuedEntry>();
   readonly #deadlines: DeadlineQueue;
-  /** Attempts in flight, streams included: close() ends them. */
-  readonly #active = new Set<AttemptContext>();
   #inFlight = 0;
   /** Jobs waiting in this key's slots for its rate limits: woken when the key stops serving. */
   readonly #sleepers = new Set<AbortController>();
@@ -143,7 +141,8 @@ export class KeyWorker {
         this.deps.ref,
       );
       this.#waiting.add(entry);
-      job.cancel.onAbort(entry.onAbort);
+      // Only a caller's signal or deadline can abort a queued job; close() hands every queued job back.
+      if (job.abortable || job.cancel.aborted) job.cancel.onAbort(entry.onAbort);
       const aging = (this.deps.clock.now() - this.#epoch) / this.deps.priorityAgingMs;
       this.#queue
         .add(() => this.#start(entry), {
@@ -238,7 +237,6 @@ export class KeyWorker {
     this.lastUsedAt = startedAt;
     events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
     const ctx = new AttemptContext(ref, job, attempt, startedAt);
-    this.#active.add(ctx);
     // The caller's abort answers at once; the slot stays taken until the call itself stops.
     const onJobAbort = (reason: unknown): void => {
       ctx.abort(reason);
@@ -274,7 +272,6 @@ export class KeyWorker {
       }
     } finally {
       job.cancel.offAbort(onJobAbort);
-      this.#active.delete(ctx);
       this.#inFlight--;
       if (ctx.usage && !this.deps.chargesEstimate) {
         const actual = ctx.usage.inputTokens + ctx.usage.outputTokens;
@@ -371,11 +368,6 @@ export class KeyWorker {
   #resize(): void {
     const slots = this.slots;
     if (this.#queue.concurrency !== slots) this.#queue.concurrency = slots;
-  }
-
-  /** Ends every call in flight on this key, streams included (a closing multiplexer). */
-  abortInFlight(reason: unknown): void {
-    for (const ctx of this.#active) ctx.abort(reason);
   }
 
   /** Resolves when nothing is queued or in flight on this key. */

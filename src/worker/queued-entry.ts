@@ -29,6 +29,11 @@ export class QueuedEntry {
   skip(): void {
     if (!this.#leave()) return;
     this.job.cancel.offAbort(this.onAbort);
+    // A job aborted meanwhile (close() aborts every job, then hands the queued ones back) ends here.
+    if (this.job.cancel.aborted) {
+      this.settle({ ok: false, skipped: false, failure: aborted(this.job.cancel), key: this.key });
+      return;
+    }
     this.settle({ ok: false, skipped: true });
   }
 

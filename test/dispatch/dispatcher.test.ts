@@ -233,7 +233,8 @@ describe('dispatcher', () => {
   });
 
   it('abort while waiting out a cooldown', async () => {
-    const { mux, clock } = setup(['a']);
+    // No attempt deadline: its one sweeping timer would count among the pending ones.
+    const { mux, clock } = setup(['a'], { attemptTimeoutMs: Number.POSITIVE_INFINITY });
     let calls = 0;
     const controller = new AbortController();
     const waiting = mux.execute(
@@ -289,7 +290,10 @@ describe('dispatcher', () => {
   });
 
   it('close refuses new jobs and settles every accepted one', async () => {
-    const { mux, clock } = setup(['a'], { maxConcurrentRequests: 1 });
+    const { mux, clock } = setup(['a'], {
+      maxConcurrentRequests: 1,
+      attemptTimeoutMs: Number.POSITIVE_INFINITY,
+    });
     const gate = deferred();
     const settled: string[] = [];
     const jobs = Array.from({ length: 4 }, (_, i) =>

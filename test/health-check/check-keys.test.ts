@@ -42,7 +42,13 @@ function setup(healthCheckInterval = 0, withCheck = true): Setup {
     return { status: 200 };
   };
   const adapter: ProviderAdapter<FakeClient> = { ...fakeAdapter(), ...(withCheck ? { check } : {}) };
-  const mux = new Multiplexer({ clock, healthCheckInterval, initialRetryDelay: 10 });
+  // No attempt deadline: its sweeping timer would count among the pending ones.
+  const mux = new Multiplexer({
+    clock,
+    healthCheckInterval,
+    initialRetryDelay: 10,
+    attemptTimeoutMs: Number.POSITIVE_INFINITY,
+  });
   muxes.push(mux);
   mux.registerProvider(adapter);
   mux.addKey('fake', { name: 'good', apiKey: KEYS.good });

@@ -5,7 +5,14 @@ import { ManualClock } from '../support/manual-clock.js';
 
 function setup(keys: Array<{ name: string; rpm?: number; tpm?: number; quotaGroup?: string }>) {
   const clock = new ManualClock(0);
-  const mux = new Multiplexer({ clock, random: () => 0.5, queueSize: 1000, strategy: 'least-loaded' });
+  // No attempt deadline: clock.runAll() would run on to its sweep, minutes past the sends.
+  const mux = new Multiplexer({
+    clock,
+    random: () => 0.5,
+    queueSize: 1000,
+    strategy: 'least-loaded',
+    attemptTimeoutMs: Number.POSITIVE_INFINITY,
+  });
   mux.registerProvider(fakeAdapter());
   for (const k of keys) {
     mux.addKey('fake', {
