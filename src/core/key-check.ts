@@ -1,7 +1,7 @@
 import type { FailureClass } from './failure.js';
 
-/** A key's health as a check leaves it (the worker's `HealthState`; core imports nothing of ours). */
-export type CheckedState =
+/** A key's state: what its health says of it now (the worker's `KeyHealth.state()`). */
+export type HealthState =
   | 'healthy'
   | 'degraded'
   | 'rate-limited'
@@ -10,6 +10,9 @@ export type CheckedState =
   | 'exhausted'
   | 'unavailable'
   | 'disabled';
+
+/** A key's health as a check leaves it. */
+export type CheckedState = HealthState;
 
 /** One limit as a check's response headers told it. */
 export interface CheckedLimit {

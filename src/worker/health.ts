@@ -1,16 +1,9 @@
 import type { Failure } from '../core/failure.js';
+import type { HealthState } from '../core/key-check.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import { type BreakerPolicy, CircuitBreaker } from './circuit-breaker.js';
 
-export type HealthState =
-  | 'healthy'
-  | 'degraded'
-  | 'rate-limited'
-  | 'backing-off'
-  | 'circuit-open'
-  | 'exhausted'
-  | 'unavailable'
-  | 'disabled';
+export type { HealthState } from '../core/key-check.js';
 
 export interface HealthPolicy extends BackoffPolicy, BreakerPolicy {
   readonly rateLimitCooldownMs: number;
