@@ -52,10 +52,15 @@ describe('overload: above N requests in flight on a key, latency × factor and s
     // Two streams stall on key a and hold its slots; every later request of a is the third in flight.
     emulator.addFault({ kind: 'stall', key: 'a', count: 2, stallAfterChunks: 1 });
     const controller = new AbortController();
+    // Held until the end: undici cancels a response body that is garbage-collected unread, which would end
+    // a stall (and free its slot) early on a busy machine.
+    const stalled: unknown[] = [];
     for (let i = 0; i < 2; i++)
-      await openai(emulator).chat.completions.create(
-        { model: 'm', messages, stream: true },
-        { signal: controller.signal },
+      stalled.push(
+        await openai(emulator).chat.completions.create(
+          { model: 'm', messages, stream: true },
+          { signal: controller.signal },
+        ),
       );
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++)
@@ -97,6 +102,7 @@ describe('overload: above N requests in flight on a key, latency × factor and s
     await openai(emulator).chat.completions.create({ model: 'm', messages });
     expect(emulator.ledger.entries({ key: 'a' }).at(-1)?.overloaded).toBe(false);
     expect(() => emulator.setOverload({ aboveConcurrent: -1 })).toThrow(EmulatorConfigError);
+    expect(stalled).toHaveLength(2);
     controller.abort();
   });
 });
