@@ -1,3 +1,4 @@
+import { seededRandom } from '../src/emulator/random.js';
 import { AdaptiveConcurrency } from '../src/worker/adaptive-concurrency.js';
 
 /**
@@ -57,7 +58,7 @@ interface SimKey {
 
 export function simulate(input: SimInput): SimResult {
   const { server } = input;
-  const random = mulberry32(input.seed ?? 1);
+  const random = seededRandom(input.seed ?? 1);
   const interval = 60_000 / server.rpm;
   const burst = server.burst ?? 1;
   const events = new EventQueue();
@@ -197,16 +198,4 @@ class EventQueue {
 
 function before(a: SimEvent, b: SimEvent): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
-/** A small seeded generator, so every run of the bench draws the same latencies. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -196,7 +196,7 @@ function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool): Error {
   if (attempts.every((a) => a.failureClass === 'rate-limited')) {
     return new RateLimitedError(
       `${pool.provider}: every attempt was rate limited (${attempts.length}); last on ${last.keyName} (${last.keyLabel})`,
-      nextReadyIn(pool, pool.workers[0]?.deps.clock.now() ?? 0),
+      nextReadyIn(pool),
       attempts,
       { ...keys, cause: last.error },
     );
@@ -209,7 +209,9 @@ function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool): Error {
 }
 
 /** Ms until the earliest key of the pool may be tried again; undefined when none will be. */
-function nextReadyIn(pool: KeyPool, now: number): number | undefined {
+function nextReadyIn(pool: KeyPool): number | undefined {
+  const now = pool.workers[0]?.deps.clock.now();
+  if (now === undefined) return undefined;
   let soonest: number | undefined;
   for (const worker of pool.workers) {
     const at = worker.deps.health.readyAt(now);
