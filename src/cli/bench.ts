@@ -4,6 +4,7 @@ import { type BuiltinProvider, STRATEGIES, type Strategy } from '../config/optio
 import { BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
 import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
 import { renderHtmlReport } from './bench/html-report.js';
+import { runProcessBench } from './bench/process-bench.js';
 import { runBench } from './bench/run-bench.js';
 import { keyEnvVars } from './shared/key-env.js';
 import {
@@ -120,6 +121,22 @@ export function registerBenchCommand(program: Command): Command {
       D.maxTokens,
     )
     .option('--redis <url>', "keymux's runs share their keys' state through this Redis (redisStore)")
+    .option(
+      '--processes <n>',
+      'run keymux in n OS processes on the same emulator keys: sharing state through --redis, then each alone',
+      wholeNumber(1, 64),
+    )
+    .option(
+      '--redis-outage-ms <ms>',
+      "with --processes: run a redis-server of the bench's own and stop it for this long mid-run",
+      wholeNumber(1),
+    )
+    .option(
+      '--redis-outage-at <s>',
+      'when the Redis outage starts, after the processes start',
+      positiveNumber,
+      D.redisOutageAtSeconds,
+    )
     .option('--json <path>', 'write the whole result as JSON')
     .option('--report <path>', 'write a self-contained HTML report with charts')
     .option('--no-progress', 'no live progress bars (they only show on a terminal anyway)')
@@ -131,7 +148,10 @@ export function registerBenchCommand(program: Command): Command {
         process.once('SIGINT', onSigint);
         try {
           const argv = process.argv.slice(2).join(' ');
-          const result = await runBench(options, process.env, `keymux ${argv}`.trim(), controller.signal);
+          const result =
+            options.processes === undefined
+              ? await runBench(options, process.env, `keymux ${argv}`.trim(), controller.signal)
+              : await runProcessBench(options, `keymux ${argv}`.trim(), controller.signal);
           process.stdout.write(
             `\n${describeCapacity(result)}\n\n${renderBenchTables(result)}\n\n${result.notes.map((n) => `- ${n}`).join('\n')}\n`,
           );
@@ -175,6 +195,9 @@ interface RawBenchFlags {
   json?: string;
   report?: string;
   redis?: string;
+  processes?: number;
+  redisOutageMs?: number;
+  redisOutageAt: number;
   progress: boolean;
 }
 
@@ -208,6 +231,9 @@ function toBenchOptions(raw: RawBenchFlags): BenchOptions {
     json: raw.json,
     report: raw.report,
     redis: raw.redis,
+    processes: raw.processes,
+    redisOutageMs: raw.redisOutageMs,
+    redisOutageAtSeconds: raw.redisOutageAt,
     progress: raw.progress && process.stdout.isTTY === true,
   };
 }

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerBatchCommand } from './batch.js';
+import { registerBenchProcessCommand } from './bench/bench-process.js';
 import { registerBenchCommand } from './bench.js';
 import { registerEmulateCommand } from './emulate.js';
 import { registerKeysCommand } from './keys.js';
@@ -20,6 +21,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(hideArgumentValues(text)) });
   registerEmulateCommand(program);
   registerBenchCommand(program);
+  registerBenchProcessCommand(program);
   registerBatchCommand(program);
   registerKeysCommand(program);
   registerServeCommand(program);

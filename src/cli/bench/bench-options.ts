@@ -39,6 +39,12 @@ export interface BenchOptions {
   readonly report: string | undefined;
   /** keymux's runs keep their keys' state in this Redis (each run under its own prefix). */
   readonly redis?: string | undefined;
+  /** Run keymux in this many OS processes on the same keys (Redis shared, then memory alone). */
+  readonly processes?: number | undefined;
+  /** With `processes`: stop the bench's own Redis this many seconds into each shared run… */
+  readonly redisOutageAtSeconds?: number | undefined;
+  /** …for this many ms, then start it again. */
+  readonly redisOutageMs?: number | undefined;
   readonly progress: boolean;
 }
 
@@ -51,6 +57,7 @@ export const BENCH_DEFAULTS = {
   burstSeconds: 1,
   strictBurst: 2,
   outageAtMs: 1000,
+  redisOutageAtSeconds: 10,
   overloadErrorRate: 0.5,
   overloadLatencyFactor: 2,
   jobs: 2000,

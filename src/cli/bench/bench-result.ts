@@ -81,4 +81,29 @@ export interface BenchResult {
   readonly runs: readonly RunResult[];
   /** What makes the comparison fair, or where it is not. */
   readonly notes: readonly string[];
+  /** `--processes N`: each group of N processes on one set of keys, its runs named in `runs`. */
+  readonly processGroups?: readonly ProcessGroup[];
+}
+
+/** N OS processes on the same keys, sharing their state through Redis, or each alone (memory store). */
+export interface ProcessGroup {
+  readonly store: 'redis' | 'memory';
+  readonly limits: 'configured' | 'learned';
+  readonly processes: number;
+  /** The runs of this group: one per process, then all processes together (the last). */
+  readonly runs: readonly string[];
+  /** Jobs that never settled (neither answered nor failed) though the run finished: lost. */
+  readonly jobsUnsettled: number;
+  /** Jobs the provider answered more than once: duplicated. */
+  readonly jobsDuplicated: number;
+  /** The most 429s one key drew. */
+  readonly maxLimitedPerKey: number;
+  /** `store-degraded` / `store-recovered` events, all processes together. */
+  readonly storeEvents: { readonly degraded: number; readonly recovered: number };
+  /** The Redis outage of this run, when there was one; 429s drawn from its start to 5 s after its end. */
+  readonly redisOutage?: {
+    readonly atMs: number;
+    readonly durationMs: number;
+    readonly limitedAround: number;
+  };
 }

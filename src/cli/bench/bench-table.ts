@@ -1,5 +1,5 @@
 import { fixed, renderTable } from '../shared/text-table.js';
-import type { BenchResult, RunResult } from './bench-result.js';
+import type { BenchResult, ProcessGroup, RunResult } from './bench-result.js';
 
 /** The run-by-run comparison, then how each run spread its jobs over the keys. */
 export function renderBenchTables(result: BenchResult): string {
@@ -34,16 +34,40 @@ export function renderBenchTables(result: BenchResult): string {
       String(Math.round(r.latencyMs.p99)),
     ]),
   );
-  const keys = [...new Set(runs.flatMap((r) => r.perKey.map((k) => k.key)))];
+  // With processes, the keys' shares of each group as a whole: one column per group, not per process.
+  const totals = new Set(result.processGroups?.map((g) => g.runs.at(-1)));
+  const spread = totals.size ? runs.filter((r) => totals.has(r.name)) : runs;
+  const keys = [...new Set(spread.flatMap((r) => r.perKey.map((k) => k.key)))];
   const distribution = renderTable(
-    ['key', ...runs.map((r) => r.name)],
-    keys.map((key) => [key, ...runs.map((r) => shareCell(r, key))]),
+    ['key', ...spread.map((r) => r.name)],
+    keys.map((key) => [key, ...spread.map((r) => shareCell(r, key))]),
   );
   const stopped = runs.filter((r) => r.stoppedBy !== 'done');
   const footnote = stopped.length
     ? `\n* stopped early (${stopped.map((r) => `${r.name}: ${r.stoppedBy}`).join('; ')}): rates compare, totals do not.`
     : '';
-  return `${summary}${footnote}\n\njobs answered per key (429s in brackets)\n${distribution}`;
+  const groups = result.processGroups?.length
+    ? `\n\nprocesses on one set of keys\n${renderProcessGroups(result.processGroups)}`
+    : '';
+  return `${summary}${footnote}\n\njobs answered per key (429s in brackets)\n${distribution}${groups}`;
+}
+
+/** `--processes`: whether any job was lost or doubled, the worst key's 429s, and the store's mode changes. */
+function renderProcessGroups(groups: readonly ProcessGroup[]): string {
+  return renderTable(
+    ['processes', 'unsettled', 'duplicated', 'max 429s/key', 'degraded', 'recovered', 'Redis outage'],
+    groups.map((g) => [
+      g.runs.at(-1)?.replace(/: all$/, '') ?? g.store,
+      String(g.jobsUnsettled),
+      String(g.jobsDuplicated),
+      String(g.maxLimitedPerKey),
+      String(g.storeEvents.degraded),
+      String(g.storeEvents.recovered),
+      g.redisOutage
+        ? `${g.redisOutage.durationMs} ms at ${fixed(g.redisOutage.atMs / 1000)} s: ${g.redisOutage.limitedAround} 429s`
+        : '–',
+    ]),
+  );
 }
 
 function shareCell(run: RunResult, key: string): string {

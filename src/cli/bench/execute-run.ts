@@ -1,4 +1,4 @@
-import type { Ledger } from '../../emulator/index.js';
+import type { Ledger, LedgerEntry } from '../../emulator/index.js';
 import type { ProgressBar } from '../shared/progress.js';
 import { type RunInput, runNaiveRotation, runSingleKey } from './baseline-runs.js';
 import type { StopReason } from './bench-result.js';
@@ -74,18 +74,29 @@ export async function executeRun(input: ExecuteRunInput): Promise<ExecutedRun> {
   };
 }
 
+/** Which of the ledger's requests belong to a run (all of them, unless processes share the emulator). */
+export type LedgerScope = (entry: LedgerEntry) => boolean;
+
+const ALL: LedgerScope = () => true;
+
 /** The emulator saw every request, retries and all SDKs included: its record replaces the client's. */
-function withLedgerAttempts(recorder: RunRecorder, ledger: Ledger): RunRecorder {
+export function withLedgerAttempts(recorder: RunRecorder, ledger: Ledger, scope = ALL): RunRecorder {
   recorder.attempts.length = 0;
   for (const e of ledger.entries())
-    recorder.attempts.push({ at: e.startedAt, key: e.key ?? '<unknown>', status: e.status });
+    if (scope(e)) recorder.attempts.push({ at: e.startedAt, key: e.key ?? '<unknown>', status: e.status });
   return recorder;
 }
 
-function upstreamCounts(ledger: Ledger): ExecutedRun['upstream'] {
+export function upstreamCounts(
+  ledger: Ledger,
+  scope = ALL,
+): { limited: number; requests: number; perKey: KeyShareCounts } {
   const perKey: Record<string, { requests: number; limited: number }> = {};
   let limited = 0;
+  let requests = 0;
   for (const e of ledger.entries()) {
+    if (!scope(e)) continue;
+    requests++;
     const name = e.key ?? '<unknown>';
     const k = perKey[name] ?? { requests: 0, limited: 0 };
     perKey[name] = k;
@@ -95,10 +106,10 @@ function upstreamCounts(ledger: Ledger): ExecutedRun['upstream'] {
       limited++;
     }
   }
-  return { limited, requests: ledger.size, perKey };
+  return { limited, requests, perKey };
 }
 
-function meanCharged(ledger: Ledger): number | undefined {
+export function meanCharged(ledger: Ledger): number | undefined {
   const ok = ledger.entries({ outcome: 'ok' });
   return ok.length === 0 ? undefined : ok.reduce((sum, e) => sum + e.chargedTokens, 0) / ok.length;
 }

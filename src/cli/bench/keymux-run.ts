@@ -1,6 +1,7 @@
 import type { RateLimits, Strategy } from '../../config/options.js';
 import { Multiplexer } from '../../multiplexer.js';
 import { redisStoreFromUrl } from '../../store/redis-from-url.js';
+import type { KeyStateStore } from '../../store/store.js';
 import { watchProviderWait } from '../shared/provider-wait.js';
 import type { RunInput } from './baseline-runs.js';
 import type { StopReason } from './bench-result.js';
@@ -15,6 +16,8 @@ export interface KeymuxRunInput extends RunInput {
   readonly maxConcurrentPerKey: number;
   /** Keep the keys' state in this Redis, under a prefix of this run's own. */
   readonly redis?: string | undefined;
+  /** Or in this store, made (and closed) by the caller: processes that share one set of keys. */
+  readonly store?: KeyStateStore | undefined;
 }
 
 /**
@@ -23,9 +26,10 @@ export interface KeymuxRunInput extends RunInput {
  * (the SDK's retries off: keymux is the only retry loop). `getOpenAIClient()` routes calls the same way.
  */
 export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
-  const store = input.redis
+  const own = input.redis
     ? redisStoreFromUrl(input.redis, { prefix: `bench-${process.pid}-${Date.now()}-${input.strategy}` })
     : undefined;
+  const store = input.store ?? own;
   const mux = new Multiplexer({
     maxConcurrentRequests: input.maxConcurrentPerKey,
     strategy: input.strategy,
@@ -52,6 +56,8 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
     }),
     mux.on('success', (e) => input.recorder.attempt(e.key.name, 200)),
     mux.on('failure', (e) => input.recorder.attempt(e.key.name, e.status ?? 0)),
+    mux.on('store-degraded', (e) => input.recorder.storeEvent(e.type, e.at)),
+    mux.on('store-recovered', (e) => input.recorder.storeEvent(e.type, e.at)),
   ];
   try {
     const stoppedBy = await driveWorkload(
@@ -78,6 +84,6 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
   } finally {
     for (const off of unsubscribe) off();
     await mux.close();
-    store?.close();
+    own?.close();
   }
 }

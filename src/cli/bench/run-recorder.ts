@@ -17,6 +17,12 @@ export interface JobRecord {
   readonly failure: string | undefined;
 }
 
+/** A change of the shared store's mode seen by the run (Redis went away, or came back). */
+export interface StoreEventRecord {
+  readonly type: 'store-degraded' | 'store-recovered';
+  readonly at: number;
+}
+
 /**
  * What one run did, observed from the client side while it runs: the live progress reads it, and the
  * summary is computed from it at the end.
@@ -24,6 +30,7 @@ export interface JobRecord {
 export class RunRecorder {
   readonly attempts: AttemptRecord[] = [];
   readonly jobs: JobRecord[] = [];
+  readonly storeEvents: StoreEventRecord[] = [];
   startedAt = Number.NaN;
   endedAt = Number.NaN;
   inFlight = 0;
@@ -46,6 +53,10 @@ export class RunRecorder {
   attempt(key: string, status: number): void {
     this.attempts.push({ at: this.now(), key, status });
     if (status === 429) this.limited++;
+  }
+
+  storeEvent(type: StoreEventRecord['type'], at: number): void {
+    this.storeEvents.push({ type, at });
   }
 
   jobStarted(): number {
