@@ -39,6 +39,8 @@ export class StoreKeyGate implements SharedGate {
   /** The probe lease this process holds on the key, if any. */
   #probe: string | undefined;
   readonly #learnedSent = new Map<LimitName, number>();
+  /** Until when (local clock) the last refused take said to wait; 0 after a take went through. */
+  #waitUntil = 0;
 
   constructor(input: KeyGateInput) {
     this.#in = input;
@@ -48,9 +50,17 @@ export class StoreKeyGate implements SharedGate {
     const { store, address, scope, probeTtlMs } = this.#in;
     const result = await store.take({ ...address, scope, limits: this.#charges(tokens, false), probeTtlMs });
     this.#adopt(result.learned);
-    if (!result.ok) return result.waitMs;
+    if (!result.ok) {
+      this.#waitUntil = this.#in.clock.now() + result.waitMs;
+      return result.waitMs;
+    }
+    this.#waitUntil = 0;
     if (result.probe !== undefined) this.#probe = result.probe;
     return 0;
+  }
+
+  waitMs(now: number): number {
+    return this.#waitUntil > now ? this.#waitUntil - now : 0;
   }
 
   settle(estimated: number, actual: number): void {

@@ -9,6 +9,12 @@ import type { RateLimiter } from './rate-limiter.js';
 export interface SharedGate {
   /** Takes one call of `tokens` from the shared buckets: 0 when taken, else the ms to wait (nothing taken). */
   take(tokens: number): Promise<number>;
+  /**
+   * How long, as of the last take's answer, the shared state keeps the key from starting a call (another
+   * process's cooldown, an open breaker, the shared schedule): a cached figure, no round trip. 0 when the
+   * last take went through, or none was refused yet.
+   */
+  waitMs(now: number): number;
   /** After the call: an estimate of `estimated` tokens turned out `actual`. */
   settle(estimated: number, actual: number): void;
   /** A provider's reading of the key's limits. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TAKE_LUA } from '../../src/store/lua/take.js';
+import { FIRST_CONTACT_POLL_MS, TAKE_LUA } from '../../src/store/lua/take.js';
 import { type RedisStore, redisStore } from '../../src/store/redis-store.js';
 import type { TakeRequest } from '../../src/store/store.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -124,6 +124,34 @@ describe.each(CLIENT_KINDS)('redisStore on $name', (kind) => {
     expect(snap.limits.rpm?.notBeforeMs).toBeGreaterThan(4_000);
     const refused = await peer.take(rpm(undefined));
     expect(refused).toMatchObject({ ok: false, reason: 'rate', learned: { rpm: 600 } });
+  });
+
+  it('lets one process alone make the first contact with a key whose limits nobody knows, until one is learned', async () => {
+    const { store, prefix } = fresh(client);
+    const peer = redisStore({ client: other.client, prefix, timeoutMs: 2000 });
+    const unknown: TakeRequest = {
+      ...rpm(undefined),
+      limits: [
+        { name: 'rpm', limit: undefined, units: 1 },
+        { name: 'tpm', limit: undefined, units: 10 },
+      ],
+    };
+    expect(await store.take(unknown)).toMatchObject({ ok: true });
+    // The others ask again shortly: the first answer's headers are about to teach everyone the limits.
+    const waiting = await peer.take(unknown);
+    expect(waiting).toMatchObject({ ok: false, reason: 'rate' });
+    if (!waiting.ok) expect(waiting.waitMs).toBeLessThanOrEqual(FIRST_CONTACT_POLL_MS);
+    await store.tighten({ provider: 'openai', scope: 'k1', name: 'rpm', floorMs: 0, learn: 60_000 });
+    expect(await peer.take(unknown)).toMatchObject({ ok: true, learned: { rpm: 60_000 } });
+    // A key with a configured limit never waits for a first contact (a daily limit may go at once).
+    const daily: TakeRequest = {
+      ...unknown,
+      key: 'k2',
+      scope: 'k2',
+      limits: [{ name: 'rpd', limit: 100, units: 1 }],
+    };
+    expect(await peer.take(daily)).toMatchObject({ ok: true });
+    expect(await store.take(daily)).toMatchObject({ ok: true });
   });
 
   it('extends a cooldown, never shortens it, and refuses takes on the key while it runs', async () => {

@@ -1,10 +1,21 @@
 import { NOW_LUA } from './clock.js';
 
 /**
+ * How long the first process to call a key whose limits nobody knows yet has it alone, to learn them from
+ * the answer's headers: N processes starting together would otherwise each send a first request at once.
+ */
+export const FIRST_CONTACT_MS = 5000;
+
+/** How often a process waiting for another's first contact asks again (it ends as soon as a limit is learned). */
+export const FIRST_CONTACT_POLL_MS = 100;
+
+/**
  * One all-or-nothing take. KEYS: rate hash of the scope, the key's hash, the key's probe lease.
  * ARGV: slack ms, probe TTL ms, probe token, then per limit: name, limit (0: the learned one), window, units.
  * Returns {1, 0, 'ok' | 'probe', learned...} or {0, waitMs, 'rate' | 'cooldown' | 'breaker', learned...};
- * a refusal writes nothing. Fields of the rate hash: t:<limit> schedule, n:<limit> floor, l:<limit> learned.
+ * a refusal writes nothing. Fields of the rate hash: t:<limit> schedule, n:<limit> floor, l:<limit> learned,
+ * u: until when the first contact of a scope whose limits are all unknown is held by one process (a key
+ * whose breaker has opened is probed through its lease instead).
  */
 export const TAKE_LUA = `${NOW_LUA}
 local learned = {}
@@ -39,6 +50,14 @@ if open then
   if open > now then return answer(0, ceil(open - now), 'breaker') end
   local lease = redis.call('PTTL', KEYS[3])
   if lease > 0 then return answer(0, lease, 'breaker') end
+end
+if #limits == 0 and i > 4 and not open then
+  local until_ = tonumber(redis.call('HGET', KEYS[1], 'u'))
+  if until_ and until_ > now then return answer(0, math.min(ceil(until_ - now), ${FIRST_CONTACT_POLL_MS}), 'rate') end
+  if not until_ then
+    redis.call('HSET', KEYS[1], 'u', fmt(now + ${FIRST_CONTACT_MS}))
+    keep(KEYS[1], ${FIRST_CONTACT_MS})
+  end
 end
 local wait = 0
 for _, l in ipairs(limits) do wait = math.max(wait, wait_of(l[5], l[6], l[2], l[3])) end
