@@ -54,6 +54,13 @@ export interface TakeRequest extends KeyAddress {
   readonly limits: readonly LimitCharge[];
   /** How long a half-open probe lease lasts when this take becomes the probe, so a crashed holder frees it. */
   readonly probeTtlMs: number;
+  /**
+   * A rate wait up to this long is booked rather than refused: the take succeeds with `delayMs`, and the
+   * caller sends after that delay. Waiters of several processes then ask once each, instead of all asking
+   * again whenever the schedule frees a slot. A refusal's `waitMs` then runs until the next free slot is
+   * this close. Never for a breaker's probe, a cooldown or a first contact. @default 0
+   */
+  readonly reserveMs?: number;
 }
 
 export type RefusalReason = 'rate' | 'cooldown' | 'breaker';
@@ -65,6 +72,8 @@ export type TakeResult =
       readonly probe: string | undefined;
       /** Limits this take used that were learned (possibly by another process). */
       readonly learned: Partial<Record<LimitName, number>>;
+      /** The send was booked this many ms ahead (see `reserveMs`): wait as long before sending; 0: now. */
+      readonly delayMs: number;
     }
   | {
       readonly ok: false;
@@ -79,7 +88,12 @@ export interface SettleRequest {
   readonly scope: string;
   /** Per token limit: `units` is actual − estimated tokens (negative: a refund, never below now). */
   readonly limits: readonly LimitCharge[];
+  /** The call's readings, applied first as `tighten` would: one round trip for the call's whole aftermath. */
+  readonly readings?: readonly Reading[];
 }
+
+/** One limit's reading, as `tighten` takes it (without the address). */
+export type Reading = Pick<TightenRequest, 'name' | 'floorMs' | 'learn'>;
 
 export interface TightenRequest {
   readonly provider: string;

@@ -11,8 +11,16 @@ import {
   type LimitCharge,
   type LimitName,
   MINUTE_MS,
+  type Reading,
   WINDOW_MS,
 } from './store.js';
+
+/**
+ * How far ahead a take may book its send in the shared schedule instead of being refused: waiters of all
+ * processes then ask about once each, instead of all asking again each time a slot frees. Short, since a
+ * booked send goes even if another process's 429 cools the key meanwhile.
+ */
+export const RESERVE_MS = 5000;
 
 export interface KeyGateInput {
   readonly store: KeyStateStore;
@@ -28,11 +36,11 @@ export interface KeyGateInput {
 }
 
 /**
- * One key's worker seen through a shared store: one take before each call and one settle after it (only
- * when the token estimate was off), so at most two round trips per job. Cooldowns and breaker transitions
- * are shared when they happen; a reading is shared when it matters beyond the shared schedule (an empty
- * bucket, or a limit learned), since a reading with units left sets a floor of about one interval, which
- * the shared schedule already holds.
+ * One key's worker seen through a shared store: one take before each call and, after it, one settle that
+ * carries both the token correction and the call's readings (only when there is either), so at most two
+ * round trips per job. Cooldowns and breaker transitions are shared when they happen; a reading is shared
+ * when it matters beyond the shared schedule (an empty bucket, or a limit learned), since a reading with
+ * units left sets a floor of about one interval, which the shared schedule already holds.
  */
 export class StoreKeyGate implements SharedGate {
   readonly #in: KeyGateInput;
@@ -41,21 +49,31 @@ export class StoreKeyGate implements SharedGate {
   readonly #learnedSent = new Map<LimitName, number>();
   /** Until when (local clock) the last refused take said to wait; 0 after a take went through. */
   #waitUntil = 0;
+  /** Readings of the call in flight, sent with its settle: per limit, the floor (local clock) and learned limit. */
+  readonly #readings = new Map<LimitName, { at: number; learn: number | undefined }>();
 
   constructor(input: KeyGateInput) {
     this.#in = input;
   }
 
   async take(tokens: number): Promise<number> {
-    const { store, address, scope, probeTtlMs } = this.#in;
-    const result = await store.take({ ...address, scope, limits: this.#charges(tokens, false), probeTtlMs });
+    const { store, address, scope, probeTtlMs, clock } = this.#in;
+    const result = await store.take({
+      ...address,
+      scope,
+      limits: this.#charges(tokens, false),
+      probeTtlMs,
+      reserveMs: RESERVE_MS,
+    });
     this.#adopt(result.learned);
     if (!result.ok) {
-      this.#waitUntil = this.#in.clock.now() + result.waitMs;
+      this.#waitUntil = clock.now() + result.waitMs;
       return result.waitMs;
     }
-    this.#waitUntil = 0;
     if (result.probe !== undefined) this.#probe = result.probe;
+    this.#waitUntil = result.delayMs > 0 ? clock.now() + result.delayMs : 0;
+    // A booked send: its slot in the shared schedule is this call's, a short while ahead.
+    if (result.delayMs > 0) await clock.sleep(result.delayMs);
     return 0;
   }
 
@@ -65,10 +83,19 @@ export class StoreKeyGate implements SharedGate {
 
   settle(estimated: number, actual: number): void {
     const delta = actual - estimated;
-    if (delta === 0) return;
-    const limits = this.#charges(delta, true);
-    if (limits.length > 0)
-      void this.#in.store.settle({ provider: this.#in.address.provider, scope: this.#in.scope, limits });
+    this.#flush(delta === 0 ? [] : this.#charges(delta, true));
+  }
+
+  /** One settle for the call's aftermath: its token correction and its readings; nothing when neither. */
+  #flush(limits: readonly LimitCharge[]): void {
+    const now = this.#in.clock.now();
+    const readings: Reading[] = [];
+    for (const [name, r] of this.#readings)
+      readings.push({ name, floorMs: Math.max(0, r.at - now), ...(r.learn ? { learn: r.learn } : {}) });
+    this.#readings.clear();
+    if (limits.length === 0 && readings.length === 0) return;
+    const { provider } = this.#in.address;
+    void this.#in.store.settle({ provider, scope: this.#in.scope, limits, readings });
   }
 
   observe(info: RateLimitInfo): void {
@@ -101,6 +128,8 @@ export class StoreKeyGate implements SharedGate {
   }
 
   release(): void {
+    // Readings not sent with a settle (no token correction) go now: still one round trip after the call.
+    if (this.#readings.size > 0) this.#flush([]);
     const token = this.#probe;
     if (token === undefined) return;
     this.#probe = undefined;
@@ -143,13 +172,10 @@ export class StoreKeyGate implements SharedGate {
     if (!empty && learn === undefined) return;
     const floorMs = empty ? Math.min(floorOfReading(0, reading.resetMs ?? 0), WINDOW_MS[name]) : 0;
     if (learn !== undefined) this.#learnedSent.set(name, learn);
-    const { provider } = this.#in.address;
-    void this.#in.store.tighten({
-      provider,
-      scope: this.#in.scope,
-      name,
-      floorMs,
-      ...(learn ? { learn } : {}),
+    const before = this.#readings.get(name);
+    this.#readings.set(name, {
+      at: Math.max(before?.at ?? 0, this.#in.clock.now() + floorMs),
+      learn: learn ?? before?.learn,
     });
   }
 }

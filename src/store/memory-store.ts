@@ -70,11 +70,14 @@ export class MemoryStore implements KeyStateStore {
         waitOf(scope.tat.get(name), scope.notBefore.get(name), now, limit, WINDOW_MS[name]),
       );
     }
-    if (wait > 0) return { ok: false, waitMs: wait, reason: 'rate', learned };
+    // A short wait is booked (see `reserveMs`), except for a breaker's probe, which goes now or not at all.
+    const reserve = key?.open === undefined ? (request.reserveMs ?? 0) : 0;
+    if (wait > reserve) return { ok: false, waitMs: wait - reserve, reason: 'rate', learned };
+    const at = now + wait;
     for (const charge of request.limits) {
       const limit = this.#limitOf(charge.name, charge.limit, scope);
       if (limit === undefined) continue;
-      const tat = takeTat(scope.tat.get(charge.name), now, charge.units, limit, WINDOW_MS[charge.name]);
+      const tat = takeTat(scope.tat.get(charge.name), at, charge.units, limit, WINDOW_MS[charge.name]);
       scope.tat.set(charge.name, tat);
       chargeScope(scope, charge.name, Math.min(charge.units, limit / this.#share), charge.limit);
     }
@@ -83,10 +86,12 @@ export class MemoryStore implements KeyStateStore {
       probe = newProbeToken();
       key.probe = { token: probe, until: now + request.probeTtlMs };
     }
-    return { ok: true, probe, learned };
+    return { ok: true, probe, learned, delayMs: wait };
   }
 
   settle(request: SettleRequest): void {
+    for (const reading of request.readings ?? [])
+      this.tighten({ provider: request.provider, scope: request.scope, ...reading });
     const now = this.#clock.now();
     const scope = this.#scope(request.provider, request.scope);
     for (const charge of request.limits) {

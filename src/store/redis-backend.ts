@@ -41,11 +41,19 @@ export class RedisBackend {
       this.layout.key(provider, key),
       this.layout.probe(provider, key),
     ];
-    const args = [String(PACE_SLACK_MS), String(Math.max(1, Math.ceil(request.probeTtlMs))), token];
+    const args = [
+      String(PACE_SLACK_MS),
+      String(Math.max(1, Math.ceil(request.probeTtlMs))),
+      token,
+      String(Math.max(0, request.reserveMs ?? 0)),
+    ];
     pushCharges(args, request.limits);
     const reply = asArray(await TAKE.run(this.runner, keys, args));
     const learned = learnedPairs(reply, 3);
-    if (Number(reply[0]) === 1) return { ok: true, probe: reply[2] === 'probe' ? token : undefined, learned };
+    if (Number(reply[0]) === 1) {
+      const probe = reply[2] === 'probe' ? token : undefined;
+      return { ok: true, probe, learned, delayMs: Number(reply[1]) };
+    }
     return {
       ok: false,
       waitMs: Math.max(1, Number(reply[1])),
@@ -64,7 +72,10 @@ export class RedisBackend {
   }
 
   async #move(request: SettleRequest, mode: 'settle' | 'charge'): Promise<void> {
-    const args = [String(PACE_SLACK_MS), mode];
+    const readings = request.readings ?? [];
+    const args = [String(PACE_SLACK_MS), mode, String(readings.length)];
+    for (const r of readings)
+      args.push(r.name, String(Math.max(0, r.floorMs)), String(r.learn ?? 0), String(WINDOW_MS[r.name]));
     pushCharges(args, request.limits);
     await SETTLE.run(this.runner, [this.layout.rate(request.provider, request.scope)], args);
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreKeyGate } from '../../src/store/key-gate.js';
 import { memoryStore } from '../../src/store/memory-store.js';
+import type { SettleRequest } from '../../src/store/store.js';
 import { RateLimiter } from '../../src/worker/rate-limiter.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -33,10 +34,55 @@ describe('StoreKeyGate', () => {
     expect(shared.waitMs(clock.now())).toBe(3000);
     await clock.advance(3000);
     expect(shared.waitMs(clock.now())).toBe(0);
-    // A take that goes through clears it; the next refusal (the schedule: one a second) sets it again.
+    // A take that goes through clears it. At one a second, the next is booked a second ahead: the take
+    // holds the call until its slot (no second round trip), and the one after that is refused until its
+    // slot is within the booking horizon.
     expect(await shared.take(0)).toBe(0);
     expect(shared.waitMs(clock.now())).toBe(0);
-    expect(await shared.take(0)).toBe(1000);
+    let booked: number | undefined;
+    void shared.take(0).then((wait) => {
+      booked = wait;
+    });
+    await clock.advance(0);
     expect(shared.waitMs(clock.now())).toBe(1000);
+    expect(
+      await store.take({
+        ...address,
+        scope: 'k1',
+        limits: [{ name: 'rpm', limit: 60, units: 1 }],
+        probeTtlMs: 1000,
+        reserveMs: 1000,
+      }),
+    ).toMatchObject({ ok: false, waitMs: 1000 });
+    await clock.advance(999);
+    expect(booked).toBeUndefined();
+    await clock.advance(1);
+    expect(booked).toBe(0);
+  });
+
+  it('sends a call’s readings and token correction together, in one settle after the call', async () => {
+    const { clock, store, shared } = gate();
+    const settles: SettleRequest[] = [];
+    const settle = store.settle.bind(store);
+    store.settle = (request) => {
+      settles.push(request);
+      settle(request);
+    };
+    // The answer's headers: the request bucket is empty for 500 ms, and the token limit is 1 000 a minute.
+    shared.observe({
+      requests: { limit: 60, remaining: 0, resetMs: 500, windowMs: 60_000 },
+      tokens: { limit: 1000, remaining: 900, resetMs: 6000, windowMs: 60_000 },
+    });
+    await clock.advance(100);
+    expect(settles).toHaveLength(0);
+    shared.settle(50, 50); // the estimate was right: nothing to correct, the readings go alone
+    shared.release();
+    expect(settles).toHaveLength(1);
+    expect(settles[0]?.readings).toEqual([{ name: 'rpm', floorMs: 400 }]);
+    expect((await store.snapshot(address, 'k1')).limits.rpm?.notBeforeMs).toBe(400);
+    // A call without readings or correction costs nothing after it.
+    shared.settle(50, 50);
+    shared.release();
+    expect(settles).toHaveLength(1);
   });
 });

@@ -74,6 +74,27 @@ describe.each(CLIENT_KINDS)('redisStore on $name', (kind) => {
     expect(snap.limits.rpm?.aheadMs).toBeLessThanOrEqual(60_000);
   });
 
+  it('books each of 200 concurrent takes its own slot within the horizon, and refuses the rest', async () => {
+    const { store, prefix } = fresh(client);
+    const peer = redisStore({ client: other.client, prefix, timeoutMs: 2000 });
+    // One a second, booked up to 5 s ahead: slots at 0, 1, …, 5 s, each given to exactly one take.
+    const booking: TakeRequest = { ...rpm(60), reserveMs: 5000 };
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? store : peer).take(booking)),
+    );
+    const delays = results.flatMap((r) => (r.ok ? [r.delayMs] : [])).sort((a, b) => a - b);
+    expect(delays).toHaveLength(6);
+    delays.forEach((delay, slot) => {
+      expect(delay).toBeLessThanOrEqual(slot * 1000);
+      expect(delay).toBeGreaterThan(slot * 1000 - 1000);
+    });
+    // The refused come back when the next free slot (6 s ahead) is within the horizon.
+    for (const r of results) if (!r.ok) expect(r).toMatchObject({ reason: 'rate' });
+    const waits = results.flatMap((r) => (r.ok ? [] : [r.waitMs]));
+    expect(Math.min(...waits)).toBeGreaterThan(0);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(1000);
+  });
+
   it('refuses all or nothing across limits and writes nothing on refusal', async () => {
     const { store } = fresh(client);
     const both = (tokens: number): TakeRequest => ({
@@ -152,6 +173,30 @@ describe.each(CLIENT_KINDS)('redisStore on $name', (kind) => {
     };
     expect(await peer.take(daily)).toMatchObject({ ok: true });
     expect(await store.take(daily)).toMatchObject({ ok: true });
+  });
+
+  it('applies a call’s readings with its settle, in the one script', async () => {
+    const { store, prefix } = fresh(client);
+    const peer = redisStore({ client: other.client, prefix, timeoutMs: 2000 });
+    expect((await store.take(rpm(undefined))).ok).toBe(true);
+    await store.settle({
+      provider: 'openai',
+      scope: 'k1',
+      limits: [{ name: 'tpm', limit: undefined, units: -5 }],
+      readings: [
+        { name: 'rpm', floorMs: 3_000, learn: 600 },
+        { name: 'tpm', floorMs: 0, learn: 6_000 },
+      ],
+    });
+    const snap = await peer.snapshot({ provider: 'openai', key: 'k1' }, 'k1');
+    expect(snap.limits.rpm).toMatchObject({ learned: 600 });
+    expect(snap.limits.rpm?.notBeforeMs).toBeGreaterThan(2_000);
+    expect(snap.limits.tpm).toMatchObject({ learned: 6_000 });
+    expect(await peer.take(rpm(undefined))).toMatchObject({
+      ok: false,
+      reason: 'rate',
+      learned: { rpm: 600 },
+    });
   });
 
   it('extends a cooldown, never shortens it, and refuses takes on the key while it runs', async () => {

@@ -11,8 +11,8 @@ export const FIRST_CONTACT_POLL_MS = 100;
 
 /**
  * One all-or-nothing take. KEYS: rate hash of the scope, the key's hash, the key's probe lease.
- * ARGV: slack ms, probe TTL ms, probe token, then per limit: name, limit (0: the learned one), window, units.
- * Returns {1, 0, 'ok' | 'probe', learned...} or {0, waitMs, 'rate' | 'cooldown' | 'breaker', learned...};
+ * ARGV: slack ms, probe TTL ms, probe token, reserve ms, then per limit: name, limit (0: the learned one), window, units.
+ * Returns {1, delay ms (a booked send), 'ok' | 'probe', learned...} or {0, waitMs, 'rate' | 'cooldown' | 'breaker', learned...};
  * a refusal writes nothing. Fields of the rate hash: t:<limit> schedule, n:<limit> floor, l:<limit> learned,
  * u: until when the first contact of a scope whose limits are all unknown is held by one process (a key
  * whose breaker has opened is probed through its lease instead).
@@ -20,7 +20,7 @@ export const FIRST_CONTACT_POLL_MS = 100;
 export const TAKE_LUA = `${NOW_LUA}
 local learned = {}
 local limits = {}
-local i = 4
+local i = 5
 while i < #ARGV do
   local name = ARGV[i]
   local limit = tonumber(ARGV[i + 1])
@@ -51,7 +51,7 @@ if open then
   local lease = redis.call('PTTL', KEYS[3])
   if lease > 0 then return answer(0, lease, 'breaker') end
 end
-if #limits == 0 and i > 4 and not open then
+if #limits == 0 and i > 5 and not open then
   local until_ = tonumber(redis.call('HGET', KEYS[1], 'u'))
   if until_ and until_ > now then return answer(0, math.min(ceil(until_ - now), ${FIRST_CONTACT_POLL_MS}), 'rate') end
   if not until_ then
@@ -61,7 +61,11 @@ if #limits == 0 and i > 4 and not open then
 end
 local wait = 0
 for _, l in ipairs(limits) do wait = math.max(wait, wait_of(l[5], l[6], l[2], l[3])) end
-if wait > 0 then return answer(0, ceil(wait), 'rate') end
+local reserve = tonumber(ARGV[4])
+if open then reserve = 0 end
+if wait > reserve then return answer(0, ceil(wait - reserve), 'rate') end
+-- Booked: the schedules move as if the take came when the send will go.
+now = now + wait
 local horizon = 0
 for _, l in ipairs(limits) do
   local tat = take_tat(l[5], l[4], l[2], l[3])
@@ -73,5 +77,5 @@ if open then
   redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[2])
   return answer(1, 0, 'probe')
 end
-return answer(1, 0, 'ok')
+return answer(1, ceil(wait), 'ok')
 `;
