@@ -36,11 +36,12 @@ export interface KeyGateInput {
 }
 
 /**
- * One key's worker seen through a shared store: one take before each call and, after it, one settle that
- * carries both the token correction and the call's readings (only when there is either), so at most two
- * round trips per job. Cooldowns and breaker transitions are shared when they happen; a reading is shared
- * when it matters beyond the shared schedule (an empty bucket, or a limit learned), since a reading with
- * units left sets a floor of about one interval, which the shared schedule already holds.
+ * One key's worker seen through a shared store: one take before each call, and one settle after it only
+ * when the token estimate was off. A response's readings are shared at once (all its limits in one round
+ * trip), and only when they matter beyond the shared schedule: an empty bucket, whose floor is worth
+ * something only before it passes, or a limit learned; a reading with units left sets a floor of about one
+ * interval, which the shared schedule already holds. Cooldowns and breaker changes are shared when they
+ * happen.
  */
 export class StoreKeyGate implements SharedGate {
   readonly #in: KeyGateInput;
@@ -49,8 +50,6 @@ export class StoreKeyGate implements SharedGate {
   readonly #learnedSent = new Map<LimitName, number>();
   /** Until when (local clock) the last refused take said to wait; 0 after a take went through. */
   #waitUntil = 0;
-  /** Readings of the call in flight, sent with its settle: per limit, the floor (local clock) and learned limit. */
-  readonly #readings = new Map<LimitName, { at: number; learn: number | undefined }>();
 
   constructor(input: KeyGateInput) {
     this.#in = input;
@@ -83,24 +82,19 @@ export class StoreKeyGate implements SharedGate {
 
   settle(estimated: number, actual: number): void {
     const delta = actual - estimated;
-    this.#flush(delta === 0 ? [] : this.#charges(delta, true));
-  }
-
-  /** One settle for the call's aftermath: its token correction and its readings; nothing when neither. */
-  #flush(limits: readonly LimitCharge[]): void {
-    const now = this.#in.clock.now();
-    const readings: Reading[] = [];
-    for (const [name, r] of this.#readings)
-      readings.push({ name, floorMs: Math.max(0, r.at - now), ...(r.learn ? { learn: r.learn } : {}) });
-    this.#readings.clear();
-    if (limits.length === 0 && readings.length === 0) return;
-    const { provider } = this.#in.address;
-    void this.#in.store.settle({ provider, scope: this.#in.scope, limits, readings });
+    if (delta === 0) return;
+    const limits = this.#charges(delta, true);
+    if (limits.length > 0)
+      void this.#in.store.settle({ provider: this.#in.address.provider, scope: this.#in.scope, limits });
   }
 
   observe(info: RateLimitInfo): void {
-    this.#reading(info.requests, 'requests');
-    this.#reading(info.tokens, 'tokens');
+    const readings = [this.#reading(info.requests, 'requests'), this.#reading(info.tokens, 'tokens')].filter(
+      (r): r is Reading => r !== undefined,
+    );
+    if (readings.length === 0) return;
+    const { provider } = this.#in.address;
+    void this.#in.store.settle({ provider, scope: this.#in.scope, limits: [], readings });
   }
 
   onSuccess(closedBreaker: boolean): void {
@@ -128,8 +122,6 @@ export class StoreKeyGate implements SharedGate {
   }
 
   release(): void {
-    // Readings not sent with a settle (no token correction) go now: still one round trip after the call.
-    if (this.#readings.size > 0) this.#flush([]);
     const token = this.#probe;
     if (token === undefined) return;
     this.#probe = undefined;
@@ -162,21 +154,17 @@ export class StoreKeyGate implements SharedGate {
     }
   }
 
-  #reading(reading: LimitReading | undefined, kind: 'requests' | 'tokens'): void {
-    if (!reading) return;
+  #reading(reading: LimitReading | undefined, kind: 'requests' | 'tokens'): Reading | undefined {
+    if (!reading) return undefined;
     const perDay = reading.windowMs > MINUTE_MS;
     const name: LimitName = kind === 'requests' ? (perDay ? 'rpd' : 'rpm') : perDay ? 'tpd' : 'tpm';
     const known = this.#in.limiter.usage(this.#in.clock.now())[name];
     const learn = known?.learned && reading.limit !== this.#learnedSent.get(name) ? reading.limit : undefined;
     const empty = reading.remaining !== undefined && reading.remaining <= 0;
-    if (!empty && learn === undefined) return;
+    if (!empty && learn === undefined) return undefined;
     const floorMs = empty ? Math.min(floorOfReading(0, reading.resetMs ?? 0), WINDOW_MS[name]) : 0;
     if (learn !== undefined) this.#learnedSent.set(name, learn);
-    const before = this.#readings.get(name);
-    this.#readings.set(name, {
-      at: Math.max(before?.at ?? 0, this.#in.clock.now() + floorMs),
-      learn: learn ?? before?.learn,
-    });
+    return { name, floorMs, ...(learn ? { learn } : {}) };
   }
 }
 

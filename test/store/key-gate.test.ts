@@ -43,7 +43,6 @@ describe('StoreKeyGate', () => {
     void shared.take(0).then((wait) => {
       booked = wait;
     });
-    await clock.advance(0);
     expect(shared.waitMs(clock.now())).toBe(1000);
     expect(
       await store.take({
@@ -60,7 +59,7 @@ describe('StoreKeyGate', () => {
     expect(booked).toBe(0);
   });
 
-  it('sends a call’s readings and token correction together, in one settle after the call', async () => {
+  it('shares a response’s readings at once, all its limits in one round trip, and only when they matter', async () => {
     const { clock, store, shared } = gate();
     const settles: SettleRequest[] = [];
     const settle = store.settle.bind(store);
@@ -68,19 +67,16 @@ describe('StoreKeyGate', () => {
       settles.push(request);
       settle(request);
     };
-    // The answer's headers: the request bucket is empty for 500 ms, and the token limit is 1 000 a minute.
+    // The request bucket is empty for 500 ms (worth telling the others now); the token bucket has room.
     shared.observe({
       requests: { limit: 60, remaining: 0, resetMs: 500, windowMs: 60_000 },
       tokens: { limit: 1000, remaining: 900, resetMs: 6000, windowMs: 60_000 },
     });
-    await clock.advance(100);
-    expect(settles).toHaveLength(0);
-    shared.settle(50, 50); // the estimate was right: nothing to correct, the readings go alone
-    shared.release();
     expect(settles).toHaveLength(1);
-    expect(settles[0]?.readings).toEqual([{ name: 'rpm', floorMs: 400 }]);
-    expect((await store.snapshot(address, 'k1')).limits.rpm?.notBeforeMs).toBe(400);
-    // A call without readings or correction costs nothing after it.
+    expect(settles[0]).toMatchObject({ limits: [], readings: [{ name: 'rpm', floorMs: 500 }] });
+    expect((await store.snapshot(address, 'k1')).limits.rpm?.notBeforeMs).toBe(500);
+    // Buckets with room, and an estimate that was right: nothing to send.
+    shared.observe({ requests: { limit: 60, remaining: 3, resetMs: 500, windowMs: 60_000 } });
     shared.settle(50, 50);
     shared.release();
     expect(settles).toHaveLength(1);
