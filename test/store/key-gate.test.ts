@@ -43,6 +43,7 @@ describe('StoreKeyGate', () => {
     void shared.take(0).then((wait) => {
       booked = wait;
     });
+    await clock.advance(0);
     expect(shared.waitMs(clock.now())).toBe(1000);
     expect(
       await store.take({
