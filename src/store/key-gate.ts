@@ -11,6 +11,7 @@ import {
   type LimitCharge,
   type LimitName,
   MINUTE_MS,
+  PACE_SLACK_MS,
   type Reading,
   WINDOW_MS,
 } from './store.js';
@@ -21,6 +22,9 @@ import {
  * booked send goes even if another process's 429 cools the key meanwhile.
  */
 export const RESERVE_MS = 5000;
+
+/** A booked send woken this much after its slot asks again rather than crowd the next slot. */
+const LATE_MS = PACE_SLACK_MS / 2;
 
 export interface KeyGateInput {
   readonly store: KeyStateStore;
@@ -70,9 +74,17 @@ export class StoreKeyGate implements SharedGate {
       return result.waitMs;
     }
     if (result.probe !== undefined) this.#probe = result.probe;
-    this.#waitUntil = result.delayMs > 0 ? clock.now() + result.delayMs : 0;
+    if (result.delayMs <= 0) {
+      this.#waitUntil = 0;
+      return 0;
+    }
     // A booked send: its slot in the shared schedule is this call's, a short while ahead.
-    if (result.delayMs > 0) await clock.sleep(result.delayMs);
+    const due = clock.now() + result.delayMs;
+    this.#waitUntil = due;
+    await clock.sleep(result.delayMs);
+    // Woken late (a busy process): the slot has passed, and sending now would crowd the next one's, which
+    // another process keeps on time. The slot is given up and the call asks again (one more round trip).
+    if (clock.now() - due > LATE_MS) return 1;
     return 0;
   }
 

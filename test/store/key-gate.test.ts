@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/core/clock.js';
 import { StoreKeyGate } from '../../src/store/key-gate.js';
 import { memoryStore } from '../../src/store/memory-store.js';
 import type { SettleRequest } from '../../src/store/store.js';
@@ -7,8 +8,7 @@ import { ManualClock } from '../support/manual-clock.js';
 
 const address = { provider: 'openai', key: 'k1' };
 
-function gate() {
-  const clock = new ManualClock(1_000_000);
+function gate(clock: Clock) {
   const store = memoryStore({ clock });
   const shared = new StoreKeyGate({
     store,
@@ -19,12 +19,13 @@ function gate() {
     probeTtlMs: 1000,
     reopenMs: 1000,
   });
-  return { clock, store, shared };
+  return { store, shared };
 }
 
 describe('StoreKeyGate', () => {
   it('remembers how long the last refused take said to wait, without asking the store again', async () => {
-    const { clock, store, shared } = gate();
+    const clock = new ManualClock(1_000_000);
+    const { store, shared } = gate(clock);
     expect(shared.waitMs(clock.now())).toBe(0);
     // Another process's 429 cooled the key down for 5 s: this process's take learns it.
     await store.extendDeadline(address, 'cooldown', 5000);
@@ -61,7 +62,7 @@ describe('StoreKeyGate', () => {
   });
 
   it('shares a response’s readings at once, all its limits in one round trip, and only when they matter', async () => {
-    const { clock, store, shared } = gate();
+    const { store, shared } = gate(new ManualClock(1_000_000));
     const settles: SettleRequest[] = [];
     const settle = store.settle.bind(store);
     store.settle = (request) => {
@@ -81,5 +82,22 @@ describe('StoreKeyGate', () => {
     shared.settle(50, 50);
     shared.release();
     expect(settles).toHaveLength(1);
+  });
+
+  it('gives a booked slot up and asks again when the process woke too late to keep it', async () => {
+    const manual = new ManualClock(1_000_000);
+    // A busy process: every timer fires 80 ms after it was due.
+    const late: Clock = {
+      now: () => manual.now(),
+      sleep: (ms, signal) => manual.sleep(ms + 80, signal),
+    };
+    const { shared } = gate(late);
+    expect(await shared.take(0)).toBe(0);
+    let answer: number | undefined;
+    void shared.take(0).then((wait) => {
+      answer = wait;
+    });
+    await manual.advance(1080);
+    expect(answer).toBe(1); // not 0: the worker waits a moment and takes again
   });
 });
