@@ -1,5 +1,12 @@
-import { aheadOf } from './gcra.js';
-import type { KeyAddress, KeySnapshot, LimitName, RefusalReason, TakeRequest } from './store.js';
+import { aheadOf, isPaced } from './gcra.js';
+import {
+  type KeyAddress,
+  type KeySnapshot,
+  type LimitName,
+  type RefusalReason,
+  type TakeRequest,
+  WINDOW_MS,
+} from './store.js';
 
 /** One key's deadlines and breaker, as the memory store keeps them (absolute times on its clock). */
 export interface KeyState {
@@ -99,10 +106,17 @@ export interface PendingState {
   readonly deadlines: ReadonlyArray<KeyAddress & { cooldownMs: number; exhaustedMs: number; openMs: number }>;
 }
 
+/**
+ * What this store did alone, to hand over. A daily limit's units all count for the rest of its day; a paced
+ * limit forgets what it sent as its bucket refills, so only what its schedule still runs ahead of now
+ * counts: at the store's `share` of the limit, that is `ahead × share` of the full limit's time. (Adding
+ * every unit sent during a long outage, as if sent now, would stall the key for as long once Redis is back.)
+ */
 export function pendingOf(
   scopes: ReadonlyMap<string, ScopeState>,
   keys: ReadonlyMap<string, KeyState>,
   now: number,
+  share: number,
 ): PendingState {
   const schedules: Array<PendingState['schedules'][number]> = [];
   for (const [id, scope] of scopes) {
@@ -112,7 +126,12 @@ export function pendingOf(
       const charged = scope.charged.get(limit);
       const notBeforeMs = aheadOf(scope.notBefore.get(limit), now);
       if ((charged?.units ?? 0) <= 0 && notBeforeMs === 0) continue;
-      const units = Math.max(0, charged?.units ?? 0);
+      const sent = Math.max(0, charged?.units ?? 0);
+      const full = charged?.limit ?? scope.learned.get(limit);
+      const units =
+        isPaced(WINDOW_MS[limit]) && full !== undefined
+          ? Math.min(sent, (aheadOf(scope.tat.get(limit), now) * share * full) / WINDOW_MS[limit])
+          : sent;
       schedules.push({ provider, scope: name, name: limit, units, limit: charged?.limit, notBeforeMs });
     }
   }

@@ -166,7 +166,7 @@ export class MemoryStore implements KeyStateStore {
 
   /** Hands over what runs ahead of now (for the Redis store's re-sync when Redis returns) and forgets all. */
   drainPending(): PendingState {
-    const pending = pendingOf(this.#scopes, this.#keys, this.#clock.now());
+    const pending = pendingOf(this.#scopes, this.#keys, this.#clock.now(), this.#share);
     this.#scopes.clear();
     this.#keys.clear();
     return pending;

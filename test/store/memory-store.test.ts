@@ -150,4 +150,27 @@ describe('memoryStore', () => {
     expect(store.drainPending()).toEqual({ schedules: [], deadlines: [] });
     expect(store.take(take(600)).ok).toBe(true);
   });
+
+  it('hands over of a paced limit only what still runs ahead, and of a daily limit every unit', async () => {
+    const { clock, store } = setup(0.25);
+    const both: TakeRequest = {
+      ...address,
+      scope: 'k1',
+      limits: [
+        { name: 'rpm', limit: 600, units: 1 },
+        { name: 'rpd', limit: 10_000, units: 1 },
+      ],
+      probeTtlMs: 1000,
+    };
+    // 30 sends at a quarter of 600 rpm (one every 400 ms) over 12 s: a long outage, alone.
+    for (let i = 0; i < 30; i++) {
+      if (i > 0) await clock.advance(400);
+      expect(store.take(both).ok).toBe(true);
+    }
+    await clock.advance(200); // the last send's local schedule runs 200 ms ahead of now
+    const { schedules } = store.drainPending();
+    // 200 ms ahead at a quarter share is 50 ms of the whole limit: half a unit at 100 ms each, not 30.
+    expect(schedules.find((s) => s.name === 'rpm')?.units).toBeCloseTo(0.5, 5);
+    expect(schedules.find((s) => s.name === 'rpd')?.units).toBe(30);
+  });
 });
