@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/cli/bench/bench-result.js';
+import { RedisServer } from '../support/redis-server.js';
 import { tempDir } from './support/batch-files.js';
 import { runCli } from './support/run-cli.js';
 
@@ -61,5 +62,55 @@ describe('keymux bench (child process, embedded emulator)', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Expected one of');
+  });
+
+  it('runs N processes on the same keys, through Redis and alone, and accounts for every job', async () => {
+    const redis = await RedisServer.start();
+    try {
+      const dir = tempDir();
+      const json = join(dir, 'processes.json');
+      const result = await runCli([
+        'bench',
+        '--processes',
+        '2',
+        '--redis',
+        redis.url,
+        '--keys',
+        '2',
+        '--rpm',
+        '1200',
+        '--tpm',
+        '120000',
+        '--latency',
+        '10-30',
+        '--jobs',
+        '40',
+        '--strict',
+        '--json',
+        json,
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const bench = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
+      expect(bench.processGroups?.map((g) => [g.store, g.processes])).toEqual([
+        ['redis', 2],
+        ['memory', 2],
+      ]);
+      for (const group of bench.processGroups ?? []) {
+        expect(group).toMatchObject({ jobsUnsettled: 0, jobsDuplicated: 0 });
+        const rows = group.runs.map((name) => bench.runs.find((r) => r.name === name));
+        // One row per process with its half of the jobs, then all of them together.
+        expect(rows.map((r) => r?.jobsPlanned)).toEqual([20, 20, 40]);
+        expect(rows.map((r) => (r?.jobsSucceeded ?? 0) + (r?.jobsFailed ?? 0))).toEqual([20, 20, 40]);
+      }
+      expect(result.stdout).toContain('processes on one set of keys');
+    } finally {
+      await redis.stop();
+    }
+  }, 120_000);
+
+  it('refuses --processes without a Redis to share, with exit code 2', async () => {
+    const result = await runCli(['bench', '--processes', '2', '--jobs', '10']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--redis');
   });
 });
