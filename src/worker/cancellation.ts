@@ -1,3 +1,6 @@
+/** Told once when a cancellation aborts: a function, or an object (a queued job is its own listener, no closure). */
+export type AbortListener = ((reason: unknown) => void) | { handleAbort(reason: unknown): void };
+
 /**
  * A job's abort state. Cheaper than an AbortController per job: listeners are plain callbacks (Node's
  * EventTarget costs microseconds per listener), and the AbortSignal handed to user code and SDKs is
@@ -6,7 +9,7 @@
 export class Cancellation {
   #aborted = false;
   #reason: unknown;
-  #listeners: Array<(reason: unknown) => void> | undefined;
+  #listeners: AbortListener[] | undefined;
   #controller: AbortController | undefined;
 
   get aborted(): boolean {
@@ -32,21 +35,21 @@ export class Cancellation {
     this.#reason = reason;
     const listeners = this.#listeners;
     this.#listeners = undefined;
-    for (const listener of listeners ?? []) listener(reason);
+    for (const listener of listeners ?? []) tell(listener, reason);
     this.#controller?.abort(reason);
   }
 
   /** Calls `listener` once on abort, at once if already aborted. */
-  onAbort(listener: (reason: unknown) => void): void {
+  onAbort(listener: AbortListener): void {
     if (this.#aborted) {
-      listener(this.#reason);
+      tell(listener, this.#reason);
       return;
     }
     this.#listeners ??= [];
     this.#listeners.push(listener);
   }
 
-  offAbort(listener: (reason: unknown) => void): void {
+  offAbort(listener: AbortListener): void {
     const i = this.#listeners?.indexOf(listener) ?? -1;
     if (i >= 0) this.#listeners?.splice(i, 1);
   }
@@ -54,4 +57,9 @@ export class Cancellation {
   throwIfAborted(): void {
     if (this.#aborted) throw this.#reason;
   }
+}
+
+function tell(listener: AbortListener, reason: unknown): void {
+  if (typeof listener === 'function') listener(reason);
+  else listener.handleAbort(reason);
 }
