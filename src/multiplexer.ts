@@ -282,7 +282,8 @@ export class Multiplexer {
       call.priority ?? 0,
       fn,
       pool,
-      { strategy, keyName: call.keyName },
+      strategy,
+      call.keyName,
       this.#dispatch,
     );
     this.#jobs.add(job);

@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from '../config/options.js';
+import type { ResolvedOptions, Strategy } from '../config/options.js';
 import {
   type AttemptRecord,
   isKeymuxError,
@@ -31,13 +31,12 @@ export interface DispatchContext {
  * frame or promise per attempt (thousands wait at once). Written by hand rather than with p-retry:
  * failover needs no delay between attempts (waiting is per key), and p-retry cost about 40 µs per call.
  */
-export class DispatchedJob<T> extends QueuedJob<T> {
+export class DispatchedJob<T> extends QueuedJob<T> implements Choice {
   // Most jobs succeed at once: their failed attempts list is this shared empty one.
   attempts: readonly AttemptRecord[] = NO_ATTEMPTS;
   /** Attempts that count toward maxRetries: faults met while the whole provider is down do not, for a while. */
   #spent = 0;
   #faultingSince: number | undefined;
-  #settled = false;
   #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
 
@@ -47,7 +46,9 @@ export class DispatchedJob<T> extends QueuedJob<T> {
     priority: number,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     readonly pool: KeyPool,
-    readonly choice: Choice,
+    /** The job is its own `Choice` (strategy and key name): no object more per job. */
+    readonly strategy: Strategy,
+    readonly keyName: string | undefined,
     readonly context: DispatchContext,
   ) {
     super(id, tokens, priority, fn);
@@ -61,6 +62,11 @@ export class DispatchedJob<T> extends QueuedJob<T> {
     });
     this.#next();
     return promise;
+  }
+
+  /** Settled: its resolvers are gone. */
+  get #settled(): boolean {
+    return this.#reject === undefined;
   }
 
   report(outcome: AttemptOutcome<T>): void {
@@ -107,7 +113,7 @@ export class DispatchedJob<T> extends QueuedJob<T> {
   #next(): void {
     let worker: KeyWorker | undefined;
     try {
-      worker = chooseNow(this.pool, this.choice, this.tokens, this.context.options.clock.now());
+      worker = chooseNow(this.pool, this, this.tokens, this.context.options.clock.now());
     } catch (error) {
       this.#settle(false, undefined, explain(error, this.attempts, this.pool));
       return;
@@ -121,8 +127,8 @@ export class DispatchedJob<T> extends QueuedJob<T> {
     const { clock } = this.context.options;
     try {
       for (;;) {
-        await waitForKey(this.pool, this.choice, clock, this);
-        const worker = chooseNow(this.pool, this.choice, this.tokens, clock.now());
+        await waitForKey(this.pool, this, clock, this);
+        const worker = chooseNow(this.pool, this, this.tokens, clock.now());
         if (worker) {
           worker.run(this, this.attempts.length + 1);
           return;
@@ -147,8 +153,11 @@ export class DispatchedJob<T> extends QueuedJob<T> {
   }
 
   #settle(ok: boolean, value: T | undefined, error: unknown): void {
-    if (this.#settled) return;
-    this.#settled = true;
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (reject === undefined) return;
+    this.#resolve = undefined;
+    this.#reject = undefined;
     const { options, events, onSettled } = this.context;
     try {
       events.emit({
@@ -161,10 +170,8 @@ export class DispatchedJob<T> extends QueuedJob<T> {
       });
     } finally {
       onSettled(this);
-      if (ok) this.#resolve?.(value);
-      else this.#reject?.(error);
-      this.#resolve = undefined;
-      this.#reject = undefined;
+      if (ok) resolve?.(value);
+      else reject(error);
     }
   }
 }
