@@ -13,7 +13,7 @@ export interface KeymuxRunInput extends RunInput {
   readonly strategy: Strategy;
   /** Given to every key; undefined to let keymux learn them from the provider's headers. */
   readonly limits: RateLimits | undefined;
-  readonly maxConcurrentPerKey: number;
+  readonly maxConcurrentPerKey: number | 'auto';
   /** Keep the keys' state in this Redis, under a prefix of this run's own. */
   readonly redis?: string | undefined;
   /** Or in this store, made (and closed) by the caller: processes that share one set of keys. */
@@ -44,6 +44,8 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
       ...(input.limits === undefined ? {} : { limits: input.limits }),
     });
   }
+  for (const key of mux.getUsageStats().providers[input.kit.provider]?.keys ?? [])
+    input.recorder.slotsOf(key.name, key.concurrency);
   // The cap is checked as each attempt starts; past it the run stops and the attempt is aborted unsent.
   const capped = new AbortController();
   const signal = AbortSignal.any([input.signal, capped.signal]);
@@ -55,6 +57,7 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
       if (!input.cap.take()) capped.abort(new RequestCapError(`request cap of ${input.cap.limit} reached`));
     }),
     mux.on('success', (e) => input.recorder.attempt(e.key.name, 200)),
+    mux.on('concurrency-changed', (e) => input.recorder.slotsOf(e.key.name, e.concurrency)),
     mux.on('failure', (e) => input.recorder.attempt(e.key.name, e.status ?? 0)),
     mux.on('store-degraded', (e) => input.recorder.storeEvent(e.type, e.at)),
     mux.on('store-recovered', (e) => input.recorder.storeEvent(e.type, e.at)),
