@@ -16,6 +16,7 @@ import {
   type ProcessOrder,
   type ProcessReport,
 } from './process-messages.js';
+import { outstandingJobs } from './run-bench.js';
 import { RunRecorder } from './run-recorder.js';
 import { summarizeRun } from './summarize-run.js';
 import { buildWorkload, meanEstimatedTokens } from './workload.js';
@@ -66,7 +67,9 @@ export async function runProcessBench(
     { store: 'memory' as const, limits },
   ]);
   const jobs = buildWorkload(options.jobs, options.seed);
-  const concurrency = options.concurrency ?? options.keys * options.maxConcurrent;
+  const concurrency = options.concurrency ?? outstandingJobs(options, options.keys);
+  // One setting for every process: the first of --max-concurrent.
+  const slots = options.maxConcurrent[0] ?? 'auto';
   const server = outage === undefined ? undefined : await RedisServer.start();
   const executed: GroupRun[] = [];
   try {
@@ -91,7 +94,7 @@ export async function runProcessBench(
             budgetMs: options.runTimeoutSeconds * 1000,
             strategy: options.strategies[0] ?? 'least-loaded',
             limits: group.limits === 'configured' ? { rpm: options.rpm, tpm: options.tpm } : undefined,
-            maxConcurrentPerKey: options.maxConcurrent,
+            maxConcurrentPerKey: slots,
             redis:
               group.store === 'redis' && url !== undefined
                 ? { url, prefix: `bench-${process.pid}-${Date.now()}-${g}`, processes: n }
@@ -120,7 +123,7 @@ export async function runProcessBench(
   } finally {
     await server?.stop();
   }
-  return summarize(options, command, executed, n, concurrency, meanEstimatedTokens(jobs));
+  return summarize(options, command, executed, n, concurrency, slots, meanEstimatedTokens(jobs));
 }
 
 function emptyLedgerError(): never {
@@ -218,6 +221,7 @@ function summarize(
   executed: readonly GroupRun[],
   n: number,
   concurrency: number,
+  slots: number | 'auto',
   estimatedTokens: number,
 ): BenchResult {
   const charged = executed.flatMap((r) => {
@@ -231,7 +235,7 @@ function summarize(
     Array.from({ length: options.keys }, () => ({
       rpm: options.rpm,
       tpm: options.tpm,
-      concurrency: options.maxConcurrent * n,
+      ...(slots === 'auto' ? {} : { concurrency: slots * n }),
     })),
     tokensPerRequest,
     (options.latencyMinMs + options.latencyMaxMs) / 2,
@@ -276,7 +280,7 @@ function summarize(
     latencyMs: { min: options.latencyMinMs, max: options.latencyMaxMs },
     jobs: options.jobs,
     concurrency,
-    maxConcurrentPerKey: options.maxConcurrent,
+    maxConcurrentPerKey: [slots],
     singleKeyBudgetMs: 0,
     seed: options.seed,
     strategies: options.strategies.slice(0, 1),
@@ -288,7 +292,7 @@ function summarize(
     settings,
     capacity,
     runs,
-    notes: processNotes(options, n, concurrency).concat(
+    notes: processNotes(options, n, concurrency, slots).concat(
       benchNotes(settings, options, charged.length > 0).slice(3),
     ),
     processGroups,
@@ -354,13 +358,18 @@ function groupFigures(r: GroupRun, names: readonly string[], n: number): Process
   };
 }
 
-function processNotes(options: BenchOptions, n: number, concurrency: number): string[] {
+function processNotes(
+  options: BenchOptions,
+  n: number,
+  concurrency: number,
+  slots: number | 'auto',
+): string[] {
   const outage =
     options.redisOutageMs === undefined
       ? ''
       : ` The bench runs its own redis-server and stops it ${options.redisOutageAtSeconds ?? 10} s into each Redis run for ${options.redisOutageMs} ms; while it is away each process paces to 1/${n} of every limit.`;
   return [
-    `${n} OS processes run keymux (${options.strategies[0] ?? 'least-loaded'}) on the same ${options.keys} emulator keys, each on its own ${Math.round(options.jobs / n)} of ${options.jobs} seeded jobs, ${concurrency} outstanding at once per process, ${options.maxConcurrent} in flight per key per process. "redis": they share the keys' state through one Redis; "memory": each paces alone.${outage}`,
+    `${n} OS processes run keymux (${options.strategies[0] ?? 'least-loaded'}) on the same ${options.keys} emulator keys, each on its own ${Math.round(options.jobs / n)} of ${options.jobs} seeded jobs, ${concurrency} outstanding at once per process, ${slots === 'auto' ? 'adaptive (auto)' : slots} slots per key per process. "redis": they share the keys' state through one Redis; "memory": each paces alone.${outage}`,
     `Capacity of one process's row: its 1/${n} share of the keys' capacity; "all": the processes together, from the first start to the last end.`,
   ];
 }

@@ -19,7 +19,7 @@ export interface ProcessOrder {
   readonly strategy: Strategy;
   /** Given to every key; undefined: learned from the provider's headers. */
   readonly limits: RateLimits | undefined;
-  readonly maxConcurrentPerKey: number;
+  readonly maxConcurrentPerKey: number | 'auto';
   /** Shared state on this Redis, under one prefix for all processes; undefined: each process alone. */
   readonly redis: { readonly url: string; readonly prefix: string; readonly processes: number } | undefined;
 }
