@@ -61,6 +61,12 @@ export interface TakeRequest extends KeyAddress {
    * this close. Never for a breaker's probe, a cooldown or a first contact. @default 0
    */
   readonly reserveMs?: number;
+  /**
+   * How far ahead the caller's latest booked send runs (from earlier answers). A store answering alone
+   * (Redis away) starts a fresh local schedule no sooner, so the calls booked in Redis before the outage
+   * and the local ones do not go out together. @default 0
+   */
+  readonly bookedMs?: number;
 }
 
 export type RefusalReason = 'rate' | 'cooldown' | 'breaker';

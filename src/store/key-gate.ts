@@ -54,6 +54,8 @@ export class StoreKeyGate implements SharedGate {
   readonly #learnedSent = new Map<LimitName, number>();
   /** Until when (local clock) the last refused take said to wait; 0 after a take went through. */
   #waitUntil = 0;
+  /** The latest send this process booked in the shared schedule (local clock). */
+  #bookedUntil = 0;
 
   constructor(input: KeyGateInput) {
     this.#in = input;
@@ -67,6 +69,7 @@ export class StoreKeyGate implements SharedGate {
       limits: this.#charges(tokens, false),
       probeTtlMs,
       reserveMs: RESERVE_MS,
+      bookedMs: Math.max(0, this.#bookedUntil - clock.now()),
     });
     this.#adopt(result.learned);
     if (!result.ok) {
@@ -81,6 +84,7 @@ export class StoreKeyGate implements SharedGate {
     // A booked send: its slot in the shared schedule is this call's, a short while ahead.
     const due = clock.now() + result.delayMs;
     this.#waitUntil = due;
+    this.#bookedUntil = Math.max(this.#bookedUntil, due);
     await clock.sleep(result.delayMs);
     // Woken late (a busy process): the slot has passed, and sending now would crowd the next one's, which
     // another process keeps on time. The slot is given up and the call asks again (one more round trip).

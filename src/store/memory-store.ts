@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../core/clock.js';
-import { adjustTat, aheadOf, takeTat, waitOf } from './gcra.js';
+import { adjustTat, aheadOf, isPaced, takeTat, waitOf } from './gcra.js';
 import {
   charge as chargeScope,
   type KeyState,
@@ -67,7 +67,7 @@ export class MemoryStore implements KeyStateStore {
       const { name } = charge;
       wait = Math.max(
         wait,
-        waitOf(scope.tat.get(name), scope.notBefore.get(name), now, limit, WINDOW_MS[name]),
+        waitOf(tatOf(scope, name, request, now), scope.notBefore.get(name), now, limit, WINDOW_MS[name]),
       );
     }
     // A short wait is booked (see `reserveMs`), except for a breaker's probe, which goes now or not at all.
@@ -77,7 +77,13 @@ export class MemoryStore implements KeyStateStore {
     for (const charge of request.limits) {
       const limit = this.#limitOf(charge.name, charge.limit, scope);
       if (limit === undefined) continue;
-      const tat = takeTat(scope.tat.get(charge.name), at, charge.units, limit, WINDOW_MS[charge.name]);
+      const tat = takeTat(
+        tatOf(scope, charge.name, request, now),
+        at,
+        charge.units,
+        limit,
+        WINDOW_MS[charge.name],
+      );
       scope.tat.set(charge.name, tat);
       chargeScope(scope, charge.name, Math.min(charge.units, limit / this.#share), charge.limit);
     }
@@ -221,6 +227,13 @@ export function isKeyStateStore(value: unknown): value is KeyStateStore {
 }
 
 /** The default store: this process's memory, with the semantics of the shared one. */
+/** A limit's schedule; a fresh one starts after the caller's sends already booked elsewhere (`bookedMs`). */
+function tatOf(scope: ScopeState, name: LimitName, request: TakeRequest, now: number): number | undefined {
+  const tat = scope.tat.get(name);
+  const booked = request.bookedMs ?? 0;
+  return tat === undefined && booked > 0 && isPaced(WINDOW_MS[name]) ? now + booked : tat;
+}
+
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(options);
 }
