@@ -67,7 +67,13 @@ export class MemoryStore implements KeyStateStore {
       const { name } = charge;
       wait = Math.max(
         wait,
-        waitOf(tatOf(scope, name, request, now), scope.notBefore.get(name), now, limit, WINDOW_MS[name]),
+        waitOf(
+          tatOf(scope, name, request, now, limit),
+          scope.notBefore.get(name),
+          now,
+          limit,
+          WINDOW_MS[name],
+        ),
       );
     }
     // A short wait is booked (see `reserveMs`), except for a breaker's probe, which goes now or not at all.
@@ -78,7 +84,7 @@ export class MemoryStore implements KeyStateStore {
       const limit = this.#limitOf(charge.name, charge.limit, scope);
       if (limit === undefined) continue;
       const tat = takeTat(
-        tatOf(scope, charge.name, request, now),
+        tatOf(scope, charge.name, request, now, limit),
         at,
         charge.units,
         limit,
@@ -227,11 +233,21 @@ export function isKeyStateStore(value: unknown): value is KeyStateStore {
 }
 
 /** The default store: this process's memory, with the semantics of the shared one. */
-/** A limit's schedule; a fresh one starts after the caller's sends already booked elsewhere (`bookedMs`). */
-function tatOf(scope: ScopeState, name: LimitName, request: TakeRequest, now: number): number | undefined {
+/**
+ * A limit's schedule. A fresh one continues the caller's sends already booked elsewhere (`bookedMs`): the
+ * first local send goes one interval after the last booked one.
+ */
+function tatOf(
+  scope: ScopeState,
+  name: LimitName,
+  request: TakeRequest,
+  now: number,
+  limit: number,
+): number | undefined {
   const tat = scope.tat.get(name);
   const booked = request.bookedMs ?? 0;
-  return tat === undefined && booked > 0 && isPaced(WINDOW_MS[name]) ? now + booked : tat;
+  const window = WINDOW_MS[name];
+  return tat === undefined && booked > 0 && isPaced(window) ? now + booked + window / limit : tat;
 }
 
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {

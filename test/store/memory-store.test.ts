@@ -176,13 +176,13 @@ describe('memoryStore', () => {
 
   it('starts a fresh schedule after the sends its caller already booked in Redis', () => {
     const { store } = setup(0.25);
-    // Redis went away with this process's last booked send 1.5 s ahead: nothing local goes before it.
-    expect(store.take({ ...take(600), bookedMs: 1500 })).toMatchObject({ ok: false, waitMs: 1500 });
+    // Redis went away with this process's last booked send 1.5 s ahead: the local schedule continues it,
+    // one local interval (a quarter of 600 rpm: 400 ms) later.
+    expect(store.take({ ...take(600), bookedMs: 1500 })).toMatchObject({ ok: false, waitMs: 1900 });
     expect(store.take({ ...take(600), bookedMs: 1500, reserveMs: 5000 })).toMatchObject({
       ok: true,
-      delayMs: 1500,
+      delayMs: 1900,
     });
-    // The next is a local interval (a quarter of 600 rpm: 400 ms) after it.
-    expect(store.take({ ...take(600), reserveMs: 5000 })).toMatchObject({ ok: true, delayMs: 1900 });
+    expect(store.take({ ...take(600), reserveMs: 5000 })).toMatchObject({ ok: true, delayMs: 2300 });
   });
 });
