@@ -13,6 +13,7 @@ import { InFlight } from './in-flight.js';
 import { createMetrics, type KeymuxMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
 import { TokenCheck } from './token-check.js';
+import { Upstream } from './upstream.js';
 
 /** Bodies of LLM requests carry images and long documents. */
 const BODY_LIMIT = 64 * 1024 * 1024;
@@ -42,6 +43,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
   const history = new RateHistory(mux);
   const inFlight = new InFlight();
+  const upstream = new Upstream();
   app.addHook('onRequest', async (_request, reply) => {
     inFlight.track(reply.raw);
   });
@@ -56,6 +58,8 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       mux,
       clients: new TokenCheck(resolved.gatewayTokens),
       observer: metrics.observer,
+      upstream,
+      observeLimits: (job, headers) => mux.observeLimitHeaders(job.key, headers),
     });
   });
   registerAdminRoutes(app, mux, resolved.adminToken);
@@ -99,6 +103,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       } finally {
         metrics.stop();
         history.stop();
+        await upstream.close();
       }
     },
   };
