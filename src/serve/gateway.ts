@@ -44,11 +44,14 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   const history = new RateHistory(mux);
   const inFlight = new InFlight();
   const upstream = new Upstream();
-  app.addHook('onRequest', async (_request, reply) => {
+  // Callback hooks: an async one costs a promise per request.
+  app.addHook('onRequest', (_request, reply, done) => {
     inFlight.track(reply.raw);
+    done();
   });
-  app.addHook('onResponse', async (_request, reply) => {
+  app.addHook('onResponse', (_request, reply, done) => {
     if (reply.statusCode === 429) history.gatewayLimited();
+    done();
   });
   app.register(async (scope) => {
     // Provider routes relay the client's bytes as they are: parsed once, for the token estimate only.
