@@ -1,7 +1,7 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
 import type { JobContext } from '../worker/job-context.js';
-import { usageOfEvent } from './sse-usage.js';
 import { apiKeyOf, type Upstream, type UpstreamRequest, type UpstreamResponse } from './upstream.js';
+import { usageOfJson } from './usage-json.js';
 
 /** What the gateway measures that the multiplexer's events do not carry. */
 export interface GatewayObserver {
@@ -49,12 +49,7 @@ function contentType(response: UpstreamResponse): string {
 }
 
 function bufferedUsage(response: UpstreamResponse, body: Buffer): TokenUsage | undefined {
-  if (!contentType(response).includes('json')) return undefined;
-  try {
-    return fullUsage(usageOfEvent(JSON.parse(body.toString('utf8'))));
-  } catch {
-    return undefined;
-  }
+  return contentType(response).includes('json') ? fullUsage(usageOfJson(body)) : undefined;
 }
 
 /** What a gateway job needs besides its request: where it sends, whom it tells. */
