@@ -100,6 +100,31 @@ describe('gateway errors, in each provider’s own shape', () => {
     expect(learner?.limits.rpm).toMatchObject({ limit: 100_000, learned: true });
   });
 
+  it('upstream failures on the raw path classify as the SDKs’ did: each fails over, the key gets its verdict', async () => {
+    const { url, mux, emulator } = await startStack({}, closers);
+    const failuresOf = (name: string) =>
+      mux.getUsageStats().providers.anthropic?.keys.find((k) => k.name === name)?.failuresByClass;
+    // A second Anthropic key, so every failure has somewhere to go.
+    mux.addKey('anthropic', { name: 'claude-b', apiKey: KEYS.groq, baseURL: emulator.url });
+    const anthropic = new Anthropic({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/anthropic`, maxRetries: 0 });
+    const ask = () => anthropic.messages.create({ model: 'm', max_tokens: 5, messages });
+    for (const [kind, failureClass] of [
+      ['overloaded', 'transient'],
+      ['reset', 'transient'],
+      ['unauthorized', 'auth'],
+    ] as const) {
+      emulator.addFault({ kind, key: 'anthropic', count: 1 });
+      const before = failuresOf('claude-a')?.[failureClass] ?? 0;
+      // Round robin: within a few asks one lands on claude-a, meets the fault and moves on; all succeed.
+      for (let i = 0; i < 4 && failuresOf('claude-a')?.[failureClass] === before; i++)
+        expect((await ask()).type).toBe('message');
+      expect(failuresOf('claude-a')?.[failureClass]).toBe(before + 1);
+      if (failureClass === 'transient') mux.resetKey('anthropic', 'claude-a'); // ends its backoff
+    }
+    const claudeA = mux.getUsageStats().providers.anthropic?.keys.find((k) => k.name === 'claude-a');
+    expect(claudeA?.state).toBe('unavailable');
+  });
+
   it('a client that disconnects mid-stream aborts the upstream call and frees the key’s slot', async () => {
     const { url, mux, emulator } = await startStack(
       {
