@@ -3,12 +3,12 @@
  * so none starts. heapUsed after a full GC, minus the same before, divided by the count. Measured via
  * `mux.execute` (one shared job function, so only keymux's own allocations count) and via the wrapped
  * OpenAI client (`mux.getOpenAIClient()`, one shared request object), then, for the plan in
- * notes/memory-plan.md, the parts a queued job is made of, each alone.
+ * notes/memory-plan.md, the parts a queued job is made of.
  * Run: npm run bench:memory   (JOBS=… to change the count; needs node --expose-gc, which the script sets)
  */
 import PQueue from 'p-queue';
 import { Multiplexer } from '../src/multiplexer.js';
-import { QueuedJob } from '../src/worker/job-context.js';
+import type { Job } from '../src/worker/job-context.js';
 import { PriorityFifo } from '../src/worker/priority-fifo.js';
 import { QueuedEntry } from '../src/worker/queued-entry.js';
 
@@ -84,61 +84,27 @@ const rows: Record<string, number> = {};
 rows['  the caller’s promise alone (kept in the array)'] = await heapPerItem((keep) => {
   for (let i = 0; i < JOBS; i++) keep.push(Promise.resolve(i));
 });
-rows['  QueuedJob'] = await heapPerItem((keep) => {
-  for (let i = 0; i < JOBS; i++) keep.push(new QueuedJob(i, 0, 0, job));
-});
-rows['  p-queue entry: add(closure, { priority }) on a busy queue'] = await heapPerItem((keep) => {
-  const queue = new PQueue({ concurrency: 1 });
-  void queue.add(() => never);
-  for (let i = 0; i < JOBS; i++) {
-    const n = i;
-    keep.push(queue.add(async () => n, { priority: 0 }).catch(swallow));
-  }
-});
-rows['  QueuedEntry (its onAbort arrow included) + its #waiting Set entry'] = await heapPerItem((keep) => {
+rows['  p-queue entry, for comparison: add(closure, { priority }) on a busy queue'] = await heapPerItem(
+  (keep) => {
+    const queue = new PQueue({ concurrency: 1 });
+    void queue.add(() => never);
+    for (let i = 0; i < JOBS; i++) {
+      const n = i;
+      keep.push(queue.add(async () => n, { priority: 0 }).catch(swallow));
+    }
+  },
+);
+rows['  QueuedEntry + its PriorityFifo slot + its Set entry'] = await heapPerItem((keep) => {
   const waiting = new Set<QueuedEntry>();
-  const queued = new QueuedJob(0, 0, 0, job);
-  const key = { provider: 'openai', name: 'k', label: 'sk-…6789' };
-  for (let i = 0; i < JOBS; i++) waiting.add(new QueuedEntry(queued, 1, swallow, waiting, key));
-  keep.push(waiting);
-});
-rows['  PriorityFifo slot (src/worker/priority-fifo.ts), entry not counted'] = await heapPerItem((keep) => {
-  const queue = new PriorityFifo<{ rank: number; done: boolean }>();
-  const entry = { rank: 0, done: false };
-  for (let i = 0; i < JOBS; i++) queue.push(entry);
-  keep.push(queue);
-});
-rows['  new Promise + 2 closures (KeyWorker.run)'] = await heapPerItem((keep) => {
+  const queue = new PriorityFifo<QueuedEntry>();
+  const owner = { ref: { provider: 'openai', name: 'k', label: 'sk-…6789' }, left: swallow };
+  const queued = { id: 0, tokens: 0, priority: 0, report: swallow } as unknown as Job<unknown>;
   for (let i = 0; i < JOBS; i++) {
-    keep.push(
-      new Promise((settle) => {
-        let started = false;
-        const onAbort = (): void => {
-          if (!started) settle(i);
-        };
-        keep.push(onAbort);
-        started = i < 0;
-      }),
-    );
+    const entry = new QueuedEntry(queued, 1, owner, 0);
+    waiting.add(entry);
+    queue.push(entry);
   }
-});
-rows['  a suspended async function (dispatch awaiting)'] = await heapPerItem((keep) => {
-  const f = async (n: number): Promise<number> => {
-    const x = await never;
-    return x + n;
-  };
-  for (let i = 0; i < JOBS; i++) keep.push(f(i));
-});
-rows['  runApiCall’s chain: Promise.all + 2 then + 2 catch + 2 closures'] = await heapPerItem((keep) => {
-  const loaded = Promise.resolve();
-  for (let i = 0; i < JOBS; i++) {
-    const turn = Promise.all([loaded, undefined]);
-    const full = turn.then(() => never);
-    const data = full.then((r) => r);
-    data.catch(swallow);
-    full.catch(swallow);
-    keep.push(Object.assign(data, { withResponse: () => full, asResponse: () => full.then((r) => r) }));
-  }
+  keep.push(waiting, queue);
 });
 
 console.log(`heap per queued job, ${JOBS} jobs (bytes)`);

@@ -20,7 +20,7 @@ import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './co
 import type { KeyCheckResult } from './core/key-check.js';
 import { isDeadline, linkSignal } from './core/link-signal.js';
 import { logEvents } from './core/log-events.js';
-import { dispatch } from './dispatch/dispatcher.js';
+import { type DispatchContext, DispatchedJob } from './dispatch/dispatcher.js';
 import { HealthChecks } from './health-check/health-checks.js';
 import type { KeyPool } from './keys/key-pool.js';
 import { KeyRegistry } from './keys/key-registry.js';
@@ -42,7 +42,7 @@ import { isKeyStateStore, memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
 import { storeFromEnv } from './store/store-from-env.js';
 import type { Cancellation } from './worker/cancellation.js';
-import { type Job, type JobContext, QueuedJob } from './worker/job-context.js';
+import type { Job, JobContext } from './worker/job-context.js';
 
 /**
  * Many keys of one provider used as one: per-key workers, a dispatcher with failover, the providers'
@@ -55,7 +55,7 @@ export class Multiplexer {
   readonly #health: HealthChecks;
   readonly #counters: CounterState = new Map();
   /** Every accepted, unsettled job: close() aborts them one by one, so no signal collects a listener per job. */
-  readonly #jobs = new Set<QueuedJob<unknown>>();
+  readonly #jobs = new Set<DispatchedJob<unknown>>();
   readonly #idle: Array<() => void> = [];
   /** The default strategy: `options.strategy` until setStrategy() changes it. */
   #strategy: Strategy;
@@ -70,6 +70,7 @@ export class Multiplexer {
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
+    this.#dispatch = { options: this.options, events: this.#events, onSettled: this.#settled };
     this.#strategy = this.options.strategy;
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     const { logger } = this.options;
@@ -224,7 +225,7 @@ export class Multiplexer {
     const workers = name === undefined ? pool.workers : [this.#keys.worker(provider, name)];
     const now = this.options.clock.now();
     for (const worker of workers) {
-      worker.deps.governor.reset();
+      worker.deps.concurrency.reset();
       if (worker.deps.health.reset(now))
         this.#events.emit({ type: 'key-recovered', at: now, key: worker.ref });
     }
@@ -275,23 +276,25 @@ export class Multiplexer {
     } catch (error) {
       return Promise.reject(error);
     }
-    const job = new QueuedJob(this.#nextJobId++, call.tokens ?? 0, call.priority ?? 0, fn);
+    const job = new DispatchedJob(
+      this.#nextJobId++,
+      call.tokens ?? 0,
+      call.priority ?? 0,
+      fn,
+      pool,
+      strategy,
+      call.keyName,
+      this.#dispatch,
+    );
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;
-    return dispatch(
-      pool,
-      job,
-      { strategy, keyName: call.keyName },
-      this.options,
-      this.#events,
-      this.#settled,
-    );
+    return job.start();
   }
 
   /** One function for every job (not a closure each): forget the job, and wake drain() when idle. */
   readonly #settled = (job: Job<unknown>): void => {
-    const queued = job as QueuedJob<unknown>;
+    const queued = job as DispatchedJob<unknown>;
     // A stream handed to the caller still holds its key's slot: close() must still reach it.
     if (queued.held) {
       const forget = (): boolean => this.#jobs.delete(queued);
@@ -302,6 +305,9 @@ export class Multiplexer {
     // The job's promise settles after this: wake drain() only once the callers' handlers have run.
     if (this.#active === 0 && this.#idle.length > 0) setImmediate(this.#wakeIdle);
   };
+
+  /** What every job of this multiplexer shares. */
+  readonly #dispatch: DispatchContext;
 
   readonly #wakeIdle = (): void => {
     if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();

@@ -164,7 +164,9 @@ function readOptions(env: Env): MultiplexerOptions {
   for (const option of NUMERIC_OPTIONS) {
     const name = envName(option);
     const raw = value(env, name);
-    if (raw !== undefined) options[option] = checkOption(option, parseNumber(raw, name), name);
+    if (raw === undefined) continue;
+    if (option === 'maxConcurrentRequests' && raw.trim() === 'auto') options.maxConcurrentRequests = 'auto';
+    else options[option] = checkOption(option, parseNumber(raw, name), name);
   }
   const strategy = value(env, 'KEYMUX_STRATEGY');
   if (strategy !== undefined) options.strategy = parseStrategy(strategy, 'KEYMUX_STRATEGY');

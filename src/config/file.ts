@@ -36,7 +36,7 @@ const keySchema = z.strictObject({
   model: text,
   baseURL: text,
   quotaGroup: text,
-  maxConcurrentRequests: count,
+  maxConcurrentRequests: z.union([z.number(), z.literal('auto')]).exactOptional(),
   queueSize: count,
 });
 
@@ -50,6 +50,7 @@ const poolSchema = z.strictObject({
   strategy: text,
   providers: z.record(z.string(), providerSchema).exactOptional(),
   ...Object.fromEntries(NUMERIC_OPTIONS.map((option) => [option, count])),
+  maxConcurrentRequests: z.union([z.number(), z.literal('auto')]).exactOptional(),
 });
 
 // The file's own names, so errors point at the field as written in the file.

@@ -55,9 +55,8 @@ const isObject = (value: unknown): boolean =>
 const duration = (infinity = true): OptionRule =>
   numeric({ integer: false, min: 0, aboveMin: true, infinity });
 
-/** Defaults of the options every multiplexer resolves to a number (an unset `'auto'` too). */
+/** Defaults of the options every multiplexer resolves to a number (`maxConcurrentRequests`: `'auto'`). */
 export const DEFAULTS = {
-  maxConcurrentRequests: 5,
   queueSize: 100,
   initialRetryDelay: 1000,
   backoffFactor: 2,

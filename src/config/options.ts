@@ -110,10 +110,10 @@ export interface KeyOptions {
    */
   readonly limits?: RateLimits;
   /**
-   * Requests in flight at once on this key.
+   * Requests in flight at once on this key: a number pins it, `'auto'` adapts it.
    * @default the multiplexer's `maxConcurrentRequests`
    */
-  readonly maxConcurrentRequests?: number;
+  readonly maxConcurrentRequests?: number | 'auto';
   /**
    * Jobs waiting on this key beyond those in flight; past it, the job goes to another key or fails with
    * `QueueFullError`.
@@ -164,9 +164,17 @@ export interface KeyOptions {
  */
 export interface MultiplexerOptions {
   /**
-   * Requests in flight at once on each key (a key's own `maxConcurrentRequests` overrides it).
-   * `'auto'` starts from the default and adapts.
-   * @default 5
+   * Requests in flight at once on each key (a key's own `maxConcurrentRequests` overrides it). A number
+   * pins it. `'auto'` starts each key at 5 slots and adapts: it grows toward what the key's rate limit ×
+   * its observed latency needs (Little's law), up to `maxConcurrencyCeiling`, while latency stays near
+   * its floor; it shrinks on 5xx answers, timeouts and rising latency. 429s are left to the rate limits.
+   * @default 'auto'
+   *
+   * @example
+   * ```ts
+   * new Multiplexer({ maxConcurrentRequests: 'auto', maxConcurrencyCeiling: 64 });
+   * new Multiplexer({ maxConcurrentRequests: 8 }); // exactly 8 per key
+   * ```
    */
   readonly maxConcurrentRequests?: number | 'auto';
   /**
@@ -270,8 +278,8 @@ export interface MultiplexerOptions {
    */
   readonly streamFirstByteTimeoutMs?: number;
   /**
-   * Upper bound of an adaptive (`'auto'`) per-key concurrency.
-   * @default none
+   * The most slots `maxConcurrentRequests: 'auto'` gives one key.
+   * @default 256
    */
   readonly maxConcurrencyCeiling?: number;
   /**
@@ -315,7 +323,7 @@ export interface MultiplexerOptions {
 
 /** The multiplexer's options with every default filled in, as `mux.options` shows them. */
 export interface ResolvedOptions {
-  readonly maxConcurrentRequests: number;
+  readonly maxConcurrentRequests: number | 'auto';
   readonly queueSize: number;
   readonly initialRetryDelay: number;
   readonly backoffFactor: number;

@@ -108,6 +108,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     ...UNSET,
     ...DEFAULTS,
     ...numbers,
+    maxConcurrentRequests: options.maxConcurrentRequests ?? 'auto',
     strategy,
     clock,
     random,
@@ -231,7 +232,10 @@ export function validateKeyOptions(
   if (o.weight !== undefined) out.weight = positive(o.weight, join(path, names.weight));
   if (o.limits !== undefined) out.limits = checkLimits(o.limits, path, names);
   if (o.maxConcurrentRequests !== undefined) {
-    out.maxConcurrentRequests = count(o.maxConcurrentRequests, join(path, names.maxConcurrentRequests), 1);
+    out.maxConcurrentRequests =
+      o.maxConcurrentRequests === 'auto'
+        ? 'auto'
+        : count(o.maxConcurrentRequests, join(path, names.maxConcurrentRequests), 1);
   }
   if (o.queueSize !== undefined) out.queueSize = count(o.queueSize, join(path, names.queueSize), 0);
   if (o.model !== undefined) out.model = text(o.model, join(path, names.model));

@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from '../config/options.js';
+import type { ResolvedOptions, Strategy } from '../config/options.js';
 import {
   type AttemptRecord,
   isKeymuxError,
@@ -10,66 +10,169 @@ import {
 import type { EventBus } from '../core/events.js';
 import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { KeyPool } from '../keys/key-pool.js';
-import type { Job } from '../worker/job-context.js';
+import { type Job, type JobContext, QueuedJob } from '../worker/job-context.js';
 import type { AttemptOutcome, KeyWorker } from '../worker/key-worker.js';
 import { type Choice, chooseNow, waitForKey } from './choose-key.js';
 
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
 
+/** What every job of one multiplexer shares: one object, not a copy per job. */
+export interface DispatchContext {
+  readonly options: ResolvedOptions;
+  readonly events: EventBus;
+  /** Called once per job, as it settles (before its promise's handlers run). */
+  readonly onSettled: (job: Job<unknown>) => void;
+}
+
 /**
- * The attempt loop: pick an eligible key, run the job on it, and on a retryable failure move to another
- * key at once. Bounded by `maxRetries` attempts; a bad request or an abort ends the job at once.
- * Written by hand rather than with p-retry: failover needs no delay between attempts (waiting is per
- * key, in runOnKey), and p-retry cost about 40 µs per call here, more than a whole job's scheduling.
+ * A job and its attempt loop: pick an eligible key, run the job on it, and on a retryable failure move
+ * to another key at once. Bounded by `maxRetries` attempts; a bad request or an abort ends the job at
+ * once. Driven by the workers' reports rather than an async loop, so a queued job holds no suspended
+ * frame or promise per attempt (thousands wait at once). Written by hand rather than with p-retry:
+ * failover needs no delay between attempts (waiting is per key), and p-retry cost about 40 µs per call.
  */
-export async function dispatch<T>(
-  pool: KeyPool,
-  job: Job<T>,
-  choice: Choice,
-  options: ResolvedOptions,
-  events: EventBus,
-  onSettled: (job: Job<T>) => void,
-): Promise<T> {
+export class DispatchedJob<T> extends QueuedJob<T> implements Choice {
   // Most jobs succeed at once: their failed attempts list is this shared empty one.
-  let attempts: readonly AttemptRecord[] = NO_ATTEMPTS;
-  // Attempts that count toward maxRetries: faults met while the whole provider is down do not, for a while.
-  let spent = 0;
-  let faultingSince: number | undefined;
-  let ok = false;
-  try {
-    for (;;) {
-      const attempt = attempts.length + 1;
-      // Pick and hand over in the same tick, so the next pick already sees this key's load.
-      const worker = chooseOrExplain(pool, choice, job.tokens, options, attempts);
-      const outcome = await (worker
-        ? worker.run(job, attempt)
-        : waitThenRun(pool, choice, options, job, attempts));
-      if (outcome.ok) {
-        ok = true;
-        return outcome.value;
-      }
-      // The key went out of service before the call started: no attempt was spent.
-      if (outcome.skipped) continue;
-      const record = toRecord(outcome.failure, attempt, outcome.key.name, outcome.key.label);
-      attempts = [...attempts, record];
-      if (!RETRYABLE.has(outcome.failure.class)) throw finalError(outcome.failure, record, pool);
-      const now = options.clock.now();
-      faultingSince = outcome.failure.class === 'transient' ? (faultingSince ?? now) : undefined;
-      if (!waitingOutOutage(pool, faultingSince, now, options)) spent++;
-      if (spent >= options.maxRetries) throw exhausted(attempts, pool);
-      events.emit({ type: 'retry', at: now, key: outcome.key, jobId: job.id, attempt });
-      await pauseAfterFaults(attempts, options, job, pool);
-    }
-  } finally {
-    events.emit({
-      type: 'job-settled',
-      at: options.clock.now(),
-      provider: pool.provider,
-      jobId: job.id,
-      ok,
-      attempts: attempts.length,
+  attempts: readonly AttemptRecord[] = NO_ATTEMPTS;
+  /** Attempts that count toward maxRetries: faults met while the whole provider is down do not, for a while. */
+  #spent = 0;
+  #faultingSince: number | undefined;
+  #resolve: ((value: unknown) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    id: number,
+    tokens: number,
+    priority: number,
+    fn: (client: unknown, ctx: JobContext) => Promise<T>,
+    readonly pool: KeyPool,
+    /** The job is its own `Choice` (strategy and key name): no object more per job. */
+    readonly strategy: Strategy,
+    readonly keyName: string | undefined,
+    readonly context: DispatchContext,
+  ) {
+    super(id, tokens, priority, fn);
+  }
+
+  /** Starts the job; the promise settles exactly once, with its value or its final error. */
+  start(): Promise<T> {
+    const promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve as (value: unknown) => void;
+      this.#reject = reject;
     });
-    onSettled(job);
+    this.#next();
+    return promise;
+  }
+
+  /** Settled: its resolvers are gone. */
+  get #settled(): boolean {
+    return this.#reject === undefined;
+  }
+
+  report(outcome: AttemptOutcome<T>): void {
+    if (this.#settled) return;
+    try {
+      this.#onOutcome(outcome);
+    } catch (error) {
+      this.#settle(false, undefined, error);
+    }
+  }
+
+  #onOutcome(outcome: AttemptOutcome<T>): void {
+    if (outcome.ok) {
+      this.#settle(true, outcome.value, undefined);
+      return;
+    }
+    // The key went out of service before the call started: no attempt was spent.
+    if (outcome.skipped) {
+      this.#next();
+      return;
+    }
+    const { options, events } = this.context;
+    const attempt = this.attempts.length + 1;
+    const record = toRecord(outcome.failure, attempt, outcome.key.name, outcome.key.label);
+    this.attempts = [...this.attempts, record];
+    if (!RETRYABLE.has(outcome.failure.class)) {
+      this.#settle(false, undefined, finalError(outcome.failure, record, this.pool));
+      return;
+    }
+    const now = options.clock.now();
+    this.#faultingSince = outcome.failure.class === 'transient' ? (this.#faultingSince ?? now) : undefined;
+    if (!waitingOutOutage(this.pool, this.#faultingSince, now, options)) this.#spent++;
+    if (this.#spent >= options.maxRetries) {
+      this.#settle(false, undefined, exhausted(this.attempts, this.pool));
+      return;
+    }
+    events.emit({ type: 'retry', at: now, key: outcome.key, jobId: this.id, attempt });
+    const pause = pauseAfterFaults(this.attempts, options, this.pool);
+    if (pause > 0) void this.#pauseThenNext(pause);
+    else this.#next();
+  }
+
+  /** Hands the job to an eligible key now, in the same tick, so the next pick already sees its load. */
+  #next(): void {
+    let worker: KeyWorker | undefined;
+    try {
+      worker = chooseNow(this.pool, this, this.tokens, this.context.options.clock.now());
+    } catch (error) {
+      this.#settle(false, undefined, explain(error, this.attempts, this.pool));
+      return;
+    }
+    if (worker) worker.run(this, this.attempts.length + 1);
+    else void this.#waitThenRun();
+  }
+
+  /** No key is eligible now: waits for one (or fails when none ever will be), then runs the attempt on it. */
+  async #waitThenRun(): Promise<void> {
+    const { clock } = this.context.options;
+    try {
+      for (;;) {
+        await waitForKey(this.pool, this, clock, this);
+        const worker = chooseNow(this.pool, this, this.tokens, clock.now());
+        if (worker) {
+          worker.run(this, this.attempts.length + 1);
+          return;
+        }
+      }
+    } catch (error) {
+      this.#settle(false, undefined, explain(error, this.attempts, this.pool));
+    }
+  }
+
+  async #pauseThenNext(ms: number): Promise<void> {
+    this.pool.waiting++;
+    try {
+      await this.context.options.clock.sleep(ms, this.signal);
+    } catch (error) {
+      this.#settle(false, undefined, this.aborted ? this.reason : error);
+      return;
+    } finally {
+      this.pool.waiting--;
+    }
+    this.#next();
+  }
+
+  #settle(ok: boolean, value: T | undefined, error: unknown): void {
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (reject === undefined) return;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    const { options, events, onSettled } = this.context;
+    try {
+      events.emit({
+        type: 'job-settled',
+        at: options.clock.now(),
+        provider: this.pool.provider,
+        jobId: this.id,
+        ok,
+        attempts: this.attempts.length,
+      });
+    } finally {
+      onSettled(this);
+      if (ok) resolve?.(value);
+      else reject(error);
+    }
   }
 }
 
@@ -77,30 +180,22 @@ export async function dispatch<T>(
  * Failover is immediate, but when the job's last two attempts both met a fault of the service (5xx,
  * timeouts, refused connections) on different keys, the fault is likely the provider's: the job waits
  * a backoff (half fixed, half jittered) before its next attempt, so a short outage does not use up
- * every attempt within milliseconds.
+ * every attempt within milliseconds. Returns the pause in ms, 0 for none.
  */
-async function pauseAfterFaults(
+function pauseAfterFaults(
   attempts: readonly AttemptRecord[],
   options: ResolvedOptions,
-  job: Job<unknown>,
   pool: KeyPool,
-): Promise<void> {
+): number {
   let streak = 0;
   for (let i = attempts.length - 1; i >= 0 && attempts[i]!.failureClass === 'transient'; i--) streak++;
-  if (streak < 2) return;
+  if (streak < 2) return 0;
   // Through an outage of the whole provider, probe at least once per breakerBaseMs.
   const cap = pool.guard?.degraded
     ? Math.min(options.maxRetryDelay, options.breakerBaseMs)
     : options.maxRetryDelay;
   const ceiling = Math.min(cap, options.initialRetryDelay * options.backoffFactor ** (streak - 2));
-  const delay = ceiling / 2 + (options.random() * ceiling) / 2;
-  if (delay <= 0) return;
-  pool.waiting++;
-  try {
-    await options.clock.sleep(delay, job.cancel.signal);
-  } finally {
-    pool.waiting--;
-  }
+  return ceiling / 2 + (options.random() * ceiling) / 2;
 }
 
 /**
@@ -117,40 +212,6 @@ function waitingOutOutage(
   return (
     pool.guard?.degraded === true && faultingSince !== undefined && now - faultingSince < options.cooldownMs
   );
-}
-
-/** An eligible key now, or undefined; errors that end the job (unknown key name) are thrown as is. */
-function chooseOrExplain(
-  pool: KeyPool,
-  choice: Choice,
-  tokens: number,
-  options: ResolvedOptions,
-  attempts: readonly AttemptRecord[],
-): KeyWorker | undefined {
-  try {
-    return chooseNow(pool, choice, tokens, options.clock.now());
-  } catch (error) {
-    throw explain(error, attempts, pool);
-  }
-}
-
-/** No key is eligible now: waits for one (or fails when none ever will be), then runs the attempt on it. */
-async function waitThenRun<T>(
-  pool: KeyPool,
-  choice: Choice,
-  options: ResolvedOptions,
-  job: Job<T>,
-  attempts: readonly AttemptRecord[],
-): Promise<AttemptOutcome<T>> {
-  try {
-    for (;;) {
-      await waitForKey(pool, choice, options.clock, job.cancel);
-      const worker = chooseNow(pool, choice, job.tokens, options.clock.now());
-      if (worker) return await worker.run(job, attempts.length + 1);
-    }
-  } catch (error) {
-    throw explain(error, attempts, pool);
-  }
 }
 
 /** Keys ran out after some attempts: the attempts say more than "no key". */

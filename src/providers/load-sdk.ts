@@ -45,6 +45,11 @@ export function preloadSdk(packageName: string): Promise<void> {
   return attempt;
 }
 
+/** Whether this SDK's ESM build has loaded: a call then needs no wait for it. */
+export function isSdkLoaded(packageName: string): boolean {
+  return esm.has(packageName);
+}
+
 /** Starts loading an optional SDK's ESM build; an SDK that is not installed is no error until used. */
 export function preloadOptionalSdk(packageName: string): void {
   preloadSdk(packageName).catch(() => undefined);

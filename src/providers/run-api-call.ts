@@ -1,7 +1,7 @@
 import type { JobContext } from '../core/job-context.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
-import { preloadSdk } from './load-sdk.js';
+import { isSdkLoaded, preloadSdk } from './load-sdk.js';
 import { isStreamRequest } from './stream-request.js';
 import { StreamTimeoutError } from './stream-timeout-error.js';
 import { startTimer } from './stream-timer.js';
@@ -126,27 +126,72 @@ async function runOnKey(
   }
 }
 
+/**
+ * One request of a wrapped client in flight: what its job runs, and the SDK's full answer once it came
+ * (for `withResponse()`). One object per call, with no closures: thousands wait in queues at once.
+ */
+class ApiCall {
+  settled: WithResponse | undefined;
+
+  constructor(
+    readonly ctx: WrapContext,
+    readonly path: readonly Step[],
+    readonly args: readonly unknown[],
+  ) {}
+
+  /** The job: one attempt on one key. Resolves with the data; keeps the rest for `withResponse()`. */
+  async run(client: unknown, job: JobContext): Promise<unknown> {
+    const settled = await runOnKey(this.ctx, this.path, this.args, client, job);
+    this.settled = settled;
+    return settled.data;
+  }
+}
+
+const CALL = Symbol('keymux.apiCall');
+
+interface CallFields {
+  [CALL]: ApiCall;
+  withResponse(): Promise<WithResponse>;
+  asResponse(): Promise<unknown>;
+}
+
+/** Shared by every call's promise (not a closure each): `this` is the promise, as with the SDKs' APIPromise. */
+function withResponse(this: Promise<unknown> & CallFields): Promise<WithResponse> {
+  const call = this[CALL];
+  return this.then(() => call.settled as WithResponse);
+}
+
+function asResponse(this: Promise<unknown> & CallFields): Promise<unknown> {
+  const call = this[CALL];
+  return this.then(() => call.settled?.response);
+}
+
 /** One request of a wrapped client, as one keymux job on the chosen key's own SDK client. */
 export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readonly unknown[]): CallPromise {
   const { mux, hints, call, adapter } = ctx;
-  const tokens = call.tokens ?? adapter.estimateTokens?.(requestOf(path, args)) ?? 0;
+  const estimate = call.tokens ?? adapter.estimateTokens?.(requestOf(path, args)) ?? 0;
   // The request's own signal is the job's from the start, so it also ends the job while queued.
   const own = (hints.requestSignal ?? signalInOptions)(args);
   const signal = own && call.signal ? AbortSignal.any([call.signal, own]) : (own ?? call.signal);
-  const turn = Promise.all([preloadSdk(hints.packageName), chatOf(path)?.settled()]);
-  const full = turn.then(() =>
-    mux.execute(hints.provider, (client, job) => runOnKey(ctx, path, args, client, job), {
-      ...call,
-      tokens,
-      ...(signal === undefined ? {} : { signal }),
-    }),
-  );
-  const data = full.then((r) => r.data);
-  // Only one of the three is usually awaited; the others must not report unhandled rejections.
-  data.catch(() => undefined);
-  full.catch(() => undefined);
-  return Object.assign(data, {
-    withResponse: () => full,
-    asResponse: () => full.then((r) => r.response),
-  });
+  const options =
+    signal === call.signal && estimate === call.tokens
+      ? call
+      : { ...call, tokens: estimate, ...(signal === undefined ? {} : { signal }) };
+  const apiCall = new ApiCall(ctx, path, args);
+  // A bound method costs half what a closure over the call does.
+  const run = apiCall.run.bind(apiCall);
+  const chat = chatOf(path);
+  // Most calls go straight to the queue; the first ones wait for the SDK's ESM build, a chat's messages
+  // for the one before.
+  const data =
+    chat === undefined && isSdkLoaded(hints.packageName)
+      ? mux.execute(hints.provider, run, options)
+      : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(() =>
+          mux.execute(hints.provider, run, options),
+        );
+  const promise = data as Promise<unknown> & CallFields;
+  promise[CALL] = apiCall;
+  promise.withResponse = withResponse;
+  promise.asResponse = asResponse;
+  return promise;
 }

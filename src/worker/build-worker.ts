@@ -2,7 +2,7 @@ import type { KeyOptions, ResolvedOptions } from '../config/options.js';
 import type { ApiKey } from '../core/api-key.js';
 import type { EventBus, KeyRef } from '../core/events.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
-import { ConcurrencyGovernor } from './concurrency.js';
+import { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import type { EjectionGuard } from './ejection-guard.js';
 import { KeyHealth } from './health.js';
 import { KeyWorker } from './key-worker.js';
@@ -23,16 +23,20 @@ export interface BuildWorkerInput {
   readonly shared?: SharedGate | undefined;
 }
 
-/** Wires one key's worker: its health, concurrency governor, lazily built SDK client and header feed. */
+/** Wires one key's worker: its health, concurrency limit, lazily built SDK client and header feed. */
 export function buildWorker(input: BuildWorkerInput): KeyWorker {
   const { provider, key, keyOptions, adapter, limiter, options, events, guard } = input;
   const ref: KeyRef = { provider, name: key.name, label: key.label };
-  const governor = new ConcurrencyGovernor(
-    keyOptions.maxConcurrentRequests ?? options.maxConcurrentRequests,
-    () => !limiter.hasLimits,
-  );
-  governor.onChange((concurrency) =>
-    events.emit({ type: 'concurrency-changed', at: options.clock.now(), key: ref, concurrency }),
+  const concurrency = new AdaptiveConcurrency({
+    maxConcurrentRequests: keyOptions.maxConcurrentRequests ?? options.maxConcurrentRequests,
+    ...(options.maxConcurrencyCeiling === undefined
+      ? {}
+      : { maxConcurrencyCeiling: options.maxConcurrencyCeiling }),
+    // Per ms, as the latencies it multiplies.
+    allowedRate: () => worker.allowedRate(),
+  });
+  concurrency.onChange((limit) =>
+    events.emit({ type: 'concurrency-changed', at: options.clock.now(), key: ref, concurrency: limit }),
   );
   let client: unknown;
   let built = false;
@@ -64,7 +68,7 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
       guard ? guard.mayEject(clock.now()) : true,
     ),
     limiter,
-    governor,
+    concurrency,
     guard,
     clock,
     events,

@@ -1,4 +1,5 @@
 import type { JobContext } from '../core/job-context.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
 import { Cancellation } from './cancellation.js';
 
 export type { JobContext };
@@ -14,13 +15,15 @@ export interface Job<T> {
   readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
   /** What the job's key slot is held on after it settled (a stream handed out), so close() can end it. */
   held?: Promise<unknown> | undefined;
+  /** Told how an attempt on a key ended, exactly once per attempt; the dispatcher decides what next. */
+  report(outcome: AttemptOutcome<T>): void;
 }
 
 /**
  * A job and its abort state in one object: thousands wait in queues at once, so each costs what it must.
  * `release` undoes the links to a caller's signal and deadline, when there are any.
  */
-export class QueuedJob<T> extends Cancellation implements Job<T> {
+export abstract class QueuedJob<T> extends Cancellation implements Job<T> {
   release: (() => void) | undefined;
   held: Promise<unknown> | undefined;
 
@@ -40,4 +43,6 @@ export class QueuedJob<T> extends Cancellation implements Job<T> {
   get abortable(): boolean {
     return this.release !== undefined;
   }
+
+  abstract report(outcome: AttemptOutcome<T>): void;
 }

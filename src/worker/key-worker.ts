@@ -1,19 +1,19 @@
-import PQueue from 'p-queue';
 import type { ApiKey } from '../core/api-key.js';
 import type { Clock } from '../core/clock.js';
 import { AttemptTimeoutError } from '../core/errors.js';
 import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
+import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
-import type { ConcurrencyGovernor } from './concurrency.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
 import type { EjectionGuard } from './ejection-guard.js';
 import type { HealthChange, KeyHealth } from './health.js';
 import type { Job } from './job-context.js';
-import { QueuedEntry } from './queued-entry.js';
+import { PriorityFifo } from './priority-fifo.js';
+import { type EntryOwner, QueuedEntry } from './queued-entry.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { SharedGate } from './shared-gate.js';
 
@@ -26,7 +26,8 @@ export interface WorkerDeps {
   readonly queueSize: number;
   readonly health: KeyHealth;
   readonly limiter: RateLimiter;
-  readonly governor: ConcurrencyGovernor;
+  /** The key's concurrency limit: fixed, or adapting to latency and the rate limits (`'auto'`). */
+  readonly concurrency: AdaptiveConcurrency;
   readonly guard: EjectionGuard | undefined;
   readonly clock: Clock;
   readonly events: EventBus;
@@ -50,17 +51,23 @@ export interface WorkerDeps {
 let assignments = 0;
 
 /**
- * One key's worker: a bounded queue (p-queue, bounded here since p-queue is not), its concurrency
- * limit, its rate buckets and its health. A key that stops serving hands its queued jobs back at once.
+ * One key's worker: a bounded priority queue, its concurrency limit, its rate buckets and its health.
+ * A key that stops serving hands its queued jobs back at once. A slot is held from the moment a job
+ * leaves the queue (it may still wait there for the rate limits) until its call, stream included, ends.
  */
-export class KeyWorker {
-  readonly #queue: PQueue;
+export class KeyWorker implements EntryOwner {
+  readonly #queue = new PriorityFifo<QueuedEntry>();
+  /** Entries whose call has not begun: in the queue, or in a slot waiting for the rate limits. */
   readonly #waiting = new Set<QueuedEntry>();
   readonly #deadlines: DeadlineQueue;
+  /** Slots taken: jobs out of the queue whose call has not ended. */
+  #active = 0;
   #inFlight = 0;
   /** Jobs waiting in this key's slots for its rate limits: woken when the key stops serving. */
   readonly #sleepers = new Set<AbortController>();
   readonly #epoch: number;
+  /** Mean tokens per job assigned here: what the token limits allow is a rate of calls of this size. */
+  #meanTokens = 0;
   /** Jobs assigned to this key (`least-used`). */
   requests = 0;
   /** When this key was last assigned a job, in assignment order (`lru`). */
@@ -69,10 +76,9 @@ export class KeyWorker {
   lastUsedAt = Number.NEGATIVE_INFINITY;
 
   constructor(readonly deps: WorkerDeps) {
-    this.#queue = new PQueue({ concurrency: this.slots });
     this.#deadlines = new DeadlineQueue(deps.clock);
     this.#epoch = deps.clock.now();
-    deps.governor.onChange(() => this.#resize());
+    deps.concurrency.onChange(() => this.refreshSlots());
   }
 
   get ref(): KeyRef {
@@ -99,18 +105,27 @@ export class KeyWorker {
   }
   /** The key's concurrency limit. */
   get concurrency(): number {
-    return this.deps.governor.limit;
+    return this.deps.concurrency.limit;
   }
   /** Calls it may have in flight now: while its limits are being learned, one at a time. */
   get slots(): number {
-    return this.deps.limiter.learning ? 1 : this.deps.governor.limit;
+    return this.deps.limiter.learning ? 1 : this.deps.concurrency.limit;
   }
   /** (queued + in flight) / slots. */
   get load(): number {
     return (this.#waiting.size + this.#inFlight) / this.slots;
   }
   get hasQueueRoom(): boolean {
-    return this.#waiting.size + this.#inFlight < this.deps.queueSize + this.deps.governor.limit;
+    return this.#waiting.size + this.#inFlight < this.deps.queueSize + this.deps.concurrency.limit;
+  }
+  /** Jobs wait in the queue for a slot: more slots would have been used. */
+  get #backlogged(): boolean {
+    // Entries not begun, less those already holding a slot (active slots whose call has not started).
+    return this.#waiting.size > this.#active - this.#inFlight;
+  }
+  /** Calls per ms the key's limits allow for jobs of the size seen here; undefined with no limits. */
+  allowedRate(): number | undefined {
+    return this.deps.limiter.allowedRate(this.#meanTokens);
   }
 
   /** Whether the dispatcher may give this key a job now. */
@@ -129,67 +144,99 @@ export class KeyWorker {
     return limiter.waitFor(tokens, now) + this.#waiting.size * limiter.pace(tokens);
   }
 
-  run<T>(job: Job<T>, attempt: number): Promise<AttemptOutcome<T>> {
+  /** Queues one attempt of `job`; its outcome goes to `job.report`, exactly once. */
+  run(job: Job<unknown>, attempt: number): void {
     this.requests++;
     this.lastAssigned = ++assignments;
-    return new Promise((settle) => {
-      const entry = new QueuedEntry(
-        job,
-        attempt,
-        settle as (outcome: AttemptOutcome<unknown>) => void,
-        this.#waiting,
-        this.deps.ref,
-      );
-      this.#waiting.add(entry);
-      // Only a caller's signal or deadline can abort a queued job; close() hands every queued job back.
-      if (job.abortable || job.cancel.aborted) job.cancel.onAbort(entry.onAbort);
-      const aging = (this.deps.clock.now() - this.#epoch) / this.deps.priorityAgingMs;
-      this.#queue
-        .add(() => this.#start(entry), {
-          priority: job.priority - aging,
-          // p-queue drops a queued task whose signal aborts; only jobs a caller can abort need one.
-          signal: job.abortable ? job.cancel.signal : undefined,
-        })
-        .catch(() => undefined);
-    });
+    this.#meanTokens += (job.tokens - this.#meanTokens) / Math.min(this.requests, 100);
+    const rank = job.priority - (this.deps.clock.now() - this.#epoch) / this.deps.priorityAgingMs;
+    const entry = new QueuedEntry(job, attempt, this, rank);
+    this.#waiting.add(entry);
+    this.#queue.push(entry);
+    // Only a caller's signal or deadline can abort a queued job; close() hands every queued job back.
+    if (job.abortable || job.cancel.aborted) job.cancel.onAbort(entry);
+    this.#pump();
+  }
+
+  /** An entry left before its call began (aborted, handed back, or its call begins). */
+  left(entry: QueuedEntry): void {
+    this.#waiting.delete(entry);
+    if (!entry.queued) return;
+    entry.queued = false;
+    this.#queue.dropped();
   }
 
   /** Hands every job not yet started back to the dispatcher, which places it on a key that can serve. */
   evictQueued(): void {
-    const handedBack = this.#waiting.size > 0;
-    for (const entry of [...this.#waiting]) entry.skip();
-    // What is left in p-queue are entries already answered (aborted): drop them too.
+    if (this.#waiting.size === 0) return;
+    const entries = [...this.#waiting];
+    // Cleared first: a job handed back may be queued here again at once (the dispatcher decides).
     this.#queue.clear();
-    if (!handedBack) return;
+    for (const entry of entries) {
+      entry.queued = false;
+      entry.skip();
+    }
     for (const sleeper of this.#sleepers) sleeper.abort();
   }
 
-  async #start(entry: QueuedEntry): Promise<void> {
-    if (entry.done) return;
+  /** Its slots changed (slow start ended, the concurrency limit moved): start what now fits. */
+  refreshSlots(): void {
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#active < this.slots) {
+      const entry = this.#queue.shift();
+      if (!entry) return;
+      entry.queued = false;
+      this.#active++;
+      void this.#slot(entry);
+    }
+  }
+
+  /** One slot's life: the job's wait for the limits, its call, then the slot goes to the next job. */
+  async #slot(entry: QueuedEntry): Promise<void> {
+    let outcome: AttemptOutcome<unknown> | undefined;
+    try {
+      outcome = await this.#start(entry);
+    } finally {
+      this.#active--;
+    }
+    this.#pump();
+    // Answered after the slot is free, so a retry's choice of key sees this one as it now is.
+    if (outcome) entry.answer(outcome);
+    // Jobs waiting for a key are woken only when this one can take them: a key cooling down would wake
+    // them all for nothing on every call that ends (its own ready time wakes them).
+    if (this.isEligible(this.deps.clock.now())) this.deps.notify();
+  }
+
+  /** Returns the attempt's outcome when it is still to be answered. */
+  async #start(entry: QueuedEntry): Promise<AttemptOutcome<unknown> | undefined> {
+    if (entry.done) return undefined;
     const { clock, limiter, health } = this.deps;
     for (let wait = limiter.waitFor(entry.job.tokens, clock.now()); wait > 0 && !entry.done; ) {
-      if (!(await this.#sleep(entry, wait))) return;
+      if (!(await this.#sleep(entry, wait))) return undefined;
       wait = limiter.waitFor(entry.job.tokens, clock.now());
     }
-    if (entry.done) return;
-    if (this.deps.shared && !(await this.#sharedTake(entry))) return;
+    if (entry.done) return undefined;
+    if (this.deps.shared && !(await this.#sharedTake(entry))) return undefined;
     if (entry.done) {
       this.deps.shared?.release();
-      return;
+      return undefined;
     }
     const startedAt = clock.now();
     if (!health.canStart(startedAt)) {
       this.deps.shared?.release();
       entry.skip();
-      return;
+      return undefined;
     }
     entry.begin();
     try {
-      await this.#attempt(entry, startedAt);
+      return await this.#attempt(entry, startedAt);
     } catch (error) {
       // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
       const failure: Failure = { ...this.deps.classify(error), class: 'bad-request' };
-      entry.answer({ ok: false, skipped: false, failure, key: this.deps.ref });
+      return { ok: false, skipped: false, failure, key: this.deps.ref };
     }
   }
 
@@ -228,11 +275,13 @@ export class KeyWorker {
     return !entry.done;
   }
 
-  async #attempt(entry: QueuedEntry, startedAt: number): Promise<void> {
-    const { clock, limiter, health, events, ref } = this.deps;
+  /** The call itself. Returns its outcome unless it was answered already (an abort, a deadline, a stream). */
+  async #attempt(entry: QueuedEntry, startedAt: number): Promise<AttemptOutcome<unknown> | undefined> {
+    const { clock, limiter, health, events, ref, concurrency } = this.deps;
     const { job, attempt } = entry;
     const reservation = limiter.take(job.tokens, startedAt);
     health.onStart(startedAt);
+    concurrency.onStart(startedAt);
     this.#inFlight++;
     this.lastUsedAt = startedAt;
     events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
@@ -247,6 +296,7 @@ export class KeyWorker {
     };
     job.cancel.onAbort(onJobAbort);
     const deadline = this.#deadline(entry, ctx);
+    let outcome: AttemptOutcome<unknown> | undefined;
     try {
       const ready = this.deps.ready();
       if (ready) await ready;
@@ -254,10 +304,16 @@ export class KeyWorker {
       if (deadline) this.#deadlines.finish(deadline);
       ctx.throwIfAborted();
       ctx.answered = true;
-      entry.answer({ ok: true, value });
-      // A stream's verdict on the key comes when it ends; the caller already has its value.
-      if (ctx.held) await ctx.held;
-      this.#succeed(entry, ctx);
+      if (ctx.held) {
+        // A stream: the caller gets it now; the key's verdict and its slot come when it ends.
+        const firstByteMs = clock.now() - startedAt;
+        entry.answer({ ok: true, value });
+        await ctx.held;
+        this.#succeed(entry, ctx, firstByteMs);
+      } else {
+        this.#succeed(entry, ctx, undefined);
+        outcome = { ok: true, value };
+      }
     } catch (error) {
       if (deadline) this.#deadlines.finish(deadline);
       const failure =
@@ -268,7 +324,7 @@ export class KeyWorker {
       if (!ctx.timedOut) this.#fail(entry, ctx, failure);
       if (!ctx.answered) {
         ctx.answered = true;
-        entry.answer({ ok: false, skipped: false, failure, key: ref });
+        outcome = { ok: false, skipped: false, failure, key: ref };
       }
     } finally {
       job.cancel.offAbort(onJobAbort);
@@ -279,9 +335,8 @@ export class KeyWorker {
         this.deps.shared?.settle(reservation.tokens, actual);
       }
       this.deps.shared?.release();
-      this.#resize();
-      this.deps.notify();
     }
+    return outcome;
   }
 
   /** The attempt's own deadline: when it passes, the key has failed and the job moves on at once. */
@@ -311,14 +366,19 @@ export class KeyWorker {
     });
   }
 
-  #succeed(entry: QueuedEntry, ctx: AttemptContext): void {
-    const { clock, health, events, ref, governor, guard } = this.deps;
+  #succeed(entry: QueuedEntry, ctx: AttemptContext, firstByteMs: number | undefined): void {
+    const { clock, health, events, ref, concurrency, guard } = this.deps;
     const at = clock.now();
     const closed = health.onSuccess();
     if (closed) events.emit({ type: 'circuit-closed', at, key: ref });
     this.deps.shared?.onSuccess(closed);
     guard?.onSuccess(at);
-    governor.onSuccess(this.#waiting.size > 0);
+    const latencyMs = at - ctx.startedAt;
+    concurrency.onSuccess(
+      firstByteMs === undefined
+        ? { latencyMs, now: at, saturated: this.#backlogged }
+        : { latencyMs, now: at, saturated: this.#backlogged, firstByteMs },
+    );
     const usage: TokenUsage | undefined = ctx.usage;
     events.emit({
       type: 'success',
@@ -326,17 +386,17 @@ export class KeyWorker {
       key: ref,
       jobId: entry.job.id,
       attempt: entry.attempt,
-      latencyMs: at - ctx.startedAt,
+      latencyMs,
       usage,
     });
   }
 
   #fail(entry: QueuedEntry, ctx: AttemptContext, failure: Failure): void {
-    const { clock, health, events, ref, governor } = this.deps;
+    const { clock, health, events, ref, concurrency } = this.deps;
     const at = clock.now();
     const change = health.onFailure(failure, at);
     this.deps.shared?.onFailure(change);
-    if (failure.class === 'rate-limited') governor.onRateLimited();
+    concurrency.onFailure({ class: failure.class, latencyMs: at - ctx.startedAt, now: at });
     events.emit({
       type: 'failure',
       at,
@@ -358,20 +418,5 @@ export class KeyWorker {
       return;
     }
     this.deps.events.emit({ ...change, at, key: this.deps.ref });
-  }
-
-  /** Its slots changed (slow start ended): p-queue starts what now fits. */
-  refreshSlots(): void {
-    this.#resize();
-  }
-
-  #resize(): void {
-    const slots = this.slots;
-    if (this.#queue.concurrency !== slots) this.#queue.concurrency = slots;
-  }
-
-  /** Resolves when nothing is queued or in flight on this key. */
-  onIdle(): Promise<void> {
-    return this.#queue.onIdle();
   }
 }

@@ -152,6 +152,20 @@ export class RateLimiter {
     return out;
   }
 
+  /**
+   * Calls per ms the limits allow in the long run, for calls of `meanTokens` each: the tightest of them.
+   * Undefined with no limits (nothing configured or learned yet).
+   */
+  allowedRate(meanTokens: number): number | undefined {
+    let rate: number | undefined;
+    for (const { gcra } of this.#limits.values()) {
+      const perCall = costOf(gcra.kind, Math.max(1, meanTokens));
+      const r = gcra.limit / gcra.windowMs / perCall;
+      rate = rate === undefined ? r : Math.min(rate, r);
+    }
+    return rate;
+  }
+
   /** Fraction of the tightest limit still free: 1 with no limits. */
   headroom(now: number): number {
     let free = 1;

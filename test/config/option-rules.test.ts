@@ -98,7 +98,8 @@ describe('constructor options: new options are validated', () => {
   });
 
   it("maxConcurrentRequests is a whole number from 1, or 'auto'", () => {
-    expect(resolveOptions({ maxConcurrentRequests: 'auto' }).maxConcurrentRequests).toBe(5);
+    expect(resolveOptions({ maxConcurrentRequests: 'auto' }).maxConcurrentRequests).toBe('auto');
+    expect(resolveOptions().maxConcurrentRequests).toBe('auto');
     expect(resolveOptions({ maxConcurrentRequests: 7 }).maxConcurrentRequests).toBe(7);
     const e = configError(() => resolveOptions({ maxConcurrentRequests: 'max' as 'auto' }));
     expect(e.message).toContain("or `'auto'`");

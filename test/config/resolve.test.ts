@@ -32,7 +32,7 @@ describe('resolveOptions', () => {
   it('fills every default', () => {
     const o = resolveOptions();
     expect(o).toEqual({
-      maxConcurrentRequests: 5,
+      maxConcurrentRequests: 'auto',
       queueSize: 100,
       initialRetryDelay: 1000,
       backoffFactor: 2,

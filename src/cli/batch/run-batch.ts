@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Strategy } from '../../config/options.js';
+import type { Multiplexer } from '../../multiplexer.js';
 import { createProgress } from '../shared/progress.js';
 import { watchProviderWait } from '../shared/provider-wait.js';
 import { renderKeyStats } from './key-stats-table.js';
@@ -49,8 +50,7 @@ export async function runBatch(
   const mux = await loadMultiplexer(options.config, env);
   const out = new OutputFile(options.output);
   for (const m of plan.malformed) out.write(malformedLine(m));
-  const concurrency =
-    options.concurrency ?? mux.keyNames('openai').length * mux.options.maxConcurrentRequests;
+  const concurrency = options.concurrency ?? outstandingFor(mux);
   const limit = Math.min(plan.toSend.length, options.maxRequests ?? Number.POSITIVE_INFINITY);
   const progress = createProgress(BAR_FORMAT, options.progress);
   const bar = progress.bar(limit, { limited: 0, wait: '' });
@@ -113,4 +113,14 @@ export async function runBatch(
   );
   if (stop.aborted) return 130;
   return failed > 0 || plan.malformed.length > 0 ? SOME_LINES_FAILED : 0;
+}
+
+/**
+ * Lines kept in flight: each key's slots, or under `'auto'` enough for its slots to grow into (up to its
+ * queue size), so the adaptive limit is not starved by the batch itself.
+ */
+function outstandingFor(mux: Multiplexer): number {
+  const keys = mux.keyNames('openai').length;
+  const { maxConcurrentRequests, queueSize } = mux.options;
+  return keys * (maxConcurrentRequests === 'auto' ? Math.max(5, queueSize) : maxConcurrentRequests);
 }
