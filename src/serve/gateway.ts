@@ -43,7 +43,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
   const history = new RateHistory(mux);
   const inFlight = new InFlight();
-  const upstream = new Upstream();
+  const upstream = new Upstream(mux.options.streamIdleTimeoutMs);
   // Callback hooks: an async one costs a promise per request.
   app.addHook('onRequest', (_request, reply, done) => {
     inFlight.track(reply.raw);

@@ -44,8 +44,6 @@ const DEFAULT_BASE: Readonly<Record<GatewayProvider, string>> = {
 
 /** What Anthropic's SDK sends when its caller names no version. */
 const ANTHROPIC_VERSION = '2023-06-01';
-/** The SDKs' own request timeout: a long completion may take minutes before its first byte. */
-const TIMEOUT_MS = 600_000;
 
 function stringProp(client: unknown, name: string): string | undefined {
   const value = (client as Record<string, unknown> | null)?.[name];
@@ -91,8 +89,16 @@ function parsedBody(text: string): unknown {
  * answer thrown as an error shaped like theirs, so keymux classifies it as it classifies theirs.
  */
 export class Upstream {
-  readonly #agent = new Agent({ headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
+  readonly #agent: Agent;
   readonly #targets = new WeakMap<object, KeyTarget>();
+
+  /**
+   * `idleTimeoutMs` ends a body (a stream above all) that sends nothing for that long: the multiplexer's
+   * `streamIdleTimeoutMs`. The wait for the answer's head is the attempt's deadline (`attemptTimeoutMs`).
+   */
+  constructor(idleTimeoutMs: number) {
+    this.#agent = new Agent({ headersTimeout: 0, bodyTimeout: idleTimeoutMs });
+  }
 
   /** Reads a key's base URL and key from its SDK client (or Gemini's clients), once per key. */
   #target(provider: GatewayProvider, client: unknown): KeyTarget {

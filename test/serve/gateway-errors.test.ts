@@ -125,6 +125,20 @@ describe('gateway errors, in each provider’s own shape', () => {
     expect(claudeA?.state).toBe('unavailable');
   });
 
+  it('an upstream stream that stalls is cut after streamIdleTimeoutMs, and the key’s slot is freed', async () => {
+    const { url, mux, emulator } = await startStack({ mux: { streamIdleTimeoutMs: 300 } }, closers);
+    emulator.addFault({ kind: 'stall', key: 'anthropic', stallAfterChunks: 2, count: 1 });
+    const res = await fetch(`${url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': GATEWAY_TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', max_tokens: 100, messages, stream: true }),
+    });
+    expect(res.status).toBe(200);
+    // The client gets what came, then a cut connection rather than a wait without end.
+    await expect(res.text()).rejects.toThrow();
+    await vi.waitFor(() => expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(0));
+  });
+
   it('a client that disconnects mid-stream aborts the upstream call and frees the key’s slot', async () => {
     const { url, mux, emulator } = await startStack(
       {

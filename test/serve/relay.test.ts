@@ -80,7 +80,10 @@ describe('relayStream', () => {
       client.release();
       await ticks(1);
     }
-    const events = Buffer.concat(client.written).toString().split('\n\n').filter((e) => e !== '');
+    const events = Buffer.concat(client.written)
+      .toString()
+      .split('\n\n')
+      .filter((e) => e !== '');
     expect(events).toHaveLength(CHUNKS);
     expect(events.at(-1)).toContain('"n":100');
     expect(usage).toEqual({ inputTokens: 3, outputTokens: 99 });
