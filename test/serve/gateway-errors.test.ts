@@ -125,6 +125,17 @@ describe('gateway errors, in each provider’s own shape', () => {
     expect(claudeA?.state).toBe('unavailable');
   });
 
+  it('an upstream that never answers is given up at the attempt’s deadline; the job fails over', async () => {
+    const { url, mux, emulator } = await startStack({ mux: { attemptTimeoutMs: 300 } }, closers);
+    emulator.addFault({ kind: 'hang', key: 'openaiA', count: 1 });
+    emulator.addFault({ kind: 'hang', key: 'openaiB', count: 1 });
+    const openai = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
+    const reply = await openai.chat.completions.create({ model: 'm', messages });
+    expect(reply.choices[0]?.message.content).toBeTruthy();
+    const failures = mux.getUsageStats().providers.openai?.keys.map((k) => k.failuresByClass.transient);
+    expect(failures).toEqual([1, 1]);
+  });
+
   it('an upstream stream that stalls is cut after streamIdleTimeoutMs, and the key’s slot is freed', async () => {
     const { url, mux, emulator } = await startStack({ mux: { streamIdleTimeoutMs: 300 } }, closers);
     emulator.addFault({ kind: 'stall', key: 'anthropic', stallAfterChunks: 2, count: 1 });
