@@ -77,14 +77,14 @@ export function registerBenchCommand(program: Command): Command {
     .option('--jobs <n>', 'chat completions in the workload', wholeNumber(1), D.jobs)
     .option(
       '--concurrency <n>',
-      'jobs outstanding at once in every run (default: keys × max-concurrent)',
+      "jobs outstanding at once in every run (default: enough for every key's slots)",
       wholeNumber(1),
     )
     .option(
-      '--max-concurrent <n>',
-      'requests in flight per key under keymux',
-      wholeNumber(1, 1000),
-      D.maxConcurrent,
+      '--max-concurrent <list>',
+      "keymux's slots per key: 'auto' (adaptive) or a number; a comma list runs keymux once per value, e.g. auto,5",
+      parseSlots,
+      parseSlots(D.maxConcurrent),
     )
     .option(
       '--strategies <list>',
@@ -99,6 +99,7 @@ export function registerBenchCommand(program: Command): Command {
       ).choices(['configured', 'learned', 'both']),
     )
     .option('--learn-limits', 'same as --limits learned')
+    .option('--no-baselines', 'run keymux only, without the single-key and naive-rotation baselines')
     .option(
       '--single-key-seconds <s>',
       'time budget of the single-key run',
@@ -163,10 +164,11 @@ interface RawBenchFlags {
   overloadLatencyFactor: number;
   jobs: number;
   concurrency?: number;
-  maxConcurrent: number;
+  maxConcurrent: Array<number | 'auto'>;
   strategies: Strategy[];
   limits?: LimitsMode;
   learnLimits?: boolean;
+  baselines: boolean;
   singleKeySeconds: number;
   runTimeout: number;
   seed: number;
@@ -200,6 +202,7 @@ function toBenchOptions(raw: RawBenchFlags): BenchOptions {
     maxConcurrent: raw.maxConcurrent,
     strategies: raw.strategies,
     limits: raw.learnLimits ? 'learned' : raw.limits,
+    baselines: raw.baselines,
     singleKeySeconds: raw.singleKeySeconds,
     runTimeoutSeconds: raw.runTimeout,
     seed: raw.seed,
@@ -226,6 +229,12 @@ function parseRate(value: string): number {
   if (!(rate >= 0 && rate <= 1))
     throw new InvalidArgumentError(`Expected a fraction from 0 to 1, got ${JSON.stringify(value)}.`);
   return rate;
+}
+
+function parseSlots(value: string): Array<number | 'auto'> {
+  const whole = wholeNumber(1, 1000);
+  const list = value.split(',').map((s) => (s.trim() === 'auto' ? ('auto' as const) : whole(s)));
+  return [...new Set(list)];
 }
 
 function parseStrategies(value: string): Strategy[] {

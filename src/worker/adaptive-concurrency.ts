@@ -184,6 +184,13 @@ export class AdaptiveConcurrency {
     return firstByteMs + this.#bodyMs;
   }
 
+  /** Latencies of a full window at the starting limit: enough to size the slots by. */
+  #sampled(): boolean {
+    return (
+      this.#target() !== undefined && this.#latency.count >= Math.min(this.#latency.size, this.#initial * 2)
+    );
+  }
+
   #countCall(): void {
     if (++this.#windowCalls < this.#estimate) return;
     this.#windowCalls = 0;
@@ -199,6 +206,13 @@ export class AdaptiveConcurrency {
     }
     // Past the level that failed by half again, the trouble was passing: probe fast again.
     if (this.#troubleAt !== undefined && this.#estimate > this.#troubleAt * 1.5) this.#troubleAt = undefined;
+    // The provider promised the rate (configured or learned limits) and no trouble was ever seen: once a
+    // window of latencies says what the rate needs, take it at once rather than over several round
+    // trips (at 5 s latency each one costs seconds of the key's rate). Trouble later cuts as usual.
+    if (this.#troubleAt === undefined && this.#cutAt === Number.NEGATIVE_INFINITY && this.#sampled()) {
+      this.#set(cap);
+      return;
+    }
     this.#set(Math.min(cap, this.#estimate + this.#step()));
   }
 

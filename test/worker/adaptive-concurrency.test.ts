@@ -33,6 +33,34 @@ describe('AdaptiveConcurrency', () => {
     expect(c.limit).toBe(50);
   });
 
+  it('with the rate known and no trouble seen, takes the target once a window of latencies is in', () => {
+    const c = new AdaptiveConcurrency({ allowedRate: () => 10 / 1000 });
+    const clock = { now: 0 };
+    // One round of 5 calls is not yet a window: growth is still by steps.
+    feed(c, clock, 1, 5000);
+    expect(c.limit).toBeLessThan(20);
+    // Two rounds: 10 samples of 5 s; 10/s × 5 s × 1.25 = 63 slots at once.
+    feed(c, clock, 1, 5000);
+    expect(c.limit).toBe(63);
+  });
+
+  it('after trouble, growth is by steps again, never a jump', () => {
+    const c = new AdaptiveConcurrency({ allowedRate: () => 10 / 1000 });
+    const clock = { now: 0 };
+    for (let i = 0; i < 5; i++) c.onStart(clock.now);
+    clock.now += 1000;
+    for (let i = 0; i < 5; i++) c.onFailure({ class: 'transient', latencyMs: 1000, now: clock.now });
+    const cut = c.limit;
+    expect(cut).toBeLessThan(5);
+    // Slowly near the level that failed (CUBIC's plateau), then by steps of at most ×1.8 a round trip.
+    for (let round = 0; round < 30; round++) {
+      const before = c.limit;
+      feed(c, clock, 1, 5000);
+      expect(c.limit).toBeLessThanOrEqual(Math.ceil(before * 1.8));
+    }
+    expect(c.limit).toBeGreaterThan(cut);
+  });
+
   it('never goes above maxConcurrencyCeiling', () => {
     const run = simulate({
       keys: 2,

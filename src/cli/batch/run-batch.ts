@@ -28,7 +28,7 @@ export interface BatchOptions {
 export const SOME_LINES_FAILED = 3;
 
 const BAR_FORMAT =
-  'batch |{bar}| {value}/{total} | {rate} lines/s | ETA {eta_formatted} | 429s {limited} {wait}';
+  'batch |{bar}| {value}/{total} | {rate} lines/s | ETA {eta_formatted} | {slots} slots | 429s {limited} {wait}';
 
 /**
  * Runs a Batch API file through keymux. `stop` (Ctrl-C) stops new lines and abandons the queued ones
@@ -53,13 +53,21 @@ export async function runBatch(
   const concurrency = options.concurrency ?? outstandingFor(mux);
   const limit = Math.min(plan.toSend.length, options.maxRequests ?? Number.POSITIVE_INFINITY);
   const progress = createProgress(BAR_FORMAT, options.progress);
-  const bar = progress.bar(limit, { limited: 0, wait: '' });
+  // The keys' concurrency limits together, kept from their change events (they adapt under 'auto').
+  const limits = new Map(
+    (mux.getUsageStats().providers.openai?.keys ?? []).map((k) => [k.name, k.concurrency]),
+  );
+  const slots = (): number => [...limits.values()].reduce((sum, n) => sum + n, 0);
+  const offSlots = mux.on('concurrency-changed', (e) => {
+    limits.set(e.key.name, e.concurrency);
+  });
+  const bar = progress.bar(limit, { limited: 0, wait: '', slots: slots() });
   let limited = 0;
   let wait = '';
   // While the provider is down, say so (on the bar, or on stderr when there is none) instead of going silent.
   const stopWatching = watchProviderWait(mux, 'openai', (text) => {
     wait = text;
-    bar.update(written, { limited, wait });
+    bar.update(written, { limited, wait, slots: slots() });
     if (!options.progress && text !== '') log(text);
   });
   const offLimited = mux.on('failure', (e) => {
@@ -91,7 +99,7 @@ export async function runBatch(
       out.write(line);
       written++;
       if (line.error !== null || (line.response?.status_code ?? 200) >= 400) failed++;
-      bar.update(written, { limited, wait });
+      bar.update(written, { limited, wait, slots: slots() });
     }
   };
   try {
@@ -100,6 +108,7 @@ export async function runBatch(
     stop.removeEventListener('abort', abandonQueued);
     stopWatching();
     offLimited();
+    offSlots();
     progress.stop();
     out.close();
     await mux.close();

@@ -22,12 +22,15 @@ export interface BenchOptions {
   readonly overloadErrorRate?: number;
   readonly overloadLatencyFactor?: number;
   readonly jobs: number;
-  /** Jobs outstanding at once; undefined: keys × maxConcurrent. */
+  /** Jobs outstanding at once; undefined: enough for every key's slots (see `outstandingJobs`). */
   readonly concurrency: number | undefined;
-  readonly maxConcurrent: number;
+  /** keymux's slots per key, one keymux run per setting: `'auto'` adapts, a number pins. */
+  readonly maxConcurrent: ReadonlyArray<number | 'auto'>;
   readonly strategies: readonly Strategy[];
   /** undefined: configured on the emulator, learned against a real provider. */
   readonly limits: LimitsMode | undefined;
+  /** Run the single-key and naive-rotation baselines before keymux (the default). */
+  readonly baselines?: boolean;
   readonly singleKeySeconds: number;
   /** Any run still going after this long stops taking jobs. */
   readonly runTimeoutSeconds: number;
@@ -54,7 +57,7 @@ export const BENCH_DEFAULTS = {
   overloadErrorRate: 0.5,
   overloadLatencyFactor: 2,
   jobs: 2000,
-  maxConcurrent: 5,
+  maxConcurrent: 'auto',
   strategies: 'least-loaded',
   singleKeySeconds: 15,
   runTimeoutSeconds: 300,

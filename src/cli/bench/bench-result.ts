@@ -50,6 +50,8 @@ export interface RunResult {
   /** Successful jobs, from the call to the answer, queueing and retries included. */
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
   readonly perKey: readonly KeyShare[];
+  /** keymux runs: the keys' concurrency limits at the end (mean per key) and the highest any reached. */
+  readonly slots: { readonly finalMeanPerKey: number; readonly peak: number } | null;
   /** Why jobs failed, by error name and status. */
   readonly failures: Readonly<Record<string, number>>;
   readonly timeline: Timeline;
@@ -64,7 +66,7 @@ export interface BenchSettings {
   readonly latencyMs: { readonly min: number; readonly max: number } | null;
   readonly jobs: number;
   readonly concurrency: number;
-  readonly maxConcurrentPerKey: number;
+  readonly maxConcurrentPerKey: ReadonlyArray<number | 'auto'>;
   readonly singleKeyBudgetMs: number;
   readonly seed: number;
   readonly strategies: readonly string[];

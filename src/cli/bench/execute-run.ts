@@ -14,7 +14,6 @@ export interface ExecuteRunInput extends Omit<RunInput, 'recorder' | 'target' | 
   readonly target: BenchTarget;
   readonly cap: RequestCap;
   readonly limits: { readonly rpm: number; readonly tpm: number } | undefined;
-  readonly maxConcurrentPerKey: number;
   readonly redis?: string | undefined;
   readonly bar: ProgressBar;
 }
@@ -35,6 +34,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<ExecutedRun> {
   const tick = setInterval(() => {
     bar.update(recorder.done, {
       inFlight: recorder.inFlight,
+      slots: slotsText(recorder),
       limited: recorder.limited,
       rate: recorder.rate().toFixed(1),
       wait: recorder.status,
@@ -50,7 +50,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<ExecutedRun> {
         ...runInput,
         strategy: plan.strategy ?? 'least-loaded',
         limits: plan.limits === 'configured' ? input.limits : undefined,
-        maxConcurrentPerKey: input.maxConcurrentPerKey,
+        maxConcurrentPerKey: plan.maxConcurrent ?? 'auto',
         redis: input.redis,
       });
     }
@@ -60,6 +60,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<ExecutedRun> {
   bar.setTotal(Math.max(recorder.done, 1));
   bar.update(recorder.done, {
     inFlight: 0,
+    slots: slotsText(recorder),
     limited: recorder.limited,
     rate: recorder.rate().toFixed(1),
     wait: '',
@@ -101,4 +102,10 @@ function upstreamCounts(ledger: Ledger): ExecutedRun['upstream'] {
 function meanCharged(ledger: Ledger): number | undefined {
   const ok = ledger.entries({ outcome: 'ok' });
   return ok.length === 0 ? undefined : ok.reduce((sum, e) => sum + e.chargedTokens, 0) / ok.length;
+}
+
+/** The keys' slots together, for the progress line of a keymux run. */
+function slotsText(recorder: RunRecorder): string {
+  const total = recorder.totalSlots();
+  return total === undefined ? '' : ` of ${total} slots`;
 }

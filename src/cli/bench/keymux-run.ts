@@ -12,7 +12,7 @@ export interface KeymuxRunInput extends RunInput {
   readonly strategy: Strategy;
   /** Given to every key; undefined to let keymux learn them from the provider's headers. */
   readonly limits: RateLimits | undefined;
-  readonly maxConcurrentPerKey: number;
+  readonly maxConcurrentPerKey: number | 'auto';
   /** Keep the keys' state in this Redis, under a prefix of this run's own. */
   readonly redis?: string | undefined;
 }
@@ -40,6 +40,8 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
       ...(input.limits === undefined ? {} : { limits: input.limits }),
     });
   }
+  for (const key of mux.getUsageStats().providers[input.kit.provider]?.keys ?? [])
+    input.recorder.slotsOf(key.name, key.concurrency);
   // The cap is checked as each attempt starts; past it the run stops and the attempt is aborted unsent.
   const capped = new AbortController();
   const signal = AbortSignal.any([input.signal, capped.signal]);
@@ -51,6 +53,7 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
       if (!input.cap.take()) capped.abort(new RequestCapError(`request cap of ${input.cap.limit} reached`));
     }),
     mux.on('success', (e) => input.recorder.attempt(e.key.name, 200)),
+    mux.on('concurrency-changed', (e) => input.recorder.slotsOf(e.key.name, e.concurrency)),
     mux.on('failure', (e) => input.recorder.attempt(e.key.name, e.status ?? 0)),
   ];
   try {

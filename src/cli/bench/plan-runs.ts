@@ -7,22 +7,36 @@ export interface PlannedRun {
   readonly kind: RunKind;
   readonly strategy: Strategy | null;
   readonly limits: 'configured' | 'learned' | null;
+  /** keymux's slots per key in this run; null for the baselines. */
+  readonly maxConcurrent: number | 'auto' | null;
 }
 
-/** The runs of one bench, in order: the two baselines, then keymux per strategy (and limits mode). */
-export function planRuns(keys: number, strategies: readonly Strategy[], limits: LimitsMode): PlannedRun[] {
+/**
+ * The runs of one bench, in order: the two baselines, then keymux per strategy, limits mode and slots
+ * setting (a fixed number of slots is named in the run's name; `'auto'`, the default, is not).
+ */
+export function planRuns(
+  keys: number,
+  strategies: readonly Strategy[],
+  limits: LimitsMode,
+  slots: ReadonlyArray<number | 'auto'> = ['auto'],
+): PlannedRun[] {
   const modes: Array<'configured' | 'learned'> = limits === 'both' ? ['configured', 'learned'] : [limits];
+  const base = { strategy: null, limits: null, maxConcurrent: null } as const;
   return [
-    { name: 'single key + SDK retries', kind: 'single-key', strategy: null, limits: null },
-    { name: `naive rotation ×${keys}`, kind: 'naive-rotation', strategy: null, limits: null },
+    { ...base, name: 'single key + SDK retries', kind: 'single-key' },
+    { ...base, name: `naive rotation ×${keys}`, kind: 'naive-rotation' },
     ...strategies.flatMap((strategy) =>
-      modes.map(
-        (mode): PlannedRun => ({
-          name: `keymux ${strategy}${mode === 'learned' ? ' (learned limits)' : ''}`,
-          kind: 'keymux',
-          strategy,
-          limits: mode,
-        }),
+      modes.flatMap((mode) =>
+        slots.map(
+          (maxConcurrent): PlannedRun => ({
+            name: `keymux ${strategy}${mode === 'learned' ? ' (learned limits)' : ''}${maxConcurrent === 'auto' ? '' : ` [${maxConcurrent} slots]`}`,
+            kind: 'keymux',
+            strategy,
+            limits: mode,
+            maxConcurrent,
+          }),
+        ),
       ),
     ),
   ];

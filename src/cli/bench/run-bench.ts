@@ -14,7 +14,7 @@ import { summarizeRun } from './summarize-run.js';
 import { buildWorkload, estimateJobTokens, meanEstimatedTokens } from './workload.js';
 
 const BAR_FORMAT =
-  '{name} |{bar}| {value}/{total} | in flight {inFlight} | 429s {limited} | {rate} req/s {wait}';
+  '{name} |{bar}| {value}/{total} | in flight {inFlight}{slots} | 429s {limited} | {rate} req/s {wait}';
 
 /** Runs the baselines and keymux side by side on the same workload; stops early on `signal`. */
 export async function runBench(
@@ -27,16 +27,25 @@ export async function runBench(
   const realKeys = options.emulator ? [] : readEnvKeys(options.provider, env);
   const onEmulator = realKeys.length === 0;
   const keyCount = onEmulator ? options.keys : realKeys.length;
-  const concurrency = options.concurrency ?? keyCount * options.maxConcurrent;
+  const concurrency = options.concurrency ?? outstandingJobs(options, keyCount);
   const limitsMode = options.limits ?? (onEmulator ? 'configured' : 'learned');
-  const plans = planRuns(keyCount, options.strategies, limitsMode);
+  const plans = planRuns(keyCount, options.strategies, limitsMode, options.maxConcurrent).filter(
+    (plan) => options.baselines !== false || plan.kind === 'keymux',
+  );
   const jobs = buildWorkload(options.jobs, options.seed);
   const maxJobs = onEmulator
     ? jobs.length
     : jobsWithinCaps(options, plans.length, Math.max(...jobs.map(estimateJobTokens)));
   const progress = createProgress(BAR_FORMAT, options.progress);
   const bars = plans.map((p) =>
-    progress.bar(maxJobs, { name: p.name.padEnd(34), inFlight: 0, limited: 0, rate: '0.0', wait: '' }),
+    progress.bar(maxJobs, {
+      name: p.name.padEnd(34),
+      inFlight: 0,
+      slots: '',
+      limited: 0,
+      rate: '0.0',
+      wait: '',
+    }),
   );
   const executed: ExecutedRun[] = [];
   try {
@@ -64,7 +73,6 @@ export async function runBench(
             ),
             signal,
             limits: { rpm: options.rpm, tpm: options.tpm },
-            maxConcurrentPerKey: options.maxConcurrent,
             redis: options.redis,
             bar: bars[i]!,
           }),
@@ -95,11 +103,12 @@ export async function runBench(
       tokensPerRequest,
       onEmulator ? latency : 0,
     );
+  // keymux's runs are measured against what the keys allow: its slots are its own choice, not a limit.
   const runs = executed.map((r) => {
     const capacity =
       r.plan.kind === 'single-key'
         ? capacityOf(1, concurrency)
-        : capacityOf(keyCount, r.plan.kind === 'keymux' ? options.maxConcurrent : concurrency / keyCount);
+        : capacityOf(keyCount, r.plan.kind === 'keymux' ? Number.POSITIVE_INFINITY : concurrency / keyCount);
     return summarizeRun(r.recorder, {
       name: r.plan.name,
       kind: r.plan.kind,
@@ -131,7 +140,7 @@ export async function runBench(
     generatedAt: new Date().toISOString(),
     command,
     settings,
-    capacity: capacityOf(keyCount, options.maxConcurrent),
+    capacity: capacityOf(keyCount, Number.POSITIVE_INFINITY),
     runs,
     notes: benchNotes(settings, options, charged.length > 0),
   };
@@ -148,4 +157,15 @@ function jobsWithinCaps(options: BenchOptions, runs: number, maxJobTokens: numbe
     );
   }
   return jobs;
+}
+
+/**
+ * Jobs kept outstanding when `--concurrency` is not given: every key's fixed slots, or, under `'auto'`,
+ * what the keys' rate × the emulator's slowest latency needs, half again, so slots are never starved.
+ */
+function outstandingJobs(options: BenchOptions, keys: number): number {
+  const fixedSlots = Math.max(0, ...options.maxConcurrent.map((m) => (m === 'auto' ? 0 : m)));
+  const needed = Math.ceil((options.rpm / 60) * (options.latencyMaxMs / 1000) * 1.5);
+  const perKey = options.maxConcurrent.includes('auto') ? Math.max(5, needed, fixedSlots) : fixedSlots;
+  return keys * perKey;
 }

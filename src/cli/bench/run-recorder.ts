@@ -32,8 +32,24 @@ export class RunRecorder {
   failed = 0;
   /** What the run is waiting for, when it waits ("waiting for provider, next probe in 8s"), else ''. */
   status = '';
+  /** keymux runs: each key's concurrency limit now, and the highest it reached. */
+  readonly slots = new Map<string, { now: number; peak: number }>();
 
   constructor(readonly now: () => number = Date.now) {}
+
+  /** A key's concurrency limit changed (or was first seen). */
+  slotsOf(key: string, limit: number): void {
+    const seen = this.slots.get(key);
+    this.slots.set(key, { now: limit, peak: Math.max(limit, seen?.peak ?? 0) });
+  }
+
+  /** Slots of all keys together now; undefined outside keymux runs. */
+  totalSlots(): number | undefined {
+    if (this.slots.size === 0) return undefined;
+    let total = 0;
+    for (const { now } of this.slots.values()) total += now;
+    return total;
+  }
 
   start(): void {
     this.startedAt = this.now();

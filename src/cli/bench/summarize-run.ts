@@ -46,6 +46,7 @@ export function summarizeRun(recorder: RunRecorder, meta: RunMeta): RunResult {
     jobsStarted: recorder.jobs.length,
     jobsSucceeded: ok.length,
     jobsFailed: recorder.jobs.length - ok.length,
+    slots: slotsOf(recorder),
     stoppedBy: meta.stoppedBy,
     wallMs,
     requestsPerSecond: round(requestsPerSecond, 2),
@@ -97,4 +98,11 @@ function timeline(recorder: RunRecorder, keyNames: readonly string[], bucketMs: 
 function round(value: number, decimals: number): number {
   const f = 10 ** decimals;
   return Math.round(value * f) / f;
+}
+
+function slotsOf(recorder: RunRecorder): RunResult['slots'] {
+  if (recorder.slots.size === 0) return null;
+  const limits = [...recorder.slots.values()];
+  const mean = limits.reduce((sum, l) => sum + l.now, 0) / limits.length;
+  return { finalMeanPerKey: round(mean, 1), peak: Math.max(...limits.map((l) => l.peak)) };
 }

@@ -67,7 +67,7 @@ describe('summarizeRun and the reports', () => {
       latencyMs: { min: 100, max: 300 },
       jobs: 10,
       concurrency: 10,
-      maxConcurrentPerKey: 5,
+      maxConcurrentPerKey: [5],
       singleKeyBudgetMs: 1000,
       seed: 1,
       strategies: ['least-loaded'],
