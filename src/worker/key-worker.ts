@@ -199,6 +199,12 @@ export class KeyWorker implements EntryOwner {
     let outcome: AttemptOutcome<unknown> | undefined;
     try {
       outcome = await this.#start(entry);
+    } catch (error) {
+      // A fault before the call (its store, a bug): the job still settles, once, with it.
+      if (!entry.done) {
+        entry.begin();
+        outcome = { ok: false, skipped: false, failure: this.#fault(error), key: this.deps.ref };
+      }
     } finally {
       this.#active--;
     }
@@ -235,9 +241,13 @@ export class KeyWorker implements EntryOwner {
       return await this.#attempt(entry, startedAt);
     } catch (error) {
       // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
-      const failure: Failure = { ...this.deps.classify(error), class: 'bad-request' };
-      return { ok: false, skipped: false, failure, key: this.deps.ref };
+      return { ok: false, skipped: false, failure: this.#fault(error), key: this.deps.ref };
     }
+  }
+
+  /** A fault outside the provider's answer ends the job, as a bad request would: retrying cannot help. */
+  #fault(error: unknown): Failure {
+    return { ...this.deps.classify(error), class: 'bad-request' };
   }
 
   /** Waits until the shared buckets admit the call (one round trip per try); false when the job left. */
