@@ -4,7 +4,8 @@
  * side in one run. The emulator and the gateway each run in a process of their own; this process
  * only sends. Reports p50/p99 latency at a fixed arrival rate (open loop) and the most requests per
  * second each path sustains with CONNECTIONS requests in flight (closed loop).
- * Run: npm run bench:gateway   (RATE=500 SECONDS=5 CONNECTIONS=64 ROUNDS=2 to change it)
+ * Run: npm run bench:gateway   (RATE=500 SECONDS=5 CONNECTIONS=64 ROUNDS=2 to change it;
+ * PROFILE=dir writes the gateway process's CPU profile into dir)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -14,6 +15,8 @@ const RATE = Number(process.env.RATE ?? 500);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
+/** A directory: the gateway process writes a CPU profile there (`node --cpu-prof`). */
+const PROFILE = process.env.PROFILE;
 const KEY = 'sk-bench-gateway-0123456789abcdef';
 const BODY = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -49,7 +52,8 @@ async function child(role: string, upstream: string | undefined): Promise<void> 
 
 /** A child answers `cpu` with its CPU time so far (µs): a figure the machine's other load barely moves. */
 function answerCpu(): void {
-  process.on('message', () => {
+  process.on('message', (message) => {
+    if (message === 'exit') process.exit(0); // a clean exit, so `--cpu-prof` writes its profile
     const { user, system } = process.cpuUsage();
     process.send?.(user + system);
   });
@@ -63,7 +67,9 @@ function cpuOf(proc: ChildProcess): Promise<number> {
 }
 
 function start(role: string, ...args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = fork(fileURLToPath(import.meta.url), [role, ...args], { stdio: 'inherit' });
+  const execArgv =
+    role === 'gateway' && PROFILE !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const proc = fork(fileURLToPath(import.meta.url), [role, ...args], { stdio: 'inherit', execArgv });
   return new Promise((resolve) => proc.once('message', (url) => resolve({ proc, url: String(url) })));
 }
 
@@ -183,7 +189,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`${rows.join('\n')}\n`);
   emulator.proc.kill();
-  gateway.proc.kill();
+  gateway.proc.send('exit');
   agent.destroy();
 }
 

@@ -59,7 +59,7 @@ export {
   type GenericAdapterOptions,
 } from './providers/index.js';
 export type { KeyRotationOptions } from './providers/with-key-rotation.js';
-export type { KeyStats, ProviderStats, UsageStats } from './stats/usage-stats.js';
+export type { KeyStats, LastCheck, ProviderStats, UsageStats } from './stats/usage-stats.js';
 export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
 export { RedisStore, redisStore } from './store/redis-store.js';

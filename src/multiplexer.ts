@@ -16,7 +16,7 @@ import type {
 } from './config/options.js';
 import { parseStrategy, resolveOptions } from './config/resolve.js';
 import { ConfigError, ShutdownError, TimeoutError } from './core/errors.js';
-import { EventBus, type KeymuxEventType, type Listener } from './core/events.js';
+import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './core/events.js';
 import type { KeyCheckResult } from './core/key-check.js';
 import { isDeadline, linkSignal } from './core/link-signal.js';
 import { logEvents } from './core/log-events.js';
@@ -338,6 +338,15 @@ export class Multiplexer {
    */
   on<T extends KeymuxEventType>(type: T | '*', listener: Listener<T>): () => void {
     return this.#events.on(type, listener);
+  }
+
+  /**
+   * Feeds the headers of a response got outside the key's SDK client (a raw HTTP call made with the
+   * key, as the gateway makes) to the key's rate buckets, exactly as its SDK client's responses are.
+   * `key` is the job's `ctx.key`; a key removed meanwhile is ignored.
+   */
+  observeLimitHeaders(key: KeyRef, headers: Headers): void {
+    this.#keys.observeLimitHeaders(key.provider, key.name, headers);
   }
 
   /** Names of the keys of a provider, in order. */

@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import type { Logger } from '../config/options.js';
 import { ConfigError } from '../core/errors.js';
 import { startGateway } from '../serve/gateway.js';
-import { loadGatewayMultiplexer, readGatewayCredentials } from '../serve/gateway-config.js';
+import {
+  type GatewayPool,
+  loadGatewayMultiplexer,
+  readGatewayCredentials,
+  SERVE_HEALTH_CHECK_INTERVAL_MS,
+} from '../serve/gateway-config.js';
 import { exitTwoOnMisuse, runAction, UsageError, wholeNumber } from './shared/usage-error.js';
 
 interface ServeFlags {
@@ -11,6 +16,7 @@ interface ServeFlags {
   config?: string;
   redis?: string;
   drainTimeout: number;
+  healthCheckInterval?: number;
 }
 
 /** One line per message on stderr; events carry key names and masked labels only. */
@@ -36,17 +42,22 @@ function untilSignal(): Promise<string> {
 }
 
 async function serve(flags: ServeFlags): Promise<number> {
-  if (flags.redis !== undefined)
-    throw new UsageError(
-      '--redis needs the shared Redis store, which this build of keymux does not include yet',
-    );
   const logger = stderrLogger();
   const env = process.env;
   let gateway: Awaited<ReturnType<typeof startGateway>>;
-  let mux: Awaited<ReturnType<typeof loadGatewayMultiplexer>>;
+  let pool: GatewayPool;
   try {
     const credentials = await readGatewayCredentials(flags.config, env);
-    mux = await loadGatewayMultiplexer(flags.config, env, logger);
+    pool = await loadGatewayMultiplexer(flags.config, env, {
+      logger,
+      redisUrl: flags.redis,
+      healthCheckInterval: flags.healthCheckInterval,
+    });
+    const { mux } = pool;
+    if (mux.storeMode !== 'memory')
+      logger.info({ store: 'redis' }, 'keys shared with other replicas through Redis');
+    if (mux.options.healthCheckInterval)
+      logger.info({ healthCheckIntervalMs: mux.options.healthCheckInterval }, 'health checks on');
     try {
       gateway = await startGateway(mux, {
         port: flags.port,
@@ -56,7 +67,7 @@ async function serve(flags: ServeFlags): Promise<number> {
         logger,
       });
     } catch (error) {
-      await mux.close();
+      await pool.close();
       throw error;
     }
   } catch (error) {
@@ -67,7 +78,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   const signal = await untilSignal();
   logger.info({ signal, drainTimeoutMs: flags.drainTimeout }, 'keymux gateway draining');
   await gateway.close();
-  await mux.close();
+  await pool.close();
   logger.info({}, 'keymux gateway stopped');
   return 0;
 }
@@ -84,7 +95,15 @@ export function registerServeCommand(program: Command): Command {
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), 8080)
     .option('--host <host>', 'interface to listen on (not loopback: needs both kinds of token)', '127.0.0.1')
     .option('-c, --config <file>', 'keymux JSON config file (seed 004 shape, optional "gateway" section)')
-    .option('--redis <url>', 'share the pool with other replicas through Redis')
+    .option(
+      '--redis <url>',
+      'share each key’s limits and cooldowns with other replicas through Redis (or KEYMUX_REDIS_URL; needs the redis or ioredis package)',
+    )
+    .option(
+      '--health-check-interval <ms>',
+      `check keys held out, and idle ones, every <ms> (0: never; default ${SERVE_HEALTH_CHECK_INTERVAL_MS}, or KEYMUX_HEALTH_CHECK_INTERVAL)`,
+      wholeNumber(0),
+    )
     .option(
       '--drain-timeout <ms>',
       'on SIGTERM, how long requests in flight may take to finish',

@@ -9,6 +9,7 @@ import { builtinAdapters } from '../providers/index.js';
 import { buildWorker } from '../worker/build-worker.js';
 import { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';
+import { observeLimitHeaders } from '../worker/observe-headers.js';
 import { RateLimiter } from '../worker/rate-limiter.js';
 import type { SharedGateFactory } from '../worker/shared-gate.js';
 import { KeyPool } from './key-pool.js';
@@ -112,6 +113,13 @@ export class KeyRegistry {
     const worker = this.#pools.get(provider)?.get(name);
     if (!worker) throw new ConfigError('name', `${provider} has no key named "${name}"`);
     return worker;
+  }
+
+  /** A raw call's response headers, fed to the key's buckets (see `observeLimitHeaders`); none when it is gone. */
+  observeLimitHeaders(provider: string, name: string, headers: Headers): void {
+    const pool = this.#pools.get(provider);
+    const worker = pool?.get(name);
+    if (pool && worker) observeLimitHeaders(worker, pool.adapter, headers);
   }
 
   remove(provider: string, name: string): KeyWorker | undefined {

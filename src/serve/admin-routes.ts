@@ -112,6 +112,14 @@ export function registerAdminRoutes(
         );
         return { generatedAt: stats.generatedAt, providers };
       });
+      // One key: its state, usage and last health check (`lastCheck`, also in every entry of /keys).
+      admin.get<{ Params: KeyParams }>('/keys/:provider/:name', async (request, reply) => {
+        const { provider, name } = request.params;
+        const key = mux.getUsageStats().providers[provider]?.keys.find((k) => k.name === name);
+        return key === undefined
+          ? notFound(reply, `${provider} has no key named "${name}"`)
+          : reply.send({ provider, ...key });
+      });
       admin.get('/stats', async () => mux.getUsageStats());
       admin.post('/keys', async (request, reply) => {
         const parsed = addKeySchema.safeParse(request.body);

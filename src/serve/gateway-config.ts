@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Logger } from '../config/options.js';
+import { readEnv } from '../config/env.js';
+import { loadConfigFile } from '../config/file.js';
+import type { Logger, MultiplexerOptions } from '../config/options.js';
 import { ConfigError } from '../core/errors.js';
 import { Multiplexer } from '../multiplexer.js';
+import type { RedisStore } from '../store/redis-store.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 
 /** The gateway's part of a config file, beside seed 004's `ApiKeyPool`: `{ "ApiKeyPool": …, "gateway": … }`. */
 const gatewaySection = z.strictObject({
@@ -49,24 +53,69 @@ export async function readGatewayCredentials(
   };
 }
 
-/** The multiplexer a gateway serves: keys from the config file when given, else from the environment. */
+/** How often `keymux serve` checks its keys unless told otherwise (the library's default is never). */
+export const SERVE_HEALTH_CHECK_INTERVAL_MS = 60_000;
+
+export interface GatewayPoolOptions {
+  readonly logger?: Logger | undefined;
+  /** Shares the keys' state with other replicas: `--redis`, else `KEYMUX_REDIS_URL`. */
+  readonly redisUrl?: string | undefined;
+  /** `--health-check-interval`; else the config's or `KEYMUX_HEALTH_CHECK_INTERVAL`; else 60 s. 0 turns checks off. */
+  readonly healthCheckInterval?: number | undefined;
+}
+
+/** The multiplexer a gateway serves, and what closes it with the store it was given. */
+export interface GatewayPool {
+  readonly mux: Multiplexer;
+  close(): Promise<void>;
+}
+
+/**
+ * The multiplexer a gateway serves: keys from the config file when given, else from the environment;
+ * on a Redis store when a URL is given (so replicas share each key's limits and cooldowns); health
+ * checks every 60 s unless configured otherwise.
+ */
 export async function loadGatewayMultiplexer(
   configPath: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-  logger: Logger | undefined,
-): Promise<Multiplexer> {
-  const options = logger === undefined ? {} : { logger };
-  const mux =
-    configPath === undefined
-      ? Multiplexer.fromEnv(env, options)
-      : await Multiplexer.fromConfig(configPath, options);
+  options: GatewayPoolOptions = {},
+): Promise<GatewayPool> {
+  const parsed = configPath === undefined ? readEnv(env) : await loadConfigFile(configPath);
+  const muxOptions: MultiplexerOptions = {
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    healthCheckInterval:
+      options.healthCheckInterval ?? parsed.options.healthCheckInterval ?? SERVE_HEALTH_CHECK_INTERVAL_MS,
+  };
+  const redisUrl = options.redisUrl ?? env.KEYMUX_REDIS_URL;
+  const storeEnv = { ...env, KEYMUX_REDIS_URL: redisUrl };
+  let mux: Multiplexer;
+  let store: RedisStore | undefined;
+  if (configPath === undefined) {
+    // The multiplexer makes the store from the environment, and closes it.
+    mux = Multiplexer.fromEnv(storeEnv, muxOptions);
+  } else {
+    store = storeFromEnv(storeEnv);
+    try {
+      mux = await Multiplexer.fromConfig(
+        configPath,
+        store === undefined ? muxOptions : { ...muxOptions, store },
+      );
+    } catch (error) {
+      await store?.close();
+      throw error;
+    }
+  }
+  const close = async (): Promise<void> => {
+    await mux.close();
+    await store?.close();
+  };
   const total = Object.values(mux.getUsageStats().providers).reduce((n, p) => n + p.totalKeys, 0);
   if (total === 0) {
-    await mux.close();
+    await close();
     throw new ConfigError(
       configPath === undefined ? 'env' : configPath,
       'no keys found: set OPENAI_API_KEYS, ANTHROPIC_API_KEYS, GEMINI_API_KEYS or GROQ_API_KEYS (comma lists allowed), or pass --config',
     );
   }
-  return mux;
+  return { mux, close };
 }

@@ -1,7 +1,7 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
 import type { JobContext } from '../worker/job-context.js';
-import { usageOfEvent } from './sse-usage.js';
-import { apiKeyOf, sendUpstream, type UpstreamRequest } from './upstream.js';
+import { apiKeyOf, type Upstream, type UpstreamRequest, type UpstreamResponse } from './upstream.js';
+import { usageOfJson } from './usage-json.js';
 
 /** What the gateway measures that the multiplexer's events do not carry. */
 export interface GatewayObserver {
@@ -11,10 +11,15 @@ export interface GatewayObserver {
 
 /** A provider's answer: read whole, or a stream whose key slot is held until `finish`. */
 export type JobResult =
-  | { readonly kind: 'buffered'; readonly response: Response; readonly body: Buffer; readonly key: KeyRef }
+  | {
+      readonly kind: 'buffered';
+      readonly response: UpstreamResponse;
+      readonly body: Buffer;
+      readonly key: KeyRef;
+    }
   | {
       readonly kind: 'stream';
-      readonly response: Response;
+      readonly response: UpstreamResponse;
       readonly key: KeyRef;
       finish(usage: TokenUsage | undefined): void;
     };
@@ -38,13 +43,21 @@ function fullUsage(usage: Partial<TokenUsage> | undefined): TokenUsage | undefin
   return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
 }
 
-function bufferedUsage(response: Response, body: Buffer): TokenUsage | undefined {
-  if (!response.headers.get('content-type')?.includes('json')) return undefined;
-  try {
-    return fullUsage(usageOfEvent(JSON.parse(body.toString('utf8'))));
-  } catch {
-    return undefined;
-  }
+function contentType(response: UpstreamResponse): string {
+  const type = response.headers['content-type'];
+  return typeof type === 'string' ? type : '';
+}
+
+function bufferedUsage(response: UpstreamResponse, body: Buffer): TokenUsage | undefined {
+  return contentType(response).includes('json') ? fullUsage(usageOfJson(body)) : undefined;
+}
+
+/** What a gateway job needs besides its request: where it sends, whom it tells. */
+export interface GatewayJobDeps {
+  readonly upstream: Upstream;
+  readonly observer: GatewayObserver;
+  /** Feeds a response's limit headers to the key that got it (`Multiplexer.observeLimitHeaders`). */
+  readonly observeLimits: (job: JobContext, headers: Headers) => void;
 }
 
 /** The function each gateway request runs as a keymux job, on whichever key the dispatcher chose. */
@@ -53,17 +66,19 @@ export async function runGatewayJob(
   job: JobContext,
   request: UpstreamRequest,
   enqueuedAt: number,
-  observer: GatewayObserver,
+  deps: GatewayJobDeps,
 ): Promise<JobResult> {
-  if (job.attempt === 1) observer.queueWait(request.provider, (performance.now() - enqueuedAt) / 1000);
-  let response: Response;
+  if (job.attempt === 1) deps.observer.queueWait(request.provider, (performance.now() - enqueuedAt) / 1000);
+  let response: UpstreamResponse;
   try {
-    response = await sendUpstream(client, request, job.signal);
+    response = await deps.upstream.send(client, request, job.signal, (headers) =>
+      deps.observeLimits(job, headers),
+    );
   } catch (error) {
     keepScrubbedBody(error, apiKeyOf(client));
     throw error;
   }
-  if (response.body !== null && response.headers.get('content-type')?.startsWith('text/event-stream')) {
+  if (contentType(response).startsWith('text/event-stream')) {
     let release: () => void = () => undefined;
     job.hold(
       new Promise<void>((resolve) => {
@@ -76,7 +91,7 @@ export async function runGatewayJob(
     };
     return { kind: 'stream', response, key: job.key, finish };
   }
-  const body = Buffer.from(await response.arrayBuffer());
+  const body = Buffer.from(await response.body.arrayBuffer());
   const usage = bufferedUsage(response, body);
   if (usage) job.reportUsage(usage);
   return { kind: 'buffered', response, body, key: job.key };

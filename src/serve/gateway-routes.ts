@@ -6,16 +6,15 @@ import { GEMINI_TOKEN_PROFILE } from '../providers/gemini.js';
 import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
 import { type Dialect, errorBody } from './error-body.js';
 import { errorReply } from './gateway-error.js';
-import { type GatewayObserver, runGatewayJob } from './gateway-job.js';
+import { type GatewayJobDeps, runGatewayJob } from './gateway-job.js';
 import { relayedHeaders, relayStream } from './relay.js';
 import { earliestRetrySeconds } from './retry-after.js';
 import { presentedToken, type TokenCheck } from './token-check.js';
 import type { GatewayProvider, UpstreamRequest } from './upstream.js';
 
-export interface GatewayContext {
+export interface GatewayContext extends GatewayJobDeps {
   readonly mux: Multiplexer;
   readonly clients: TokenCheck;
-  readonly observer: GatewayObserver;
 }
 
 interface Route {
@@ -103,7 +102,7 @@ async function relay(
   try {
     result = await ctx.mux.execute(
       route.provider,
-      (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx.observer),
+      (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx),
       { signal: abort.signal, tokens },
     );
   } catch (error) {

@@ -13,6 +13,7 @@ import { InFlight } from './in-flight.js';
 import { createMetrics, type KeymuxMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
 import { TokenCheck } from './token-check.js';
+import { Upstream } from './upstream.js';
 
 /** Bodies of LLM requests carry images and long documents. */
 const BODY_LIMIT = 64 * 1024 * 1024;
@@ -42,11 +43,15 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
   const history = new RateHistory(mux);
   const inFlight = new InFlight();
-  app.addHook('onRequest', async (_request, reply) => {
+  const upstream = new Upstream(mux.options.streamIdleTimeoutMs);
+  // Callback hooks: an async one costs a promise per request.
+  app.addHook('onRequest', (_request, reply, done) => {
     inFlight.track(reply.raw);
+    done();
   });
-  app.addHook('onResponse', async (_request, reply) => {
+  app.addHook('onResponse', (_request, reply, done) => {
     if (reply.statusCode === 429) history.gatewayLimited();
+    done();
   });
   app.register(async (scope) => {
     // Provider routes relay the client's bytes as they are: parsed once, for the token estimate only.
@@ -56,6 +61,8 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       mux,
       clients: new TokenCheck(resolved.gatewayTokens),
       observer: metrics.observer,
+      upstream,
+      observeLimits: (job, headers) => mux.observeLimitHeaders(job.key, headers),
     });
   });
   registerAdminRoutes(app, mux, resolved.adminToken);
@@ -99,6 +106,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       } finally {
         metrics.stop();
         history.stop();
+        await upstream.close();
       }
     },
   };

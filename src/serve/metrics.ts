@@ -77,34 +77,54 @@ export function createMetrics(mux: Multiplexer, options: MetricsOptions = {}): K
     labelNames: ['provider', 'key'],
     registers,
   });
+  // prom-client hashes a label set on every call; the children per key, kept, cost a Map lookup.
+  const requestsOf = children((provider, key, status) => requests.labels(provider, key, status));
+  const durationOf = children((provider, key) => duration.labels(provider, key));
+  const tokensOf = children((provider, key, type) => tokens.labels(provider, key, type));
+  const firstTokenOf = children((provider, key) => firstToken.labels(provider, key));
+  const queueWaitOf = children((provider) => queueWait.labels(provider));
   const stop = mux.on('*', (event) => {
     if (!('key' in event)) return;
-    const labels = { provider: event.key.provider, key: event.key.name };
+    const { provider, name } = event.key;
     if (event.type === 'success') {
-      requests.inc({ ...labels, status: 'ok' });
-      duration.observe(labels, event.latencyMs / 1000);
+      requestsOf(provider, name, 'ok').inc();
+      durationOf(provider, name).observe(event.latencyMs / 1000);
       if (event.usage) {
-        tokens.inc({ ...labels, type: 'input' }, event.usage.inputTokens);
-        tokens.inc({ ...labels, type: 'output' }, event.usage.outputTokens);
+        tokensOf(provider, name, 'input').inc(event.usage.inputTokens);
+        tokensOf(provider, name, 'output').inc(event.usage.outputTokens);
       }
     } else if (event.type === 'failure') {
-      requests.inc({ ...labels, status: event.failureClass });
-      duration.observe(labels, event.latencyMs / 1000);
+      requestsOf(provider, name, event.failureClass).inc();
+      durationOf(provider, name).observe(event.latencyMs / 1000);
     } else if (event.type === 'retry') {
-      retries.inc(labels);
+      retries.inc({ provider, key: name });
     } else {
       const reason = COOLDOWN_REASON[event.type];
-      if (reason !== undefined) cooldowns.inc({ ...labels, reason });
+      if (reason !== undefined) cooldowns.inc({ provider, key: name, reason });
     }
   });
   registerStateGauges(mux, registry);
   return {
     registry,
     observer: {
-      queueWait: (provider, seconds) => queueWait.observe({ provider }, seconds),
-      firstToken: (provider, key, seconds) => firstToken.observe({ provider, key }, seconds),
+      queueWait: (provider, seconds) => queueWaitOf(provider).observe(seconds),
+      firstToken: (provider, key, seconds) => firstTokenOf(provider, key).observe(seconds),
     },
     stop,
+  };
+}
+
+/** A metric's child per label values, made on first use. */
+function children<C>(make: (...values: string[]) => C): (...values: string[]) => C {
+  const made = new Map<string, C>();
+  return (...values) => {
+    const id = values.join('\u0000');
+    let child = made.get(id);
+    if (child === undefined) {
+      child = make(...values);
+      made.set(id, child);
+    }
+    return child;
   };
 }
 

@@ -14,8 +14,8 @@ const PASSED_HEADERS = [
 export function relayedHeaders(result: JobResult): Record<string, string> {
   const headers: Record<string, string> = { 'x-keymux-key': result.key.name };
   for (const name of PASSED_HEADERS) {
-    const value = result.response.headers.get(name);
-    if (value !== null) headers[name] = value;
+    const value = result.response.headers[name];
+    if (typeof value === 'string') headers[name] = value;
   }
   return headers;
 }
@@ -47,10 +47,8 @@ export async function relayStream(
 ): Promise<void> {
   const usage = new SseUsage();
   const body = result.response.body;
-  if (body === null) throw new Error('a stream without a body');
-  const reader = body.getReader();
   const cancel = (): void => {
-    reader.cancel().catch(() => undefined);
+    body.destroy();
   };
   raw.on('close', cancel);
   let first = true;
@@ -58,9 +56,8 @@ export async function relayStream(
     if (raw.destroyed) return;
     raw.writeHead(result.response.status, relayedHeaders(result));
     raw.flushHeaders();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    // The iterator reads the next chunk only when asked: a slow client slows the upstream read.
+    for await (const value of body as AsyncIterable<Buffer>) {
       if (first) {
         first = false;
         observer.firstToken(provider, result.key.name, (performance.now() - startedAt) / 1000);

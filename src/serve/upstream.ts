@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, type Dispatcher } from 'undici';
 import { UpstreamHttpError } from './upstream-error.js';
 
 /** The four pools the gateway serves; Groq speaks OpenAI's format on its own keys. */
@@ -16,74 +18,135 @@ export interface UpstreamRequest {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-interface RawRequestOptions {
-  body?: unknown;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
+/** A provider's 2xx answer: its body still unread, a stream of bytes as they arrive. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Dispatcher.ResponseData['body'];
 }
 
-/** The raw-request surface the Stainless SDKs (openai, @anthropic-ai/sdk, groq-sdk) share. */
-interface StainlessClient {
-  post(path: string, opts: RawRequestOptions): { asResponse(): Promise<Response> };
-  get(path: string, opts: RawRequestOptions): { asResponse(): Promise<Response> };
+/** Where one key's requests go, and how it authenticates: read once from its SDK client. */
+interface KeyTarget {
+  readonly origin: string;
+  /** The base URL's path, without a trailing slash: `/v1` for OpenAI's. */
+  readonly basePath: string;
+  /** Headers the key's SDK would send unless the client names its own (Anthropic's API version). */
+  readonly defaults: Readonly<Record<string, string>>;
+  readonly auth: Readonly<Record<string, string>>;
 }
 
-interface GeminiKeyClient {
-  readonly apiKey: string;
-  readonly baseURL: string | undefined;
+const DEFAULT_BASE: Readonly<Record<GatewayProvider, string>> = {
+  openai: 'https://api.openai.com/v1',
+  groq: 'https://api.groq.com',
+  anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
+};
+
+/** What Anthropic's SDK sends when its caller names no version. */
+const ANTHROPIC_VERSION = '2023-06-01';
+
+function stringProp(client: unknown, name: string): string | undefined {
+  const value = (client as Record<string, unknown> | null)?.[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-const GOOGLE_BASE = 'https://generativelanguage.googleapis.com';
+/** The key's auth headers as its SDK sends them: Bearer, Anthropic's `x-api-key`, Google's `x-goog-api-key`. */
+function authHeaders(provider: GatewayProvider, client: unknown, apiKey: string): Record<string, string> {
+  if (provider === 'anthropic') return { 'x-api-key': apiKey };
+  if (provider === 'gemini') return { 'x-goog-api-key': apiKey };
+  const auth: Record<string, string> = { authorization: `Bearer ${apiKey}` };
+  // The openai SDK's organization and project (its options or OPENAI_ORG_ID / OPENAI_PROJECT_ID).
+  const organization = stringProp(client, 'organization');
+  const project = stringProp(client, 'project');
+  if (organization !== undefined) auth['openai-organization'] = organization;
+  if (project !== undefined) auth['openai-project'] = project;
+  return auth;
+}
+
+/** A response's headers as a `Headers`, which the adapters' limit readers and error classifier take. */
+export function toHeaders(headers: IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value === 'string') out.append(name, value);
+    else if (Array.isArray(value)) for (const item of value) out.append(name, item);
+  }
+  return out;
+}
+
+function parsedBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // An HTML page from a proxy: keep the text.
+  }
+}
 
 /**
- * Sends the request with the key's own SDK client: its auth headers, its observed fetch (so limit
- * headers keep the key's buckets in step) and its error classes (so failures classify as usual).
+ * Sends gateway requests on keys with undici, the body's bytes as the client sent them: no SDK
+ * request building, no fetch and web streams in between. What the SDKs would add stays the same: the
+ * key's auth headers, its limit headers fed to its buckets on every answer (`observe`), and a non-2xx
+ * answer thrown as an error shaped like theirs, so keymux classifies it as it classifies theirs.
  */
-function viaSdk(client: StainlessClient, request: UpstreamRequest, signal: AbortSignal): Promise<Response> {
-  const headers: Record<string, string> = { ...request.headers };
-  if (request.body !== undefined) headers['content-type'] = 'application/json';
-  const opts: RawRequestOptions = { headers, signal };
-  if (request.method === 'GET') return client.get(request.path, opts).asResponse();
-  opts.body = request.body;
-  return client.post(request.path, opts).asResponse();
-}
+export class Upstream {
+  readonly #agent: Agent;
+  readonly #targets = new WeakMap<object, KeyTarget>();
 
-/** Neither Google SDK takes raw bodies: a plain fetch with the key, failures shaped like the SDKs' errors. */
-async function viaFetch(
-  client: GeminiKeyClient,
-  request: UpstreamRequest,
-  signal: AbortSignal,
-): Promise<Response> {
-  const base = (client.baseURL ?? GOOGLE_BASE).replace(/\/+$/, '');
-  const response = await fetch(`${base}${request.path}${request.query}`, {
-    method: request.method,
-    headers: { ...request.headers, 'content-type': 'application/json', 'x-goog-api-key': client.apiKey },
-    ...(request.body === undefined ? {} : { body: request.body }),
-    signal,
-  });
-  if (response.ok) return response;
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // An HTML page from a proxy: keep the text.
+  /**
+   * `idleTimeoutMs` ends a body (a stream above all) that sends nothing for that long: the multiplexer's
+   * `streamIdleTimeoutMs`. The wait for the answer's head is the attempt's deadline (`attemptTimeoutMs`).
+   */
+  constructor(idleTimeoutMs: number) {
+    this.#agent = new Agent({ headersTimeout: 0, bodyTimeout: idleTimeoutMs });
   }
-  throw new UpstreamHttpError(response.status, response.headers, body);
-}
 
-export function sendUpstream(
-  client: unknown,
-  request: UpstreamRequest,
-  signal: AbortSignal,
-): Promise<Response> {
-  return request.provider === 'gemini'
-    ? viaFetch(client as GeminiKeyClient, request, signal)
-    : viaSdk(client as StainlessClient, request, signal);
+  /** Reads a key's base URL and key from its SDK client (or Gemini's clients), once per key. */
+  #target(provider: GatewayProvider, client: unknown): KeyTarget {
+    const known = this.#targets.get(client as object);
+    if (known) return known;
+    const apiKey = apiKeyOf(client);
+    if (apiKey === undefined) throw new TypeError(`a ${provider} key's client holds no API key`);
+    const base = new URL(stringProp(client, 'baseURL') ?? DEFAULT_BASE[provider]);
+    const target: KeyTarget = {
+      origin: base.origin,
+      basePath: base.pathname.replace(/\/+$/, ''),
+      defaults: provider === 'anthropic' ? { 'anthropic-version': ANTHROPIC_VERSION } : {},
+      auth: authHeaders(provider, client, apiKey),
+    };
+    this.#targets.set(client as object, target);
+    return target;
+  }
+
+  async send(
+    client: unknown,
+    request: UpstreamRequest,
+    signal: AbortSignal,
+    observe: (headers: Headers) => void,
+  ): Promise<UpstreamResponse> {
+    const target = this.#target(request.provider, client);
+    const headers: Record<string, string> = { ...target.defaults, ...request.headers, ...target.auth };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await this.#agent.request({
+      origin: target.origin,
+      path: `${target.basePath}${request.path}${request.query}`,
+      method: request.method,
+      headers,
+      body: request.body ?? null,
+      signal,
+    });
+    const status = response.statusCode;
+    const seen = toHeaders(response.headers);
+    observe(seen);
+    if (status >= 200 && status < 300) return { status, headers: response.headers, body: response.body };
+    throw new UpstreamHttpError(status, seen, parsedBody(await response.body.text()));
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
 }
 
 /** The key's value, to scrub from whatever the provider echoes back. */
 export function apiKeyOf(client: unknown): string | undefined {
-  const key = (client as { apiKey?: unknown } | null)?.apiKey;
-  return typeof key === 'string' && key !== '' ? key : undefined;
+  return stringProp(client, 'apiKey');
 }

@@ -1,5 +1,6 @@
 import type { KeymuxEvent } from '../core/events.js';
 import type { FailureClass } from '../core/failure.js';
+import type { KeyCheckResult } from '../core/key-check.js';
 
 const LATENCY_SAMPLES = 512;
 
@@ -15,6 +16,8 @@ export interface KeyCounters {
   /** The last latencies, a ring of LATENCY_SAMPLES. */
   readonly latencies: number[];
   latencyCursor: number;
+  /** The key's last health check (`checkKeys` or `healthCheckInterval`), and when it ended. */
+  lastCheck: { readonly at: number; readonly result: KeyCheckResult } | undefined;
 }
 
 /** The fold's state: counters per provider and key name. */
@@ -38,6 +41,7 @@ export function emptyCounters(): KeyCounters {
     outputTokens: 0,
     latencies: [],
     latencyCursor: 0,
+    lastCheck: undefined,
   };
 }
 
@@ -75,6 +79,9 @@ export function foldEvent(state: CounterState, event: KeymuxEvent): void {
       break;
     case 'rate-limited':
       c.rateLimited++;
+      break;
+    case 'key-checked':
+      c.lastCheck = { at: event.at, result: event.result };
       break;
     default:
       break;

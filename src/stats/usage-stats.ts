@@ -1,9 +1,10 @@
 import type { Strategy } from '../config/options.js';
 import type { FailureClass } from '../core/failure.js';
+import type { CheckedLimits } from '../core/key-check.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { HealthState } from '../worker/health.js';
 import type { LimitName, LimitUsage } from '../worker/rate-limiter.js';
-import { type CounterState, emptyCounters, percentile } from './stats.js';
+import { type CounterState, emptyCounters, type KeyCounters, percentile } from './stats.js';
 
 /** One key's stats: plain JSON, with the key's masked label only. */
 export interface KeyStats {
@@ -28,6 +29,24 @@ export interface KeyStats {
   readonly limits: Partial<Record<LimitName, LimitUsage>>;
   readonly lastUsedAt: string | null;
   readonly cooldownUntil: string | null;
+  /** The key's last health check (`checkKeys`, `healthCheckInterval`); null before the first. */
+  readonly lastCheck: LastCheck | null;
+}
+
+/** A key's last health check, as stats show it: what `KeyCheckResult` says, with when it ended. */
+export interface LastCheck {
+  readonly at: string;
+  readonly ok: boolean;
+  /** Why the key was not checked: it is disabled, or its provider has no `check` call. */
+  readonly skipped: 'disabled' | 'no-check' | null;
+  readonly status: number | null;
+  readonly failureClass: FailureClass | null;
+  /** Why it failed, with any key value scrubbed. */
+  readonly message: string | null;
+  readonly latencyMs: number;
+  /** The key's health right after the check. */
+  readonly state: HealthState;
+  readonly limits: CheckedLimits | null;
 }
 
 export interface ProviderStats {
@@ -95,6 +114,7 @@ export function usageStats(
         limits: worker.deps.limiter.usage(now),
         lastUsedAt: Number.isFinite(worker.lastUsedAt) ? new Date(worker.lastUsedAt).toISOString() : null,
         cooldownUntil: isoOrNull(health.cooldownUntil(now)),
+        lastCheck: lastCheckOf(c),
       };
     });
     const sum = (pickField: (k: KeyStats) => number): number => keys.reduce((a, k) => a + pickField(k), 0);
@@ -127,6 +147,22 @@ function nextProbe(pool: KeyPool, now: number): number | undefined {
     if (at !== undefined && Number.isFinite(at)) soonest = Math.min(soonest ?? at, at);
   }
   return soonest;
+}
+
+function lastCheckOf(c: KeyCounters): LastCheck | null {
+  if (c.lastCheck === undefined) return null;
+  const { at, result } = c.lastCheck;
+  return {
+    at: new Date(at).toISOString(),
+    ok: result.ok,
+    skipped: result.skipped ?? null,
+    status: result.status ?? null,
+    failureClass: result.failureClass ?? null,
+    message: result.message ?? null,
+    latencyMs: result.latencyMs,
+    state: result.state,
+    limits: result.limits ?? null,
+  };
 }
 
 function isoOrNull(at: number | undefined): string | null {

@@ -184,11 +184,12 @@ export class AdaptiveConcurrency {
     return firstByteMs + this.#bodyMs;
   }
 
-  /** Latencies of a full window at the starting limit: enough to size the slots by. */
+  /**
+   * As many latencies as the starting slots: enough to size the slots by. Waiting for more costs a round
+   * trip (at 5 s latency, the 10th call of a key ends about 5 s after its 5th).
+   */
   #sampled(): boolean {
-    return (
-      this.#target() !== undefined && this.#latency.count >= Math.min(this.#latency.size, this.#initial * 2)
-    );
+    return this.#target() !== undefined && this.#latency.count >= Math.min(this.#latency.size, this.#initial);
   }
 
   #countCall(): void {

@@ -6,6 +6,7 @@ import { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import type { EjectionGuard } from './ejection-guard.js';
 import { KeyHealth } from './health.js';
 import { KeyWorker } from './key-worker.js';
+import { observeLimitHeaders } from './observe-headers.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { SharedGate } from './shared-gate.js';
 
@@ -42,20 +43,7 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
   let built = false;
   const observingFetch: typeof fetch = async (url, init) => {
     const response = await globalThis.fetch(url, init);
-    const readLimits = adapter.readRateLimits;
-    if (readLimits) {
-      const now = options.clock.now();
-      const wasLearning = limiter.learning;
-      const info = readLimits(response.headers);
-      const learned = limiter.observe(info, now);
-      if (info) input.shared?.observe(info);
-      if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
-      // The first response ends a key's slow start: its queue opens up at once.
-      if (wasLearning && !limiter.learning) {
-        worker.refreshSlots();
-        input.notify();
-      }
-    }
+    observeLimitHeaders(worker, adapter, response.headers);
     return response;
   };
   const clock = options.clock;

@@ -68,7 +68,12 @@ describe('bench emulator modes', () => {
       tpm: 60_000,
       latencyMs: { min: 1, max: 2 },
     } as BenchSettings;
-    const options = { ...BENCH_DEFAULTS, strategies: [], burstSeconds: 1 } as unknown as BenchOptions;
+    const options = {
+      ...BENCH_DEFAULTS,
+      maxConcurrent: ['auto'],
+      strategies: [],
+      burstSeconds: 1,
+    } as unknown as BenchOptions;
     const note = (o: Partial<BenchOptions>) => benchNotes(settings, { ...options, ...o }, false).join('\n');
     expect(note({})).toContain('1 s of burst per limit');
     expect(note({ strict: true, strictBurst: 2 })).toContain('GCRA) bucket holding 2 requests');

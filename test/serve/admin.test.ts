@@ -82,6 +82,37 @@ describe('admin API', () => {
     expect((await call('POST', '/health-check?provider=nope')).status).toBe(400);
   });
 
+  it('shows each key’s last health check: none before the first, then what the check found', async () => {
+    const { url, mux, emulator } = await startStack({}, closers);
+    const revoked = 'sk-emu-revoked-zzzzzzzzzzzzzzzz'; // unknown to the emulator: 401
+    mux.addKey('openai', { name: 'revoked', apiKey: revoked, baseURL: `${emulator.url}/v1` });
+    const call = admin(url);
+    const before = await call('GET', '/keys');
+    for (const provider of Object.values(before.json.providers) as Json[])
+      for (const key of provider.keys) expect(key.lastCheck).toBeNull();
+
+    expect((await call('POST', '/health-check?provider=openai')).status).toBe(200);
+    const after = await call('GET', '/keys');
+    const [good, , bad] = after.json.providers.openai.keys;
+    expect(good).toMatchObject({ name: 'openai-a', state: 'healthy' });
+    expect(good.lastCheck).toMatchObject({ ok: true, status: 200, failureClass: null, state: 'healthy' });
+    expect(Date.parse(good.lastCheck.at)).not.toBeNaN();
+    expect(bad.lastCheck).toMatchObject({
+      ok: false,
+      status: 401,
+      failureClass: 'auth',
+      state: 'unavailable',
+    });
+    expect(after.json.providers.anthropic.keys[0].lastCheck).toBeNull();
+
+    const one = await call('GET', '/keys/openai/revoked');
+    expect(one.status).toBe(200);
+    expect(one.json).toMatchObject({ provider: 'openai', name: 'revoked', state: 'unavailable' });
+    expect(one.json.lastCheck).toEqual(bad.lastCheck);
+    expect((await call('GET', '/keys/openai/nope')).status).toBe(404);
+    expect(JSON.stringify([after.json, one.json])).not.toContain(revoked);
+  });
+
   it('validates bodies: clear 400s naming the field, never echoing a key', async () => {
     const { url } = await startStack({}, closers);
     const call = admin(url);

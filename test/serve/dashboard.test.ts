@@ -64,6 +64,12 @@ describe('dashboard in a real browser', () => {
       .poll(() => row('openai', 'openai-b').locator('[data-role=state]').textContent(), POLL)
       .toBe('healthy');
 
+    // A health check's verdict shows under the key's state.
+    await mux.checkKeys('anthropic');
+    await expect
+      .poll(() => row('anthropic', 'claude-a').locator('[data-role=check]').textContent(), POLL)
+      .toMatch(/^check passed /);
+
     const html = await page.content();
     expect(html).toContain('sk-e…aaaa');
     for (const key of Object.values(KEYS)) expect(html).not.toContain(key);

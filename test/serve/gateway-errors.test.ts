@@ -100,6 +100,56 @@ describe('gateway errors, in each provider’s own shape', () => {
     expect(learner?.limits.rpm).toMatchObject({ limit: 100_000, learned: true });
   });
 
+  it('upstream failures on the raw path classify as the SDKs’ did: each fails over, the key gets its verdict', async () => {
+    const { url, mux, emulator } = await startStack({}, closers);
+    const failuresOf = (name: string) =>
+      mux.getUsageStats().providers.anthropic?.keys.find((k) => k.name === name)?.failuresByClass;
+    // A second Anthropic key, so every failure has somewhere to go.
+    mux.addKey('anthropic', { name: 'claude-b', apiKey: KEYS.groq, baseURL: emulator.url });
+    const anthropic = new Anthropic({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/anthropic`, maxRetries: 0 });
+    const ask = () => anthropic.messages.create({ model: 'm', max_tokens: 5, messages });
+    for (const [kind, failureClass] of [
+      ['overloaded', 'transient'],
+      ['reset', 'transient'],
+      ['unauthorized', 'auth'],
+    ] as const) {
+      emulator.addFault({ kind, key: 'anthropic', count: 1 });
+      const before = failuresOf('claude-a')?.[failureClass] ?? 0;
+      // Round robin: within a few asks one lands on claude-a, meets the fault and moves on; all succeed.
+      for (let i = 0; i < 4 && failuresOf('claude-a')?.[failureClass] === before; i++)
+        expect((await ask()).type).toBe('message');
+      expect(failuresOf('claude-a')?.[failureClass]).toBe(before + 1);
+      if (failureClass === 'transient') mux.resetKey('anthropic', 'claude-a'); // ends its backoff
+    }
+    const claudeA = mux.getUsageStats().providers.anthropic?.keys.find((k) => k.name === 'claude-a');
+    expect(claudeA?.state).toBe('unavailable');
+  });
+
+  it('an upstream that never answers is given up at the attempt’s deadline; the job fails over', async () => {
+    const { url, mux, emulator } = await startStack({ mux: { attemptTimeoutMs: 300 } }, closers);
+    emulator.addFault({ kind: 'hang', key: 'openaiA', count: 1 });
+    emulator.addFault({ kind: 'hang', key: 'openaiB', count: 1 });
+    const openai = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
+    const reply = await openai.chat.completions.create({ model: 'm', messages });
+    expect(reply.choices[0]?.message.content).toBeTruthy();
+    const failures = mux.getUsageStats().providers.openai?.keys.map((k) => k.failuresByClass.transient);
+    expect(failures).toEqual([1, 1]);
+  });
+
+  it('an upstream stream that stalls is cut after streamIdleTimeoutMs, and the key’s slot is freed', async () => {
+    const { url, mux, emulator } = await startStack({ mux: { streamIdleTimeoutMs: 300 } }, closers);
+    emulator.addFault({ kind: 'stall', key: 'anthropic', stallAfterChunks: 2, count: 1 });
+    const res = await fetch(`${url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': GATEWAY_TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', max_tokens: 100, messages, stream: true }),
+    });
+    expect(res.status).toBe(200);
+    // The client gets what came, then a cut connection rather than a wait without end.
+    await expect(res.text()).rejects.toThrow();
+    await vi.waitFor(() => expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(0));
+  });
+
   it('a client that disconnects mid-stream aborts the upstream call and frees the key’s slot', async () => {
     const { url, mux, emulator } = await startStack(
       {

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, closeAll, GATEWAY_TOKEN, KEYS, startStack } from './support.js';
 import { startTap } from './tap.js';
 
@@ -76,5 +76,43 @@ describe('gateway security', () => {
         request.headers.authorization ?? request.headers['x-api-key'] ?? request.headers['x-goog-api-key'];
       expect(Object.values(KEYS).some((key) => String(credential).includes(key))).toBe(true);
     }
+  });
+
+  it('sends each provider the key’s own credential as its SDK would, with the client’s version headers', async () => {
+    vi.stubEnv('OPENAI_ORG_ID', 'org-gateway-test');
+    closers.push(async () => {
+      vi.unstubAllEnvs();
+    });
+    let emulatorUrl = '';
+    const tap = await startTap(() => emulatorUrl, closers);
+    const { url, emulator } = await startStack({ upstreamUrl: () => tap.url }, closers);
+    emulatorUrl = emulator.url;
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }).then((res) => res.status);
+    const chat = { model: 'm', messages, max_tokens: 4 };
+    expect(await post('/v1/chat/completions', chat, { 'openai-beta': 'assistants=v2' })).toBe(200);
+    expect(await post('/groq/openai/v1/chat/completions', chat)).toBe(200);
+    expect(await post('/anthropic/v1/messages', chat)).toBe(200);
+    expect(await post('/anthropic/v1/messages', chat, { 'anthropic-version': '2024-01-01' })).toBe(200);
+    expect(
+      await post('/gemini/v1beta/models/g:generateContent', { contents: [{ parts: [{ text: 'hi' }] }] }),
+    ).toBe(200);
+    const [openai, groq, claude, claudeVersioned, gemini] = tap.seen.map((r) => r.headers);
+    expect(openai).toMatchObject({
+      'openai-beta': 'assistants=v2',
+      'openai-organization': 'org-gateway-test',
+    });
+    expect([KEYS.openaiA, KEYS.openaiB].map((k) => `Bearer ${k}`)).toContain(openai?.authorization);
+    expect(groq?.authorization).toBe(`Bearer ${KEYS.groq}`);
+    expect(claude).toMatchObject({ 'x-api-key': KEYS.anthropic, 'anthropic-version': '2023-06-01' });
+    expect(claude?.authorization).toBeUndefined();
+    expect(claudeVersioned?.['anthropic-version']).toBe('2024-01-01');
+    expect(gemini?.['x-goog-api-key']).toBe(KEYS.gemini);
+    for (const headers of tap.seen.map((r) => r.headers))
+      expect(headers['content-type']).toBe('application/json');
   });
 });

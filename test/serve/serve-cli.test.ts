@@ -52,17 +52,19 @@ describe('keymux serve', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('draining');
     expect(result.stderr).toContain('no gateway tokens');
+    // keymux serve checks its keys every minute unless told otherwise (the library never does).
+    expect(result.stderr).toContain('"healthCheckIntervalMs":60000');
     expect(`${result.stdout}${result.stderr}`).not.toContain(CANARY);
     expect(emulator.ledger.countByStatus()).toEqual({ 200: 1 });
   }, 30_000);
 
-  it('rejects --redis with a clear message, and refuses to start without keys, saying where keys go', async () => {
+  it('rejects a --redis that is no Redis URL, and refuses to start without keys, saying where keys go', async () => {
     const [redis, none] = await Promise.all([
-      runCli(['serve', '--redis', 'redis://127.0.0.1:6379'], cleanEnv({ OPENAI_API_KEYS: CANARY })),
+      runCli(['serve', '--redis', 'http://127.0.0.1:6379'], cleanEnv({ OPENAI_API_KEYS: CANARY })),
       runCli(['serve', '--port', '0'], cleanEnv({})),
     ]);
     expect(redis.code).toBe(2);
-    expect(redis.stderr).toContain('--redis');
+    expect(redis.stderr).toContain('redis://');
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no keys found');
     expect(`${redis.stderr}${none.stderr}`).not.toContain(CANARY);

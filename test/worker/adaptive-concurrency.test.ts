@@ -33,14 +33,16 @@ describe('AdaptiveConcurrency', () => {
     expect(c.limit).toBe(50);
   });
 
-  it('with the rate known and no trouble seen, takes the target once a window of latencies is in', () => {
+  it('with the rate known and no trouble seen, takes the target once its first 5 latencies are in', () => {
     const c = new AdaptiveConcurrency({ allowedRate: () => 10 / 1000 });
     const clock = { now: 0 };
-    // One round of 5 calls is not yet a window: growth is still by steps.
-    feed(c, clock, 1, 5000);
+    for (let s = 0; s < 5; s++) c.onStart(clock.now);
+    clock.now += 5000;
+    // Four samples are not yet enough: growth is still by steps.
+    for (let s = 0; s < 4; s++) c.onSuccess({ latencyMs: 5000, now: clock.now, saturated: true });
     expect(c.limit).toBeLessThan(20);
-    // Two rounds: 10 samples of 5 s; 10/s × 5 s × 1.25 = 63 slots at once.
-    feed(c, clock, 1, 5000);
+    // The fifth: 10/s × 5 s × 1.25 = 63 slots at once.
+    c.onSuccess({ latencyMs: 5000, now: clock.now, saturated: true });
     expect(c.limit).toBe(63);
   });
 

@@ -3,11 +3,17 @@ import type { BenchSettings } from './bench-result.js';
 
 /** What makes the comparison fair, stated in the output next to the figures. */
 export function benchNotes(s: BenchSettings, options: BenchOptions, tokensFromLedger: boolean): string[] {
+  const keymuxOnly = options.baselines === false;
   const notes = [
     `Every run gets the same ${s.jobs} seeded jobs (seed ${s.seed}) from the same driver, ${s.concurrency} jobs outstanding at once, through the official ${s.provider} SDK; the driver never retries.`,
-    `(a) single key: one SDK client with its default retries (its own backoff, honouring retry-after); it stops taking jobs after ${options.singleKeySeconds} s, so compare its rate, not its totals; its capacity is one key's.`,
-    `(b) naive rotation: one SDK client per key, taken in turn, SDK retries on. (c) keymux: one SDK client per key with retries off, keymux paces, queues and fails over; requests in flight per key: ${options.maxConcurrent.map((m) => (m === 'auto' ? "'auto' (adaptive)" : m)).join(', then ')}.`,
-    'Goodput = successful jobs / wall time, as a percentage of Σ over keys of min(rpm/60, tpm/(60 · tokens per request), concurrency / mean latency).',
+    ...(keymuxOnly
+      ? []
+      : [
+          `(a) single key: one SDK client with its default retries (its own backoff, honouring retry-after); it stops taking jobs after ${options.singleKeySeconds} s, so compare its rate, not its totals; its capacity is one key's.`,
+          '(b) naive rotation: one SDK client per key, taken in turn, SDK retries on.',
+        ]),
+    `keymux: one SDK client per key with retries off, keymux paces, queues and fails over; requests in flight per key: ${options.maxConcurrent.map((m) => (m === 'auto' ? "'auto' (adaptive)" : m)).join(', then ')}.`,
+    "Goodput = successful jobs / wall time, as a percentage of the keys' capacity: Σ over keys of min(rpm/60, tpm/(60 · tokens per request)) for keymux, whose slots are its own choice; for the baselines also min'd with outstanding jobs / mean latency.",
   ];
   if (s.target === 'emulator') {
     notes.push(

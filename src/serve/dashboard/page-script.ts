@@ -47,6 +47,13 @@ async function act(provider, name, action) {
   await refresh();
 }
 
+function lastCheck(check) {
+  if (!check) return '';
+  const at = new Date(check.at).toLocaleTimeString();
+  if (check.skipped) return 'check skipped (' + check.skipped + ')';
+  return (check.ok ? 'check passed ' : 'check failed: ' + (check.status ?? '') + ' ' + (check.failureClass ?? '') + ', ') + at;
+}
+
 function keyRow(provider, key) {
   const button = (label, action) => {
     const b = el('button', { 'data-action': action, 'data-key': key.name }, label);
@@ -56,7 +63,8 @@ function keyRow(provider, key) {
   return el('tr', { 'data-provider': provider, 'data-key': key.name },
     el('td', {}, el('b', {}, key.name), el('div', { class: 'muted' }, key.label)),
     el('td', {}, el('span', { class: 'state ' + key.state, 'data-role': 'state' }, key.state),
-      el('div', { class: 'muted', 'data-role': 'cooldown' }, key.cooldownUntil ? 'back in ' + countdown(key.cooldownUntil) : '')),
+      el('div', { class: 'muted', 'data-role': 'cooldown' }, key.cooldownUntil ? 'back in ' + countdown(key.cooldownUntil) : ''),
+      el('div', { class: 'muted', 'data-role': 'check' }, lastCheck(key.lastCheck))),
     el('td', {}, key.inFlight + ' / ' + key.concurrency),
     el('td', {}, key.queued),
     el('td', {}, limitBars(key.limits)),

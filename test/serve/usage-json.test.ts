@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { usageOfJson } from '../../src/serve/usage-json.js';
+
+const of = (value: unknown): ReturnType<typeof usageOfJson> =>
+  usageOfJson(Buffer.from(JSON.stringify(value)));
+
+describe('usage of a JSON answer', () => {
+  it('reads every provider’s format', () => {
+    const chat = {
+      id: 'c',
+      choices: [{ message: { role: 'assistant', content: 'hi' } }],
+      usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 0 } },
+      system_fingerprint: 'fp',
+    };
+    expect(of(chat)).toEqual({ inputTokens: 7, outputTokens: 3 });
+    const embeddings = {
+      data: [{ embedding: Array.from({ length: 1536 }, (_, i) => i / 1536) }],
+      usage: { prompt_tokens: 12, total_tokens: 12 },
+    };
+    expect(of(embeddings)).toEqual({ inputTokens: 12 });
+    const anthropic = {
+      content: [{ type: 'text', text: '{ not } json' }],
+      usage: { input_tokens: 5, output_tokens: 9 },
+    };
+    expect(of(anthropic)).toEqual({ inputTokens: 5, outputTokens: 9 });
+    const gemini = {
+      candidates: [{ content: { parts: [{ text: 'x' }] } }],
+      usageMetadata: {
+        promptTokenCount: 4,
+        candidatesTokenCount: 6,
+        promptTokensDetails: [{ modality: 'TEXT' }],
+      },
+      modelVersion: 'm',
+    };
+    expect(of(gemini)).toEqual({ inputTokens: 4, outputTokens: 6 });
+  });
+
+  it('is not fooled by "usage" in content, in a tool’s schema, or by a later object of that name', () => {
+    const quoted = {
+      choices: [{ message: { content: 'the "usage": {"prompt_tokens": 99}' } }],
+      usage: { prompt_tokens: 1, completion_tokens: 2 },
+    };
+    expect(of(quoted)).toEqual({ inputTokens: 1, outputTokens: 2 });
+    const responses = {
+      tools: [{ type: 'function', parameters: { properties: { usage: { type: 'string' } } } }],
+      usage: { input_tokens: 3, output_tokens: 4 },
+      metadata: { usage: { note: 'not counts' } },
+    };
+    expect(of(responses)).toEqual({ inputTokens: 3, outputTokens: 4 });
+    const textAfter = { usage: { prompt_tokens: 2, completion_tokens: 1 }, note: 'ends with \\"usage\\"' };
+    expect(of(textAfter)).toEqual({ inputTokens: 2, outputTokens: 1 });
+  });
+
+  it('finds nothing in an answer without usage, or one that is not JSON', () => {
+    expect(of({ data: [] })).toBeUndefined();
+    expect(of({ usage: null })).toBeUndefined();
+    expect(usageOfJson(Buffer.from('{"usage": {"prompt_tokens": 1'))).toBeUndefined();
+    expect(usageOfJson(Buffer.from('<html>bad gateway</html>'))).toBeUndefined();
+  });
+});
