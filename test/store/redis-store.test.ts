@@ -216,14 +216,14 @@ describe.each(CLIENT_KINDS)('redisStore on $name', (kind) => {
     const { store, prefix } = fresh(client);
     const peer = redisStore({ client: other.client, prefix, timeoutMs: 2000 });
     const address = { provider: 'openai', key: 'k1' };
-    const probe = { ...rpm(undefined), probeTtlMs: 50 };
+    const probe = { ...rpm(undefined), probeTtlMs: 500 };
     await store.openBreaker(address, 0);
     const first = await store.take(probe);
     expect(first.ok && first.probe).toBeTruthy();
     expect(await peer.take(probe)).toMatchObject({ ok: false, reason: 'breaker' });
     expect((await peer.snapshot(address, 'k1')).probeHeld).toBe(true);
     // The holder never reports back: Redis drops its lease after the TTL and the next take probes.
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     const second = await peer.take(probe);
     expect(second.ok && second.probe).toBeTruthy();
     if (first.ok && first.probe) await store.releaseProbe(address, first.probe); // a stale token frees nothing
