@@ -139,6 +139,9 @@ export class KeyWorker implements EntryOwner {
    */
   startDelay(tokens: number, now: number): number {
     const { limiter } = this.deps;
+    // Another process cooled the key down or booked it ahead (a cached figure, no round trip).
+    const shared = this.deps.shared?.waitMs(now) ?? 0;
+    if (shared > 0) return shared + this.#waiting.size * limiter.pace(tokens);
     if (limiter.learning) return this.#waiting.size + this.#inFlight > 0 ? Number.POSITIVE_INFINITY : 0;
     if (!limiter.hasLimits) return 0;
     return limiter.waitFor(tokens, now) + this.#waiting.size * limiter.pace(tokens);
