@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { Strategy } from '../../config/options.js';
+import { QueueFullError } from '../../core/errors.js';
 import type { Multiplexer } from '../../multiplexer.js';
 import { readOpenAIUsage } from '../../providers/index.js';
 import type { BatchRequest } from './batch-line.js';
@@ -25,6 +26,36 @@ export async function sendLine(
   request: BatchRequest,
   options: SendOptions,
 ): Promise<BatchOutputLine | typeof NOT_SENT> {
+  for (;;) {
+    const line = await sendOnce(mux, request, options);
+    if (line !== QUEUES_FULL) return line;
+    // Every usable key's queue is full (keys went out of service): backpressure, not a failed line.
+    await nextSettled(mux, options.signal);
+  }
+}
+
+const QUEUES_FULL = Symbol('queues full');
+
+/** Resolves when any job settles (room in a queue), after at most a second, or on `signal`. */
+function nextSettled(mux: Multiplexer, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      off();
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const off = mux.on('job-settled', done);
+    const timer = setTimeout(done, 1000);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function sendOnce(
+  mux: Multiplexer,
+  request: BatchRequest,
+  options: SendOptions,
+): Promise<BatchOutputLine | typeof NOT_SENT | typeof QUEUES_FULL> {
   let sent = false;
   try {
     const answer = await mux.execute(
@@ -52,6 +83,7 @@ export async function sendLine(
     return responseLine(request.customId, answer.status, answer.requestId, answer.body);
   } catch (error) {
     if (!sent && options.signal.aborted) return NOT_SENT;
+    if (!sent && error instanceof QueueFullError) return QUEUES_FULL;
     return failureLine(request.customId, error);
   }
 }
