@@ -36,7 +36,8 @@ const FAILURE_SHARE = 0.05;
  *   gradient (baseline × 1.5 / recent latency, between 0.5 and 0.8) when latency rises past the
  *   tolerance while at least half the slots are busy, and by ×0.8 when transient failures (5xx, timeouts) pass 5% of a
  *   window's calls;
- * A 429 changes nothing: it is the rate model's to act on, and counting it here would shrink twice.
+ * A 429 changes nothing while the key's rate is known: it is the rate model's to act on, and counting it
+ * here would shrink twice. With no rate known, it cuts as a 5xx does.
  * No timers: every decision is taken on a call's outcome, at the time it reports.
  */
 export class AdaptiveConcurrency {
@@ -131,12 +132,22 @@ export class AdaptiveConcurrency {
 
   onFailure(call: CallFailure): void {
     this.#release();
-    if (!this.adaptive || call.class !== 'transient') return;
+    if (!this.adaptive || !this.#isTrouble(call)) return;
     // Failures of calls started before the last cut were caused by the limit already cut.
     if (call.now - call.latencyMs < this.#cutAt) return;
     this.#countCall();
     this.#windowFailures++;
     if (this.#windowFailures >= Math.max(1, FAILURE_SHARE * this.#estimate)) this.#cut(BACKOFF, call.now);
+  }
+
+  /**
+   * 5xx and timeouts are trouble. A 429 is the rate model's to act on, unless the key has no rate to pace
+   * by (nothing configured, a provider that sends no limit headers): then it is the only sign of the
+   * rate, and slots that grow on latency alone must shrink on it, or they would grow into a wall of 429s.
+   */
+  #isTrouble(call: CallFailure): boolean {
+    if (call.class === 'transient') return true;
+    return call.class === 'rate-limited' && this.#allowedRate() === undefined;
   }
 
   /** Back to the starting limit, forgetting latencies and trouble (e.g. on `resetKey`). */

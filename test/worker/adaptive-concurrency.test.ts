@@ -105,8 +105,8 @@ describe('AdaptiveConcurrency', () => {
     expect(c.limit).toBe(12);
   });
 
-  it('does not shrink on 429s, bad requests or aborts', () => {
-    const c = new AdaptiveConcurrency({ initialConcurrency: 20 });
+  it('does not shrink on 429s (with the rate known), bad requests or aborts', () => {
+    const c = new AdaptiveConcurrency({ initialConcurrency: 20, allowedRate: () => 10 / 1000 });
     for (const cls of ['rate-limited', 'quota-exhausted', 'bad-request', 'aborted', 'auth'] as const) {
       for (let i = 0; i < 50; i++) {
         c.onStart(i);
@@ -115,6 +115,17 @@ describe('AdaptiveConcurrency', () => {
     }
     expect(c.limit).toBe(20);
     expect(c.inFlight).toBe(0);
+  });
+
+  it('with no rate known, a 429 is the only sign of it: it cuts as a 5xx does', () => {
+    const c = new AdaptiveConcurrency({ initialConcurrency: 20 });
+    for (let i = 0; i < 20; i++) c.onStart(0);
+    for (let i = 0; i < 20; i++) c.onFailure({ class: 'rate-limited', latencyMs: 100, now: 100 });
+    expect(c.limit).toBe(16);
+    const known = new AdaptiveConcurrency({ initialConcurrency: 20, allowedRate: () => 10 / 1000 });
+    for (let i = 0; i < 20; i++) known.onStart(0);
+    for (let i = 0; i < 20; i++) known.onFailure({ class: 'rate-limited', latencyMs: 100, now: 100 });
+    expect(known.limit).toBe(20);
   });
 
   it('without a known rate grows like Gradient2 on flat latency, and shrinks when latency doubles', () => {
