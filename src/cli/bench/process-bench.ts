@@ -6,7 +6,7 @@ import { UsageError } from '../shared/usage-error.js';
 import { benchNotes } from './bench-notes.js';
 import type { BenchOptions } from './bench-options.js';
 import type { BenchResult, BenchSettings, ProcessGroup, RunResult } from './bench-result.js';
-import { emulatorTarget } from './bench-target.js';
+import { type BenchTarget, emulatorTarget } from './bench-target.js';
 import { theoreticalCapacity } from './capacity.js';
 import { meanCharged, upstreamCounts, withLedgerAttempts } from './execute-run.js';
 import { loadKit } from './kits/load-kit.js';
@@ -19,12 +19,12 @@ import {
 import { outstandingJobs } from './run-bench.js';
 import { RunRecorder } from './run-recorder.js';
 import { summarizeRun } from './summarize-run.js';
-import { buildWorkload, meanEstimatedTokens } from './workload.js';
+import { type BenchJob, buildWorkload, meanEstimatedTokens } from './workload.js';
 
 /** How long after a Redis outage ends its 429s are still counted as its own. */
 const OUTAGE_TAIL_MS = 5000;
 
-interface Group {
+export interface Group {
   readonly store: 'redis' | 'memory';
   readonly limits: 'configured' | 'learned';
 }
@@ -81,26 +81,16 @@ export async function runProcessBench(
           jobs.slice(Math.floor((i * jobs.length) / n), Math.floor(((i + 1) * jobs.length) / n)),
         );
         const jobOwner = new Map(slices.flatMap((slice, i) => slice.map((job) => [job.id, i] as const)));
-        const url = server?.url ?? options.redis;
-        const orders = slices.map(
-          (slice, index): ProcessOrder => ({
-            type: 'order',
-            index,
-            provider: options.provider,
-            baseURL: target.baseURL,
-            keys: target.keys,
-            jobs: slice,
-            concurrency,
-            budgetMs: options.runTimeoutSeconds * 1000,
-            strategy: options.strategies[0] ?? 'least-loaded',
-            limits: group.limits === 'configured' ? { rpm: options.rpm, tpm: options.tpm } : undefined,
-            maxConcurrentPerKey: slots,
-            redis:
-              group.store === 'redis' && url !== undefined
-                ? { url, prefix: `bench-${process.pid}-${Date.now()}-${g}`, processes: n }
-                : undefined,
-          }),
-        );
+        const orders = groupOrders({
+          options,
+          group,
+          groupIndex: g,
+          slices,
+          target,
+          concurrency,
+          slots,
+          redisUrl: server?.url ?? options.redis,
+        });
         const withOutage = group.store === 'redis' && server !== undefined && outage !== undefined;
         const outageAtMs = (options.redisOutageAtSeconds ?? 10) * 1000;
         const { reports, startedAt } = await runProcesses(
@@ -124,6 +114,46 @@ export async function runProcessBench(
     await server?.stop();
   }
   return summarize(options, command, executed, n, concurrency, slots, meanEstimatedTokens(jobs));
+}
+
+export interface GroupOrdersInput {
+  readonly options: BenchOptions;
+  readonly group: Group;
+  readonly groupIndex: number;
+  readonly slices: ReadonlyArray<readonly BenchJob[]>;
+  readonly target: Pick<BenchTarget, 'baseURL' | 'keys'>;
+  readonly concurrency: number;
+  readonly slots: number | 'auto';
+  readonly redisUrl: string | undefined;
+}
+
+/**
+ * One order per process of a group. The Redis prefix is made once for the whole group: made per process,
+ * a clock tick between two of them left a process on a store of its own, pacing alone at the full limit
+ * beside the others (about one run in ten drew a hundred 429s that way).
+ */
+export function groupOrders(input: GroupOrdersInput): ProcessOrder[] {
+  const { options, group, slices, target, redisUrl } = input;
+  const prefix = `bench-${process.pid}-${Date.now()}-${input.groupIndex}`;
+  return slices.map(
+    (slice, index): ProcessOrder => ({
+      type: 'order',
+      index,
+      provider: options.provider,
+      baseURL: target.baseURL,
+      keys: target.keys,
+      jobs: slice,
+      concurrency: input.concurrency,
+      budgetMs: options.runTimeoutSeconds * 1000,
+      strategy: options.strategies[0] ?? 'least-loaded',
+      limits: group.limits === 'configured' ? { rpm: options.rpm, tpm: options.tpm } : undefined,
+      maxConcurrentPerKey: input.slots,
+      redis:
+        group.store === 'redis' && redisUrl !== undefined
+          ? { url: redisUrl, prefix, processes: slices.length }
+          : undefined,
+    }),
+  );
 }
 
 function emptyLedgerError(): never {
