@@ -74,6 +74,7 @@ async function runProcess(order: ProcessOrder): Promise<void> {
       endedAt: recorder.endedAt,
       jobs: recorder.jobs,
       storeEvents: recorder.storeEvents,
+      slots: [...recorder.slots],
     });
   } finally {
     store?.close();

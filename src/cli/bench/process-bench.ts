@@ -343,6 +343,11 @@ function merged(reports: readonly ProcessReport[]): RunRecorder {
   for (const p of reports) {
     recorder.jobs.push(...p.jobs);
     recorder.storeEvents.push(...p.storeEvents);
+    // Slots are per key per process: each process keeps its own.
+    for (const [key, { now, peak }] of p.slots) {
+      recorder.slotsOf(`${p.index}:${key}`, peak);
+      recorder.slotsOf(`${p.index}:${key}`, now);
+    }
   }
   return recorder;
 }

@@ -42,6 +42,8 @@ export interface ProcessReport {
   readonly endedAt: number;
   readonly jobs: readonly JobRecord[];
   readonly storeEvents: readonly StoreEventRecord[];
+  /** Each key's concurrency limit in this process at the end, and the highest it reached. */
+  readonly slots: ReadonlyArray<readonly [string, { readonly now: number; readonly peak: number }]>;
 }
 
 export type ParentMessage = ProcessOrder | ProcessGo;
