@@ -122,21 +122,15 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice {
     else void this.#waitThenRun();
   }
 
-  /** No key is eligible now: waits for one (or fails when none ever will be), then runs the attempt on it. */
+  /** No key is eligible now: waits for one to be (or fails when none ever will be), then picks again. */
   async #waitThenRun(): Promise<void> {
-    const { clock } = this.context.options;
     try {
-      for (;;) {
-        await waitForKey(this.pool, this, clock, this);
-        const worker = chooseNow(this.pool, this, this.tokens, clock.now());
-        if (worker) {
-          worker.run(this, this.attempts.length + 1);
-          return;
-        }
-      }
+      await waitForKey(this.pool, this, this.context.options.clock, this);
     } catch (error) {
       this.#settle(false, undefined, explain(error, this.attempts, this.pool));
+      return;
     }
+    this.#next();
   }
 
   async #pauseThenNext(ms: number): Promise<void> {

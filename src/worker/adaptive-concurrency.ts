@@ -200,7 +200,7 @@ export class AdaptiveConcurrency {
    * trip (at 5 s latency, the 10th call of a key ends about 5 s after its 5th).
    */
   #sampled(): boolean {
-    return this.#target() !== undefined && this.#latency.count >= Math.min(this.#latency.size, this.#initial);
+    return this.#latency.count >= Math.min(this.#latency.size, this.#initial);
   }
 
   #countCall(): void {
@@ -210,7 +210,9 @@ export class AdaptiveConcurrency {
   }
 
   #grow(): void {
-    const cap = Math.min(this.#ceiling, Math.max(this.#initial, this.#target() ?? this.#ceiling));
+    // One target per decision: it reads the limits and sorts the latency window.
+    const target = this.#target();
+    const cap = Math.min(this.#ceiling, Math.max(this.#initial, target ?? this.#ceiling));
     if (this.#estimate >= cap) {
       // The rate's target fell (faster calls, a tighter learned limit): step down to it, not at once.
       if (this.#estimate > cap) this.#set(Math.max(cap, this.#estimate - 1));
@@ -221,7 +223,8 @@ export class AdaptiveConcurrency {
     // The provider promised the rate (configured or learned limits) and no trouble was ever seen: once a
     // window of latencies says what the rate needs, take it at once rather than over several round
     // trips (at 5 s latency each one costs seconds of the key's rate). Trouble later cuts as usual.
-    if (this.#troubleAt === undefined && this.#cutAt === Number.NEGATIVE_INFINITY && this.#sampled()) {
+    const untroubled = this.#troubleAt === undefined && this.#cutAt === Number.NEGATIVE_INFINITY;
+    if (untroubled && target !== undefined && this.#sampled()) {
       this.#set(cap);
       return;
     }

@@ -344,10 +344,7 @@ function merged(reports: readonly ProcessReport[]): RunRecorder {
     recorder.jobs.push(...p.jobs);
     recorder.storeEvents.push(...p.storeEvents);
     // Slots are per key per process: each process keeps its own.
-    for (const [key, { now, peak }] of p.slots) {
-      recorder.slotsOf(`${p.index}:${key}`, peak);
-      recorder.slotsOf(`${p.index}:${key}`, now);
-    }
+    for (const [key, limits] of p.slots) recorder.slots.set(`${p.index}:${key}`, limits);
   }
   return recorder;
 }
