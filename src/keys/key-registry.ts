@@ -78,6 +78,7 @@ export class KeyRegistry {
       options: this.options,
       events: this.events,
       notify: () => pool.notify(),
+      poolBacklog: () => pool.backlogSize,
     });
     pool.add(worker);
     // Start loading the provider's SDK now, with its first key, rather than for every installed SDK.
