@@ -70,6 +70,8 @@ export class KeyWorker implements EntryOwner {
   readonly #epoch: number;
   /** Mean tokens per job assigned here: what the token limits allow is a rate of calls of this size. */
   #meanTokens = 0;
+  #loadedOnce = false;
+  #loading = false;
   /** Jobs assigned to this key (`least-used`). */
   requests = 0;
   /** When this key was last assigned a job, in assignment order (`lru`). */
@@ -144,6 +146,7 @@ export class KeyWorker implements EntryOwner {
   canStartNow(tokens: number, now: number): boolean {
     return (
       this.#active < this.slots &&
+      this.#loaded() &&
       this.deps.health.canStart(now) &&
       this.deps.limiter.waitFor(tokens, now) === 0 &&
       // Another process cooled the key down or booked it ahead (a cached figure, no round trip).
@@ -160,10 +163,33 @@ export class KeyWorker implements EntryOwner {
     const { health, limiter, shared } = this.deps;
     const readyAt = health.readyAt(now);
     if (readyAt === undefined) return undefined;
-    if (this.#active >= this.slots) return Number.POSITIVE_INFINITY;
+    if (this.#active >= this.slots || !this.#loaded()) return Number.POSITIVE_INFINITY;
     const wait = Math.max(readyAt - now, limiter.waitFor(tokens, now), shared?.waitMs(now) ?? 0);
     if (wait === 0 && !health.canStart(now)) return Number.POSITIVE_INFINITY;
     return wait;
+  }
+
+  /**
+   * Whether the key's SDK is loaded. Until it is, no job is given to the key: a rate take made before a
+   * load of tens of ms would reach the provider together with the next one (a burst it may refuse).
+   * The pool is told when the load ends (it never fails: a missing SDK fails the call instead).
+   */
+  #loaded(): boolean {
+    if (this.#loadedOnce) return true;
+    const ready = this.deps.ready();
+    if (ready === undefined) {
+      this.#loadedOnce = true;
+      return true;
+    }
+    if (!this.#loading) {
+      this.#loading = true;
+      const done = (): void => {
+        this.#loading = false;
+        this.deps.notify();
+      };
+      ready.then(done, done);
+    }
+    return false;
   }
 
   /** Queues one attempt of `job`; its outcome goes to `job.report`, exactly once. */
