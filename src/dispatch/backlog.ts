@@ -84,10 +84,11 @@ export class Backlog implements PoolBacklog {
         return;
       }
     }
-    // Counted again only when the backlog reaches the last count: keys come and go rarely.
+    // The keys' rooms are counted only once the backlog reaches their queue sizes (counted again as keys
+    // come and go): below that, room is certain.
     if (this.#size >= (this.#capacity ?? 0)) {
       this.#capacity = this.#count();
-      if (this.#size >= this.#capacity) {
+      if (this.#size >= this.#room()) {
         if (this.#soonest(job.tokens, this.clock.now()) === undefined) throw this.#noKey();
         throw new QueueFullError(`${this.pool.provider}: the queue of every usable key is full`, {
           provider: this.pool.provider,
@@ -224,7 +225,17 @@ export class Backlog implements PoolBacklog {
     for (let job = this.#take(); job !== undefined; job = this.#take()) job.fail(error);
   }
 
-  /** What the backlog may hold: the queue sizes of the keys that may still serve. */
+  /** What the pool may hold now: each usable key's queue size and free slots, less what it holds. */
+  #room(): number {
+    const now = this.clock.now();
+    let room = 0;
+    for (const worker of this.pool.workers) {
+      if (worker.deps.health.readyAt(now) !== undefined) room += worker.room;
+    }
+    return room;
+  }
+
+  /** A floor of what the backlog may hold: the queue sizes of the keys that may still serve. */
   #count(): number {
     const now = this.clock.now();
     let capacity = 0;

@@ -120,7 +120,11 @@ export class KeyWorker implements EntryOwner {
     return (this.#waiting.size + this.#inFlight) / this.slots;
   }
   get hasQueueRoom(): boolean {
-    return this.#waiting.size + this.#inFlight < this.deps.queueSize + this.deps.concurrency.limit;
+    return this.room > 0;
+  }
+  /** Jobs the key could still hold: its queue size and slots, less what it holds. */
+  get room(): number {
+    return Math.max(0, this.deps.queueSize + this.deps.concurrency.limit - this.#waiting.size - this.#inFlight);
   }
   /** Jobs wait for a slot, here or in the pool: more slots would have been used. */
   get #backlogged(): boolean {

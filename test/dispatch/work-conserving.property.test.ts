@@ -122,7 +122,7 @@ describe('the work-conserving pool (property)', () => {
             ...(k.rpm === undefined ? {} : { limits: { rpm: k.rpm } }),
           });
         };
-        specs.forEach((_, i) => add(i));
+        for (let i = 0; i < specs.length; i++) add(i);
         const pool = registry.pool('fake');
 
         const violations: string[] = [];
