@@ -104,7 +104,8 @@ export class Backlog implements PoolBacklog {
     this.#queue.push(job, job.order);
     this.#size++;
     job.entered();
-    this.drain();
+    // Behind the head, nothing changed for the head: the keys, and the wake set for it, stand.
+    if (this.#queue.peek() === job) this.drain();
   }
 
   /** A job's place, given once: its priority less its age in aging steps, then its arrival. */
@@ -121,8 +122,39 @@ export class Backlog implements PoolBacklog {
     if (this.#size === 0) this.#disarm();
   }
 
-  wake(): void {
-    if (this.#size > 0) this.drain();
+  wake(worker?: KeyWorker): void {
+    if (this.#size === 0) return;
+    if (worker === undefined || this.#draining) this.drain();
+    else this.#pull(worker);
+  }
+
+  /**
+   * Only `worker` changed (its slot freed, its limits moved): it takes what it can start now, and the
+   * backlog wakes when it next can, if sooner. The other keys were already looked at (no scan of them:
+   * the cost per job stays the same with 1 000 keys as with 10).
+   */
+  #pull(worker: KeyWorker): void {
+    this.#draining = true;
+    try {
+      for (let job = this.#queue.peek(); job !== undefined; job = this.#queue.peek()) {
+        if (job.aborted) {
+          this.#take()!.fail(job.reason);
+          continue;
+        }
+        const now = this.clock.now();
+        if (worker.canStartNow(job.tokens, now)) {
+          this.#take()!.bind(worker);
+          continue;
+        }
+        const wait = worker.readyIn(job.tokens, now);
+        if (wait !== undefined && Number.isFinite(wait)) this.#arm(now, Math.min(wait, MAX_WAIT_MS));
+        break;
+      }
+    } finally {
+      this.#draining = false;
+    }
+    if (this.#again) this.drain();
+    else if (this.#size === 0) this.#disarm();
   }
 
   keysChanged(): void {

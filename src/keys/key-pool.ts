@@ -11,8 +11,11 @@ import type { KeyWorker } from '../worker/key-worker.js';
 export interface PoolBacklog {
   /** Jobs waiting. */
   readonly size: number;
-  /** Something changed that may let a key start a job (a slot freed, a key added, reset or enabled). */
-  wake(): void;
+  /**
+   * Something changed that may let a key start a job: a slot freed or limits moved on `worker` (only that
+   * key need be looked at), or, without a worker, the pool changed (a key added, reset or enabled).
+   */
+  wake(worker?: KeyWorker): void;
   /** The keys changed (added, removed): what the backlog may hold must be counted again. */
   keysChanged(): void;
 }
@@ -72,8 +75,9 @@ export class KeyPool {
     return () => this.#waiters.delete(wake);
   }
 
-  notify(): void {
-    this.backlog?.wake();
+  /** A change that may let a key take a job: of `worker` alone, or of the pool when none is given. */
+  notify(worker?: KeyWorker): void {
+    this.backlog?.wake(worker);
     if (this.#waiters.size === 0) return;
     const waiters = this.#waiters;
     this.#waiters = new Set();

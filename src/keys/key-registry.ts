@@ -77,7 +77,7 @@ export class KeyRegistry {
       guard: pool.guard,
       options: this.options,
       events: this.events,
-      notify: () => pool.notify(),
+      notify: (scope) => pool.notify(scope === 'pool' ? undefined : worker),
       poolBacklog: () => pool.backlogSize,
     });
     pool.add(worker);

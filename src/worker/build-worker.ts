@@ -19,7 +19,7 @@ export interface BuildWorkerInput {
   readonly guard: EjectionGuard | undefined;
   readonly options: ResolvedOptions;
   readonly events: EventBus;
-  readonly notify: () => void;
+  readonly notify: (scope?: 'pool') => void;
   /** Jobs waiting in the key's pool for any key. */
   readonly poolBacklog?: () => number;
   /** The key's state shared with other processes; undefined in a process alone. */

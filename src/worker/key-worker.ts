@@ -41,8 +41,11 @@ export interface WorkerDeps {
   readonly attemptTimeoutMs: number;
   /** A waiting job gains one priority level per this many ms, so a low priority is delayed, never starved. */
   readonly priorityAgingMs: number;
-  /** Called whenever a slot frees or the key changes, so jobs waiting for a key look again. */
-  readonly notify: () => void;
+  /**
+   * Called whenever a slot frees or the key changes, so jobs waiting for a key look again: at this key
+   * alone, or (`'pool'`) at every key, when the change was not this key's alone (its SDK loaded).
+   */
+  readonly notify: (scope?: 'pool') => void;
   /** Jobs waiting in the key's pool for any key: with its slots full, more slots would be used. */
   readonly poolBacklog?: (() => number) | undefined;
   /** The key's state shared with other processes (a Redis store); undefined in a process alone. */
@@ -189,7 +192,7 @@ export class KeyWorker implements EntryOwner {
       this.#loading = true;
       const done = (): void => {
         this.#loading = false;
-        this.deps.notify();
+        this.deps.notify('pool');
       };
       ready.then(done, done);
     }
