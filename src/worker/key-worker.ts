@@ -127,7 +127,10 @@ export class KeyWorker implements EntryOwner {
   }
   /** Jobs the key could still hold: its queue size and slots, less what it holds. */
   get room(): number {
-    return Math.max(0, this.deps.queueSize + this.deps.concurrency.limit - this.#waiting.size - this.#inFlight);
+    return Math.max(
+      0,
+      this.deps.queueSize + this.deps.concurrency.limit - this.#waiting.size - this.#inFlight,
+    );
   }
   /** Jobs wait for a slot, here or in the pool: more slots would have been used. */
   get #backlogged(): boolean {
