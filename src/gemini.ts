@@ -10,5 +10,3 @@ declare module './providers/sdk-types.js' {
     gemini: GoogleGenerativeAI;
   }
 }
-
-export {};

@@ -9,5 +9,3 @@ declare module './providers/sdk-types.js' {
     genai: GoogleGenAI;
   }
 }
-
-export {};
