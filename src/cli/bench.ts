@@ -54,6 +54,10 @@ export function registerBenchCommand(program: Command): Command {
     )
     .option('--strict-burst <n>', 'requests a key takes at once with --strict', wholeNumber(1), D.strictBurst)
     .option(
+      '--fault-at-start',
+      "emulator fault: the first key's first request is answered 429 with Retry-After 1 s",
+    )
+    .option(
       '--outage-ms <ms>',
       'emulator fault: the endpoint refuses connections for this long',
       wholeNumber(1),
@@ -82,6 +86,14 @@ export function registerBenchCommand(program: Command): Command {
       D.overloadLatencyFactor,
     )
     .option('--jobs <n>', 'chat completions in the workload', wholeNumber(1), D.jobs)
+    .addOption(
+      new Option(
+        '--arrival <mode>',
+        'batch: every job submitted at once (Promise.all over the items); stream: --concurrency outstanding',
+      )
+        .choices(['stream', 'batch'])
+        .default('stream', 'stream'),
+    )
     .option(
       '--concurrency <n>',
       "jobs outstanding at once in every run (default: enough for every key's slots)",
@@ -192,7 +204,9 @@ interface RawBenchFlags {
   overload?: number;
   overloadErrorRate: number;
   overloadLatencyFactor: number;
+  faultAtStart?: boolean;
   jobs: number;
+  arrival: 'stream' | 'batch';
   concurrency?: number;
   maxConcurrent: Array<number | 'auto'>;
   strategies: Strategy[];
@@ -230,7 +244,9 @@ function toBenchOptions(raw: RawBenchFlags): BenchOptions {
     overloadAbove: raw.overload,
     overloadErrorRate: raw.overloadErrorRate,
     overloadLatencyFactor: raw.overloadLatencyFactor,
+    faultAtStart: raw.faultAtStart === true,
     jobs: raw.jobs,
+    arrival: raw.arrival,
     concurrency: raw.concurrency,
     maxConcurrent: raw.maxConcurrent,
     strategies: raw.strategies,

@@ -63,8 +63,10 @@ describe('multiplexers sharing a Redis store', () => {
     // 16 jobs, a daily limit of 10 across both processes: 10 run, 6 wait for the next day.
     expect(calls).toBe(10);
     expect(muxes.map((m) => m.getUsageStats().store)).toEqual([{ mode: 'redis' }, { mode: 'redis' }]);
-    // One take per job (the fake provider reports no tokens, so no settle): 16 takes, 10 admitted.
-    expect(scripts - before).toBe(16);
+    // At most one take per job (the fake provider reports no tokens, so no settle), 10 of them admitted:
+    // once a take is refused, the process's other jobs wait in its backlog without asking again.
+    expect(scripts - before).toBeGreaterThanOrEqual(10);
+    expect(scripts - before).toBeLessThanOrEqual(16);
     await Promise.all(muxes.map((m) => m.close()));
     expect((await settled).filter((s) => s.status === 'fulfilled')).toHaveLength(10);
   });

@@ -21,7 +21,11 @@ export interface BenchOptions {
   readonly overloadAbove?: number | undefined;
   readonly overloadErrorRate?: number;
   readonly overloadLatencyFactor?: number;
+  /** Emulator fault: the first request of the first key is answered 429 with Retry-After 1 s. */
+  readonly faultAtStart?: boolean;
   readonly jobs: number;
+  /** `batch`: every job submitted at once (a `Promise.all` over the items); `stream`: `concurrency` outstanding. */
+  readonly arrival?: 'stream' | 'batch';
   /** Jobs outstanding at once; undefined: enough for every key's slots (see `outstandingJobs`). */
   readonly concurrency: number | undefined;
   /** keymux's slots per key, one keymux run per setting: `'auto'` adapts, a number pins. */
