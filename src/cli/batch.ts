@@ -41,7 +41,7 @@ export function registerBatchCommand(program: Command): Command {
       wholeNumber(1),
     )
     .option('--dry-run', 'validate the file and estimate tokens; send nothing', false)
-    .option('--config <path>', 'keymux JSON config file instead of the environment')
+    .option('--config <path>', 'keymux config file (JSON, or YAML as .yaml/.yml) instead of the environment')
     .option(
       '--redis <url>',
       "share the keys' state with other processes through this Redis (KEYMUX_REDIS_URL)",

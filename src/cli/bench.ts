@@ -29,13 +29,19 @@ export function registerBenchCommand(program: Command): Command {
         `(${keyEnvVars('openai').join(', ')}, or the same for --provider).`,
     )
     .addOption(
-      new Option('--provider <name>', 'SDK and provider to bench').choices(PROVIDERS).default(D.provider),
+      new Option('--provider <name>', 'SDK and provider to bench')
+        .choices(PROVIDERS)
+        .default(D.provider, D.provider),
     )
     .option('--emulator', 'use the embedded emulator even when real keys are set', false)
     .option('--keys <n>', 'emulator keys', wholeNumber(1, 100), D.keys)
     .option('--rpm <n>', 'requests per minute of each key', wholeNumber(1), D.rpm)
     .option('--tpm <n>', 'tokens per minute of each key', wholeNumber(1), D.tpm)
-    .option('--latency <min-max>', 'emulator latency range, ms', parseRange, parseRange(D.latency))
+    .addOption(
+      new Option('--latency <min-max>', 'emulator latency range, ms')
+        .argParser(parseRange)
+        .default(parseRange(D.latency), String(D.latency)),
+    )
     .option(
       '--burst-seconds <s>',
       'seconds of each limit the emulator lets through at once',
@@ -86,24 +92,28 @@ export function registerBenchCommand(program: Command): Command {
         'batch: every job submitted at once (Promise.all over the items); stream: --concurrency outstanding',
       )
         .choices(['stream', 'batch'])
-        .default('stream'),
+        .default('stream', 'stream'),
     )
     .option(
       '--concurrency <n>',
       "jobs outstanding at once in every run (default: enough for every key's slots)",
       wholeNumber(1),
     )
-    .option(
-      '--max-concurrent <list>',
-      "keymux's slots per key: 'auto' (adaptive) or a number; a comma list runs keymux once per value, e.g. auto,5",
-      parseSlots,
-      parseSlots(D.maxConcurrent),
+    .addOption(
+      new Option(
+        '--max-concurrent <list>',
+        "keymux's slots per key: 'auto' (adaptive) or a number; a comma list runs keymux once per value, e.g. auto,5",
+      )
+        .argParser(parseSlots)
+        .default(parseSlots(D.maxConcurrent), String(D.maxConcurrent)),
     )
-    .option(
-      '--strategies <list>',
-      `keymux strategies, comma-separated (${STRATEGIES.filter((s) => s !== 'specific').join(', ')})`,
-      parseStrategies,
-      parseStrategies(D.strategies),
+    .addOption(
+      new Option(
+        '--strategies <list>',
+        `keymux strategies, comma-separated (${STRATEGIES.filter((s) => s !== 'specific').join(', ')})`,
+      )
+        .argParser(parseStrategies)
+        .default(parseStrategies(D.strategies), String(D.strategies)),
     )
     .addOption(
       new Option(

@@ -94,7 +94,10 @@ export function registerServeCommand(program: Command): Command {
     )
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), 8080)
     .option('--host <host>', 'interface to listen on (not loopback: needs both kinds of token)', '127.0.0.1')
-    .option('-c, --config <file>', 'keymux JSON config file (seed 004 shape, optional "gateway" section)')
+    .option(
+      '-c, --config <file>',
+      'keymux config file (the shape of Multiplexer.fromConfig, optional "gateway" section)',
+    )
     .option(
       '--redis <url>',
       'share each key’s limits and cooldowns with other replicas through Redis (or KEYMUX_REDIS_URL; needs the redis or ioredis package)',

@@ -1,5 +1,6 @@
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumBinary } from '../support/system-binaries.js';
 import { ADMIN_TOKEN, closeAll, GATEWAY_TOKEN, KEYS, startStack } from './support.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -11,7 +12,7 @@ const POLL = { timeout: 10_000 };
 let browser: Browser;
 beforeAll(async () => {
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumBinary(),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 }, 30_000);
