@@ -38,6 +38,11 @@ export interface MemoryStoreOptions {
    * @default 1
    */
   readonly share?: number;
+  /**
+   * Where in its first interval a fresh paced schedule starts, as a fraction in [0, 1): processes that fall
+   * back to their local shares together then do not all send their first call at once. @default none (at once)
+   */
+  readonly stagger?: () => number;
 }
 
 /** The store's state in this process: synchronous, no allocation on a take beyond its result. */
@@ -45,12 +50,14 @@ export class MemoryStore implements KeyStateStore {
   readonly mode = 'memory' as const;
   readonly #clock: Clock;
   readonly #share: number;
+  readonly #stagger: (() => number) | undefined;
   readonly #scopes = new Map<string, ScopeState>();
   readonly #keys = new Map<string, KeyState>();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#share = options.share ?? 1;
+    this.#stagger = options.stagger;
   }
 
   take(request: TakeRequest): TakeResult {
@@ -68,7 +75,7 @@ export class MemoryStore implements KeyStateStore {
       wait = Math.max(
         wait,
         waitOf(
-          tatOf(scope, name, request, now, limit),
+          this.#tatOf(scope, name, request, now, limit),
           scope.notBefore.get(name),
           now,
           limit,
@@ -84,7 +91,7 @@ export class MemoryStore implements KeyStateStore {
       const limit = this.#limitOf(charge.name, charge.limit, scope);
       if (limit === undefined) continue;
       const tat = takeTat(
-        tatOf(scope, charge.name, request, now, limit),
+        this.#tatOf(scope, charge.name, request, now, limit),
         at,
         charge.units,
         limit,
@@ -178,10 +185,45 @@ export class MemoryStore implements KeyStateStore {
 
   /** Hands over what runs ahead of now (for the Redis store's re-sync when Redis returns) and forgets all. */
   drainPending(): PendingState {
+    const pending = this.pending();
+    this.clear();
+    return pending;
+  }
+
+  /** What runs ahead of now, to hand over; the schedules stay, and count units afresh from here. */
+  pending(): PendingState {
     const pending = pendingOf(this.#scopes, this.#keys, this.#clock.now(), this.#share);
+    for (const scope of this.#scopes.values()) scope.charged.clear();
+    return pending;
+  }
+
+  /** Forgets every schedule and deadline. */
+  clear(): void {
     this.#scopes.clear();
     this.#keys.clear();
-    return pending;
+  }
+
+  /**
+   * A limit's schedule. A fresh one continues the caller's sends already booked elsewhere (`bookedMs`): the
+   * first local send goes one interval after the last booked one; else it starts where `stagger` says.
+   */
+  #tatOf(
+    scope: ScopeState,
+    name: LimitName,
+    request: TakeRequest,
+    now: number,
+    limit: number,
+  ): number | undefined {
+    const tat = scope.tat.get(name);
+    const window = WINDOW_MS[name];
+    if (tat !== undefined || !isPaced(window)) return tat;
+    const booked = request.bookedMs ?? 0;
+    if (booked > 0) return now + booked + window / limit;
+    if (this.#stagger === undefined) return undefined;
+    const at = now + Math.min(0.999, Math.max(0, this.#stagger())) * (window / limit);
+    // Kept, so every take until the first send waits for the same start.
+    scope.tat.set(name, at);
+    return at;
   }
 
   /** The limit this store paces to: configured, else learned; scaled by this store's share. */
@@ -233,23 +275,6 @@ export function isKeyStateStore(value: unknown): value is KeyStateStore {
 }
 
 /** The default store: this process's memory, with the semantics of the shared one. */
-/**
- * A limit's schedule. A fresh one continues the caller's sends already booked elsewhere (`bookedMs`): the
- * first local send goes one interval after the last booked one.
- */
-function tatOf(
-  scope: ScopeState,
-  name: LimitName,
-  request: TakeRequest,
-  now: number,
-  limit: number,
-): number | undefined {
-  const tat = scope.tat.get(name);
-  const booked = request.bookedMs ?? 0;
-  const window = WINDOW_MS[name];
-  return tat === undefined && booked > 0 && isPaced(window) ? now + booked + window / limit : tat;
-}
-
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(options);
 }

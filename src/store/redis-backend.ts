@@ -26,6 +26,7 @@ const SETTLE = new Script(SETTLE_LUA);
 const TIGHTEN = new Script(TIGHTEN_LUA);
 const KEY_STATE = new Script(KEY_STATE_LUA);
 const SNAPSHOT = new Script(SNAPSHOT_LUA);
+const SCRIPTS = [TAKE, SETTLE, TIGHTEN, KEY_STATE, SNAPSHOT];
 
 /** The store's operations on Redis, one script (one round trip) each; errors and slowness are the caller's. */
 export class RedisBackend {
@@ -33,6 +34,16 @@ export class RedisBackend {
     readonly runner: ScriptRunner,
     readonly layout: RedisLayout,
   ) {}
+
+  /**
+   * What a start needs: a connection that answers, with every script loaded (SCRIPT LOAD; a client without
+   * it reads a snapshot instead, which loads that script, the others loading on first use).
+   */
+  async load(): Promise<void> {
+    const { load } = this.runner;
+    if (load) await Promise.all(SCRIPTS.map((script) => load(script.text)));
+    else await this.snapshot({ provider: '-', key: '-' }, '-');
+  }
 
   async take(request: TakeRequest, token: string): Promise<TakeResult> {
     const { provider, key, scope } = request;

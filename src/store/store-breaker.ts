@@ -36,6 +36,11 @@ export class StoreBreaker {
     return true;
   }
 
+  /** Opens at once (a start that never reached Redis), to try again after `recoverAfterMs`. */
+  trip(now: number): void {
+    this.#openUntil = now + this.recoverAfterMs;
+  }
+
   /** Returns true when this failure starts an outage. */
   onFailure(gate: StoreGate, now: number): boolean {
     if (gate === 'trial') this.#trialInFlight = false;

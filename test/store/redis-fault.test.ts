@@ -46,6 +46,8 @@ describe.each(CLIENT_KINDS)('redisStore when Redis is slow or down ($name)', (ki
       failureThreshold: 1,
       recoverAfterMs: 50,
       processes: 4,
+      // Local schedules start at once (no stagger): this file checks the share's pace.
+      random: () => 0,
     });
     store.on((event) => events.push(event));
   });
