@@ -22,6 +22,8 @@ export interface BatchOptions {
   readonly dryRun: boolean;
   readonly config: string | undefined;
   readonly progress: boolean;
+  /** Run alone when Redis (`KEYMUX_REDIS_URL`) cannot be reached at start, instead of exiting 2. */
+  readonly redisOptional?: boolean;
 }
 
 /** Exit code of a run that wrote error lines (failed requests or malformed input): see `keymux batch --help`. */
@@ -47,7 +49,8 @@ export async function runBatch(
   log(describePlan(plan));
   if (options.dryRun) return 0;
 
-  const mux = await loadMultiplexer(options.config, env);
+  const loaded = await loadMultiplexer(options.config, env, options.redisOptional);
+  const { mux } = loaded;
   const out = new OutputFile(options.output);
   for (const m of plan.malformed) out.write(malformedLine(m));
   const concurrency = options.concurrency ?? outstandingFor(mux);
@@ -111,7 +114,7 @@ export async function runBatch(
     offSlots();
     progress.stop();
     out.close();
-    await mux.close();
+    await loaded.close();
   }
   const left = plan.toSend.length - written;
   process.stdout.write(`\n${renderKeyStats(mux.getUsageStats(), 'openai')}\n\n`);
