@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type BuiltinProvider, STRATEGIES, type Strategy } from '../config/options.js';
-import { BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
+import { type Arrival, BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
 import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
 import { renderHtmlReport } from './bench/html-report.js';
 import { runProcessBench } from './bench/process-bench.js';
@@ -127,6 +127,14 @@ export function registerBenchCommand(program: Command): Command {
       'run keymux in n OS processes on the same emulator keys: sharing state through --redis, then each alone',
       wholeNumber(1, 64),
     )
+    .addOption(
+      new Option(
+        '--arrival <mode>',
+        'with --processes: stream keeps --concurrency jobs outstanding per process; batch submits each process’s whole share at once',
+      )
+        .choices(['stream', 'batch'])
+        .default('stream'),
+    )
     .option(
       '--redis-outage-ms <ms>',
       "with --processes: run a redis-server of the bench's own and stop it for this long mid-run",
@@ -198,6 +206,7 @@ interface RawBenchFlags {
   report?: string;
   redis?: string;
   processes?: number;
+  arrival: Arrival;
   redisOutageMs?: number;
   redisOutageAt: number;
   progress: boolean;
@@ -235,6 +244,7 @@ function toBenchOptions(raw: RawBenchFlags): BenchOptions {
     report: raw.report,
     redis: raw.redis,
     processes: raw.processes,
+    arrival: raw.arrival,
     redisOutageMs: raw.redisOutageMs,
     redisOutageAtSeconds: raw.redisOutageAt,
     progress: raw.progress && process.stdout.isTTY === true,

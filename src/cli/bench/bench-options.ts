@@ -2,6 +2,8 @@ import type { BuiltinProvider, Strategy } from '../../config/options.js';
 
 export type LimitsMode = 'configured' | 'learned' | 'both';
 
+export type Arrival = 'stream' | 'batch';
+
 /** Everything `keymux bench` was asked for, validated by the command's parsers. */
 export interface BenchOptions {
   readonly provider: BuiltinProvider;
@@ -44,6 +46,11 @@ export interface BenchOptions {
   readonly redis?: string | undefined;
   /** Run keymux in this many OS processes on the same keys (Redis shared, then memory alone). */
   readonly processes?: number | undefined;
+  /**
+   * With `processes`: how each process submits its jobs. `stream` (the default) keeps `concurrency` jobs
+   * outstanding; `batch` submits its whole share at once, as a batch job does.
+   */
+  readonly arrival?: Arrival | undefined;
   /** With `processes`: stop the bench's own Redis this many seconds into each shared run… */
   readonly redisOutageAtSeconds?: number | undefined;
   /** …for this many ms, then start it again. */
