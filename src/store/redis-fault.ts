@@ -3,9 +3,9 @@
  * `store-degraded` event, of a start that failed, of a bad URL.
  */
 
-/** A Redis URL with its password (and user) hidden: `redis://…@host:port`. */
+/** A URL with its password (and user) hidden: `redis://…@host:port`. */
 export function redactRedisUrl(text: string): string {
-  return text.replace(/(rediss?:\/\/)[^@/\s]*@/gi, '$1…@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1…@');
 }
 
 /** Redis said no to the credentials: it will say no again until someone fixes them. */

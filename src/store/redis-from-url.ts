@@ -21,14 +21,15 @@ interface IoRedisModule {
     options: object,
   ) => RedisClientLike & {
     on(event: 'error', listener: (error: unknown) => void): unknown;
+    connect(): Promise<unknown>;
     disconnect(): void;
   };
 }
 
 /**
  * A Redis store on a client keymux makes from a URL (`KEYMUX_REDIS_URL`, `--redis`), with whichever of
- * `redis` or `ioredis` is installed. The client connects in the background; the store's first call (or
- * `ready()`) waits for it within `startupTimeoutMs`. Its client closes with the store. A URL that cannot
+ * `redis` or `ioredis` is installed. The client connects when the store starts (its first call, or
+ * `ready()`), which waits for it within `startupTimeoutMs`. Its client closes with the store. A URL that cannot
  * be parsed is a `ConfigError` naming `field`, which never shows the URL's password.
  */
 export function redisStoreFromUrl(
@@ -41,7 +42,13 @@ export function redisStoreFromUrl(
   resolveRedisStoreOptions({ ...options, client: SHAPE_ONLY });
   const made = makeClient(url, parsed.password, field);
   try {
-    return redisStore({ ...options, client: made.client, onClose: made.close, clientError: made.lastError });
+    return redisStore({
+      ...options,
+      client: made.client,
+      onStart: made.connect,
+      onClose: made.close,
+      clientError: made.lastError,
+    });
   } catch (error) {
     made.close();
     throw error;
@@ -71,6 +78,8 @@ function parseRedisUrl(url: string, field: string): { password: string } {
 
 interface MadeClient {
   readonly client: RedisClientLike;
+  /** Connects, once: on the store's start, so a store made and dropped (bad options) never opens a socket. */
+  readonly connect: () => void;
   readonly close: () => void;
   /** The client's last connection error, its message without the password. */
   readonly lastError: () => unknown;
@@ -78,27 +87,71 @@ interface MadeClient {
 
 function makeClient(url: string, password: string, field: string): MadeClient {
   let last: Error | undefined;
-  // The store reports outages (store-degraded, with this error's words); the client's own are kept here.
-  const onError = (error: unknown): void => {
-    last = scrubbed(error, password);
-  };
   // No offline queue: a call while Redis is away fails at once and is answered locally, never run late.
   const nodeRedis = load<NodeRedisModule>('redis');
   if (nodeRedis) {
     const client = guard(() => nodeRedis.createClient({ url, disableOfflineQueue: true }), url, field);
-    client.on('error', onError);
-    client.connect().catch(onError);
-    return { client, close: () => client.destroy(), lastError: () => last };
+    let state: 'idle' | 'connecting' | 'settled' = 'idle';
+    let closed = false;
+    const destroy = (): void => {
+      try {
+        client.destroy();
+      } catch {
+        // Already closed.
+      }
+    };
+    // The store reports outages (store-degraded, with this error's words); the client's own are kept here.
+    client.on('error', (error) => {
+      last = scrubbed(error, password);
+      // Between two tries a destroy holds; during one, node-redis would open the socket after it.
+      if (closed) destroy();
+    });
+    return {
+      client,
+      connect: () => {
+        if (state !== 'idle' || closed) return;
+        state = 'connecting';
+        client.connect().then(
+          () => {
+            state = 'settled';
+            if (closed) destroy();
+          },
+          (error: unknown) => {
+            state = 'settled';
+            last = scrubbed(error, password);
+          },
+        );
+      },
+      close: () => {
+        closed = true;
+        if (state !== 'connecting') destroy();
+      },
+      lastError: () => last,
+    };
   }
   const ioredis = load<IoRedisModule>('ioredis');
   if (ioredis) {
     const client = guard(
-      () => new ioredis.Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 }),
+      () => new ioredis.Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true }),
       url,
       field,
     );
-    client.on('error', onError);
-    return { client, close: () => client.disconnect(), lastError: () => last };
+    client.on('error', (error) => {
+      last = scrubbed(error, password);
+    });
+    let connecting = false;
+    return {
+      client,
+      connect: () => {
+        if (connecting) return;
+        connecting = true;
+        client.connect().catch((error: unknown) => {
+          last = scrubbed(error, password);
+        });
+      },
+      close: () => client.disconnect(),
+      lastError: () => last,
+    };
   }
   throw new ConfigError(field, 'a Redis URL needs a client: npm install redis (or ioredis)');
 }

@@ -30,8 +30,8 @@ export interface RedisStoreOptions {
   readonly startupTimeoutMs?: number;
   /**
    * This process's number among `processes` (0 to processes − 1): while Redis is away, its local
-   * schedules start that far into their first interval, so the processes' local shares interleave.
-   * @default none (a random point, from `random`)
+   * schedules start that far into their first interval, so the processes' local shares interleave. (With
+   * a `localShare` of 1 they start at once.) @default none (a random point, from `random`)
    */
   readonly processIndex?: number;
   /** Source of the random start of local schedules when `processIndex` is not given. @default Math.random */
@@ -40,6 +40,8 @@ export interface RedisStoreOptions {
   readonly clock?: Clock;
   /** Called by `close()`: for a client the store made itself (from a URL). @default none */
   readonly onClose?: () => void;
+  /** Called when the store starts: for a client the store made itself, connected only then. @default none */
+  readonly onStart?: () => void;
   /**
    * The client's last connection error, for a client the store made itself (its calls only say "offline";
    * this says why: refused, wrong password). @default none
@@ -59,6 +61,7 @@ export interface ResolvedRedisStoreOptions {
   readonly stagger: () => number;
   readonly clock: Clock;
   readonly onClose: (() => void) | undefined;
+  readonly onStart: (() => void) | undefined;
   readonly clientError: (() => unknown) | undefined;
 }
 
@@ -94,9 +97,11 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
     failureThreshold: number('store.failureThreshold', given.failureThreshold, 2, 1, true),
     recoverAfterMs: number('store.recoverAfterMs', given.recoverAfterMs, 1000, 0, false),
     startupTimeoutMs: number('store.startupTimeoutMs', given.startupTimeoutMs, 5000, 1, false),
-    stagger: index === undefined ? random : () => (index * localShare) % 1,
+    // A process that paces at the whole limit while Redis is away is alone by its own account: no stagger.
+    stagger: localShare >= 1 ? () => 0 : index === undefined ? random : () => (index * localShare) % 1,
     clock: given.clock ?? systemClock,
     onClose: given.onClose,
+    onStart: given.onStart,
     clientError: given.clientError,
   };
 }

@@ -188,7 +188,8 @@ export class RedisStore implements KeyStateStore {
   }
 
   async #start(): Promise<RedisReadiness> {
-    const { clock, startupTimeoutMs, clientError } = this.#options;
+    const { clock, startupTimeoutMs, clientError, onStart } = this.#options;
+    if (!this.#closed) onStart?.();
     const readiness = await startRedis({
       probe: () => this.#backend.load(),
       clock,
