@@ -75,6 +75,7 @@ async function serve(flags: ServeFlags): Promise<number> {
         drainTimeoutMs: flags.drainTimeout,
         ...credentials,
         logger,
+        ...(pool.store ? { storeReason: () => pool.store?.reason } : {}),
       });
     } catch (error) {
       await pool.close();

@@ -43,7 +43,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: 'idle' });
   const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
   const history = new RateHistory(mux);
-  const store = watchStoreStatus(mux);
+  const store = watchStoreStatus(mux, resolved.storeReason);
   const inFlight = new InFlight();
   const upstream = new Upstream(mux.options.streamIdleTimeoutMs);
   // Callback hooks: an async one costs a promise per request.

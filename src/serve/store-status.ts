@@ -6,8 +6,11 @@ export interface StoreStatus {
   readonly reason?: string;
 }
 
-/** Follows the multiplexer's store events; `stop()` unsubscribes. */
-export function watchStoreStatus(mux: Multiplexer): { status(): StoreStatus; stop(): void } {
+/** Follows the multiplexer's store events, or asks `reasonOf` when given; `stop()` unsubscribes. */
+export function watchStoreStatus(
+  mux: Multiplexer,
+  reasonOf?: () => string | undefined,
+): { status(): StoreStatus; stop(): void } {
   let reason: string | undefined;
   const offs = [
     mux.on('store-degraded', (e) => {
@@ -20,7 +23,8 @@ export function watchStoreStatus(mux: Multiplexer): { status(): StoreStatus; sto
   return {
     status: () => {
       const mode = mux.storeMode;
-      return mode === 'degraded' && reason !== undefined ? { mode, reason } : { mode };
+      const why = reasonOf?.() ?? reason;
+      return mode === 'degraded' && why !== undefined ? { mode, reason: why } : { mode };
     },
     stop: () => {
       for (const off of offs) off();

@@ -48,6 +48,7 @@ export class RedisStore implements KeyStateStore {
   /** Until when (store clock) takes stay on the local schedule after an outage, charged to Redis as they go. */
   #handoverUntil = 0;
   #downSince = 0;
+  #reason: string | undefined;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -69,6 +70,11 @@ export class RedisStore implements KeyStateStore {
 
   get mode(): StoreMode {
     return this.#breaker.isOpen ? 'degraded' : 'redis';
+  }
+
+  /** Why the store is degraded (the last `store-degraded` reason); undefined while on Redis. */
+  get reason(): string | undefined {
+    return this.#breaker.isOpen ? this.#reason : undefined;
   }
 
   /** Fraction of each limit this process uses while Redis is away. */
@@ -234,6 +240,7 @@ export class RedisStore implements KeyStateStore {
 
   #degraded(now: number, reason: string): void {
     this.#downSince = now;
+    this.#reason = reason;
     this.#handoverUntil = 0;
     this.#emit({ type: 'store-degraded', at: now, reason });
   }
