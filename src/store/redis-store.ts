@@ -222,19 +222,20 @@ export class RedisStore implements KeyStateStore {
 
   /** One Redis call within its deadline, counted by the store's breaker; never rejects. */
   async #call<T>(gate: StoreGate, remote: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    const startedAt = this.#options.clock.now();
     try {
       const value = await withDeadline(remote(), this.#options.timeoutMs);
       if (this.#breaker.onSuccess(gate)) this.#recovered();
       return { ok: true, value };
     } catch (error) {
-      this.#failed(gate, error);
+      this.#failed(gate, error, startedAt);
       return { ok: false };
     }
   }
 
-  #failed(gate: StoreGate, error: unknown): void {
+  #failed(gate: StoreGate, error: unknown, startedAt?: number): void {
     const now = this.#options.clock.now();
-    if (!this.#breaker.onFailure(gate, now)) return;
+    if (!this.#breaker.onFailure(gate, now, startedAt)) return;
     this.#degraded(now, describeRedisError(withClientError(error, this.#options.clientError)));
   }
 

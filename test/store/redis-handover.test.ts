@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisStore, redisStore } from '../../src/store/redis-store.js';
+import type { StoreEvent, TakeRequest } from '../../src/store/store.js';
+import { RedisServer } from '../support/redis-server.js';
+import { CLIENT_KINDS, type TestClient } from './redis-clients.js';
+
+// 600 rpm: one send every 100 ms at the full limit, every 200 ms at this process's half share.
+const take: TakeRequest = {
+  provider: 'openai',
+  key: 'k1',
+  scope: 'k1',
+  limits: [{ name: 'rpm', limit: 600, units: 1 }],
+  probeTtlMs: 1000,
+};
+
+let server: RedisServer;
+let client: TestClient;
+let peer: TestClient;
+beforeAll(async () => {
+  server = await RedisServer.start();
+  [client, peer] = await Promise.all([
+    CLIENT_KINDS[0]!.connect(server.url),
+    CLIENT_KINDS[0]!.connect(server.url),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([client.quit(), peer.quit()]);
+  await server.stop();
+});
+
+describe('a Redis store coming back after an outage', () => {
+  it('stays on its local share for recoverAfterMs, charging Redis, instead of sending at the full rate at once', async () => {
+    const prefix = `handover-${Date.now()}`;
+    const store: RedisStore = redisStore({
+      client: client.client,
+      prefix,
+      processes: 2,
+      processIndex: 0,
+      timeoutMs: 500,
+      failureThreshold: 1,
+      recoverAfterMs: 1000,
+    });
+    const events: StoreEvent[] = [];
+    store.on((e) => events.push(e));
+    expect(await store.ready()).toEqual({ ok: true });
+    await server.stop();
+    await store.take(take); // fails over to the local share
+    expect(store.mode).toBe('degraded');
+    await server.start();
+    for (let i = 0; i < 200 && !events.some((e) => e.type === 'store-recovered'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      await store.take(take); // the trial after recoverAfterMs, and the local takes meanwhile
+    }
+    expect(events.map((e) => e.type)).toEqual(['store-degraded', 'store-recovered']);
+    // Just back: Redis's schedule of the key is empty (the restarted server kept nothing), yet the store
+    // paces at its half share, one send every 200 ms, not at the full limit's 100.
+    await sendNext(store);
+    const next = await store.take(take);
+    expect(next).toMatchObject({ ok: false, reason: 'rate' });
+    if (!next.ok) expect(next.waitMs).toBeGreaterThan(150);
+    // Every local send of the hand-over is charged to Redis, where the other processes see it.
+    const seen = redisStore({ client: peer.client, prefix, timeoutMs: 2000 });
+    let ahead = 0;
+    for (let i = 0; i < 100 && ahead === 0; i++) {
+      ahead = (await seen.snapshot({ provider: 'openai', key: 'k1' }, 'k1')).limits.rpm?.aheadMs ?? 0;
+      if (ahead === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(ahead).toBeGreaterThan(0);
+    store.close();
+  });
+});
+
+/** Takes until one goes through: the schedule's next slot. */
+async function sendNext(store: RedisStore): Promise<void> {
+  for (;;) {
+    const result = await store.take(take);
+    if (result.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, result.waitMs));
+  }
+}
