@@ -373,6 +373,7 @@ function groupFigures(r: GroupRun, names: readonly string[], n: number): Process
     storeEvents: {
       degraded: events.filter((e) => e.type === 'store-degraded').length,
       recovered: events.filter((e) => e.type === 'store-recovered').length,
+      reasons: [...new Set(events.flatMap((e) => (e.reason === undefined ? [] : [e.reason])))],
     },
     ...(outage
       ? {
