@@ -63,6 +63,7 @@ export type { KeyStats, LastCheck, ProviderStats, UsageStats } from './stats/usa
 export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
 export { RedisStore, redisStore } from './store/redis-store.js';
+export type { RedisReadiness } from './store/redis-startup.js';
 export type { RedisStoreOptions } from './store/redis-store-options.js';
 export type { KeyStateStore, StoreEvent, StoreMode } from './store/store.js';
 export type { HealthState } from './worker/health.js';
