@@ -13,6 +13,7 @@ import {
   positiveNumber,
   runAction,
   strategyArgument,
+  UsageError,
   wholeNumber,
 } from './shared/usage-error.js';
 
@@ -152,6 +153,8 @@ export function registerBenchCommand(program: Command): Command {
     .action(async (raw: RawBenchFlags) => {
       await runAction('bench', async () => {
         const options = toBenchOptions(raw);
+        if (options.arrival === 'batch' && options.processes === undefined)
+          throw new UsageError('--arrival batch works with --processes (a single process streams its jobs)');
         const controller = new AbortController();
         const onSigint = (): void => controller.abort();
         process.once('SIGINT', onSigint);
