@@ -28,7 +28,7 @@ import type {
   TakeResult,
   TightenRequest,
 } from './store.js';
-import { WINDOW_MS } from './store.js';
+import { PACE_SLACK_MS, WINDOW_MS } from './store.js';
 
 export interface MemoryStoreOptions {
   /** Time source; the multiplexer passes its own. @default systemClock */
@@ -39,8 +39,9 @@ export interface MemoryStoreOptions {
    */
   readonly share?: number;
   /**
-   * Where in its first interval a fresh paced schedule starts, as a fraction in [0, 1): processes that fall
-   * back to their local shares together then do not all send their first call at once. @default none (at once)
+   * This store's phase, as a fraction in [0, 1) of each paced limit's interval: its schedules send at
+   * `(k + stagger) × interval` on the clock, so processes on their local shares with different phases take
+   * turns instead of sending together, whenever each fell back. @default none (a fresh schedule sends at once)
    */
   readonly stagger?: () => number;
 }
@@ -205,7 +206,9 @@ export class MemoryStore implements KeyStateStore {
 
   /**
    * A limit's schedule. A fresh one continues the caller's sends already booked elsewhere (`bookedMs`): the
-   * first local send goes one interval after the last booked one; else it starts where `stagger` says.
+   * first local send goes one interval after the last booked one. With `stagger`, a fresh schedule (or one
+   * restarting after an idle spell) starts on this store's own grid: times `(k + stagger) × interval` on the
+   * clock, so processes that fall back at different moments still take turns, each on its own slots.
    */
   #tatOf(
     scope: ScopeState,
@@ -216,12 +219,18 @@ export class MemoryStore implements KeyStateStore {
   ): number | undefined {
     const tat = scope.tat.get(name);
     const window = WINDOW_MS[name];
-    if (tat !== undefined || !isPaced(window)) return tat;
+    if (!isPaced(window)) return tat;
     const booked = request.bookedMs ?? 0;
-    if (booked > 0) return now + booked + window / limit;
-    if (this.#stagger === undefined) return undefined;
-    const at = now + Math.min(0.999, Math.max(0, this.#stagger())) * (window / limit);
-    // Kept, so every take until the first send waits for the same start.
+    const interval = window / limit;
+    if (this.#stagger === undefined) {
+      if (tat !== undefined) return tat;
+      return booked > 0 ? now + booked + interval : undefined;
+    }
+    if (tat !== undefined && tat >= now - PACE_SLACK_MS) return tat;
+    const earliest = booked > 0 ? now + booked + interval : now;
+    const offset = Math.min(0.999, Math.max(0, this.#stagger())) * interval;
+    const at = Math.ceil((earliest - offset) / interval) * interval + offset;
+    // Kept, so every take until the first send waits for the same slot.
     scope.tat.set(name, at);
     return at;
   }

@@ -30,11 +30,12 @@ export interface RedisStoreOptions {
   readonly startupTimeoutMs?: number;
   /**
    * This process's number among `processes` (0 to processes − 1): while Redis is away, its local
-   * schedules start that far into their first interval, so the processes' local shares interleave. (With
-   * a `localShare` of 1 they start at once.) @default none (a random point, from `random`)
+   * schedules send at `(k + processIndex × localShare) × interval` on the clock, so the processes' local
+   * shares take turns instead of meeting at the provider, whenever each fell back. (With a `localShare` of
+   * 1 they send at once.) @default none (a phase drawn once from `random`)
    */
   readonly processIndex?: number;
-  /** Source of the random start of local schedules when `processIndex` is not given. @default Math.random */
+  /** Source of the random phase of local schedules when `processIndex` is not given. @default Math.random */
   readonly random?: () => number;
   /** Time source of the local fallback and the store's breaker. @default systemClock */
   readonly clock?: Clock;
@@ -57,8 +58,8 @@ export interface ResolvedRedisStoreOptions {
   readonly failureThreshold: number;
   readonly recoverAfterMs: number;
   readonly startupTimeoutMs: number;
-  /** Where in its first interval a fresh local schedule starts, as a fraction in [0, 1). */
-  readonly stagger: () => number;
+  /** This process's phase on the grid of its local schedules, as a fraction of their interval in [0, 1). */
+  readonly stagger: (() => number) | undefined;
   readonly clock: Clock;
   readonly onClose: (() => void) | undefined;
   readonly onStart: (() => void) | undefined;
@@ -97,13 +98,24 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
     failureThreshold: number('store.failureThreshold', given.failureThreshold, 2, 1, true),
     recoverAfterMs: number('store.recoverAfterMs', given.recoverAfterMs, 1000, 0, false),
     startupTimeoutMs: number('store.startupTimeoutMs', given.startupTimeoutMs, 5000, 1, false),
-    // A process that paces at the whole limit while Redis is away is alone by its own account: no stagger.
-    stagger: localShare >= 1 ? () => 0 : index === undefined ? random : () => (index * localShare) % 1,
+    stagger: staggerOf(localShare, index, random),
     clock: given.clock ?? systemClock,
     onClose: given.onClose,
     onStart: given.onStart,
     clientError: given.clientError,
   };
+}
+
+/** One phase per process, drawn once: every local schedule of the process runs on the same grid. */
+function staggerOf(
+  localShare: number,
+  index: number | undefined,
+  random: () => number,
+): (() => number) | undefined {
+  // A process that paces at the whole limit while Redis is away is alone by its own account: no grid.
+  if (localShare >= 1) return undefined;
+  const phase = index === undefined ? random() : (index * localShare) % 1;
+  return () => phase;
 }
 
 function number(

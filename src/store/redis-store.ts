@@ -55,7 +55,7 @@ export class RedisStore implements KeyStateStore {
     this.#options = resolveRedisStoreOptions(options);
     const { client, prefix, clock, localShare, stagger } = this.#options;
     this.#backend = new RedisBackend(scriptRunner(client), new RedisLayout(prefix));
-    this.#local = new MemoryStore({ clock, share: localShare, stagger });
+    this.#local = new MemoryStore({ clock, share: localShare, ...(stagger ? { stagger } : {}) });
     this.#breaker = new StoreBreaker(this.#options.failureThreshold, this.#options.recoverAfterMs);
   }
 

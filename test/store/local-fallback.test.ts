@@ -19,9 +19,9 @@ const take = (reserveMs = 0): TakeRequest => ({
 const client = { evalsha: async () => [], eval: async () => [] } as unknown as RedisClientLike;
 
 describe('local shares of processes that fall back together', () => {
-  it('a fresh local schedule starts where `stagger` says in its first interval, and keeps that start', async () => {
+  it('a fresh local schedule starts on the store’s own grid, (k + stagger) × interval, and keeps it', async () => {
     const clock = new ManualClock(1_000_000);
-    // 60 rpm at a quarter share: 15 rpm, one send every 4 s; this process starts half-way in.
+    // 60 rpm at a quarter share: 15 rpm, one send every 4 s, on the grid 1 002 000, 1 006 000, …
     const store = memoryStore({ clock, share: 0.25, stagger: () => 0.5 });
     expect(store.take(take())).toEqual({ ok: false, waitMs: 2000, reason: 'rate', learned: {} });
     await clock.advance(500);
@@ -29,9 +29,33 @@ describe('local shares of processes that fall back together', () => {
     await clock.advance(1500);
     expect(store.take(take())).toMatchObject({ ok: true, delayMs: 0 });
     expect(store.take(take())).toMatchObject({ ok: false, waitMs: 4000 });
-    // A booked take (reserve) goes at the staggered start too.
-    const booked = memoryStore({ clock, share: 0.25, stagger: () => 0.25 });
-    expect(booked.take(take(5000))).toMatchObject({ ok: true, delayMs: 1000 });
+    // Idle past its slot: the schedule restarts on the same grid, not at an arbitrary now.
+    await clock.advance(5000); // 1 007 000
+    expect(store.take(take(5000))).toMatchObject({ ok: true, delayMs: 3000 });
+  });
+
+  it('processes falling back at different moments take turns on their slots', async () => {
+    const clock = new ManualClock(1_000_300);
+    // Two processes at half of 60 rpm each: one send every 2 s each, phases 0 and 0.5.
+    const a = memoryStore({ clock, share: 0.5, stagger: () => 0 });
+    const b = memoryStore({ clock, share: 0.5, stagger: () => 0.5 });
+    const sends: number[] = [];
+    const send = (store: typeof a): void => {
+      const result = store.take(take(5000));
+      if (result.ok) sends.push(clock.now() + result.delayMs);
+    };
+    send(a); // a falls back at 1 000 300
+    await clock.advance(800);
+    send(b); // b at 1 001 100
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(2000);
+      send(a);
+      send(b);
+    }
+    // Every send a full-rate interval (1 s) from the last: never two at once.
+    expect(sends.sort((x, y) => x - y)).toEqual([
+      1_002_000, 1_003_000, 1_004_000, 1_005_000, 1_006_000, 1_007_000, 1_008_000, 1_009_000,
+    ]);
   });
 
   it('without stagger a fresh schedule sends at once, as a process alone does', () => {
@@ -39,13 +63,20 @@ describe('local shares of processes that fall back together', () => {
     expect(store.take(take())).toMatchObject({ ok: true, delayMs: 0 });
   });
 
-  it('processes offset by their index interleave their shares; a random start without one; none alone', () => {
+  it('a process’s phase: its index over the processes, else one random draw; none alone', () => {
     const starts = [0, 1, 2, 3].map((processIndex) =>
-      resolveRedisStoreOptions({ client, processes: 4, processIndex }).stagger(),
+      resolveRedisStoreOptions({ client, processes: 4, processIndex }).stagger?.(),
     );
     expect(starts).toEqual([0, 0.25, 0.5, 0.75]);
-    expect(resolveRedisStoreOptions({ client, processes: 4, random: () => 0.3 }).stagger()).toBe(0.3);
-    expect(resolveRedisStoreOptions({ client, random: () => 0.3 }).stagger()).toBe(0);
+    let draws = 0;
+    const random = () => {
+      draws += 1;
+      return 0.3;
+    };
+    const drawn = resolveRedisStoreOptions({ client, processes: 4, random }).stagger;
+    expect([drawn?.(), drawn?.()]).toEqual([0.3, 0.3]);
+    expect(draws).toBe(1); // one phase for the whole process
+    expect(resolveRedisStoreOptions({ client, random: () => 0.3 }).stagger).toBeUndefined();
     expect(() => resolveRedisStoreOptions({ client, processes: 4, processIndex: 4 })).toThrow(
       'store.processIndex',
     );
