@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreKeyGate } from '../../src/store/key-gate.js';
 import { type RedisStore, redisStore } from '../../src/store/redis-store.js';
 import type { StoreEvent, TakeRequest } from '../../src/store/store.js';
+import { RateLimiter } from '../../src/worker/rate-limiter.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { RedisServer } from '../support/redis-server.js';
 import { CLIENT_KINDS, type TestClient } from './redis-clients.js';
 
@@ -67,6 +70,55 @@ describe('a Redis store coming back after an outage', () => {
     }
     expect(ahead).toBeGreaterThan(0);
     store.close();
+  });
+});
+
+describe('a call waiting for a slot booked in Redis', () => {
+  it('gives the slot up when Redis goes away meanwhile, and asks its local schedule', async () => {
+    if (!server.running) await server.start();
+    const client2 = await CLIENT_KINDS[0]!.connect(server.url);
+    const store = redisStore({
+      client: client2.client,
+      prefix: `booked-${Date.now()}`,
+      processes: 2,
+      processIndex: 0,
+      timeoutMs: 500,
+      failureThreshold: 1,
+      recoverAfterMs: 60_000,
+    });
+    // The gate's waits on a manual clock: the booked slot comes when the test says.
+    const clock = new ManualClock(1_000_000);
+    const gate = new StoreKeyGate({
+      store,
+      address: { provider: 'openai', key: 'k1' },
+      scope: 'k1',
+      limiter: new RateLimiter({ rpm: 60 }),
+      clock,
+      probeTtlMs: 1000,
+      reopenMs: 1000,
+    });
+    try {
+      expect(await gate.take(0)).toBe(0); // sent now
+      let answer: number | undefined;
+      const second = gate.take(0).then((wait) => {
+        answer = wait;
+      });
+      // Booked about a second ahead in Redis (one a second); the call waits for it.
+      for (let i = 0; i < 200 && gate.waitMs(clock.now()) === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      const booked = gate.waitMs(clock.now());
+      expect(booked).toBeGreaterThan(900);
+      await server.stop();
+      await store.settle({ provider: 'openai', scope: 'k1', limits: [] }); // finds Redis gone
+      expect(store.mode).toBe('degraded');
+      await clock.advance(booked);
+      await second;
+      expect(answer).toBe(1); // not sent: the call asks again, on the local schedule
+    } finally {
+      await client2.quit();
+      store.close();
+      await server.start();
+    }
   });
 });
 
