@@ -1,3 +1,4 @@
+import { HANDOVER_LUA } from './lua/handover.js';
 import { KEY_STATE_LUA } from './lua/key-state.js';
 import { SETTLE_LUA } from './lua/settle.js';
 import { SNAPSHOT_LUA } from './lua/snapshot.js';
@@ -26,7 +27,8 @@ const SETTLE = new Script(SETTLE_LUA);
 const TIGHTEN = new Script(TIGHTEN_LUA);
 const KEY_STATE = new Script(KEY_STATE_LUA);
 const SNAPSHOT = new Script(SNAPSHOT_LUA);
-const SCRIPTS = [TAKE, SETTLE, TIGHTEN, KEY_STATE, SNAPSHOT];
+const HANDOVER = new Script(HANDOVER_LUA);
+const SCRIPTS = [TAKE, SETTLE, TIGHTEN, KEY_STATE, SNAPSHOT, HANDOVER];
 
 /** The store's operations on Redis, one script (one round trip) each; errors and slowness are the caller's. */
 export class RedisBackend {
@@ -71,6 +73,11 @@ export class RedisBackend {
       reason: String(reply[2]) as RefusalReason,
       learned,
     };
+  }
+
+  /** The ms left of the processes' hand-over after an outage; the first process back sets it to `ms`. */
+  async handover(ms: number): Promise<number> {
+    return Number(await HANDOVER.run(this.runner, [this.layout.handover()], [String(Math.ceil(ms))]));
   }
 
   async settle(request: SettleRequest): Promise<void> {

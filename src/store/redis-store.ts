@@ -106,8 +106,9 @@ export class RedisStore implements KeyStateStore {
    * A take on the local schedule, just after an outage. Redis's schedules hold nothing of what the
    * processes sent alone, and the processes come back one by one (each after its own `recoverAfterMs`):
    * one taking from Redis at once would send at the full rate while the others still send at their shares.
-   * So each stays on its local schedule for `recoverAfterMs` more and charges every send to Redis; by
-   * then every process is back and Redis's schedules hold what was sent.
+   * So each stays on its local schedule, charging every send to Redis, until an end agreed through Redis
+   * (the first process back sets it, 2 × `recoverAfterMs` ahead): by then every process is back, Redis's
+   * schedules hold what was sent, and all leave their local schedules at once.
    */
   #takeLocally(request: TakeRequest, gate: StoreGate): TakeResult {
     const result = this.#local.take(request);
@@ -249,7 +250,13 @@ export class RedisStore implements KeyStateStore {
   #recovered(): void {
     const now = this.#options.clock.now();
     this.#emit({ type: 'store-recovered', at: now, downMs: now - this.#downSince });
-    this.#handoverUntil = now + this.#options.recoverAfterMs;
+    // Every process is back within recoverAfterMs of the first (each tries Redis that often): the first
+    // sets the hand-over's end twice that far, and all leave their local schedules then, together.
+    const { recoverAfterMs, clock } = this.#options;
+    this.#handoverUntil = now + recoverAfterMs;
+    void this.#call('send', () => this.#backend.handover(2 * recoverAfterMs)).then((left) => {
+      if (left.ok && this.#handoverUntil > 0) this.#handoverUntil = clock.now() + left.value;
+    });
     void this.#resync();
   }
 

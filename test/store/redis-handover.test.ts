@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('a Redis store coming back after an outage', () => {
-  it('stays on its local share for recoverAfterMs, charging Redis, instead of sending at the full rate at once', async () => {
+  it('stays on its local share until the hand-over’s agreed end, charging Redis, instead of sending at the full rate at once', async () => {
     const prefix = `handover-${Date.now()}`;
     const store: RedisStore = redisStore({
       client: client.client,
@@ -61,6 +61,16 @@ describe('a Redis store coming back after an outage', () => {
     const next = await store.take(take);
     expect(next).toMatchObject({ ok: false, reason: 'rate' });
     if (!next.ok) expect(next.waitMs).toBeGreaterThan(150);
+    // Past its own recoverAfterMs, still local: the hand-over ends where the first process back set it in
+    // Redis, 2 × recoverAfterMs on, so that every process (each back within recoverAfterMs) leaves together.
+    const recoveredAt = events.find((e) => e.type === 'store-recovered')?.at ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, recoveredAt + 1300 - Date.now())));
+    await sendNext(store);
+    const later = await store.take(take);
+    expect(later).toMatchObject({ ok: false, reason: 'rate' });
+    if (!later.ok) expect(later.waitMs).toBeGreaterThan(150);
+    const end = Number(await peer.command(['GET', `keymux:{${prefix}}:handover`]));
+    expect(end).toBeGreaterThan(0);
     // Every local send of the hand-over is charged to Redis, where the other processes see it.
     const seen = redisStore({ client: peer.client, prefix, timeoutMs: 2000 });
     let ahead = 0;
