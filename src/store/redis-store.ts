@@ -4,6 +4,7 @@ import { newProbeToken } from './probe-token.js';
 import { RedisBackend } from './redis-backend.js';
 import { scriptRunner } from './redis-client.js';
 import { describeRedisError, withClientError } from './redis-fault.js';
+import { handBack } from './redis-hand-back.js';
 import { RedisLayout } from './redis-layout.js';
 import { type RedisReadiness, startRedis } from './redis-startup.js';
 import {
@@ -260,30 +261,10 @@ export class RedisStore implements KeyStateStore {
     void this.#resync();
   }
 
-  /**
-   * Hands what this process did alone back to Redis, which only ever moves later: the units it sent (added
-   * to the shared schedules), the floors it read, its cooldowns and open breakers. The local schedules stay
-   * for the hand-over (see `#takeLocally`), then go.
-   */
+  /** Hands what this process did alone back to Redis; the local schedules stay for the hand-over. */
   async #resync(): Promise<void> {
-    const { schedules, deadlines } = this.#local.pending();
-    const calls: Array<Promise<unknown>> = [];
-    for (const s of schedules) {
-      const { provider, scope, name } = s;
-      if (s.units > 0)
-        calls.push(
-          this.#backend.charge({ provider, scope, limits: [{ name, limit: s.limit, units: s.units }] }),
-        );
-      if (s.notBeforeMs > 0)
-        calls.push(this.#backend.tighten({ provider, scope, name, floorMs: s.notBeforeMs }));
-    }
-    for (const d of deadlines) {
-      if (d.cooldownMs > 0) calls.push(this.#backend.extendDeadline(d, 'cooldown', d.cooldownMs));
-      if (d.exhaustedMs > 0) calls.push(this.#backend.extendDeadline(d, 'exhausted', d.exhaustedMs));
-      if (d.openMs > 0) calls.push(this.#backend.openBreaker(d, d.openMs));
-    }
     try {
-      await withDeadline(Promise.all(calls), this.#options.timeoutMs);
+      await withDeadline(handBack(this.#backend, this.#local.pending()), this.#options.timeoutMs);
     } catch (error) {
       this.#failed('send', error);
     }
