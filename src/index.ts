@@ -56,6 +56,7 @@ export type { KeyRotationOptions } from './providers/with-key-rotation.js';
 export type { KeyStats, LastCheck, ProviderStats, UsageStats } from './stats/usage-stats.js';
 export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
+export type { RedisReadiness } from './store/redis-startup.js';
 export { RedisStore, redisStore } from './store/redis-store.js';
 export type { RedisStoreOptions } from './store/redis-store-options.js';
 export type { KeyStateStore, StoreEvent, StoreMode } from './store/store.js';

@@ -100,8 +100,10 @@ export class Multiplexer {
     env: Readonly<Record<string, string | undefined>> = process.env,
     options: MultiplexerOptions = {},
   ): Multiplexer {
-    const store = options.store === undefined ? storeFromEnv(env) : undefined;
+    // The environment is read (and checked) before the store's client exists: a bad variable leaves no
+    // connection open behind its ConfigError.
     const parsed = readEnv(env);
+    const store = options.store === undefined ? storeFromEnv(env) : undefined;
     if (!store) return Multiplexer.#fromParsed(parsed, options);
     try {
       const mux = Multiplexer.#fromParsed(parsed, { ...options, store });

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type BuiltinProvider, STRATEGIES, type Strategy } from '../config/options.js';
-import { BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
+import { type Arrival, BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
 import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
 import { renderHtmlReport } from './bench/html-report.js';
 import { runProcessBench } from './bench/process-bench.js';
@@ -89,7 +89,7 @@ export function registerBenchCommand(program: Command): Command {
     .addOption(
       new Option(
         '--arrival <mode>',
-        'batch: every job submitted at once (Promise.all over the items); stream: --concurrency outstanding',
+        'batch: every job submitted at once (Promise.all over the items; with --processes, each process its share); stream: --concurrency outstanding',
       )
         .choices(['stream', 'batch'])
         .default('stream', 'stream'),
@@ -206,7 +206,6 @@ interface RawBenchFlags {
   overloadLatencyFactor: number;
   faultAtStart?: boolean;
   jobs: number;
-  arrival: 'stream' | 'batch';
   concurrency?: number;
   maxConcurrent: Array<number | 'auto'>;
   strategies: Strategy[];
@@ -222,6 +221,7 @@ interface RawBenchFlags {
   report?: string;
   redis?: string;
   processes?: number;
+  arrival: Arrival;
   redisOutageMs?: number;
   redisOutageAt: number;
   progress: boolean;

@@ -8,6 +8,7 @@ import {
   readGatewayCredentials,
   SERVE_HEALTH_CHECK_INTERVAL_MS,
 } from '../serve/gateway-config.js';
+import { REDIS_OPTIONAL_HELP, startRedisOrFail } from './shared/redis-option.js';
 import { exitTwoOnMisuse, runAction, UsageError, wholeNumber } from './shared/usage-error.js';
 
 interface ServeFlags {
@@ -15,6 +16,7 @@ interface ServeFlags {
   host: string;
   config?: string;
   redis?: string;
+  redisOptional: boolean;
   drainTimeout: number;
   healthCheckInterval?: number;
 }
@@ -54,7 +56,15 @@ async function serve(flags: ServeFlags): Promise<number> {
       healthCheckInterval: flags.healthCheckInterval,
     });
     const { mux } = pool;
-    if (mux.storeMode !== 'memory')
+    try {
+      await startRedisOrFail(pool.store, flags.redisOptional, (line) =>
+        logger.warn({ store: 'degraded' }, line),
+      );
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    if (mux.storeMode === 'redis')
       logger.info({ store: 'redis' }, 'keys shared with other replicas through Redis');
     if (mux.options.healthCheckInterval)
       logger.info({ healthCheckIntervalMs: mux.options.healthCheckInterval }, 'health checks on');
@@ -65,6 +75,7 @@ async function serve(flags: ServeFlags): Promise<number> {
         drainTimeoutMs: flags.drainTimeout,
         ...credentials,
         logger,
+        ...(pool.store ? { storeReason: () => pool.store?.reason } : {}),
       });
     } catch (error) {
       await pool.close();
@@ -102,6 +113,7 @@ export function registerServeCommand(program: Command): Command {
       '--redis <url>',
       'share each key’s limits and cooldowns with other replicas through Redis (or KEYMUX_REDIS_URL; needs the redis or ioredis package)',
     )
+    .option('--redis-optional', REDIS_OPTIONAL_HELP, false)
     .option(
       '--health-check-interval <ms>',
       `check keys held out, and idle ones, every <ms> (0: never; default ${SERVE_HEALTH_CHECK_INTERVAL_MS}, or KEYMUX_HEALTH_CHECK_INTERVAL)`,

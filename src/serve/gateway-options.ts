@@ -18,6 +18,11 @@ export interface GatewayOptions {
   readonly registry?: Registry;
   /** Start and shutdown lines. @default none */
   readonly logger?: Pick<Logger, 'info' | 'warn'>;
+  /**
+   * Why the keys' store is degraded, for `/readyz` (a Redis store's `reason`): a store that went local
+   * before the gateway started is said too. @default the reason of the last `store-degraded` event seen
+   */
+  readonly storeReason?: () => string | undefined;
 }
 
 export interface ResolvedGatewayOptions {
@@ -28,6 +33,7 @@ export interface ResolvedGatewayOptions {
   readonly drainTimeoutMs: number;
   readonly registry: Registry | undefined;
   readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
+  readonly storeReason: (() => string | undefined) | undefined;
 }
 
 /** Whether a listen address only takes connections from this machine. */
@@ -78,5 +84,6 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     drainTimeoutMs: wholeNumber(options.drainTimeoutMs ?? 30_000, 'drainTimeoutMs', 0, 86_400_000),
     registry: options.registry,
     logger: options.logger,
+    storeReason: options.storeReason,
   };
 }

@@ -12,6 +12,7 @@ import { registerGatewayRoutes } from './gateway-routes.js';
 import { InFlight } from './in-flight.js';
 import { createMetrics, type KeymuxMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
+import { watchStoreStatus } from './store-status.js';
 import { TokenCheck } from './token-check.js';
 import { Upstream } from './upstream.js';
 
@@ -42,6 +43,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: 'idle' });
   const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
   const history = new RateHistory(mux);
+  const store = watchStoreStatus(mux, resolved.storeReason);
   const inFlight = new InFlight();
   const upstream = new Upstream(mux.options.streamIdleTimeoutMs);
   // Callback hooks: an async one costs a promise per request.
@@ -70,8 +72,12 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
     reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // A store on its local share (Redis away) still serves, at that share: said, not a reason to be taken
+  // out of rotation, which in an outage of Redis would take every replica out at once.
   app.get('/readyz', async (_request, reply) =>
-    anyKeyUp(mux) ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'no key can serve' }),
+    anyKeyUp(mux)
+      ? reply.send({ status: 'ready', store: store.status() })
+      : reply.code(503).send({ status: 'no key can serve', store: store.status() }),
   );
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml()));
   app.get('/dashboard/state', async () => ({
@@ -106,6 +112,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       } finally {
         metrics.stop();
         history.stop();
+        store.stop();
         await upstream.close();
       }
     },

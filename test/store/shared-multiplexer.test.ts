@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ShutdownError } from '../../src/core/errors.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import type { RedisClientLike } from '../../src/store/redis-client.js';
-import { redisStore } from '../../src/store/redis-store.js';
+import { type RedisStore, redisStore } from '../../src/store/redis-store.js';
 import { fakeAdapter, HttpError } from '../support/fake-provider.js';
 import { RedisServer } from '../support/redis-server.js';
 import { CLIENT_KINDS, type TestClient } from './redis-clients.js';
@@ -31,13 +31,12 @@ afterAll(async () => {
 
 let run = 0;
 /** Two multiplexers on one Redis prefix: two processes on one set of keys. */
-function processes(limits: { rpd?: number }) {
+function processes(limits: { rpd?: number }, stores: RedisStore[] = []) {
   run += 1;
   return [0, 1].map(() => {
-    const mux = new Multiplexer({
-      store: redisStore({ client: counted, prefix: `mux${run}`, timeoutMs: 2000 }),
-      maxRetries: 1,
-    });
+    const store = redisStore({ client: counted, prefix: `mux${run}`, timeoutMs: 2000 });
+    stores.push(store);
+    const mux = new Multiplexer({ store, maxRetries: 1 });
     mux.registerProvider(fakeAdapter());
     mux.addKey('fake', { name: 'a', apiKey: 'secret-a-0123456789', limits });
     return mux;
@@ -46,8 +45,11 @@ function processes(limits: { rpd?: number }) {
 
 describe('multiplexers sharing a Redis store', () => {
   it('send no more than the key’s limit between them, with one round trip per job', async () => {
-    const muxes = processes({ rpd: 10 });
+    const stores: RedisStore[] = [];
+    const muxes = processes({ rpd: 10 }, stores);
     let calls = 0;
+    // Each store's start reads once (this client has no SCRIPT LOAD): per process, not per job.
+    await Promise.all(stores.map((s) => s.ready()));
     const before = scripts;
     const jobs = muxes.flatMap((mux) =>
       Array.from({ length: 8 }, () =>

@@ -6,8 +6,8 @@ export type RedisServer = Server;
 
 /** `RedisServer.start()`, failing with the command that installs redis-server when it is missing. */
 export const RedisServer = {
-  start(): Promise<Server> {
+  start(options: { readonly password?: string } = {}): Promise<Server> {
     redisServerBinary();
-    return Server.start();
+    return Server.start(options);
   },
 };

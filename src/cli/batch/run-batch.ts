@@ -22,6 +22,8 @@ export interface BatchOptions {
   readonly dryRun: boolean;
   readonly config: string | undefined;
   readonly progress: boolean;
+  /** Run alone when Redis (`KEYMUX_REDIS_URL`) cannot be reached at start, instead of exiting 2. */
+  readonly redisOptional?: boolean;
 }
 
 /** Exit code of a run that wrote error lines (failed requests or malformed input): see `keymux batch --help`. */
@@ -63,7 +65,8 @@ export async function runBatch(
     return 0;
   }
 
-  const mux = await loadMultiplexer(options.config, env);
+  const loaded = await loadMultiplexer(options.config, env, options.redisOptional);
+  const { mux } = loaded;
   const out = new OutputFile(options.output);
   for (const m of plan.malformed) out.write(malformedLine(m));
   const concurrency = options.concurrency ?? outstandingFor(mux);
@@ -130,7 +133,7 @@ export async function runBatch(
     offSlots();
     progress.stop();
     out.close();
-    await mux.close();
+    await loaded.close();
   }
   const left = plan.toSend.length - written;
   // The table counts this run's requests; a resumed run says so, so its figures are not read as the file's.
