@@ -1,7 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { SecretScrubber } from '../core/redact.js';
 import type { Multiplexer } from '../multiplexer.js';
-import { registerAdminRoutes } from './admin-routes.js';
-import { dashboardHtml } from './dashboard/page.js';
+import { adminGuard, registerAdminRoutes } from './admin-routes.js';
+import { DASHBOARD_HEADERS, dashboardHtml } from './dashboard/page.js';
+import { errorBodyFor } from './error-body.js';
+import { gatewayBanner } from './gateway-banner.js';
 import {
   type GatewayOptions,
   isLoopback,
@@ -12,11 +15,10 @@ import { registerGatewayRoutes } from './gateway-routes.js';
 import { InFlight } from './in-flight.js';
 import { createMetrics, type KeymuxMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
+import { refuse } from './refuse.js';
+import { crossSiteRefusal } from './request-guard.js';
 import { TokenCheck } from './token-check.js';
 import { Upstream } from './upstream.js';
-
-/** Bodies of LLM requests carry images and long documents. */
-const BODY_LIMIT = 64 * 1024 * 1024;
 
 export interface Gateway {
   readonly app: FastifyInstance;
@@ -36,23 +38,86 @@ function anyKeyUp(mux: Multiplexer): boolean {
   return Object.values(mux.getUsageStats().providers).some((p) => p.healthyKeys > 0);
 }
 
+/** What the gateway says of an error Fastify raised (a body too large, bad JSON) or one of its own. */
+function clientMessage(error: FastifyError, status: number, bodyLimit: number): string {
+  if (status === 413) return `keymux: the request body is larger than ${bodyLimit} bytes`;
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'keymux: request bodies must be JSON';
+  if (error instanceof SyntaxError || /JSON/.test(error.code ?? ''))
+    return 'keymux: the request body is not valid JSON';
+  if (status < 500) return 'keymux: the request could not be read';
+  return 'keymux: the gateway failed to answer';
+}
+
+/** The Node server's own deadlines: headers, the whole request, idle kept-alive connections. */
+function serverTimeouts(o: ResolvedGatewayOptions) {
+  return {
+    requestTimeout: o.requestTimeoutMs,
+    keepAliveTimeout: o.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: o.headersTimeoutMs,
+      requestTimeout: o.requestTimeoutMs,
+      // How often Node checks those deadlines (its default is 30 s, longer than the deadlines).
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(o.headersTimeoutMs / 2))),
+    },
+  };
+}
+
 /** The gateway over a multiplexer: provider routes, admin API, metrics, health and the dashboard. */
 export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): Gateway {
   const resolved = resolveGatewayOptions(options);
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: 'idle' });
-  const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
+  const log = resolved.logger;
+  const app = Fastify({
+    logger: false,
+    // The admin routes' limit; provider routes set their own, larger one.
+    bodyLimit: resolved.adminBodyLimit,
+    forceCloseConnections: 'idle',
+    ...serverTimeouts(resolved),
+  });
+  const metrics = createMetrics(mux, {
+    ...(resolved.registry === undefined ? { defaultMetrics: true } : { registry: resolved.registry }),
+  });
   const history = new RateHistory(mux);
   const inFlight = new InFlight();
-  const upstream = new Upstream(mux.options.streamIdleTimeoutMs);
+  const scrubber = new SecretScrubber();
+  const upstream = new Upstream(mux.options.streamIdleTimeoutMs, scrubber);
   // Callback hooks: an async one costs a promise per request.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     inFlight.track(reply.raw);
+    const refusal = crossSiteRefusal(request.headers, request.method, resolved.allowedHosts);
+    if (refusal !== undefined) {
+      refuse(request, reply, refusal.status, refusal.message);
+      return;
+    }
     done();
   });
-  app.addHook('onResponse', (_request, reply, done) => {
-    if (reply.statusCode === 429) history.gatewayLimited();
+  app.addHook('onResponse', (request, reply, done) => {
+    const code = reply.statusCode;
+    if (code === 429) history.gatewayLimited();
+    metrics.observer.response(request.routeOptions.url ?? 'unmatched', code);
+    if (code >= 400 && log !== undefined) {
+      // The path only: a query may hold a client's credential (`?key=`).
+      const at = request.url.indexOf('?');
+      const entry = { method: request.method, path: at < 0 ? request.url : request.url.slice(0, at), code };
+      if (code >= 500) log.warn(entry, 'keymux gateway answered with an error');
+      else log.debug?.(entry, 'keymux gateway refused a request');
+    }
     done();
   });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500)
+      log?.error?.({ err: scrubber.scrub(String(error.stack ?? error)) }, 'keymux gateway error');
+    if (status === 413) reply.header('connection', 'close');
+    const limit = request.url.startsWith('/admin') ? resolved.adminBodyLimit : resolved.bodyLimit;
+    return reply.code(status).send(errorBodyFor(request.url, status, clientMessage(error, status, limit)));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(
+        errorBodyFor(request.url, 404, `keymux: no route ${request.method} ${request.url.split('?')[0]}`),
+      ),
+  );
   app.register(async (scope) => {
     // Provider routes relay the client's bytes as they are: parsed once, for the token estimate only.
     scope.removeAllContentTypeParsers();
@@ -62,6 +127,8 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       clients: new TokenCheck(resolved.gatewayTokens),
       observer: metrics.observer,
       upstream,
+      scrubber,
+      bodyLimit: resolved.bodyLimit,
       observeLimits: (job, headers) => mux.observeLimitHeaders(job.key, headers),
     });
   });
@@ -73,12 +140,18 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   app.get('/readyz', async (_request, reply) =>
     anyKeyUp(mux) ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'no key can serve' }),
   );
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml()));
-  app.get('/dashboard/state', async () => ({
-    stats: mux.getUsageStats(),
-    history: history.series(),
-    adminTokenRequired: resolved.adminToken !== undefined,
-  }));
+  const page = dashboardHtml();
+  app.get('/', async (_request, reply) =>
+    reply.headers(DASHBOARD_HEADERS).type('text/html; charset=utf-8').send(page),
+  );
+  // What /admin/stats shows, so the admin token guards it too.
+  app.get('/dashboard/state', { onRequest: adminGuard(resolved.adminToken) }, async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send({
+      stats: mux.getUsageStats(),
+      history: history.series(),
+      adminTokenRequired: resolved.adminToken !== undefined,
+    }),
+  );
   let url = '';
   return {
     app,
@@ -112,12 +185,15 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   };
 }
 
-/** Creates the gateway and listens; says who may use it. */
+/** Creates the gateway and listens; says where, with which keys, and who may use it. */
 export async function startGateway(mux: Multiplexer, options: GatewayOptions = {}): Promise<Gateway> {
   const gateway = createGateway(mux, options);
   const url = await gateway.listen();
-  const { gatewayTokens, adminToken, host, logger } = gateway.options;
-  logger?.info({ url }, `keymux gateway listening on ${url}`);
+  const { gatewayTokens, adminToken, host, logger, allowedHosts } = gateway.options;
+  if (logger !== undefined) {
+    const banner = gatewayBanner(url, mux.getUsageStats());
+    logger.info(banner.fields, banner.text);
+  }
   if (gatewayTokens.length === 0 && isLoopback(host))
     logger?.warn(
       { host },
@@ -125,5 +201,10 @@ export async function startGateway(mux: Multiplexer, options: GatewayOptions = {
     );
   if (adminToken === undefined)
     logger?.warn({ host }, 'no admin token (KEYMUX_ADMIN_TOKEN): the admin API is open to local clients');
+  if (allowedHosts === undefined && !isLoopback(host))
+    logger?.info(
+      { host },
+      'any Host header is accepted (tokens guard every route); --allowed-host narrows it',
+    );
   return gateway;
 }
