@@ -85,7 +85,7 @@ describe('dashboard in a real browser', () => {
       await page
         .locator('.bar span')
         .first()
-        .evaluate((e) => (e as HTMLElement).style.width),
+        .evaluate((e) => (e as { style: { width: string } }).style.width),
     ).toMatch(/%$/);
     expect(violations).toEqual([]);
     await page.close();

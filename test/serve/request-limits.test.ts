@@ -37,7 +37,7 @@ describe('request limits: auth before the body, deadlines, sizes, shapes', () =>
 
   it('Medium 2: an idle connection, slow headers and a trickling body are closed at their deadlines', async () => {
     const { url } = await startStack(
-      { gateway: { headersTimeoutMs: 200, requestTimeoutMs: 400, keepAliveTimeoutMs: 200 } },
+      { gateway: { headersTimeoutMs: 100, requestTimeoutMs: 250, keepAliveTimeoutMs: 100 } },
       closers,
     );
     const idle = await openSocket(url);
