@@ -18,7 +18,8 @@ const LEVEL_NAMES: Readonly<Record<number, string>> = {
   60: 'FATAL',
 };
 const COLORS: Readonly<Record<number, string>> = { 20: '90', 30: '32', 40: '33', 50: '31', 60: '35' };
-const OMITTED = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
+/** Said by the line's own time and message already: an event's `type` and `at`. */
+const OMITTED = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'type', 'at']);
 
 function field(value: unknown): string {
   return typeof value === 'string' && /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
@@ -35,12 +36,14 @@ export function prettyLine(json: string, color: boolean): string {
   const level = typeof entry.level === 'number' ? entry.level : 30;
   const name = (LEVEL_NAMES[level] ?? String(level)).padEnd(5);
   const time = new Date(typeof entry.time === 'number' ? entry.time : Date.now()).toISOString().slice(11, 23);
+  const msg = String(entry.msg ?? '');
   const rest = Object.entries(entry)
-    .filter(([k]) => !OMITTED.has(k))
+    // A field the message already spells out (the banner's URL) is not repeated.
+    .filter(([k, v]) => !OMITTED.has(k) && !(typeof v === 'string' && v.length >= 8 && msg.includes(v)))
     .map(([k, v]) => `${k}=${field(v)}`)
     .join(' ');
   const shown = color && COLORS[level] ? `\u001b[${COLORS[level]}m${name}\u001b[0m` : name;
-  return `${time} ${shown} ${String(entry.msg ?? '')}${rest === '' ? '' : ` ${rest}`}\n`;
+  return `${time} ${shown} ${msg}${rest === '' ? '' : ` ${rest}`}\n`;
 }
 
 function prettyStream(destination: NodeJS.WritableStream, color: boolean): DestinationStream {
