@@ -1,3 +1,6 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { ApiError, GoogleGenAI } from '@google/genai';
+import { GoogleGenerativeAI } from '@google/generative-ai';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, GATEWAY_TOKEN, startStack } from './support.js';
@@ -37,5 +40,36 @@ describe('streams cut or stalled upstream', () => {
       for await (const _ of stream);
     };
     await expect(read()).rejects.toBeInstanceOf(OpenAI.APIError);
+  });
+
+  it('Medium 4: Anthropic’s and Gemini’s SDKs raise their own errors on a cut stream', async () => {
+    const { url, mux, emulator } = await startStack({}, closers);
+    emulator.addFault({ kind: 'cut', provider: 'anthropic', cutAfterChunks: 2, count: 1 });
+    emulator.addFault({ kind: 'cut', provider: 'gemini', cutAfterChunks: 1, count: 1 });
+    const anthropic = new Anthropic({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/anthropic`, maxRetries: 0 });
+    const claude = anthropic.messages.stream({ model: 'm', max_tokens: 50, messages });
+    await expect(claude.finalMessage()).rejects.toMatchObject({
+      error: { type: 'error', error: { type: 'overloaded_error' } },
+    });
+    const ai = new GoogleGenAI({ apiKey: GATEWAY_TOKEN, httpOptions: { baseUrl: `${url}/gemini` } });
+    const read = async () => {
+      const stream = await ai.models.generateContentStream({ model: 'gemini-2.0-flash', contents: 'hi' });
+      for await (const _ of stream);
+    };
+    await expect(read()).rejects.toBeInstanceOf(ApiError);
+    emulator.addFault({ kind: 'cut', provider: 'gemini', cutAfterChunks: 1, count: 1 });
+    const legacy = new GoogleGenerativeAI(GATEWAY_TOKEN).getGenerativeModel(
+      { model: 'gemini-2.0-flash' },
+      { baseUrl: `${url}/gemini` },
+    );
+    const readLegacy = async () => {
+      const { stream, response } = await legacy.generateContentStream('hi');
+      response.catch(() => undefined); // fails with the stream, heard there
+      for await (const _ of stream);
+    };
+    await expect(readLegacy()).rejects.toThrow();
+    const stats = mux.getUsageStats().providers;
+    expect(stats.anthropic?.keys[0]?.failuresByClass.transient).toBe(1);
+    expect(stats.gemini?.keys[0]?.failuresByClass.transient).toBe(2);
   });
 });
