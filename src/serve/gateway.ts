@@ -1,9 +1,8 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { SecretScrubber } from '../core/redact.js';
 import type { Multiplexer } from '../multiplexer.js';
 import { adminGuard, registerAdminRoutes } from './admin-routes.js';
 import { DASHBOARD_HEADERS, dashboardHtml } from './dashboard/page.js';
-import { errorBodyFor } from './error-body.js';
 import { gatewayBanner } from './gateway-banner.js';
 import {
   type GatewayOptions,
@@ -12,6 +11,7 @@ import {
   resolveGatewayOptions,
 } from './gateway-options.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
+import { installErrorHandlers, serverTimeouts } from './gateway-server.js';
 import { InFlight } from './in-flight.js';
 import { createMetrics, type KeymuxMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
@@ -36,30 +36,6 @@ export interface Gateway {
 
 function anyKeyUp(mux: Multiplexer): boolean {
   return Object.values(mux.getUsageStats().providers).some((p) => p.healthyKeys > 0);
-}
-
-/** What the gateway says of an error Fastify raised (a body too large, bad JSON) or one of its own. */
-function clientMessage(error: FastifyError, status: number, bodyLimit: number): string {
-  if (status === 413) return `keymux: the request body is larger than ${bodyLimit} bytes`;
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'keymux: request bodies must be JSON';
-  if (error instanceof SyntaxError || /JSON/.test(error.code ?? ''))
-    return 'keymux: the request body is not valid JSON';
-  if (status < 500) return 'keymux: the request could not be read';
-  return 'keymux: the gateway failed to answer';
-}
-
-/** The Node server's own deadlines: headers, the whole request, idle kept-alive connections. */
-function serverTimeouts(o: ResolvedGatewayOptions) {
-  return {
-    requestTimeout: o.requestTimeoutMs,
-    keepAliveTimeout: o.keepAliveTimeoutMs,
-    http: {
-      headersTimeout: o.headersTimeoutMs,
-      requestTimeout: o.requestTimeoutMs,
-      // How often Node checks those deadlines (its default is 30 s, longer than the deadlines).
-      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(o.headersTimeoutMs / 2))),
-    },
-  };
 }
 
 /** The gateway over a multiplexer: provider routes, admin API, metrics, health and the dashboard. */
@@ -103,21 +79,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
     }
     done();
   });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500)
-      log?.error?.({ err: scrubber.scrub(String(error.stack ?? error)) }, 'keymux gateway error');
-    if (status === 413) reply.header('connection', 'close');
-    const limit = request.url.startsWith('/admin') ? resolved.adminBodyLimit : resolved.bodyLimit;
-    return reply.code(status).send(errorBodyFor(request.url, status, clientMessage(error, status, limit)));
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(
-        errorBodyFor(request.url, 404, `keymux: no route ${request.method} ${request.url.split('?')[0]}`),
-      ),
-  );
+  installErrorHandlers(app, resolved, scrubber);
   app.register(async (scope) => {
     // Provider routes relay the client's bytes as they are: parsed once, for the token estimate only.
     scope.removeAllContentTypeParsers();
