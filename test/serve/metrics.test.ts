@@ -30,7 +30,20 @@ function parseExposition(text: string): Map<string, number> {
 
 describe('/metrics', () => {
   it('attempts and requests apart, by model; responses by route and code; limits by dimension; build and process metrics', async () => {
-    const { url, mux, emulator } = await startStack({}, closers);
+    const { url, mux, emulator, gateway } = await startStack({}, closers);
+    const registered = (await gateway.metrics.registry.getMetricsAsJSON()).map((m) => `${m.name} ${m.type}`);
+    expect(registered).toEqual(
+      expect.arrayContaining([
+        'keymux_attempts_total counter',
+        'keymux_requests_total counter',
+        'keymux_gateway_responses_total counter',
+        'keymux_attempt_duration_seconds histogram',
+        'keymux_queue_wait_seconds histogram',
+        'keymux_limit_remaining gauge',
+        'keymux_circuit_open gauge',
+        'keymux_build_info gauge',
+      ]),
+    );
     emulator.addFault({ kind: 'rate-limit', key: 'openaiA', count: 1 });
     const openai = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
     for (let i = 0; i < 4; i++)
