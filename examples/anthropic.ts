@@ -1,6 +1,7 @@
 // Two Anthropic keys used as one, against the embedded emulator: `npx tsx examples/anthropic.ts`.
-import { baseUrlFor, startEmulator } from '../src/emulator/index.js';
-import { Multiplexer } from '../src/index.js';
+import 'keymux/anthropic';
+import { Multiplexer } from 'keymux';
+import { baseUrlFor, startEmulator } from 'keymux/emulator';
 
 const keys = ['sk-ant-example-key-00001', 'sk-ant-example-key-00002'];
 const emulator = await startEmulator({ keys: keys.map((key, i) => ({ key, name: `key-${i}` })) });

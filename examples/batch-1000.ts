@@ -1,7 +1,8 @@
 // 1 000 chat completions through getOpenAIClient('least-loaded') on four emulated keys, then the
 // usage stats: `npx tsx examples/batch-1000.ts`.
-import { baseUrlFor, startEmulator } from '../src/emulator/index.js';
-import { Multiplexer } from '../src/index.js';
+import 'keymux/openai';
+import { Multiplexer } from 'keymux';
+import { baseUrlFor, startEmulator } from 'keymux/emulator';
 
 const keys = Array.from({ length: 4 }, (_, i) => ({ key: `sk-example-batch-key-000${i}`, name: `key-${i}` }));
 const emulator = await startEmulator({ keys, defaultLimits: { rpm: 6000, tpm: 2_000_000 } });

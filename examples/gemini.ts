@@ -1,6 +1,8 @@
 // Gemini keys used as one by both Google SDKs, against the embedded emulator: `npx tsx examples/gemini.ts`.
-import { baseUrlFor, startEmulator } from '../src/emulator/index.js';
-import { Multiplexer } from '../src/index.js';
+import 'keymux/gemini';
+import 'keymux/genai';
+import { Multiplexer } from 'keymux';
+import { baseUrlFor, startEmulator } from 'keymux/emulator';
 
 const keys = ['AIza-example-gemini-key-01', 'AIza-example-gemini-key-02'];
 const emulator = await startEmulator({ keys: keys.map((key, i) => ({ key, name: `key-${i}` })) });

@@ -1,7 +1,8 @@
 // Two Groq keys used as one, against the embedded emulator: `npx tsx examples/groq.ts`.
 // Groq's headers count requests per day: keymux learns that limit from the first response.
-import { baseUrlFor, startEmulator } from '../src/emulator/index.js';
-import { Multiplexer } from '../src/index.js';
+import 'keymux/groq';
+import { Multiplexer } from 'keymux';
+import { baseUrlFor, startEmulator } from 'keymux/emulator';
 
 const keys = ['gsk-example-groq-key-0001', 'gsk-example-groq-key-0002'];
 const emulator = await startEmulator({

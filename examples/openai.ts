@@ -1,6 +1,7 @@
 // Three OpenAI keys used as one, against the embedded emulator: `npx tsx examples/openai.ts`.
-import { baseUrlFor, startEmulator } from '../src/emulator/index.js';
-import { Multiplexer } from '../src/index.js';
+import 'keymux/openai';
+import { Multiplexer } from 'keymux';
+import { baseUrlFor, startEmulator } from 'keymux/emulator';
 
 const keys = ['sk-example-openai-key-0001', 'sk-example-openai-key-0002', 'sk-example-openai-key-0003'];
 const emulator = await startEmulator({ keys: keys.map((key, i) => ({ key, name: `key-${i}` })) });

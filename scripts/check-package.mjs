@@ -1,17 +1,45 @@
-// The package as a user gets it: `npm pack` (prepack builds dist/), publint and attw on the tarball, then a
-// scratch app in a temp folder installs the tarball beside the official SDKs, type-checks and runs the
-// examples importing only `keymux` and `keymux/emulator`, and drives the `keymux` bin (emulate + batch).
+// The package as a user gets it: `npm pack` (prepack builds dist/), publint and attw on the tarball, then
+// - a scratch app with the tarball beside the five SDKs type-checks and runs the examples and every
+//   runnable block of README.md and docs/ (against `keymux emulate`), and drives the bin (emulate + batch);
+// - a newcomer's app (`npm init -y`, only `openai` installed) installs with no EBADENGINE warning, gets the
+//   one-line error from `require('keymux')`, type-checks with `skipLibCheck: false`, and runs the README's
+//   quick start as `index.mjs`.
 // Run by .ci/run after `npm test`; by hand: `npm run check:package`. Exits non-zero on the first failure.
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { extractSnippets, runFiles, startEmulate } from './snippets.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const EXAMPLES = ['openai.ts', 'anthropic.ts', 'groq.ts', 'gemini.ts', 'batch-1000.ts'];
-const REQUIRED = ['dist/index.js', 'dist/index.d.ts', 'dist/emulator/index.js', 'dist/emulator/index.d.ts'];
+const ENTRY_POINTS = [
+  'index',
+  'openai',
+  'anthropic',
+  'groq',
+  'gemini',
+  'genai',
+  'emulator/index',
+  'serve/index',
+];
+const REQUIRED = [
+  ...ENTRY_POINTS.flatMap((e) => [`dist/${e}.js`, `dist/${e}.d.ts`]),
+  'dist/require.cjs',
+  'dist/require.d.cts',
+];
+const SDK_PACKAGES = ['openai', '@anthropic-ai/sdk', 'groq-sdk', '@google/generative-ai', '@google/genai'];
 
 const started = Date.now();
 const step = (what) =>
@@ -66,7 +94,7 @@ try {
     join(app, 'package.json'),
     JSON.stringify({ name: 'keymux-pack-check', private: true, type: 'module' }, null, 2),
   );
-  const sdks = ['openai', '@anthropic-ai/sdk', 'groq-sdk', '@google/generative-ai', '@google/genai'];
+  const sdks = SDK_PACKAGES;
   const tools = ['typescript', '@types/node'];
   const specs = [...sdks, ...tools].map((name) => `${name}@${versionOf(name)}`);
   run(
@@ -75,15 +103,24 @@ try {
     app,
   );
 
-  step('examples, importing only keymux and keymux/emulator: type check against the packed .d.ts');
+  step('examples and the runnable blocks of the docs: type check against the packed .d.ts');
   for (const name of EXAMPLES) {
-    const source = readFileSync(join(root, 'examples', name), 'utf8')
-      .replaceAll("'../src/emulator/index.js'", "'keymux/emulator'")
-      .replaceAll("'../src/index.js'", "'keymux'");
+    const source = readFileSync(join(root, 'examples', name), 'utf8');
     if (/from '\.\.?\//.test(source))
       fail(`examples/${name} imports something other than the public exports`);
     writeFileSync(join(app, 'src', name), source);
   }
+  const snippets = extractSnippets(root);
+  mkdirSync(join(app, 'src', 'snippets'));
+  mkdirSync(join(app, 'out', 'snippets'), { recursive: true });
+  const snippetRuns = snippets.map(({ where, lang, id, code }) => {
+    if (lang === 'ts') {
+      writeFileSync(join(app, 'src', 'snippets', `${id}.ts`), code);
+      return { where, file: join('out', 'snippets', `${id}.js`) };
+    }
+    writeFileSync(join(app, 'out', 'snippets', `${id}.mjs`), code);
+    return { where, file: join('out', 'snippets', `${id}.mjs`) };
+  });
   copyFileSync(join(root, 'examples/batch/requests.jsonl'), join(app, 'requests.jsonl'));
   writeFileSync(
     join(app, 'tsconfig.json'),
@@ -111,6 +148,15 @@ try {
     run(process.execPath, [join('out', name.replace(/\.ts$/, '.js'))], app, { timeout: 120_000 });
   }
 
+  step(`the ${snippetRuns.length} runnable blocks of README.md and docs/, against keymux emulate (no flags)`);
+  const emulate = await startEmulate(join(app, 'node_modules/.bin/keymux'), [], app);
+  try {
+    const failures = runFiles(snippetRuns, app, emulate.env);
+    if (failures.length > 0) fail(`runnable blocks failed:\n${failures.join('\n')}`);
+  } finally {
+    emulate.stop();
+  }
+
   step('the keymux bin');
   const keymux = join(app, 'node_modules/.bin/keymux');
   if ((statSync(keymux).mode & 0o111) === 0) fail('node_modules/.bin/keymux is not executable');
@@ -118,6 +164,8 @@ try {
   if (version !== pkg.version) fail(`keymux --version printed ${version}, expected ${pkg.version}`);
   run(keymux, ['emulate', '--help'], app, { stdio: 'ignore' });
   await batchAgainstEmulator(keymux, app);
+
+  await newcomerApp(tarball, join(work, 'newcomer'), snippets);
 
   step(`all good (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 } finally {
@@ -152,5 +200,92 @@ async function batchAgainstEmulator(keymux, app) {
     console.log('keymux batch: 10/10 lines answered through the emulator');
   } finally {
     server.kill('SIGINT');
+  }
+}
+
+/**
+ * The issue-22 newcomer: `npm init -y` (npm 11 writes "type": "commonjs"), `npm install keymux openai`
+ * and nothing else. No EBADENGINE; `require('keymux')` says how to import it; the types check with
+ * `skipLibCheck: false` (the root .d.ts import no SDK); the README's quick start runs as index.mjs.
+ */
+async function newcomerApp(tarball, app, snippets) {
+  step('newcomer app: npm init -y, install the tarball and openai only (no EBADENGINE)');
+  mkdirSync(join(app, 'src'), { recursive: true });
+  run(npm, ['init', '-y'], app, { stdio: 'ignore' });
+  const specs = ['openai', 'typescript', '@types/node'].map((name) => `${name}@${versionOf(name)}`);
+  const install = spawnSync(
+    npm,
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn', tarball, ...specs],
+    { cwd: app, encoding: 'utf8', timeout: 300_000 },
+  );
+  process.stdout.write(install.stdout);
+  process.stderr.write(install.stderr);
+  if (install.status !== 0) fail('npm install failed in the newcomer app');
+  if (/EBADENGINE/.test(install.stdout + install.stderr)) fail(`EBADENGINE on node ${process.version}`);
+  for (const sdk of SDK_PACKAGES.filter((name) => name !== 'openai')) {
+    if (existsSync(join(app, 'node_modules', sdk))) fail(`${sdk} got installed; the check needs it absent`);
+  }
+
+  step("newcomer app: require('keymux') says how to import it");
+  const required = spawnSync(process.execPath, ['-e', "require('keymux')"], { cwd: app, encoding: 'utf8' });
+  if (
+    required.status === 0 ||
+    !/keymux is an ES module: use import \{ Multiplexer \} from 'keymux'/.test(required.stderr)
+  )
+    fail(`require('keymux') did not give the one-line hint:\n${required.stderr}`);
+
+  step('newcomer app: type check with skipLibCheck false and only openai installed');
+  writeFileSync(
+    join(app, 'src', 'app.ts'),
+    [
+      "import 'keymux/openai';",
+      "import type OpenAI from 'openai';",
+      "import { Multiplexer, type SdkTypesNotImported } from 'keymux';",
+      "import { startEmulator } from 'keymux/emulator';",
+      '',
+      "const emulator = await startEmulator({ keys: [{ key: 'sk-a', name: 'a' }] });",
+      'const mux = new Multiplexer();',
+      "const openai: OpenAI = mux.getOpenAIClient('least-loaded');",
+      "// Without `import 'keymux/anthropic'` the client is a named stand-in, not `any`.",
+      "const claude: SdkTypesNotImported<'anthropic'> = mux.getAnthropicClient();",
+      'console.log(typeof openai.chat.completions.create, typeof claude);',
+      'await mux.close();',
+      'await emulator.close();',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2023'],
+        types: ['node'],
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+      },
+      include: ['src'],
+    }),
+  );
+  writeFileSync(join(app, 'src', 'package.json'), JSON.stringify({ type: 'module' }));
+  run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
+
+  step("newcomer app: the README's quick start, as index.mjs, against npx keymux emulate");
+  const quickStart = snippets.find((s) => s.where.startsWith('README.md') && s.lang === 'js');
+  if (!quickStart) fail('README.md has no runnable js block (the quick start)');
+  writeFileSync(join(app, 'index.mjs'), quickStart.code);
+  const emulate = await startEmulate(join(app, 'node_modules/.bin/keymux'), [], app);
+  try {
+    const failures = runFiles(
+      [{ where: `${quickStart.where} as index.mjs`, file: 'index.mjs' }],
+      app,
+      emulate.env,
+    );
+    if (failures.length > 0) fail(failures.join('\n'));
+  } finally {
+    emulate.stop();
   }
 }

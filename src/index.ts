@@ -48,20 +48,15 @@ export {
 } from './keys/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
 export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';
-export type { ClientOptions } from './providers/clients.js';
-export {
-  classifyError,
-  createAnthropicAdapter,
-  createGeminiAdapter,
-  createGenericAdapter,
-  createGroqAdapter,
-  createOpenAIAdapter,
-  type GenericAdapterOptions,
-} from './providers/index.js';
+export { classifyError } from './providers/classify.js';
+export type { ClientOptions } from './providers/client-options.js';
+export { createGenericAdapter, type GenericAdapterOptions } from './providers/generic.js';
+export type { SdkClient, SdkClients, SdkName, SdkTypesNotImported } from './providers/sdk-types.js';
 export type { KeyRotationOptions } from './providers/with-key-rotation.js';
 export type { KeyStats, LastCheck, ProviderStats, UsageStats } from './stats/usage-stats.js';
 export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
+export type { RedisReadiness } from './store/redis-startup.js';
 export { RedisStore, redisStore } from './store/redis-store.js';
 export type { RedisStoreOptions } from './store/redis-store-options.js';
 export type { KeyStateStore, StoreEvent, StoreMode } from './store/store.js';

@@ -1,8 +1,3 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import type { GoogleGenAI } from '@google/genai';
-import type { GoogleGenerativeAI } from '@google/generative-ai';
-import type Groq from 'groq-sdk';
-import type OpenAI from 'openai';
 import { validateCallOptions } from './config/call-options.js';
 import { describeWord } from './config/describe-value.js';
 import { type EnvConfig, readEnv } from './config/env.js';
@@ -25,15 +20,10 @@ import { HealthChecks } from './health-check/health-checks.js';
 import type { KeyPool } from './keys/key-pool.js';
 import { KeyRegistry } from './keys/key-registry.js';
 import type { ProviderAdapter } from './providers/adapter.js';
-import {
-  anthropicClient,
-  type ClientOptions,
-  geminiClient,
-  genAIClient,
-  groqClient,
-  openAIClient,
-} from './providers/clients.js';
+import type { ClientOptions } from './providers/client-options.js';
+import { anthropicClient, geminiClient, genAIClient, groqClient, openAIClient } from './providers/clients.js';
 import type { GenericAdapterOptions } from './providers/generic.js';
+import type { SdkClient } from './providers/sdk-types.js';
 import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
@@ -110,8 +100,10 @@ export class Multiplexer {
     env: Readonly<Record<string, string | undefined>> = process.env,
     options: MultiplexerOptions = {},
   ): Multiplexer {
-    const store = options.store === undefined ? storeFromEnv(env) : undefined;
+    // The environment is read (and checked) before the store's client exists: a bad variable leaves no
+    // connection open behind its ConfigError.
     const parsed = readEnv(env);
+    const store = options.store === undefined ? storeFromEnv(env) : undefined;
     if (!store) return Multiplexer.#fromParsed(parsed, options);
     try {
       const mux = Multiplexer.#fromParsed(parsed, { ...options, store });
@@ -392,27 +384,27 @@ export class Multiplexer {
   }
 
   /** The `openai` package's client; every request on it is a keymux job on a key chosen by strategy. */
-  getOpenAIClient(strategyOrOptions?: ClientOptions): OpenAI {
+  getOpenAIClient(strategyOrOptions?: ClientOptions): SdkClient<'openai'> {
     return openAIClient(this, strategyOrOptions);
   }
 
   /** The `@anthropic-ai/sdk` package's client, multiplexed. */
-  getAnthropicClient(strategyOrOptions?: ClientOptions): Anthropic {
+  getAnthropicClient(strategyOrOptions?: ClientOptions): SdkClient<'anthropic'> {
     return anthropicClient(this, strategyOrOptions);
   }
 
   /** The `groq-sdk` package's client, multiplexed. */
-  getGroqClient(strategyOrOptions?: ClientOptions): Groq {
+  getGroqClient(strategyOrOptions?: ClientOptions): SdkClient<'groq'> {
     return groqClient(this, strategyOrOptions);
   }
 
   /** `@google/generative-ai`'s client, multiplexed over the Gemini keys. */
-  getGeminiClient(strategyOrOptions?: ClientOptions): GoogleGenerativeAI {
+  getGeminiClient(strategyOrOptions?: ClientOptions): SdkClient<'gemini'> {
     return geminiClient(this, strategyOrOptions);
   }
 
   /** `@google/genai`'s client (the maintained successor), multiplexed over the same Gemini keys. */
-  getGenAIClient(strategyOrOptions?: ClientOptions): GoogleGenAI {
+  getGenAIClient(strategyOrOptions?: ClientOptions): SdkClient<'genai'> {
     return genAIClient(this, strategyOrOptions);
   }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { STRATEGIES, type Strategy } from '../config/options.js';
 import { runBatch } from './batch/run-batch.js';
 import { keyEnvVars } from './shared/key-env.js';
+import { REDIS_OPTIONAL_HELP } from './shared/redis-option.js';
 import { exitTwoOnMisuse, runAction, strategyArgument, wholeNumber } from './shared/usage-error.js';
 
 interface RawBatchFlags {
@@ -12,6 +13,7 @@ interface RawBatchFlags {
   dryRun: boolean;
   config?: string;
   redis?: string;
+  redisOptional: boolean;
   progress: boolean;
 }
 
@@ -25,7 +27,7 @@ export function registerBatchCommand(program: Command): Command {
         `--config or the environment (${keyEnvVars('openai').join(', ')}; OPENAI_BASE_URL is honoured). ` +
         'The output file is created readable by you only (0600): it holds model output. Exit codes: ' +
         '0 every line answered; 3 some lines failed (an error line or an HTTP error status in the output); ' +
-        '2 misuse or bad configuration (nothing sent); 1 an unexpected error; 130 interrupted.',
+        '2 misuse or bad configuration, or Redis unreachable at start (nothing sent); 1 an unexpected error; 130 interrupted.',
     )
     .argument('<input>', 'input JSONL file, one {"custom_id","method","url","body"} per line')
     .requiredOption('-o, --output <path>', 'output JSONL file (appended; existing custom_ids are skipped)')
@@ -41,11 +43,12 @@ export function registerBatchCommand(program: Command): Command {
       wholeNumber(1),
     )
     .option('--dry-run', 'validate the file and estimate tokens; send nothing', false)
-    .option('--config <path>', 'keymux JSON config file instead of the environment')
+    .option('--config <path>', 'keymux config file (JSON, or YAML as .yaml/.yml) instead of the environment')
     .option(
       '--redis <url>',
       "share the keys' state with other processes through this Redis (KEYMUX_REDIS_URL)",
     )
+    .option('--redis-optional', REDIS_OPTIONAL_HELP, false)
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
     .action(async (input: string, raw: RawBatchFlags) => {
       await runAction('batch', async () => {
@@ -70,6 +73,7 @@ export function registerBatchCommand(program: Command): Command {
               dryRun: raw.dryRun,
               config: raw.config,
               progress: raw.progress && process.stdout.isTTY === true,
+              redisOptional: raw.redisOptional,
             },
             raw.redis === undefined ? process.env : { ...process.env, KEYMUX_REDIS_URL: raw.redis },
             stop.signal,

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type BuiltinProvider, STRATEGIES, type Strategy } from '../config/options.js';
-import { BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
+import { type Arrival, BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
 import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
 import { renderHtmlReport } from './bench/html-report.js';
 import { runProcessBench } from './bench/process-bench.js';
@@ -29,13 +29,19 @@ export function registerBenchCommand(program: Command): Command {
         `(${keyEnvVars('openai').join(', ')}, or the same for --provider).`,
     )
     .addOption(
-      new Option('--provider <name>', 'SDK and provider to bench').choices(PROVIDERS).default(D.provider),
+      new Option('--provider <name>', 'SDK and provider to bench')
+        .choices(PROVIDERS)
+        .default(D.provider, D.provider),
     )
     .option('--emulator', 'use the embedded emulator even when real keys are set', false)
     .option('--keys <n>', 'emulator keys', wholeNumber(1, 100), D.keys)
     .option('--rpm <n>', 'requests per minute of each key', wholeNumber(1), D.rpm)
     .option('--tpm <n>', 'tokens per minute of each key', wholeNumber(1), D.tpm)
-    .option('--latency <min-max>', 'emulator latency range, ms', parseRange, parseRange(D.latency))
+    .addOption(
+      new Option('--latency <min-max>', 'emulator latency range, ms')
+        .argParser(parseRange)
+        .default(parseRange(D.latency), String(D.latency)),
+    )
     .option(
       '--burst-seconds <s>',
       'seconds of each limit the emulator lets through at once',
@@ -47,6 +53,10 @@ export function registerBenchCommand(program: Command): Command {
       'emulator limits as providers enforce them: GCRA buckets of --strict-burst requests per key',
     )
     .option('--strict-burst <n>', 'requests a key takes at once with --strict', wholeNumber(1), D.strictBurst)
+    .option(
+      '--fault-at-start',
+      "emulator fault: the first key's first request is answered 429 with Retry-After 1 s",
+    )
     .option(
       '--outage-ms <ms>',
       'emulator fault: the endpoint refuses connections for this long',
@@ -76,22 +86,34 @@ export function registerBenchCommand(program: Command): Command {
       D.overloadLatencyFactor,
     )
     .option('--jobs <n>', 'chat completions in the workload', wholeNumber(1), D.jobs)
+    .addOption(
+      new Option(
+        '--arrival <mode>',
+        'batch: every job submitted at once (Promise.all over the items; with --processes, each process its share); stream: --concurrency outstanding',
+      )
+        .choices(['stream', 'batch'])
+        .default('stream', 'stream'),
+    )
     .option(
       '--concurrency <n>',
       "jobs outstanding at once in every run (default: enough for every key's slots)",
       wholeNumber(1),
     )
-    .option(
-      '--max-concurrent <list>',
-      "keymux's slots per key: 'auto' (adaptive) or a number; a comma list runs keymux once per value, e.g. auto,5",
-      parseSlots,
-      parseSlots(D.maxConcurrent),
+    .addOption(
+      new Option(
+        '--max-concurrent <list>',
+        "keymux's slots per key: 'auto' (adaptive) or a number; a comma list runs keymux once per value, e.g. auto,5",
+      )
+        .argParser(parseSlots)
+        .default(parseSlots(D.maxConcurrent), String(D.maxConcurrent)),
     )
-    .option(
-      '--strategies <list>',
-      `keymux strategies, comma-separated (${STRATEGIES.filter((s) => s !== 'specific').join(', ')})`,
-      parseStrategies,
-      parseStrategies(D.strategies),
+    .addOption(
+      new Option(
+        '--strategies <list>',
+        `keymux strategies, comma-separated (${STRATEGIES.filter((s) => s !== 'specific').join(', ')})`,
+      )
+        .argParser(parseStrategies)
+        .default(parseStrategies(D.strategies), String(D.strategies)),
     )
     .addOption(
       new Option(
@@ -182,6 +204,7 @@ interface RawBenchFlags {
   overload?: number;
   overloadErrorRate: number;
   overloadLatencyFactor: number;
+  faultAtStart?: boolean;
   jobs: number;
   concurrency?: number;
   maxConcurrent: Array<number | 'auto'>;
@@ -198,6 +221,7 @@ interface RawBenchFlags {
   report?: string;
   redis?: string;
   processes?: number;
+  arrival: Arrival;
   redisOutageMs?: number;
   redisOutageAt: number;
   progress: boolean;
@@ -220,7 +244,9 @@ function toBenchOptions(raw: RawBenchFlags): BenchOptions {
     overloadAbove: raw.overload,
     overloadErrorRate: raw.overloadErrorRate,
     overloadLatencyFactor: raw.overloadLatencyFactor,
+    faultAtStart: raw.faultAtStart === true,
     jobs: raw.jobs,
+    arrival: raw.arrival,
     concurrency: raw.concurrency,
     maxConcurrent: raw.maxConcurrent,
     strategies: raw.strategies,

@@ -18,8 +18,34 @@ function fraction(value: string): number {
   return rate;
 }
 
-/** What `keymux emulate` prints once listening: where to point each SDK. */
-export function describeEmulator(emulator: Emulator, keyNames: readonly string[]): string {
+/** The keys a bare `keymux emulate` accepts: enough to see keymux spread work, nothing to configure. */
+export const DEFAULT_EMULATOR_KEYS = 3;
+
+const ENV_PREFIXES = [
+  ['OPENAI', 'openai'],
+  ['ANTHROPIC', 'anthropic'],
+  ['GEMINI', 'gemini'],
+  ['GROQ', 'groq'],
+] as const;
+
+/** A value as a POSIX shell reads it back unchanged: bare when safe, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * What `keymux emulate` prints once listening: ready-to-paste `export` lines for every provider (the
+ * variables `Multiplexer.fromEnv()` and `keymux batch` read), then where to point each SDK by hand.
+ */
+export function describeEmulator(
+  emulator: Emulator,
+  keys: readonly { readonly name: string; readonly key: string }[],
+): string {
+  const values = keys.map((k) => k.key).join(',');
+  const exports = ENV_PREFIXES.map(
+    ([prefix, sdk]) =>
+      `export ${prefix}_API_KEYS=${shellWord(values)} ${prefix}_BASE_URL=${shellWord(baseUrlFor(sdk, emulator.url))}`,
+  );
   const rows = [
     ['openai', `new OpenAI({ baseURL: '${baseUrlFor('openai', emulator.url)}' })`],
     ['groq', `new Groq({ baseURL: '${baseUrlFor('groq', emulator.url)}' })`],
@@ -31,9 +57,15 @@ export function describeEmulator(emulator: Emulator, keyNames: readonly string[]
     ],
   ];
   return [
-    `keymux emulator listening on ${emulator.url}`,
+    `keymux emulator listening on ${emulator.url} (${keys.length} keys: ${keys.map((k) => k.name).join(', ')})`,
+    '',
+    'Paste into the shell that runs your program (Multiplexer.fromEnv() and keymux batch read these):',
+    '',
+    ...exports,
+    '',
+    'Or point an SDK at it yourself:',
     ...rows.map(([name, how]) => `  ${name?.padEnd(13)}${how}`),
-    `  keys: ${keyNames.join(', ')}`,
+    '',
     'Ctrl-C prints the ledger summary and stops.',
   ].join('\n');
 }
@@ -90,7 +122,7 @@ export function registerEmulateCommand(program: Command): Command {
     .option('-k, --key <[name=]secret>', 'a key the emulator accepts, in its own pool (repeatable)', collect)
     .option(
       '--keys <count>',
-      'also accept generated keys sk-emu-1 … sk-emu-<count>, named key-1 …',
+      `also accept generated keys sk-emu-1 … sk-emu-<count>, named key-1 … (default ${DEFAULT_EMULATOR_KEYS} when no --key, --keys or --config is given)`,
       wholeNumber(1, 10_000),
     )
     .option(
@@ -138,16 +170,17 @@ export function registerEmulateCommand(program: Command): Command {
     .action((flags: EmulateFlags) =>
       runAction('emulate', async () => {
         let config: ReturnType<typeof emulatorConfigFromFlags>;
+        const bare = flags.key === undefined && flags.keys === undefined && flags.config === undefined;
         try {
-          config = emulatorConfigFromFlags(flags);
+          config = emulatorConfigFromFlags(bare ? { ...flags, keys: DEFAULT_EMULATOR_KEYS } : flags);
         } catch (error) {
           if (error instanceof EmulatorConfigError) throw new UsageError(error.message);
           throw error;
         }
         const emulator = await startEmulator(config);
-        const names = config.keys.map((k, i) => k.name ?? `key-${i}`);
+        const keys = config.keys.map((k, i) => ({ name: k.name ?? `key-${i}`, key: k.key }));
         const pools = [...new Set(config.keys.map((k, i) => k.pool ?? k.name ?? `key-${i}`))];
-        process.stdout.write(`${describeEmulator(emulator, names)}\n`);
+        process.stdout.write(`${describeEmulator(emulator, keys)}\n`);
         await untilSignal();
         await emulator.close();
         process.stderr.write(`${summarizeLedger(emulator, pools)}\n`);

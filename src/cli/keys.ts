@@ -19,7 +19,10 @@ export function registerKeysCommand(program: Command): Command {
       command
         .option('--provider <name>', 'only the keys of this provider')
         .option('--json', 'print JSON instead of a table', false)
-        .option('--config <path>', 'keymux JSON config file instead of the environment'),
+        .option(
+          '--config <path>',
+          'keymux config file (JSON, or YAML as .yaml/.yml) instead of the environment',
+        ),
     );
   common(keys.command('list').description('Names, masked labels, providers and configured limits.')).action(
     async (flags: KeysFlags) => {

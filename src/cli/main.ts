@@ -9,7 +9,7 @@ import { registerBenchCommand } from './bench.js';
 import { registerEmulateCommand } from './emulate.js';
 import { registerKeysCommand } from './keys.js';
 import { registerServeCommand } from './serve.js';
-import { hideArgumentValues } from './shared/usage-error.js';
+import { exitTwoOnMisuse, hideArgumentValues } from './shared/usage-error.js';
 
 /** The `keymux` program: a thin registry of commands, each in its own module. */
 export function createProgram(): Command {
@@ -25,7 +25,8 @@ export function createProgram(): Command {
   registerBatchCommand(program);
   registerKeysCommand(program);
   registerServeCommand(program);
-  return program;
+  // An unknown command or a bad top-level flag is misuse: exit 2, as every subcommand does.
+  return exitTwoOnMisuse(program);
 }
 
 function isEntryPoint(): boolean {

@@ -9,6 +9,7 @@ import {
   SERVE_HEALTH_CHECK_INTERVAL_MS,
 } from '../serve/gateway-config.js';
 import { createGatewayLogger } from '../serve/gateway-logger.js';
+import { REDIS_OPTIONAL_HELP, startRedisOrFail } from './shared/redis-option.js';
 import { exitTwoOnMisuse, oneOf, runAction, UsageError, wholeNumber } from './shared/usage-error.js';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -18,6 +19,7 @@ interface ServeFlags {
   host: string;
   config?: string;
   redis?: string;
+  redisOptional: boolean;
   drainTimeout: number;
   healthCheckInterval?: number;
   allowedHost: string[];
@@ -52,7 +54,15 @@ async function serve(flags: ServeFlags): Promise<number> {
       healthCheckInterval: flags.healthCheckInterval,
     });
     const { mux } = pool;
-    if (mux.storeMode !== 'memory')
+    try {
+      await startRedisOrFail(pool.store, flags.redisOptional, (line) =>
+        logger.warn({ store: 'degraded' }, line),
+      );
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    if (mux.storeMode === 'redis')
       logger.info({ store: 'redis' }, 'keys shared with other replicas through Redis');
     if (mux.options.healthCheckInterval)
       logger.info({ healthCheckIntervalMs: mux.options.healthCheckInterval }, 'health checks on');
@@ -67,6 +77,7 @@ async function serve(flags: ServeFlags): Promise<number> {
         keepAliveTimeoutMs: flags.keepAliveTimeout,
         ...credentials,
         logger,
+        ...(pool.store ? { storeReason: () => pool.store?.reason } : {}),
       });
     } catch (error) {
       await pool.close();
@@ -96,11 +107,15 @@ export function registerServeCommand(program: Command): Command {
     )
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', wholeNumber(0, 65535), 8080)
     .option('--host <host>', 'interface to listen on (not loopback: needs both kinds of token)', '127.0.0.1')
-    .option('-c, --config <file>', 'keymux JSON config file (seed 004 shape, optional "gateway" section)')
+    .option(
+      '-c, --config <file>',
+      'keymux config file (the shape of Multiplexer.fromConfig, optional "gateway" section)',
+    )
     .option(
       '--redis <url>',
       'share each key’s limits and cooldowns with other replicas through Redis (or KEYMUX_REDIS_URL; needs the redis or ioredis package)',
     )
+    .option('--redis-optional', REDIS_OPTIONAL_HELP, false)
     .option(
       '--health-check-interval <ms>',
       `check keys held out, and idle ones, every <ms> (0: never; default ${SERVE_HEALTH_CHECK_INTERVAL_MS}, or KEYMUX_HEALTH_CHECK_INTERVAL)`,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import type { EnvConfig, EnvKey } from './env.js';
@@ -12,6 +13,7 @@ import {
   validateKeyOptions,
   validateProviderName,
 } from './resolve.js';
+import { closestName } from './suggest.js';
 
 /** Same shape as the environment's: keys in file order, per-provider strategies, multiplexer options. */
 export type FileConfig = EnvConfig;
@@ -42,7 +44,8 @@ const keySchema = z.strictObject({
 
 // `"keys": ["sk-…", …]` is the shorthand everyone writes first; it means `{ "key": "sk-…" }`.
 const keyEntry = z.preprocess((value) => (typeof value === 'string' ? { key: value } : value), keySchema);
-const providerSchema = z.strictObject({ strategy: text, keys: z.array(keyEntry) });
+// A provider's `baseURL` applies to each of its keys that does not give its own.
+const providerSchema = z.strictObject({ strategy: text, baseURL: text, keys: z.array(keyEntry) });
 
 // Ranges are checked after the shape, by the same rules as `new Multiplexer(options)`, for the same messages.
 const poolSchema = z.strictObject({
@@ -74,14 +77,17 @@ const FILE_NAMES: KeyFieldNames = {
 
 type KeyEntry = z.infer<typeof keySchema>;
 
+type Env = Readonly<Record<string, string | undefined>>;
+
 /**
  * A config object (`providers` → `keys` with `key`, `rateLimit`, `priority`, `enabled`, `tags`), with or
  * without the `ApiKeyPool` wrapper (inside an app's own config.json, the other top-level fields are left
- * alone). Paths in errors are relative to the pool.
+ * alone). Paths in errors are relative to the pool. `${NAME}` in a string is replaced by the environment
+ * variable NAME (`$${` is a literal `${`), so a file can name its keys without holding them.
  */
-export function parseConfig(config: unknown): FileConfig {
+export function parseConfig(config: unknown, env: Env = process.env): FileConfig {
   const wrapped = isRecord(config) && Object.hasOwn(config, 'ApiKeyPool');
-  const body = wrapped ? config.ApiKeyPool : config;
+  const body = withEnv(wrapped ? config.ApiKeyPool : config, env, []);
   const result = poolSchema.safeParse(body);
   if (!result.success) throw fromZod(result.error, body);
   const pool = result.data;
@@ -99,13 +105,23 @@ export function parseConfig(config: unknown): FileConfig {
     if (entry.strategy !== undefined) {
       strategies[provider] = parseStrategy(entry.strategy, `${path}.strategy`);
     }
-    keys.push(...readKeys(provider, entry.keys, path, pool.enabled !== false));
+    const { baseURL } = entry;
+    const keyEntries = baseURL === undefined ? entry.keys : entry.keys.map((k) => ({ baseURL, ...k }));
+    keys.push(...readKeys(provider, keyEntries, path, pool.enabled !== false));
   }
   return { keys, strategies, options };
 }
 
-/** Reads and parses a JSON config file; an unreadable file or malformed JSON is a ConfigError naming the file. */
-export async function loadConfigFile(path: string): Promise<FileConfig> {
+/**
+ * Reads and parses a config file: YAML when it ends in `.yaml` or `.yml`, else JSON. An unreadable file or
+ * a syntax error is a ConfigError naming the file and the line and column, never quoting the text.
+ */
+export async function loadConfigFile(path: string, env: Env = process.env): Promise<FileConfig> {
+  return parseConfig(await readConfigValue(path), env);
+}
+
+/** A config file's value, JSON or YAML by its extension, before any validation (the gateway reads its section). */
+export async function readConfigValue(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -113,13 +129,49 @@ export async function loadConfigFile(path: string): Promise<FileConfig> {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError(path, `cannot read the config file: ${reason}`, { cause: error });
   }
-  let config: unknown;
+  return /\.ya?ml$/i.test(path) ? yamlValue(path, text) : jsonValue(path, text);
+}
+
+function jsonValue(path: string, text: string): unknown {
   try {
-    config = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ConfigError(path, `not valid JSON: ${jsonReason(error, text)}`);
   }
-  return parseConfig(config);
+}
+
+/** yaml's messages quote the lines around the error, which may hold a key: its code and place only. */
+function yamlValue(path: string, text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    if (!(error instanceof YAMLParseError)) throw error;
+    const where = error.linePos?.[0];
+    const at = where === undefined ? '' : ` at line ${where.line}, column ${where.col}`;
+    throw new ConfigError(path, `not valid YAML: ${error.code.toLowerCase().replaceAll('_', ' ')}${at}`);
+  }
+}
+
+const ENV_REF = /\$(\$?)\{([^}]*)\}/g;
+
+/** `${NAME}` references replaced from the environment, everywhere in the config; an unset one is an error. */
+function withEnv(value: unknown, env: Env, path: readonly PropertyKey[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (whole, escaped: string, name: string) => {
+      if (escaped) return whole.slice(1);
+      if (!/^[A-Za-z_]\w*$/.test(name))
+        throw new ConfigError(formatPath(path), 'has a `$' + '{…}` that is not an environment variable name');
+      const found = env[name];
+      if (found === undefined)
+        throw new ConfigError(formatPath(path), `\`\${${name}}\` is not set in the environment`);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => withEnv(item, env, [...path, i]));
+  if (isRecord(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withEnv(v, env, [...path, k])]));
+  }
+  return value;
 }
 
 function readKeys(
@@ -183,6 +235,22 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** The fields the object at `path` may have, from the schema that refused one. */
+function knownFields(path: readonly PropertyKey[]): string[] {
+  const last = path.at(-1);
+  const shape =
+    last === 'rateLimit'
+      ? rateLimitSchema.shape
+      : path.length === 0
+        ? poolSchema.shape
+        : path.length === 2 && path[0] === 'providers'
+          ? providerSchema.shape
+          : typeof last === 'number' && path.at(-2) === 'keys'
+            ? keySchema.shape
+            : {};
+  return Object.keys(shape);
+}
+
 const ARTICLE: Readonly<Record<string, string>> = {
   array: 'an array',
   object: 'an object',
@@ -198,7 +266,10 @@ function fromZod(error: z.ZodError, input: unknown): ConfigError {
     const field = issue.keys[0] ?? '';
     const shown = /^[A-Za-z_$][\w$]{0,31}$/.test(field);
     const path = formatPath(shown ? [...issue.path, field] : issue.path);
-    return new ConfigError(path, `${shown ? 'is not a known field' : 'has an unknown field'}${more}`);
+    // Only a known field is ever suggested, so a key pasted as a field name is never echoed.
+    const guess = closestName(field, knownFields(issue.path));
+    const hint = guess === undefined ? '' : `: did you mean ${guess}?`;
+    return new ConfigError(path, `${shown ? 'is not a known field' : 'has an unknown field'}${hint}${more}`);
   }
   const path = formatPath(issue.path);
   if (issue.code === 'invalid_type') {

@@ -10,8 +10,9 @@ export type { Logger };
  * - `random`: any key, uniformly;
  * - `lru`: the key used least recently;
  * - `least-used`: the key with the fewest requests so far;
- * - `least-loaded`: the key with the most rate-limit headroom left;
- * - `weighted`: at random, in proportion to each key's `weight`;
+ * - `least-loaded`: the lowest (queued + in flight) / concurrency; ties by rate-limit headroom, then the
+ *   key used least recently (above 64 keys, among a random sample of 8);
+ * - `weighted`: at random, in proportion to each key's `weight` × its health score;
  * - `specific`: the key named by `keyName` (in `CallOptions`), and no other.
  *
  * @example

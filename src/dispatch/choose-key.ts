@@ -12,36 +12,22 @@ export interface Choice {
   readonly keyName: string | undefined;
 }
 
-/** Keys whose next send is this close to the soonest one's are equally good: the strategy chooses. */
-export const START_DELAY_TOLERANCE_MS = 1000;
-
 /**
- * Picks an eligible key by strategy, or undefined when none is eligible now. Among eligible keys, only
- * those that can start the job about as soon as the soonest one are offered to the strategy: a key
- * whose rate limits hold it back longer than another's does not get the job. Synchronous on purpose:
- * the caller hands the job to the key in the same tick, so the next pick already sees its load.
+ * Picks, by strategy, a key that can start the job at once (a free slot, its rate limits allow a send, its
+ * health lets it serve), or undefined when none can. `specific` takes its key when it may queue there.
+ * Synchronous on purpose: the caller hands the job to the key in the same tick, so the next pick already
+ * sees its load and its rate limits' new schedule.
  */
 export function chooseNow(pool: KeyPool, choice: Choice, tokens: number, now: number): KeyWorker | undefined {
   const candidates = candidatesOf(pool, choice);
   if (choice.strategy === 'specific') return candidates.find((worker) => worker.isEligible(now));
-  const soonest = soonestStart(candidates, tokens, now);
-  if (soonest === undefined) return undefined;
-  const latest = soonest + START_DELAY_TOLERANCE_MS;
-  const eligible = (worker: KeyWorker): boolean =>
-    worker.isEligible(now) && worker.startDelay(tokens, now) <= latest;
-  return pick(choice.strategy, candidates, eligible, pool.pickState, pool.random);
-}
-
-/** The smallest start delay among eligible keys; undefined when no key is eligible. */
-function soonestStart(candidates: readonly KeyWorker[], tokens: number, now: number): number | undefined {
-  let soonest: number | undefined;
-  for (const worker of candidates) {
-    if (!worker.isEligible(now)) continue;
-    const delay = worker.startDelay(tokens, now);
-    if (soonest === undefined || delay < soonest) soonest = delay;
-    if (soonest === 0) break;
-  }
-  return soonest;
+  return pick(
+    choice.strategy,
+    candidates,
+    (worker) => worker.canStartNow(tokens, now),
+    pool.pickState,
+    pool.random,
+  );
 }
 
 /**

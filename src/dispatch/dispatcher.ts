@@ -12,6 +12,7 @@ import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import { type Job, type JobContext, QueuedJob } from '../worker/job-context.js';
 import type { AttemptOutcome, KeyWorker } from '../worker/key-worker.js';
+import { Backlog, type BacklogJob } from './backlog.js';
 import { type Choice, chooseNow, waitForKey } from './choose-key.js';
 
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
@@ -31,9 +32,14 @@ export interface DispatchContext {
  * frame or promise per attempt (thousands wait at once). Written by hand rather than with p-retry:
  * failover needs no delay between attempts (waiting is per key), and p-retry cost about 40 µs per call.
  */
-export class DispatchedJob<T> extends QueuedJob<T> implements Choice {
+export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob {
   // Most jobs succeed at once: their failed attempts list is this shared empty one.
   attempts: readonly AttemptRecord[] = NO_ATTEMPTS;
+  /** Its place in the pool's backlog, set when it first enters (see Backlog). */
+  rank = 0;
+  order = -1;
+  /** Waiting in the pool's backlog (listening to its caller's abort there). */
+  #inBacklog = false;
   /** Attempts that count toward maxRetries: faults met while the whole provider is down do not, for a while. */
   #spent = 0;
   #faultingSince: number | undefined;
@@ -60,17 +66,61 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice {
       this.#resolve = resolve as (value: unknown) => void;
       this.#reject = reject;
     });
-    this.#next();
+    if (this.strategy === 'specific') this.#next();
+    else {
+      try {
+        this.#backlog.admit(this);
+      } catch (error) {
+        this.#settle(false, undefined, error);
+      }
+    }
     return promise;
   }
 
   /** Settled: its resolvers are gone. */
-  get #settled(): boolean {
+  get done(): boolean {
     return this.#reject === undefined;
   }
 
+  get #backlog(): Backlog {
+    const { options } = this.context;
+    return Backlog.of(this.pool, options.clock, options.priorityAgingMs);
+  }
+
+  /** Called by the backlog as it takes the job in (before it may hand it to a key, in the same call). */
+  entered(): void {
+    this.#inBacklog = true;
+    if (this.abortable) this.onAbort(this);
+  }
+
+  /** A key can start the job now: the backlog hands it over. */
+  bind(worker: KeyWorker): void {
+    this.#leaveBacklog();
+    worker.run(this, this.attempts.length + 1);
+  }
+
+  /** The backlog gives up on the job: no key will serve it, or it was aborted. */
+  fail(error: unknown): void {
+    this.#leaveBacklog();
+    this.#settle(false, undefined, explain(error, this.attempts, this.pool));
+  }
+
+  /** The caller aborted while the job waited in the backlog. */
+  handleAbort(reason: unknown): void {
+    if (!this.#inBacklog) return;
+    this.#leaveBacklog();
+    this.#backlog.left();
+    this.#settle(false, undefined, reason);
+  }
+
+  #leaveBacklog(): void {
+    if (!this.#inBacklog) return;
+    this.#inBacklog = false;
+    if (this.abortable) this.offAbort(this);
+  }
+
   report(outcome: AttemptOutcome<T>): void {
-    if (this.#settled) return;
+    if (this.done) return;
     try {
       this.#onOutcome(outcome);
     } catch (error) {
@@ -109,8 +159,15 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice {
     else this.#next();
   }
 
-  /** Hands the job to an eligible key now, in the same tick, so the next pick already sees its load. */
+  /**
+   * The next attempt: into the pool's backlog, which hands the job to a key as soon as one can start it
+   * (at once when one can now). A `specific` job goes to its key's own queue.
+   */
   #next(): void {
+    if (this.strategy !== 'specific') {
+      this.#backlog.add(this);
+      return;
+    }
     let worker: KeyWorker | undefined;
     try {
       worker = chooseNow(this.pool, this, this.tokens, this.context.options.clock.now());

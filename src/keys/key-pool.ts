@@ -4,6 +4,22 @@ import type { ProviderAdapter } from '../providers/adapter.js';
 import type { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';
 
+/**
+ * The jobs of a pool that wait for a key (late binding: a job is bound to a key only when that key can
+ * start it at once). The dispatcher provides it; the pool only wakes it.
+ */
+export interface PoolBacklog {
+  /** Jobs waiting. */
+  readonly size: number;
+  /**
+   * Something changed that may let a key start a job: a slot freed or limits moved on `worker` (only that
+   * key need be looked at), or, without a worker, the pool changed (a key added, reset or enabled).
+   */
+  wake(worker?: KeyWorker): void;
+  /** The keys changed (added, removed): what the backlog may hold must be counted again. */
+  keysChanged(): void;
+}
+
 /** One provider's keys, in the order they were added, with the provider's strategy override. */
 export class KeyPool {
   readonly workers: KeyWorker[] = [];
@@ -12,8 +28,10 @@ export class KeyPool {
   strategy: Strategy | undefined;
   /** Set once by the registry: the pool's ceiling on ejected keys. */
   guard: EjectionGuard | undefined;
-  /** Jobs waiting for any key of this pool to become eligible. */
+  /** Jobs of `specific` calls waiting for their key, and jobs pausing between attempts. */
   waiting = 0;
+  /** Set by the dispatcher on the pool's first job. */
+  backlog: PoolBacklog | undefined;
   #waiters = new Set<() => void>();
 
   constructor(
@@ -32,6 +50,7 @@ export class KeyPool {
   add(worker: KeyWorker): void {
     this.workers.push(worker);
     this.#byName.set(worker.ref.name, worker);
+    this.backlog?.keysChanged();
     this.notify();
   }
 
@@ -42,6 +61,7 @@ export class KeyPool {
     this.#byName.delete(name);
     this.workers.splice(this.workers.indexOf(worker), 1);
     worker.evictQueued();
+    this.backlog?.keysChanged();
     this.notify();
     return worker;
   }
@@ -55,10 +75,17 @@ export class KeyPool {
     return () => this.#waiters.delete(wake);
   }
 
-  notify(): void {
+  /** A change that may let a key take a job: of `worker` alone, or of the pool when none is given. */
+  notify(worker?: KeyWorker): void {
+    this.backlog?.wake(worker);
     if (this.#waiters.size === 0) return;
     const waiters = this.#waiters;
     this.#waiters = new Set();
     for (const wake of waiters) wake();
+  }
+
+  /** Jobs waiting in the pool for a key. */
+  get backlogSize(): number {
+    return this.backlog?.size ?? 0;
   }
 }

@@ -77,7 +77,8 @@ export class KeyRegistry {
       guard: pool.guard,
       options: this.options,
       events: this.events,
-      notify: () => pool.notify(),
+      notify: (scope) => pool.notify(scope === 'pool' ? undefined : worker),
+      poolBacklog: () => pool.backlogSize,
     });
     pool.add(worker);
     // Start loading the provider's SDK now, with its first key, rather than for every installed SDK.

@@ -99,8 +99,19 @@ function emptyBucketResetMs(facts: ErrorFacts): number | undefined {
 function retryAfterMs(facts: ErrorFacts, now: number): number | undefined {
   const fromHeaders = facts.headers ? readRetryAfterMs(facts.headers, now) : undefined;
   const hint = fromHeaders ?? googleRetryDelayMs(facts.details);
-  if (hint !== undefined || facts.status !== 429) return hint;
-  return emptyBucketResetMs(facts) ?? hintInText(facts.message);
+  if (facts.status !== 429) return hint;
+  const reset = emptyBucketResetMs(facts);
+  if (hint === undefined) return reset ?? hintInText(facts.message);
+  return reset !== undefined && isRoundedUp(facts, hint, reset) ? reset : hint;
+}
+
+/**
+ * `Retry-After` counts whole seconds: a 429 whose empty bucket is full again in 150 ms says 1. When the
+ * hint is only that reset rounded up, the reset is the better figure (a key waits 150 ms, not a second).
+ */
+function isRoundedUp(facts: ErrorFacts, hint: number, reset: number): boolean {
+  if (facts.headers?.('retry-after-ms') !== undefined) return false;
+  return reset < hint && hint <= Math.ceil(reset / 1000) * 1000;
 }
 
 /**

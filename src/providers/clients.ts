@@ -1,23 +1,19 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import type { GoogleGenAI } from '@google/genai';
-import type { GoogleGenerativeAI } from '@google/generative-ai';
-import type Groq from 'groq-sdk';
-import type OpenAI from 'openai';
 import { validateCallOptions } from '../config/call-options.js';
-import type { CallOptions, Strategy } from '../config/options.js';
+import type { CallOptions } from '../config/options.js';
 import type { ProviderAdapter } from './adapter.js';
 import { createAnthropicAdapter } from './anthropic.js';
 import type { ClientHints } from './client-hints.js';
+import type { ClientOptions } from './client-options.js';
 import { createGeminiAdapter } from './gemini.js';
 import { createGroqAdapter } from './groq.js';
 import { preloadOptionalSdk } from './load-sdk.js';
 import { createOpenAIAdapter } from './openai.js';
 import { genAIHints, generativeAIHints, stainlessHints } from './sdk-hints.js';
+import type { SdkClient } from './sdk-types.js';
 import { wrapClient } from './wrap-client.js';
 import type { Executor } from './wrap-context.js';
 
-/** A strategy name, or per-call choices applied to every call made through the client. */
-export type ClientOptions = Strategy | Omit<CallOptions, 'tokens'>;
+export type { ClientOptions };
 
 /**
  * Checked when the client is made: a client factory (`getOpenAIClient('fastest')`) throws the
@@ -40,12 +36,12 @@ function wrapped<T extends object>(
 }
 
 /** `mux.getOpenAIClient()`: the `openai` package's client; every request is a keymux job. */
-export function openAIClient(mux: Executor, options?: ClientOptions): OpenAI {
+export function openAIClient(mux: Executor, options?: ClientOptions): SdkClient<'openai'> {
   return wrapped(mux, stainlessHints('openai', 'openai', 'OpenAI'), createOpenAIAdapter(), options);
 }
 
 /** `mux.getAnthropicClient()`: the `@anthropic-ai/sdk` package's client. */
-export function anthropicClient(mux: Executor, options?: ClientOptions): Anthropic {
+export function anthropicClient(mux: Executor, options?: ClientOptions): SdkClient<'anthropic'> {
   return wrapped(
     mux,
     stainlessHints('anthropic', '@anthropic-ai/sdk', 'Anthropic'),
@@ -55,16 +51,16 @@ export function anthropicClient(mux: Executor, options?: ClientOptions): Anthrop
 }
 
 /** `mux.getGroqClient()`: the `groq-sdk` package's client. */
-export function groqClient(mux: Executor, options?: ClientOptions): Groq {
+export function groqClient(mux: Executor, options?: ClientOptions): SdkClient<'groq'> {
   return wrapped(mux, stainlessHints('groq', 'groq-sdk', 'Groq'), createGroqAdapter(), options);
 }
 
 /** `mux.getGeminiClient()`: `@google/generative-ai`'s client; models it makes send through keymux. */
-export function geminiClient(mux: Executor, options?: ClientOptions): GoogleGenerativeAI {
+export function geminiClient(mux: Executor, options?: ClientOptions): SdkClient<'gemini'> {
   return wrapped(mux, generativeAIHints(), createGeminiAdapter(), options);
 }
 
 /** `mux.getGenAIClient()`: `@google/genai`'s client, on the same Gemini keys. */
-export function genAIClient(mux: Executor, options?: ClientOptions): GoogleGenAI {
+export function genAIClient(mux: Executor, options?: ClientOptions): SdkClient<'genai'> {
   return wrapped(mux, genAIHints(), createGeminiAdapter(), options);
 }

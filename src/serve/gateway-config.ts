@@ -74,6 +74,8 @@ export interface GatewayPoolOptions {
 /** The multiplexer a gateway serves, and what closes it with the store it was given. */
 export interface GatewayPool {
   readonly mux: Multiplexer;
+  /** The Redis store the keys are shared through, when a URL was given. */
+  readonly store: RedisStore | undefined;
   close(): Promise<void>;
 }
 
@@ -94,23 +96,18 @@ export async function loadGatewayMultiplexer(
       options.healthCheckInterval ?? parsed.options.healthCheckInterval ?? SERVE_HEALTH_CHECK_INTERVAL_MS,
   };
   const redisUrl = options.redisUrl ?? env.KEYMUX_REDIS_URL;
-  const storeEnv = { ...env, KEYMUX_REDIS_URL: redisUrl };
+  // Made here, not by the multiplexer, so the caller can wait for its start (and close it on any error).
+  const store = storeFromEnv({ ...env, KEYMUX_REDIS_URL: redisUrl });
+  const withStore = store === undefined ? muxOptions : { ...muxOptions, store };
   let mux: Multiplexer;
-  let store: RedisStore | undefined;
-  if (configPath === undefined) {
-    // The multiplexer makes the store from the environment, and closes it.
-    mux = Multiplexer.fromEnv(storeEnv, muxOptions);
-  } else {
-    store = storeFromEnv(storeEnv);
-    try {
-      mux = await Multiplexer.fromConfig(
-        configPath,
-        store === undefined ? muxOptions : { ...muxOptions, store },
-      );
-    } catch (error) {
-      await store?.close();
-      throw error;
-    }
+  try {
+    mux =
+      configPath === undefined
+        ? Multiplexer.fromEnv(env, withStore)
+        : await Multiplexer.fromConfig(configPath, withStore);
+  } catch (error) {
+    await store?.close();
+    throw error;
   }
   const close = async (): Promise<void> => {
     await mux.close();
@@ -124,5 +121,5 @@ export async function loadGatewayMultiplexer(
       'no keys found: set OPENAI_API_KEYS, ANTHROPIC_API_KEYS, GEMINI_API_KEYS or GROQ_API_KEYS (comma lists allowed), or pass --config',
     );
   }
-  return { mux, close };
+  return { mux, store, close };
 }

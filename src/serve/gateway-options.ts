@@ -37,6 +37,11 @@ export interface GatewayOptions {
   readonly registry?: Registry;
   /** Start-up banner, warnings, refused requests (at debug) and shutdown lines. @default none */
   readonly logger?: GatewayLogger;
+  /**
+   * Why the keys' store is degraded, for `/readyz` (a Redis store's `reason`): a store that went local
+   * before the gateway started is said too. @default the reason of the last `store-degraded` event seen
+   */
+  readonly storeReason?: () => string | undefined;
 }
 
 export interface ResolvedGatewayOptions {
@@ -54,6 +59,7 @@ export interface ResolvedGatewayOptions {
   readonly drainTimeoutMs: number;
   readonly registry: Registry | undefined;
   readonly logger: GatewayLogger | undefined;
+  readonly storeReason: (() => string | undefined) | undefined;
 }
 
 /** Shortest token accepted when the gateway listens off loopback: a guessable one is no guard. */
@@ -145,5 +151,6 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     drainTimeoutMs: wholeNumber(options.drainTimeoutMs ?? 30_000, 'drainTimeoutMs', 0, 86_400_000),
     registry: options.registry,
     logger: options.logger,
+    storeReason: options.storeReason,
   };
 }

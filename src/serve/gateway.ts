@@ -17,6 +17,7 @@ import { createMetrics, type KeymuxMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
 import { refuse } from './refuse.js';
 import { crossSiteRefusal } from './request-guard.js';
+import { watchStoreStatus } from './store-status.js';
 import { TokenCheck } from './token-check.js';
 import { Upstream } from './upstream.js';
 
@@ -53,6 +54,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
     ...(resolved.registry === undefined ? { defaultMetrics: true } : { registry: resolved.registry }),
   });
   const history = new RateHistory(mux);
+  const store = watchStoreStatus(mux, resolved.storeReason);
   const inFlight = new InFlight();
   const scrubber = new SecretScrubber();
   const upstream = new Upstream(mux.options.streamIdleTimeoutMs, scrubber);
@@ -99,8 +101,12 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
     reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // A store on its local share (Redis away) still serves, at that share: said, not a reason to be taken
+  // out of rotation, which in an outage of Redis would take every replica out at once.
   app.get('/readyz', async (_request, reply) =>
-    anyKeyUp(mux) ? reply.send({ status: 'ready' }) : reply.code(503).send({ status: 'no key can serve' }),
+    anyKeyUp(mux)
+      ? reply.send({ status: 'ready', store: store.status() })
+      : reply.code(503).send({ status: 'no key can serve', store: store.status() }),
   );
   const page = dashboardHtml();
   app.get('/', async (_request, reply) =>
@@ -141,6 +147,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       } finally {
         metrics.stop();
         history.stop();
+        store.stop();
         await upstream.close();
       }
     },

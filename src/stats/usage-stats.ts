@@ -120,7 +120,7 @@ export function usageStats(
     const sum = (pickField: (k: KeyStats) => number): number => keys.reduce((a, k) => a + pickField(k), 0);
     providers[pool.provider] = {
       strategy: pool.strategy ?? defaultStrategy,
-      waiting: pool.waiting,
+      waiting: pool.waiting + pool.backlogSize,
       nextProbeAt: isoOrNull(nextProbe(pool, now)),
       degraded: pool.guard?.degraded ?? false,
       totalKeys: keys.length,
@@ -131,7 +131,7 @@ export function usageStats(
       rateLimited: sum((k) => k.rateLimited),
       inputTokens: sum((k) => k.inputTokens),
       outputTokens: sum((k) => k.outputTokens),
-      queued: sum((k) => k.queued),
+      queued: sum((k) => k.queued) + pool.backlogSize,
       inFlight: sum((k) => k.inFlight),
       keys,
     };

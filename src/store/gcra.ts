@@ -33,8 +33,9 @@ export function takeTat(
   windowMs: number,
 ): number {
   // A send up to PACE_SLACK_MS late keeps the schedule (late timers would otherwise cost throughput for
-  // good); after an idle gap the schedule restarts from now, so idleness earns no burst.
-  const slack = isPaced(windowMs) ? PACE_SLACK_MS : 0;
+  // good), but never more than half an interval: a provider's bucket may hold only one send more than
+  // its pace, and the other half is the network's. After an idle gap the schedule restarts from now.
+  const slack = isPaced(windowMs) ? Math.min(PACE_SLACK_MS, windowMs / limit / 2) : 0;
   const base = tat !== undefined && tat >= now - slack ? tat : now;
   return base + Math.min(cost, limit) * (windowMs / limit);
 }

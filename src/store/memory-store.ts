@@ -28,7 +28,7 @@ import type {
   TakeResult,
   TightenRequest,
 } from './store.js';
-import { WINDOW_MS } from './store.js';
+import { PACE_SLACK_MS, WINDOW_MS } from './store.js';
 
 export interface MemoryStoreOptions {
   /** Time source; the multiplexer passes its own. @default systemClock */
@@ -38,6 +38,12 @@ export interface MemoryStoreOptions {
    * @default 1
    */
   readonly share?: number;
+  /**
+   * This store's phase, as a fraction in [0, 1) of each paced limit's interval: its schedules send at
+   * `(k + stagger) × interval` on the clock, so processes on their local shares with different phases take
+   * turns instead of sending together, whenever each fell back. @default none (a fresh schedule sends at once)
+   */
+  readonly stagger?: () => number;
 }
 
 /** The store's state in this process: synchronous, no allocation on a take beyond its result. */
@@ -45,12 +51,14 @@ export class MemoryStore implements KeyStateStore {
   readonly mode = 'memory' as const;
   readonly #clock: Clock;
   readonly #share: number;
+  readonly #stagger: (() => number) | undefined;
   readonly #scopes = new Map<string, ScopeState>();
   readonly #keys = new Map<string, KeyState>();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#share = options.share ?? 1;
+    this.#stagger = options.stagger;
   }
 
   take(request: TakeRequest): TakeResult {
@@ -68,7 +76,7 @@ export class MemoryStore implements KeyStateStore {
       wait = Math.max(
         wait,
         waitOf(
-          tatOf(scope, name, request, now, limit),
+          this.#tatOf(scope, name, request, now, limit),
           scope.notBefore.get(name),
           now,
           limit,
@@ -84,7 +92,7 @@ export class MemoryStore implements KeyStateStore {
       const limit = this.#limitOf(charge.name, charge.limit, scope);
       if (limit === undefined) continue;
       const tat = takeTat(
-        tatOf(scope, charge.name, request, now, limit),
+        this.#tatOf(scope, charge.name, request, now, limit),
         at,
         charge.units,
         limit,
@@ -178,10 +186,53 @@ export class MemoryStore implements KeyStateStore {
 
   /** Hands over what runs ahead of now (for the Redis store's re-sync when Redis returns) and forgets all. */
   drainPending(): PendingState {
+    const pending = this.pending();
+    this.clear();
+    return pending;
+  }
+
+  /** What runs ahead of now, to hand over; the schedules stay, and count units afresh from here. */
+  pending(): PendingState {
     const pending = pendingOf(this.#scopes, this.#keys, this.#clock.now(), this.#share);
+    for (const scope of this.#scopes.values()) scope.charged.clear();
+    return pending;
+  }
+
+  /** Forgets every schedule and deadline. */
+  clear(): void {
     this.#scopes.clear();
     this.#keys.clear();
-    return pending;
+  }
+
+  /**
+   * A limit's schedule. A fresh one continues the caller's sends already booked elsewhere (`bookedMs`): the
+   * first local send goes one interval after the last booked one. With `stagger`, a fresh schedule (or one
+   * restarting after an idle spell) starts on this store's own grid: times `(k + stagger) × interval` on the
+   * clock, so processes that fall back at different moments still take turns, each on its own slots.
+   */
+  #tatOf(
+    scope: ScopeState,
+    name: LimitName,
+    request: TakeRequest,
+    now: number,
+    limit: number,
+  ): number | undefined {
+    const tat = scope.tat.get(name);
+    const window = WINDOW_MS[name];
+    if (!isPaced(window)) return tat;
+    const booked = request.bookedMs ?? 0;
+    const interval = window / limit;
+    if (this.#stagger === undefined) {
+      if (tat !== undefined) return tat;
+      return booked > 0 ? now + booked + interval : undefined;
+    }
+    if (tat !== undefined && tat >= now - PACE_SLACK_MS) return tat;
+    const earliest = booked > 0 ? now + booked + interval : now;
+    const offset = Math.min(0.999, Math.max(0, this.#stagger())) * interval;
+    const at = Math.ceil((earliest - offset) / interval) * interval + offset;
+    // Kept, so every take until the first send waits for the same slot.
+    scope.tat.set(name, at);
+    return at;
   }
 
   /** The limit this store paces to: configured, else learned; scaled by this store's share. */
@@ -233,23 +284,6 @@ export function isKeyStateStore(value: unknown): value is KeyStateStore {
 }
 
 /** The default store: this process's memory, with the semantics of the shared one. */
-/**
- * A limit's schedule. A fresh one continues the caller's sends already booked elsewhere (`bookedMs`): the
- * first local send goes one interval after the last booked one.
- */
-function tatOf(
-  scope: ScopeState,
-  name: LimitName,
-  request: TakeRequest,
-  now: number,
-  limit: number,
-): number | undefined {
-  const tat = scope.tat.get(name);
-  const booked = request.bookedMs ?? 0;
-  const window = WINDOW_MS[name];
-  return tat === undefined && booked > 0 && isPaced(window) ? now + booked + window / limit : tat;
-}
-
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(options);
 }

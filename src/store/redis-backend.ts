@@ -1,3 +1,4 @@
+import { HANDOVER_LUA } from './lua/handover.js';
 import { KEY_STATE_LUA } from './lua/key-state.js';
 import { SETTLE_LUA } from './lua/settle.js';
 import { SNAPSHOT_LUA } from './lua/snapshot.js';
@@ -26,6 +27,8 @@ const SETTLE = new Script(SETTLE_LUA);
 const TIGHTEN = new Script(TIGHTEN_LUA);
 const KEY_STATE = new Script(KEY_STATE_LUA);
 const SNAPSHOT = new Script(SNAPSHOT_LUA);
+const HANDOVER = new Script(HANDOVER_LUA);
+const SCRIPTS = [TAKE, SETTLE, TIGHTEN, KEY_STATE, SNAPSHOT, HANDOVER];
 
 /** The store's operations on Redis, one script (one round trip) each; errors and slowness are the caller's. */
 export class RedisBackend {
@@ -33,6 +36,16 @@ export class RedisBackend {
     readonly runner: ScriptRunner,
     readonly layout: RedisLayout,
   ) {}
+
+  /**
+   * What a start needs: a connection that answers, with every script loaded (SCRIPT LOAD; a client without
+   * it reads a snapshot instead, which loads that script, the others loading on first use).
+   */
+  async load(): Promise<void> {
+    const { load } = this.runner;
+    if (load) await Promise.all(SCRIPTS.map((script) => load(script.text)));
+    else await this.snapshot({ provider: '-', key: '-' }, '-');
+  }
 
   async take(request: TakeRequest, token: string): Promise<TakeResult> {
     const { provider, key, scope } = request;
@@ -60,6 +73,11 @@ export class RedisBackend {
       reason: String(reply[2]) as RefusalReason,
       learned,
     };
+  }
+
+  /** The ms left of the processes' hand-over after an outage; the first process back sets it to `ms`. */
+  async handover(ms: number): Promise<number> {
+    return Number(await HANDOVER.run(this.runner, [this.layout.handover()], [String(Math.ceil(ms))]));
   }
 
   async settle(request: SettleRequest): Promise<void> {

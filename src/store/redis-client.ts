@@ -7,18 +7,22 @@ import { createHash } from 'node:crypto';
 export interface ScriptRunner {
   evalsha(sha: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
   eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  /** SCRIPT LOAD, when the client has it (a cluster client may not: scripts then load on first use). */
+  load: ((script: string) => Promise<unknown>) | undefined;
 }
 
 /** node-redis: `client.evalSha(sha, { keys, arguments })`. */
 interface NodeRedisLike {
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  scriptLoad?(script: string): Promise<unknown>;
 }
 
 /** ioredis: `client.evalsha(sha, numKeys, ...keys, ...args)`. */
 interface IoRedisLike {
   evalsha(sha: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  script?(subcommand: 'LOAD', script: string): Promise<unknown>;
 }
 
 export type RedisClientLike = NodeRedisLike | IoRedisLike;
@@ -41,11 +45,13 @@ export function scriptRunner(client: RedisClientLike): ScriptRunner {
     return {
       evalsha: (sha, keys, args) => client.evalSha(sha, { keys: [...keys], arguments: [...args] }),
       eval: (script, keys, args) => client.eval(script, { keys: [...keys], arguments: [...args] }),
+      load: typeof client.scriptLoad === 'function' ? (script) => client.scriptLoad!(script) : undefined,
     };
   }
   return {
     evalsha: (sha, keys, args) => client.evalsha(sha, keys.length, ...keys, ...args),
     eval: (script, keys, args) => client.eval(script, keys.length, ...keys, ...args),
+    load: typeof client.script === 'function' ? (script) => client.script!('LOAD', script) : undefined,
   };
 }
 

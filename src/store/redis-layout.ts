@@ -19,6 +19,11 @@ export class RedisLayout {
     return `${this.#tag(provider)}:key:${key}`;
   }
 
+  /** When the processes' hand-over after an outage ends (one for the deployment, see HANDOVER_LUA). */
+  handover(): string {
+    return `keymux:{${this.prefix}}:handover`;
+  }
+
   /** One key's half-open probe lease: a token with a TTL. */
   probe(provider: string, key: string): string {
     return `${this.#tag(provider)}:probe:${key}`;

@@ -21,10 +21,33 @@ export interface RedisStoreOptions {
   readonly failureThreshold?: number;
   /** How long the store stays local before trying Redis again, in ms. @default 1000 */
   readonly recoverAfterMs?: number;
+  /**
+   * How long connecting and loading the scripts may take at start, in ms. Until then every call waits for
+   * Redis (nothing is sent on a key without a slot taken through Redis); past it, or at once when Redis
+   * refuses the credentials, the store falls back to its local share and says why (`store-degraded`).
+   * @default 5000
+   */
+  readonly startupTimeoutMs?: number;
+  /**
+   * This process's number among `processes` (0 to processes − 1): while Redis is away, its local
+   * schedules send at `(k + processIndex × localShare) × interval` on the clock, so the processes' local
+   * shares take turns instead of meeting at the provider, whenever each fell back. (With a `localShare` of
+   * 1 they send at once.) @default none (a phase drawn once from `random`)
+   */
+  readonly processIndex?: number;
+  /** Source of the random phase of local schedules when `processIndex` is not given. @default Math.random */
+  readonly random?: () => number;
   /** Time source of the local fallback and the store's breaker. @default systemClock */
   readonly clock?: Clock;
   /** Called by `close()`: for a client the store made itself (from a URL). @default none */
   readonly onClose?: () => void;
+  /** Called when the store starts: for a client the store made itself, connected only then. @default none */
+  readonly onStart?: () => void;
+  /**
+   * The client's last connection error, for a client the store made itself (its calls only say "offline";
+   * this says why: refused, wrong password). @default none
+   */
+  readonly clientError?: () => unknown;
 }
 
 export interface ResolvedRedisStoreOptions {
@@ -34,8 +57,13 @@ export interface ResolvedRedisStoreOptions {
   readonly timeoutMs: number;
   readonly failureThreshold: number;
   readonly recoverAfterMs: number;
+  readonly startupTimeoutMs: number;
+  /** This process's phase on the grid of its local schedules, as a fraction of their interval in [0, 1). */
+  readonly stagger: (() => number) | undefined;
   readonly clock: Clock;
   readonly onClose: (() => void) | undefined;
+  readonly onStart: (() => void) | undefined;
+  readonly clientError: (() => unknown) | undefined;
 }
 
 export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
@@ -54,16 +82,40 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
     );
   }
   const processes = number('store.processes', given.processes, 1, 1, true);
+  const localShare = number('store.localShare', given.localShare, 1 / processes, Number.MIN_VALUE, false, 1);
+  const index =
+    given.processIndex === undefined
+      ? undefined
+      : number('store.processIndex', given.processIndex, 0, 0, true, processes - 1);
+  const random = given.random ?? Math.random;
+  if (typeof random !== 'function')
+    throw new ConfigError('store.random', `Expected a function, got ${describe(random)}`);
   return {
     client: given.client,
     prefix,
-    localShare: number('store.localShare', given.localShare, 1 / processes, Number.MIN_VALUE, false, 1),
+    localShare,
     timeoutMs: number('store.timeoutMs', given.timeoutMs, 150, 1, false),
     failureThreshold: number('store.failureThreshold', given.failureThreshold, 2, 1, true),
     recoverAfterMs: number('store.recoverAfterMs', given.recoverAfterMs, 1000, 0, false),
+    startupTimeoutMs: number('store.startupTimeoutMs', given.startupTimeoutMs, 5000, 1, false),
+    stagger: staggerOf(localShare, index, random),
     clock: given.clock ?? systemClock,
     onClose: given.onClose,
+    onStart: given.onStart,
+    clientError: given.clientError,
   };
+}
+
+/** One phase per process, drawn once: every local schedule of the process runs on the same grid. */
+function staggerOf(
+  localShare: number,
+  index: number | undefined,
+  random: () => number,
+): (() => number) | undefined {
+  // A process that paces at the whole limit while Redis is away is alone by its own account: no grid.
+  if (localShare >= 1) return undefined;
+  const phase = index === undefined ? random() : (index * localShare) % 1;
+  return () => phase;
 }
 
 function number(
@@ -82,7 +134,12 @@ function number(
     value <= max &&
     (!integer || Number.isInteger(value));
   if (!ok) {
-    const range = max === Number.POSITIVE_INFINITY ? `from ${min} and up` : `in (0, ${max}]`;
+    const range =
+      max === Number.POSITIVE_INFINITY
+        ? `from ${min} and up`
+        : min === Number.MIN_VALUE
+          ? `in (0, ${max}]`
+          : `from ${min} to ${max}`;
     throw new ConfigError(
       path,
       `Expected ${integer ? 'an integer' : 'a number'} ${range}, got ${describe(value)}`,

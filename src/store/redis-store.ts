@@ -3,7 +3,10 @@ import { MemoryStore } from './memory-store.js';
 import { newProbeToken } from './probe-token.js';
 import { RedisBackend } from './redis-backend.js';
 import { scriptRunner } from './redis-client.js';
+import { describeRedisError, withClientError } from './redis-fault.js';
+import { handBack } from './redis-hand-back.js';
 import { RedisLayout } from './redis-layout.js';
+import { type RedisReadiness, startRedis } from './redis-startup.js';
 import {
   type RedisStoreOptions,
   type ResolvedRedisStoreOptions,
@@ -28,7 +31,11 @@ import { StoreBreaker, type StoreGate } from './store-breaker.js';
  * The store shared by every process on one Redis. Each operation is one Lua script (one round trip) with
  * a deadline; while Redis is slow or away the store answers from a local memory store that paces at
  * `localShare` of each limit, says so with `store-degraded`, and hands what it did locally back to Redis
- * (`store-recovered`) once Redis answers again. Construction sends nothing: start-up never waits for Redis.
+ * (`store-recovered`) once Redis answers again.
+ *
+ * Construction sends nothing. The first call (or `ready()`) starts the store: connecting and loading the
+ * scripts have an allowance of their own (`startupTimeoutMs`), and calls wait for it, so a process that
+ * starts on a busy machine neither reports an outage nor sends on its own before Redis has answered.
  */
 export class RedisStore implements KeyStateStore {
   readonly #options: ResolvedRedisStoreOptions;
@@ -36,19 +43,39 @@ export class RedisStore implements KeyStateStore {
   readonly #local: MemoryStore;
   readonly #breaker: StoreBreaker;
   readonly #listeners = new Set<StoreListener>();
+  readonly #stop = new AbortController();
+  #startup: Promise<RedisReadiness> | undefined;
+  #started = false;
+  /** Until when (store clock) takes stay on the local schedule after an outage, charged to Redis as they go. */
+  #handoverUntil = 0;
   #downSince = 0;
+  #reason: string | undefined;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
     this.#options = resolveRedisStoreOptions(options);
-    const { client, prefix, clock, localShare } = this.#options;
+    const { client, prefix, clock, localShare, stagger } = this.#options;
     this.#backend = new RedisBackend(scriptRunner(client), new RedisLayout(prefix));
-    this.#local = new MemoryStore({ clock, share: localShare });
+    this.#local = new MemoryStore({ clock, share: localShare, ...(stagger ? { stagger } : {}) });
     this.#breaker = new StoreBreaker(this.#options.failureThreshold, this.#options.recoverAfterMs);
+  }
+
+  /**
+   * Starts the store if no call has yet, and resolves once the start has ended: `ok` on Redis, else the
+   * reason it runs on its local share (also given by a `store-degraded` event). Never rejects.
+   */
+  ready(): Promise<RedisReadiness> {
+    this.#startup ??= this.#start();
+    return this.#startup;
   }
 
   get mode(): StoreMode {
     return this.#breaker.isOpen ? 'degraded' : 'redis';
+  }
+
+  /** Why the store is degraded (the last `store-degraded` reason); undefined while on Redis. */
+  get reason(): string | undefined {
+    return this.#breaker.isOpen ? this.#reason : undefined;
   }
 
   /** Fraction of each limit this process uses while Redis is away. */
@@ -56,12 +83,44 @@ export class RedisStore implements KeyStateStore {
     return this.#options.localShare;
   }
 
-  take(request: TakeRequest): Promise<TakeResult> {
+  async take(request: TakeRequest): Promise<TakeResult> {
+    if (!this.#started) await this.ready();
+    const now = this.#options.clock.now();
+    if (this.#handoverUntil > 0 && !this.#closed) {
+      if (now < this.#handoverUntil) return this.#takeLocally(request, 'send');
+      this.#handoverUntil = 0;
+      this.#local.clear();
+    }
+    const gate = this.#breaker.gate(now);
+    // The trial after an outage asks Redis nothing of its schedules, which went stale while every process
+    // paced alone: it reads, and the take stays on the local schedule.
+    if (gate === 'trial' && !this.#closed) return this.#takeLocally(request, gate);
     const token = newProbeToken();
     return this.#run(
       () => this.#backend.take(request, token),
       () => this.#local.take(request),
+      gate,
     );
+  }
+
+  /**
+   * A take on the local schedule, just after an outage. Redis's schedules hold nothing of what the
+   * processes sent alone, and the processes come back one by one (each after its own `recoverAfterMs`):
+   * one taking from Redis at once would send at the full rate while the others still send at their shares.
+   * So each stays on its local schedule, charging every send to Redis, until an end agreed through Redis
+   * (the first process back sets it, 2 × `recoverAfterMs` ahead): by then every process is back, Redis's
+   * schedules hold what was sent, and all leave their local schedules at once.
+   */
+  #takeLocally(request: TakeRequest, gate: StoreGate): TakeResult {
+    const result = this.#local.take(request);
+    if (gate === 'trial') {
+      const { provider, key, scope } = request;
+      void this.#call(gate, () => this.#backend.snapshot({ provider, key }, scope));
+    } else if (result.ok) {
+      const { provider, scope, limits } = request;
+      void this.#call(gate, () => this.#backend.charge({ provider, scope, limits }));
+    }
+    return result;
   }
 
   settle(request: SettleRequest): Promise<void> {
@@ -131,63 +190,81 @@ export class RedisStore implements KeyStateStore {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stop.abort();
     this.#listeners.clear();
     this.#options.onClose?.();
   }
 
-  async #run<T>(remote: () => Promise<T>, local: () => T): Promise<T> {
-    const gate = this.#breaker.gate(this.#options.clock.now());
+  async #start(): Promise<RedisReadiness> {
+    const { clock, startupTimeoutMs, clientError, onStart } = this.#options;
+    if (!this.#closed) onStart?.();
+    const readiness = await startRedis({
+      probe: () => this.#backend.load(),
+      clock,
+      timeoutMs: startupTimeoutMs,
+      clientError,
+      signal: this.#stop.signal,
+    });
+    this.#started = true;
+    if (!readiness.ok) {
+      const now = clock.now();
+      this.#breaker.trip(now);
+      this.#degraded(now, readiness.reason);
+    }
+    return readiness;
+  }
+
+  async #run<T>(remote: () => Promise<T>, local: () => T, given?: StoreGate): Promise<T> {
+    if (!this.#started) await this.ready();
+    const gate = given ?? this.#breaker.gate(this.#options.clock.now());
     if (gate === 'local' || this.#closed) return local();
+    const value = await this.#call(gate, remote);
+    return value.ok ? value.value : local();
+  }
+
+  /** One Redis call within its deadline, counted by the store's breaker; never rejects. */
+  async #call<T>(gate: StoreGate, remote: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    const startedAt = this.#options.clock.now();
     try {
       const value = await withDeadline(remote(), this.#options.timeoutMs);
       if (this.#breaker.onSuccess(gate)) this.#recovered();
-      return value;
+      return { ok: true, value };
     } catch (error) {
-      this.#failed(gate, error);
-      return local();
+      this.#failed(gate, error, startedAt);
+      return { ok: false };
     }
   }
 
-  #failed(gate: StoreGate, error: unknown): void {
+  #failed(gate: StoreGate, error: unknown, startedAt?: number): void {
     const now = this.#options.clock.now();
-    if (!this.#breaker.onFailure(gate, now)) return;
+    if (!this.#breaker.onFailure(gate, now, startedAt)) return;
+    this.#degraded(now, describeRedisError(withClientError(error, this.#options.clientError)));
+  }
+
+  #degraded(now: number, reason: string): void {
     this.#downSince = now;
-    this.#emit({
-      type: 'store-degraded',
-      at: now,
-      reason: error instanceof Error ? error.message : String(error),
-    });
+    this.#reason = reason;
+    this.#handoverUntil = 0;
+    this.#emit({ type: 'store-degraded', at: now, reason });
   }
 
   #recovered(): void {
     const now = this.#options.clock.now();
     this.#emit({ type: 'store-recovered', at: now, downMs: now - this.#downSince });
+    // Every process is back within recoverAfterMs of the first (each tries Redis that often): the first
+    // sets the hand-over's end twice that far, and all leave their local schedules then, together.
+    const { recoverAfterMs, clock } = this.#options;
+    this.#handoverUntil = now + recoverAfterMs;
+    void this.#call('send', () => this.#backend.handover(2 * recoverAfterMs)).then((left) => {
+      if (left.ok && this.#handoverUntil > 0) this.#handoverUntil = clock.now() + left.value;
+    });
     void this.#resync();
   }
 
-  /**
-   * Hands what this process did alone back to Redis, which only ever moves later: the units it sent (added
-   * to the shared schedules), the floors it read, its cooldowns and open breakers. Then the local copy goes.
-   */
+  /** Hands what this process did alone back to Redis; the local schedules stay for the hand-over. */
   async #resync(): Promise<void> {
-    const { schedules, deadlines } = this.#local.drainPending();
-    const calls: Array<Promise<unknown>> = [];
-    for (const s of schedules) {
-      const { provider, scope, name } = s;
-      if (s.units > 0)
-        calls.push(
-          this.#backend.charge({ provider, scope, limits: [{ name, limit: s.limit, units: s.units }] }),
-        );
-      if (s.notBeforeMs > 0)
-        calls.push(this.#backend.tighten({ provider, scope, name, floorMs: s.notBeforeMs }));
-    }
-    for (const d of deadlines) {
-      if (d.cooldownMs > 0) calls.push(this.#backend.extendDeadline(d, 'cooldown', d.cooldownMs));
-      if (d.exhaustedMs > 0) calls.push(this.#backend.extendDeadline(d, 'exhausted', d.exhaustedMs));
-      if (d.openMs > 0) calls.push(this.#backend.openBreaker(d, d.openMs));
-    }
     try {
-      await withDeadline(Promise.all(calls), this.#options.timeoutMs);
+      await withDeadline(handBack(this.#backend, this.#local.pending()), this.#options.timeoutMs);
     } catch (error) {
       this.#failed('send', error);
     }

@@ -8,6 +8,7 @@ export type StoreGate = 'send' | 'trial' | 'local';
  */
 export class StoreBreaker {
   #failures = 0;
+  #lastFailureAt = Number.NEGATIVE_INFINITY;
   #openUntil: number | undefined;
   #trialInFlight = false;
 
@@ -36,9 +37,20 @@ export class StoreBreaker {
     return true;
   }
 
-  /** Returns true when this failure starts an outage. */
-  onFailure(gate: StoreGate, now: number): boolean {
+  /** Opens at once (a start that never reached Redis), to try again after `recoverAfterMs`. */
+  trip(now: number): void {
+    this.#openUntil = now + this.recoverAfterMs;
+  }
+
+  /**
+   * Returns true when this failure starts an outage. A call started before the last failure was counted
+   * missed its deadline in the same stall (often this process's own, on a busy machine: every call in
+   * flight times out at once) and is not counted again: failures in a row are calls made one after another.
+   */
+  onFailure(gate: StoreGate, now: number, startedAt = now): boolean {
     if (gate === 'trial') this.#trialInFlight = false;
+    else if (startedAt < this.#lastFailureAt) return false;
+    this.#lastFailureAt = now;
     this.#failures += 1;
     const wasOpen = this.#openUntil !== undefined;
     if (wasOpen || this.#failures >= this.threshold) this.#openUntil = now + this.recoverAfterMs;

@@ -19,7 +19,9 @@ export interface BuildWorkerInput {
   readonly guard: EjectionGuard | undefined;
   readonly options: ResolvedOptions;
   readonly events: EventBus;
-  readonly notify: () => void;
+  readonly notify: (scope?: 'pool') => void;
+  /** Jobs waiting in the key's pool for any key. */
+  readonly poolBacklog?: () => number;
   /** The key's state shared with other processes; undefined in a process alone. */
   readonly shared?: SharedGate | undefined;
 }
@@ -77,6 +79,7 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     priorityAgingMs: options.priorityAgingMs,
     ready: () => adapter.ready?.(),
     notify: input.notify,
+    poolBacklog: input.poolBacklog,
     shared: input.shared,
   });
   return worker;

@@ -55,8 +55,10 @@ export class GcraBucket {
   take(cost: number, now: number): void {
     const units = Math.min(cost, this.#limit) * this.#interval;
     // A send up to PACE_SLACK_MS late (a timer firing late) keeps the schedule, or every late timer would
-    // cost throughput for good; after an idle gap the schedule restarts from now, so idleness earns no burst.
-    const slack = this.#paced ? PACE_SLACK_MS : 0;
+    // cost throughput for good; but never more than half an interval: a provider's bucket may hold only one
+    // send more than its pace (a burst of 2), and the other half is the network's jitter. After an idle
+    // gap the schedule restarts from now, so idleness earns no burst.
+    const slack = this.#paced ? Math.min(PACE_SLACK_MS, this.#interval / 2) : 0;
     this.#tat = (this.#tat >= now - slack ? this.#tat : now) + units;
   }
 

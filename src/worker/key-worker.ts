@@ -14,7 +14,7 @@ import type { HealthChange, KeyHealth } from './health.js';
 import type { Job } from './job-context.js';
 import { PriorityFifo } from './priority-fifo.js';
 import { type EntryOwner, QueuedEntry } from './queued-entry.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter, Reservation } from './rate-limiter.js';
 import type { SharedGate } from './shared-gate.js';
 
 export type { AttemptOutcome } from './attempt-outcome.js';
@@ -41,8 +41,13 @@ export interface WorkerDeps {
   readonly attemptTimeoutMs: number;
   /** A waiting job gains one priority level per this many ms, so a low priority is delayed, never starved. */
   readonly priorityAgingMs: number;
-  /** Called whenever a slot frees or the key changes, so jobs waiting for a key look again. */
-  readonly notify: () => void;
+  /**
+   * Called whenever a slot frees or the key changes, so jobs waiting for a key look again: at this key
+   * alone, or (`'pool'`) at every key, when the change was not this key's alone (its SDK loaded).
+   */
+  readonly notify: (scope?: 'pool') => void;
+  /** Jobs waiting in the key's pool for any key: with its slots full, more slots would be used. */
+  readonly poolBacklog?: (() => number) | undefined;
   /** The key's state shared with other processes (a Redis store); undefined in a process alone. */
   readonly shared?: SharedGate | undefined;
 }
@@ -68,6 +73,8 @@ export class KeyWorker implements EntryOwner {
   readonly #epoch: number;
   /** Mean tokens per job assigned here: what the token limits allow is a rate of calls of this size. */
   #meanTokens = 0;
+  #loadedOnce = false;
+  #loading = false;
   /** Jobs assigned to this key (`least-used`). */
   requests = 0;
   /** When this key was last assigned a job, in assignment order (`lru`). */
@@ -116,35 +123,83 @@ export class KeyWorker implements EntryOwner {
     return (this.#waiting.size + this.#inFlight) / this.slots;
   }
   get hasQueueRoom(): boolean {
-    return this.#waiting.size + this.#inFlight < this.deps.queueSize + this.deps.concurrency.limit;
+    return this.room > 0;
   }
-  /** Jobs wait in the queue for a slot: more slots would have been used. */
+  /** Jobs the key could still hold: its queue size and slots, less what it holds. */
+  get room(): number {
+    return Math.max(
+      0,
+      this.deps.queueSize + this.deps.concurrency.limit - this.#waiting.size - this.#inFlight,
+    );
+  }
+  /** Jobs wait for a slot, here or in the pool: more slots would have been used. */
   get #backlogged(): boolean {
     // Entries not begun, less those already holding a slot (active slots whose call has not started).
-    return this.#waiting.size > this.#active - this.#inFlight;
+    if (this.#waiting.size > this.#active - this.#inFlight) return true;
+    return this.#active >= this.slots && (this.deps.poolBacklog?.() ?? 0) > 0;
   }
   /** Calls per ms the key's limits allow for jobs of the size seen here; undefined with no limits. */
   allowedRate(): number | undefined {
     return this.deps.limiter.allowedRate(this.#meanTokens);
   }
 
-  /** Whether the dispatcher may give this key a job now. */
+  /** Whether a `specific` job may be queued on this key now. */
   isEligible(now: number): boolean {
     return this.hasQueueRoom && this.deps.health.canStart(now);
   }
 
   /**
-   * About how long a new job of `tokens` would wait on this key before its call starts: its rate limits'
-   * wait plus the schedule the jobs already queued here use up. 0 for a key with no limits.
+   * Whether a job of `tokens` given to this key now would start its call at once: a free slot, its rate
+   * limits allow a send, its health lets it serve, and no other process holds it back. The pool gives a
+   * job to a key only then (late binding), so no job waits on one key while another could serve it.
    */
-  startDelay(tokens: number, now: number): number {
-    const { limiter } = this.deps;
-    // Another process cooled the key down or booked it ahead (a cached figure, no round trip).
-    const shared = this.deps.shared?.waitMs(now) ?? 0;
-    if (shared > 0) return shared + this.#waiting.size * limiter.pace(tokens);
-    if (limiter.learning) return this.#waiting.size + this.#inFlight > 0 ? Number.POSITIVE_INFINITY : 0;
-    if (!limiter.hasLimits) return 0;
-    return limiter.waitFor(tokens, now) + this.#waiting.size * limiter.pace(tokens);
+  canStartNow(tokens: number, now: number): boolean {
+    return (
+      this.#active < this.slots &&
+      this.#loaded() &&
+      this.deps.health.canStart(now) &&
+      this.deps.limiter.waitFor(tokens, now) === 0 &&
+      // Another process cooled the key down or booked it ahead (a cached figure, no round trip).
+      (this.deps.shared?.waitMs(now) ?? 0) === 0
+    );
+  }
+
+  /**
+   * Ms until `canStartNow` may turn true with no notice from the key; Infinity when only a notice can
+   * (its slots are full, or its half-open probe awaits a verdict: both notify the pool); undefined when
+   * the key will never serve unless someone brings it back (disabled, failing auth, out of quota).
+   */
+  readyIn(tokens: number, now: number): number | undefined {
+    const { health, limiter, shared } = this.deps;
+    const readyAt = health.readyAt(now);
+    if (readyAt === undefined) return undefined;
+    if (this.#active >= this.slots || !this.#loaded()) return Number.POSITIVE_INFINITY;
+    const wait = Math.max(readyAt - now, limiter.waitFor(tokens, now), shared?.waitMs(now) ?? 0);
+    if (wait === 0 && !health.canStart(now)) return Number.POSITIVE_INFINITY;
+    return wait;
+  }
+
+  /**
+   * Whether the key's SDK is loaded. Until it is, no job is given to the key: a rate take made before a
+   * load of tens of ms would reach the provider together with the next one (a burst it may refuse).
+   * The pool is told when the load ends (it never fails: a missing SDK fails the call instead).
+   */
+  #loaded(): boolean {
+    if (this.#loadedOnce) return true;
+    const ready = this.deps.ready();
+    if (ready === undefined) {
+      this.#loadedOnce = true;
+      return true;
+    }
+    if (!this.#loading) {
+      this.#loading = true;
+      const done = (): void => {
+        this.#loading = false;
+        this.deps.notify('pool');
+      };
+      ready.then(done, done);
+    }
+    return false;
   }
 
   /** Queues one attempt of `job`; its outcome goes to `job.report`, exactly once. */
@@ -185,6 +240,7 @@ export class KeyWorker implements EntryOwner {
   /** Its slots changed (slow start ended, the concurrency limit moved): start what now fits. */
   refreshSlots(): void {
     this.#pump();
+    this.deps.notify();
   }
 
   #pump(): void {
@@ -214,9 +270,8 @@ export class KeyWorker implements EntryOwner {
     this.#pump();
     // Answered after the slot is free, so a retry's choice of key sees this one as it now is.
     if (outcome) entry.answer(outcome);
-    // Jobs waiting for a key are woken only when this one can take them: a key cooling down would wake
-    // them all for nothing on every call that ends (its own ready time wakes them).
-    if (this.isEligible(this.deps.clock.now())) this.deps.notify();
+    // The pool looks again: this key may take a waiting job, or the pool must learn when it next can.
+    this.deps.notify();
   }
 
   /** Returns the attempt's outcome when it is still to be answered. */
@@ -228,6 +283,8 @@ export class KeyWorker implements EntryOwner {
       wait = limiter.waitFor(entry.job.tokens, clock.now());
     }
     if (entry.done) return undefined;
+    // Taken in the same tick as the wait ended: two slots woken together must not both see room.
+    const reservation = limiter.take(entry.job.tokens, clock.now());
     if (this.deps.shared && !(await this.#sharedTake(entry))) return undefined;
     if (entry.done) {
       this.deps.shared?.release();
@@ -241,7 +298,7 @@ export class KeyWorker implements EntryOwner {
     }
     entry.begin();
     try {
-      return await this.#attempt(entry, startedAt);
+      return await this.#attempt(entry, startedAt, reservation);
     } catch (error) {
       // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
       return { ok: false, skipped: false, failure: this.#fault(error), key: this.deps.ref };
@@ -289,10 +346,13 @@ export class KeyWorker implements EntryOwner {
   }
 
   /** The call itself. Returns its outcome unless it was answered already (an abort, a deadline, a stream). */
-  async #attempt(entry: QueuedEntry, startedAt: number): Promise<AttemptOutcome<unknown> | undefined> {
+  async #attempt(
+    entry: QueuedEntry,
+    startedAt: number,
+    reservation: Reservation,
+  ): Promise<AttemptOutcome<unknown> | undefined> {
     const { clock, limiter, health, events, ref, concurrency } = this.deps;
     const { job, attempt } = entry;
-    const reservation = limiter.take(job.tokens, startedAt);
     health.onStart(startedAt);
     concurrency.onStart(startedAt);
     this.#inFlight++;

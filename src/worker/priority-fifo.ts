@@ -24,10 +24,25 @@ export class PriorityFifo<T extends Rankable> {
     return this.#heap.length;
   }
 
-  push(entry: T): void {
+  /**
+   * Adds an entry. `order` places it among entries of equal rank (lower first); by default after every
+   * entry pushed so far. A job handed back keeps the order it first had, so it is not sent to the end.
+   */
+  push(entry: T, order: number = this.#seq++): void {
     this.#heap.push(entry);
-    this.#order.push(this.#seq++);
+    this.#order.push(order);
     this.#up(this.#heap.length - 1);
+  }
+
+  /** The highest-ranked entry that is not done, left in place; undefined when none is left. */
+  peek(): T | undefined {
+    while (this.#heap.length > 0) {
+      const top = this.#heap[0]!;
+      if (!top.done) return top;
+      this.#take();
+      if (this.#dead > 0) this.#dead--;
+    }
+    return undefined;
   }
 
   /** The highest-ranked entry that is not done, removed; undefined when none is left. */

@@ -82,6 +82,9 @@ describe('keymux batch (child process, emulator in the test process)', () => {
     const again = await runCli(['batch', input, '-o', output], env);
     expect(again.code).toBe(0);
     expect(readOutput(output)).toHaveLength(3);
+    // Nothing left to send: it says so, instead of a per-key table of zeros.
+    expect(again.stderr).toContain(`nothing to send: all 3 lines are already in ${output}`);
+    expect(again.stdout).not.toContain('requests');
   });
 
   it('refuses duplicate custom_ids before sending anything', async () => {

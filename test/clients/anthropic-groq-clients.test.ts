@@ -13,11 +13,13 @@ describe('anthropicClient against the emulator', () => {
   it('round-robin spreads messages.create evenly; usage matches the ledger', async () => {
     const { emulator, mux } = await setup('anthropic', 'anthropic');
     const client = anthropicClient(mux, 'round-robin');
+    // One call at a time first: each key learns its limits (until then it sends one request at a time).
+    for (let i = 0; i < 3; i++) await client.messages.create({ model, max_tokens: 64, messages });
     const results = await Promise.all(
       Array.from({ length: 6 }, () => client.messages.create({ model, max_tokens: 64, messages })),
     );
     expect(results.every((r) => r.type === 'message')).toBe(true);
-    expect(emulator.ledger.countByKey()).toEqual({ a: 2, b: 2, c: 2 });
+    expect(emulator.ledger.countByKey()).toEqual({ a: 3, b: 3, c: 3 });
     const ledger = emulator.ledger.entries();
     const stats = mux.getUsageStats().providers.anthropic;
     expect(stats?.inputTokens).toBe(ledger.reduce((s, e) => s + e.inputTokens, 0));

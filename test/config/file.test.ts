@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${NAME}` in plain strings is the config syntax under test
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -320,5 +321,143 @@ describe('parseConfig: shorthand', () => {
     const e = configError(() => parseConfig({ providers: { groq: { keys: [12345] } } }));
     expect(e.path).toBe('providers.groq.keys[0]');
     expect(e.message).not.toContain('12345');
+  });
+});
+
+describe('config files: YAML', () => {
+  async function file(name: string, text: string): Promise<string> {
+    const path = join(await mkdtemp(join(tmpdir(), 'keymux-config-')), name);
+    await writeFile(path, text);
+    return path;
+  }
+
+  const yaml = `ApiKeyPool:
+  enabled: true
+  strategy: least-loaded
+  healthCheckInterval: 60000
+  providers:
+    anthropic:
+      keys:
+        - key: sk-ant-api03-key1
+          rateLimit: { requestsPerMinute: 50, tokensPerMinute: 40000, requestsPerDay: 5000 }
+          priority: 10
+          enabled: true
+          tags: [production, high-priority]
+    openai:
+      strategy: round_robin
+      keys:
+        - key: sk-proj-key1
+          name: main
+          rateLimit: { requestsPerMinute: 60, tokensPerMinute: 90000, tokensPerDay: 2000000 }
+          priority: 5
+          enabled: false
+          tags: [production]
+          model: gpt-4o
+          baseURL: http://127.0.0.1:9999/v1
+          quotaGroup: org-a
+          maxConcurrentRequests: 2
+          queueSize: 10
+`;
+
+  it('reads a .yaml or .yml file as the same config as its JSON', async () => {
+    expect(await loadConfigFile(await file('keymux.yaml', yaml))).toEqual(expected);
+    expect(await loadConfigFile(await file('keymux.yml', yaml))).toEqual(expected);
+  });
+
+  it('a YAML syntax error gives the line and column, never the text', async () => {
+    const path = await file(
+      'keymux.yaml',
+      `providers:\n  openai:\n    keys:\n      - key: ${CANARY}\n     bad: [\n`,
+    );
+    const e = checked(await loadConfigFile(path).catch((error: unknown) => error));
+    expect(e.path).toBe(path);
+    expect(e.message).toMatch(/not valid YAML: [a-z ]+ at line \d+, column \d+$/);
+  });
+
+  it('a bad field in a YAML file is named by its path, as in JSON', async () => {
+    const path = await file(
+      'keymux.yml',
+      `providers:\n  openai:\n    keys:\n      - key: ${CANARY}\n        priority: high\n`,
+    );
+    const e = checked(await loadConfigFile(path).catch((error: unknown) => error));
+    expect(e.path).toBe('providers.openai.keys[0].priority');
+  });
+});
+
+describe('config files: ${VAR} from the environment', () => {
+  const env = { OPENAI_KEY_A: 'sk-from-env-0123456789', HOST: '127.0.0.1:9999' };
+
+  it('replaces ${NAME} in any string, and $${ is a literal ${', () => {
+    const config = parseConfig(
+      {
+        providers: {
+          openai: {
+            keys: [{ key: '${OPENAI_KEY_A}', name: 'cost-$${x}', baseURL: 'http://${HOST}/v1' }],
+          },
+        },
+      },
+      env,
+    );
+    expect(config.keys[0]?.options).toEqual({
+      apiKey: 'sk-from-env-0123456789',
+      name: 'cost-${x}',
+      baseURL: 'http://127.0.0.1:9999/v1',
+    });
+  });
+
+  it('an unset variable is an error at its field, naming the variable', () => {
+    const e = configError(() =>
+      parseConfig({ providers: { openai: { keys: ['${NOT_SET_ANYWHERE}'] } } }, env),
+    );
+    expect(e.path).toBe('providers.openai.keys[0]');
+    expect(e.message).toContain('`${NOT_SET_ANYWHERE}` is not set in the environment');
+  });
+
+  it('reads the environment in a file too', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'keymux-config-')), 'keymux.json');
+    await writeFile(path, JSON.stringify({ providers: { openai: { keys: ['${OPENAI_KEY_A}'] } } }));
+    expect((await loadConfigFile(path, env)).keys[0]?.options.apiKey).toBe('sk-from-env-0123456789');
+  });
+});
+
+describe('config files: provider-level baseURL and "did you mean"', () => {
+  it('a provider baseURL applies to its keys that do not give their own', () => {
+    const config = parseConfig({
+      providers: {
+        openai: {
+          baseURL: 'http://127.0.0.1:8787/v1',
+          keys: ['sk-one-0123456789', { key: 'sk-two-0123456789', baseURL: 'http://127.0.0.1:9/v1' }],
+        },
+      },
+    });
+    expect(config.keys.map((k) => k.options.baseURL)).toEqual([
+      'http://127.0.0.1:8787/v1',
+      'http://127.0.0.1:9/v1',
+    ]);
+    const bad = configError(() =>
+      parseConfig({ providers: { openai: { baseURL: 'nowhere', keys: ['sk-x-0123456789'] } } }),
+    );
+    expect(bad.path).toBe('providers.openai.keys[0].baseURL');
+  });
+
+  it.each([
+    ['a key field', withKey({ baseUrl: 'http://x' }), 'providers.openai.keys[0].baseUrl', 'baseURL'],
+    [
+      'a limit field',
+      withKey({ rateLimit: { requestsPerMinut: 5 } }),
+      'providers.openai.keys[0].rateLimit.requestsPerMinut',
+      'requestsPerMinute',
+    ],
+    [
+      'a provider field',
+      { providers: { openai: { keys: [], stratgy: 'random' } } },
+      'providers.openai.stratgy',
+      'strategy',
+    ],
+    ['a pool field', { queueSise: 5 }, 'queueSise', 'queueSize'],
+  ])('suggests the known name for a misspelt %s', (_what, config, path, guess) => {
+    const e = configError(() => parseConfig(config));
+    expect(e.path).toBe(path);
+    expect(e.message).toContain(`did you mean ${guess}?`);
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/main.js';
 import { emulatorConfigFromFlags } from '../../src/emulator/config-from-flags.js';
 import { EmulatorConfigError } from '../../src/emulator/index.js';
+import { Multiplexer } from '../../src/index.js';
+import { CLI_BUNDLE } from '../support/build-cli.js';
 
 const run = promisify(execFile);
 
@@ -129,5 +131,48 @@ describe('keymux emulate command', () => {
       code: 2,
       stderr: 'keymux emulate: pools.key-0.rpm: Too small: expected number to be >0\n',
     });
+  });
+});
+
+describe('keymux emulate with no flags', () => {
+  it('starts 3 keys and prints export lines that Multiplexer.fromEnv() can use as they are', async () => {
+    const child = spawn(process.execPath, [CLI_BUNDLE, 'emulate', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const banner = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk;
+          if (out.includes('Ctrl-C')) resolve(out);
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      expect(banner).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(3 keys: key-1, key-2, key-3\)/);
+      const exports = banner.split('\n').filter((line) => line.startsWith('export '));
+      expect(exports.map((line) => line.split(/[ =]/)[1])).toEqual([
+        'OPENAI_API_KEYS',
+        'ANTHROPIC_API_KEYS',
+        'GEMINI_API_KEYS',
+        'GROQ_API_KEYS',
+      ]);
+      const env = Object.fromEntries(
+        exports.flatMap((line) =>
+          line
+            .slice('export '.length)
+            .split(' ')
+            .map((pair) => pair.split('=') as [string, string]),
+        ),
+      );
+      const mux = Multiplexer.fromEnv(env);
+      const reply = await mux
+        .getOpenAIClient()
+        .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      expect(reply.choices[0]?.message.content).toBeTruthy();
+      expect(mux.getUsageStats().providers.openai?.totalKeys).toBe(3);
+      await mux.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

@@ -62,6 +62,24 @@ describe('classifyError on plain errors', () => {
     ).toMatchObject({ class: 'rate-limited', retryAfterMs: 10_000 });
   });
 
+  it('a Retry-After that only rounds an empty bucket’s reset up to a second gives way to the reset', () => {
+    const at429 = (headers: Record<string, string>) =>
+      classifyError({ status: 429, headers, message: 'Rate limit reached' }, now).retryAfterMs;
+    const empty = { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '150ms' };
+    expect(at429({ ...empty, 'retry-after': '1' })).toBe(150);
+    // A longer Retry-After says more than rounding: it stands.
+    expect(at429({ ...empty, 'retry-after': '20' })).toBe(20_000);
+    // Fractional ms are exact already; a bucket not empty says nothing of when the next send may go.
+    expect(at429({ ...empty, 'retry-after-ms': '900', 'retry-after': '1' })).toBe(900);
+    expect(
+      at429({
+        'x-ratelimit-remaining-requests': '3',
+        'x-ratelimit-reset-requests': '150ms',
+        'retry-after': '1',
+      }),
+    ).toBe(1000);
+  });
+
   it('treats every status of the table', () => {
     const cls = (status: number) => classifyError({ status, message: 'm' }, now).class;
     expect([429, 401, 403, 402, 408, 409, 500, 502, 503, 504, 529, 400, 404, 413, 422].map(cls)).toEqual([

@@ -45,6 +45,11 @@ export class ManualClock implements Clock {
     return this.#timers.length;
   }
 
+  /** When the earliest timer not yet fired is due; undefined when none is set. */
+  nextAt(): number | undefined {
+    return this.#earliest()?.at;
+  }
+
   /** Moves time forward by `ms`, firing every timer due on the way, in order. */
   async advance(ms: number): Promise<void> {
     const end = this.#now + ms;

@@ -22,13 +22,27 @@ export interface BatchOptions {
   readonly dryRun: boolean;
   readonly config: string | undefined;
   readonly progress: boolean;
+  /** Run alone when Redis (`KEYMUX_REDIS_URL`) cannot be reached at start, instead of exiting 2. */
+  readonly redisOptional?: boolean;
 }
 
 /** Exit code of a run that wrote error lines (failed requests or malformed input): see `keymux batch --help`. */
 export const SOME_LINES_FAILED = 3;
 
-const BAR_FORMAT =
+export const BAR_FORMAT =
   'batch |{bar}| {value}/{total} | {rate} lines/s | ETA {eta_formatted} | {slots} slots | 429s {limited} {wait}';
+
+/** What the bar shows beyond cli-progress's own fields: every `{name}` of BAR_FORMAT. */
+export function barPayload(state: {
+  readonly written: number;
+  readonly elapsedMs: number;
+  readonly limited: number;
+  readonly wait: string;
+  readonly slots: number;
+}): { rate: string; limited: number; wait: string; slots: number } {
+  const rate = state.elapsedMs > 0 ? (state.written * 1000) / state.elapsedMs : 0;
+  return { rate: rate.toFixed(1), limited: state.limited, wait: state.wait, slots: state.slots };
+}
 
 /**
  * Runs a Batch API file through keymux. `stop` (Ctrl-C) stops new lines and abandons the queued ones
@@ -46,8 +60,13 @@ export async function runBatch(
   if (plan.malformed.length > 20) log(`… and ${plan.malformed.length - 20} more malformed lines`);
   log(describePlan(plan));
   if (options.dryRun) return 0;
+  if (plan.toSend.length === 0 && plan.malformed.length === 0) {
+    log(`nothing to send: all ${plan.alreadyDone} lines are already in ${options.output}`);
+    return 0;
+  }
 
-  const mux = await loadMultiplexer(options.config, env);
+  const loaded = await loadMultiplexer(options.config, env, options.redisOptional);
+  const { mux } = loaded;
   const out = new OutputFile(options.output);
   for (const m of plan.malformed) out.write(malformedLine(m));
   const concurrency = options.concurrency ?? outstandingFor(mux);
@@ -61,13 +80,17 @@ export async function runBatch(
   const offSlots = mux.on('concurrency-changed', (e) => {
     limits.set(e.key.name, e.concurrency);
   });
-  const bar = progress.bar(limit, { limited: 0, wait: '', slots: slots() });
+  const started = performance.now();
   let limited = 0;
   let wait = '';
+  let written = 0;
+  const payload = () =>
+    barPayload({ written, elapsedMs: performance.now() - started, limited, wait, slots: slots() });
+  const bar = progress.bar(limit, payload());
   // While the provider is down, say so (on the bar, or on stderr when there is none) instead of going silent.
   const stopWatching = watchProviderWait(mux, 'openai', (text) => {
     wait = text;
-    bar.update(written, { limited, wait, slots: slots() });
+    bar.update(written, payload());
     if (!options.progress && text !== '') log(text);
   });
   const offLimited = mux.on('failure', (e) => {
@@ -80,7 +103,6 @@ export async function runBatch(
   };
   stop.addEventListener('abort', abandonQueued, { once: true });
   let next = 0;
-  let written = 0;
   let failed = 0;
   const lane = async (): Promise<void> => {
     while (!stop.aborted && next < limit) {
@@ -99,7 +121,7 @@ export async function runBatch(
       out.write(line);
       written++;
       if (line.error !== null || (line.response?.status_code ?? 200) >= 400) failed++;
-      bar.update(written, { limited, wait, slots: slots() });
+      bar.update(written, payload());
     }
   };
   try {
@@ -111,10 +133,12 @@ export async function runBatch(
     offSlots();
     progress.stop();
     out.close();
-    await mux.close();
+    await loaded.close();
   }
   const left = plan.toSend.length - written;
-  process.stdout.write(`\n${renderKeyStats(mux.getUsageStats(), 'openai')}\n\n`);
+  // The table counts this run's requests; a resumed run says so, so its figures are not read as the file's.
+  const title = plan.alreadyDone > 0 ? `this run (${plan.alreadyDone} lines were done before it):\n` : '';
+  process.stdout.write(`\n${title}${renderKeyStats(mux.getUsageStats(), 'openai')}\n\n`);
   log(
     `wrote ${written + plan.malformed.length} lines to ${options.output}: ${written - failed} answered, ` +
       `${failed} failed for good, ${plan.malformed.length} malformed; ${plan.alreadyDone} were already done` +

@@ -5,7 +5,7 @@ import type { BenchSettings } from './bench-result.js';
 export function benchNotes(s: BenchSettings, options: BenchOptions, tokensFromLedger: boolean): string[] {
   const keymuxOnly = options.baselines === false;
   const notes = [
-    `Every run gets the same ${s.jobs} seeded jobs (seed ${s.seed}) from the same driver, ${s.concurrency} jobs outstanding at once, through the official ${s.provider} SDK; the driver never retries.`,
+    `Every run gets the same ${s.jobs} seeded jobs (seed ${s.seed}) from the same driver, ${options.arrival === 'batch' ? 'all submitted at once (batch)' : `${s.concurrency} jobs outstanding at once`}, through the official ${s.provider} SDK; the driver never retries.`,
     ...(keymuxOnly
       ? []
       : [
@@ -42,5 +42,6 @@ function emulatorLimits(o: BenchOptions): string {
     o.overloadAbove === undefined
       ? ''
       : `; overload above ${o.overloadAbove} in flight per key (latency ×${o.overloadLatencyFactor ?? 2}, ${(o.overloadErrorRate ?? 0.5) * 100}% 5xx)`;
-  return `${limits}${outage}${overload}`;
+  const fault = o.faultAtStart ? "; the first key's first request answered 429 (Retry-After 1 s)" : '';
+  return `${limits}${outage}${overload}${fault}`;
 }

@@ -2,6 +2,8 @@ import type { BuiltinProvider, Strategy } from '../../config/options.js';
 
 export type LimitsMode = 'configured' | 'learned' | 'both';
 
+export type Arrival = 'stream' | 'batch';
+
 /** Everything `keymux bench` was asked for, validated by the command's parsers. */
 export interface BenchOptions {
   readonly provider: BuiltinProvider;
@@ -21,6 +23,8 @@ export interface BenchOptions {
   readonly overloadAbove?: number | undefined;
   readonly overloadErrorRate?: number;
   readonly overloadLatencyFactor?: number;
+  /** Emulator fault: the first request of the first key is answered 429 with Retry-After 1 s. */
+  readonly faultAtStart?: boolean;
   readonly jobs: number;
   /** Jobs outstanding at once; undefined: enough for every key's slots (see `outstandingJobs`). */
   readonly concurrency: number | undefined;
@@ -44,6 +48,11 @@ export interface BenchOptions {
   readonly redis?: string | undefined;
   /** Run keymux in this many OS processes on the same keys (Redis shared, then memory alone). */
   readonly processes?: number | undefined;
+  /**
+   * How jobs are submitted: `stream` (the default) keeps `concurrency` outstanding; `batch` submits every
+   * job at once (a `Promise.all` over the items), and with `processes`, each process its whole share.
+   */
+  readonly arrival?: Arrival | undefined;
   /** With `processes`: stop the bench's own Redis this many seconds into each shared run… */
   readonly redisOutageAtSeconds?: number | undefined;
   /** …for this many ms, then start it again. */

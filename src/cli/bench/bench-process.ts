@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connectedRedisStore } from '../../store/redis-from-url.js';
+import { redisStoreFromUrl } from '../../store/redis-from-url.js';
 import { runAction } from '../shared/usage-error.js';
 import { runKeymux } from './keymux-run.js';
 import { loadKit } from './kits/load-kit.js';
@@ -32,15 +32,17 @@ export function registerBenchProcessCommand(program: Command): Command {
 
 async function runProcess(order: ProcessOrder): Promise<void> {
   const kit = await loadKit(order.provider);
-  const store = order.redis
-    ? await connectedRedisStore(order.redis.url, {
-        prefix: order.redis.prefix,
-        processes: order.redis.processes,
-      })
-    : undefined;
   const started = nextMessage('go');
   await send({ type: 'ready' });
   await started;
+  // Made on `go`, as a process that starts with its jobs does: they are queued before Redis first answers.
+  const store = order.redis
+    ? redisStoreFromUrl(order.redis.url, {
+        prefix: order.redis.prefix,
+        processes: order.redis.processes,
+        processIndex: order.index,
+      })
+    : undefined;
   const recorder = new RunRecorder();
   const controller = new AbortController();
   // The parent going away (Ctrl-C, a crash) stops this process's run too.

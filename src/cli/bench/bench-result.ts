@@ -101,7 +101,12 @@ export interface ProcessGroup {
   /** The most 429s one key drew. */
   readonly maxLimitedPerKey: number;
   /** `store-degraded` / `store-recovered` events, all processes together. */
-  readonly storeEvents: { readonly degraded: number; readonly recovered: number };
+  readonly storeEvents: {
+    readonly degraded: number;
+    readonly recovered: number;
+    /** The distinct reasons the processes' stores gave for going local. */
+    readonly reasons?: readonly string[];
+  };
   /** The Redis outage of this run, when there was one; 429s drawn from its start to 5 s after its end. */
   readonly redisOutage?: {
     readonly atMs: number;

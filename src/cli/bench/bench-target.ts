@@ -37,10 +37,18 @@ export interface EmulatorSettings {
   readonly overloadAbove?: number | undefined;
   readonly overloadErrorRate?: number;
   readonly overloadLatencyFactor?: number;
+  /** The first request of the first key is answered 429 with Retry-After 1 s. */
+  readonly faultAtStart?: boolean;
 }
 
-function modes(s: EmulatorSettings): Pick<EmulatorOptions, 'outages' | 'overload'> {
+/** The scripted 429 of `--fault-at-start`, on the bench's first key. */
+export const FAULT_AT_START = { key: 'key-0', retryAfterMs: 1000 } as const;
+
+function modes(s: EmulatorSettings): Pick<EmulatorOptions, 'outages' | 'overload' | 'scripts'> {
   return {
+    ...(s.faultAtStart
+      ? { scripts: { [FAULT_AT_START.key]: [{ status: 429, retryAfterMs: FAULT_AT_START.retryAfterMs }] } }
+      : {}),
     ...(s.outageMs === undefined
       ? {}
       : { outages: [{ atMs: s.outageAtMs ?? 1000, durationMs: s.outageMs }] }),

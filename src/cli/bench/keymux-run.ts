@@ -59,7 +59,7 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
     mux.on('success', (e) => input.recorder.attempt(e.key.name, 200)),
     mux.on('concurrency-changed', (e) => input.recorder.slotsOf(e.key.name, e.concurrency)),
     mux.on('failure', (e) => input.recorder.attempt(e.key.name, e.status ?? 0)),
-    mux.on('store-degraded', (e) => input.recorder.storeEvent(e.type, e.at)),
+    mux.on('store-degraded', (e) => input.recorder.storeEvent(e.type, e.at, e.reason)),
     mux.on('store-recovered', (e) => input.recorder.storeEvent(e.type, e.at)),
   ];
   try {

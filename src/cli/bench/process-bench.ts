@@ -62,9 +62,10 @@ export async function runProcessBench(
   const kit = await loadKit(options.provider);
   const modes: Array<'configured' | 'learned'> =
     options.limits === 'both' ? ['configured', 'learned'] : [options.limits ?? 'configured'];
+  // Without baselines, the processes' runs each alone on its memory store (what sharing prevents) are left out.
   const groups: Group[] = modes.flatMap((limits) => [
     { store: 'redis' as const, limits },
-    { store: 'memory' as const, limits },
+    ...(options.baselines === false ? [] : [{ store: 'memory' as const, limits }]),
   ]);
   const jobs = buildWorkload(options.jobs, options.seed);
   const concurrency = options.concurrency ?? outstandingJobs(options, options.keys);
@@ -143,7 +144,8 @@ export function groupOrders(input: GroupOrdersInput): ProcessOrder[] {
       baseURL: target.baseURL,
       keys: target.keys,
       jobs: slice,
-      concurrency: input.concurrency,
+      // Batch arrival: every job of the share submitted at once.
+      concurrency: options.arrival === 'batch' ? Math.max(1, slice.length) : input.concurrency,
       budgetMs: options.runTimeoutSeconds * 1000,
       strategy: options.strategies[0] ?? 'least-loaded',
       limits: group.limits === 'configured' ? { rpm: options.rpm, tpm: options.tpm } : undefined,
@@ -371,6 +373,7 @@ function groupFigures(r: GroupRun, names: readonly string[], n: number): Process
     storeEvents: {
       degraded: events.filter((e) => e.type === 'store-degraded').length,
       recovered: events.filter((e) => e.type === 'store-recovered').length,
+      reasons: [...new Set(events.flatMap((e) => (e.reason === undefined ? [] : [e.reason])))],
     },
     ...(outage
       ? {
@@ -401,7 +404,7 @@ function processNotes(
       ? ''
       : ` The bench runs its own redis-server and stops it ${options.redisOutageAtSeconds ?? 10} s into each Redis run for ${options.redisOutageMs} ms; while it is away each process paces to 1/${n} of every limit.`;
   return [
-    `${n} OS processes run keymux (${options.strategies[0] ?? 'least-loaded'}) on the same ${options.keys} emulator keys, each on its own ${Math.round(options.jobs / n)} of ${options.jobs} seeded jobs, ${concurrency} outstanding at once per process, ${slots === 'auto' ? 'adaptive (auto)' : slots} slots per key per process. "redis": they share the keys' state through one Redis; "memory": each paces alone.${outage}`,
+    `${n} OS processes run keymux (${options.strategies[0] ?? 'least-loaded'}) on the same ${options.keys} emulator keys, each on its own ${Math.round(options.jobs / n)} of ${options.jobs} seeded jobs, ${options.arrival === 'batch' ? 'all submitted at once (batch arrival)' : `${concurrency} outstanding at once per process`}, ${slots === 'auto' ? 'adaptive (auto)' : slots} slots per key per process. "redis": they share the keys' state through one Redis; "memory": each paces alone.${outage}`,
     `Capacity of one process's row: its 1/${n} share of the keys' capacity; "all": the processes together, from the first start to the last end.`,
   ];
 }

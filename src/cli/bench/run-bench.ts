@@ -160,10 +160,12 @@ function jobsWithinCaps(options: BenchOptions, runs: number, maxJobTokens: numbe
 }
 
 /**
- * Jobs kept outstanding when `--concurrency` is not given: every key's fixed slots, or, under `'auto'`,
- * what the keys' rate × the emulator's slowest latency needs, half again, so slots are never starved.
+ * Jobs kept outstanding when `--concurrency` is not given: every job with `--arrival batch`; else every
+ * key's fixed slots, or, under `'auto'`, what the keys' rate × the emulator's slowest latency needs, half
+ * again, so slots are never starved.
  */
 export function outstandingJobs(options: BenchOptions, keys: number): number {
+  if (options.arrival === 'batch') return options.jobs;
   const fixedSlots = Math.max(0, ...options.maxConcurrent.map((m) => (m === 'auto' ? 0 : m)));
   const needed = Math.ceil((options.rpm / 60) * (options.latencyMaxMs / 1000) * 1.5);
   const perKey = options.maxConcurrent.includes('auto') ? Math.max(5, needed, fixedSlots) : fixedSlots;

@@ -21,6 +21,8 @@ export interface JobRecord {
 export interface StoreEventRecord {
   readonly type: 'store-degraded' | 'store-recovered';
   readonly at: number;
+  /** Why the store went local (`store-degraded`). */
+  readonly reason?: string;
 }
 
 /**
@@ -71,8 +73,8 @@ export class RunRecorder {
     if (status === 429) this.limited++;
   }
 
-  storeEvent(type: StoreEventRecord['type'], at: number): void {
-    this.storeEvents.push({ type, at });
+  storeEvent(type: StoreEventRecord['type'], at: number, reason?: string): void {
+    this.storeEvents.push(reason === undefined ? { type, at } : { type, at, reason });
   }
 
   jobStarted(): number {

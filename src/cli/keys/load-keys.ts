@@ -1,17 +1,22 @@
 import { ConfigError } from '../../core/errors.js';
 import { Multiplexer } from '../../multiplexer.js';
 import type { UsageStats } from '../../stats/usage-stats.js';
+import { memoryStore } from '../../store/memory-store.js';
 import { keyEnvVars } from '../shared/key-env.js';
 import { UsageError } from '../shared/usage-error.js';
 
 /**
  * Every key of `--config`, else of the environment (where `OPENAI_BASE_URL` and the like point keys
- * at another server, such as the emulator). Bad configuration or no key at all: exit code 2.
+ * at another server, such as the emulator). Bad configuration or no key at all: exit code 2. Listing
+ * and checking keys share nothing with other processes: `KEYMUX_REDIS_URL` is not used (no connection).
  */
 export async function loadKeys(configPath: string | undefined, env: NodeJS.ProcessEnv): Promise<Multiplexer> {
   let mux: Multiplexer;
   try {
-    mux = configPath === undefined ? Multiplexer.fromEnv(env) : await Multiplexer.fromConfig(configPath);
+    mux =
+      configPath === undefined
+        ? Multiplexer.fromEnv(env, { store: memoryStore() })
+        : await Multiplexer.fromConfig(configPath);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message, { cause: error });
     throw error;

@@ -15,6 +15,23 @@ export interface Progress {
 
 const NO_BAR: ProgressBar = { update() {}, setTotal() {} };
 
+/** The fields cli-progress fills in itself; any other `{name}` in a format must come in the payload. */
+const BUILT_IN = new Set([
+  'bar',
+  'value',
+  'total',
+  'percentage',
+  'eta',
+  'eta_formatted',
+  'duration',
+  'duration_formatted',
+]);
+
+/** The `{names}` of a bar format that its payload must give (else cli-progress prints them literally). */
+export function payloadFields(format: string): string[] {
+  return [...format.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').filter((name) => !BUILT_IN.has(name));
+}
+
 /**
  * Live bars on a terminal, nothing otherwise: piped output and CI logs stay clean, and the final table
  * carries the same figures.

@@ -12,14 +12,19 @@ const BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 export class RedisServer {
   #child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    readonly password: string | undefined,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** `password`: the server requires it (`--requirepass`), for tests of a wrong one. */
+  static async start(options: { readonly password?: string } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.password);
     await server.start();
     return server;
   }
 
+  /** Without the password, if any: tests add the one they mean to try. */
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
@@ -32,7 +37,17 @@ export class RedisServer {
     if (this.#child) return;
     const child = spawn(
       BINARY,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...(this.password === undefined ? [] : ['--requirepass', this.password]),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#child = child;
@@ -75,7 +90,7 @@ export class RedisServer {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -19,7 +19,7 @@ local function wait_of(tat, nb, limit, window)
 end
 local function take_tat(tat, cost, limit, window)
   local slack = 0
-  if paced(window) then slack = tonumber(ARGV[1]) end
+  if paced(window) then slack = math.min(tonumber(ARGV[1]), window / limit / 2) end
   local base = now
   if tat and tat >= now - slack then base = tat end
   return base + math.min(cost, limit) * (window / limit)

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { createProgram } from '../../src/cli/main.js';
+import { cleanEnv, runCli } from './support/run-cli.js';
+
+/** A command's --help text, in-process (no spawn). */
+function help(...path: string[]): string {
+  let command: Command | undefined = createProgram();
+  for (const name of path) command = command?.commands.find((c) => c.name() === name);
+  if (command === undefined) throw new Error(`no command ${path.join(' ')}`);
+  return command.helpInformation();
+}
+
+describe('the keymux command', () => {
+  it('exits 2 with one line on an unknown command, as on any other misuse', async () => {
+    const result = await runCli(['frobnicate'], cleanEnv({}));
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual(["error: unknown command 'frobnicate'"]);
+  });
+
+  it('prints list and range defaults as they are typed on the command line', () => {
+    const flat = help('bench').replace(/\s+/g, ' ');
+    expect(flat).toContain('(default: 100-300)');
+    expect(flat).toContain('(default: auto)');
+    expect(flat).toContain('(default: least-loaded)');
+    expect(flat).not.toMatch(/default: [[{"]/);
+  });
+
+  it('says nothing of "seed" shapes in its help', () => {
+    for (const path of [['serve'], ['batch'], ['keys', 'list'], ['keys', 'check']]) {
+      expect(help(...path)).not.toMatch(/seed 00\d/);
+    }
+  });
+});

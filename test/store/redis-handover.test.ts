@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreKeyGate } from '../../src/store/key-gate.js';
+import { type RedisStore, redisStore } from '../../src/store/redis-store.js';
+import type { StoreEvent, TakeRequest } from '../../src/store/store.js';
+import { RateLimiter } from '../../src/worker/rate-limiter.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { RedisServer } from '../support/redis-server.js';
+import { CLIENT_KINDS, type TestClient } from './redis-clients.js';
+
+// 600 rpm: one send every 100 ms at the full limit, every 200 ms at this process's half share.
+const take: TakeRequest = {
+  provider: 'openai',
+  key: 'k1',
+  scope: 'k1',
+  limits: [{ name: 'rpm', limit: 600, units: 1 }],
+  probeTtlMs: 1000,
+};
+
+let server: RedisServer;
+let client: TestClient;
+let peer: TestClient;
+beforeAll(async () => {
+  server = await RedisServer.start();
+  [client, peer] = await Promise.all([
+    CLIENT_KINDS[0]!.connect(server.url),
+    CLIENT_KINDS[0]!.connect(server.url),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([client.quit(), peer.quit()]);
+  await server.stop();
+});
+
+describe('a Redis store coming back after an outage', () => {
+  it('stays on its local share until the hand-over’s agreed end, charging Redis, instead of sending at the full rate at once', async () => {
+    const prefix = `handover-${Date.now()}`;
+    const store: RedisStore = redisStore({
+      client: client.client,
+      prefix,
+      processes: 2,
+      processIndex: 0,
+      timeoutMs: 500,
+      failureThreshold: 1,
+      recoverAfterMs: 1000,
+    });
+    const events: StoreEvent[] = [];
+    store.on((e) => events.push(e));
+    expect(await store.ready()).toEqual({ ok: true });
+    await server.stop();
+    await store.take(take); // fails over to the local share
+    expect(store.mode).toBe('degraded');
+    await server.start();
+    for (let i = 0; i < 200 && !events.some((e) => e.type === 'store-recovered'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      await store.take(take); // the trial after recoverAfterMs, and the local takes meanwhile
+    }
+    expect(events.map((e) => e.type)).toEqual(['store-degraded', 'store-recovered']);
+    // Just back: Redis's schedule of the key is empty (the restarted server kept nothing), yet the store
+    // paces at its half share, one send every 200 ms, not at the full limit's 100.
+    await sendNext(store);
+    const next = await store.take(take);
+    expect(next).toMatchObject({ ok: false, reason: 'rate' });
+    if (!next.ok) expect(next.waitMs).toBeGreaterThan(150);
+    // Past its own recoverAfterMs, still local: the hand-over ends where the first process back set it in
+    // Redis, 2 × recoverAfterMs on, so that every process (each back within recoverAfterMs) leaves together.
+    const recoveredAt = events.find((e) => e.type === 'store-recovered')?.at ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, recoveredAt + 1300 - Date.now())));
+    await sendNext(store);
+    const later = await store.take(take);
+    expect(later).toMatchObject({ ok: false, reason: 'rate' });
+    if (!later.ok) expect(later.waitMs).toBeGreaterThan(150);
+    const end = Number(await peer.command(['GET', `keymux:{${prefix}}:handover`]));
+    expect(end).toBeGreaterThan(0);
+    // Every local send of the hand-over is charged to Redis, where the other processes see it.
+    const seen = redisStore({ client: peer.client, prefix, timeoutMs: 2000 });
+    let ahead = 0;
+    for (let i = 0; i < 100 && ahead === 0; i++) {
+      ahead = (await seen.snapshot({ provider: 'openai', key: 'k1' }, 'k1')).limits.rpm?.aheadMs ?? 0;
+      if (ahead === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(ahead).toBeGreaterThan(0);
+    store.close();
+  });
+});
+
+describe('a call waiting for a slot booked in Redis', () => {
+  it('gives the slot up when Redis goes away meanwhile, and asks its local schedule', async () => {
+    if (!server.running) await server.start();
+    const client2 = await CLIENT_KINDS[0]!.connect(server.url);
+    const store = redisStore({
+      client: client2.client,
+      prefix: `booked-${Date.now()}`,
+      processes: 2,
+      processIndex: 0,
+      timeoutMs: 500,
+      failureThreshold: 1,
+      recoverAfterMs: 60_000,
+    });
+    // The gate's waits on a manual clock: the booked slot comes when the test says.
+    const clock = new ManualClock(1_000_000);
+    const gate = new StoreKeyGate({
+      store,
+      address: { provider: 'openai', key: 'k1' },
+      scope: 'k1',
+      limiter: new RateLimiter({ rpm: 60 }),
+      clock,
+      probeTtlMs: 1000,
+      reopenMs: 1000,
+    });
+    try {
+      expect(await gate.take(0)).toBe(0); // sent now
+      let answer: number | undefined;
+      const second = gate.take(0).then((wait) => {
+        answer = wait;
+      });
+      // Booked about a second ahead in Redis (one a second); the call waits for it.
+      for (let i = 0; i < 200 && gate.waitMs(clock.now()) === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      const booked = gate.waitMs(clock.now());
+      expect(booked).toBeGreaterThan(900);
+      await server.stop();
+      await store.settle({ provider: 'openai', scope: 'k1', limits: [] }); // finds Redis gone
+      expect(store.mode).toBe('degraded');
+      await clock.advance(booked);
+      await second;
+      expect(answer).toBe(1); // not sent: the call asks again, on the local schedule
+    } finally {
+      await client2.quit();
+      store.close();
+      await server.start();
+    }
+  });
+});
+
+/** Takes until one goes through: the schedule's next slot. */
+async function sendNext(store: RedisStore): Promise<void> {
+  for (;;) {
+    const result = await store.take(take);
+    if (result.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, result.waitMs));
+  }
+}
