@@ -8,8 +8,11 @@ import {
   readGatewayCredentials,
   SERVE_HEALTH_CHECK_INTERVAL_MS,
 } from '../serve/gateway-config.js';
+import { createGatewayLogger } from '../serve/gateway-logger.js';
 import { REDIS_OPTIONAL_HELP, startRedisOrFail } from './shared/redis-option.js';
-import { exitTwoOnMisuse, runAction, UsageError, wholeNumber } from './shared/usage-error.js';
+import { exitTwoOnMisuse, oneOf, runAction, UsageError, wholeNumber } from './shared/usage-error.js';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 interface ServeFlags {
   port: number;
@@ -19,16 +22,11 @@ interface ServeFlags {
   redisOptional: boolean;
   drainTimeout: number;
   healthCheckInterval?: number;
-}
-
-/** One line per message on stderr; events carry key names and masked labels only. */
-function stderrLogger(): Logger {
-  const line =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      process.stderr.write(`${JSON.stringify({ level, msg, ...obj })}\n`);
-    };
-  return { debug: () => undefined, info: line('info'), warn: line('warn'), error: line('error') };
+  allowedHost: string[];
+  requestTimeout: number;
+  headersTimeout: number;
+  keepAliveTimeout: number;
+  logLevel: (typeof LOG_LEVELS)[number];
 }
 
 function untilSignal(): Promise<string> {
@@ -44,7 +42,7 @@ function untilSignal(): Promise<string> {
 }
 
 async function serve(flags: ServeFlags): Promise<number> {
-  const logger = stderrLogger();
+  const logger: Logger = createGatewayLogger({ level: flags.logLevel });
   const env = process.env;
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let pool: GatewayPool;
@@ -73,6 +71,10 @@ async function serve(flags: ServeFlags): Promise<number> {
         port: flags.port,
         host: flags.host,
         drainTimeoutMs: flags.drainTimeout,
+        allowedHosts: flags.allowedHost,
+        requestTimeoutMs: flags.requestTimeout,
+        headersTimeoutMs: flags.headersTimeout,
+        keepAliveTimeoutMs: flags.keepAliveTimeout,
         ...credentials,
         logger,
         ...(pool.store ? { storeReason: () => pool.store?.reason } : {}),
@@ -118,6 +120,36 @@ export function registerServeCommand(program: Command): Command {
       '--health-check-interval <ms>',
       `check keys held out, and idle ones, every <ms> (0: never; default ${SERVE_HEALTH_CHECK_INTERVAL_MS}, or KEYMUX_HEALTH_CHECK_INTERVAL)`,
       wholeNumber(0),
+    )
+    .option(
+      '--allowed-host <name>',
+      'also accept requests whose Host is <name> (repeatable; * accepts any); loopback names always are',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
+    .option(
+      '--request-timeout <ms>',
+      'a request’s headers and body must have arrived within <ms>',
+      wholeNumber(1),
+      60_000,
+    )
+    .option(
+      '--headers-timeout <ms>',
+      'a request’s headers must have arrived within <ms>',
+      wholeNumber(1),
+      10_000,
+    )
+    .option(
+      '--keep-alive-timeout <ms>',
+      'close an idle kept-alive connection after <ms>',
+      wholeNumber(1),
+      5_000,
+    )
+    .option(
+      '--log-level <level>',
+      `log from this level up (${LOG_LEVELS.join(', ')})`,
+      oneOf(LOG_LEVELS),
+      'info',
     )
     .option(
       '--drain-timeout <ms>',

@@ -2,6 +2,7 @@ import { systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { MIN_ECHO } from '../core/redact.js';
 import { fail } from './describe-value.js';
+import { validateKeyName } from './key-name.js';
 import {
   DEFAULTS,
   KNOWN_OPTIONS,
@@ -224,7 +225,7 @@ export function validateKeyOptions(
   }
   const out: { -readonly [F in keyof KeyOptions]: KeyOptions[F] } = { apiKey: o.apiKey.trim() };
   checkHeaderSafe(out.apiKey, join(path, names.apiKey), provider);
-  if (o.name !== undefined) out.name = text(o.name, join(path, names.name));
+  if (o.name !== undefined) out.name = validateKeyName(o.name, join(path, names.name));
   // A name is printed everywhere; a key pasted into it, whole or in large part, would leak.
   if (o.name !== undefined && nameHoldsKey(o.name, out.apiKey)) {
     throw new ConfigError(join(path, names.name), `the name of a ${provider} key must not contain the key`);

@@ -30,7 +30,11 @@ const LEVELS: Partial<Record<KeymuxEvent['type'], Level>> = {
 /** Sends events to a pino-compatible logger. Events carry key names and masked labels only. */
 export function logEvents(events: EventBus, logger: Logger): void {
   events.on('*', (event) => {
-    const level = LEVELS[event.type];
+    // A request the provider refused, or one its caller gave up: the caller's business, not the operator's.
+    const level =
+      event.type === 'failure' && (event.failureClass === 'bad-request' || event.failureClass === 'aborted')
+        ? 'debug'
+        : LEVELS[event.type];
     if (level) logger[level]({ ...event }, `keymux ${event.type}`);
   });
 }

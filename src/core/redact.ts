@@ -109,7 +109,10 @@ export function containsEcho(text: string, secret: string): boolean {
 /** Replaces every echo of each secret in `text` (whole, or MIN_ECHO characters of it in a row) by its mask. */
 export function scrub(text: string, secrets: Iterable<string>): string {
   const list = [...secrets];
-  const spans = echoSpans(text, list.length === 1 ? gramsOf(list[0]!) : buildGrams(list));
+  return masked(text, echoSpans(text, list.length === 1 ? gramsOf(list[0]!) : buildGrams(list)));
+}
+
+function masked(text: string, spans: readonly EchoSpan[]): string {
   if (spans.length === 0) return text;
   let out = '';
   let from = 0;
@@ -146,4 +149,44 @@ export function scrubError<E>(error: E, secret: string, depth = 3): E {
     }
   }
   return error;
+}
+
+/**
+ * Scrubs every secret it was given from any text, the way `scrub` does (whole, or MIN_ECHO characters
+ * in a row): one instance for every path out of a process (responses, errors, logs). Secrets are added
+ * as they are first used; the lookup table is rebuilt lazily, once per change of the set.
+ */
+export class SecretScrubber {
+  readonly #secrets = new Set<string>();
+  #grams: Grams | undefined;
+
+  add(secret: string): void {
+    if (secret === '' || this.#secrets.has(secret)) return;
+    this.#secrets.add(secret);
+    this.#grams = undefined;
+  }
+
+  get size(): number {
+    return this.#secrets.size;
+  }
+
+  scrub(text: string): string {
+    if (this.#secrets.size === 0) return text;
+    this.#grams ??= buildGrams(this.#secrets);
+    return masked(text, echoSpans(text, this.#grams));
+  }
+
+  /** A JSON value with every string in it scrubbed (keys of objects included). */
+  scrubJson(value: unknown): unknown {
+    if (this.#secrets.size === 0) return value;
+    const text = JSON.stringify(value);
+    if (text === undefined) return value;
+    const clean = this.scrub(text);
+    if (clean === text) return value;
+    try {
+      return JSON.parse(clean);
+    } catch {
+      return clean; // A mask cut through JSON syntax (a key holding a quote): the text, scrubbed.
+    }
+  }
 }

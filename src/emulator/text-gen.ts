@@ -34,12 +34,17 @@ export function estimateTokens(text: string): number {
 
 /** Estimates the tokens of every string inside a JSON value (messages, contents, system prompts). */
 export function estimateJsonTokens(value: unknown): number {
-  if (typeof value === 'string') return estimateTokens(value);
-  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + estimateJsonTokens(item), 0);
-  if (value !== null && typeof value === 'object') {
-    return Object.values(value).reduce<number>((sum, item) => sum + estimateJsonTokens(item), 0);
+  // A stack of its own, not recursion: a client's body may nest arrays 100 000 deep.
+  let sum = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') sum += estimateTokens(next);
+    else if (Array.isArray(next)) for (const item of next) pending.push(item);
+    else if (next !== null && typeof next === 'object')
+      for (const item of Object.values(next)) pending.push(item);
   }
-  return 0;
+  return sum;
 }
 
 /** The text of an answer, one token per piece. */

@@ -6,12 +6,20 @@ import { isRecord } from './error-facts.js';
  */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 256;
 
-/** About four characters a token, summed over every string inside a JSON value (as the emulator counts). */
+/**
+ * About four characters a token, summed over every string inside a JSON value (as the emulator counts).
+ * Walks with a stack of its own, not by recursion: a client's body may nest arrays 100 000 deep.
+ */
 export function textTokens(value: unknown): number {
-  if (typeof value === 'string') return Math.ceil(value.length / 4);
-  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + textTokens(item), 0);
-  if (isRecord(value)) return Object.values(value).reduce<number>((sum, v) => sum + textTokens(v), 0);
-  return 0;
+  let sum = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') sum += Math.ceil(next.length / 4);
+    else if (Array.isArray(next)) for (const item of next) pending.push(item);
+    else if (isRecord(next)) for (const item of Object.values(next)) pending.push(item);
+  }
+  return sum;
 }
 
 /** Where one provider's request keeps its prompt and its output maximum. */

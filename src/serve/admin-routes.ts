@@ -9,6 +9,9 @@ import {
   removeKeySchema,
   strategySchema,
 } from './admin-schemas.js';
+import { adminErrorBody } from './error-body.js';
+import { refuse } from './refuse.js';
+import { contentTypeRefusal } from './request-guard.js';
 import { TokenCheck } from './token-check.js';
 
 interface KeyParams {
@@ -53,11 +56,11 @@ function keyOptionsOf(body: AddKeyBody): KeyOptions {
 }
 
 function badRequest(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(400).send({ error: { code: 'bad_request', message } });
+  return reply.code(400).send(adminErrorBody(400, message));
 }
 
 function notFound(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(404).send({ error: { code: 'not_found', message } });
+  return reply.code(404).send(adminErrorBody(404, message));
 }
 
 /** The keys of a provider, or a 404 when it has none by that name. */
@@ -77,6 +80,35 @@ function attempt(reply: FastifyReply, operation: () => unknown): FastifyReply {
 }
 
 /**
+ * The admin token's check, as an `onRequest` hook: it runs before the body is read. Without a token
+ * (loopback only) every request passes. A body must be JSON either way.
+ */
+export function adminGuard(
+  adminToken: string | undefined,
+): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
+  const check = new TokenCheck(adminToken === undefined ? [] : [adminToken]);
+  return (request, reply, done) => {
+    if (check.required) {
+      const header = request.headers.authorization;
+      const token =
+        typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+      if (!check.matches(token)) {
+        refuse(request, reply, 401, 'a valid admin token is required (Authorization: Bearer …)', {
+          'www-authenticate': 'Bearer realm="keymux admin"',
+        });
+        return;
+      }
+    }
+    const refusal = contentTypeRefusal(request.headers);
+    if (refusal !== undefined) {
+      refuse(request, reply, refusal.status, refusal.message);
+      return;
+    }
+    done();
+  };
+}
+
+/**
  * Seed 004's operations under `/admin`: keys (masked), stats, add/remove, enable/disable, reset and
  * strategy. A bearer token guards it, compared in constant time; without one (loopback only) it is open.
  */
@@ -85,23 +117,7 @@ export function registerAdminRoutes(
   mux: Multiplexer,
   adminToken: string | undefined,
 ): void {
-  const check = new TokenCheck(adminToken === undefined ? [] : [adminToken]);
-  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!check.required) return undefined;
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-    if (check.matches(token)) return undefined;
-    // Returning the reply ends the request here: an async hook that only sent would let it go on.
-    return reply
-      .code(401)
-      .header('www-authenticate', 'Bearer realm="keymux admin"')
-      .send({
-        error: {
-          code: 'unauthorized',
-          message: 'a valid admin token is required (Authorization: Bearer …)',
-        },
-      });
-  };
+  const guard = adminGuard(adminToken);
   app.register(
     async (admin) => {
       admin.addHook('onRequest', guard);

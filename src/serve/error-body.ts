@@ -7,6 +7,7 @@ const ANTHROPIC_TYPES: Readonly<Record<number, string>> = {
   403: 'permission_error',
   404: 'not_found_error',
   413: 'request_too_large',
+  415: 'invalid_request_error',
   429: 'rate_limit_error',
   529: 'overloaded_error',
 };
@@ -16,6 +17,8 @@ const GOOGLE_STATUS: Readonly<Record<number, string>> = {
   401: 'UNAUTHENTICATED',
   403: 'PERMISSION_DENIED',
   404: 'NOT_FOUND',
+  413: 'INVALID_ARGUMENT',
+  415: 'INVALID_ARGUMENT',
   429: 'RESOURCE_EXHAUSTED',
   500: 'INTERNAL',
   503: 'UNAVAILABLE',
@@ -39,4 +42,34 @@ export function errorBody(dialect: Dialect, status: number, message: string, cod
     return { error: { code: status, message, status: GOOGLE_STATUS[status] ?? 'UNKNOWN' } };
   }
   return { error: { message, type: openAIType(status), param: null, code: code ?? null } };
+}
+
+const ADMIN_CODES: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+};
+
+/** The admin API's error shape: `{ error: { code, message } }`. */
+export function adminErrorBody(status: number, message: string): object {
+  return { error: { code: ADMIN_CODES[status] ?? (status >= 500 ? 'internal_error' : 'error'), message } };
+}
+
+/** Which SDK calls this path, by its prefix: Anthropic's and Gemini's routes, the admin API, else OpenAI's. */
+export function dialectOfPath(url: string): Dialect | 'admin' {
+  if (url.startsWith('/anthropic/')) return 'anthropic';
+  if (url.startsWith('/gemini/')) return 'gemini';
+  if (url.startsWith('/admin') || url.startsWith('/dashboard')) return 'admin';
+  return 'openai';
+}
+
+/** An error the gateway answers itself, in the shape the caller of that path reads. */
+export function errorBodyFor(url: string, status: number, message: string, code?: string): object {
+  const dialect = dialectOfPath(url);
+  return dialect === 'admin' ? adminErrorBody(status, message) : errorBody(dialect, status, message, code);
 }

@@ -1,12 +1,17 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
+import type { SecretScrubber } from '../core/redact.js';
 import type { JobContext } from '../worker/job-context.js';
-import { apiKeyOf, type Upstream, type UpstreamRequest, type UpstreamResponse } from './upstream.js';
+import type { Upstream, UpstreamRequest, UpstreamResponse } from './upstream.js';
 import { usageOfJson } from './usage-json.js';
 
 /** What the gateway measures that the multiplexer's events do not carry. */
 export interface GatewayObserver {
   queueWait(provider: string, seconds: number): void;
   firstToken(provider: string, keyName: string, seconds: number): void;
+  /** The model a job's request named, for the `model` label of its attempts and its outcome. */
+  model(jobId: number, model: string | undefined): void;
+  /** The gateway answered a request on `route` (its pattern, not the path) with `code`. */
+  response(route: string, code: number): void;
 }
 
 /** A provider's answer: read whole, or a stream whose key slot is held until `finish`. */
@@ -21,21 +26,20 @@ export type JobResult =
       readonly kind: 'stream';
       readonly response: UpstreamResponse;
       readonly key: KeyRef;
-      finish(usage: TokenUsage | undefined): void;
+      /** The stream ended; with `failure`, it broke (cut or stalled upstream): a failure of its key. */
+      finish(usage: TokenUsage | undefined, failure?: unknown): void;
     };
 
-/** Provider error bodies, with the key's value scrubbed, kept for the error reply. */
+/** Provider error bodies, scrubbed of every key's value, kept for the error reply. */
 const upstreamBodies = new WeakMap<object, unknown>();
 
 export function upstreamBodyOf(error: unknown): unknown {
   return error !== null && typeof error === 'object' ? upstreamBodies.get(error) : undefined;
 }
 
-function keepScrubbedBody(error: unknown, apiKey: string | undefined): void {
+function keepScrubbedBody(error: unknown, scrubber: SecretScrubber): void {
   if (error === null || typeof error !== 'object' || !('error' in error)) return;
-  let text = JSON.stringify((error as { error: unknown }).error) ?? 'null';
-  if (apiKey !== undefined) text = text.split(apiKey).join('[key]');
-  upstreamBodies.set(error, JSON.parse(text));
+  upstreamBodies.set(error, scrubber.scrubJson((error as { error: unknown }).error));
 }
 
 function fullUsage(usage: Partial<TokenUsage> | undefined): TokenUsage | undefined {
@@ -56,6 +60,8 @@ function bufferedUsage(response: UpstreamResponse, body: Buffer): TokenUsage | u
 export interface GatewayJobDeps {
   readonly upstream: Upstream;
   readonly observer: GatewayObserver;
+  /** Every key the gateway sent with, to mask wherever an answer echoes one. */
+  readonly scrubber: SecretScrubber;
   /** Feeds a response's limit headers to the key that got it (`Multiplexer.observeLimitHeaders`). */
   readonly observeLimits: (job: JobContext, headers: Headers) => void;
 }
@@ -68,26 +74,30 @@ export async function runGatewayJob(
   enqueuedAt: number,
   deps: GatewayJobDeps,
 ): Promise<JobResult> {
-  if (job.attempt === 1) deps.observer.queueWait(request.provider, (performance.now() - enqueuedAt) / 1000);
+  if (job.attempt === 1) {
+    deps.observer.queueWait(request.provider, (performance.now() - enqueuedAt) / 1000);
+    deps.observer.model(job.jobId, request.model);
+  }
   let response: UpstreamResponse;
   try {
     response = await deps.upstream.send(client, request, job.signal, (headers) =>
       deps.observeLimits(job, headers),
     );
   } catch (error) {
-    keepScrubbedBody(error, apiKeyOf(client));
+    keepScrubbedBody(error, deps.scrubber);
     throw error;
   }
   if (contentType(response).startsWith('text/event-stream')) {
-    let release: () => void = () => undefined;
+    let release: (failure?: { readonly error: unknown }) => void = () => undefined;
     job.hold(
-      new Promise<void>((resolve) => {
-        release = resolve;
+      new Promise<void>((resolve, reject) => {
+        // A rejected hold is how the key learns that its stream broke (see JobContext.hold).
+        release = (failure) => (failure === undefined ? resolve() : reject(failure.error));
       }),
     );
-    const finish = (usage: TokenUsage | undefined): void => {
+    const finish = (usage: TokenUsage | undefined, failure?: unknown): void => {
       if (usage) job.reportUsage(usage);
-      release();
+      release(failure === undefined ? undefined : { error: failure });
     };
     return { kind: 'stream', response, key: job.key, finish };
   }

@@ -7,7 +7,9 @@ import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
 import { type Dialect, errorBody } from './error-body.js';
 import { errorReply } from './gateway-error.js';
 import { type GatewayJobDeps, runGatewayJob } from './gateway-job.js';
+import { refuse } from './refuse.js';
 import { relayedHeaders, relayStream } from './relay.js';
+import { contentTypeRefusal } from './request-guard.js';
 import { earliestRetrySeconds } from './retry-after.js';
 import { presentedToken, type TokenCheck } from './token-check.js';
 import type { GatewayProvider, UpstreamRequest } from './upstream.js';
@@ -15,6 +17,8 @@ import type { GatewayProvider, UpstreamRequest } from './upstream.js';
 export interface GatewayContext extends GatewayJobDeps {
   readonly mux: Multiplexer;
   readonly clients: TokenCheck;
+  /** Largest body of a provider request, in bytes. */
+  readonly bodyLimit: number;
 }
 
 interface Route {
@@ -38,7 +42,8 @@ const ROUTES: Readonly<Record<GatewayProvider, Route>> = {
 };
 
 const OPENAI_ENDPOINTS = ['chat/completions', 'completions', 'embeddings', 'responses'] as const;
-const GEMINI_METHOD = /^[^/:]+:(generateContent|streamGenerateContent)$/;
+/** A model name as Google writes them; `?`, `#`, `/` or `%` (decoded from the path) never reach the upstream path. */
+const GEMINI_METHOD = /^[A-Za-z0-9][A-Za-z0-9._-]*:(generateContent|streamGenerateContent)$/;
 
 function sendError(reply: FastifyReply, dialect: Dialect, status: number, message: string): FastifyReply {
   return reply.code(status).send(errorBody(dialect, status, message));
@@ -63,6 +68,12 @@ function forwarded(request: FastifyRequest, names: readonly string[]): Record<st
   return headers;
 }
 
+function modelOf(route: Route, path: string, parsed: unknown): string | undefined {
+  if (route.provider === 'gemini') return /\/models\/([^:]+):/.exec(path)?.[1];
+  const model = (parsed as { model?: unknown } | null | undefined)?.model;
+  return typeof model === 'string' ? model : undefined;
+}
+
 /** One client request → one keymux job on the route's pool → the answer relayed as it comes. */
 async function relay(
   ctx: GatewayContext,
@@ -71,12 +82,6 @@ async function relay(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
-  const query = request.url.slice(request.url.indexOf('?') >>> 0);
-  if (
-    ctx.clients.required &&
-    !ctx.clients.matches(presentedToken(request.headers, query.startsWith('?') ? query.slice(1) : ''))
-  )
-    return sendError(reply, route.dialect, 401, 'keymux: a valid gateway token is required');
   const raw = request.body instanceof Buffer && request.body.length > 0 ? request.body : undefined;
   let parsed: unknown;
   try {
@@ -86,6 +91,7 @@ async function relay(
   }
   const upstream: UpstreamRequest = {
     provider: route.provider,
+    model: modelOf(route, path, parsed),
     method: request.method === 'GET' ? 'GET' : 'POST',
     path,
     query: route.provider === 'gemini' ? queryWithoutKey(request.url) : '',
@@ -108,17 +114,35 @@ async function relay(
   } catch (error) {
     if (abort.signal.aborted) return reply.hijack();
     const answer = errorReply(error, route.dialect, () => earliestRetrySeconds(ctx.mux, route.provider));
-    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    return reply.code(answer.status).headers(answer.headers).send(ctx.scrubber.scrubJson(answer.body));
   }
   if (result.kind === 'buffered')
     return reply.code(result.response.status).headers(relayedHeaders(result)).send(result.body);
   reply.hijack();
-  await relayStream(result, reply.raw, startedAt, ctx.observer, route.provider);
+  await relayStream(result, reply.raw, startedAt, ctx, route.dialect);
   return undefined;
 }
 
 /** OpenAI's routes (also under `/openai`), Groq's, Anthropic's Messages and Gemini's generateContent. */
 export function registerGatewayRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  // Before the body is read: a client without a token never gets to upload 64 MiB.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (ctx.clients.required) {
+      const at = request.url.indexOf('?');
+      const query = at < 0 ? '' : request.url.slice(at + 1);
+      if (!ctx.clients.matches(presentedToken(request.headers, query))) {
+        refuse(request, reply, 401, 'keymux: a valid gateway token is required');
+        return;
+      }
+    }
+    const refusal = contentTypeRefusal(request.headers);
+    if (refusal !== undefined) {
+      refuse(request, reply, refusal.status, refusal.message);
+      return;
+    }
+    done();
+  });
+  const limit = { bodyLimit: ctx.bodyLimit };
   const mounts: ReadonlyArray<readonly [string, Route, string]> = [
     ['/v1', ROUTES.openai, ''],
     ['/openai/v1', ROUTES.openai, ''],
@@ -126,7 +150,7 @@ export function registerGatewayRoutes(app: FastifyInstance, ctx: GatewayContext)
   ];
   for (const [prefix, route, upstreamPrefix] of mounts) {
     for (const endpoint of OPENAI_ENDPOINTS) {
-      app.post(`${prefix}/${endpoint}`, (request, reply) =>
+      app.post(`${prefix}/${endpoint}`, limit, (request, reply) =>
         relay(ctx, route, `${upstreamPrefix}/${endpoint}`, request, reply),
       );
     }
@@ -134,14 +158,14 @@ export function registerGatewayRoutes(app: FastifyInstance, ctx: GatewayContext)
       relay(ctx, route, `${upstreamPrefix}/models`, request, reply),
     );
   }
-  app.post('/anthropic/v1/messages', (request, reply) =>
+  app.post('/anthropic/v1/messages', limit, (request, reply) =>
     relay(ctx, ROUTES.anthropic, '/v1/messages', request, reply),
   );
   for (const version of ['v1beta', 'v1']) {
-    app.post(`/gemini/${version}/models/*`, (request, reply) => {
+    app.post(`/gemini/${version}/models/*`, limit, (request, reply) => {
       const method = (request.params as { '*': string })['*'];
       if (!GEMINI_METHOD.test(method))
-        return sendError(reply, 'gemini', 404, `keymux: no Gemini method ${JSON.stringify(method)}`);
+        return sendError(reply, 'gemini', 404, 'keymux: no such Gemini model method');
       return relay(ctx, ROUTES.gemini, `/${version}/models/${method}`, request, reply);
     });
   }

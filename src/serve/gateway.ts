@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { SecretScrubber } from '../core/redact.js';
 import type { Multiplexer } from '../multiplexer.js';
-import { registerAdminRoutes } from './admin-routes.js';
-import { dashboardHtml } from './dashboard/page.js';
+import { adminGuard, registerAdminRoutes } from './admin-routes.js';
+import { DASHBOARD_HEADERS, dashboardHtml } from './dashboard/page.js';
+import { gatewayBanner } from './gateway-banner.js';
 import {
   type GatewayOptions,
   isLoopback,
@@ -9,15 +11,15 @@ import {
   resolveGatewayOptions,
 } from './gateway-options.js';
 import { registerGatewayRoutes } from './gateway-routes.js';
+import { installErrorHandlers, serverTimeouts } from './gateway-server.js';
 import { InFlight } from './in-flight.js';
 import { createMetrics, type KeymuxMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
+import { refuse } from './refuse.js';
+import { crossSiteRefusal } from './request-guard.js';
 import { watchStoreStatus } from './store-status.js';
 import { TokenCheck } from './token-check.js';
 import { Upstream } from './upstream.js';
-
-/** Bodies of LLM requests carry images and long documents. */
-const BODY_LIMIT = 64 * 1024 * 1024;
 
 export interface Gateway {
   readonly app: FastifyInstance;
@@ -40,21 +42,46 @@ function anyKeyUp(mux: Multiplexer): boolean {
 /** The gateway over a multiplexer: provider routes, admin API, metrics, health and the dashboard. */
 export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): Gateway {
   const resolved = resolveGatewayOptions(options);
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: 'idle' });
-  const metrics = createMetrics(mux, resolved.registry === undefined ? {} : { registry: resolved.registry });
+  const log = resolved.logger;
+  const app = Fastify({
+    logger: false,
+    // The admin routes' limit; provider routes set their own, larger one.
+    bodyLimit: resolved.adminBodyLimit,
+    forceCloseConnections: 'idle',
+    ...serverTimeouts(resolved),
+  });
+  const metrics = createMetrics(mux, {
+    ...(resolved.registry === undefined ? { defaultMetrics: true } : { registry: resolved.registry }),
+  });
   const history = new RateHistory(mux);
   const store = watchStoreStatus(mux, resolved.storeReason);
   const inFlight = new InFlight();
-  const upstream = new Upstream(mux.options.streamIdleTimeoutMs);
+  const scrubber = new SecretScrubber();
+  const upstream = new Upstream(mux.options.streamIdleTimeoutMs, scrubber);
   // Callback hooks: an async one costs a promise per request.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     inFlight.track(reply.raw);
+    const refusal = crossSiteRefusal(request.headers, request.method, resolved.allowedHosts);
+    if (refusal !== undefined) {
+      refuse(request, reply, refusal.status, refusal.message);
+      return;
+    }
     done();
   });
-  app.addHook('onResponse', (_request, reply, done) => {
-    if (reply.statusCode === 429) history.gatewayLimited();
+  app.addHook('onResponse', (request, reply, done) => {
+    const code = reply.statusCode;
+    if (code === 429) history.gatewayLimited();
+    metrics.observer.response(request.routeOptions.url ?? 'unmatched', code);
+    if (code >= 400 && log !== undefined) {
+      // The path only: a query may hold a client's credential (`?key=`).
+      const at = request.url.indexOf('?');
+      const entry = { method: request.method, path: at < 0 ? request.url : request.url.slice(0, at), code };
+      if (code >= 500) log.warn(entry, 'keymux gateway answered with an error');
+      else log.debug?.(entry, 'keymux gateway refused a request');
+    }
     done();
   });
+  installErrorHandlers(app, resolved, scrubber);
   app.register(async (scope) => {
     // Provider routes relay the client's bytes as they are: parsed once, for the token estimate only.
     scope.removeAllContentTypeParsers();
@@ -64,6 +91,8 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       clients: new TokenCheck(resolved.gatewayTokens),
       observer: metrics.observer,
       upstream,
+      scrubber,
+      bodyLimit: resolved.bodyLimit,
       observeLimits: (job, headers) => mux.observeLimitHeaders(job.key, headers),
     });
   });
@@ -79,12 +108,18 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       ? reply.send({ status: 'ready', store: store.status() })
       : reply.code(503).send({ status: 'no key can serve', store: store.status() }),
   );
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml()));
-  app.get('/dashboard/state', async () => ({
-    stats: mux.getUsageStats(),
-    history: history.series(),
-    adminTokenRequired: resolved.adminToken !== undefined,
-  }));
+  const page = dashboardHtml();
+  app.get('/', async (_request, reply) =>
+    reply.headers(DASHBOARD_HEADERS).type('text/html; charset=utf-8').send(page),
+  );
+  // What /admin/stats shows, so the admin token guards it too.
+  app.get('/dashboard/state', { onRequest: adminGuard(resolved.adminToken) }, async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send({
+      stats: mux.getUsageStats(),
+      history: history.series(),
+      adminTokenRequired: resolved.adminToken !== undefined,
+    }),
+  );
   let url = '';
   return {
     app,
@@ -119,12 +154,15 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
   };
 }
 
-/** Creates the gateway and listens; says who may use it. */
+/** Creates the gateway and listens; says where, with which keys, and who may use it. */
 export async function startGateway(mux: Multiplexer, options: GatewayOptions = {}): Promise<Gateway> {
   const gateway = createGateway(mux, options);
   const url = await gateway.listen();
-  const { gatewayTokens, adminToken, host, logger } = gateway.options;
-  logger?.info({ url }, `keymux gateway listening on ${url}`);
+  const { gatewayTokens, adminToken, host, logger, allowedHosts } = gateway.options;
+  if (logger !== undefined) {
+    const banner = gatewayBanner(url, mux.getUsageStats());
+    logger.info(banner.fields, banner.text);
+  }
   if (gatewayTokens.length === 0 && isLoopback(host))
     logger?.warn(
       { host },
@@ -132,5 +170,10 @@ export async function startGateway(mux: Multiplexer, options: GatewayOptions = {
     );
   if (adminToken === undefined)
     logger?.warn({ host }, 'no admin token (KEYMUX_ADMIN_TOKEN): the admin API is open to local clients');
+  if (allowedHosts === undefined && !isLoopback(host))
+    logger?.info(
+      { host },
+      'any Host header is accepted (tokens guard every route); --allowed-host narrows it',
+    );
   return gateway;
 }

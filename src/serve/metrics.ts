@@ -1,14 +1,19 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { KeymuxEvent } from '../core/events.js';
 import type { Multiplexer } from '../multiplexer.js';
 import type { GatewayObserver } from './gateway-job.js';
+import { JobLabels } from './job-labels.js';
+import { registerStateGauges } from './state-gauges.js';
 
 export interface MetricsOptions {
   /** Where the `keymux_*` metrics go. @default a new registry */
   readonly registry?: Registry;
+  /** Also register prom-client's `process_*` and `nodejs_*` metrics (once per registry). @default false */
+  readonly defaultMetrics?: boolean;
 }
 
-/** The multiplexer's Prometheus metrics; `observer` takes what only the gateway sees (queue wait, first token). */
+/** The multiplexer's Prometheus metrics; `observer` takes what only the gateway sees. */
 export interface KeymuxMetrics {
   readonly registry: Registry;
   readonly observer: GatewayObserver;
@@ -25,22 +30,44 @@ const COOLDOWN_REASON: Partial<Record<KeymuxEvent['type'], string>> = {
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /**
  * Prometheus metrics built from the multiplexer's event stream (counters, histograms) and its stats
- * at scrape time (gauges). Every `key` label is the key's name, never its value.
+ * at scrape time (gauges). Every `key` label is the key's name, never its value. Attempts (one per key
+ * tried) and requests (one per job, by its final outcome) are counted apart.
  */
 export function createMetrics(mux: Multiplexer, options: MetricsOptions = {}): KeymuxMetrics {
   const registry = options.registry ?? new Registry();
   const registers = [registry];
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'keymux_build_info',
+    help: 'Always 1; the keymux version as a label',
+    labelNames: ['version'],
+    registers,
+  }).set({ version: packageVersion() }, 1);
+  const attempts = new Counter({
+    name: 'keymux_attempts_total',
+    help: 'Attempts sent to a provider on a key, by outcome (ok, or the failure class)',
+    labelNames: ['provider', 'key', 'model', 'outcome'],
+    registers,
+  });
   const requests = new Counter({
     name: 'keymux_requests_total',
-    help: 'Attempts sent to a provider, by key and outcome (ok, or the failure class)',
-    labelNames: ['provider', 'key', 'status'],
+    help: 'Requests (jobs) by final outcome: ok, the failure class of their last attempt, or rejected (no attempt)',
+    labelNames: ['provider', 'model', 'outcome'],
     registers,
   });
   const duration = new Histogram({
-    name: 'keymux_request_duration_seconds',
-    help: 'Time of one attempt on a key, until its answer (or its stream) ended',
+    name: 'keymux_attempt_duration_seconds',
+    help: 'Upstream latency of one attempt on a key, until its answer (or its stream) ended',
     labelNames: ['provider', 'key'],
     buckets: LATENCY_BUCKETS,
     registers,
@@ -65,6 +92,12 @@ export function createMetrics(mux: Multiplexer, options: MetricsOptions = {}): K
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers,
   });
+  const responses = new Counter({
+    name: 'keymux_gateway_responses_total',
+    help: 'Responses of the gateway itself, by route and HTTP status code',
+    labelNames: ['route', 'code'],
+    registers,
+  });
   const cooldowns = new Counter({
     name: 'keymux_key_cooldowns_total',
     help: 'Times a key was taken out of rotation, by reason',
@@ -77,25 +110,40 @@ export function createMetrics(mux: Multiplexer, options: MetricsOptions = {}): K
     labelNames: ['provider', 'key'],
     registers,
   });
-  // prom-client hashes a label set on every call; the children per key, kept, cost a Map lookup.
-  const requestsOf = children((provider, key, status) => requests.labels(provider, key, status));
+  // prom-client hashes a label set on every call; the children, kept, cost a Map lookup.
+  const attemptsOf = children((provider, key, model, outcome) =>
+    attempts.labels(provider, key, model, outcome),
+  );
+  const requestsOf = children((provider, model, outcome) => requests.labels(provider, model, outcome));
   const durationOf = children((provider, key) => duration.labels(provider, key));
   const tokensOf = children((provider, key, type) => tokens.labels(provider, key, type));
   const firstTokenOf = children((provider, key) => firstToken.labels(provider, key));
   const queueWaitOf = children((provider) => queueWait.labels(provider));
+  const responsesOf = children((route, code) => responses.labels(route, code));
+  const jobs = new JobLabels();
   const stop = mux.on('*', (event) => {
+    if (event.type === 'job-settled') {
+      const outcome = event.ok ? 'ok' : (jobs.lastFailure(event.jobId) ?? 'rejected');
+      requestsOf(event.provider, jobs.model(event.jobId), outcome).inc();
+      jobs.settled(event.jobId);
+      return;
+    }
     if (!('key' in event)) return;
     const { provider, name } = event.key;
-    if (event.type === 'success') {
-      requestsOf(provider, name, 'ok').inc();
+    if (event.type === 'request') {
+      jobs.started(event.jobId);
+    } else if (event.type === 'success') {
+      attemptsOf(provider, name, jobs.model(event.jobId), 'ok').inc();
       durationOf(provider, name).observe(event.latencyMs / 1000);
       if (event.usage) {
         tokensOf(provider, name, 'input').inc(event.usage.inputTokens);
         tokensOf(provider, name, 'output').inc(event.usage.outputTokens);
       }
+      jobs.ended(event.jobId, undefined);
     } else if (event.type === 'failure') {
-      requestsOf(provider, name, event.failureClass).inc();
+      attemptsOf(provider, name, jobs.model(event.jobId), event.failureClass).inc();
       durationOf(provider, name).observe(event.latencyMs / 1000);
+      jobs.ended(event.jobId, event.failureClass);
     } else if (event.type === 'retry') {
       retries.inc({ provider, key: name });
     } else {
@@ -109,6 +157,8 @@ export function createMetrics(mux: Multiplexer, options: MetricsOptions = {}): K
     observer: {
       queueWait: (provider, seconds) => queueWaitOf(provider).observe(seconds),
       firstToken: (provider, key, seconds) => firstTokenOf(provider, key).observe(seconds),
+      model: (jobId, model) => jobs.setModel(jobId, model),
+      response: (route, code) => responsesOf(route, String(code)).inc(),
     },
     stop,
   };
@@ -125,58 +175,5 @@ function children<C>(make: (...values: string[]) => C): (...values: string[]) =>
       made.set(id, child);
     }
     return child;
-  };
-}
-
-/** Gauges read from the stats when scraped: always current, nothing to keep in step. */
-function registerStateGauges(mux: Multiplexer, registry: Registry): void {
-  const registers = [registry];
-  const keyLabels = ['provider', 'key'] as const;
-  // Registered first, its collect refreshes every gauge below before any of them is read.
-  const depth = new Gauge({
-    name: 'keymux_queue_depth',
-    help: 'Jobs waiting in a key’s queue',
-    labelNames: keyLabels,
-    registers,
-    collect: () => refresh(),
-  });
-  const inFlight = new Gauge({
-    name: 'keymux_in_flight',
-    help: 'Calls in flight on a key',
-    labelNames: keyLabels,
-    registers,
-  });
-  const up = new Gauge({
-    name: 'keymux_key_up',
-    help: '1 when the key can serve (healthy or degraded)',
-    labelNames: keyLabels,
-    registers,
-  });
-  const breaker = new Gauge({
-    name: 'keymux_breaker_state',
-    help: '1 while the key’s circuit is open, else 0',
-    labelNames: keyLabels,
-    registers,
-  });
-  const remaining = new Gauge({
-    name: 'keymux_limiter_remaining',
-    help: 'Units left in the current window of each known limit (rpm, tpm, rpd, tpd)',
-    labelNames: ['provider', 'key', 'limit'],
-    registers,
-  });
-  const refresh = (): void => {
-    for (const gauge of [depth, inFlight, up, breaker, remaining]) gauge.reset();
-    for (const [provider, stats] of Object.entries(mux.getUsageStats().providers)) {
-      for (const key of stats.keys) {
-        const labels = { provider, key: key.name };
-        depth.set(labels, key.queued);
-        inFlight.set(labels, key.inFlight);
-        up.set(labels, key.state === 'healthy' || key.state === 'degraded' ? 1 : 0);
-        breaker.set(labels, key.state === 'circuit-open' ? 1 : 0);
-        for (const [limit, usage] of Object.entries(key.limits)) {
-          if (usage) remaining.set({ ...labels, limit }, Math.max(0, usage.limit - usage.used));
-        }
-      }
-    }
   };
 }

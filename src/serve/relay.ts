@@ -1,6 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import type { SecretScrubber } from '../core/redact.js';
+import type { Dialect } from './error-body.js';
 import type { GatewayObserver, JobResult } from './gateway-job.js';
 import { SseUsage } from './sse-usage.js';
+import { endsAtEventBoundary, streamErrorEvent } from './stream-error-event.js';
 
 const PASSED_HEADERS = [
   'content-type',
@@ -32,26 +35,42 @@ function writable(raw: ServerResponse): Promise<void> {
   });
 }
 
+/** What a relay reports to, and scrubs with. */
+export interface RelayDeps {
+  readonly observer: GatewayObserver;
+  readonly scrubber: SecretScrubber;
+}
+
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+}
+
 /**
  * Pipes an SSE answer to the client chunk by chunk as it arrives, waiting for the client when its
- * socket is full (backpressure). A client that goes away cancels the upstream body; an upstream that
- * breaks off cuts the client's connection too, as the provider would have. The key's slot is freed
- * when the relay ends, either way.
+ * socket is full (backpressure). A client that goes away cancels the upstream body, no fault of the
+ * key. An upstream that breaks off or stalls (`streamIdleTimeoutMs`) is a failure of its key (stats,
+ * metrics, breaker), and the client gets an error event in its provider's shape before the stream
+ * ends. The key's slot is freed when the relay ends, either way.
  */
 export async function relayStream(
   result: Extract<JobResult, { kind: 'stream' }>,
   raw: ServerResponse,
   startedAt: number,
-  observer: GatewayObserver,
-  provider: string,
+  deps: RelayDeps,
+  dialect: Dialect,
 ): Promise<void> {
   const usage = new SseUsage();
   const body = result.response.body;
+  let clientGone = false;
   const cancel = (): void => {
+    if (!raw.writableFinished) clientGone = true;
     body.destroy();
   };
   raw.on('close', cancel);
   let first = true;
+  let last: Uint8Array | undefined;
+  let failure: unknown;
   try {
     if (raw.destroyed) return;
     raw.writeHead(result.response.status, relayedHeaders(result));
@@ -60,18 +79,32 @@ export async function relayStream(
     for await (const value of body as AsyncIterable<Buffer>) {
       if (first) {
         first = false;
-        observer.firstToken(provider, result.key.name, (performance.now() - startedAt) / 1000);
+        deps.observer.firstToken(
+          result.key.provider,
+          result.key.name,
+          (performance.now() - startedAt) / 1000,
+        );
       }
       usage.push(value);
       if (raw.destroyed) break;
+      last = value;
       if (!raw.write(value)) await writable(raw);
     }
     raw.end();
-  } catch {
-    raw.destroy();
+  } catch (error) {
+    if (clientGone || raw.destroyed) {
+      raw.destroy();
+    } else {
+      failure = error;
+      const message = deps.scrubber.scrub(
+        `keymux: the provider's stream broke off on key ${result.key.name}: ${reason(error)}`,
+      );
+      if (!endsAtEventBoundary(last)) raw.write('\n\n');
+      raw.end(streamErrorEvent(dialect, message));
+    }
   } finally {
     raw.off('close', cancel);
     cancel();
-    result.finish(usage.usage);
+    result.finish(usage.usage, failure);
   }
 }

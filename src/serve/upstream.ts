@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
+import type { SecretScrubber } from '../core/redact.js';
 import { UpstreamHttpError } from './upstream-error.js';
 
 /** The four pools the gateway serves; Groq speaks OpenAI's format on its own keys. */
@@ -8,6 +9,8 @@ export type GatewayProvider = 'openai' | 'groq' | 'anthropic' | 'gemini';
 /** One client request, as it goes to the provider on the chosen key. */
 export interface UpstreamRequest {
   readonly provider: GatewayProvider;
+  /** The model the client named (the body's `model`, Gemini's path), for metrics only. */
+  readonly model: string | undefined;
   readonly method: 'GET' | 'POST';
   /** Relative to the key's base URL as its SDK client holds it (OpenAI's ends in `/v1`). */
   readonly path: string;
@@ -91,12 +94,14 @@ function parsedBody(text: string): unknown {
 export class Upstream {
   readonly #agent: Agent;
   readonly #targets = new WeakMap<object, KeyTarget>();
+  readonly #scrubber: SecretScrubber;
 
   /**
    * `idleTimeoutMs` ends a body (a stream above all) that sends nothing for that long: the multiplexer's
    * `streamIdleTimeoutMs`. The wait for the answer's head is the attempt's deadline (`attemptTimeoutMs`).
    */
-  constructor(idleTimeoutMs: number) {
+  constructor(idleTimeoutMs: number, scrubber: SecretScrubber) {
+    this.#scrubber = scrubber;
     this.#agent = new Agent({ headersTimeout: 0, bodyTimeout: idleTimeoutMs });
   }
 
@@ -106,6 +111,7 @@ export class Upstream {
     if (known) return known;
     const apiKey = apiKeyOf(client);
     if (apiKey === undefined) throw new TypeError(`a ${provider} key's client holds no API key`);
+    this.#scrubber.add(apiKey);
     const base = new URL(stringProp(client, 'baseURL') ?? DEFAULT_BASE[provider]);
     const target: KeyTarget = {
       origin: base.origin,

@@ -63,3 +63,29 @@ describe('a listener that throws', () => {
     expect(errors).toHaveLength(2);
   });
 });
+
+describe('logged events', () => {
+  it('a request the provider refused (400) or the caller gave up is logged at debug, a fault of the key at info', async () => {
+    const lines: string[] = [];
+    const at = (level: string) => (_obj: object, msg?: string) => lines.push(`${level} ${msg}`);
+    const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const bus = new EventBus();
+    const { logEvents } = await import('../../src/core/log-events.js');
+    logEvents(bus, logger);
+    const key = { provider: 'p', name: 'a', label: '****' };
+    const failure = {
+      type: 'failure',
+      at: 0,
+      key,
+      jobId: 1,
+      attempt: 1,
+      latencyMs: 1,
+      status: 400,
+      message: 'm',
+    } as const;
+    bus.emit({ ...failure, failureClass: 'bad-request' });
+    bus.emit({ ...failure, failureClass: 'aborted', status: undefined });
+    bus.emit({ ...failure, failureClass: 'transient', status: 503 });
+    expect(lines).toEqual(['debug keymux failure', 'debug keymux failure', 'info keymux failure']);
+  });
+});

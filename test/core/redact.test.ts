@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsEcho, scrub, scrubError } from '../../src/core/redact.js';
+import { containsEcho, SecretScrubber, scrub, scrubError } from '../../src/core/redact.js';
 
 const KEY = 'sk-canaryQWERTYUIOPASDFGH1234';
 
@@ -48,5 +48,23 @@ describe('scrub: any run of 8 or more characters of a key', () => {
     const label = (key: string): string => `${key.slice(0, 4)}…${key.slice(-4)}`;
     expect(out.endsWith(`[${label(keys[49]!)}] [${label(keys[7]!)}]`)).toBe(true);
     expect(out.startsWith('lorem ipsum lorem')).toBe(true);
+  });
+});
+
+describe('SecretScrubber: one scrubber for every key a process holds', () => {
+  it('masks 8+ characters of any key it was given, in text and in JSON values', () => {
+    const other = 'gsk-otherKEYzxcvbnmlkjhg5678';
+    const scrubber = new SecretScrubber();
+    expect(scrubber.scrub(`key ${KEY}`)).toBe(`key ${KEY}`);
+    scrubber.add(KEY);
+    scrubber.add(other);
+    scrubber.add(KEY);
+    expect(scrubber.size).toBe(2);
+    expect(scrubber.scrub(`a ${KEY.slice(0, 12)}… b ${other.slice(4, 14)}`)).toBe('a sk-c…1234… b gsk-…5678');
+    const body = { error: { message: `bad key ${KEY.slice(3, 20)}****`, param: other } };
+    const clean = scrubber.scrubJson(body);
+    expect(JSON.stringify(clean)).not.toContain(KEY.slice(3, 11));
+    expect(clean).toEqual({ error: { message: 'bad key sk-c…1234****', param: 'gsk-…5678' } });
+    expect(scrubber.scrubJson({ fine: 'nothing here' })).toEqual({ fine: 'nothing here' });
   });
 });

@@ -18,6 +18,12 @@ describe('textTokens', () => {
     expect(textTokens({ a: ['abcd', 'ab', 3, null], b: { c: 'abcdefgh' } })).toBe(4);
     expect(textTokens(messages)).toBe(estimateJsonTokens(messages));
   });
+
+  it('walks 100 000 nested arrays without running out of stack, as the emulator does', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}"abcd"${']'.repeat(100_000)}`);
+    expect(textTokens(deep)).toBe(1);
+    expect(estimateJsonTokens(deep)).toBe(1);
+  });
 });
 
 describe('estimateTokens', () => {

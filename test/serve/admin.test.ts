@@ -151,8 +151,20 @@ describe('admin API', () => {
     const mux = new Multiplexer();
     expect(() => createGateway(mux, { host: '0.0.0.0', gatewayTokens: ['t'] })).toThrow(ConfigError);
     expect(() => createGateway(mux, { host: '0.0.0.0', adminToken: 'a' })).toThrow(/KEYMUX_GATEWAY_TOKENS/);
+    // Off loopback a token is a guard only when it cannot be guessed: 16 characters at least.
     expect(() =>
-      createGateway(mux, { host: '0.0.0.0', adminToken: 'a', gatewayTokens: ['t'], port: 0 }),
+      createGateway(mux, { host: '0.0.0.0', adminToken: 'a'.repeat(16), gatewayTokens: ['t'], port: 0 }),
+    ).toThrow(/gatewayTokens\[0\].*at least 16 characters, got 1/);
+    expect(() =>
+      createGateway(mux, { host: '0.0.0.0', adminToken: 'a', gatewayTokens: ['t'.repeat(16)], port: 0 }),
+    ).toThrow(/adminToken.*at least 16/);
+    expect(() =>
+      createGateway(mux, {
+        host: '0.0.0.0',
+        adminToken: 'a'.repeat(16),
+        gatewayTokens: ['t'.repeat(16)],
+        port: 0,
+      }),
     ).not.toThrow();
   });
 });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumBinary } from '../support/system-binaries.js';
@@ -29,6 +31,11 @@ describe('dashboard in a real browser', () => {
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
     });
     const page = await browser.newPage();
+    // The page lives within its own Content-Security-Policy: no violation reported.
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
     let asked = 0;
     page.on('dialog', (dialog) => {
       asked++;
@@ -75,6 +82,53 @@ describe('dashboard in a real browser', () => {
     expect(html).toContain('sk-e…aaaa');
     for (const key of Object.values(KEYS)) expect(html).not.toContain(key);
     expect(await page.locator('#chart svg').count()).toBe(1);
+    expect(
+      await page
+        .locator('.bar span')
+        .first()
+        .evaluate((e) => (e as { style: { width: string } }).style.width),
+    ).toMatch(/%$/);
+    expect(violations).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('a page on another origin that posts to the gateway (no CORS preflight) gets nothing through', async () => {
+    // The default set-up, the one at risk: loopback, no tokens at all.
+    const { url, mux, emulator } = await startStack(
+      { gateway: { gatewayTokens: [], adminToken: undefined } },
+      closers,
+    );
+    const chat = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'paid by the pool' }] });
+    const attack = `<!doctype html><html><body>
+<iframe name="sink"></iframe>
+<form id="f" method="POST" target="sink" action="${url}/admin/keys/openai/openai-b/disable"></form>
+<script>
+const sent = [
+  fetch('${url}/v1/chat/completions', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(chat)} }),
+  fetch('${url}/admin/keys/openai/openai-a/disable', { method: 'POST', mode: 'no-cors' }),
+  fetch('${url}/admin/keys', { mode: 'cors' }).then((r) => r.text()),
+  new Promise((resolve) => { document.querySelector('iframe').onload = resolve; document.getElementById('f').submit(); }),
+];
+Promise.allSettled(sent).then((results) => {
+  window.results = results.map((r) => r.status + ':' + (typeof r.value === 'string' ? r.value : ''));
+  document.title = 'done';
+});
+</script></body></html>`;
+    const evil = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(attack);
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => evil.close(() => resolve())));
+    const page = await browser.newPage();
+    // Another site: `localhost` is not `127.0.0.1`, and the port differs too.
+    await page.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+    await expect.poll(() => page.title(), POLL).toBe('done');
+    const results = (await page.evaluate('window.results')) as string[];
+    // The key list could not be read (no CORS headers, and a 403 anyway).
+    expect(results[2]).toBe('rejected:');
+    expect(emulator.ledger.size).toBe(0);
+    expect(mux.getUsageStats().providers.openai?.keys.map((k) => k.state)).toEqual(['healthy', 'healthy']);
     await page.close();
   }, 60_000);
 });

@@ -136,7 +136,7 @@ describe('gateway errors, in each provider’s own shape', () => {
     expect(failures).toEqual([1, 1]);
   });
 
-  it('an upstream stream that stalls is cut after streamIdleTimeoutMs, and the key’s slot is freed', async () => {
+  it('an upstream stream that stalls is ended after streamIdleTimeoutMs with an error event; a failure of its key, its slot freed', async () => {
     const { url, mux, emulator } = await startStack({ mux: { streamIdleTimeoutMs: 300 } }, closers);
     emulator.addFault({ kind: 'stall', key: 'anthropic', stallAfterChunks: 2, count: 1 });
     const res = await fetch(`${url}/anthropic/v1/messages`, {
@@ -145,9 +145,14 @@ describe('gateway errors, in each provider’s own shape', () => {
       body: JSON.stringify({ model: 'm', max_tokens: 100, messages, stream: true }),
     });
     expect(res.status).toBe(200);
-    // The client gets what came, then a cut connection rather than a wait without end.
-    await expect(res.text()).rejects.toThrow();
+    // The client gets what came, then Anthropic's error event rather than a wait without end.
+    const text = await res.text();
+    expect(text).toContain('event: message_start');
+    expect(text.trimEnd().split('\n\n').at(-1)).toMatch(/^event: error\ndata: \{"type":"error"/);
     await vi.waitFor(() => expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(0));
+    // The stall counts against the key (toward its breaker), not as a success.
+    const key = mux.getUsageStats().providers.anthropic?.keys[0];
+    expect(key?.failuresByClass.transient).toBe(1);
   });
 
   it('a client that disconnects mid-stream aborts the upstream call and frees the key’s slot', async () => {

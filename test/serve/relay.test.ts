@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { SecretScrubber } from '../../src/core/redact.js';
 import type { JobResult } from '../../src/serve/gateway-job.js';
 import { relayStream } from '../../src/serve/relay.js';
 import type { UpstreamResponse } from '../../src/serve/upstream.js';
@@ -63,8 +64,14 @@ describe('relayStream', () => {
         usage = u;
       },
     };
-    const observer = { queueWait: () => undefined, firstToken: () => undefined };
-    const relayed = relayStream(result, client.raw, performance.now(), observer, 'openai');
+    const observer = {
+      queueWait: () => undefined,
+      firstToken: () => undefined,
+      model: () => undefined,
+      response: () => undefined,
+    };
+    const deps = { observer, scrubber: new SecretScrubber() };
+    const relayed = relayStream(result, client.raw, performance.now(), deps, 'openai');
     await ticks(20);
     // The client took one chunk and holds it: the relay waits, and so does the upstream read.
     expect(client.written.length).toBeLessThanOrEqual(2);

@@ -53,6 +53,7 @@ describe('gateway security', () => {
     seen.push(JSON.stringify(await ai.models.generateContent({ model: 'gemini-2.0-flash', contents: 'hi' })));
     const viaQuery = await fetch(`${url}/gemini/v1beta/models/g:generateContent?key=${GATEWAY_TOKEN}`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
     });
     expect(viaQuery.status).toBe(200);

@@ -31,6 +31,13 @@ describe('keymux serve', () => {
       });
       child.on('exit', () => reject(new Error(`exited early: ${seen}`)));
     });
+    // A client's mistake (the provider's 400) is the client's business: logged at debug, not at info.
+    const refused = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [] }),
+    });
+    expect(refused.status).toBe(400);
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -54,15 +61,22 @@ describe('keymux serve', () => {
     expect(result.stderr).toContain('no gateway tokens');
     // keymux serve checks its keys every minute unless told otherwise (the library never does).
     expect(result.stderr).toContain('"healthCheckIntervalMs":60000');
+    // The banner: where, which providers with how many keys, the dashboard.
+    expect(result.stderr).toContain(`listening on ${url} with openai (1 key); dashboard at ${url}/`);
+    expect(result.stderr).not.toContain('keymux failure');
+    expect(result.stderr).not.toContain('refused a request');
     expect(`${result.stdout}${result.stderr}`).not.toContain(CANARY);
-    expect(emulator.ledger.countByStatus()).toEqual({ 200: 1 });
+    expect(emulator.ledger.countByStatus()).toEqual({ 200: 1, 400: 1 });
   }, 30_000);
 
   it('rejects a --redis that is no Redis URL, and refuses to start without keys, saying where keys go', async () => {
-    const [redis, none] = await Promise.all([
+    const [redis, none, level] = await Promise.all([
       runCli(['serve', '--redis', 'http://127.0.0.1:6379'], cleanEnv({ OPENAI_API_KEYS: CANARY })),
       runCli(['serve', '--port', '0'], cleanEnv({})),
+      runCli(['serve', '--log-level', 'loud'], cleanEnv({ OPENAI_API_KEYS: CANARY })),
     ]);
+    expect(level.code).toBe(2);
+    expect(level.stderr).toContain('debug, info, warn, error');
     expect(redis.code).toBe(2);
     expect(redis.stderr).toContain('redis://');
     expect(none.code).toBe(2);

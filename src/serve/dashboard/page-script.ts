@@ -15,6 +15,7 @@ tokenInput.value = sessionStorage.getItem('keymux-admin-token') ?? '';
 tokenInput.addEventListener('change', () => sessionStorage.setItem('keymux-admin-token', tokenInput.value));
 let state = null;
 let lastSignature = '';
+let asked = false;
 
 function countdown(iso) {
   if (!iso) return '';
@@ -26,21 +27,31 @@ function limitBars(limits) {
   const box = el('div', { class: 'limits' });
   for (const [name, u] of Object.entries(limits)) {
     const pct = Math.min(100, Math.round(u.percent));
-    const bar = el('div', { class: 'bar' }, el('span', { style: 'width:' + pct + '%', class: pct > 85 ? 'hot' : '' }));
+    const fill = el('span', { class: pct > 85 ? 'hot' : '' });
+    // Through the CSSOM: the page's CSP allows no style attributes.
+    fill.style.width = pct + '%';
+    const bar = el('div', { class: 'bar' }, fill);
     box.append(el('div', { class: 'limit' }, el('b', {}, name), bar, u.used + ' / ' + u.limit + (u.learned ? ' (learned)' : '')));
   }
   if (!box.childElementCount) box.append(el('span', { class: 'muted' }, 'no limits known yet'));
   return box;
 }
 
+function askToken() {
+  const typed = prompt('Admin token');
+  if (!typed) return false;
+  tokenInput.value = typed;
+  sessionStorage.setItem('keymux-admin-token', typed);
+  return true;
+}
+
+function auth() {
+  return tokenInput.value ? { authorization: 'Bearer ' + tokenInput.value } : {};
+}
+
 async function act(provider, name, action) {
-  if (state?.adminTokenRequired && !tokenInput.value) {
-    const typed = prompt('Admin token');
-    if (!typed) return;
-    tokenInput.value = typed;
-    sessionStorage.setItem('keymux-admin-token', typed);
-  }
-  const headers = tokenInput.value ? { authorization: 'Bearer ' + tokenInput.value } : {};
+  if (state?.adminTokenRequired && !tokenInput.value && !askToken()) return;
+  const headers = auth();
   const url = '/admin/keys/' + encodeURIComponent(provider) + '/' + encodeURIComponent(name) + '/' + action;
   const res = await fetch(url, { method: 'POST', headers });
   $('#message').textContent = res.ok ? action + ' ' + provider + '/' + name + ': done' : action + ' failed: ' + res.status + (res.status === 401 ? ' (admin token?)' : '');
@@ -98,7 +109,16 @@ function render() {
 
 async function refresh() {
   try {
-    const res = await fetch('/dashboard/state');
+    let res = await fetch('/dashboard/state', { headers: auth() });
+    // The state is the admin API's to guard: ask once for the token, then say when it is refused.
+    if (res.status === 401 && !tokenInput.value && !asked) {
+      asked = true;
+      if (askToken()) res = await fetch('/dashboard/state', { headers: auth() });
+    }
+    if (res.status === 401) {
+      $('#updated').textContent = 'the admin token is required to show the keys';
+      return;
+    }
     state = await res.json();
     // Rebuild only on change (a countdown changes every second), so buttons stay put between clicks.
     const providers = JSON.stringify(state.stats.providers);

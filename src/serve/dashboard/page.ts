@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PAGE_SCRIPT } from './page-script.js';
 
 const STYLE = `
@@ -14,6 +15,31 @@ h2{font-size:1rem}table{width:100%;border-collapse:collapse}th,td{text-align:lef
 .chart{width:100%;max-width:600px;height:90px}.chart polyline{fill:none;stroke-width:2}.req{stroke:#4c6ef5}.lim{stroke:#f03e3e}
 button{cursor:pointer;padding:.2rem .6rem}#message{margin-left:1rem}
 `;
+
+function sha256(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/**
+ * The page's own headers: it runs only its own script and style (by hash), talks only to this
+ * gateway, cannot be framed (clickjacking of its Disable buttons) and sends no referrer.
+ */
+export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'none'",
+    `script-src ${sha256(PAGE_SCRIPT)}`,
+    `style-src ${sha256(STYLE)}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
 
 /** The dashboard: one page, no framework, live by polling. */
 export function dashboardHtml(): string {
