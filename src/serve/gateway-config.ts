@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { readEnv } from '../config/env.js';
-import { jsonReason, loadConfigFile } from '../config/file.js';
+import { loadConfigFile, readConfigValue } from '../config/file.js';
 import type { Logger, MultiplexerOptions } from '../config/options.js';
 import { ConfigError } from '../core/errors.js';
 import { Multiplexer } from '../multiplexer.js';
@@ -33,14 +32,8 @@ export async function readGatewayCredentials(
 ): Promise<GatewayCredentials> {
   let section: z.infer<typeof gatewaySection> = {};
   if (configPath !== undefined) {
-    const text = await readFile(configPath, 'utf8');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      // JSON.parse quotes the text around the fault, which may be a key: say where, never what.
-      throw new ConfigError(configPath, `not valid JSON: ${jsonReason(error, text)}`);
-    }
+    // JSON or YAML, as the keys are read; a parse error says where, never the text (it may hold a key).
+    const raw = await readConfigValue(configPath);
     const candidate =
       raw !== null && typeof raw === 'object' ? (raw as { gateway?: unknown }).gateway : undefined;
     if (candidate !== undefined) {

@@ -105,4 +105,26 @@ describe('no key, not even in part, in answers, names or config errors', () => {
     expect(String((error as Error).message)).toMatch(/broken\.json: not valid JSON: Unexpected token/);
     expect(containsEcho(String(error), key)).toBe(false);
   });
+
+  it('serve --config reads the gateway section of a YAML file too; a YAML error gives line and column only', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'keymux-gw-'));
+    const good = join(dir, 'keymux.yaml');
+    await writeFile(
+      good,
+      'gateway:\n  tokens: [gw-token-0123456789abcdef]\n  adminToken: admin-token-0123456789\n',
+    );
+    await expect(readGatewayCredentials(good, {})).resolves.toEqual({
+      gatewayTokens: ['gw-token-0123456789abcdef'],
+      adminToken: 'admin-token-0123456789',
+    });
+    const key = 'sk-live-1234567890abcdefghij';
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, `providers:\n  openai:\n    keys: [{ key: ${key}\n`);
+    const error = await readGatewayCredentials(broken, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toMatch(
+      /broken\.yaml: not valid YAML: .* at line \d+, column \d+/,
+    );
+    expect(containsEcho(String(error), key)).toBe(false);
+  });
 });
