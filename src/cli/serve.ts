@@ -109,7 +109,7 @@ export function registerServeCommand(program: Command): Command {
     .option('--host <host>', 'interface to listen on (not loopback: needs both kinds of token)', '127.0.0.1')
     .option(
       '-c, --config <file>',
-      'keymux config file (the shape of Multiplexer.fromConfig, optional "gateway" section)',
+      'keymux config file, JSON or YAML (the shape of Multiplexer.fromConfig, optional "gateway" section)',
     )
     .option(
       '--redis <url>',
