@@ -15,7 +15,7 @@ export function registerStateGauges(mux: Multiplexer, registry: Registry): void 
   // Registered first, its collect refreshes every gauge below before any of them is read.
   const depth = new Gauge({
     name: 'keymux_queue_depth',
-    help: 'Jobs waiting in a key’s queue',
+    help: 'Jobs queued on a key for it alone (calls that name their key)',
     labelNames: keyLabels,
     registers,
     collect: () => refresh(),
@@ -44,9 +44,16 @@ export function registerStateGauges(mux: Multiplexer, registry: Registry): void 
     labelNames: ['provider', 'key', 'dimension', 'window'],
     registers,
   });
+  const waiting = new Gauge({
+    name: 'keymux_pool_waiting',
+    help: 'Jobs of a provider waiting for any of its keys to be able to start them (the pool’s backlog)',
+    labelNames: ['provider'],
+    registers,
+  });
   const refresh = (): void => {
-    for (const gauge of [depth, inFlight, up, circuitOpen, remaining]) gauge.reset();
+    for (const gauge of [depth, inFlight, up, circuitOpen, remaining, waiting]) gauge.reset();
     for (const [provider, stats] of Object.entries(mux.getUsageStats().providers)) {
+      waiting.set({ provider }, stats.waiting);
       for (const key of stats.keys) {
         const labels = { provider, key: key.name };
         depth.set(labels, key.queued);

@@ -83,6 +83,7 @@ describe('/metrics', () => {
     expect(sample(`keymux_key_up{${b}}`)).toBe(1);
     expect(sample('keymux_key_up{provider="anthropic",key="claude-a"}')).toBe(0);
     expect(sample(`keymux_queue_depth{${b}}`)).toBe(0);
+    expect(sample('keymux_pool_waiting{provider="openai"}')).toBe(0);
     expect(sample(`keymux_circuit_open{${b}}`)).toBe(0);
     expect(sample(`keymux_limit_remaining{${b},dimension="requests",window="minute"}`)).toBeGreaterThan(
       99_000,
