@@ -57,18 +57,12 @@ describe('a Redis store coming back after an outage', () => {
     expect(events.map((e) => e.type)).toEqual(['store-degraded', 'store-recovered']);
     // Just back: Redis's schedule of the key is empty (the restarted server kept nothing), yet the store
     // paces at its half share, one send every 200 ms, not at the full limit's 100.
-    await sendNext(store);
-    const next = await store.take(take);
-    expect(next).toMatchObject({ ok: false, reason: 'rate' });
-    if (!next.ok) expect(next.waitMs).toBeGreaterThan(150);
+    expect(await spacing(store)).toBeGreaterThan(150);
     // Past its own recoverAfterMs, still local: the hand-over ends where the first process back set it in
     // Redis, 2 × recoverAfterMs on, so that every process (each back within recoverAfterMs) leaves together.
     const recoveredAt = events.find((e) => e.type === 'store-recovered')?.at ?? 0;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, recoveredAt + 1300 - Date.now())));
-    await sendNext(store);
-    const later = await store.take(take);
-    expect(later).toMatchObject({ ok: false, reason: 'rate' });
-    if (!later.ok) expect(later.waitMs).toBeGreaterThan(150);
+    expect(await spacing(store)).toBeGreaterThan(150);
     const end = Number(await peer.command(['GET', `keymux:{${prefix}}:handover`]));
     expect(end).toBeGreaterThan(0);
     // Every local send of the hand-over is charged to Redis, where the other processes see it.
@@ -133,6 +127,18 @@ describe('a call waiting for a slot booked in Redis', () => {
 });
 
 /** Takes until one goes through: the schedule's next slot. */
+/**
+ * Ms the store's schedule puts between one send and the next: the next take's wait plus the time that take
+ * took to be asked (a busy machine's delay counts toward the spacing, so it cannot make the figure smaller).
+ */
+async function spacing(store: RedisStore): Promise<number> {
+  await sendNext(store);
+  const sentAt = performance.now();
+  const next = await store.take(take);
+  const elapsed = performance.now() - sentAt;
+  return next.ok ? elapsed : next.waitMs + elapsed;
+}
+
 async function sendNext(store: RedisStore): Promise<void> {
   for (;;) {
     const result = await store.take(take);
