@@ -293,9 +293,11 @@ export function jsonReason(error: unknown, text: string): string {
   const reason = message
     .replace(/,\s*(\.\.\.)?".*$/s, '')
     .replace(/"[^"]*"|'[^']{2,}'/g, '…')
-    .replace(/\s+is not valid JSON$/, '');
+    .replace(/\s+is not valid JSON$/, '')
+    // Node 22's V8 adds "(line 1 column 70)" itself, Node 20's does not: one form on both.
+    .replace(/\s*\(line \d+ column \d+\)/, '');
   const position = /at position (\d+)/.exec(reason)?.[1];
-  if (position === undefined || /line \d/.test(reason)) return reason;
+  if (position === undefined) return reason;
   const before = text.slice(0, Number(position)).split('\n');
   return `${reason} (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
 }
