@@ -322,6 +322,38 @@ describe('dispatcher', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('jobs waiting in the pool fail at once when every key turns out unusable (401), each exactly once', async () => {
+    const { mux } = setup(['a', 'b'], { maxConcurrentRequests: 1 });
+    const gates = { a: deferred(), b: deferred() };
+    let calls = 0;
+    const settled: string[] = [];
+    const jobs = Array.from({ length: 6 }, (_, i) =>
+      mux
+        .execute('fake', async (c) => {
+          calls++;
+          const name = (c as FakeClient).apiKey.split('-')[1] as 'a' | 'b';
+          await gates[name].promise;
+          throw new HttpError(401, 'invalid api key');
+        })
+        .then(
+          () => settled.push(`${i} ok`),
+          (e: unknown) => settled.push(`${i} ${(e as Error).name}`),
+        ),
+    );
+    await flush();
+    // Two calls hold the two slots; four jobs wait in the pool.
+    expect(mux.getUsageStats().providers.fake!.waiting).toBe(4);
+    gates.a.resolve();
+    gates.b.resolve();
+    await Promise.all(jobs);
+    // The two running jobs failed over to the other key, met its 401 too; the four waiting never ran.
+    expect(calls).toBe(2);
+    expect(settled).toHaveLength(6);
+    expect(new Set(settled.map((s) => s.split(' ')[0])).size).toBe(6);
+    expect(settled.every((s) => !s.endsWith('ok'))).toBe(true);
+    expect(mux.getUsageStats().providers.fake!.waiting).toBe(0);
+  });
+
   it('drain waits for every accepted job', async () => {
     const { mux } = setup(['a', 'b']);
     const gate = deferred();
