@@ -12,6 +12,7 @@ export { STRATEGIES } from './config/options.js';
 export { type Clock, systemClock } from './core/clock.js';
 export {
   type AttemptRecord,
+  AttemptTimeoutError,
   ConfigError,
   type ErrorCode,
   isKeymuxError,
@@ -52,6 +53,7 @@ export { classifyError } from './providers/classify.js';
 export type { ClientOptions } from './providers/client-options.js';
 export { createGenericAdapter, type GenericAdapterOptions } from './providers/generic.js';
 export type { SdkClient, SdkClients, SdkName, SdkTypesNotImported } from './providers/sdk-types.js';
+export { type StreamDeadline, StreamTimeoutError } from './providers/stream-timeout-error.js';
 export type { KeyRotationOptions } from './providers/with-key-rotation.js';
 export type { KeyStats, LastCheck, ProviderStats, UsageStats } from './stats/usage-stats.js';
 export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';

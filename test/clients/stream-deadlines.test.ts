@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RetriesExhaustedError, ShutdownError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
+import { StreamTimeoutError } from '../../src/index.js';
 import type { Multiplexer } from '../../src/multiplexer.js';
 import { geminiClient, genAIClient, openAIClient } from '../../src/providers/clients.js';
-import { StreamTimeoutError } from '../../src/providers/stream-timeout-error.js';
 import { flush, ManualClock } from '../support/manual-clock.js';
 import { setup } from './support.js';
 
