@@ -13,9 +13,9 @@ describe('timeout errors callers meet are exported', () => {
     await clock.advance(1000);
     const error = await job;
     expect(error).toBeInstanceOf(RetriesExhaustedError);
-    const attempt = (error as RetriesExhaustedError).attempts[0];
+    const [attempt] = (error as RetriesExhaustedError).attempts;
     expect(attempt?.error).toBeInstanceOf(AttemptTimeoutError);
-    expect((attempt?.error as AttemptTimeoutError).keyName).toBe('a');
+    expect(attempt?.error).toMatchObject({ keyName: 'a', code: 'ATTEMPT_TIMEOUT' });
     await mux.close();
   });
 });
