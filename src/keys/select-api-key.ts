@@ -33,7 +33,12 @@ interface ConnectionState {
 }
 
 // The seed's selection cache: module-wide, so callers need not carry state; cleared by clearApiKeyCache.
+// Bounded, least recently used out first: a server that makes a connection id per request must not grow
+// it without end.
 const cache = new Map<string, ConnectionState>();
+
+/** Connections whose selection state is kept; the one used longest ago is forgotten past this. */
+export const MAX_REMEMBERED_CONNECTIONS = 10_000;
 
 const SUPPORTED: readonly string[] = [
   'random',
@@ -88,10 +93,11 @@ function parseSelection(value: unknown): SelectionStrategy {
 
 function stateOf(connectionId: string): ConnectionState {
   let state = cache.get(connectionId);
-  if (state === undefined) {
-    state = { turn: 0, tick: 0, lastPick: new Map() };
-    cache.set(connectionId, state);
-  }
+  // Re-inserted on every use: a Map keeps insertion order, so its first entry is the least recently used.
+  if (state !== undefined) cache.delete(connectionId);
+  else state = { turn: 0, tick: 0, lastPick: new Map() };
+  cache.set(connectionId, state);
+  if (cache.size > MAX_REMEMBERED_CONNECTIONS) cache.delete(cache.keys().next().value as string);
   return state;
 }
 

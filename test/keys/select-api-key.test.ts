@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import {
   clearApiKeyCache,
+  MAX_REMEMBERED_CONNECTIONS,
   type SelectApiKeyOptions,
   type SelectionStrategyName,
   selectApiKey,
@@ -86,6 +87,20 @@ describe('selectApiKey: round-robin', () => {
       'sk-key3',
       'sk-key1',
     ]);
+  });
+});
+
+describe('selectApiKey: the selection cache is bounded', () => {
+  it('forgets the connection used longest ago past MAX_REMEMBERED_CONNECTIONS, keeps the recent ones', () => {
+    const rr = { keys: KEYS, strategy: 'round-robin' } as const;
+    expect(picks(1, rr, 'oldest')).toEqual(['sk-key1']);
+    expect(picks(1, rr, 'kept')).toEqual(['sk-key1']);
+    for (let i = 0; i < MAX_REMEMBERED_CONNECTIONS - 2; i++) picks(1, rr, `filler-${i}`);
+    // Used again: 'kept' becomes the most recent, so the next new connection pushes 'oldest' out.
+    expect(picks(1, rr, 'kept')).toEqual(['sk-key2']);
+    picks(1, rr, 'one-more');
+    expect(picks(1, rr, 'kept')).toEqual(['sk-key3']);
+    expect(picks(1, rr, 'oldest')).toEqual(['sk-key1']);
   });
 });
 
