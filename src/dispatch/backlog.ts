@@ -136,11 +136,7 @@ export class Backlog implements PoolBacklog {
   #pull(worker: KeyWorker): void {
     this.#draining = true;
     try {
-      for (let job = this.#queue.peek(); job !== undefined; job = this.#queue.peek()) {
-        if (job.aborted) {
-          this.#take()!.fail(job.reason);
-          continue;
-        }
+      for (let job = this.#head(); job !== undefined; job = this.#head()) {
         const now = this.clock.now();
         if (worker.canStartNow(job.tokens, now)) {
           this.#take()!.bind(worker);
@@ -180,12 +176,7 @@ export class Backlog implements PoolBacklog {
   }
 
   #drainOnce(): void {
-    for (let job = this.#queue.peek(); job !== undefined; job = this.#queue.peek()) {
-      // close() aborts jobs no signal links to: they leave here.
-      if (job.aborted) {
-        this.#take()!.fail(job.reason);
-        continue;
-      }
+    for (let job = this.#head(); job !== undefined; job = this.#head()) {
       const now = this.clock.now();
       const worker = chooseNow(this.pool, job, job.tokens, now);
       if (worker) {
@@ -209,6 +200,16 @@ export class Backlog implements PoolBacklog {
       `${provider}: no key can serve (${workers.length} keys, all disabled or unavailable)`,
       { provider },
     );
+  }
+
+  /** The first job still waiting; aborted ones at the head leave with their reason on the way. */
+  #head(): BacklogJob | undefined {
+    for (let job = this.#queue.peek(); job !== undefined; job = this.#queue.peek()) {
+      // close() aborts jobs no signal links to: they leave here.
+      if (!job.aborted) return job;
+      this.#take()!.fail(job.reason);
+    }
+    return undefined;
   }
 
   #take(): BacklogJob | undefined {
@@ -259,21 +260,19 @@ export class Backlog implements PoolBacklog {
 
   /** What the pool may hold now: each usable key's queue size and free slots, less what it holds. */
   #room(): number {
-    const now = this.clock.now();
-    let room = 0;
-    for (const worker of this.pool.workers) {
-      if (worker.deps.health.readyAt(now) !== undefined) room += worker.room;
-    }
-    return room;
+    return this.#sumOverUsable((worker) => worker.room);
   }
 
   /** A floor of what the backlog may hold: the queue sizes of the keys that may still serve. */
   #count(): number {
+    return this.#sumOverUsable((worker) => worker.deps.queueSize);
+  }
+
+  #sumOverUsable(of: (worker: KeyWorker) => number): number {
     const now = this.clock.now();
-    let capacity = 0;
-    for (const worker of this.pool.workers) {
-      if (worker.deps.health.readyAt(now) !== undefined) capacity += worker.deps.queueSize;
-    }
-    return capacity;
+    let sum = 0;
+    for (const worker of this.pool.workers)
+      if (worker.deps.health.readyAt(now) !== undefined) sum += of(worker);
+    return sum;
   }
 }

@@ -76,15 +76,6 @@ export class RateLimiter {
     return wait;
   }
 
-  /** Milliseconds of schedule one call of `tokens` uses up: how much later each queued call starts. */
-  pace(tokens: number): number {
-    let pace = 0;
-    for (const { gcra } of this.#limits.values()) {
-      pace = Math.max(pace, Math.min(costOf(gcra.kind, tokens), gcra.limit) * gcra.interval);
-    }
-    return pace;
-  }
-
   take(tokens: number, now: number): Reservation {
     let entries: Array<{ log: SlidingBucket; entry: BucketEntry }> | undefined;
     for (const { gcra, log } of this.#limits.values()) {
