@@ -1,3 +1,13 @@
+import type { ClientOptions } from './clients/client-options.js';
+import {
+  anthropicClient,
+  geminiClient,
+  genAIClient,
+  groqClient,
+  openAIClient,
+} from './clients/sdk-clients.js';
+import type { SdkClient } from './clients/sdk-types.js';
+import { type KeyRotationOptions, withKeyRotation } from './clients/with-key-rotation.js';
 import { validateCallOptions } from './config/call-options.js';
 import { describeWord } from './config/describe-value.js';
 import { type EnvConfig, readEnv } from './config/env.js';
@@ -20,11 +30,7 @@ import { HealthChecks } from './health-check/health-checks.js';
 import type { KeyPool } from './keys/key-pool.js';
 import { KeyRegistry } from './keys/key-registry.js';
 import type { ProviderAdapter } from './providers/adapter.js';
-import type { ClientOptions } from './providers/client-options.js';
-import { anthropicClient, geminiClient, genAIClient, groqClient, openAIClient } from './providers/clients.js';
 import type { GenericAdapterOptions } from './providers/generic.js';
-import type { SdkClient } from './providers/sdk-types.js';
-import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
