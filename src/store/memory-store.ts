@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../core/clock.js';
-import { adjustTat, aheadOf, isPaced, takeTat, waitOf } from './gcra.js';
+import { adjustTat, aheadOf, isPaced, takeTat, waitOf } from '../policy/gcra.js';
 import {
   charge as chargeScope,
   type KeyState,
