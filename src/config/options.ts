@@ -289,8 +289,6 @@ export interface MultiplexerOptions {
    * @default memoryStore()
    */
   readonly store?: KeyStateStore;
-  /** A metrics sink. @default none */
-  readonly metrics?: object;
   /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
@@ -343,7 +341,6 @@ export interface ResolvedOptions {
   readonly healthCheckInterval: number | undefined;
   readonly maxConcurrencyCeiling: number | undefined;
   readonly store: KeyStateStore | undefined;
-  readonly metrics: object | undefined;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;

@@ -262,27 +262,6 @@ export class MemoryStore implements KeyStateStore {
   }
 }
 
-const METHODS = [
-  'take',
-  'settle',
-  'tighten',
-  'extendDeadline',
-  'openBreaker',
-  'closeBreaker',
-  'releaseProbe',
-  'on',
-];
-
-/** True for a value with a store's methods and mode. */
-export function isKeyStateStore(value: unknown): value is KeyStateStore {
-  if (typeof value !== 'object' || value === null) return false;
-  const store = value as Record<string, unknown>;
-  return (
-    ['memory', 'redis', 'degraded'].includes(String(store.mode)) &&
-    METHODS.every((m) => typeof store[m] === 'function')
-  );
-}
-
 /** The default store: this process's memory, with the semantics of the shared one. */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(options);
