@@ -157,6 +157,14 @@ export class Multiplexer {
     return this;
   }
 
+  /**
+   * The adapter a provider's keys and wrapped clients use: the built-in one, or the one registerProvider()
+   * gave; undefined for a provider never registered.
+   */
+  adapterOf(provider: string): ProviderAdapter | undefined {
+    return this.#keys.adapterOf(provider);
+  }
+
   /** Adds a key; returns its name. Keys with the same `quotaGroup` share their rate buckets. */
   addKey(provider: string, keyOptions: KeyOptions): string {
     this.#assertOpen();
