@@ -102,7 +102,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     const value = options[option];
     if (typeof value === 'number') numbers[option] = value;
   }
-  const { clock = systemClock, random = Math.random, logger, store, metrics } = options;
+  const { clock = systemClock, random = Math.random, logger, store } = options;
   const strategy =
     options.strategy === undefined ? 'round-robin' : parseStrategy(options.strategy, 'strategy');
   return {
@@ -115,7 +115,6 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     random,
     logger,
     store,
-    metrics,
   };
 }
 
