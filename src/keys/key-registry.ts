@@ -66,7 +66,7 @@ export class KeyRegistry {
     const opts = validateKeyOptions(provider, keyOptions, 'key');
     const name = opts.name ?? this.#freeName(pool);
     if (pool.get(name)) throw new ConfigError('name', `${provider} already has a key named "${name}"`);
-    const duplicate = pool.workers.find((w) => w.deps.key.reveal() === opts.apiKey);
+    const duplicate = pool.workers.find((w) => w.holds(opts.apiKey));
     if (duplicate) {
       throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
     }
@@ -105,12 +105,7 @@ export class KeyRegistry {
     if (!create) throw new NoAvailableKeyError(`${provider} has no keys`, { provider });
     pool = new KeyPool(adapter, this.options.random);
     const workers = pool.workers;
-    pool.guard = new EjectionGuard(
-      provider,
-      this.options.maxEjectedPercent,
-      () => workers.map((w) => w.deps.health),
-      this.events,
-    );
+    pool.guard = new EjectionGuard(provider, this.options.maxEjectedPercent, () => workers, this.events);
     this.#pools.set(provider, pool);
     return pool;
   }
