@@ -1,4 +1,4 @@
-import type { ResolvedOptions, Strategy } from '../config/options.js';
+import type { RetryPolicy, Strategy } from '../config/options.js';
 import {
   type AttemptRecord,
   isKeymuxError,
@@ -20,7 +20,7 @@ const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
 
 /** What every job of one multiplexer shares: one object, not a copy per job. */
 export interface DispatchContext {
-  readonly options: ResolvedOptions;
+  readonly options: RetryPolicy;
   readonly events: EventBus;
   /** Called once per job, as it settles (before its promise's handlers run). */
   readonly onSettled: (job: Job<unknown>) => void;
@@ -252,11 +252,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
  * a backoff (`equal` jitter: half fixed, half random) before its next attempt, so a short outage does not
  * use up every attempt within milliseconds. Returns the pause in ms, 0 for none.
  */
-function pauseAfterFaults(
-  attempts: readonly AttemptRecord[],
-  options: ResolvedOptions,
-  pool: KeyPool,
-): number {
+function pauseAfterFaults(attempts: readonly AttemptRecord[], options: RetryPolicy, pool: KeyPool): number {
   let streak = 0;
   for (let i = attempts.length - 1; i >= 0 && attempts[i]!.failureClass === 'transient'; i--) streak++;
   if (streak < 2) return 0;
@@ -278,7 +274,7 @@ function waitingOutOutage(
   pool: KeyPool,
   faultingSince: number | undefined,
   now: number,
-  options: ResolvedOptions,
+  options: RetryPolicy,
 ): boolean {
   return (
     pool.guard?.degraded === true && faultingSince !== undefined && now - faultingSince < options.cooldownMs

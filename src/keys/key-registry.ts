@@ -1,4 +1,4 @@
-import type { KeyOptions, ResolvedOptions } from '../config/options.js';
+import type { KeyOptions, KeyRegistryOptions } from '../config/options.js';
 import { validateKeyOptions, validateProviderName } from '../config/resolve.js';
 import { ApiKey } from '../core/api-key.js';
 import { ConfigError, NoAvailableKeyError } from '../core/errors.js';
@@ -21,7 +21,7 @@ export class KeyRegistry {
   readonly #groups = new Map<string, RateLimiter>();
 
   constructor(
-    readonly options: ResolvedOptions,
+    readonly options: KeyRegistryOptions,
     readonly events: EventBus,
     /** Builds a key's gate to the state it shares with other processes; undefined in a process alone. */
     readonly sharedGate?: SharedGateFactory,
