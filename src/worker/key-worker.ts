@@ -1,17 +1,23 @@
 import type { ApiKey } from '../core/api-key.js';
 import type { Clock } from '../core/clock.js';
 import { AttemptTimeoutError } from '../core/errors.js';
-import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
+import type { EventBus, KeyRef } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { RateLimitInfo } from '../core/rate-limit-info.js';
 import { scrubError } from '../core/redact.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import type { EjectionGuard } from '../policy/ejection-guard.js';
-import type { HealthChange, HealthState, KeyHealth } from '../policy/health.js';
+import type { HealthState, KeyHealth } from '../policy/health.js';
 import type { LimitName, LimitUsage, RateLimiter, Reservation } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
+import {
+  type AttemptListener,
+  attemptListeners,
+  type FailureReport,
+  type SuccessReport,
+} from './attempt-listeners.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
 import type { Job } from './job-context.js';
@@ -76,6 +82,8 @@ let assignments = 0;
 export class KeyWorker implements EntryOwner {
   /** Its collaborators: private, so what the other layers may do with a key is the methods below. */
   readonly #deps: WorkerDeps;
+  /** Told each attempt's outcome once, after the key's health took it in. */
+  readonly #listeners: readonly AttemptListener[];
   readonly #queue = new PriorityFifo<QueuedEntry>();
   /** Entries whose call has not begun: in the queue, or in a slot waiting for the rate limits. */
   readonly #waiting = new Set<QueuedEntry>();
@@ -99,6 +107,7 @@ export class KeyWorker implements EntryOwner {
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
+    this.#listeners = attemptListeners(deps);
     this.#deadlines = new DeadlineQueue(deps.clock);
     this.#epoch = deps.clock.now();
     deps.concurrency.onChange(() => this.refreshSlots());
@@ -558,56 +567,36 @@ export class KeyWorker implements EntryOwner {
   }
 
   #succeed(entry: QueuedEntry, ctx: AttemptContext, firstByteMs: number | undefined): void {
-    const { clock, health, events, ref, concurrency, guard } = this.#deps;
+    const { clock, health, events, ref } = this.#deps;
     const at = clock.now();
-    const closed = health.onSuccess();
-    if (closed) events.emit({ type: 'circuit-closed', at, key: ref });
-    this.#deps.shared?.onSuccess(closed);
-    guard?.onSuccess(at);
-    const latencyMs = at - ctx.startedAt;
-    concurrency.onSuccess(
-      firstByteMs === undefined
-        ? { latencyMs, now: at, saturated: this.#backlogged }
-        : { latencyMs, now: at, saturated: this.#backlogged, firstByteMs },
-    );
-    const usage: TokenUsage | undefined = ctx.usage;
-    events.emit({
-      type: 'success',
+    const closedBreaker = health.onSuccess();
+    if (closedBreaker) events.emit({ type: 'circuit-closed', at, key: ref });
+    const report: SuccessReport = {
       at,
-      key: ref,
+      latencyMs: at - ctx.startedAt,
       jobId: entry.job.id,
       attempt: entry.attempt,
-      latencyMs,
-      usage,
-    });
+      firstByteMs,
+      saturated: this.#backlogged,
+      closedBreaker,
+      usage: ctx.usage,
+    };
+    for (const listener of this.#listeners) listener.onSuccess(report);
   }
 
   #fail(entry: QueuedEntry, ctx: AttemptContext, failure: Failure): void {
-    const { clock, health, events, ref, concurrency } = this.#deps;
+    const { clock, health } = this.#deps;
     const at = clock.now();
     const change = health.onFailure(failure, at);
-    this.#deps.shared?.onFailure(change);
-    concurrency.onFailure({ class: failure.class, latencyMs: at - ctx.startedAt, now: at });
-    events.emit({
-      type: 'failure',
+    const report: FailureReport = {
       at,
-      key: ref,
+      latencyMs: at - ctx.startedAt,
       jobId: entry.job.id,
       attempt: entry.attempt,
-      latencyMs: at - ctx.startedAt,
-      failureClass: failure.class,
-      status: failure.status,
-      message: failure.message,
-    });
-    if (change) this.#announce(change, at);
+      failure,
+      change,
+    };
+    for (const listener of this.#listeners) listener.onFailure(report);
     if (!health.canStart(at)) this.evictQueued();
-  }
-
-  #announce(change: HealthChange, at: number): void {
-    if (change.type === 'ejection-held') {
-      this.#deps.guard?.onHeld(at);
-      return;
-    }
-    this.#deps.events.emit({ ...change, at, key: this.#deps.ref });
   }
 }
