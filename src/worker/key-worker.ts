@@ -572,10 +572,7 @@ export class KeyWorker implements EntryOwner {
     const closedBreaker = health.onSuccess();
     if (closedBreaker) events.emit({ type: 'circuit-closed', at, key: ref });
     const report: SuccessReport = {
-      at,
-      latencyMs: at - ctx.startedAt,
-      jobId: entry.job.id,
-      attempt: entry.attempt,
+      ...reportOf(entry, ctx, at),
       firstByteMs,
       saturated: this.#backlogged,
       closedBreaker,
@@ -588,15 +585,13 @@ export class KeyWorker implements EntryOwner {
     const { clock, health } = this.#deps;
     const at = clock.now();
     const change = health.onFailure(failure, at);
-    const report: FailureReport = {
-      at,
-      latencyMs: at - ctx.startedAt,
-      jobId: entry.job.id,
-      attempt: entry.attempt,
-      failure,
-      change,
-    };
+    const report: FailureReport = { ...reportOf(entry, ctx, at), failure, change };
     for (const listener of this.#listeners) listener.onFailure(report);
     if (!health.canStart(at)) this.evictQueued();
   }
+}
+
+/** What every attempt's report says: when it ended, how long it took, which job and attempt it was. */
+function reportOf(entry: QueuedEntry, ctx: AttemptContext, at: number) {
+  return { at, latencyMs: at - ctx.startedAt, jobId: entry.job.id, attempt: entry.attempt };
 }
