@@ -25,6 +25,7 @@ import { anthropicClient, geminiClient, genAIClient, groqClient, openAIClient } 
 import type { GenericAdapterOptions } from './providers/generic.js';
 import type { SdkClient } from './providers/sdk-types.js';
 import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
+import { Spend, type SpendRequest } from './spend/spend.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
@@ -57,11 +58,14 @@ export class Multiplexer {
   readonly #unsubscribeStore: () => void;
   /** Made from the environment (`KEYMUX_REDIS_URL`): closed with the multiplexer. */
   #ownsStore = false;
+  /** Prices, budgets and the cost of every call. */
+  readonly #spend: Spend;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
     this.#dispatch = { options: this.options, events: this.#events, onSettled: this.#settled };
     this.#strategy = this.options.strategy;
+    this.#spend = new Spend(options, this.options.clock, (event) => this.#events.emit(event));
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     const { logger } = this.options;
     if (logger) {
@@ -255,6 +259,8 @@ export class Multiplexer {
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options: CallOptions = {},
+    /** @internal What a wrapped client knows of the call's cost before it is sent. */
+    spend?: SpendRequest,
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
     let call: CallOptions;
@@ -268,11 +274,12 @@ export class Multiplexer {
     } catch (error) {
       return Promise.reject(error);
     }
+    const run = this.#spend.wanted(spend) ? this.#spend.wrap(provider, fn, call.tag, spend, call.tokens) : fn;
     const job = new DispatchedJob(
       this.#nextJobId++,
       call.tokens ?? 0,
       call.priority ?? 0,
-      fn,
+      run,
       pool,
       strategy,
       call.keyName,
@@ -317,7 +324,7 @@ export class Multiplexer {
   /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */
   getUsageStats(): UsageStats {
     const stats = usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
-    return { ...stats, store: { mode: this.#store.mode } };
+    return { ...stats, store: { mode: this.#store.mode }, spend: this.#spend.snapshot() };
   }
 
   /**

@@ -113,6 +113,9 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   },
   store: { expected: 'an object', valid: isObject },
   metrics: { expected: 'an object', valid: isObject },
+  // Checked field by field by the spend layer (src/spend/), which names the bad field.
+  prices: { expected: 'an object of model prices', valid: isObject },
+  budgets: { expected: 'an array of budgets', valid: Array.isArray },
 };
 
 export const KNOWN_OPTIONS: readonly string[] = Object.keys(OPTION_RULES);
@@ -124,5 +127,5 @@ export const NUMERIC_OPTIONS = KNOWN_OPTIONS.filter(
 
 export type NumericOption = Exclude<
   keyof MultiplexerOptions,
-  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'metrics'
+  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'metrics' | 'prices' | 'budgets'
 >;

@@ -2,6 +2,7 @@ import type { JobContext } from '../core/job-context.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
 import { isSdkLoaded, preloadSdk } from './load-sdk.js';
+import { spendRequestOf } from './spend-request.js';
 import { isStreamRequest } from './stream-request.js';
 import { StreamTimeoutError } from './stream-timeout-error.js';
 import { startTimer } from './stream-timer.js';
@@ -169,7 +170,9 @@ function asResponse(this: Promise<unknown> & CallFields): Promise<unknown> {
 /** One request of a wrapped client, as one keymux job on the chosen key's own SDK client. */
 export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readonly unknown[]): CallPromise {
   const { mux, hints, call, adapter } = ctx;
-  const estimate = call.tokens ?? adapter.estimateTokens?.(requestOf(path, args)) ?? 0;
+  const request = requestOf(path, args);
+  const estimate = call.tokens ?? adapter.estimateTokens?.(request) ?? 0;
+  const spend = spendRequestOf(request);
   // The request's own signal is the job's from the start, so it also ends the job while queued.
   const own = (hints.requestSignal ?? signalInOptions)(args);
   const signal = own && call.signal ? AbortSignal.any([call.signal, own]) : (own ?? call.signal);
@@ -185,9 +188,9 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   // for the one before.
   const data =
     chat === undefined && isSdkLoaded(hints.packageName)
-      ? mux.execute(hints.provider, run, options)
+      ? mux.execute(hints.provider, run, options, spend)
       : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(() =>
-          mux.execute(hints.provider, run, options),
+          mux.execute(hints.provider, run, options, spend),
         );
   const promise = data as Promise<unknown> & CallFields;
   promise[CALL] = apiCall;

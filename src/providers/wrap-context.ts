@@ -1,5 +1,6 @@
 import type { CallOptions, ResolvedOptions } from '../config/options.js';
 import type { JobContext } from '../core/job-context.js';
+import type { SpendRequest } from '../spend/spend.js';
 import type { ProviderAdapter } from './adapter.js';
 import type { ClientHints } from './client-hints.js';
 
@@ -16,6 +17,7 @@ export interface Executor {
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options?: CallOptions,
+    spend?: SpendRequest,
   ): Promise<T>;
 }
 

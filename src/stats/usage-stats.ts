@@ -2,6 +2,8 @@ import type { Strategy } from '../config/options.js';
 import type { FailureClass } from '../core/failure.js';
 import type { CheckedLimits } from '../core/key-check.js';
 import type { KeyPool } from '../keys/key-pool.js';
+import type { BudgetSnapshot } from '../spend/budget-ledger.js';
+import type { CostRow } from '../spend/spend.js';
 import type { HealthState } from '../worker/health.js';
 import type { LimitName, LimitUsage } from '../worker/rate-limiter.js';
 import { type CounterState, emptyCounters, type KeyCounters, percentile } from './stats.js';
@@ -74,10 +76,17 @@ export interface ProviderStats {
   readonly keys: readonly KeyStats[];
 }
 
+export interface SpendStats {
+  readonly costs: readonly CostRow[];
+  readonly budgets: readonly BudgetSnapshot[];
+}
+
 export interface UsageStats {
   readonly generatedAt: string;
   /** Where the keys' shared state lives: `memory`, `redis`, or `degraded` (Redis away). */
   readonly store?: { readonly mode: 'memory' | 'redis' | 'degraded' };
+  /** Cost per key and model (USD; `unknownCalls` had no price) and every budget: spent, reserved, left. */
+  readonly spend?: SpendStats;
   readonly providers: Readonly<Record<string, ProviderStats>>;
 }
 

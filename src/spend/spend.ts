@@ -1,0 +1,216 @@
+import type { Clock } from '../core/clock.js';
+import { BudgetExceededError, type BudgetRefusal } from '../core/errors.js';
+import type { KeymuxEvent, TokenUsage } from '../core/events.js';
+import type { JobContext } from '../core/job-context.js';
+import { totalTokens, type UsageBuckets } from '../core/usage-buckets.js';
+import { type BudgetOptions, validateBudgets } from './budget-config.js';
+import { BudgetLedger, type BudgetSnapshot, type Charge, isRefusal, type Ticket } from './budget-ledger.js';
+import { costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
+
+/** What a wrapped client knows of a call before it is sent: its model and its worst case in tokens. */
+export interface SpendRequest {
+  readonly model: string | undefined;
+  /** Prompt tokens, estimated (never fewer than the real count's estimate). */
+  readonly promptTokens: number;
+  /** The request's output maximum (`max_tokens`, `maxOutputTokens`, …), if it names one. */
+  readonly maxOutputTokens: number | undefined;
+}
+
+/** Cost so far of one key with one model. `unknownCalls`: calls whose model has no price. */
+export interface CostRow {
+  readonly provider: string;
+  readonly key: string;
+  readonly model: string;
+  usd: number;
+  tokens: number;
+  calls: number;
+  unknownCalls: number;
+}
+
+type Job<T> = (client: unknown, ctx: JobContext) => Promise<T>;
+
+/** The most a prompt can cost: every token at the dearest input price the model has (a 1-hour cache write). */
+function worstCase(request: SpendRequest, price: ModelPrice | undefined, maxOut: number): number | null {
+  const prompt = request.promptTokens;
+  const none: UsageBuckets = {
+    uncachedInput: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    cacheWrite1h: 0,
+    output: maxOut,
+    reasoning: 0,
+  };
+  let worst = costOf({ ...none, uncachedInput: prompt }, price);
+  if (worst === null || !price) return null;
+  if (price.cacheWrite !== undefined)
+    worst = Math.max(worst, costOf({ ...none, cacheWrite: prompt }, price) ?? 0);
+  if (price.cacheWrite1h !== undefined)
+    worst = Math.max(worst, costOf({ ...none, cacheWrite1h: prompt }, price) ?? 0);
+  return worst;
+}
+
+const REASONS: Readonly<Record<BudgetRefusal, string>> = {
+  exceeded: "the call's worst case would cross it",
+  'unknown-price': "the call's model has no price (name it in the `prices` option)",
+  'unbounded-output': 'the call names no output maximum (max_tokens) and its model has no known cap',
+};
+
+/**
+ * Prices, budgets and the cost of every call of one multiplexer: wraps a job's function so that each
+ * attempt reserves its worst case before it is sent and settles to its real cost after the answer.
+ */
+export class Spend {
+  readonly prices: PriceBook;
+  readonly ledger: BudgetLedger;
+  readonly #costs = new Map<string, CostRow>();
+
+  constructor(
+    options: { readonly prices?: unknown; readonly budgets?: unknown },
+    private readonly clock: Clock,
+    private readonly emit: (event: KeymuxEvent) => void,
+  ) {
+    this.prices = new PriceBook(validatePrices(options.prices));
+    const budgets: readonly BudgetOptions[] = validateBudgets(options.budgets);
+    this.ledger = new BudgetLedger(budgets, (b) =>
+      this.emit({
+        type: 'budget-warning',
+        at: this.clock.now(),
+        budget: b.name,
+        used: b.spent + b.reserved,
+        limit: b.limit,
+        unit: b.unit,
+      }),
+    );
+  }
+
+  /** Whether calls need wrapping: some budget, or a request whose cost to count. */
+  wanted(request: SpendRequest | undefined): boolean {
+    return request !== undefined || this.ledger.size > 0;
+  }
+
+  /** `fn`, reserving before and settling after each attempt; refusals reject with BudgetExceededError. */
+  wrap<T>(
+    provider: string,
+    fn: Job<T>,
+    tag: string | undefined,
+    request: SpendRequest | undefined,
+    tokens: number | undefined,
+  ): Job<T> {
+    const model = request?.model;
+    const price = this.prices.lookup(model);
+    const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
+    const worst: Charge = {
+      usd: request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
+      tokens: request ? request.promptTokens + (maxOut ?? 0) : (tokens ?? 0),
+    };
+    const unbounded =
+      (request !== undefined && maxOut === undefined) || (request === undefined && tokens === undefined);
+    return async (client, ctx) => {
+      const covering = this.ledger.covering(ctx.key.name, tag);
+      let ticket: Ticket | undefined;
+      if (covering.length > 0) {
+        const refusal =
+          unbounded && (worst.usd === null || covering.some((b) => b.unit === 'tokens'))
+            ? { budget: covering[0]?.options.name ?? '', reason: 'unbounded-output' as const }
+            : undefined;
+        const result = refusal ?? this.ledger.reserve(covering, worst, this.clock.now());
+        if (isRefusal(result)) throw this.#refuse(result.budget, result.reason, provider, model);
+        ticket = result;
+      }
+      let usage: TokenUsage | undefined;
+      let held: Promise<unknown> | undefined;
+      const inner: JobContext = {
+        key: ctx.key,
+        jobId: ctx.jobId,
+        attempt: ctx.attempt,
+        signal: ctx.signal,
+        hold: (done) => {
+          held = done;
+          ctx.hold(done);
+        },
+        reportUsage: (u) => {
+          usage = u;
+          ctx.reportUsage(u);
+        },
+      };
+      let value: T;
+      try {
+        value = await fn(client, inner);
+      } catch (error) {
+        if (ticket) this.ledger.release(ticket, this.clock.now());
+        throw error;
+      }
+      const end = (): void => this.#settle(ctx.key, model, price, ticket, usage);
+      if (held) held.then(end, end);
+      else end();
+      return value;
+    };
+  }
+
+  #refuse(
+    budget: string,
+    reason: BudgetRefusal,
+    provider: string,
+    model: string | undefined,
+  ): BudgetExceededError {
+    this.emit({ type: 'budget-exceeded', at: this.clock.now(), budget, provider, model, reason });
+    return new BudgetExceededError(
+      budget,
+      reason,
+      `budget "${budget}" refused the call: ${REASONS[reason]}`,
+      { provider },
+    );
+  }
+
+  #settle(
+    key: JobContext['key'],
+    model: string | undefined,
+    price: ModelPrice | undefined,
+    ticket: Ticket | undefined,
+    usage: TokenUsage | undefined,
+  ): void {
+    const buckets =
+      usage?.buckets ??
+      (usage && {
+        uncachedInput: usage.inputTokens,
+        cacheRead: 0,
+        cacheWrite: 0,
+        cacheWrite1h: 0,
+        output: usage.outputTokens,
+        reasoning: 0,
+      });
+    const charge: Charge | undefined = buckets && {
+      usd: costOf(buckets, price),
+      tokens: totalTokens(buckets),
+    };
+    const now = this.clock.now();
+    if (ticket) this.ledger.settle(ticket, charge, now);
+    if (!charge) return;
+    const id = `${key.provider}\u0000${key.name}\u0000${model ?? ''}`;
+    let row = this.#costs.get(id);
+    if (!row) {
+      row = {
+        provider: key.provider,
+        key: key.name,
+        model: model ?? 'unknown',
+        usd: 0,
+        tokens: 0,
+        calls: 0,
+        unknownCalls: 0,
+      };
+      this.#costs.set(id, row);
+    }
+    row.calls++;
+    row.tokens += charge.tokens;
+    if (charge.usd === null) row.unknownCalls++;
+    else row.usd += charge.usd;
+  }
+
+  /** Cost per key and model, and every budget's state. */
+  snapshot(): { readonly costs: readonly CostRow[]; readonly budgets: readonly BudgetSnapshot[] } {
+    return {
+      costs: [...this.#costs.values()].map((row) => ({ ...row })),
+      budgets: this.ledger.snapshot(this.clock.now()),
+    };
+  }
+}
