@@ -13,6 +13,8 @@ export { type Clock, systemClock } from './core/clock.js';
 export {
   type AttemptRecord,
   AttemptTimeoutError,
+  BudgetExceededError,
+  type BudgetRefusal,
   ConfigError,
   type ErrorCode,
   isKeymuxError,
@@ -40,6 +42,7 @@ export type { JobContext } from './core/job-context.js';
 export type { CheckedLimit, CheckedLimits, CheckedState, KeyCheckResult } from './core/key-check.js';
 export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
 export { maskKey } from './core/redact.js';
+export type { UsageBuckets } from './core/usage-buckets.js';
 export {
   clearApiKeyCache,
   type SelectApiKeyOptions,
@@ -55,7 +58,12 @@ export { createGenericAdapter, type GenericAdapterOptions } from './providers/ge
 export type { SdkClient, SdkClients, SdkName, SdkTypesNotImported } from './providers/sdk-types.js';
 export { type StreamDeadline, StreamTimeoutError } from './providers/stream-timeout-error.js';
 export type { KeyRotationOptions } from './providers/with-key-rotation.js';
-export type { KeyStats, LastCheck, ProviderStats, UsageStats } from './stats/usage-stats.js';
+export type { BudgetOptions } from './spend/budget-config.js';
+export type { BudgetSnapshot } from './spend/budget-ledger.js';
+export type { BudgetPeriod } from './spend/period.js';
+export { type ModelPrice, PRICE_TABLE_VERSION, type PriceOverrides, priceRatio } from './spend/prices.js';
+export type { CostRow } from './spend/spend.js';
+export type { KeyStats, LastCheck, ProviderStats, SpendStats, UsageStats } from './stats/usage-stats.js';
 export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
 export type { RedisReadiness } from './store/redis-startup.js';
