@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { openAIClient } from '../../src/clients/sdk-clients.js';
 import { BudgetExceededError, ConfigError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { Multiplexer } from '../../src/multiplexer.js';
-import { openAIClient } from '../../src/providers/clients.js';
 import { setup } from '../clients/support.js';
 import { fakeAdapter } from '../support/fake-provider.js';
 
