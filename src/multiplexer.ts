@@ -70,6 +70,7 @@ export class Multiplexer {
     }
     this.#store = options.store ?? memoryStore({ clock: this.options.clock });
     this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
+    this.#spend.ledger.shared = this.#store.budgets;
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
     this.#dispatcher = new Dispatcher(this.options, this.#events, this.#keys);

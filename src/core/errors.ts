@@ -151,7 +151,7 @@ export class MissingSdkError extends KeymuxError {
 }
 
 /** Why a budget refused a call: it would cross its limit, or the call's cost cannot be known before it is sent. */
-export type BudgetRefusal = 'exceeded' | 'unknown-price' | 'unbounded-output';
+export type BudgetRefusal = 'exceeded' | 'unknown-price' | 'unbounded-output' | 'store-unavailable';
 
 /**
  * A budget refused a call before it was sent: the call's worst case would cross it, its model has no

@@ -1,3 +1,4 @@
+import type { BudgetRefusal } from './errors.js';
 import type { FailureClass } from './failure.js';
 import type { KeyCheckResult } from './key-check.js';
 import type { UsageBuckets } from './usage-buckets.js';
@@ -120,7 +121,7 @@ export type KeymuxEvent =
       readonly budget: string;
       readonly provider: string;
       readonly model: string | undefined;
-      readonly reason: 'exceeded' | 'unknown-price' | 'unbounded-output';
+      readonly reason: BudgetRefusal;
     }
   | {
       readonly type: 'job-settled';

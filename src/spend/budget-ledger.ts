@@ -1,4 +1,5 @@
 import type { BudgetRefusal } from '../core/errors.js';
+import type { SharedBudgets } from '../core/shared-budgets.js';
 import type { BudgetOptions } from './budget-config.js';
 import { periodEnd, periodStart } from './period.js';
 
@@ -87,40 +88,90 @@ export class BudgetLedger {
     );
   }
 
+  /** Where the budgets live when several processes share them (a Redis store); this process alone if unset. */
+  shared: SharedBudgets | undefined;
+
   /** Reserves `charge` on every one of `states`, or on none: the first budget it would cross is refused. */
-  reserve(states: readonly BudgetState[], charge: Charge, now: number): Ticket | Refusal {
+  reserve(
+    states: readonly BudgetState[],
+    charge: Charge,
+    now: number,
+  ): Ticket | Refusal | Promise<Ticket | Refusal> {
     const amounts: number[] = [];
     for (const state of states) {
       this.#roll(state, now);
       const amount = amountOf(state, charge);
       if (amount === null) return { budget: state.options.name, reason: 'unknown-price' };
-      if (state.spent + state.reserved + amount > state.limit)
+      if (!this.shared && state.spent + state.reserved + amount > state.limit) {
         return { budget: state.options.name, reason: 'exceeded' };
+      }
       amounts.push(amount);
     }
-    states.forEach((state, i) => {
-      state.reserved += amounts[i] ?? 0;
-      this.#warn(state, now);
+    const ticket: Ticket = { states, amounts };
+    if (!this.shared) {
+      states.forEach((state, i) => {
+        state.reserved += amounts[i] ?? 0;
+        this.#warn(state, now);
+      });
+      return ticket;
+    }
+    const moves = states.map((state, i) => ({
+      name: state.options.name,
+      start: state.start,
+      limit: state.limit,
+      amount: amounts[i] ?? 0,
+    }));
+    return this.shared.reserve(moves).then((result): Ticket | Refusal => {
+      if ('refused' in result) {
+        const refused = states[Math.max(0, result.refused)]?.options.name ?? '';
+        return { budget: refused, reason: result.refused < 0 ? 'store-unavailable' : 'exceeded' };
+      }
+      states.forEach((state, i) => {
+        state.reserved += amounts[i] ?? 0;
+      });
+      this.#mirror(states, result.used, now);
+      return ticket;
     });
-    return { states, amounts };
   }
 
   /** The call ended: its reservation becomes what it really cost (the reservation when that is unknown). */
-  settle(ticket: Ticket, charge: Charge | undefined, now: number): void {
-    ticket.states.forEach((state, i) => {
-      const reserved = ticket.amounts[i] ?? 0;
+  settle(ticket: Ticket, charge: Charge | undefined, now: number): void | Promise<void> {
+    const spent = ticket.states.map((state, i) => {
       this.#roll(state, now);
-      state.reserved -= reserved;
-      state.spent += (charge && amountOf(state, charge)) ?? reserved;
-      this.#warn(state, now);
+      state.reserved -= ticket.amounts[i] ?? 0;
+      return (charge && amountOf(state, charge)) ?? ticket.amounts[i] ?? 0;
     });
+    if (!this.shared) {
+      ticket.states.forEach((state, i) => {
+        state.spent += spent[i] ?? 0;
+        this.#warn(state, now);
+      });
+      return;
+    }
+    return this.#settleShared(ticket, spent, now);
   }
 
   /** The call failed or was aborted before it cost anything: its reservation is free again. */
-  release(ticket: Ticket, now: number): void {
-    ticket.states.forEach((state, i) => {
-      this.#roll(state, now);
-      state.reserved -= ticket.amounts[i] ?? 0;
+  release(ticket: Ticket, now: number): void | Promise<void> {
+    return this.settle(ticket, { usd: 0, tokens: 0 }, now);
+  }
+
+  async #settleShared(ticket: Ticket, spent: readonly number[], now: number): Promise<void> {
+    const moves = ticket.states.map((state, i) => ({
+      name: state.options.name,
+      start: state.start,
+      reserved: ticket.amounts[i] ?? 0,
+      spent: spent[i] ?? 0,
+    }));
+    this.#mirror(ticket.states, await (this.shared as SharedBudgets).settle(moves), now);
+  }
+
+  /** What the other processes did shows only as each budget's total: this process's reservations apart. */
+  #mirror(states: readonly BudgetState[], used: readonly number[], now: number): void {
+    if (used.length === 0) return;
+    states.forEach((state, i) => {
+      state.spent = Math.max(0, (used[i] ?? 0) - state.reserved);
+      this.#warn(state, now);
     });
   }
 

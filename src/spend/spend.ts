@@ -27,6 +27,14 @@ export interface CostRow {
   unknownCalls: number;
 }
 
+/**
+ * A shared settle that fails (Redis away) leaves the reservation counted as spent: budgets err on the
+ * side of refusing, never of overspending.
+ */
+function quietly(step: void | Promise<void>): void | Promise<void> {
+  if (step) return step.catch(() => undefined);
+}
+
 type Job<T> = (client: unknown, ctx: JobContext) => Promise<T>;
 
 /** The most a prompt can cost: every token at the dearest input price the model has (a 1-hour cache write). */
@@ -53,6 +61,7 @@ const REASONS: Readonly<Record<BudgetRefusal, string>> = {
   exceeded: "the call's worst case would cross it",
   'unknown-price': "the call's model has no price (name it in the `prices` option)",
   'unbounded-output': 'the call names no output maximum (max_tokens) and its model has no known cap',
+  'store-unavailable': 'the shared store (Redis) that keeps it cannot be reached',
 };
 
 /**
@@ -113,7 +122,7 @@ export class Spend {
           unbounded && (worst.usd === null || covering.some((b) => b.unit === 'tokens'))
             ? { budget: covering[0]?.options.name ?? '', reason: 'unbounded-output' as const }
             : undefined;
-        const result = refusal ?? this.ledger.reserve(covering, worst, this.clock.now());
+        const result = refusal ?? (await this.ledger.reserve(covering, worst, this.clock.now()));
         if (isRefusal(result)) throw this.#refuse(result.budget, result.reason, provider, model);
         ticket = result;
       }
@@ -137,12 +146,13 @@ export class Spend {
       try {
         value = await fn(client, inner);
       } catch (error) {
-        if (ticket) this.ledger.release(ticket, this.clock.now());
+        if (ticket) await quietly(this.ledger.release(ticket, this.clock.now()));
         throw error;
       }
-      const end = (): void => this.#settle(ctx.key, model, price, ticket, usage);
+      const end = (): void | Promise<void> => this.#settle(ctx.key, model, price, ticket, usage);
+      // A stream settles when it ends; an answer before the call resolves (a shared settle awaited).
       if (held) held.then(end, end);
-      else end();
+      else await end();
       return value;
     };
   }
@@ -168,7 +178,7 @@ export class Spend {
     price: ModelPrice | undefined,
     ticket: Ticket | undefined,
     usage: TokenUsage | undefined,
-  ): void {
+  ): void | Promise<void> {
     const buckets =
       usage?.buckets ??
       (usage && {
@@ -184,8 +194,12 @@ export class Spend {
       tokens: totalTokens(buckets),
     };
     const now = this.clock.now();
-    if (ticket) this.ledger.settle(ticket, charge, now);
-    if (!charge) return;
+    const settled = ticket ? quietly(this.ledger.settle(ticket, charge, now)) : undefined;
+    if (charge) this.#count(key, model, charge);
+    return settled;
+  }
+
+  #count(key: JobContext['key'], model: string | undefined, charge: Charge): void {
     const id = `${key.provider}\u0000${key.name}\u0000${model ?? ''}`;
     let row = this.#costs.get(id);
     if (!row) {

@@ -3,6 +3,8 @@ import { BudgetLedger, isRefusal, type Ticket } from '../../src/spend/budget-led
 import { periodEnd, periodStart } from '../../src/spend/period.js';
 
 const at = (iso: string): number => Date.parse(iso);
+/** The memory ledger answers at once; only a shared one answers later. */
+const sync = <T>(value: T | Promise<T>): T => value as T;
 
 describe('periods', () => {
   it('start and end on calendar boundaries in UTC', () => {
@@ -32,12 +34,15 @@ describe('BudgetLedger', () => {
     const states = ledger.covering('k', undefined);
     const tickets: Ticket[] = [];
     for (let i = 0; i < 10; i++) {
-      const r = ledger.reserve(states, { usd: 0.1, tokens: 0 }, 0);
+      const r = sync(ledger.reserve(states, { usd: 0.1, tokens: 0 }, 0));
       expect(isRefusal(r)).toBe(false);
       tickets.push(r as Ticket);
     }
     // 10 × 0.1 is 0.9999999999999999 in floating point: counted in nano-dollars it is exactly 1.
-    expect(ledger.reserve(states, { usd: 1e-9, tokens: 0 }, 0)).toEqual({ budget: 'b', reason: 'exceeded' });
+    expect(sync(ledger.reserve(states, { usd: 1e-9, tokens: 0 }, 0))).toEqual({
+      budget: 'b',
+      reason: 'exceeded',
+    });
     ledger.settle(tickets[0] as Ticket, { usd: 0.05, tokens: 0 }, 0);
     ledger.release(tickets[1] as Ticket, 0);
     expect(ledger.snapshot(0)[0]).toMatchObject({ spent: 0.05, reserved: 0.8, left: 0.15 });
@@ -51,7 +56,7 @@ describe('BudgetLedger', () => {
     ]);
     expect(ledger.covering('b', undefined).map((s) => s.options.name)).toEqual(['all']);
     expect(ledger.covering('a', 'exp').map((s) => s.options.name)).toEqual(['all', 'team', 'exp']);
-    expect(ledger.reserve(ledger.covering('a', 'exp'), { usd: null, tokens: 6 }, 0)).toEqual({
+    expect(sync(ledger.reserve(ledger.covering('a', 'exp'), { usd: null, tokens: 6 }, 0))).toEqual({
       budget: 'exp',
       reason: 'exceeded',
     });
@@ -60,7 +65,7 @@ describe('BudgetLedger', () => {
 
   it('a USD budget refuses a call whose cost is unknown', () => {
     const ledger = new BudgetLedger([{ name: 'usd', usd: 5 }]);
-    expect(ledger.reserve(ledger.covering('a', undefined), { usd: null, tokens: 1 }, 0)).toEqual({
+    expect(sync(ledger.reserve(ledger.covering('a', undefined), { usd: null, tokens: 1 }, 0))).toEqual({
       budget: 'usd',
       reason: 'unknown-price',
     });
@@ -74,13 +79,13 @@ describe('BudgetLedger', () => {
     const states = ledger.covering('a', undefined);
     const day1 = at('2026-05-01T23:59:00Z');
     ledger.settle(
-      ledger.reserve(states, { usd: null, tokens: 60 }, day1) as Ticket,
+      sync(ledger.reserve(states, { usd: null, tokens: 60 }, day1)) as Ticket,
       { usd: null, tokens: 60 },
       day1,
     );
-    const running = ledger.reserve(states, { usd: null, tokens: 30 }, day1) as Ticket;
+    const running = sync(ledger.reserve(states, { usd: null, tokens: 30 }, day1)) as Ticket;
     expect(warnings).toEqual(['daily@90']);
-    expect(isRefusal(ledger.reserve(states, { usd: null, tokens: 20 }, day1))).toBe(true);
+    expect(isRefusal(sync(ledger.reserve(states, { usd: null, tokens: 20 }, day1)))).toBe(true);
     const day2 = at('2026-05-02T00:00:00Z');
     expect(ledger.snapshot(day2)[0]).toMatchObject({
       spent: 0,
@@ -91,7 +96,7 @@ describe('BudgetLedger', () => {
     ledger.settle(running, { usd: null, tokens: 25 }, day2);
     expect(ledger.snapshot(day2)[0]).toMatchObject({ spent: 25, reserved: 0 });
     // The warning fires again in the new period.
-    ledger.reserve(states, { usd: null, tokens: 60 }, day2);
+    sync(ledger.reserve(states, { usd: null, tokens: 60 }, day2));
     expect(warnings).toEqual(['daily@90', 'daily@85']);
   });
 });
