@@ -38,15 +38,15 @@ describe('costOf', () => {
 
   it('prices each bucket once (cache reads at their own price, never also as input)', () => {
     const buckets = {
-      uncachedInput: 50,
-      cacheRead: 2000,
-      cacheWrite: 500,
-      cacheWrite1h: 1000,
-      output: 503,
-      reasoning: 0,
+      ...EMPTY_BUCKETS,
+      uncachedInput: 40,
+      cacheRead: 1000,
+      cacheWrite: 200,
+      cacheWrite1h: 100,
+      output: 300,
     };
-    // 50×3 + 2000×0.3 + 500×3.75 + 1000×6 + 503×15, per million
-    expect(costOf(buckets, sonnet)).toBeCloseTo((150 + 600 + 1875 + 6000 + 7545) / 1e6, 12);
+    // 40×3 + 1000×0.3 + 200×3.75 + 100×6 + 300×15, per million
+    expect(costOf(buckets, sonnet)).toBeCloseTo((120 + 300 + 750 + 600 + 4500) / 1e6, 12);
   });
 
   it('reasoning tokens are billed at the output price', () => {
