@@ -81,6 +81,25 @@ export class BudgetLedger {
 
   /** The budgets a call on `keyName` with `tag` counts against (AND: each must allow it). */
   covering(keyName: string, tag: string | undefined): readonly BudgetState[] {
+    let byKey = this.#covering.get(tag);
+    if (!byKey) {
+      // Tags may be per user: past a thousand, the rest are worked out each time rather than kept.
+      if (this.#covering.size >= 1000) return this.#cover(keyName, tag);
+      byKey = new Map();
+      this.#covering.set(tag, byKey);
+    }
+    let states = byKey.get(keyName);
+    if (!states) {
+      states = this.#cover(keyName, tag);
+      byKey.set(keyName, states);
+    }
+    return states;
+  }
+
+  /** Budgets never change after start: which cover a key and a tag is worked out once. */
+  readonly #covering = new Map<string | undefined, Map<string, readonly BudgetState[]>>();
+
+  #cover(keyName: string, tag: string | undefined): readonly BudgetState[] {
     return this.#states.filter(
       (s) =>
         (s.options.keys === undefined || s.options.keys.includes(keyName)) &&

@@ -4,7 +4,14 @@ import type { KeymuxEvent, TokenUsage } from '../core/events.js';
 import type { JobContext } from '../core/job-context.js';
 import { totalTokens, type UsageBuckets } from '../core/usage-buckets.js';
 import { type BudgetOptions, validateBudgets } from './budget-config.js';
-import { BudgetLedger, type BudgetSnapshot, type Charge, isRefusal, type Ticket } from './budget-ledger.js';
+import {
+  BudgetLedger,
+  type BudgetSnapshot,
+  type Charge,
+  isRefusal,
+  type Refusal,
+  type Ticket,
+} from './budget-ledger.js';
 import { costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
 
 /** What a wrapped client knows of a call before it is sent: its model and its worst case in tokens. */
@@ -114,47 +121,28 @@ export class Spend {
     };
     const unbounded =
       (request !== undefined && maxOut === undefined) || (request === undefined && tokens === undefined);
-    return async (client, ctx) => {
-      const covering = this.ledger.covering(ctx.key.name, tag);
-      let ticket: Ticket | undefined;
-      if (covering.length > 0) {
-        const refusal =
-          unbounded && (worst.usd === null || covering.some((b) => b.unit === 'tokens'))
-            ? { budget: covering[0]?.options.name ?? '', reason: 'unbounded-output' as const }
-            : undefined;
-        const result = refusal ?? (await this.ledger.reserve(covering, worst, this.clock.now()));
-        if (isRefusal(result)) throw this.#refuse(result.budget, result.reason, provider, model);
-        ticket = result;
-      }
-      let usage: TokenUsage | undefined;
-      let held: Promise<unknown> | undefined;
-      const inner: JobContext = {
-        key: ctx.key,
-        jobId: ctx.jobId,
-        attempt: ctx.attempt,
-        signal: ctx.signal,
-        hold: (done) => {
-          held = done;
-          ctx.hold(done);
-        },
-        reportUsage: (u) => {
-          usage = u;
-          ctx.reportUsage(u);
-        },
-      };
-      let value: T;
-      try {
-        value = await fn(client, inner);
-      } catch (error) {
-        if (ticket) await quietly(this.ledger.release(ticket, this.clock.now()));
-        throw error;
-      }
-      const end = (): void | Promise<void> => this.#settle(ctx.key, model, price, ticket, usage);
-      // A stream settles when it ends; an answer before the call resolves (a shared settle awaited).
-      if (held) held.then(end, end);
-      else await end();
-      return value;
+    const call = new GuardedCall(this, provider, fn, tag, model, price, worst, unbounded);
+    return call.run;
+  }
+
+  /** The reservation of one attempt, or its refusal (thrown as BudgetExceededError). */
+  reserve(call: GuardedCall<unknown>, keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
+    const covering = this.ledger.covering(keyName, call.tag);
+    if (covering.length === 0) return undefined;
+    const { worst } = call;
+    if (call.unbounded && (worst.usd === null || covering.some((b) => b.unit === 'tokens'))) {
+      throw this.#refuse(covering[0]?.options.name ?? '', 'unbounded-output', call.provider, call.model);
+    }
+    const result = this.ledger.reserve(covering, worst, this.clock.now());
+    const check = (r: Ticket | Refusal): Ticket => {
+      if (isRefusal(r)) throw this.#refuse(r.budget, r.reason, call.provider, call.model);
+      return r;
     };
+    return result instanceof Promise ? result.then(check) : check(result);
+  }
+
+  release(ticket: Ticket | undefined): void | Promise<void> {
+    if (ticket) return quietly(this.ledger.release(ticket, this.clock.now()));
   }
 
   #refuse(
@@ -172,7 +160,7 @@ export class Spend {
     );
   }
 
-  #settle(
+  settle(
     key: JobContext['key'],
     model: string | undefined,
     price: ModelPrice | undefined,
@@ -226,5 +214,96 @@ export class Spend {
       costs: [...this.#costs.values()].map((row) => ({ ...row })),
       budgets: this.ledger.snapshot(this.clock.now()),
     };
+  }
+}
+
+/**
+ * One call under the spend guard: what its attempts share. `run` is the job's function; each attempt
+ * reserves, runs with a context that records usage, then settles or releases.
+ */
+class GuardedCall<T> {
+  constructor(
+    readonly spend: Spend,
+    readonly provider: string,
+    readonly fn: Job<T>,
+    readonly tag: string | undefined,
+    readonly model: string | undefined,
+    readonly price: ModelPrice | undefined,
+    readonly worst: Charge,
+    readonly unbounded: boolean,
+  ) {}
+
+  readonly run = (client: unknown, ctx: JobContext): Promise<T> => {
+    let reserved: Ticket | undefined | Promise<Ticket | undefined>;
+    try {
+      reserved = this.spend.reserve(this as GuardedCall<unknown>, ctx.key.name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return reserved instanceof Promise
+      ? reserved.then((ticket) => this.#attempt(client, ctx, ticket))
+      : this.#attempt(client, ctx, reserved);
+  };
+
+  #attempt(client: unknown, ctx: JobContext, ticket: Ticket | undefined): Promise<T> {
+    const attempt = new AttemptContext(ctx);
+    let running: Promise<T>;
+    try {
+      running = this.fn(client, attempt);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
+        const end = (): void | Promise<void> =>
+          this.spend.settle(ctx.key, this.model, this.price, ticket, attempt.usage);
+        // A stream settles when it ends; an answer before the call resolves (a shared settle awaited).
+        if (attempt.held) {
+          attempt.held.then(end, end);
+          return value;
+        }
+        const settled = end();
+        return settled ? settled.then(() => value) : value;
+      },
+      (error: unknown) => {
+        const released = this.spend.release(ticket);
+        if (!released) throw error;
+        return released.then(() => Promise.reject(error));
+      },
+    );
+  }
+}
+
+/** The attempt's context as the job sees it: the same, with its usage and held stream recorded. */
+class AttemptContext implements JobContext {
+  usage: TokenUsage | undefined;
+  held: Promise<unknown> | undefined;
+
+  constructor(readonly ctx: JobContext) {}
+
+  get key(): JobContext['key'] {
+    return this.ctx.key;
+  }
+
+  get jobId(): number {
+    return this.ctx.jobId;
+  }
+
+  get attempt(): number {
+    return this.ctx.attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.ctx.signal;
+  }
+
+  hold(done: Promise<unknown>): void {
+    this.held = done;
+    this.ctx.hold(done);
+  }
+
+  reportUsage(usage: TokenUsage): void {
+    this.usage = usage;
+    this.ctx.reportUsage(usage);
   }
 }
