@@ -1,20 +1,22 @@
 // Import rules for src/, run by `npm run lint` (lint:deps). Layers, from the bottom: core (clock, events,
-// errors, redaction, the types several layers share) imports nothing of ours; then config; providers (what
+// errors, redaction, the types several layers share) imports nothing of ours; then spend (prices, budgets);
+// config; providers (what
 // a provider is) and policy (the rate-limit vocabulary); clients (SDK wrapping), worker, store (backends,
 // below the worker's users), keys, dispatch, stats, health-check; the multiplexer and the entry points;
 // serve and cli on top. The emulator stands apart. CONTRIBUTING.md shows the same table.
 
 /** Each layer of src/ and the layers it may import (besides itself). */
 const LAYERS = {
-  config: ['core'],
-  providers: ['core', 'config'],
+  spend: ['core'],
+  config: ['core', 'spend'],
+  providers: ['core', 'config', 'spend'],
   policy: ['core', 'config'],
-  clients: ['core', 'config', 'providers'],
+  clients: ['core', 'config', 'spend', 'providers'],
   worker: ['core', 'config', 'providers', 'policy'],
   store: ['core', 'policy'],
   keys: ['core', 'config', 'providers', 'policy', 'worker'],
   dispatch: ['core', 'config', 'policy', 'keys', 'worker'],
-  stats: ['core', 'config', 'policy', 'keys', 'worker'],
+  stats: ['core', 'config', 'spend', 'policy', 'keys', 'worker'],
   'health-check': ['core', 'config', 'providers', 'policy', 'keys', 'worker'],
 };
 

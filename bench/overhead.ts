@@ -2,6 +2,8 @@
  * Overhead of keymux's scheduling: 100 000 no-op jobs through keymux vs the same through one bare
  * p-queue of the same total concurrency (5 per key), with 1, 10 and 1 000 keys, for the default
  * strategy (round-robin) and least-loaded. Rounds alternate bare and keymux; medians are reported.
+ * The budgets column runs the same jobs under one token budget that never refuses (each job reserves its
+ * estimate and settles its usage): what budgets add per job.
  * Run: npm run bench:overhead   (JOBS=… and ROUNDS=… to change the size)
  */
 import PQueue from 'p-queue';
@@ -34,13 +36,33 @@ async function bare(keys: number): Promise<number> {
   return performance.now() - start;
 }
 
-async function keymux(keys: number, strategy: Strategy): Promise<number> {
-  const mux = new Multiplexer({ maxConcurrentRequests: CONCURRENCY, queueSize: JOBS, strategy });
+const BUDGETS = [{ name: 'bench', tokens: Number.MAX_SAFE_INTEGER }];
+const USAGE = { inputTokens: 1, outputTokens: 1 };
+
+async function keymux(keys: number, strategy: Strategy, budgets = false): Promise<number> {
+  const mux = new Multiplexer({
+    maxConcurrentRequests: CONCURRENCY,
+    queueSize: JOBS,
+    strategy,
+    ...(budgets ? { budgets: BUDGETS } : {}),
+  });
   mux.registerProvider(noopAdapter);
   for (let k = 0; k < keys; k++) mux.addKey('noop', { apiKey: `bench-key-${k}-0123456789` });
   const start = performance.now();
   const jobs: Array<Promise<unknown>> = [];
-  for (let i = 0; i < JOBS; i++) jobs.push(mux.execute('noop', async () => i));
+  // The same job with or without budgets: it reports usage, as a wrapped SDK call does.
+  for (let i = 0; i < JOBS; i++) {
+    jobs.push(
+      mux.execute(
+        'noop',
+        async (_client, ctx) => {
+          ctx.reportUsage(USAGE);
+          return i;
+        },
+        { tokens: 2 },
+      ),
+    );
+  }
   await Promise.all(jobs);
   const ms = performance.now() - start;
   await mux.close();
@@ -58,11 +80,14 @@ for (const strategy of ['round-robin', 'least-loaded'] as const) {
   for (const keys of [1, 10, 1000]) {
     await bare(keys);
     await keymux(keys, strategy); // warm-up
+    await keymux(keys, strategy, true);
     const b: number[] = [];
     const k: number[] = [];
+    const g: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       b.push(await bare(keys));
       k.push(await keymux(keys, strategy));
+      g.push(await keymux(keys, strategy, true));
     }
     rows.push({
       strategy,
@@ -70,6 +95,8 @@ for (const strategy of ['round-robin', 'least-loaded'] as const) {
       'bare p-queue µs/job': perJob(median(b)),
       'keymux µs/job': perJob(median(k)),
       ratio: +(median(k) / median(b)).toFixed(2),
+      'with budgets µs/job': perJob(median(g)),
+      'budgets added': `${(((median(g) - median(k)) / median(k)) * 100).toFixed(1)}%`,
     });
   }
 }

@@ -16,6 +16,8 @@ export type { Clock } from './core/clock.js';
 export {
   type AttemptRecord,
   AttemptTimeoutError,
+  BudgetExceededError,
+  type BudgetRefusal,
   ConfigError,
   type ErrorCode,
   isKeymuxError,
@@ -41,12 +43,18 @@ export type { Failure, FailureClass } from './core/failure.js';
 export type { JobContext } from './core/job-context.js';
 export type { KeyCheckResult } from './core/key-check.js';
 export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
+export type { UsageBuckets } from './core/usage-buckets.js';
 export { clearApiKeyCache, type SelectApiKeyOptions, selectApiKey } from './keys/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
 export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';
 export { classifyError } from './providers/classify.js';
 export { createGenericAdapter, type GenericAdapterOptions } from './providers/generic.js';
-export type { KeyStats, ProviderStats, UsageStats } from './stats/usage-stats.js';
+export type { BudgetOptions } from './spend/budget-config.js';
+export type { BudgetSnapshot } from './spend/budget-ledger.js';
+export type { BudgetPeriod } from './spend/period.js';
+export { type ModelPrice, PRICE_TABLE_VERSION, type PriceOverrides, priceRatio } from './spend/prices.js';
+export type { CostRow } from './spend/spend.js';
+export type { KeyStats, ProviderStats, SpendStats, UsageStats } from './stats/usage-stats.js';
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
 export type { RedisReadiness } from './store/redis-startup.js';

@@ -27,6 +27,7 @@ import { HealthChecks } from './health-check/health-checks.js';
 import { KeyRegistry } from './keys/key-registry.js';
 import type { ProviderAdapter } from './providers/adapter.js';
 import type { GenericAdapterOptions } from './providers/generic.js';
+import { Spend, type SpendRequest } from './spend/spend.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
@@ -51,9 +52,12 @@ export class Multiplexer {
   readonly #unsubscribeStore: () => void;
   /** Made from the environment (`KEYMUX_REDIS_URL`): closed with the multiplexer. */
   #ownsStore = false;
+  /** Prices, budgets and the cost of every call. */
+  readonly #spend: Spend;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
+    this.#spend = new Spend(options, this.options.clock, (event) => this.#events.emit(event));
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     const { logger } = this.options;
     if (logger) {
@@ -63,6 +67,7 @@ export class Multiplexer {
     }
     this.#store = this.options.store ?? memoryStore({ clock: this.options.clock });
     this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
+    this.#spend.ledger.shared = this.#store.budgets;
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
     this.#dispatcher = new Dispatcher(this.options, this.#events, this.#keys);
@@ -251,8 +256,14 @@ export class Multiplexer {
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options: CallOptions = {},
+    /** @internal What a wrapped client knows of the call's cost before it is sent. */
+    spend?: SpendRequest,
   ): Promise<T> {
-    return this.#dispatcher.execute(provider, fn, options);
+    // Options are checked by the dispatcher: a bad `fn`, `tag` or `tokens` is rejected there, unwrapped.
+    const wrap = typeof fn === 'function' && this.#spend.wanted(spend);
+    const call = options as CallOptions | undefined;
+    const run = wrap ? this.#spend.wrap(provider, fn, call?.tag, spend, call?.tokens) : fn;
+    return this.#dispatcher.execute(provider, run, options);
   }
 
   /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */
@@ -263,7 +274,7 @@ export class Multiplexer {
       this.#dispatcher.strategy,
       this.options.clock.now(),
     );
-    return { ...stats, store: { mode: this.#store.mode } };
+    return { ...stats, store: { mode: this.#store.mode }, spend: this.#spend.snapshot() };
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { StreamDeadlines } from '../config/options.js';
 import type { JobContext } from '../core/job-context.js';
 import { isSdkLoaded, preloadSdk } from '../providers/load-sdk.js';
+import { spendRequestOf } from '../providers/spend-request.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
 import { isStreamRequest } from './streams/stream-request.js';
@@ -171,7 +172,9 @@ function asResponse(this: Promise<unknown> & CallFields): Promise<unknown> {
 /** One request of a wrapped client, as one keymux job on the chosen key's own SDK client. */
 export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readonly unknown[]): CallPromise {
   const { mux, hints, call } = ctx;
-  const estimate = call.tokens ?? mux.adapterOf(hints.provider)?.estimateTokens?.(requestOf(path, args)) ?? 0;
+  const request = requestOf(path, args);
+  const estimate = call.tokens ?? mux.adapterOf(hints.provider)?.estimateTokens?.(request) ?? 0;
+  const spend = spendRequestOf(request);
   // The request's own signal is the job's from the start, so it also ends the job while queued.
   const own = (hints.requestSignal ?? signalInOptions)(args);
   const signal = own && call.signal ? AbortSignal.any([call.signal, own]) : (own ?? call.signal);
@@ -187,9 +190,9 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   // for the one before.
   const data =
     chat === undefined && isSdkLoaded(hints.packageName)
-      ? mux.execute(hints.provider, run, options)
+      ? mux.execute(hints.provider, run, options, spend)
       : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(() =>
-          mux.execute(hints.provider, run, options),
+          mux.execute(hints.provider, run, options, spend),
         );
   const promise = data as Promise<unknown> & CallFields;
   promise[CALL] = apiCall;

@@ -1,6 +1,7 @@
 import type { CallOptions, StreamDeadlines } from '../config/options.js';
 import type { JobContext } from '../core/job-context.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
+import type { SpendRequest } from '../spend/spend.js';
 import type { ClientHints } from './client-hints.js';
 
 /**
@@ -14,6 +15,7 @@ export interface Executor {
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options?: CallOptions,
+    spend?: SpendRequest,
   ): Promise<T>;
 }
 

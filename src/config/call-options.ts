@@ -11,6 +11,7 @@ const CALL_FIELDS: readonly (keyof CallOptions)[] = [
   'signal',
   'timeoutMs',
   'tokens',
+  'tag',
 ];
 
 function isSignal(value: unknown): value is AbortSignal {
@@ -49,7 +50,7 @@ export function validateCallOptions(call: unknown, path = ''): CallOptions {
       `${shown ? `\`${field}\`` : 'a field'} is not a call option${near ? `: did you mean ${near}?` : ''}; known: ${CALL_FIELDS.join(', ')}`,
     );
   }
-  const { strategy, keyName, priority, signal, timeoutMs, tokens } = record;
+  const { strategy, keyName, priority, signal, timeoutMs, tokens, tag } = record;
   const out: { -readonly [F in keyof CallOptions]: CallOptions[F] } = {};
   if (strategy !== undefined) out.strategy = parseStrategy(strategy, at('strategy'));
   if (keyName !== undefined) {
@@ -71,6 +72,10 @@ export function validateCallOptions(call: unknown, path = ''): CallOptions {
       fail(at('timeoutMs'), 'a number of ms greater than 0, or Infinity', timeoutMs);
     }
     out.timeoutMs = timeoutMs;
+  }
+  if (tag !== undefined) {
+    if (typeof tag !== 'string' || tag.trim() === '') failWord(at('tag'), 'a tag name', tag);
+    out.tag = tag;
   }
   if (signal !== undefined) {
     if (!isSignal(signal)) fail(at('signal'), 'an AbortSignal', signal);

@@ -41,6 +41,10 @@ function numeric(rule: NumericRule): OptionRule {
   return { expected: expectedOf(rule), valid: (value) => numericOk(rule, value), numeric: rule };
 }
 
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function methods(names: readonly string[]): (value: unknown) => boolean {
   return (value) => {
     if (value === null || typeof value !== 'object') return false;
@@ -110,6 +114,9 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
     valid: methods(['debug', 'info', 'warn', 'error']),
   },
   store: { expected: 'a store made by memoryStore() or redisStore()', valid: isKeyStateStore },
+  // Checked field by field by the spend layer (src/spend/), which names the bad field.
+  prices: { expected: 'an object of model prices', valid: isPlainObject },
+  budgets: { expected: 'an array of budgets', valid: Array.isArray },
 };
 
 export const KNOWN_OPTIONS: readonly string[] = Object.keys(OPTION_RULES);
@@ -121,5 +128,5 @@ export const NUMERIC_OPTIONS = KNOWN_OPTIONS.filter(
 
 export type NumericOption = Exclude<
   keyof MultiplexerOptions,
-  'strategy' | 'clock' | 'random' | 'logger' | 'store'
+  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'prices' | 'budgets'
 >;

@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { KeyStateStore } from '../core/key-state-store.js';
 import type { Logger } from '../core/logger.js';
+import type { BudgetOptions } from '../spend/budget-config.js';
+import type { PriceOverrides } from '../spend/prices.js';
 
 export type { Logger };
 
@@ -292,6 +294,20 @@ export interface MultiplexerOptions {
    */
   readonly store?: KeyStateStore;
   /**
+   * Model prices in USD per million tokens, over the built-in, versioned table (see docs/spend.md):
+   * `{ 'my-finetune': { input: 3, output: 12, cachedInput: 0.3 } }`. A model in neither has an unknown
+   * cost (`null`, never 0).
+   * @default {}
+   */
+  readonly prices?: PriceOverrides;
+  /**
+   * Spending limits, in USD or tokens, per calendar period in UTC: each call's worst case is reserved
+   * against every budget that covers it before it is sent (`BudgetExceededError` when one would be
+   * crossed) and settled to its real cost after the answer.
+   * @default []
+   */
+  readonly budgets?: readonly BudgetOptions[];
+  /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
    */
@@ -397,6 +413,12 @@ export interface CallOptions {
    * @default the provider adapter's estimate, else 0
    */
   readonly tokens?: number;
+  /**
+   * A label for budgets (`budgets: [{ tag }]`) and stats: only budgets without a tag or with this one
+   * count the call.
+   * @default none
+   */
+  readonly tag?: string;
 }
 
 /*

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'SHUTDOWN'
   | 'TIMEOUT'
   | 'ATTEMPT_TIMEOUT'
-  | 'MISSING_SDK';
+  | 'MISSING_SDK'
+  | 'BUDGET_EXCEEDED';
 
 interface KeymuxErrorOptions {
   cause?: unknown;
@@ -146,6 +147,24 @@ export class MissingSdkError extends KeymuxError {
       options,
     );
     this.packageName = packageName;
+  }
+}
+
+/** Why a budget refused a call: it would cross its limit, or the call's cost cannot be known before it is sent. */
+export type BudgetRefusal = 'exceeded' | 'unknown-price' | 'unbounded-output' | 'store-unavailable';
+
+/**
+ * A budget refused a call before it was sent: the call's worst case would cross it, its model has no
+ * price (a USD budget), or it names no output maximum and its model has no known cap. Names the budget,
+ * never a key.
+ */
+export class BudgetExceededError extends KeymuxError {
+  readonly budget: string;
+  readonly reason: BudgetRefusal;
+  constructor(budget: string, reason: BudgetRefusal, message: string, options: KeymuxErrorOptions = {}) {
+    super('BUDGET_EXCEEDED', message, options);
+    this.budget = budget;
+    this.reason = reason;
   }
 }
 

@@ -1,5 +1,7 @@
+import type { BudgetRefusal } from './errors.js';
 import type { FailureClass } from './failure.js';
 import type { KeyCheckResult } from './key-check.js';
+import type { UsageBuckets } from './usage-buckets.js';
 
 /** How events, stats and errors name a key: never its value. */
 export interface KeyRef {
@@ -11,6 +13,8 @@ export interface KeyRef {
 export interface TokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** The same usage split into buckets that do not overlap, each priced apart (when the answer said). */
+  readonly buckets?: UsageBuckets;
 }
 
 export interface LearnedLimits {
@@ -101,6 +105,24 @@ export type KeymuxEvent =
   /** The shared store (Redis) is away: each process paces alone at its `localShare` of each limit. */
   | { readonly type: 'store-degraded'; readonly at: number; readonly reason: string }
   | { readonly type: 'store-recovered'; readonly at: number; readonly downMs: number }
+  /** A budget's spent and reserved money (or tokens) reached 80% of it in this period: once per period. */
+  | {
+      readonly type: 'budget-warning';
+      readonly at: number;
+      readonly budget: string;
+      readonly used: number;
+      readonly limit: number;
+      readonly unit: 'usd' | 'tokens';
+    }
+  /** A budget refused a call (see `BudgetExceededError`). */
+  | {
+      readonly type: 'budget-exceeded';
+      readonly at: number;
+      readonly budget: string;
+      readonly provider: string;
+      readonly model: string | undefined;
+      readonly reason: BudgetRefusal;
+    }
   | {
       readonly type: 'job-settled';
       readonly at: number;

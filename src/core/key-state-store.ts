@@ -1,3 +1,4 @@
+import type { SharedBudgets } from './shared-budgets.js';
 /**
  * The per-key state that several processes on one set of keys must share: rate schedules (one theoretical
  * arrival time per limit, per key or quota group), learned limits, cooldown deadlines, and the breaker's
@@ -145,6 +146,8 @@ export type StoreListener = (event: StoreEvent) => void;
 /** The shared state of keys. Implementations: `memoryStore()` (default) and `redisStore()`. */
 export interface KeyStateStore {
   readonly mode: StoreMode;
+  /** Budgets shared by every process on this store (Redis); absent: each process keeps its own. */
+  readonly budgets?: SharedBudgets;
   /**
    * Calls to the shared backend that failed so far (a Redis store; absent or 0 for memory). A send booked
    * in the shared schedule before a failure is given up: the other processes may be pacing alone by then.

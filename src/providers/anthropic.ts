@@ -8,6 +8,7 @@ import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
 import { parseAnthropicRateLimits } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
+import { anthropicBuckets } from './usage-buckets.js';
 
 export const ANTHROPIC_PACKAGE = '@anthropic-ai/sdk';
 
@@ -35,7 +36,11 @@ export function readAnthropicUsage(result: unknown): TokenUsage | undefined {
   const input =
     (numberAt(result, ...base, 'input_tokens') ?? 0) +
     (numberAt(result, ...base, 'cache_creation_input_tokens') ?? 0);
-  return { inputTokens: input, outputTokens: numberAt(result, ...base, 'output_tokens') ?? 0 };
+  const buckets =
+    anthropicBuckets(usage === 'usage' ? (result as { usage: unknown }).usage : undefined) ??
+    anthropicBuckets((result as { message?: { usage?: unknown } }).message?.usage);
+  const outputTokens = numberAt(result, ...base, 'output_tokens') ?? 0;
+  return buckets ? { inputTokens: input, outputTokens, buckets } : { inputTokens: input, outputTokens };
 }
 
 export function createAnthropicClient(spec: ClientSpec): Anthropic {

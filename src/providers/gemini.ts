@@ -7,6 +7,7 @@ import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-cl
 import { sdksReady } from './load-sdk.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
+import { geminiBuckets } from './usage-buckets.js';
 
 /**
  * `generateContent` requests of both Google SDKs: `{ contents, systemInstruction, generationConfig }`
@@ -32,7 +33,12 @@ export function readGeminiUsage(result: unknown): TokenUsage | undefined {
     const output =
       (numberAt(result, ...base, 'candidatesTokenCount') ?? 0) +
       (numberAt(result, ...base, 'thoughtsTokenCount') ?? 0);
-    return { inputTokens: input, outputTokens: output };
+    let metadata: unknown = result;
+    for (const step of base) metadata = (metadata as Record<string, unknown>)[step];
+    const buckets = geminiBuckets(metadata);
+    return buckets
+      ? { inputTokens: input, outputTokens: output, buckets }
+      : { inputTokens: input, outputTokens: output };
   }
   return undefined;
 }

@@ -8,6 +8,7 @@ import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
 import { parseOpenAIRateLimits } from './rate-limit-headers.js';
 import { numberAt } from './read-number.js';
+import { openAIBuckets } from './usage-buckets.js';
 
 export const OPENAI_PACKAGE = 'openai';
 
@@ -30,7 +31,10 @@ export function readOpenAIUsage(result: unknown): TokenUsage | undefined {
   if (input === undefined) return undefined;
   const output =
     numberAt(result, 'usage', 'completion_tokens') ?? numberAt(result, 'usage', 'output_tokens') ?? 0;
-  return { inputTokens: input, outputTokens: output };
+  const buckets = openAIBuckets((result as { usage: unknown }).usage);
+  return buckets
+    ? { inputTokens: input, outputTokens: output, buckets }
+    : { inputTokens: input, outputTokens: output };
 }
 
 export function createOpenAIClient(spec: ClientSpec): OpenAI {

@@ -1,4 +1,5 @@
 import {
+  BudgetExceededError,
   ConfigError,
   isKeymuxError,
   NoAvailableKeyError,
@@ -50,6 +51,11 @@ function passThrough(dialect: Dialect, status: number, cause: unknown, message: 
  * Messages are keymux's (which never hold a key's value) or the provider's body, scrubbed of the key.
  */
 export function errorReply(error: unknown, dialect: Dialect, earliestRetryS: () => number): ErrorReply {
+  // A budget's refusal is final for this period: no Retry-After, and the code says why.
+  if (error instanceof BudgetExceededError) {
+    const message = `keymux: budget_exceeded: ${error.message}`;
+    return { status: 429, headers: {}, body: errorBody(dialect, 429, message, 'budget_exceeded') };
+  }
   if (error instanceof QueueFullError)
     return tooMany(dialect, `keymux: every key's queue is full (${error.message})`, earliestRetryS());
   if (error instanceof RateLimitedError)

@@ -44,7 +44,8 @@ function keepScrubbedBody(error: unknown, scrubber: SecretScrubber): void {
 
 function fullUsage(usage: Partial<TokenUsage> | undefined): TokenUsage | undefined {
   if (usage === undefined) return undefined;
-  return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+  const counts = { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+  return usage.buckets ? { ...counts, buckets: usage.buckets } : counts;
 }
 
 function contentType(response: UpstreamResponse): string {

@@ -4,6 +4,7 @@ import { ANTHROPIC_TOKEN_PROFILE } from '../providers/anthropic.js';
 import { estimateRequestTokens, type TokenProfile } from '../providers/estimate-tokens.js';
 import { GEMINI_TOKEN_PROFILE } from '../providers/gemini.js';
 import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
+import { spendRequestOf } from '../providers/spend-request.js';
 import { type Dialect, errorBody } from './error-body.js';
 import { errorReply } from './gateway-error.js';
 import { type GatewayJobDeps, runGatewayJob } from './gateway-job.js';
@@ -110,6 +111,7 @@ async function relay(
       route.provider,
       (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx),
       { signal: abort.signal, tokens },
+      { ...spendRequestOf(parsed), model: upstream.model },
     );
   } catch (error) {
     if (abort.signal.aborted) return reply.hijack();

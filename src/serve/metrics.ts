@@ -4,6 +4,7 @@ import type { KeymuxEvent } from '../core/events.js';
 import type { Multiplexer } from '../multiplexer.js';
 import type { GatewayObserver } from './gateway-job.js';
 import { JobLabels } from './job-labels.js';
+import { registerSpendMetrics } from './spend-metrics.js';
 import { registerStateGauges } from './state-gauges.js';
 
 export interface MetricsOptions {
@@ -152,6 +153,7 @@ export function createMetrics(mux: Multiplexer, options: MetricsOptions = {}): K
     }
   });
   registerStateGauges(mux, registry);
+  registerSpendMetrics(mux, registry);
   return {
     registry,
     observer: {

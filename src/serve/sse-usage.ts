@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../core/events.js';
 import { readGeminiUsage } from '../providers/gemini.js';
+import { anthropicBuckets, openAIBuckets } from '../providers/usage-buckets.js';
 
 type Rec = Record<string, unknown>;
 
@@ -29,9 +30,15 @@ export function usageOfEvent(event: unknown): Partial<TokenUsage> | undefined {
   const input = count(usage.prompt_tokens) ?? count(usage.input_tokens);
   const output = count(usage.completion_tokens) ?? count(usage.output_tokens);
   if (input === undefined && output === undefined) return undefined;
+  // Chat Completions and Responses count cached tokens inside the prompt; Anthropic apart from it.
+  const buckets =
+    usage.prompt_tokens !== undefined || usage.input_tokens_details !== undefined
+      ? openAIBuckets(usage)
+      : anthropicBuckets(usage);
   return {
     ...(input === undefined ? {} : { inputTokens: input }),
     ...(output === undefined ? {} : { outputTokens: output }),
+    ...(buckets === undefined ? {} : { buckets }),
   };
 }
 

@@ -4,6 +4,8 @@ import type { CheckedLimits } from '../core/key-check.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { HealthState } from '../policy/health.js';
 import type { LimitName, LimitUsage } from '../policy/rate-limiter.js';
+import type { BudgetSnapshot } from '../spend/budget-ledger.js';
+import type { CostRow } from '../spend/spend.js';
 import { type CounterState, emptyCounters, type KeyCounters, percentile } from './stats.js';
 
 /** One key's stats: plain JSON, with the key's masked label only. */
@@ -74,10 +76,17 @@ export interface ProviderStats {
   readonly keys: readonly KeyStats[];
 }
 
+export interface SpendStats {
+  readonly costs: readonly CostRow[];
+  readonly budgets: readonly BudgetSnapshot[];
+}
+
 export interface UsageStats {
   readonly generatedAt: string;
   /** Where the keys' shared state lives: `memory`, `redis`, or `degraded` (Redis away). */
   readonly store?: { readonly mode: 'memory' | 'redis' | 'degraded' };
+  /** Cost per key and model (USD; `unknownCalls` had no price) and every budget: spent, reserved, left. */
+  readonly spend?: SpendStats;
   readonly providers: Readonly<Record<string, ProviderStats>>;
 }
 

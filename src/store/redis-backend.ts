@@ -1,3 +1,5 @@
+import type { BudgetReserve, BudgetSettle } from '../core/shared-budgets.js';
+import { BUDGET_RESERVE_LUA, BUDGET_SETTLE_LUA } from './lua/budget.js';
 import { HANDOVER_LUA } from './lua/handover.js';
 import { KEY_STATE_LUA } from './lua/key-state.js';
 import { SETTLE_LUA } from './lua/settle.js';
@@ -28,6 +30,8 @@ const TIGHTEN = new Script(TIGHTEN_LUA);
 const KEY_STATE = new Script(KEY_STATE_LUA);
 const SNAPSHOT = new Script(SNAPSHOT_LUA);
 const HANDOVER = new Script(HANDOVER_LUA);
+const BUDGET_RESERVE = new Script(BUDGET_RESERVE_LUA);
+const BUDGET_SETTLE = new Script(BUDGET_SETTLE_LUA);
 const SCRIPTS = [TAKE, SETTLE, TIGHTEN, KEY_STATE, SNAPSHOT, HANDOVER];
 
 /** The store's operations on Redis, one script (one round trip) each; errors and slowness are the caller's. */
@@ -79,13 +83,13 @@ export class RedisBackend {
    * The ms left of the processes' hand-over after an outage; the first process back sets it to `ms`, and
    * one back within `lingerMs` after its end reads 0.
    */
+  async settle(request: SettleRequest): Promise<void> {
+    await this.#move(request, 'settle');
+  }
+
   async handover(ms: number, lingerMs: number): Promise<number> {
     const args = [String(Math.ceil(ms)), String(Math.ceil(lingerMs))];
     return Number(await HANDOVER.run(this.runner, [this.layout.handover()], args));
-  }
-
-  async settle(request: SettleRequest): Promise<void> {
-    await this.#move(request, 'settle');
   }
 
   /**
@@ -178,6 +182,19 @@ export class RedisBackend {
       probeHeld: halfOpen && leaseMs > 0,
       limits,
     };
+  }
+
+  async reserveBudgets(budgets: readonly BudgetReserve[]): Promise<{ refused: number } | { used: number[] }> {
+    const keys = budgets.map((b) => this.layout.budget(b.name));
+    const args = budgets.flatMap((b) => [String(b.start), String(b.limit), String(b.amount)]);
+    const reply = asArray(await BUDGET_RESERVE.run(this.runner, keys, args)).map(Number);
+    return reply[0] === 1 ? { used: reply.slice(1) } : { refused: (reply[1] ?? 1) - 1 };
+  }
+
+  async settleBudgets(budgets: readonly BudgetSettle[]): Promise<number[]> {
+    const keys = budgets.map((b) => this.layout.budget(b.name));
+    const args = budgets.flatMap((b) => [String(b.start), String(b.reserved), String(b.spent)]);
+    return asArray(await BUDGET_SETTLE.run(this.runner, keys, args)).map(Number);
   }
 
   #keyState(address: KeyAddress, args: string[]): Promise<unknown> {

@@ -20,6 +20,11 @@ export class RedisLayout {
   }
 
   /** When the processes' hand-over after an outage ends (one for the deployment, see HANDOVER_LUA). */
+  /** Every budget under one tag: a call's budgets, whatever their providers, move in one script. */
+  budget(name: string): string {
+    return `keymux:{${this.prefix}:budgets}:budget:${name}`;
+  }
+
   handover(): string {
     return `keymux:{${this.prefix}}:handover`;
   }

@@ -1,3 +1,4 @@
+import type { SharedBudgets } from '../core/shared-budgets.js';
 import { withDeadline } from './deadline.js';
 import { MemoryStore } from './memory-store.js';
 import { newProbeToken } from './probe-token.js';
@@ -229,6 +230,23 @@ export class RedisStore implements KeyStateStore {
     }
     return readiness;
   }
+
+  /**
+   * Budgets in Redis, one script per step. While Redis is away a reserve is refused (budgets never
+   * overspend) and a settle is dropped (its reservation stays counted).
+   */
+  readonly budgets: SharedBudgets = {
+    reserve: (budgets) =>
+      this.#run(
+        () => this.#backend.reserveBudgets(budgets),
+        () => ({ refused: -1 }),
+      ),
+    settle: (budgets) =>
+      this.#run(
+        () => this.#backend.settleBudgets(budgets),
+        () => [],
+      ),
+  };
 
   async #run<T>(remote: () => Promise<T>, local: () => T, given?: StoreGate): Promise<T> {
     if (!this.#started) await this.ready();

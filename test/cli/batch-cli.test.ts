@@ -71,6 +71,10 @@ describe('keymux batch (child process, emulator in the test process)', () => {
     expect(first.code, first.stderr).toBe(3);
     expect(first.stderr).toContain('line 2: not valid JSON');
     expect(first.stderr).toContain('line 3: method must be "POST"');
+    // The run's cost: model `m` has no price, so its one call is counted apart, never as $0 spent.
+    expect(first.stdout).toContain(
+      'cost: $0.000000 for 1 answered calls; 1 of them of a model without a price',
+    );
     const lines = readOutput(output);
     expect(lines.map((l) => [l.custom_id, l.error?.code ?? l.response?.status_code])).toEqual(
       expect.arrayContaining([

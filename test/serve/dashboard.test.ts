@@ -24,7 +24,9 @@ afterAll(async () => {
 
 describe('dashboard in a real browser', () => {
   it('shows every key and its state, live; disable asks for the admin token and changes the state', async () => {
-    const { url, mux } = await startStack({}, closers);
+    // A budget no call is tagged for: shown, never in the way.
+    const budgets = [{ name: 'exp', usd: 5, tag: 'exp-42' }];
+    const { url, mux } = await startStack({ mux: { budgets } }, closers);
     await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, 'content-type': 'application/json' },
@@ -82,6 +84,15 @@ describe('dashboard in a real browser', () => {
     expect(html).toContain('sk-e…aaaa');
     for (const key of Object.values(KEYS)) expect(html).not.toContain(key);
     expect(await page.locator('#chart svg').count()).toBe(1);
+    // Spend: the budget's state, and the call's cost (model `m` has no price: counted apart, not as $0).
+    expect(await page.locator('tr[data-budget="exp"]').textContent()).toBe(
+      'exp$0.000000$0.000000$5.000000$5.000000',
+    );
+    expect(
+      await page
+        .locator('tr[data-cost="openai/openai-a/m"], tr[data-cost="openai/openai-b/m"]')
+        .textContent(),
+    ).toContain('1 calls, 1 without a price');
     expect(
       await page
         .locator('.bar span')

@@ -12,17 +12,17 @@ describe('usage of a JSON answer', () => {
       usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 0 } },
       system_fingerprint: 'fp',
     };
-    expect(of(chat)).toEqual({ inputTokens: 7, outputTokens: 3 });
+    expect(of(chat)).toMatchObject({ inputTokens: 7, outputTokens: 3 });
     const embeddings = {
       data: [{ embedding: Array.from({ length: 1536 }, (_, i) => i / 1536) }],
       usage: { prompt_tokens: 12, total_tokens: 12 },
     };
-    expect(of(embeddings)).toEqual({ inputTokens: 12 });
+    expect(of(embeddings)).toMatchObject({ inputTokens: 12 });
     const anthropic = {
       content: [{ type: 'text', text: '{ not } json' }],
       usage: { input_tokens: 5, output_tokens: 9 },
     };
-    expect(of(anthropic)).toEqual({ inputTokens: 5, outputTokens: 9 });
+    expect(of(anthropic)).toMatchObject({ inputTokens: 5, outputTokens: 9 });
     const gemini = {
       candidates: [{ content: { parts: [{ text: 'x' }] } }],
       usageMetadata: {
@@ -32,7 +32,20 @@ describe('usage of a JSON answer', () => {
       },
       modelVersion: 'm',
     };
-    expect(of(gemini)).toEqual({ inputTokens: 4, outputTokens: 6 });
+    expect(of(gemini)).toMatchObject({ inputTokens: 4, outputTokens: 6 });
+  });
+
+  it('splits a relayed answer into cost buckets: cached prompt tokens inside OpenAI’s count, apart in Anthropic’s', () => {
+    const openai = {
+      usage: { prompt_tokens: 100, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 80 } },
+    };
+    expect(of(openai)?.buckets).toMatchObject({ uncachedInput: 20, cacheRead: 80, output: 5 });
+    const responses = {
+      usage: { input_tokens: 100, output_tokens: 5, input_tokens_details: { cached_tokens: 60 } },
+    };
+    expect(of(responses)?.buckets).toMatchObject({ uncachedInput: 40, cacheRead: 60, output: 5 });
+    const anthropic = { usage: { input_tokens: 20, cache_read_input_tokens: 80, output_tokens: 5 } };
+    expect(of(anthropic)?.buckets).toMatchObject({ uncachedInput: 20, cacheRead: 80, output: 5 });
   });
 
   it('is not fooled by "usage" in content, in a tool’s schema, or by a later object of that name', () => {
@@ -40,15 +53,15 @@ describe('usage of a JSON answer', () => {
       choices: [{ message: { content: 'the "usage": {"prompt_tokens": 99}' } }],
       usage: { prompt_tokens: 1, completion_tokens: 2 },
     };
-    expect(of(quoted)).toEqual({ inputTokens: 1, outputTokens: 2 });
+    expect(of(quoted)).toMatchObject({ inputTokens: 1, outputTokens: 2 });
     const responses = {
       tools: [{ type: 'function', parameters: { properties: { usage: { type: 'string' } } } }],
       usage: { input_tokens: 3, output_tokens: 4 },
       metadata: { usage: { note: 'not counts' } },
     };
-    expect(of(responses)).toEqual({ inputTokens: 3, outputTokens: 4 });
+    expect(of(responses)).toMatchObject({ inputTokens: 3, outputTokens: 4 });
     const textAfter = { usage: { prompt_tokens: 2, completion_tokens: 1 }, note: 'ends with \\"usage\\"' };
-    expect(of(textAfter)).toEqual({ inputTokens: 2, outputTokens: 1 });
+    expect(of(textAfter)).toMatchObject({ inputTokens: 2, outputTokens: 1 });
   });
 
   it('finds nothing in an answer without usage, or one that is not JSON', () => {

@@ -3,6 +3,7 @@ import type { Strategy } from '../../config/options.js';
 import type { Multiplexer } from '../../multiplexer.js';
 import { createProgress } from '../shared/progress.js';
 import { watchProviderWait } from '../shared/provider-wait.js';
+import { describeRunCost } from '../shared/run-cost.js';
 import { renderKeyStats } from './key-stats-table.js';
 import { loadMultiplexer } from './load-multiplexer.js';
 import { OutputFile, readDone } from './output-file.js';
@@ -138,7 +139,8 @@ export async function runBatch(
   const left = plan.toSend.length - written;
   // The table counts this run's requests; a resumed run says so, so its figures are not read as the file's.
   const title = plan.alreadyDone > 0 ? `this run (${plan.alreadyDone} lines were done before it):\n` : '';
-  process.stdout.write(`\n${title}${renderKeyStats(mux.getUsageStats(), 'openai')}\n\n`);
+  const stats = mux.getUsageStats();
+  process.stdout.write(`\n${title}${renderKeyStats(stats, 'openai')}\n${describeRunCost(stats)}\n\n`);
   log(
     `wrote ${written + plan.malformed.length} lines to ${options.output}: ${written - failed} answered, ` +
       `${failed} failed for good, ${plan.malformed.length} malformed; ${plan.alreadyDone} were already done` +

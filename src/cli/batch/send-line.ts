@@ -3,6 +3,7 @@ import type { Strategy } from '../../config/options.js';
 import { QueueFullError } from '../../core/errors.js';
 import type { Multiplexer } from '../../multiplexer.js';
 import { readOpenAIUsage } from '../../providers/index.js';
+import { spendRequestOf } from '../../providers/spend-request.js';
 import type { BatchRequest } from './batch-line.js';
 import { type BatchOutputLine, errorLine, responseLine } from './output-line.js';
 
@@ -79,6 +80,7 @@ async function sendOnce(
         signal: options.signal,
         ...(options.strategy ? { strategy: options.strategy } : {}),
       },
+      spendRequestOf(request.body),
     );
     return responseLine(request.customId, answer.status, answer.requestId, answer.body);
   } catch (error) {

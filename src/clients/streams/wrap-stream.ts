@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../../core/events.js';
 import type { JobContext } from '../../core/job-context.js';
+import { maxBuckets } from '../../core/usage-buckets.js';
 import { pumpedStream } from './pumped-stream.js';
 import { EmptyStreamError } from './stream-timeout-error.js';
 import { type StreamGuard, StreamWatch } from './stream-watch.js';
@@ -39,10 +40,10 @@ function track(job: JobContext, readUsage: ReadUsage | undefined, onEnd: (() => 
     see(chunk) {
       const u = readUsage?.(chunk);
       if (!u) return;
-      usage = {
-        inputTokens: Math.max(usage?.inputTokens ?? 0, u.inputTokens),
-        outputTokens: Math.max(usage?.outputTokens ?? 0, u.outputTokens),
-      };
+      const buckets = maxBuckets(usage?.buckets, u.buckets);
+      const inputTokens = Math.max(usage?.inputTokens ?? 0, u.inputTokens);
+      const outputTokens = Math.max(usage?.outputTokens ?? 0, u.outputTokens);
+      usage = buckets ? { inputTokens, outputTokens, buckets } : { inputTokens, outputTokens };
     },
     end: () => finish(),
     fail: (error) => finish({ error }),

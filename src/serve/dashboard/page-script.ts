@@ -104,7 +104,24 @@ function render() {
       el('h2', {}, provider, el('span', { class: 'muted' }, ' ' + p.healthyKeys + '/' + p.totalKeys + ' keys up · ' + p.strategy + ' · queued ' + p.queued + ' · in flight ' + p.inFlight)),
       table));
   }
+  const spend = state.stats.spend;
+  if (spend && (spend.budgets.length > 0 || spend.costs.length > 0)) root.append(spendSection(spend));
   $('#chart').innerHTML = chart(state.history);
+}
+
+function spendSection(spend) {
+  const amount = (v, unit) => unit === 'tokens' ? v + ' tokens' : '$' + v.toFixed(6);
+  const heads = (...titles) => el('thead', {}, el('tr', {}, ...titles.map((t) => el('th', {}, t))));
+  const budgets = spend.budgets.map((b) => el('tr', { 'data-budget': b.name },
+    el('td', {}, b.name), el('td', {}, amount(b.spent, b.unit)), el('td', {}, amount(b.reserved, b.unit)),
+    el('td', {}, amount(b.left, b.unit)), el('td', {}, amount(b.limit, b.unit))));
+  const costs = spend.costs.map((c) => el('tr', { 'data-cost': c.provider + '/' + c.key + '/' + c.model },
+    el('td', {}, el('b', {}, c.key), el('div', { class: 'muted' }, c.provider)), el('td', {}, c.model),
+    el('td', {}, '$' + c.usd.toFixed(6)),
+    el('td', {}, c.calls + ' calls' + (c.unknownCalls ? ', ' + c.unknownCalls + ' without a price' : ''))));
+  return el('section', { id: 'spend' }, el('h2', {}, 'spend'),
+    el('table', {}, heads('budget', 'spent', 'reserved', 'left', 'limit'), el('tbody', {}, ...budgets)),
+    el('table', {}, heads('key', 'model', 'cost', 'calls'), el('tbody', {}, ...costs)));
 }
 
 async function refresh() {
@@ -122,7 +139,7 @@ async function refresh() {
     state = await res.json();
     // Rebuild only on change (a countdown changes every second), so buttons stay put between clicks.
     const providers = JSON.stringify(state.stats.providers);
-    const signature = providers + JSON.stringify(state.history) + (providers.includes('"cooldownUntil":"') ? Math.floor(Date.now() / 1000) : '');
+    const signature = providers + JSON.stringify(state.history) + JSON.stringify(state.stats.spend) + (providers.includes('"cooldownUntil":"') ? Math.floor(Date.now() / 1000) : '');
     $('#updated').textContent = 'updated ' + new Date(state.stats.generatedAt).toLocaleTimeString();
     if (signature === lastSignature) return;
     lastSignature = signature;

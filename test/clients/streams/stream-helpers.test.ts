@@ -49,7 +49,10 @@ describe('anthropic messages.stream()', () => {
     // The slot is released, and usage counted, only after the last event was read.
     await expect.poll(() => done.length).toBe(1);
     expect(order.at(-1)).toBe('success');
-    expect(done[0]?.usage).toEqual({ inputTokens: entry?.inputTokens, outputTokens: entry?.outputTokens });
+    expect(done[0]?.usage).toMatchObject({
+      inputTokens: entry?.inputTokens,
+      outputTokens: entry?.outputTokens,
+    });
   });
 
   it('fails over before the first event, and can be iterated like the SDK’s own', async () => {

@@ -1,0 +1,149 @@
+import { ConfigError } from '../core/errors.js';
+import type { UsageBuckets } from '../core/usage-buckets.js';
+import table from './price-table.json' with { type: 'json' };
+
+/** A model's prices in USD per million tokens; only `input` and `output` are required. */
+export interface ModelPrice {
+  readonly input: number;
+  readonly output: number;
+  /** Prompt tokens read from the provider's cache. */
+  readonly cachedInput?: number;
+  /** Prompt tokens written to a 5-minute cache (Anthropic). */
+  readonly cacheWrite?: number;
+  /** Prompt tokens written to a 1-hour cache (Anthropic). */
+  readonly cacheWrite1h?: number;
+  /** The Batch API's prices, where they differ. */
+  readonly batchInput?: number;
+  readonly batchOutput?: number;
+  /** Prices for every token of a call whose prompt is longer than `above` tokens. */
+  readonly longContext?: Omit<ModelPrice, 'longContext' | 'maxOutputTokens'> & { readonly above: number };
+  /** The model's output cap: a call's worst case when it names no `max_tokens`. */
+  readonly maxOutputTokens?: number;
+}
+
+/** `prices` option: model name → prices, over the built-in table. */
+export type PriceOverrides = Readonly<Record<string, ModelPrice>>;
+
+/** The built-in table's version (the date its prices were read). */
+export const PRICE_TABLE_VERSION: string = table.version;
+
+const BUILT_IN: PriceOverrides = table.models;
+
+const NUMBER_FIELDS = [
+  'input',
+  'output',
+  'cachedInput',
+  'cacheWrite',
+  'cacheWrite1h',
+  'batchInput',
+  'batchOutput',
+  'maxOutputTokens',
+] as const;
+
+function checkPrice(value: unknown, path: string, required: boolean): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(
+      path,
+      'Expected an object of prices in USD per million tokens, e.g. { input: 3, output: 15 }',
+    );
+  }
+  const record = value as Record<string, unknown>;
+  for (const field of NUMBER_FIELDS) {
+    const v = record[field];
+    if (v === undefined && !(required && (field === 'input' || field === 'output'))) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new ConfigError(`${path}.${field}`, `Expected a finite number from 0 and up, got ${String(v)}`);
+    }
+  }
+  if (record.longContext !== undefined) {
+    checkPrice(record.longContext, `${path}.longContext`, true);
+    const above = (record.longContext as Record<string, unknown>).above;
+    if (typeof above !== 'number' || !Number.isFinite(above) || above < 0) {
+      throw new ConfigError(
+        `${path}.longContext.above`,
+        'Expected the prompt length (tokens) above which these prices apply',
+      );
+    }
+  }
+}
+
+/** Checks the `prices` option; throws ConfigError naming the field. */
+export function validatePrices(prices: unknown): PriceOverrides {
+  if (prices === undefined) return {};
+  if (prices === null || typeof prices !== 'object' || Array.isArray(prices)) {
+    throw new ConfigError(
+      'prices',
+      'Expected an object: model name → { input, output, … } in USD per million tokens',
+    );
+  }
+  for (const [model, price] of Object.entries(prices)) checkPrice(price, `prices.${model}`, true);
+  return prices as PriceOverrides;
+}
+
+/** `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`; `models/gemini-2.5-flash` → `gemini-2.5-flash`. */
+function candidates(model: string): string[] {
+  const bare = model.replace(/^models\//, '').replace(/^[a-z]+\//, '');
+  const undated = bare.replace(/-(\d{8}|\d{4}-\d{2}-\d{2})$/, '');
+  return [model, bare, undated];
+}
+
+/** Prices of every model: the `prices` option over the built-in, versioned table. */
+export class PriceBook {
+  constructor(readonly overrides: PriceOverrides = {}) {}
+
+  /** A model's prices, or undefined when neither the option nor the table knows it (its cost is unknown). */
+  lookup(model: string | undefined): ModelPrice | undefined {
+    if (model === undefined) return undefined;
+    for (const name of candidates(model)) {
+      const price = this.overrides[name] ?? BUILT_IN[name];
+      if (price) return price;
+    }
+    return undefined;
+  }
+}
+
+/** USD of `tokens` at `perMillion`; undefined price with tokens to price → unknown. */
+function part(tokens: number, perMillion: number | undefined): number | null {
+  if (tokens === 0) return 0;
+  return perMillion === undefined ? null : (tokens * perMillion) / 1e6;
+}
+
+/**
+ * What a call's usage costs in USD, or `null` when a bucket with tokens has no price (never 0 for an
+ * unknown). A prompt longer than `longContext.above` prices every token at the long-context prices.
+ */
+export function costOf(buckets: UsageBuckets, price: ModelPrice | undefined, batch = false): number | null {
+  if (!price) return null;
+  const prompt = buckets.uncachedInput + buckets.cacheRead + buckets.cacheWrite + buckets.cacheWrite1h;
+  const p = price.longContext && prompt > price.longContext.above ? price.longContext : price;
+  const input = batch ? (p.batchInput ?? p.input) : p.input;
+  const output = batch ? (p.batchOutput ?? p.output) : p.output;
+  const parts = [
+    part(buckets.uncachedInput, input),
+    part(buckets.cacheRead, p.cachedInput),
+    part(buckets.cacheWrite, p.cacheWrite),
+    part(buckets.cacheWrite1h, p.cacheWrite1h),
+    part(buckets.output + buckets.reasoning, output),
+  ];
+  let sum = 0;
+  for (const x of parts) {
+    if (x === null) return null;
+    sum += x;
+  }
+  return sum;
+}
+
+/**
+ * How many times `toModel`'s price is `fromModel`'s, for `maxFallbackPriceRatio`: the larger of the input
+ * and the output ratios. `null` when either price is unknown (a fallback guard should then refuse, unless
+ * the call allows it). Pure: pass the `prices` option to count overrides.
+ */
+export function priceRatio(fromModel: string, toModel: string, prices: PriceOverrides = {}): number | null {
+  const book = new PriceBook(prices);
+  const from = book.lookup(fromModel);
+  const to = book.lookup(toModel);
+  if (!from || !to) return null;
+  const ratio = (a: number, b: number): number =>
+    a === 0 ? (b === 0 ? 1 : Number.POSITIVE_INFINITY) : b / a;
+  return Math.max(ratio(from.input, to.input), ratio(from.output, to.output));
+}

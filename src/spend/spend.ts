@@ -1,0 +1,309 @@
+import type { Clock } from '../core/clock.js';
+import { BudgetExceededError, type BudgetRefusal } from '../core/errors.js';
+import type { KeymuxEvent, TokenUsage } from '../core/events.js';
+import type { JobContext } from '../core/job-context.js';
+import { totalTokens, type UsageBuckets } from '../core/usage-buckets.js';
+import { type BudgetOptions, validateBudgets } from './budget-config.js';
+import {
+  BudgetLedger,
+  type BudgetSnapshot,
+  type Charge,
+  isRefusal,
+  type Refusal,
+  type Ticket,
+} from './budget-ledger.js';
+import { costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
+
+/** What a wrapped client knows of a call before it is sent: its model and its worst case in tokens. */
+export interface SpendRequest {
+  readonly model: string | undefined;
+  /** Prompt tokens, estimated (never fewer than the real count's estimate). */
+  readonly promptTokens: number;
+  /** The request's output maximum (`max_tokens`, `maxOutputTokens`, …), if it names one. */
+  readonly maxOutputTokens: number | undefined;
+}
+
+/** Cost so far of one key with one model. `unknownCalls`: calls whose model has no price. */
+export interface CostRow {
+  readonly provider: string;
+  readonly key: string;
+  readonly model: string;
+  usd: number;
+  tokens: number;
+  calls: number;
+  unknownCalls: number;
+}
+
+/**
+ * A shared settle that fails (Redis away) leaves the reservation counted as spent: budgets err on the
+ * side of refusing, never of overspending.
+ */
+function quietly(step: void | Promise<void>): void | Promise<void> {
+  if (step) return step.catch(() => undefined);
+}
+
+type Job<T> = (client: unknown, ctx: JobContext) => Promise<T>;
+
+/** The most a prompt can cost: every token at the dearest input price the model has (a 1-hour cache write). */
+function worstCase(request: SpendRequest, price: ModelPrice | undefined, maxOut: number): number | null {
+  const prompt = request.promptTokens;
+  const none: UsageBuckets = {
+    uncachedInput: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    cacheWrite1h: 0,
+    output: maxOut,
+    reasoning: 0,
+  };
+  let worst = costOf({ ...none, uncachedInput: prompt }, price);
+  if (worst === null || !price) return null;
+  if (price.cacheWrite !== undefined)
+    worst = Math.max(worst, costOf({ ...none, cacheWrite: prompt }, price) ?? 0);
+  if (price.cacheWrite1h !== undefined)
+    worst = Math.max(worst, costOf({ ...none, cacheWrite1h: prompt }, price) ?? 0);
+  return worst;
+}
+
+const REASONS: Readonly<Record<BudgetRefusal, string>> = {
+  exceeded: "the call's worst case would cross it",
+  'unknown-price': "the call's model has no price (name it in the `prices` option)",
+  'unbounded-output': 'the call names no output maximum (max_tokens) and its model has no known cap',
+  'store-unavailable': 'the shared store (Redis) that keeps it cannot be reached',
+};
+
+/**
+ * Prices, budgets and the cost of every call of one multiplexer: wraps a job's function so that each
+ * attempt reserves its worst case before it is sent and settles to its real cost after the answer.
+ */
+export class Spend {
+  readonly prices: PriceBook;
+  readonly ledger: BudgetLedger;
+  readonly #costs = new Map<string, CostRow>();
+
+  constructor(
+    options: { readonly prices?: unknown; readonly budgets?: unknown },
+    private readonly clock: Clock,
+    private readonly emit: (event: KeymuxEvent) => void,
+  ) {
+    this.prices = new PriceBook(validatePrices(options.prices));
+    const budgets: readonly BudgetOptions[] = validateBudgets(options.budgets);
+    this.ledger = new BudgetLedger(budgets, (b) =>
+      this.emit({
+        type: 'budget-warning',
+        at: this.clock.now(),
+        budget: b.name,
+        used: b.spent + b.reserved,
+        limit: b.limit,
+        unit: b.unit,
+      }),
+    );
+  }
+
+  /** Whether calls need wrapping: some budget, or a request whose cost to count. */
+  wanted(request: SpendRequest | undefined): boolean {
+    return request !== undefined || this.ledger.size > 0;
+  }
+
+  /** `fn`, reserving before and settling after each attempt; refusals reject with BudgetExceededError. */
+  wrap<T>(
+    provider: string,
+    fn: Job<T>,
+    tag: string | undefined,
+    request: SpendRequest | undefined,
+    tokens: number | undefined,
+  ): Job<T> {
+    const model = request?.model;
+    const price = this.prices.lookup(model);
+    const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
+    const worst: Charge = {
+      usd: request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
+      tokens: request ? request.promptTokens + (maxOut ?? 0) : (tokens ?? 0),
+    };
+    const unbounded =
+      (request !== undefined && maxOut === undefined) || (request === undefined && tokens === undefined);
+    const call = new GuardedCall(this, provider, fn, tag, model, price, worst, unbounded);
+    return call.run;
+  }
+
+  /** The reservation of one attempt, or its refusal (thrown as BudgetExceededError). */
+  reserve(call: GuardedCall<unknown>, keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
+    const covering = this.ledger.covering(keyName, call.tag);
+    if (covering.length === 0) return undefined;
+    const { worst } = call;
+    if (call.unbounded && (worst.usd === null || covering.some((b) => b.unit === 'tokens'))) {
+      throw this.#refuse(covering[0]?.options.name ?? '', 'unbounded-output', call.provider, call.model);
+    }
+    const result = this.ledger.reserve(covering, worst, this.clock.now());
+    const check = (r: Ticket | Refusal): Ticket => {
+      if (isRefusal(r)) throw this.#refuse(r.budget, r.reason, call.provider, call.model);
+      return r;
+    };
+    return result instanceof Promise ? result.then(check) : check(result);
+  }
+
+  release(ticket: Ticket | undefined): void | Promise<void> {
+    if (ticket) return quietly(this.ledger.release(ticket, this.clock.now()));
+  }
+
+  #refuse(
+    budget: string,
+    reason: BudgetRefusal,
+    provider: string,
+    model: string | undefined,
+  ): BudgetExceededError {
+    this.emit({ type: 'budget-exceeded', at: this.clock.now(), budget, provider, model, reason });
+    return new BudgetExceededError(
+      budget,
+      reason,
+      `budget "${budget}" refused the call: ${REASONS[reason]}`,
+      { provider },
+    );
+  }
+
+  settle(
+    key: JobContext['key'],
+    model: string | undefined,
+    price: ModelPrice | undefined,
+    ticket: Ticket | undefined,
+    usage: TokenUsage | undefined,
+  ): void | Promise<void> {
+    const buckets =
+      usage?.buckets ??
+      (usage && {
+        uncachedInput: usage.inputTokens,
+        cacheRead: 0,
+        cacheWrite: 0,
+        cacheWrite1h: 0,
+        output: usage.outputTokens,
+        reasoning: 0,
+      });
+    const charge: Charge | undefined = buckets && {
+      usd: costOf(buckets, price),
+      tokens: totalTokens(buckets),
+    };
+    const now = this.clock.now();
+    const settled = ticket ? quietly(this.ledger.settle(ticket, charge, now)) : undefined;
+    if (charge) this.#count(key, model, charge);
+    return settled;
+  }
+
+  #count(key: JobContext['key'], model: string | undefined, charge: Charge): void {
+    const id = `${key.provider}\u0000${key.name}\u0000${model ?? ''}`;
+    let row = this.#costs.get(id);
+    if (!row) {
+      row = {
+        provider: key.provider,
+        key: key.name,
+        model: model ?? 'unknown',
+        usd: 0,
+        tokens: 0,
+        calls: 0,
+        unknownCalls: 0,
+      };
+      this.#costs.set(id, row);
+    }
+    row.calls++;
+    row.tokens += charge.tokens;
+    if (charge.usd === null) row.unknownCalls++;
+    else row.usd += charge.usd;
+  }
+
+  /** Cost per key and model, and every budget's state. */
+  snapshot(): { readonly costs: readonly CostRow[]; readonly budgets: readonly BudgetSnapshot[] } {
+    return {
+      costs: [...this.#costs.values()].map((row) => ({ ...row })),
+      budgets: this.ledger.snapshot(this.clock.now()),
+    };
+  }
+}
+
+/**
+ * One call under the spend guard: what its attempts share. `run` is the job's function; each attempt
+ * reserves, runs with a context that records usage, then settles or releases.
+ */
+class GuardedCall<T> {
+  constructor(
+    readonly spend: Spend,
+    readonly provider: string,
+    readonly fn: Job<T>,
+    readonly tag: string | undefined,
+    readonly model: string | undefined,
+    readonly price: ModelPrice | undefined,
+    readonly worst: Charge,
+    readonly unbounded: boolean,
+  ) {}
+
+  readonly run = (client: unknown, ctx: JobContext): Promise<T> => {
+    let reserved: Ticket | undefined | Promise<Ticket | undefined>;
+    try {
+      reserved = this.spend.reserve(this as GuardedCall<unknown>, ctx.key.name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return reserved instanceof Promise
+      ? reserved.then((ticket) => this.#attempt(client, ctx, ticket))
+      : this.#attempt(client, ctx, reserved);
+  };
+
+  #attempt(client: unknown, ctx: JobContext, ticket: Ticket | undefined): Promise<T> {
+    const attempt = new AttemptContext(ctx);
+    let running: Promise<T>;
+    try {
+      running = this.fn(client, attempt);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
+        const end = (): void | Promise<void> =>
+          this.spend.settle(ctx.key, this.model, this.price, ticket, attempt.usage);
+        // A stream settles when it ends; an answer before the call resolves (a shared settle awaited).
+        if (attempt.held) {
+          attempt.held.then(end, end);
+          return value;
+        }
+        const settled = end();
+        return settled ? settled.then(() => value) : value;
+      },
+      (error: unknown) => {
+        const released = this.spend.release(ticket);
+        if (!released) throw error;
+        return released.then(() => Promise.reject(error));
+      },
+    );
+  }
+}
+
+/** The attempt's context as the job sees it: the same, with its usage and held stream recorded. */
+class AttemptContext implements JobContext {
+  usage: TokenUsage | undefined;
+  held: Promise<unknown> | undefined;
+
+  constructor(readonly ctx: JobContext) {}
+
+  get key(): JobContext['key'] {
+    return this.ctx.key;
+  }
+
+  get jobId(): number {
+    return this.ctx.jobId;
+  }
+
+  get attempt(): number {
+    return this.ctx.attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.ctx.signal;
+  }
+
+  hold(done: Promise<unknown>): void {
+    this.held = done;
+    this.ctx.hold(done);
+  }
+
+  reportUsage(usage: TokenUsage): void {
+    this.usage = usage;
+    this.ctx.reportUsage(usage);
+  }
+}

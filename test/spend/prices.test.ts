@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/core/errors.js';
+import { EMPTY_BUCKETS } from '../../src/core/usage-buckets.js';
+import table from '../../src/spend/price-table.json' with { type: 'json' };
+import { costOf, PriceBook, priceRatio, validatePrices } from '../../src/spend/prices.js';
+
+describe('the built-in price table', () => {
+  it('every entry has a source URL and a date, and only real prices', () => {
+    for (const [model, entry] of Object.entries(table.models)) {
+      expect(entry.source, model).toMatch(/^https:\/\//);
+      expect(entry.date, model).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(entry.input, model).toBeGreaterThan(0);
+      expect(entry.output, model).toBeGreaterThan(entry.input);
+    }
+  });
+
+  it('finds a dated snapshot under its alias; a model in no table has no price', () => {
+    const book = new PriceBook();
+    expect(book.lookup('claude-sonnet-4-5-20250929')?.input).toBe(3);
+    expect(book.lookup('claude-3-5-haiku-20241022')?.batchInput).toBe(0.4);
+    expect(book.lookup('gpt-unknown')).toBeUndefined();
+    expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 10 }, book.lookup('gpt-unknown'))).toBeNull();
+  });
+
+  it('`prices` overrides and extends the table', () => {
+    const book = new PriceBook({
+      'my-finetune': { input: 3, output: 12 },
+      'claude-haiku-4-5': { input: 2, output: 4 },
+    });
+    expect(book.lookup('my-finetune')?.output).toBe(12);
+    expect(book.lookup('models/my-finetune')?.output).toBe(12);
+    expect(book.lookup('claude-haiku-4-5')?.input).toBe(2);
+  });
+});
+
+describe('costOf', () => {
+  const sonnet = new PriceBook().lookup('claude-sonnet-4-5');
+
+  it('prices each bucket once (cache reads at their own price, never also as input)', () => {
+    const buckets = {
+      ...EMPTY_BUCKETS,
+      uncachedInput: 40,
+      cacheRead: 1000,
+      cacheWrite: 200,
+      cacheWrite1h: 100,
+      output: 300,
+    };
+    // 40×3 + 1000×0.3 + 200×3.75 + 100×6 + 300×15, per million
+    expect(costOf(buckets, sonnet)).toBeCloseTo((120 + 300 + 750 + 600 + 4500) / 1e6, 12);
+  });
+
+  it('reasoning tokens are billed at the output price', () => {
+    expect(costOf({ ...EMPTY_BUCKETS, reasoning: 1_000_000 }, sonnet)).toBe(15);
+  });
+
+  it('a bucket with tokens and no price makes the cost unknown, not 0', () => {
+    expect(costOf({ ...EMPTY_BUCKETS, cacheRead: 5 }, { input: 1, output: 2 })).toBeNull();
+    expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 5 }, { input: 1, output: 2 })).toBe(5e-6);
+  });
+
+  it('batch prices where the table has them', () => {
+    const haiku = new PriceBook().lookup('claude-3-5-haiku');
+    expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 1e6, output: 1e6 }, haiku, true)).toBe(2.4);
+  });
+
+  it('a prompt past the long-context threshold prices every token at the long-context prices', () => {
+    const price = { input: 1, output: 10, longContext: { above: 200_000, input: 2, output: 15 } };
+    expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 200_000, output: 1000 }, price)).toBeCloseTo(0.21, 12);
+    expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 200_001, output: 1000 }, price)).toBeCloseTo(
+      0.415002,
+      12,
+    );
+  });
+});
+
+describe('validatePrices', () => {
+  it('names the bad field', () => {
+    expect(() => validatePrices({ m: { input: 1 } })).toThrow(ConfigError);
+    expect(() => validatePrices({ m: { input: 1 } })).toThrow('prices.m.output');
+    expect(() => validatePrices({ m: { input: -1, output: 1 } })).toThrow('prices.m.input');
+    expect(() => validatePrices([])).toThrow('prices');
+  });
+});
+
+describe('priceRatio', () => {
+  it('is the larger of the input and output ratios; null when a price is unknown', () => {
+    expect(priceRatio('claude-haiku-4-5', 'claude-sonnet-4-5')).toBe(3);
+    expect(priceRatio('claude-sonnet-4-5', 'claude-haiku-4-5')).toBeCloseTo(1 / 3, 12);
+    expect(priceRatio('claude-haiku-4-5', 'gpt-x')).toBeNull();
+    expect(priceRatio('a', 'b', { a: { input: 1, output: 2 }, b: { input: 1.5, output: 8 } })).toBe(4);
+  });
+});
