@@ -12,10 +12,13 @@ import type {
 import { parseStrategy, resolveOptions } from './config/resolve.js';
 import { ConfigError, ShutdownError, TimeoutError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './core/events.js';
+import { FALLBACK_GATE, type FallbackGate, type ModelTarget, targetName } from './core/fallback.js';
 import type { KeyCheckResult } from './core/key-check.js';
 import { isDeadline, linkSignal } from './core/link-signal.js';
 import { logEvents } from './core/log-events.js';
 import { type DispatchContext, DispatchedJob } from './dispatch/dispatcher.js';
+import { runChain } from './fallback/chain.js';
+import { allowEveryTarget } from './fallback/veto.js';
 import { HealthChecks } from './health-check/health-checks.js';
 import type { KeyPool } from './keys/key-pool.js';
 import { KeyRegistry } from './keys/key-registry.js';
@@ -25,6 +28,7 @@ import { anthropicClient, geminiClient, genAIClient, groqClient, openAIClient } 
 import type { GenericAdapterOptions } from './providers/generic.js';
 import type { SdkClient } from './providers/sdk-types.js';
 import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
+import { foldModelEvent, type ModelCounterState, modelStats } from './stats/model-stats.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
@@ -44,6 +48,7 @@ export class Multiplexer {
   readonly #keys: KeyRegistry;
   readonly #health: HealthChecks;
   readonly #counters: CounterState = new Map();
+  readonly #models: ModelCounterState = new Map();
   /** Every accepted, unsettled job: close() aborts them one by one, so no signal collects a listener per job. */
   readonly #jobs = new Set<DispatchedJob<unknown>>();
   readonly #idle: Array<() => void> = [];
@@ -63,6 +68,8 @@ export class Multiplexer {
     this.#dispatch = { options: this.options, events: this.#events, onSettled: this.#settled };
     this.#strategy = this.options.strategy;
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
+    this.#events.on('model-settled', (event) => foldModelEvent(this.#models, event));
+    this.#events.on('fallback', (event) => foldModelEvent(this.#models, event));
     const { logger } = this.options;
     if (logger) {
       logEvents(this.#events, logger);
@@ -278,6 +285,7 @@ export class Multiplexer {
       call.keyName,
       this.#dispatch,
     );
+    job.fallbackGate = (options as { [FALLBACK_GATE]?: FallbackGate })[FALLBACK_GATE];
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;
@@ -305,6 +313,32 @@ export class Multiplexer {
     if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
   };
 
+  /**
+   * Runs a call on `first` and, when it cannot serve, on its fallbacks (the call's own `override`, else
+   * the configured lists), as the semantics table says (docs/fallbacks.md). Used by the wrapped clients
+   * and the gateway, which know the request's model; `run` sends the call to one target.
+   */
+  withFallbacks<T>(
+    first: ModelTarget,
+    override: readonly string[] | undefined,
+    run: (target: ModelTarget, gate: FallbackGate | undefined) => Promise<T>,
+  ): Promise<T> {
+    const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = this.options;
+    const configured = [fallbacks, contextWindowFallbacks, contentPolicyFallbacks].some(
+      (map) => map[targetName(first)] !== undefined || map[first.model] !== undefined,
+    );
+    if (!configured && (override === undefined || override.length === 0)) return run(first, undefined);
+    return runChain({
+      first,
+      override,
+      options: this.options,
+      hasProvider: (name) => this.#keys.hasProvider(name),
+      emit: (event) => this.#events.emit(event),
+      veto: allowEveryTarget,
+      run,
+    });
+  }
+
   /** The same as `execute`, under the name some existing code uses. */
   executeWithRetry<T>(
     provider: string,
@@ -317,7 +351,8 @@ export class Multiplexer {
   /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */
   getUsageStats(): UsageStats {
     const stats = usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
-    return { ...stats, store: { mode: this.#store.mode } };
+    const models = this.#models.size === 0 ? {} : { models: modelStats(this.#models) };
+    return { ...stats, store: { mode: this.#store.mode }, ...models };
   }
 
   /**

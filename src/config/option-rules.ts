@@ -71,6 +71,7 @@ export const DEFAULTS = {
   priorityAgingMs: 1000,
   streamIdleTimeoutMs: 60_000,
   streamFirstByteTimeoutMs: 30_000,
+  maxWaitBeforeFallbackMs: 2000,
 } as const;
 
 const maxConcurrency: NumericRule = { integer: true, min: 1 };
@@ -113,6 +114,11 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   },
   store: { expected: 'an object', valid: isObject },
   metrics: { expected: 'an object', valid: isObject },
+  // Checked entry by entry by resolveFallbacks, which names the bad entry's path.
+  fallbacks: { expected: 'an object of model → models', valid: isObject },
+  contextWindowFallbacks: { expected: 'an object of model → models', valid: isObject },
+  contentPolicyFallbacks: { expected: 'an object of model → models', valid: isObject },
+  maxWaitBeforeFallbackMs: numeric({ integer: false, min: 0, infinity: true }),
 };
 
 export const KNOWN_OPTIONS: readonly string[] = Object.keys(OPTION_RULES);
@@ -124,5 +130,13 @@ export const NUMERIC_OPTIONS = KNOWN_OPTIONS.filter(
 
 export type NumericOption = Exclude<
   keyof MultiplexerOptions,
-  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'metrics'
+  | 'strategy'
+  | 'clock'
+  | 'random'
+  | 'logger'
+  | 'store'
+  | 'metrics'
+  | 'fallbacks'
+  | 'contextWindowFallbacks'
+  | 'contentPolicyFallbacks'
 >;

@@ -149,6 +149,9 @@ export interface KeyOptions {
   readonly quotaGroup?: string;
 }
 
+/** Fallbacks by model: `{ [model]: ['other-model', 'provider/model'] }`. */
+export type FallbackMap = Readonly<Record<string, readonly string[]>>;
+
 /**
  * Options of `new Multiplexer(options)`. Every one is optional and checked when the multiplexer is made:
  * a bad value throws a `ConfigError` that names the option.
@@ -292,6 +295,24 @@ export interface MultiplexerOptions {
   /** A metrics sink. @default none */
   readonly metrics?: object;
   /**
+   * Models to try, in order, when a model cannot serve (its keys are out of quota, rate limited for
+   * longer than `maxWaitBeforeFallbackMs`, or failing): `{ 'gpt-4.1': ['gpt-4.1-mini', 'groq/llama-3.3-70b-versatile'] }`.
+   * An entry is a model of the same provider, or `provider/model` for another provider's keys. A key may
+   * be `provider/model` too, to apply to one provider only. See docs/fallbacks.md.
+   * @default {}
+   */
+  readonly fallbacks?: FallbackMap;
+  /** As `fallbacks`, used only when the prompt is longer than the model's context window. @default {} */
+  readonly contextWindowFallbacks?: FallbackMap;
+  /** As `fallbacks`, used only when the provider refused the prompt under its content policy. @default {} */
+  readonly contentPolicyFallbacks?: FallbackMap;
+  /**
+   * When every key of a model is rate limited, the call waits for the earliest one if it is ready within
+   * this many ms, and falls back otherwise.
+   * @default 2000
+   */
+  readonly maxWaitBeforeFallbackMs?: number;
+  /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
    */
@@ -344,6 +365,10 @@ export interface ResolvedOptions {
   readonly maxConcurrencyCeiling: number | undefined;
   readonly store: KeyStateStore | undefined;
   readonly metrics: object | undefined;
+  readonly fallbacks: FallbackMap;
+  readonly contextWindowFallbacks: FallbackMap;
+  readonly contentPolicyFallbacks: FallbackMap;
+  readonly maxWaitBeforeFallbackMs: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
@@ -398,4 +423,11 @@ export interface CallOptions {
    * @default the provider adapter's estimate, else 0
    */
   readonly tokens?: number;
+  /**
+   * Models to try, in order, when the request's model cannot serve: replaces the multiplexer's
+   * `fallbacks` list for this call (`[]`: none). Wrapped clients and the gateway only: `execute` runs a
+   * function, not a model.
+   * @default the multiplexer's `fallbacks` for the request's model
+   */
+  readonly fallbacks?: readonly string[];
 }

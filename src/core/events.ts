@@ -1,4 +1,5 @@
 import type { FailureClass } from './failure.js';
+import type { FallbackReason } from './fallback.js';
 import type { KeyCheckResult } from './key-check.js';
 
 /** How events, stats and errors name a key: never its value. */
@@ -101,6 +102,16 @@ export type KeymuxEvent =
   /** The shared store (Redis) is away: each process paces alone at its `localShare` of each limit. */
   | { readonly type: 'store-degraded'; readonly at: number; readonly reason: string }
   | { readonly type: 'store-recovered'; readonly at: number; readonly downMs: number }
+  /** A call moved to the next model of its fallbacks; `from` and `to` are `provider/model`. */
+  | {
+      readonly type: 'fallback';
+      readonly at: number;
+      readonly from: string;
+      readonly to: string;
+      readonly reason: FallbackReason;
+    }
+  /** A call with fallbacks settled on one model (`provider/model`): served, or not. */
+  | { readonly type: 'model-settled'; readonly at: number; readonly model: string; readonly ok: boolean }
   | {
       readonly type: 'job-settled';
       readonly at: number;

@@ -1,7 +1,10 @@
+import type { CallOptions } from '../config/options.js';
+import { FALLBACK_GATE, type FallbackGate, type ModelTarget } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
 import { isSdkLoaded, preloadSdk } from './load-sdk.js';
+import { modelOf, retarget } from './retarget.js';
 import { isStreamRequest } from './stream-request.js';
 import { StreamTimeoutError } from './stream-timeout-error.js';
 import { startTimer } from './stream-timer.js';
@@ -166,6 +169,35 @@ function asResponse(this: Promise<unknown> & CallFields): Promise<unknown> {
   return this.then(() => call.settled?.response);
 }
 
+function withGate(options: CallOptions, gate: FallbackGate | undefined): CallOptions {
+  return gate === undefined ? options : ({ ...options, [FALLBACK_GATE]: gate } as CallOptions);
+}
+
+/** One target of a call with fallbacks: the call itself on its own model, else a copy aimed at `target`. */
+async function runTarget(
+  first: ApiCall,
+  options: CallOptions,
+  target: ModelTarget,
+  gate: FallbackGate | undefined,
+): Promise<unknown> {
+  const { mux, hints } = first.ctx;
+  if (target.provider === hints.provider && target.model === modelOf(first.args)) {
+    return mux.execute(hints.provider, first.run.bind(first), withGate(options, gate));
+  }
+  const moved = retarget(first.ctx, first.path, first.args, target);
+  const call = new ApiCall(moved.ctx, first.path, moved.args);
+  await preloadSdk(moved.ctx.hints.packageName);
+  const own = moved.ctx === first.ctx ? options : { ...moved.ctx.call, tokens: options.tokens ?? 0 };
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const data = await mux.execute(
+    moved.ctx.hints.provider,
+    call.run.bind(call),
+    withGate({ ...own, ...signal }, gate),
+  );
+  first.settled = call.settled;
+  return data;
+}
+
 /** One request of a wrapped client, as one keymux job on the chosen key's own SDK client. */
 export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readonly unknown[]): CallPromise {
   const { mux, hints, call, adapter } = ctx;
@@ -178,17 +210,20 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
       ? call
       : { ...call, tokens: estimate, ...(signal === undefined ? {} : { signal }) };
   const apiCall = new ApiCall(ctx, path, args);
-  // A bound method costs half what a closure over the call does.
-  const run = apiCall.run.bind(apiCall);
   const chat = chatOf(path);
+  const model = chat === undefined ? modelOf(args) : undefined;
+  const send = (): Promise<unknown> =>
+    model === undefined
+      ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options)
+      : mux.withFallbacks({ provider: hints.provider, model }, call.fallbacks, (target, gate) =>
+          runTarget(apiCall, options, target, gate),
+        );
   // Most calls go straight to the queue; the first ones wait for the SDK's ESM build, a chat's messages
   // for the one before.
   const data =
     chat === undefined && isSdkLoaded(hints.packageName)
-      ? mux.execute(hints.provider, run, options)
-      : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(() =>
-          mux.execute(hints.provider, run, options),
-        );
+      ? send()
+      : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(send);
   const promise = data as Promise<unknown> & CallFields;
   promise[CALL] = apiCall;
   promise.withResponse = withResponse;

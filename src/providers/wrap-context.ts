@@ -1,4 +1,5 @@
 import type { CallOptions, ResolvedOptions } from '../config/options.js';
+import type { FallbackGate, ModelTarget } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
 import type { ProviderAdapter } from './adapter.js';
 import type { ClientHints } from './client-hints.js';
@@ -16,6 +17,15 @@ export interface Executor {
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options?: CallOptions,
+  ): Promise<T>;
+  /**
+   * Runs a call on its model and, when that model cannot serve, on its fallbacks: `run` sends the call
+   * to one target, with `gate` in its job's call options (see `FALLBACK_GATE`).
+   */
+  withFallbacks<T>(
+    first: ModelTarget,
+    override: readonly string[] | undefined,
+    run: (target: ModelTarget, gate: FallbackGate | undefined) => Promise<T>,
   ): Promise<T>;
 }
 

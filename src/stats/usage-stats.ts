@@ -4,6 +4,7 @@ import type { CheckedLimits } from '../core/key-check.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { HealthState } from '../worker/health.js';
 import type { LimitName, LimitUsage } from '../worker/rate-limiter.js';
+import type { ModelStats } from './model-stats.js';
 import { type CounterState, emptyCounters, type KeyCounters, percentile } from './stats.js';
 
 /** One key's stats: plain JSON, with the key's masked label only. */
@@ -79,6 +80,8 @@ export interface UsageStats {
   /** Where the keys' shared state lives: `memory`, `redis`, or `degraded` (Redis away). */
   readonly store?: { readonly mode: 'memory' | 'redis' | 'degraded' };
   readonly providers: Readonly<Record<string, ProviderStats>>;
+  /** Per `provider/model`, for calls with fallbacks: requests, successes, fallbacks by reason. */
+  readonly models?: Readonly<Record<string, ModelStats>>;
 }
 
 export function usageStats(
