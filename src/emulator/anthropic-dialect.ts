@@ -123,6 +123,7 @@ export function createAnthropicDialect(): Dialect {
     problem,
     chatBody: (answer) => anthropicMessage(answer),
     streamFrames: (answer) => anthropicFrames(answer),
+    openingFrames: 3,
   };
 }
 

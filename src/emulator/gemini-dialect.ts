@@ -173,6 +173,7 @@ export function createGeminiDialect(): Dialect {
     problem,
     chatBody: (answer) => geminiResponse(answer),
     streamFrames: (answer) => geminiFrames(answer),
+    openingFrames: 0,
   };
 }
 

@@ -187,5 +187,6 @@ export function createOpenAIDialect(flavor: Flavor): Dialect {
     problem,
     chatBody: (answer) => chatCompletion(answer),
     streamFrames: chatCompletionFrames,
+    openingFrames: 1,
   };
 }
