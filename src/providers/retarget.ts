@@ -1,12 +1,23 @@
 import { UnsupportedTargetError } from '../core/errors.js';
 import type { ModelTarget } from '../core/fallback.js';
+import { anthropicAnswer, anthropicPieces, anthropicRequest } from '../translate/anthropic-messages.js';
+import { type Rec, type TextAnswer, Untranslatable } from '../translate/chat.js';
+import { geminiAnswer, geminiPieces, geminiRequest } from '../translate/gemini-content.js';
+import {
+  type AnswerPiece,
+  openAIChunks,
+  openAICompletion,
+  readOpenAIChat,
+} from '../translate/openai-chat.js';
 import type { ProviderAdapter } from './adapter.js';
+import { createAnthropicAdapter } from './anthropic.js';
 import type { ClientHints } from './client-hints.js';
 import { isPlainObject } from './client-hints.js';
 import type { Step } from './client-path.js';
+import { createGeminiAdapter } from './gemini.js';
 import { createGroqAdapter } from './groq.js';
 import { createOpenAIAdapter } from './openai.js';
-import { stainlessHints } from './sdk-hints.js';
+import { genAIHints, stainlessHints } from './sdk-hints.js';
 import type { WrapContext } from './wrap-context.js';
 
 /** Providers whose SDKs speak the OpenAI wire format: a chat completion goes to them as it is. */
@@ -14,19 +25,6 @@ const OPENAI_WIRE: Readonly<Record<string, () => { hints: ClientHints; adapter: 
   openai: () => ({ hints: stainlessHints('openai', 'openai', 'OpenAI'), adapter: createOpenAIAdapter() }),
   groq: () => ({ hints: stainlessHints('groq', 'groq-sdk', 'Groq'), adapter: createGroqAdapter() }),
 };
-
-const wireContexts = new Map<string, { hints: ClientHints; adapter: ProviderAdapter }>();
-
-function wireOf(provider: string): { hints: ClientHints; adapter: ProviderAdapter } | undefined {
-  const make = OPENAI_WIRE[provider];
-  if (make === undefined) return undefined;
-  let made = wireContexts.get(provider);
-  if (!made) {
-    made = make();
-    wireContexts.set(provider, made);
-  }
-  return made;
-}
 
 /** The request's model, when its body names one (`create({ model, … })`): what fallbacks are keyed by. */
 export function modelOf(args: readonly unknown[]): string | undefined {
@@ -38,26 +36,102 @@ function dottedOf(path: readonly Step[]): string {
   return path.map((s) => ('get' in s ? s.get : '()')).join('.');
 }
 
+/** The call aimed at a target: its context, path and arguments there, and how its answer comes back. */
+export interface Retargeted {
+  readonly ctx: WrapContext;
+  readonly path: readonly Step[];
+  readonly args: readonly unknown[];
+  /** The target's answer in the caller's SDK's shape (a translated call); none when it speaks the same. */
+  readonly map?: (data: unknown) => unknown;
+}
+
+const TRANSLATED: Readonly<Record<string, () => { hints: ClientHints; adapter: ProviderAdapter }>> = {
+  anthropic: () => ({
+    hints: stainlessHints('anthropic', '@anthropic-ai/sdk', 'Anthropic'),
+    adapter: createAnthropicAdapter(),
+  }),
+  gemini: () => ({ hints: genAIHints(), adapter: createGeminiAdapter() }),
+};
+
+const contexts = new Map<string, { hints: ClientHints; adapter: ProviderAdapter }>();
+
+function contextOf(
+  table: Readonly<Record<string, () => { hints: ClientHints; adapter: ProviderAdapter }>>,
+  provider: string,
+): { hints: ClientHints; adapter: ProviderAdapter } | undefined {
+  const make = table[provider];
+  if (make === undefined) return undefined;
+  const key = `${table === OPENAI_WIRE ? 'wire' : 'translated'}:${provider}`;
+  let made = contexts.get(key);
+  if (!made) {
+    made = make();
+    contexts.set(key, made);
+  }
+  return made;
+}
+
+const get = (...names: string[]): Step[] => names.map((name) => ({ get: name }));
+
+/** An OpenAI chat completion as an Anthropic Messages or Gemini generateContent call, and back. */
+function translated(target: ModelTarget, body: Rec): Omit<Retargeted, 'ctx'> {
+  const chat = readOpenAIChat({ ...body, model: target.model });
+  const back = (
+    pieces: (data: unknown) => AsyncIterable<AnswerPiece>,
+    answer: (data: unknown) => TextAnswer,
+  ) =>
+    chat.stream
+      ? (data: unknown) => openAIChunks(pieces(data), chat.streamUsage)
+      : (data: unknown) => openAICompletion(answer(data));
+  if (target.provider === 'anthropic') {
+    return {
+      path: get('messages', 'create'),
+      args: [anthropicRequest(chat)],
+      map: back((d) => anthropicPieces(d as AsyncIterable<unknown>), anthropicAnswer),
+    };
+  }
+  return {
+    path: get('models', chat.stream ? 'generateContentStream' : 'generateContent'),
+    args: [geminiRequest(chat)],
+    map: back(
+      (d) => geminiPieces(d as AsyncIterable<unknown>, chat.model),
+      (d) => geminiAnswer(d, chat.model),
+    ),
+  };
+}
+
 /**
  * The same call aimed at another model: the body's `model` swapped; on another provider, that
- * provider's client, when it speaks the same wire format. Throws UnsupportedTargetError otherwise.
+ * provider's client when it speaks the same wire format, or a translation of a text chat (OpenAI →
+ * Anthropic, Gemini). Throws UnsupportedTargetError when neither carries the whole request.
  */
 export function retarget(
   ctx: WrapContext,
   path: readonly Step[],
   args: readonly unknown[],
   target: ModelTarget,
-): { readonly ctx: WrapContext; readonly args: readonly unknown[] } {
-  const moved = [{ ...(args[0] as object), model: target.model }, ...args.slice(1)];
+): Retargeted {
+  const body = args[0] as Rec;
+  const moved = [{ ...body, model: target.model }, ...args.slice(1)];
   const from = ctx.hints.provider;
-  if (target.provider === from) return { ctx, args: moved };
+  if (target.provider === from) return { ctx, path, args: moved };
   const dotted = dottedOf(path);
-  const wire = wireOf(target.provider);
-  if (wire && wireOf(from) && dotted === 'chat.completions.create') {
-    // Another provider's keys: a `specific` key of the first provider means nothing there.
-    const { keyName: _key, strategy, ...call } = ctx.call;
-    const own = strategy === 'specific' ? call : { ...call, ...(strategy ? { strategy } : {}) };
-    return { ctx: { ...ctx, ...wire, call: own }, args: moved };
+  // Another provider's keys: a `specific` key of the first provider means nothing there.
+  const { keyName: _key, strategy, ...rest } = ctx.call;
+  const call = strategy === 'specific' || strategy === undefined ? rest : { ...rest, strategy };
+  const isChat = dotted === 'chat.completions.create' && contextOf(OPENAI_WIRE, from) !== undefined;
+  const wire = isChat ? contextOf(OPENAI_WIRE, target.provider) : undefined;
+  if (wire) return { ctx: { ...ctx, ...wire, call }, path, args: moved };
+  const other = isChat ? contextOf(TRANSLATED, target.provider) : undefined;
+  if (other) {
+    try {
+      return { ctx: { ...ctx, ...other, call }, ...translated(target, body) };
+    } catch (error) {
+      if (!(error instanceof Untranslatable)) throw error;
+      throw new UnsupportedTargetError(
+        `${target.provider} cannot carry this request: ${error.message}`,
+        target.provider,
+      );
+    }
   }
   throw new UnsupportedTargetError(
     `${from} ${dotted}() cannot be sent to ${target.provider}: no translation carries it`,

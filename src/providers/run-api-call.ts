@@ -185,7 +185,7 @@ async function runTarget(
     return mux.execute(hints.provider, first.run.bind(first), withGate(options, gate));
   }
   const moved = retarget(first.ctx, first.path, first.args, target);
-  const call = new ApiCall(moved.ctx, first.path, moved.args);
+  const call = new ApiCall(moved.ctx, moved.path, moved.args);
   await preloadSdk(moved.ctx.hints.packageName);
   const own = moved.ctx === first.ctx ? options : { ...moved.ctx.call, tokens: options.tokens ?? 0 };
   const signal = options.signal === undefined ? {} : { signal: options.signal };
@@ -194,8 +194,9 @@ async function runTarget(
     call.run.bind(call),
     withGate({ ...own, ...signal }, gate),
   );
-  first.settled = call.settled;
-  return data;
+  const mapped = moved.map ? moved.map(data) : data;
+  first.settled = call.settled && { ...call.settled, data: mapped };
+  return mapped;
 }
 
 /** One request of a wrapped client, as one keymux job on the chosen key's own SDK client. */
