@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
-import type { HealthChange } from '../worker/health.js';
-import type { RateLimiter } from '../worker/rate-limiter.js';
-import type { SharedGate, SharedGateFactory } from '../worker/shared-gate.js';
+import type { HealthChange } from '../policy/health.js';
+import type { RateLimiter } from '../policy/rate-limiter.js';
+import type { SharedGate, SharedGateFactory } from '../policy/shared-gate.js';
 import {
   floorOfReading,
   type KeyAddress,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { opensOnly } from '../../src/clients/streams/stream-start.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
-import { opensOnly } from '../../src/providers/stream-start.js';
 import { setupFallbacks } from './support.js';
 
 const messages = [{ role: 'user' as const, content: 'Stream something about keys.' }];

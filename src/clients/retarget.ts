@@ -1,5 +1,10 @@
 import { UnsupportedTargetError } from '../core/errors.js';
 import type { ModelTarget } from '../core/fallback.js';
+import type { ProviderAdapter } from '../providers/adapter.js';
+import { createAnthropicAdapter } from '../providers/anthropic.js';
+import { createGeminiAdapter } from '../providers/gemini.js';
+import { createGroqAdapter } from '../providers/groq.js';
+import { createOpenAIAdapter } from '../providers/openai.js';
 import { anthropicAnswer, anthropicPieces, anthropicRequest } from '../translate/anthropic-messages.js';
 import { type Rec, type TextAnswer, Untranslatable } from '../translate/chat.js';
 import { geminiAnswer, geminiPieces, geminiRequest } from '../translate/gemini-content.js';
@@ -9,14 +14,9 @@ import {
   openAICompletion,
   readOpenAIChat,
 } from '../translate/openai-chat.js';
-import type { ProviderAdapter } from './adapter.js';
-import { createAnthropicAdapter } from './anthropic.js';
 import type { ClientHints } from './client-hints.js';
 import { isPlainObject } from './client-hints.js';
 import type { Step } from './client-path.js';
-import { createGeminiAdapter } from './gemini.js';
-import { createGroqAdapter } from './groq.js';
-import { createOpenAIAdapter } from './openai.js';
 import { genAIHints, stainlessHints } from './sdk-hints.js';
 import type { WrapContext } from './wrap-context.js';
 

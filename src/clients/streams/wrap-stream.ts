@@ -1,5 +1,5 @@
-import type { TokenUsage } from '../core/events.js';
-import type { JobContext } from '../core/job-context.js';
+import type { TokenUsage } from '../../core/events.js';
+import type { JobContext } from '../../core/job-context.js';
 import { pumpedStream } from './pumped-stream.js';
 import { opensOnly } from './stream-start.js';
 import { EmptyStreamError } from './stream-timeout-error.js';

@@ -1,15 +1,15 @@
 import type { CallOptions } from '../config/options.js';
 import { FALLBACK_GATE, type FallbackGate, type ModelTarget } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
+import { isSdkLoaded, preloadSdk } from '../providers/load-sdk.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
-import { isSdkLoaded, preloadSdk } from './load-sdk.js';
 import { modelOf, retarget } from './retarget.js';
-import { isStreamRequest } from './stream-request.js';
-import { StreamTimeoutError } from './stream-timeout-error.js';
-import { startTimer } from './stream-timer.js';
+import { isStreamRequest } from './streams/stream-request.js';
+import { StreamTimeoutError } from './streams/stream-timeout-error.js';
+import { startTimer } from './streams/stream-timer.js';
+import { adoptStream, NOT_A_STREAM } from './streams/wrap-stream.js';
 import type { StreamOptions, WrapContext } from './wrap-context.js';
-import { adoptStream, NOT_A_STREAM } from './wrap-stream.js';
 
 /** What an SDK's `APIPromise.withResponse()` gives, or the value alone for SDKs without one. */
 interface WithResponse {
