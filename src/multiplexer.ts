@@ -20,11 +20,11 @@ import type {
 import { parseStrategy, resolveOptions } from './config/resolve.js';
 import { ConfigError, ShutdownError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './core/events.js';
-import { type FallbackGate, type ModelTarget, targetName } from './core/fallback.js';
+import { type ModelTarget, targetName } from './core/fallback.js';
 import type { KeyCheckResult } from './core/key-check.js';
 import { logEvents } from './core/log-events.js';
 import { Dispatcher } from './dispatch/job-dispatcher.js';
-import { runChain } from './fallback/chain.js';
+import { type RunTarget, runChain } from './fallback/chain.js';
 import { allowEveryTarget } from './fallback/veto.js';
 import { HealthChecks } from './health-check/health-checks.js';
 import { KeyRegistry } from './keys/key-registry.js';
@@ -268,13 +268,14 @@ export class Multiplexer {
   withFallbacks<T>(
     first: ModelTarget,
     override: readonly string[] | undefined,
-    run: (target: ModelTarget, gate: FallbackGate | undefined) => Promise<T>,
+    run: RunTarget<T>,
   ): Promise<T> {
     const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = this.options;
     const configured = [fallbacks, contextWindowFallbacks, contentPolicyFallbacks].some(
       (map) => map[targetName(first)] !== undefined || map[first.model] !== undefined,
     );
-    if (!configured && (override === undefined || override.length === 0)) return run(first, undefined);
+    if (!configured && (override === undefined || override.length === 0))
+      return run(first, undefined, undefined);
     return runChain({
       first,
       override,

@@ -1,5 +1,5 @@
 import type { CallOptions } from '../config/options.js';
-import { FALLBACK_GATE, type FallbackGate, type ModelTarget } from '../core/fallback.js';
+import { type FallbackGate, type ModelTarget, withGate } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
 import { isSdkLoaded, preloadSdk } from '../providers/load-sdk.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
@@ -167,10 +167,6 @@ function withResponse(this: Promise<unknown> & CallFields): Promise<WithResponse
 function asResponse(this: Promise<unknown> & CallFields): Promise<unknown> {
   const call = this[CALL];
   return this.then(() => call.settled?.response);
-}
-
-function withGate(options: CallOptions, gate: FallbackGate | undefined): CallOptions {
-  return gate === undefined ? options : ({ ...options, [FALLBACK_GATE]: gate } as CallOptions);
 }
 
 /** One target of a call with fallbacks: the call itself on its own model, else a copy aimed at `target`. */

@@ -1,5 +1,5 @@
 import type { CallOptions, ResolvedOptions } from '../config/options.js';
-import type { FallbackGate, ModelTarget } from '../core/fallback.js';
+import type { FallbackGate, FallbackReason, ModelTarget } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import type { ClientHints } from './client-hints.js';
@@ -25,7 +25,11 @@ export interface Executor {
   withFallbacks<T>(
     first: ModelTarget,
     override: readonly string[] | undefined,
-    run: (target: ModelTarget, gate: FallbackGate | undefined) => Promise<T>,
+    run: (
+      target: ModelTarget,
+      gate: FallbackGate | undefined,
+      reason: FallbackReason | undefined,
+    ) => Promise<T>,
   ): Promise<T>;
 }
 

@@ -49,3 +49,8 @@ export type FallbackGate = (failureClass: FailureClass | undefined, readyInMs: n
 
 /** Where `execute`'s call options carry a gate: internal, not a public option. */
 export const FALLBACK_GATE: unique symbol = Symbol('keymux.fallbackGate');
+
+/** Call options with a job's gate added (the same options when there is none). */
+export function withGate<O extends object>(options: O, gate: FallbackGate | undefined): O {
+  return gate === undefined ? options : { ...options, [FALLBACK_GATE]: gate };
+}

@@ -1,10 +1,23 @@
 import type { ResolvedOptions } from '../config/options.js';
 import { isKeymuxError } from '../core/errors.js';
 import type { KeymuxEvent } from '../core/events.js';
-import { type FallbackFailure, type FallbackGate, type ModelTarget, targetName } from '../core/fallback.js';
+import {
+  type FallbackFailure,
+  type FallbackGate,
+  type FallbackReason,
+  type ModelTarget,
+  targetName,
+} from '../core/fallback.js';
 import { failureKindOf } from './failure-kind.js';
 import { actionFor, type FallbackList, listFor } from './semantics.js';
 import type { FallbackVeto } from './veto.js';
+
+/** Sends a call to one target (see `Chain.run`). */
+export type RunTarget<T> = (
+  target: ModelTarget,
+  gate: FallbackGate | undefined,
+  reason: FallbackReason | undefined,
+) => Promise<T>;
 
 export type FallbackOptions = Pick<
   ResolvedOptions,
@@ -19,8 +32,8 @@ export interface Chain<T> {
   readonly hasProvider: (name: string) => boolean;
   readonly emit: (event: KeymuxEvent) => void;
   readonly veto: FallbackVeto;
-  /** Runs the call on one target; `gate` goes into that job's call options. */
-  readonly run: (target: ModelTarget, gate: FallbackGate | undefined) => Promise<T>;
+  /** Runs the call on one target; `gate` goes into that job's call options; `reason`: why not the one before. */
+  readonly run: RunTarget<T>;
 }
 
 /** `provider/model` when `provider` is a pool of this multiplexer, else a model of `first`'s provider. */
@@ -83,10 +96,11 @@ export async function runChain<T>(chain: Chain<T>): Promise<T> {
   let target = chain.first;
   let list: FallbackList = 'fallbacks';
   let firstError: unknown;
+  let reason: FallbackReason | undefined;
   for (;;) {
     tried.add(targetName(target));
     try {
-      const value = await chain.run(target, gate);
+      const value = await chain.run(target, gate, reason);
       emit({ type: 'model-settled', at: at(), model: targetName(target), ok: true });
       return value;
     } catch (error) {
@@ -105,6 +119,7 @@ export async function runChain<T>(chain: Chain<T>): Promise<T> {
       if (next === undefined) throw withFallbacks(firstError, failures);
       emit({ type: 'fallback', at: at(), from: targetName(target), to: targetName(next), reason: kind });
       target = next;
+      reason = kind;
     }
   }
 }
