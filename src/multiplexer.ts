@@ -34,7 +34,7 @@ import { foldModelEvent, type ModelCounterState, modelStats } from './stats/mode
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
-import { isKeyStateStore, memoryStore } from './store/memory-store.js';
+import { memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
 import { storeFromEnv } from './store/store-from-env.js';
 import type { JobContext } from './worker/job-context.js';
@@ -68,10 +68,7 @@ export class Multiplexer {
       this.#events.reportListenerError = (error, event) =>
         logger.warn({ err: error, eventType: event.type }, 'keymux event listener threw');
     }
-    if (options.store !== undefined && !isKeyStateStore(options.store)) {
-      throw new ConfigError('store', 'Expected a store made by memoryStore() or redisStore()');
-    }
-    this.#store = options.store ?? memoryStore({ clock: this.options.clock });
+    this.#store = this.options.store ?? memoryStore({ clock: this.options.clock });
     this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
@@ -165,6 +162,14 @@ export class Multiplexer {
   registerProvider<Client>(adapter: ProviderAdapter<Client> | GenericAdapterOptions<Client>): this {
     this.#keys.register(adapter);
     return this;
+  }
+
+  /**
+   * The adapter a provider's keys and wrapped clients use: the built-in one, or the one registerProvider()
+   * gave; undefined for a provider never registered.
+   */
+  adapterOf(provider: string): ProviderAdapter | undefined {
+    return this.#keys.adapterOf(provider);
   }
 
   /** Adds a key; returns its name. Keys with the same `quotaGroup` share their rate buckets. */
@@ -285,15 +290,6 @@ export class Multiplexer {
       veto: allowEveryTarget,
       run,
     });
-  }
-
-  /** The same as `execute`, under the name some existing code uses. */
-  executeWithRetry<T>(
-    provider: string,
-    fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    call?: CallOptions,
-  ): Promise<T> {
-    return this.execute(provider, fn, call);
   }
 
   /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */

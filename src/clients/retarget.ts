@@ -1,10 +1,5 @@
 import { UnsupportedTargetError } from '../core/errors.js';
 import type { ModelTarget } from '../core/fallback.js';
-import type { ProviderAdapter } from '../providers/adapter.js';
-import { createAnthropicAdapter } from '../providers/anthropic.js';
-import { createGeminiAdapter } from '../providers/gemini.js';
-import { createGroqAdapter } from '../providers/groq.js';
-import { createOpenAIAdapter } from '../providers/openai.js';
 import { anthropicAnswer, anthropicPieces, anthropicRequest } from '../translate/anthropic-messages.js';
 import { type Rec, type TextAnswer, Untranslatable } from '../translate/chat.js';
 import { geminiAnswer, geminiPieces, geminiRequest } from '../translate/gemini-content.js';
@@ -21,9 +16,9 @@ import { genAIHints, stainlessHints } from './sdk-hints.js';
 import type { WrapContext } from './wrap-context.js';
 
 /** Providers whose SDKs speak the OpenAI wire format: a chat completion goes to them as it is. */
-const OPENAI_WIRE: Readonly<Record<string, () => { hints: ClientHints; adapter: ProviderAdapter }>> = {
-  openai: () => ({ hints: stainlessHints('openai', 'openai', 'OpenAI'), adapter: createOpenAIAdapter() }),
-  groq: () => ({ hints: stainlessHints('groq', 'groq-sdk', 'Groq'), adapter: createGroqAdapter() }),
+const OPENAI_WIRE: Readonly<Record<string, () => ClientHints>> = {
+  openai: () => stainlessHints('openai', 'openai', 'OpenAI'),
+  groq: () => stainlessHints('groq', 'groq-sdk', 'Groq'),
 };
 
 /** The request's model, when its body names one (`create({ model, … })`): what fallbacks are keyed by. */
@@ -45,27 +40,25 @@ export interface Retargeted {
   readonly map?: (data: unknown) => unknown;
 }
 
-const TRANSLATED: Readonly<Record<string, () => { hints: ClientHints; adapter: ProviderAdapter }>> = {
-  anthropic: () => ({
-    hints: stainlessHints('anthropic', '@anthropic-ai/sdk', 'Anthropic'),
-    adapter: createAnthropicAdapter(),
-  }),
-  gemini: () => ({ hints: genAIHints(), adapter: createGeminiAdapter() }),
+const TRANSLATED: Readonly<Record<string, () => ClientHints>> = {
+  anthropic: () => stainlessHints('anthropic', '@anthropic-ai/sdk', 'Anthropic'),
+  gemini: genAIHints,
 };
 
-const contexts = new Map<string, { hints: ClientHints; adapter: ProviderAdapter }>();
+/** Hints are built once per provider (each holds a placeholder client). */
+const built = new Map<string, ClientHints>();
 
-function contextOf(
-  table: Readonly<Record<string, () => { hints: ClientHints; adapter: ProviderAdapter }>>,
+function hintsOf(
+  table: Readonly<Record<string, () => ClientHints>>,
   provider: string,
-): { hints: ClientHints; adapter: ProviderAdapter } | undefined {
+): ClientHints | undefined {
   const make = table[provider];
   if (make === undefined) return undefined;
   const key = `${table === OPENAI_WIRE ? 'wire' : 'translated'}:${provider}`;
-  let made = contexts.get(key);
+  let made = built.get(key);
   if (!made) {
     made = make();
-    contexts.set(key, made);
+    built.set(key, made);
   }
   return made;
 }
@@ -118,13 +111,13 @@ export function retarget(
   // Another provider's keys: a `specific` key of the first provider means nothing there.
   const { keyName: _key, strategy, ...rest } = ctx.call;
   const call = strategy === 'specific' || strategy === undefined ? rest : { ...rest, strategy };
-  const isChat = dotted === 'chat.completions.create' && contextOf(OPENAI_WIRE, from) !== undefined;
-  const wire = isChat ? contextOf(OPENAI_WIRE, target.provider) : undefined;
-  if (wire) return { ctx: { ...ctx, ...wire, call }, path, args: moved };
-  const other = isChat ? contextOf(TRANSLATED, target.provider) : undefined;
+  const isChat = dotted === 'chat.completions.create' && hintsOf(OPENAI_WIRE, from) !== undefined;
+  const wire = isChat ? hintsOf(OPENAI_WIRE, target.provider) : undefined;
+  if (wire) return { ctx: { ...ctx, hints: wire, call }, path, args: moved };
+  const other = isChat ? hintsOf(TRANSLATED, target.provider) : undefined;
   if (other) {
     try {
-      return { ctx: { ...ctx, ...other, call }, ...translated(target, body) };
+      return { ctx: { ...ctx, hints: other, call }, ...translated(target, body) };
     } catch (error) {
       if (!(error instanceof Untranslatable)) throw error;
       throw new UnsupportedTargetError(

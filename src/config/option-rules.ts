@@ -1,3 +1,4 @@
+import { isKeyStateStore } from '../core/key-state-store.js';
 import type { MultiplexerOptions } from './options.js';
 
 /** Bounds of a numeric option. A duration is in ms, above 0, and may be `Infinity` (no deadline). */
@@ -48,12 +49,12 @@ function methods(names: readonly string[]): (value: unknown) => boolean {
   };
 }
 
-const isObject = (value: unknown): boolean =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** A duration in ms: above 0; `Infinity` for none where the feature can do without a deadline. */
 const duration = (infinity = true): OptionRule =>
   numeric({ integer: false, min: 0, aboveMin: true, infinity });
+
+const isObject = (value: unknown): boolean =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Defaults of the options every multiplexer resolves to a number (`maxConcurrentRequests`: `'auto'`). */
 export const DEFAULTS = {
@@ -112,9 +113,8 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
     expected: 'an object with debug, info, warn and error functions',
     valid: methods(['debug', 'info', 'warn', 'error']),
   },
-  store: { expected: 'an object', valid: isObject },
-  metrics: { expected: 'an object', valid: isObject },
-  // Checked entry by entry by resolveFallbacks, which names the bad entry's path.
+  store: { expected: 'a store made by memoryStore() or redisStore()', valid: isKeyStateStore },
+  // Checked entry by entry by checkFallbackMap, which names the bad entry's path.
   fallbacks: { expected: 'an object of model → models', valid: isObject },
   contextWindowFallbacks: { expected: 'an object of model → models', valid: isObject },
   contentPolicyFallbacks: { expected: 'an object of model → models', valid: isObject },
@@ -135,7 +135,6 @@ export type NumericOption = Exclude<
   | 'random'
   | 'logger'
   | 'store'
-  | 'metrics'
   | 'fallbacks'
   | 'contextWindowFallbacks'
   | 'contentPolicyFallbacks'

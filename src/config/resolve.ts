@@ -103,7 +103,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     const value = options[option];
     if (typeof value === 'number') numbers[option] = value;
   }
-  const { clock = systemClock, random = Math.random, logger, store, metrics } = options;
+  const { clock = systemClock, random = Math.random, logger, store } = options;
   const strategy =
     options.strategy === undefined ? 'round-robin' : parseStrategy(options.strategy, 'strategy');
   return {
@@ -116,7 +116,6 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     random,
     logger,
     store,
-    metrics,
     fallbacks: checkFallbackMap(options.fallbacks, 'fallbacks'),
     contextWindowFallbacks: checkFallbackMap(options.contextWindowFallbacks, 'contextWindowFallbacks'),
     contentPolicyFallbacks: checkFallbackMap(options.contentPolicyFallbacks, 'contentPolicyFallbacks'),

@@ -146,6 +146,11 @@ export type StoreListener = (event: StoreEvent) => void;
 export interface KeyStateStore {
   readonly mode: StoreMode;
   /**
+   * Calls to the shared backend that failed so far (a Redis store; absent or 0 for memory). A send booked
+   * in the shared schedule before a failure is given up: the other processes may be pacing alone by then.
+   */
+  readonly faults?: number;
+  /**
    * All or nothing across the scope's limits, after the key's cooldown and breaker: on refusal nothing is
    * written and the wait is returned. In half-open state the one successful take holds the probe lease.
    */
@@ -177,4 +182,25 @@ export interface KeyStateStore {
 export function floorOfReading(remaining: number, resetMs: number): number {
   if (!(resetMs > 0)) return 0;
   return remaining <= 0 ? resetMs : resetMs / (remaining + 1);
+}
+
+const STORE_METHODS = [
+  'take',
+  'settle',
+  'tighten',
+  'extendDeadline',
+  'openBreaker',
+  'closeBreaker',
+  'releaseProbe',
+  'on',
+];
+
+/** True for a value with a store's methods and mode. */
+export function isKeyStateStore(value: unknown): value is KeyStateStore {
+  if (typeof value !== 'object' || value === null) return false;
+  const store = value as Record<string, unknown>;
+  return (
+    ['memory', 'redis', 'degraded'].includes(String(store.mode)) &&
+    STORE_METHODS.every((m) => typeof store[m] === 'function')
+  );
 }
