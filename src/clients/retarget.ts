@@ -1,12 +1,16 @@
 import { UnsupportedTargetError } from '../core/errors.js';
 import type { ModelTarget } from '../core/fallback.js';
+import { anthropicEvents, anthropicMessage, readAnthropicChat } from '../translate/anthropic-chat.js';
 import { anthropicAnswer, anthropicPieces, anthropicRequest } from '../translate/anthropic-messages.js';
 import { type Rec, type TextAnswer, Untranslatable } from '../translate/chat.js';
 import { geminiAnswer, geminiPieces, geminiRequest } from '../translate/gemini-content.js';
 import {
   type AnswerPiece,
+  openAIAnswer,
   openAIChunks,
   openAICompletion,
+  openAIPieces,
+  openAIRequest,
   readOpenAIChat,
 } from '../translate/openai-chat.js';
 import type { ClientHints } from './client-hints.js';
@@ -92,10 +96,41 @@ function translated(target: ModelTarget, body: Rec): Omit<Retargeted, 'ctx'> {
   };
 }
 
+/** An Anthropic Messages request as an OpenAI chat completion (Groq, OpenAI), and back. */
+function toOpenAIWire(target: ModelTarget, body: Rec): Omit<Retargeted, 'ctx'> {
+  const chat = readAnthropicChat({ ...body, model: target.model });
+  return {
+    path: get('chat', 'completions', 'create'),
+    args: [openAIRequest(chat)],
+    map: chat.stream
+      ? (data) => anthropicEvents(openAIPieces(data as AsyncIterable<unknown>))
+      : (data) => anthropicMessage(openAIAnswer(data)),
+  };
+}
+
+/** The target's hints and the translation to it, for a call this module can translate. */
+function translationFor(
+  from: string,
+  dotted: string,
+  target: ModelTarget,
+):
+  | { hints: ClientHints; translate: (target: ModelTarget, body: Rec) => Omit<Retargeted, 'ctx'> }
+  | undefined {
+  if (dotted === 'chat.completions.create' && hintsOf(OPENAI_WIRE, from)) {
+    const hints = hintsOf(TRANSLATED, target.provider);
+    return hints && { hints, translate: translated };
+  }
+  if (dotted === 'messages.create' && from === 'anthropic') {
+    const hints = hintsOf(OPENAI_WIRE, target.provider);
+    return hints && { hints, translate: toOpenAIWire };
+  }
+  return undefined;
+}
+
 /**
  * The same call aimed at another model: the body's `model` swapped; on another provider, that
  * provider's client when it speaks the same wire format, or a translation of a text chat (OpenAI →
- * Anthropic, Gemini). Throws UnsupportedTargetError when neither carries the whole request.
+ * Anthropic, Gemini; Anthropic → OpenAI-wire). Throws UnsupportedTargetError when neither carries the whole request.
  */
 export function retarget(
   ctx: WrapContext,
@@ -114,10 +149,10 @@ export function retarget(
   const isChat = dotted === 'chat.completions.create' && hintsOf(OPENAI_WIRE, from) !== undefined;
   const wire = isChat ? hintsOf(OPENAI_WIRE, target.provider) : undefined;
   if (wire) return { ctx: { ...ctx, hints: wire, call }, path, args: moved };
-  const other = isChat ? hintsOf(TRANSLATED, target.provider) : undefined;
+  const other = translationFor(from, dotted, target);
   if (other) {
     try {
-      return { ctx: { ...ctx, hints: other, call }, ...translated(target, body) };
+      return { ctx: { ...ctx, hints: other.hints, call }, ...other.translate(target, body) };
     } catch (error) {
       if (!(error instanceof Untranslatable)) throw error;
       throw new UnsupportedTargetError(

@@ -1,4 +1,4 @@
-import { isRec, type Rec, type TextAnswer, type TextChat, Untranslatable } from './chat.js';
+import { isRec, type Rec, type TextAnswer, type TextChat, tokens, Untranslatable } from './chat.js';
 import type { AnswerPiece } from './openai-chat.js';
 
 /** Anthropic requires an output cap; OpenAI's requests often leave it to the model. */
@@ -28,11 +28,6 @@ const FINISH: Readonly<Record<string, TextAnswer['finish']>> = {
 
 function finishOf(stopReason: unknown): TextAnswer['finish'] {
   return (typeof stopReason === 'string' ? FINISH[stopReason] : undefined) ?? 'stop';
-}
-
-function tokens(usage: unknown, field: string): number {
-  const value = isRec(usage) ? usage[field] : undefined;
-  return typeof value === 'number' ? value : 0;
 }
 
 /** An Anthropic Message as a text answer. */

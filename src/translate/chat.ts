@@ -62,6 +62,12 @@ export function onlyFields(body: Rec, carried: ReadonlySet<string>): void {
   }
 }
 
+/** A token count of a usage object (`usage.input_tokens`, `usage.prompt_tokens`): 0 when absent. */
+export function tokens(usage: unknown, field: string): number {
+  const value = isRec(usage) ? usage[field] : undefined;
+  return typeof value === 'number' ? value : 0;
+}
+
 export function optionalNumber(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number') throw new Untranslatable(field);

@@ -6,6 +6,7 @@ import {
   type TextAnswer,
   type TextChat,
   textOf,
+  tokens,
   Untranslatable,
 } from './chat.js';
 
@@ -124,4 +125,69 @@ export async function* openAIChunks(
       usage: usageOf(usage),
     };
   }
+}
+
+/** A text chat as an OpenAI chat completion request (usage asked for when streaming). */
+export function openAIRequest(chat: TextChat): Rec {
+  const system = chat.system === undefined ? [] : [{ role: 'system', content: chat.system }];
+  return {
+    model: chat.model,
+    messages: [...system, ...chat.turns.map((t) => ({ role: t.role, content: t.text }))],
+    ...(chat.temperature === undefined ? {} : { temperature: chat.temperature }),
+    ...(chat.topP === undefined ? {} : { top_p: chat.topP }),
+    ...(chat.maxTokens === undefined ? {} : { max_tokens: chat.maxTokens }),
+    ...(chat.stop.length === 0 ? {} : { stop: chat.stop }),
+    ...(chat.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  };
+}
+
+const FINISH: Readonly<Record<string, TextAnswer['finish']>> = {
+  length: 'length',
+  content_filter: 'content_filter',
+};
+
+/** An OpenAI `chat.completion` as a text answer. */
+export function openAIAnswer(completion: unknown): TextAnswer {
+  const c = isRec(completion) ? completion : {};
+  const choice: unknown = Array.isArray(c.choices) ? c.choices[0] : undefined;
+  const message = isRec(choice) && isRec(choice.message) ? choice.message : {};
+  const reason = isRec(choice) && typeof choice.finish_reason === 'string' ? choice.finish_reason : 'stop';
+  return {
+    id: String(c.id ?? ''),
+    model: String(c.model ?? ''),
+    text: typeof message.content === 'string' ? message.content : '',
+    finish: FINISH[reason] ?? 'stop',
+    inputTokens: tokens(c.usage, 'prompt_tokens'),
+    outputTokens: tokens(c.usage, 'completion_tokens'),
+  };
+}
+
+/** OpenAI `chat.completion.chunk`s as answer pieces. */
+export async function* openAIPieces(
+  chunks: AsyncIterable<unknown>,
+): AsyncGenerator<AnswerPiece, void, undefined> {
+  let started = false;
+  let usage = { inputTokens: 0, outputTokens: 0 };
+  for await (const chunk of chunks) {
+    if (!isRec(chunk)) continue;
+    if (!started) {
+      started = true;
+      yield { kind: 'start', id: String(chunk.id ?? ''), model: String(chunk.model ?? '') };
+    }
+    const choice: unknown = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    if (isRec(choice)) {
+      const delta = isRec(choice.delta) ? choice.delta : {};
+      if (typeof delta.content === 'string' && delta.content !== '')
+        yield { kind: 'text', text: delta.content };
+      if (typeof choice.finish_reason === 'string')
+        yield { kind: 'finish', finish: FINISH[choice.finish_reason] ?? 'stop' };
+    }
+    if (isRec(chunk.usage)) {
+      usage = {
+        inputTokens: tokens(chunk.usage, 'prompt_tokens'),
+        outputTokens: tokens(chunk.usage, 'completion_tokens'),
+      };
+    }
+  }
+  yield { kind: 'usage', ...usage };
 }

@@ -10,6 +10,7 @@ import { leaksKey, setupFallbacks } from './support.js';
 
 const CLAUDE = 'anthropic/claude-sonnet-4-5';
 const GEMINI = 'gemini/gemini-2.5-flash';
+const GROQ_TARGET = 'groq/llama-3.3-70b-versatile';
 const body = {
   model: 'gpt-4.1',
   messages: [
@@ -167,5 +168,69 @@ describe('the text-chat translation', () => {
 
   it('refuses a temperature above Anthropic’s range rather than changing it', () => {
     expect(() => anthropicRequest(readOpenAIChat({ ...body, temperature: 1.5 }))).toThrow(Untranslatable);
+  });
+});
+
+describe('the wrapped Anthropic client falling back to an OpenAI-wire target (Groq)', () => {
+  const request = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 64,
+    system: 'Answer briefly.',
+    messages: [{ role: 'user' as const, content: 'Say something about keys.' }],
+  };
+  const ANTHROPIC_QUOTA = [{ kind: 'quota' as const, provider: 'anthropic' as const }];
+
+  it('answers as an Anthropic message with the serving model and usage', async () => {
+    const { mux, emulator, events } = await setupFallbacks(
+      ['anthropic', 'groq'],
+      { fallbacks: { 'claude-sonnet-4-5': [GROQ_TARGET] } },
+      ANTHROPIC_QUOTA,
+    );
+    const message = await mux.getAnthropicClient().messages.create(request);
+    expect(message).toMatchObject({ type: 'message', role: 'assistant', model: 'llama-3.3-70b-versatile' });
+    expect(message.content[0]?.type === 'text' && message.content[0].text.length).toBeGreaterThan(0);
+    const served = emulator.ledger.entries({ provider: 'groq', status: 200 });
+    expect(served).toHaveLength(1);
+    expect(message.usage).toMatchObject({
+      input_tokens: served[0]!.inputTokens,
+      output_tokens: served[0]!.outputTokens,
+    });
+    expect(events.filter((e) => e.type === 'fallback')).toMatchObject([
+      { from: 'anthropic/claude-sonnet-4-5', to: GROQ_TARGET, reason: 'quota-exhausted' },
+    ]);
+  });
+
+  it('streams as Anthropic events, message_start to message_stop', async () => {
+    const { mux } = await setupFallbacks(
+      ['anthropic', 'groq'],
+      { fallbacks: { 'claude-sonnet-4-5': [GROQ_TARGET] } },
+      ANTHROPIC_QUOTA,
+    );
+    const stream = await mux.getAnthropicClient().messages.create({ ...request, stream: true });
+    const events = await collect(stream);
+    expect(events[0]).toMatchObject({ type: 'message_start', message: { model: 'llama-3.3-70b-versatile' } });
+    expect(events.at(-1)).toEqual({ type: 'message_stop' });
+    const text = events
+      .map((e) => (e.type === 'content_block_delta' ? (e.delta as { text: string }).text : ''))
+      .join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(events.find((e) => e.type === 'message_delta')).toMatchObject({
+      delta: { stop_reason: 'end_turn' },
+    });
+  });
+
+  it('skips the target as unsupported for a request with tools', async () => {
+    const { mux, emulator } = await setupFallbacks(
+      ['anthropic', 'groq'],
+      { fallbacks: { 'claude-sonnet-4-5': [GROQ_TARGET] } },
+      ANTHROPIC_QUOTA,
+    );
+    const tools = [{ name: 'f', input_schema: { type: 'object' as const } }];
+    const error = (await mux
+      .getAnthropicClient()
+      .messages.create({ ...request, tools })
+      .catch((e: unknown) => e)) as KeymuxError;
+    expect(error.fallbacks).toMatchObject([{ target: GROQ_TARGET, reason: 'unsupported' }]);
+    expect(emulator.ledger.entries({ provider: 'groq' })).toHaveLength(0);
   });
 });
