@@ -6,6 +6,7 @@ export type { KeyRotationOptions } from './clients/with-key-rotation.js';
 export type {
   BuiltinProvider,
   CallOptions,
+  FallbackMap,
   KeyOptions,
   Logger,
   MultiplexerOptions,
@@ -30,6 +31,7 @@ export {
   RetriesExhaustedError,
   ShutdownError,
   TimeoutError,
+  UnsupportedTargetError,
 } from './core/errors.js';
 export type {
   EventOf,
@@ -40,6 +42,7 @@ export type {
   TokenUsage,
 } from './core/events.js';
 export type { Failure, FailureClass } from './core/failure.js';
+export type { FallbackFailure, FallbackReason, ModelTarget } from './core/fallback.js';
 export type { JobContext } from './core/job-context.js';
 export type { KeyCheckResult } from './core/key-check.js';
 export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';

@@ -20,14 +20,18 @@ import type {
 import { parseStrategy, resolveOptions } from './config/resolve.js';
 import { ConfigError, ShutdownError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './core/events.js';
+import { type ModelTarget, targetName } from './core/fallback.js';
 import type { KeyCheckResult } from './core/key-check.js';
 import { logEvents } from './core/log-events.js';
 import { Dispatcher } from './dispatch/job-dispatcher.js';
+import { type RunTarget, runChain } from './fallback/chain.js';
+import { type FallbackVeto, priceVeto } from './fallback/veto.js';
 import { HealthChecks } from './health-check/health-checks.js';
 import { KeyRegistry } from './keys/key-registry.js';
 import type { ProviderAdapter } from './providers/adapter.js';
 import type { GenericAdapterOptions } from './providers/generic.js';
 import { Spend, type SpendRequest } from './spend/spend.js';
+import { foldModelEvent, type ModelCounterState, modelStats } from './stats/model-stats.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
@@ -46,6 +50,7 @@ export class Multiplexer {
   readonly #keys: KeyRegistry;
   readonly #health: HealthChecks;
   readonly #counters: CounterState = new Map();
+  readonly #models: ModelCounterState = new Map();
   readonly #dispatcher: Dispatcher;
   /** The keys' shared state: memory (a process alone, the workers' own) or Redis. */
   readonly #store: KeyStateStore;
@@ -54,11 +59,16 @@ export class Multiplexer {
   #ownsStore = false;
   /** Prices, budgets and the cost of every call. */
   readonly #spend: Spend;
+  /** `maxFallbackPriceRatio`, over the same prices as the spend figures. */
+  readonly #veto: FallbackVeto;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
     this.#spend = new Spend(options, this.options.clock, (event) => this.#events.emit(event));
+    this.#veto = priceVeto(this.options.maxFallbackPriceRatio, options.prices);
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
+    this.#events.on('model-settled', (event) => foldModelEvent(this.#models, event));
+    this.#events.on('fallback', (event) => foldModelEvent(this.#models, event));
     const { logger } = this.options;
     if (logger) {
       logEvents(this.#events, logger);
@@ -266,6 +276,33 @@ export class Multiplexer {
     return this.#dispatcher.execute(provider, run, options);
   }
 
+  /**
+   * Runs a call on `first` and, when it cannot serve, on its fallbacks (the call's own `override`, else
+   * the configured lists), as the semantics table says (docs/fallbacks.md). Used by the wrapped clients
+   * and the gateway, which know the request's model; `run` sends the call to one target.
+   */
+  withFallbacks<T>(
+    first: ModelTarget,
+    override: readonly string[] | undefined,
+    run: RunTarget<T>,
+  ): Promise<T> {
+    const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = this.options;
+    const configured = [fallbacks, contextWindowFallbacks, contentPolicyFallbacks].some(
+      (map) => map[targetName(first)] !== undefined || map[first.model] !== undefined,
+    );
+    if (!configured && (override === undefined || override.length === 0))
+      return run(first, undefined, undefined);
+    return runChain({
+      first,
+      override,
+      options: this.options,
+      hasProvider: (name) => this.#keys.hasProvider(name),
+      emit: (event) => this.#events.emit(event),
+      veto: this.#veto,
+      run,
+    });
+  }
+
   /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */
   getUsageStats(): UsageStats {
     const stats = usageStats(
@@ -274,7 +311,8 @@ export class Multiplexer {
       this.#dispatcher.strategy,
       this.options.clock.now(),
     );
-    return { ...stats, store: { mode: this.#store.mode }, spend: this.#spend.snapshot() };
+    const models = this.#models.size === 0 ? {} : { models: modelStats(this.#models) };
+    return { ...stats, store: { mode: this.#store.mode }, spend: this.#spend.snapshot(), ...models };
   }
 
   /**

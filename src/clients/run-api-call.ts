@@ -1,9 +1,12 @@
-import type { StreamDeadlines } from '../config/options.js';
+import type { CallOptions, StreamDeadlines } from '../config/options.js';
+import { type FallbackGate, type ModelTarget, withGate } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
 import { isSdkLoaded, preloadSdk } from '../providers/load-sdk.js';
 import { spendRequestOf } from '../providers/spend-request.js';
+import type { SpendRequest } from '../spend/spend.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
+import { modelOf, retarget } from './retarget.js';
 import { isStreamRequest } from './streams/stream-request.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
@@ -169,6 +172,34 @@ function asResponse(this: Promise<unknown> & CallFields): Promise<unknown> {
   return this.then(() => call.settled?.response);
 }
 
+/** One target of a call with fallbacks: the call itself on its own model, else a copy aimed at `target`. */
+async function runTarget(
+  first: ApiCall,
+  options: CallOptions,
+  target: ModelTarget,
+  gate: FallbackGate | undefined,
+  spend: SpendRequest,
+): Promise<unknown> {
+  const { mux, hints } = first.ctx;
+  if (target.provider === hints.provider && target.model === modelOf(first.args)) {
+    return mux.execute(hints.provider, first.run.bind(first), withGate(options, gate), spend);
+  }
+  const moved = retarget(first.ctx, first.path, first.args, target);
+  const call = new ApiCall(moved.ctx, moved.path, moved.args);
+  await preloadSdk(moved.ctx.hints.packageName);
+  const own = moved.ctx === first.ctx ? options : { ...moved.ctx.call, tokens: options.tokens ?? 0 };
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const data = await mux.execute(
+    moved.ctx.hints.provider,
+    call.run.bind(call),
+    withGate({ ...own, ...signal }, gate),
+    spendRequestOf(requestOf(moved.path, moved.args)),
+  );
+  const mapped = moved.map ? moved.map(data) : data;
+  first.settled = call.settled && { ...call.settled, data: mapped };
+  return mapped;
+}
+
 /** One request of a wrapped client, as one keymux job on the chosen key's own SDK client. */
 export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readonly unknown[]): CallPromise {
   const { mux, hints, call } = ctx;
@@ -183,17 +214,20 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
       ? call
       : { ...call, tokens: estimate, ...(signal === undefined ? {} : { signal }) };
   const apiCall = new ApiCall(ctx, path, args);
-  // A bound method costs half what a closure over the call does.
-  const run = apiCall.run.bind(apiCall);
   const chat = chatOf(path);
+  const model = chat === undefined ? modelOf(args) : undefined;
+  const send = (): Promise<unknown> =>
+    model === undefined
+      ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)
+      : mux.withFallbacks({ provider: hints.provider, model }, call.fallbacks, (target, gate) =>
+          runTarget(apiCall, options, target, gate, spend),
+        );
   // Most calls go straight to the queue; the first ones wait for the SDK's ESM build, a chat's messages
   // for the one before.
   const data =
     chat === undefined && isSdkLoaded(hints.packageName)
-      ? mux.execute(hints.provider, run, options, spend)
-      : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(() =>
-          mux.execute(hints.provider, run, options, spend),
-        );
+      ? send()
+      : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(send);
   const promise = data as Promise<unknown> & CallFields;
   promise[CALL] = apiCall;
   promise.withResponse = withResponse;

@@ -1,4 +1,5 @@
 import type { CallOptions, StreamDeadlines } from '../config/options.js';
+import type { FallbackGate, FallbackReason, ModelTarget } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import type { SpendRequest } from '../spend/spend.js';
@@ -16,6 +17,19 @@ export interface Executor {
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options?: CallOptions,
     spend?: SpendRequest,
+  ): Promise<T>;
+  /**
+   * Runs a call on its model and, when that model cannot serve, on its fallbacks: `run` sends the call
+   * to one target, with `gate` in its job's call options (see `FALLBACK_GATE`).
+   */
+  withFallbacks<T>(
+    first: ModelTarget,
+    override: readonly string[] | undefined,
+    run: (
+      target: ModelTarget,
+      gate: FallbackGate | undefined,
+      reason: FallbackReason | undefined,
+    ) => Promise<T>,
   ): Promise<T>;
 }
 

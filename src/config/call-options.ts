@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import { fail, failWord } from './describe-value.js';
+import { checkFallbackList } from './fallbacks.js';
 import type { CallOptions } from './options.js';
 import { parseStrategy } from './strategy.js';
 import { closestName } from './suggest.js';
@@ -12,6 +13,7 @@ const CALL_FIELDS: readonly (keyof CallOptions)[] = [
   'timeoutMs',
   'tokens',
   'tag',
+  'fallbacks',
 ];
 
 function isSignal(value: unknown): value is AbortSignal {
@@ -50,7 +52,7 @@ export function validateCallOptions(call: unknown, path = ''): CallOptions {
       `${shown ? `\`${field}\`` : 'a field'} is not a call option${near ? `: did you mean ${near}?` : ''}; known: ${CALL_FIELDS.join(', ')}`,
     );
   }
-  const { strategy, keyName, priority, signal, timeoutMs, tokens, tag } = record;
+  const { strategy, keyName, priority, signal, timeoutMs, tokens, tag, fallbacks } = record;
   const out: { -readonly [F in keyof CallOptions]: CallOptions[F] } = {};
   if (strategy !== undefined) out.strategy = parseStrategy(strategy, at('strategy'));
   if (keyName !== undefined) {
@@ -81,5 +83,6 @@ export function validateCallOptions(call: unknown, path = ''): CallOptions {
     if (!isSignal(signal)) fail(at('signal'), 'an AbortSignal', signal);
     out.signal = signal;
   }
+  if (fallbacks !== undefined) out.fallbacks = Object.freeze(checkFallbackList(fallbacks, at('fallbacks')));
   return out;
 }

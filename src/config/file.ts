@@ -3,6 +3,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import type { EnvConfig, EnvKey } from './env.js';
+import { checkFallbackMap } from './fallbacks.js';
 import type { KeyOptions, MultiplexerOptions, Strategy } from './options.js';
 import {
   checkOption,
@@ -54,7 +55,13 @@ const poolSchema = z.strictObject({
   providers: z.record(z.string(), providerSchema).exactOptional(),
   ...Object.fromEntries(NUMERIC_OPTIONS.map((option) => [option, count])),
   maxConcurrentRequests: z.union([z.number(), z.literal('auto')]).exactOptional(),
+  // Checked by checkFallbackMap, as `new Multiplexer(options)` checks them.
+  fallbacks: z.unknown().exactOptional(),
+  contextWindowFallbacks: z.unknown().exactOptional(),
+  contentPolicyFallbacks: z.unknown().exactOptional(),
 });
+
+const FALLBACK_OPTIONS = ['fallbacks', 'contextWindowFallbacks', 'contentPolicyFallbacks'] as const;
 
 // The file's own names, so errors point at the field as written in the file.
 const FILE_NAMES: KeyFieldNames = {
@@ -97,6 +104,9 @@ export function parseConfig(config: unknown, env: Env = process.env): FileConfig
     if (value !== undefined) options[option] = checkOption(option, value);
   }
   if (pool.strategy !== undefined) options.strategy = parseStrategy(pool.strategy, 'strategy');
+  for (const option of FALLBACK_OPTIONS) {
+    if (pool[option] !== undefined) options[option] = checkFallbackMap(pool[option], option);
+  }
   const keys: EnvKey[] = [];
   const strategies: Record<string, Strategy> = {};
   for (const [provider, entry] of Object.entries(pool.providers ?? {})) {

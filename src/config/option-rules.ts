@@ -57,6 +57,9 @@ function methods(names: readonly string[]): (value: unknown) => boolean {
 const duration = (infinity = true): OptionRule =>
   numeric({ integer: false, min: 0, aboveMin: true, infinity });
 
+const isObject = (value: unknown): boolean =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
 /** Defaults of the options every multiplexer resolves to a number (`maxConcurrentRequests`: `'auto'`). */
 export const DEFAULTS = {
   queueSize: 100,
@@ -73,6 +76,8 @@ export const DEFAULTS = {
   priorityAgingMs: 1000,
   streamIdleTimeoutMs: 60_000,
   streamFirstByteTimeoutMs: 30_000,
+  maxWaitBeforeFallbackMs: 2000,
+  maxFallbackPriceRatio: 2,
 } as const;
 
 const maxConcurrency: NumericRule = { integer: true, min: 1 };
@@ -117,6 +122,12 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   // Checked field by field by the spend layer (src/spend/), which names the bad field.
   prices: { expected: 'an object of model prices', valid: isPlainObject },
   budgets: { expected: 'an array of budgets', valid: Array.isArray },
+  // Checked entry by entry by checkFallbackMap, which names the bad entry's path.
+  fallbacks: { expected: 'an object of model → models', valid: isObject },
+  contextWindowFallbacks: { expected: 'an object of model → models', valid: isObject },
+  contentPolicyFallbacks: { expected: 'an object of model → models', valid: isObject },
+  maxWaitBeforeFallbackMs: numeric({ integer: false, min: 0, infinity: true }),
+  maxFallbackPriceRatio: numeric({ integer: false, min: 1, infinity: true }),
 };
 
 export const KNOWN_OPTIONS: readonly string[] = Object.keys(OPTION_RULES);
@@ -128,5 +139,14 @@ export const NUMERIC_OPTIONS = KNOWN_OPTIONS.filter(
 
 export type NumericOption = Exclude<
   keyof MultiplexerOptions,
-  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'prices' | 'budgets'
+  | 'strategy'
+  | 'clock'
+  | 'random'
+  | 'logger'
+  | 'store'
+  | 'fallbacks'
+  | 'contextWindowFallbacks'
+  | 'contentPolicyFallbacks'
+  | 'prices'
+  | 'budgets'
 >;

@@ -153,6 +153,9 @@ export interface KeyOptions {
   readonly quotaGroup?: string;
 }
 
+/** Fallbacks by model: `{ [model]: ['other-model', 'provider/model'] }`. */
+export type FallbackMap = Readonly<Record<string, readonly string[]>>;
+
 /**
  * Options of `new Multiplexer(options)`. Every one is optional and checked when the multiplexer is made:
  * a bad value throws a `ConfigError` that names the option.
@@ -308,6 +311,31 @@ export interface MultiplexerOptions {
    */
   readonly budgets?: readonly BudgetOptions[];
   /**
+   * Models to try, in order, when a model cannot serve (its keys are out of quota, rate limited for
+   * longer than `maxWaitBeforeFallbackMs`, or failing): `{ 'gpt-4.1': ['gpt-4.1-mini', 'groq/llama-3.3-70b-versatile'] }`.
+   * An entry is a model of the same provider, or `provider/model` for another provider's keys. A key may
+   * be `provider/model` too, to apply to one provider only. See docs/fallbacks.md.
+   * @default {}
+   */
+  readonly fallbacks?: FallbackMap;
+  /** As `fallbacks`, used only when the prompt is longer than the model's context window. @default {} */
+  readonly contextWindowFallbacks?: FallbackMap;
+  /** As `fallbacks`, used only when the provider refused the prompt under its content policy. @default {} */
+  readonly contentPolicyFallbacks?: FallbackMap;
+  /**
+   * When every key of a model is rate limited, the call waits for the earliest one if it is ready within
+   * this many ms, and falls back otherwise.
+   * @default 2000
+   */
+  readonly maxWaitBeforeFallbackMs?: number;
+  /**
+   * A fallback target priced more than this many times the call's own model (input or output, per the
+   * price table and `prices`) is skipped with reason `price`. A target or model of unknown price is not
+   * held back. `Infinity` allows any.
+   * @default 2
+   */
+  readonly maxFallbackPriceRatio?: number;
+  /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
    */
@@ -359,6 +387,11 @@ export interface ResolvedOptions {
   readonly healthCheckInterval: number | undefined;
   readonly maxConcurrencyCeiling: number | undefined;
   readonly store: KeyStateStore | undefined;
+  readonly fallbacks: FallbackMap;
+  readonly contextWindowFallbacks: FallbackMap;
+  readonly contentPolicyFallbacks: FallbackMap;
+  readonly maxWaitBeforeFallbackMs: number;
+  readonly maxFallbackPriceRatio: number;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
@@ -419,6 +452,13 @@ export interface CallOptions {
    * @default none
    */
   readonly tag?: string;
+  /**
+   * Models to try, in order, when the request's model cannot serve: replaces the multiplexer's
+   * `fallbacks` list for this call (`[]`: none). Wrapped clients and the gateway only: `execute` runs a
+   * function, not a model.
+   * @default the multiplexer's `fallbacks` for the request's model
+   */
+  readonly fallbacks?: readonly string[];
 }
 
 /*

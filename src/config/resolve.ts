@@ -2,6 +2,7 @@ import { systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { MIN_ECHO } from '../core/redact.js';
 import { fail } from './describe-value.js';
+import { checkFallbackMap } from './fallbacks.js';
 import { validateKeyName } from './key-name.js';
 import {
   DEFAULTS,
@@ -115,6 +116,9 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     random,
     logger,
     store,
+    fallbacks: checkFallbackMap(options.fallbacks, 'fallbacks'),
+    contextWindowFallbacks: checkFallbackMap(options.contextWindowFallbacks, 'contextWindowFallbacks'),
+    contentPolicyFallbacks: checkFallbackMap(options.contentPolicyFallbacks, 'contentPolicyFallbacks'),
   };
 }
 

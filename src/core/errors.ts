@@ -1,4 +1,5 @@
 import type { FailureClass } from './failure.js';
+import type { FallbackFailure } from './fallback.js';
 
 export type ErrorCode =
   | 'CONFIG_ERROR'
@@ -26,6 +27,11 @@ export class KeymuxError extends Error {
   readonly provider: string | undefined;
   readonly keyName: string | undefined;
   readonly keyLabel: string | undefined;
+  /**
+   * A call with fallbacks: every other model tried, in order, with why it did not serve. This error is
+   * the first model's. Set once, by the fallback chain, before the error is thrown.
+   */
+  fallbacks: readonly FallbackFailure[] = [];
 
   constructor(code: ErrorCode, message: string, options: KeymuxErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -71,6 +77,16 @@ export class ProviderError extends KeymuxError {
     super('PROVIDER_ERROR', message, options);
     this.failureClass = failureClass;
     this.status = status;
+  }
+}
+
+/**
+ * A fallback target that cannot carry the request as it is (another provider's API through a translation
+ * that would drop its tools, images or response format): it is skipped with reason `unsupported`.
+ */
+export class UnsupportedTargetError extends ProviderError {
+  constructor(message: string, provider: string) {
+    super(message, 'bad-request', undefined, { provider });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { BudgetRefusal } from './errors.js';
 import type { FailureClass } from './failure.js';
+import type { FallbackReason } from './fallback.js';
 import type { KeyCheckResult } from './key-check.js';
 import type { UsageBuckets } from './usage-buckets.js';
 
@@ -123,6 +124,16 @@ export type KeymuxEvent =
       readonly model: string | undefined;
       readonly reason: BudgetRefusal;
     }
+  /** A call moved to the next model of its fallbacks; `from` and `to` are `provider/model`. */
+  | {
+      readonly type: 'fallback';
+      readonly at: number;
+      readonly from: string;
+      readonly to: string;
+      readonly reason: FallbackReason;
+    }
+  /** A call with fallbacks settled on one model (`provider/model`): served, or not. */
+  | { readonly type: 'model-settled'; readonly at: number; readonly model: string; readonly ok: boolean }
   | {
       readonly type: 'job-settled';
       readonly at: number;

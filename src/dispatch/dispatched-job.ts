@@ -9,6 +9,7 @@ import {
 } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { type Failure, RETRYABLE } from '../core/failure.js';
+import type { FallbackGate } from '../core/fallback.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import { backoffDelay } from '../policy/backoff.js';
 import { type Job, type JobContext, QueuedJob } from '../worker/job-context.js';
@@ -53,6 +54,8 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   /** Its place in the pool's backlog, set when it first enters (see Backlog). */
   rank = 0;
   order = -1;
+  /** Set when the call has other models to fall back to: asked whether to give up on this one. */
+  fallbackGate: FallbackGate | undefined = undefined;
   /** Waiting in the pool's backlog (listening to its caller's abort there). */
   #inBacklog = false;
   /** Attempts that count toward maxRetries: faults met while the whole provider is down do not, for a while. */
@@ -81,7 +84,8 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
       this.#resolve = resolve as (value: unknown) => void;
       this.#reject = reject;
     });
-    if (this.strategy === 'specific') this.#next();
+    if (this.fallbackGate?.(undefined, nextReadyIn(this.pool, this.#now()))) this.#leaveForFallback();
+    else if (this.strategy === 'specific') this.#next();
     else {
       try {
         this.#backlog.admit(this);
@@ -172,6 +176,10 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
       this.#settle(false, undefined, exhausted(this.attempts, this.pool, this.#now()));
       return;
     }
+    if (this.fallbackGate?.(outcome.failure.class, nextReadyIn(this.pool, this.#now()))) {
+      this.#leaveForFallback();
+      return;
+    }
     events.emit({ type: 'retry', at: now, key: outcome.key, jobId: this.id, attempt });
     const pause = pauseAfterFaults(this.attempts, options, this.pool);
     if (pause > 0) void this.#pauseThenNext(pause);
@@ -220,6 +228,23 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
       this.pool.waiting--;
     }
     this.#next();
+  }
+
+  /** The gate chose another model: the job ends with what this model met, for the fallback chain to read. */
+  #leaveForFallback(): void {
+    const { provider } = this.pool;
+    let error: Error;
+    if (this.attempts.length > 0) error = exhausted(this.attempts, this.pool, this.#now());
+    else {
+      const readyIn = nextReadyIn(this.pool, this.#now());
+      error =
+        readyIn === undefined
+          ? new NoAvailableKeyError(`${provider}: no key can serve`, { provider })
+          : new RateLimitedError(`${provider}: every key rests ${Math.ceil(readyIn)} ms more`, readyIn, [], {
+              provider,
+            });
+    }
+    this.#settle(false, undefined, error);
   }
 
   #settle(ok: boolean, value: T | undefined, error: unknown): void {

@@ -3,6 +3,7 @@ import { describeWord } from '../config/describe-value.js';
 import type { CallOptions, DispatchOptions, Strategy } from '../config/options.js';
 import { ConfigError, ShutdownError, TimeoutError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { isDeadline, linkSignal } from '../core/link-signal.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { Cancellation } from '../worker/cancellation.js';
@@ -76,6 +77,7 @@ export class Dispatcher {
       keyName: call.keyName,
       context: this.#context,
     });
+    job.fallbackGate = (options as { [FALLBACK_GATE]?: FallbackGate })[FALLBACK_GATE];
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;

@@ -138,3 +138,30 @@ export function classifyError(error: unknown, now: number): Failure {
     error,
   };
 }
+
+// OpenAI `context_length_exceeded` ("This model's maximum context length is …"); Anthropic
+// invalid_request_error "prompt is too long: 208656 tokens > 200000 maximum"; Gemini INVALID_ARGUMENT
+// "The input token count (1200293) exceeds the maximum number of tokens allowed (1048576)."
+const CONTEXT_CODES = new Set(['context_length_exceeded']);
+const CONTEXT_TEXT =
+  /maximum context length|prompt is too long|input token count \(\d+\) exceeds the maximum/i;
+// OpenAI `content_policy_violation` ("Your request was rejected as a result of our safety system"),
+// Azure OpenAI `content_filter`, OpenAI `invalid_prompt` "… flagged as potentially violating our usage policy".
+const POLICY_CODES = new Set(['content_policy_violation', 'content_filter', 'moderation_blocked']);
+// Anthropic: invalid_request_error "Output blocked by content filtering policy".
+const POLICY_TEXT =
+  /rejected as a result of our safety system|flagged as potentially violating|blocked by content filtering policy/i;
+
+/**
+ * A bad request that is about the prompt against one model (too long for its context window, refused
+ * by the provider's content policy): another model may take it. Undefined for any other error.
+ */
+export function promptRefusal(error: unknown): 'context-window' | 'content-policy' | undefined {
+  const facts = errorFacts(error);
+  if (facts.status === undefined || facts.status < 400 || facts.status >= 500) return undefined;
+  if (facts.codes.some((c) => CONTEXT_CODES.has(c)) || CONTEXT_TEXT.test(facts.message))
+    return 'context-window';
+  if (facts.codes.some((c) => POLICY_CODES.has(c)) || POLICY_TEXT.test(facts.message))
+    return 'content-policy';
+  return undefined;
+}

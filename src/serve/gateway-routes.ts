@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isKeymuxError } from '../core/errors.js';
+import { type FallbackGate, type FallbackReason, type ModelTarget, withGate } from '../core/fallback.js';
 import type { Multiplexer } from '../multiplexer.js';
 import { ANTHROPIC_TOKEN_PROFILE } from '../providers/anthropic.js';
 import { estimateRequestTokens, type TokenProfile } from '../providers/estimate-tokens.js';
@@ -7,7 +9,8 @@ import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
 import { spendRequestOf } from '../providers/spend-request.js';
 import { type Dialect, errorBody } from './error-body.js';
 import { errorReply } from './gateway-error.js';
-import { type GatewayJobDeps, runGatewayJob } from './gateway-job.js';
+import { fallbacksHeader, retargetUpstream, type Served, servedHeaders } from './gateway-fallback.js';
+import { type GatewayJobDeps, type JobResult, runGatewayJob } from './gateway-job.js';
 import { refuse } from './refuse.js';
 import { relayedHeaders, relayStream } from './relay.js';
 import { contentTypeRefusal } from './request-guard.js';
@@ -90,9 +93,16 @@ async function relay(
   } catch {
     return sendError(reply, route.dialect, 400, 'keymux: the request body is not valid JSON');
   }
+  let override: readonly string[] | undefined;
+  try {
+    override = fallbacksHeader(request.headers['x-keymux-fallbacks']);
+  } catch (error) {
+    return sendError(reply, route.dialect, 400, `keymux: ${(error as Error).message}`);
+  }
+  const model = modelOf(route, path, parsed);
   const upstream: UpstreamRequest = {
     provider: route.provider,
-    model: modelOf(route, path, parsed),
+    model,
     method: request.method === 'GET' ? 'GET' : 'POST',
     path,
     query: route.provider === 'gemini' ? queryWithoutKey(request.url) : '',
@@ -105,23 +115,44 @@ async function relay(
   });
   const startedAt = performance.now();
   const tokens = parsed === undefined ? 0 : estimateRequestTokens(parsed, route.profile);
-  let result: Awaited<ReturnType<typeof runGatewayJob>>;
-  try {
-    result = await ctx.mux.execute(
-      route.provider,
-      (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx),
-      { signal: abort.signal, tokens },
-      { ...spendRequestOf(parsed), model: upstream.model },
+  const served: Served = { provider: route.provider, model, reason: 'none' };
+  // One target: the request as the client sent it, or aimed at a fallback (its own job, its own keys).
+  const send = async (
+    target: ModelTarget,
+    gate: FallbackGate | undefined,
+    reason: FallbackReason | undefined,
+  ): Promise<JobResult> => {
+    const sent = reason === undefined ? upstream : retargetUpstream(upstream, parsed, target);
+    const result = await ctx.mux.execute(
+      sent.provider,
+      (client, job) => runGatewayJob(client, job, sent, startedAt, ctx),
+      withGate({ signal: abort.signal, tokens }, gate),
+      { ...spendRequestOf(parsed), model: sent.model },
     );
+    Object.assign(served, { provider: sent.provider, model: sent.model, reason: reason ?? 'none' });
+    return result;
+  };
+  let result: JobResult;
+  try {
+    result =
+      model === undefined || route.provider === 'gemini'
+        ? await send({ provider: route.provider, model: '' }, undefined, undefined)
+        : await ctx.mux.withFallbacks({ provider: route.provider, model }, override, send);
   } catch (error) {
     if (abort.signal.aborted) return reply.hijack();
     const answer = errorReply(error, route.dialect, () => earliestRetrySeconds(ctx.mux, route.provider));
-    return reply.code(answer.status).headers(answer.headers).send(ctx.scrubber.scrubJson(answer.body));
+    const tried = isKeymuxError(error) ? error.fallbacks.at(-1)?.reason : undefined;
+    served.reason = tried === undefined || tried === 'bad-request' ? 'none' : tried;
+    return reply
+      .code(answer.status)
+      .headers({ ...answer.headers, ...servedHeaders(served) })
+      .send(ctx.scrubber.scrubJson(answer.body));
   }
+  const headers = servedHeaders(served);
   if (result.kind === 'buffered')
-    return reply.code(result.response.status).headers(relayedHeaders(result)).send(result.body);
+    return reply.code(result.response.status).headers(relayedHeaders(result, headers)).send(result.body);
   reply.hijack();
-  await relayStream(result, reply.raw, startedAt, ctx, route.dialect);
+  await relayStream(result, reply.raw, startedAt, ctx, route.dialect, headers);
   return undefined;
 }
 

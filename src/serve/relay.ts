@@ -14,8 +14,11 @@ const PASSED_HEADERS = [
 ];
 
 /** The provider's headers a client may see; limit headers belong to one key of the pool, so they stay. */
-export function relayedHeaders(result: JobResult): Record<string, string> {
-  const headers: Record<string, string> = { 'x-keymux-key': result.key.name };
+export function relayedHeaders(
+  result: JobResult,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const headers: Record<string, string> = { 'x-keymux-key': result.key.name, ...extra };
   for (const name of PASSED_HEADERS) {
     const value = result.response.headers[name];
     if (typeof value === 'string') headers[name] = value;
@@ -59,6 +62,8 @@ export async function relayStream(
   startedAt: number,
   deps: RelayDeps,
   dialect: Dialect,
+  /** Headers keymux adds (who served). */
+  extra: Record<string, string> = {},
 ): Promise<void> {
   const usage = new SseUsage();
   const body = result.response.body;
@@ -73,7 +78,7 @@ export async function relayStream(
   let failure: unknown;
   try {
     if (raw.destroyed) return;
-    raw.writeHead(result.response.status, relayedHeaders(result));
+    raw.writeHead(result.response.status, relayedHeaders(result, extra));
     raw.flushHeaders();
     // The iterator reads the next chunk only when asked: a slow client slows the upstream read.
     for await (const value of body as AsyncIterable<Buffer>) {

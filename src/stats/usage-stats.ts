@@ -6,6 +6,7 @@ import type { HealthState } from '../policy/health.js';
 import type { LimitName, LimitUsage } from '../policy/rate-limiter.js';
 import type { BudgetSnapshot } from '../spend/budget-ledger.js';
 import type { CostRow } from '../spend/spend.js';
+import type { ModelStats } from './model-stats.js';
 import { type CounterState, emptyCounters, type KeyCounters, percentile } from './stats.js';
 
 /** One key's stats: plain JSON, with the key's masked label only. */
@@ -88,6 +89,8 @@ export interface UsageStats {
   /** Cost per key and model (USD; `unknownCalls` had no price) and every budget: spent, reserved, left. */
   readonly spend?: SpendStats;
   readonly providers: Readonly<Record<string, ProviderStats>>;
+  /** Per `provider/model`, for calls with fallbacks: requests, successes, fallbacks by reason. */
+  readonly models?: Readonly<Record<string, ModelStats>>;
 }
 
 export function usageStats(

@@ -2,6 +2,7 @@ import type { TokenUsage } from '../../core/events.js';
 import type { JobContext } from '../../core/job-context.js';
 import { maxBuckets } from '../../core/usage-buckets.js';
 import { pumpedStream } from './pumped-stream.js';
+import { opensOnly } from './stream-start.js';
 import { EmptyStreamError } from './stream-timeout-error.js';
 import { type StreamGuard, StreamWatch } from './stream-watch.js';
 
@@ -63,6 +64,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  * (end, break, error), the tracker ends (a failure was already told) and the SDK's request is stopped.
  */
 async function* replay(
+  head: readonly unknown[],
   first: IteratorResult<unknown>,
   rest: AsyncIterator<unknown>,
   tracker: Tracker,
@@ -70,6 +72,11 @@ async function* replay(
 ): AsyncGenerator<unknown, void, undefined> {
   try {
     watch.throwIfEnded();
+    for (const chunk of head) {
+      tracker.see(chunk);
+      watch.delivered();
+      yield chunk;
+    }
     if (first.done) return;
     tracker.see(first.value);
     watch.delivered();
@@ -127,7 +134,8 @@ function stopping(
 }
 
 /**
- * Inside the job: pulls a stream's first chunk (a failure before it fails over like any call), then
+ * Inside the job: pulls a stream's first chunk with content, holding back the ones that only open the
+ * answer (a failure before it fails over like any call, to another key or model), then
  * returns an equivalent stream for the caller that yields it and the rest, holds the key's slot
  * until the stream ends, fails, is left early or times out, and reports the usage its chunks carry.
  * The slot's hold rejects when the stream breaks, so the key records the failure (see stream-watch.ts).
@@ -168,13 +176,19 @@ export async function adoptStream(
   }
   if (!isAsyncIterable(value)) return NOT_A_STREAM;
   const iterator = value[Symbol.asyncIterator]();
-  const first = await iterator.next();
+  // The chunks that only open the answer are held back: until content comes, a failure is the attempt's.
+  const head: unknown[] = [];
+  let first = await iterator.next();
+  while (!first.done && opensOnly(first.value)) {
+    head.push(first.value);
+    first = await iterator.next();
+  }
   if (first.done) throw new EmptyStreamError();
   const tracker = track(job, readUsage, onEnd);
   const sdk = sdkStream(value);
   // The caller may stop an SDK stream by its controller (`stream.controller.abort()`).
   const watch = new StreamWatch(stopping(guard, iterator, sdk?.controller), tracker, sdk?.controller.signal);
   job.hold(tracker.done);
-  const replayed = replay(first, iterator, tracker, watch);
+  const replayed = replay(head, first, iterator, tracker, watch);
   return sdk ? new sdk.Stream(() => replayed, sdk.controller) : replayed;
 }

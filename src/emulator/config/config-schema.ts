@@ -46,6 +46,8 @@ export const faultKindSchema = z.enum([
   'html',
   'stall',
   'unauthorized',
+  'context-window',
+  'content-policy',
 ]);
 
 const scriptStatus = z.number().int().min(200).max(599);
@@ -78,6 +80,7 @@ const faultSchema = z.strictObject({
   kind: faultKindSchema,
   key: z.string().min(1).exactOptional(),
   provider: provider.exactOptional(),
+  model: z.string().min(1).exactOptional(),
   rate: z.number().min(0).max(1).exactOptional(),
   count: count.exactOptional(),
   skip: count.exactOptional(),

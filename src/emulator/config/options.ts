@@ -62,7 +62,9 @@ export type FaultKind =
   | 'malformed-json' // 200 with a truncated JSON body
   | 'html' // an HTML error page from a "proxy" (status 502 unless given)
   | 'stall' // the answer starts, sends `stallAfterChunks` chunks, then nothing: the socket stays open
-  | 'unauthorized'; // the provider's invalid-key answer (401; Gemini 400 API_KEY_INVALID), for a known key
+  | 'unauthorized' // the provider's invalid-key answer (401; Gemini 400 API_KEY_INVALID), for a known key
+  | 'context-window' // 400: the prompt is longer than the model's context window, in the provider's words
+  | 'content-policy'; // 400: the prompt refused under the provider's content policy (OpenAI's safety system)
 
 /** When and to whom a fault happens. Every condition given must hold. */
 export interface FaultSpec {
@@ -71,6 +73,8 @@ export interface FaultSpec {
   readonly key?: string;
   /** Only requests on this provider's routes. @default every provider */
   readonly provider?: ProviderName;
+  /** Only requests for this model (the body's `model`, Gemini's path). @default every model */
+  readonly model?: string;
   /** Probability that a matching request gets the fault (drawn from the seeded random). @default 1 */
   readonly rate?: number;
   /** The fault is spent after firing this many times. @default unlimited */

@@ -62,6 +62,10 @@ function problem(p: Problem): Reply {
           );
         case 'overloaded':
           return error(529, 'overloaded_error', 'Overloaded');
+        case 'context-window':
+          return error(400, 'invalid_request_error', 'prompt is too long: 208656 tokens > 200000 maximum');
+        case 'content-policy':
+          return error(400, 'invalid_request_error', 'Output blocked by content filtering policy');
         case 'unavailable':
           return error(503, 'api_error', 'Service unavailable');
         case 'bad-gateway':
@@ -119,6 +123,7 @@ export function createAnthropicDialect(): Dialect {
     problem,
     chatBody: (answer) => anthropicMessage(answer),
     streamFrames: (answer) => anthropicFrames(answer),
+    openingFrames: 3,
   };
 }
 

@@ -66,6 +66,11 @@ export interface Dialect {
   chatBody(answer: ChatAnswer, request: ChatRequest): unknown;
   /** Complete SSE frames (`event: …\ndata: …\n\n`), in order. */
   streamFrames(answer: ChatAnswer, request: ChatRequest): readonly string[];
+  /**
+   * How many stream frames open the answer without a token of it (OpenAI's role delta; Anthropic's
+   * message_start, content_block_start and ping): they go out together with the first token.
+   */
+  readonly openingFrames: number;
 }
 
 /** An SSE frame. */

@@ -114,6 +114,22 @@ function problem(p: Problem): Reply {
             0,
             p.retryAfterMs,
           );
+        case 'context-window':
+          return error(
+            400,
+            'INVALID_ARGUMENT',
+            'The input token count (1200293) exceeds the maximum number of tokens allowed (1048576).',
+          );
+        case 'content-policy':
+          // Gemini refuses a prompt with a 200 whose `promptFeedback` names the block, not an error.
+          return {
+            status: 200,
+            headers: {},
+            body: {
+              promptFeedback: { blockReason: 'SAFETY' },
+              usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 },
+            },
+          };
         case 'unavailable':
         case 'overloaded':
           return error(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.');
@@ -157,6 +173,7 @@ export function createGeminiDialect(): Dialect {
     problem,
     chatBody: (answer) => geminiResponse(answer),
     streamFrames: (answer) => geminiFrames(answer),
+    openingFrames: 0,
   };
 }
 

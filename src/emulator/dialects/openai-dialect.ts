@@ -113,6 +113,20 @@ export function createOpenAIDialect(flavor: Flavor): Dialect {
         );
       case 'bad-gateway':
         return error(502, 'Bad gateway.', 'server_error', null);
+      case 'context-window':
+        return error(
+          400,
+          "This model's maximum context length is 128000 tokens. However, your messages resulted in 204308 tokens. Please reduce the length of the messages.",
+          'invalid_request_error',
+          'context_length_exceeded',
+        );
+      case 'content-policy':
+        return error(
+          400,
+          'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.',
+          'invalid_request_error',
+          'content_policy_violation',
+        );
       case 'unavailable':
         return error(503, 'The server is overloaded or not ready yet.', 'server_error', null);
       case 'overloaded':
@@ -173,5 +187,6 @@ export function createOpenAIDialect(flavor: Flavor): Dialect {
     problem,
     chatBody: (answer) => chatCompletion(answer),
     streamFrames: chatCompletionFrames,
+    openingFrames: 1,
   };
 }

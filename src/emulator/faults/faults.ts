@@ -3,13 +3,21 @@ import type { FaultKind, FaultSpec, ProviderName } from '../config/options.js';
 import type { Random } from '../random.js';
 
 /** Faults decided before the pool's limits are consulted (they answer 429 whatever the pool says). */
-export const BEFORE_LIMITS: ReadonlySet<FaultKind> = new Set(['rate-limit', 'quota', 'unauthorized']);
+export const BEFORE_LIMITS: ReadonlySet<FaultKind> = new Set([
+  'rate-limit',
+  'quota',
+  'unauthorized',
+  'context-window',
+  'content-policy',
+]);
 
 export type FaultPhase = 'before-limits' | 'after-limits';
 
 export interface FaultTarget {
   readonly key: string;
   readonly provider: ProviderName;
+  /** The request's model, when it has one. */
+  readonly model?: string;
   /** Emulator time since start, ms. */
   readonly elapsedMs: number;
 }
@@ -65,6 +73,7 @@ export class FaultInjector {
       if (spec.count !== undefined && fault.fired >= spec.count) continue;
       if (spec.key !== undefined && spec.key !== target.key) continue;
       if (spec.provider !== undefined && spec.provider !== target.provider) continue;
+      if (spec.model !== undefined && spec.model !== target.model) continue;
       if (target.elapsedMs < (spec.fromMs ?? 0)) continue;
       if (spec.untilMs !== undefined && target.elapsedMs >= spec.untilMs) continue;
       fault.matched++;

@@ -83,7 +83,12 @@ export async function handleRequest(
     );
     return;
   }
-  const target = { key: key.name, provider: dialect.provider, elapsedMs: at - ctx.startedAt };
+  const target = {
+    key: key.name,
+    provider: dialect.provider,
+    model: parsed.model,
+    elapsedMs: at - ctx.startedAt,
+  };
   // A key's script, while it lasts, decides instead of the injected faults.
   const script = ctx.scripts.next(key.name);
   entry.scripted = script !== 'none';

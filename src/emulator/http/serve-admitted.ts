@@ -135,7 +135,9 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
   for (let i = 0; ok && i < frames.length; i++) {
     if (i === cutAfter || i === stallAfter) break;
     await writeAndFlush(res, frames[i] ?? '');
-    if (timing.perTokenMs > 0 && i < frames.length - 1) ok = await sleep(timing.perTokenMs, signal);
+    const opening = i < dialect.openingFrames;
+    if (timing.perTokenMs > 0 && !opening && i < frames.length - 1)
+      ok = await sleep(timing.perTokenMs, signal);
   }
   settle();
   if (ok && stallAfter !== undefined && stallAfter < frames.length) {

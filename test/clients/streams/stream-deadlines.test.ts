@@ -9,7 +9,10 @@ import { setup } from '../support.js';
 
 const model = 'gpt-4o-mini';
 const messages = [{ role: 'user' as const, content: 'Stream something about keys.' }];
-/** The emulator sends the first frame at once, then stalls (its own timer; the emulator's close ends it). */
+/**
+ * The emulator sends the opening frames and the first token at once, then stalls (its own timer; the
+ * emulator's close ends it). keymux hands out a stream once its first content arrived: role, then token.
+ */
 const STALL_AFTER_FIRST = { latency: { kind: 'per-token', firstTokenMs: 0, perTokenMs: 600_000 } } as const;
 
 /** Success and failure events, in order. */
@@ -61,6 +64,7 @@ describe('streamIdleTimeoutMs', () => {
     const seen = outcomes(mux);
     const stream = await streamOn(mux);
     const reader = stream[Symbol.asyncIterator]();
+    expect((await reader.next()).done).toBe(false);
     expect((await reader.next()).done).toBe(false);
     const pending = reader.next();
     pending.catch(() => undefined);
@@ -169,6 +173,7 @@ describe('close() ends the streams of the wrapped clients', () => {
     const seen = outcomes(mux);
     await streamOn(mux);
     const reader = (await streamOn(mux))[Symbol.asyncIterator]();
+    await reader.next();
     await reader.next();
     const pending = reader.next();
     pending.catch(() => undefined);

@@ -98,7 +98,8 @@ function outcomes(mux: Multiplexer): KeymuxEvent[] {
 describe.each(CASES)('a stream cut mid-way ($sdk)', ({ sdk, provider, read }) => {
   it('gives the caller the error, is not retried, and counts as a transient failure of its key', async () => {
     const { emulator, mux } = await setup(provider, sdk, { outputTokens: { min: 12, max: 12 } }, {}, 2);
-    emulator.addFault({ kind: 'cut', cutAfterChunks: 3, count: 1 });
+    // After content (Anthropic opens with three frames): a cut before content would fail over instead.
+    emulator.addFault({ kind: 'cut', cutAfterChunks: 5, count: 1 });
     const seen = outcomes(mux);
     const { chunks, error } = await read(mux);
     expect(chunks).toBeGreaterThan(0);

@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type KeymuxError, ProviderError } from '../../src/core/errors.js';
+import type { KeymuxEvent } from '../../src/core/events.js';
+import { promptRefusal } from '../../src/providers/classify.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { KEYS, leaksKey, setupFallbacks } from './support.js';
+
+const messages = [{ role: 'user' as const, content: 'Say something about keys.' }];
+const GROQ = 'groq/llama-3.3-70b-versatile';
+
+const fallbacksOf = (events: readonly KeymuxEvent[]) =>
+  events.flatMap((e) => (e.type === 'fallback' ? [{ from: e.from, to: e.to, reason: e.reason }] : []));
+
+/** Served requests of one model, as the emulator's ledger has them. */
+const servedFor = (entries: readonly { model: string; status: number }[], model: string) =>
+  entries.filter((e) => e.model === model && e.status === 200).length;
+
+/** Moves the manual clock until `promise` settles: the emulator answers in real time, keymux waits on the clock. */
+async function settleOn<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
+  let done = false;
+  const out = promise.finally(() => {
+    done = true;
+  });
+  for (let i = 0; i < 200 && !done; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await clock.advance(100);
+  }
+  return out;
+}
+
+describe('fallbacks through the wrapped OpenAI client', () => {
+  it('falls back at once when every key of the model is out of quota, and says who served', async () => {
+    const { mux, events, emulator } = await setupFallbacks(
+      ['openai', 'groq'],
+      { fallbacks: { 'gpt-4.1': [GROQ] } },
+      [{ kind: 'quota', model: 'gpt-4.1' }],
+    );
+    const reply = await mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1', messages });
+    expect(reply.model).toBe('llama-3.3-70b-versatile');
+    expect(fallbacksOf(events)).toEqual([{ from: 'openai/gpt-4.1', to: GROQ, reason: 'quota-exhausted' }]);
+    expect(servedFor(emulator.ledger.entries(), 'llama-3.3-70b-versatile')).toBe(1);
+    const models = mux.getUsageStats().models;
+    expect(models?.['openai/gpt-4.1']).toEqual({
+      requests: 1,
+      successes: 0,
+      fallbacks: { 'quota-exhausted': 1 },
+    });
+    expect(models?.[GROQ]).toEqual({ requests: 1, successes: 1, fallbacks: {} });
+  });
+
+  it('falls back after the model used up its attempts on 5xx', async () => {
+    const { mux, events, emulator } = await setupFallbacks(
+      ['openai', 'groq'],
+      { fallbacks: { 'gpt-4.1': [GROQ] }, maxRetries: 2 },
+      [{ kind: 'server-error', model: 'gpt-4.1' }],
+    );
+    const reply = await mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1', messages });
+    expect(reply.model).toBe('llama-3.3-70b-versatile');
+    expect(fallbacksOf(events)).toEqual([{ from: 'openai/gpt-4.1', to: GROQ, reason: 'transient' }]);
+    expect(emulator.ledger.entries({ provider: 'openai' })).toHaveLength(2);
+  });
+
+  it('sends a prompt too long for the model to contextWindowFallbacks only', async () => {
+    const { mux, events, emulator } = await setupFallbacks(
+      ['openai', 'groq'],
+      { fallbacks: { 'gpt-4.1-mini': [GROQ] }, contextWindowFallbacks: { 'gpt-4.1-mini': ['gpt-4.1'] } },
+      [{ kind: 'context-window', model: 'gpt-4.1-mini' }],
+    );
+    const reply = await mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1-mini', messages });
+    expect(reply.model).toBe('gpt-4.1');
+    expect(fallbacksOf(events)).toEqual([
+      { from: 'openai/gpt-4.1-mini', to: 'openai/gpt-4.1', reason: 'context-window' },
+    ]);
+    expect(emulator.ledger.entries({ provider: 'groq' })).toHaveLength(0);
+  });
+
+  it('throws a context-window error when only `fallbacks` is configured, never trying another model', async () => {
+    const { mux, emulator } = await setupFallbacks(
+      ['openai', 'groq'],
+      { fallbacks: { 'gpt-4.1-mini': [GROQ] } },
+      [{ kind: 'context-window', model: 'gpt-4.1-mini' }],
+    );
+    const error = await mux
+      .getOpenAIClient()
+      .chat.completions.create({ model: 'gpt-4.1-mini', messages })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).status).toBe(400);
+    expect(promptRefusal((error as ProviderError).cause)).toBe('context-window');
+    expect(emulator.ledger.entries({ provider: 'groq' })).toHaveLength(0);
+  });
+
+  it('sends a content-policy refusal to contentPolicyFallbacks only', async () => {
+    const { mux, events } = await setupFallbacks(
+      ['openai', 'groq'],
+      { contentPolicyFallbacks: { 'gpt-4.1': [GROQ] } },
+      [{ kind: 'content-policy', model: 'gpt-4.1' }],
+    );
+    const reply = await mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1', messages });
+    expect(reply.model).toBe('llama-3.3-70b-versatile');
+    expect(fallbacksOf(events)).toEqual([{ from: 'openai/gpt-4.1', to: GROQ, reason: 'content-policy' }]);
+  });
+
+  it('throws any other bad request at once, never retried on another model', async () => {
+    const { mux, emulator } = await setupFallbacks(['openai', 'groq'], { fallbacks: { 'gpt-4.1': [GROQ] } });
+    const error = await mux
+      .getOpenAIClient()
+      // @ts-expect-error: no messages, a request the provider refuses with 400
+      .chat.completions.create({ model: 'gpt-4.1' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).status).toBe(400);
+    expect(emulator.ledger.entries({ provider: 'groq' })).toHaveLength(0);
+  });
+
+  it("throws the first target's error with the others attached, and no key in any of it", async () => {
+    const { mux, events } = await setupFallbacks(
+      ['openai', 'groq'],
+      { fallbacks: { 'gpt-4.1': [GROQ, 'gpt-4.1-mini'] } },
+      [{ kind: 'quota' }],
+    );
+    const error = (await mux
+      .getOpenAIClient()
+      .chat.completions.create({ model: 'gpt-4.1', messages })
+      .catch((e: unknown) => e)) as KeymuxError;
+    expect(error.provider).toBe('openai');
+    expect(error.fallbacks.map((f) => [f.target, f.reason])).toEqual([
+      [GROQ, 'quota-exhausted'],
+      ['openai/gpt-4.1-mini', 'no-key'],
+    ]);
+    expect((error.fallbacks[0]!.error as KeymuxError).provider).toBe('groq');
+    expect(leaksKey(error)).toBe(false);
+    expect(leaksKey(events)).toBe(false);
+    expect(leaksKey(mux.getUsageStats())).toBe(false);
+    expect(String(error.stack)).not.toContain(KEYS.openai);
+  });
+
+  it('per client: `fallbacks` replaces the configured list (`[]`: none)', async () => {
+    const { mux, emulator } = await setupFallbacks(['openai', 'groq'], { fallbacks: { 'gpt-4.1': [GROQ] } }, [
+      { kind: 'quota', model: 'gpt-4.1' },
+    ]);
+    const none = await mux
+      .getOpenAIClient({ fallbacks: [] })
+      .chat.completions.create({ model: 'gpt-4.1', messages })
+      .catch((e: unknown) => e);
+    expect(none).toBeInstanceOf(Error);
+    expect(emulator.ledger.entries({ provider: 'groq' })).toHaveLength(0);
+    const other = await mux
+      .getOpenAIClient({ fallbacks: ['groq/llama-3.1-8b-instant'] })
+      .chat.completions.create({ model: 'gpt-4.1', messages });
+    expect(other.model).toBe('llama-3.1-8b-instant');
+  });
+});
+
+describe('wait or fall back: the keys’ learned reset times decide (manual clock)', () => {
+  it('waits for a key whose reset comes within maxWaitBeforeFallbackMs', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { mux, events, emulator } = await setupFallbacks(
+      ['openai', 'groq'],
+      { clock, fallbacks: { 'gpt-4.1': [GROQ] }, maxWaitBeforeFallbackMs: 2000 },
+      [{ kind: 'rate-limit', model: 'gpt-4.1', count: 1, retryAfterMs: 1000 }],
+    );
+    const reply = await settleOn(
+      clock,
+      mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1', messages }),
+    );
+    expect(reply.model).toBe('gpt-4.1');
+    expect(fallbacksOf(events)).toEqual([]);
+    expect(emulator.ledger.entries({ provider: 'groq' })).toHaveLength(0);
+  });
+
+  it('falls back when the earliest reset is further away than maxWaitBeforeFallbackMs', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { mux, events } = await setupFallbacks(
+      ['openai', 'groq'],
+      { clock, fallbacks: { 'gpt-4.1': [GROQ] }, maxWaitBeforeFallbackMs: 2000 },
+      [{ kind: 'rate-limit', model: 'gpt-4.1', count: 1, retryAfterMs: 5000 }],
+    );
+    const reply = await settleOn(
+      clock,
+      mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1', messages }),
+    );
+    expect(reply.model).toBe('llama-3.3-70b-versatile');
+    expect(fallbacksOf(events)).toEqual([{ from: 'openai/gpt-4.1', to: GROQ, reason: 'rate-limited' }]);
+    expect(clock.now()).toBeLessThan(1_000_000 + 5000);
+  });
+
+  it('falls back before sending when every key already rests longer than maxWaitBeforeFallbackMs', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { mux, events, emulator } = await setupFallbacks(
+      ['openai', 'groq'],
+      { clock, fallbacks: { 'gpt-4.1': [GROQ] }, maxWaitBeforeFallbackMs: 2000 },
+      [{ kind: 'rate-limit', model: 'gpt-4o', count: 1, retryAfterMs: 30_000 }],
+    );
+    // Another model's 429 taught keymux that the key rests 30 s (that call is left once it is told).
+    const left = new AbortController();
+    mux.on('rate-limited', () => left.abort());
+    await mux
+      .getOpenAIClient({ fallbacks: [], signal: left.signal })
+      .chat.completions.create({ model: 'gpt-4o', messages })
+      .catch(() => undefined);
+    const sent = emulator.ledger.entries({ provider: 'openai' }).length;
+    const reply = await settleOn(
+      clock,
+      mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1', messages }),
+    );
+    expect(reply.model).toBe('llama-3.3-70b-versatile');
+    expect(emulator.ledger.entries({ provider: 'openai' })).toHaveLength(sent);
+    expect(fallbacksOf(events)).toEqual([{ from: 'openai/gpt-4.1', to: GROQ, reason: 'rate-limited' }]);
+  });
+});
+
+describe('fallback configuration', () => {
+  it.each([
+    [{ fallbacks: { 'gpt-4.1': 'gpt-4.1-mini' } }, 'fallbacks["gpt-4.1"]'],
+    [{ fallbacks: { 'gpt-4.1': ['gpt-4.1-mini', 3] } }, 'fallbacks["gpt-4.1"][1]'],
+    [{ fallbacks: { 'gpt-4.1': ['gpt-4.1'] } }, 'fallbacks["gpt-4.1"][0]'],
+    [{ contextWindowFallbacks: ['gpt-4.1'] }, 'contextWindowFallbacks'],
+    [{ contentPolicyFallbacks: { a: ['has space'] } }, 'contentPolicyFallbacks["a"][0]'],
+    [{ maxWaitBeforeFallbackMs: -1 }, 'maxWaitBeforeFallbackMs'],
+  ])('refuses %j with a ConfigError at %s', async (options, path) => {
+    const { Multiplexer } = await import('../../src/multiplexer.js');
+    let error: unknown;
+    try {
+      new Multiplexer(options as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).path).toBe(path);
+  });
+
+  it('refuses a bad per-client list at once', async () => {
+    const { Multiplexer } = await import('../../src/multiplexer.js');
+    const mux = new Multiplexer();
+    expect(() => mux.getOpenAIClient({ fallbacks: ['ok', ''] })).toThrow(ConfigError);
+    expect(() => mux.getOpenAIClient({ fallbacks: 'gpt-4.1' as never })).toThrow(/fallbacks/);
+  });
+});
+
+describe('maxFallbackPriceRatio', () => {
+  const body = { model: 'claude-haiku-4-5', max_tokens: 50, messages };
+  const chain = { fallbacks: { 'claude-haiku-4-5': ['claude-opus-4-5'] } };
+
+  it('skips a target priced over twice the model by default, with reason price, and never sends to it', async () => {
+    const { mux, events, emulator } = await setupFallbacks(['anthropic'], chain, [
+      { kind: 'quota', model: 'claude-haiku-4-5' },
+    ]);
+    await expect(mux.getAnthropicClient().messages.create(body)).rejects.toThrow();
+    expect(fallbacksOf(events)).toEqual([
+      { from: 'anthropic/claude-haiku-4-5', to: 'anthropic/claude-opus-4-5', reason: 'price' },
+    ]);
+    expect(servedFor(emulator.ledger.entries(), 'claude-opus-4-5')).toBe(0);
+  });
+
+  it('lets the call move there when the ratio allows it', async () => {
+    const { mux, events } = await setupFallbacks(
+      ['anthropic'],
+      { ...chain, maxFallbackPriceRatio: Number.POSITIVE_INFINITY },
+      [{ kind: 'server-error', model: 'claude-haiku-4-5' }],
+    );
+    const reply = await mux.getAnthropicClient().messages.create(body);
+    expect(reply.model).toBe('claude-opus-4-5');
+    expect(fallbacksOf(events).map((f) => f.reason)).toEqual(['transient']);
+  });
+});
