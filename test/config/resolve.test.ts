@@ -48,6 +48,7 @@ describe('resolveOptions', () => {
       streamIdleTimeoutMs: 60_000,
       streamFirstByteTimeoutMs: 30_000,
       maxWaitBeforeFallbackMs: 2000,
+      maxFallbackPriceRatio: 2,
       fallbacks: {},
       contextWindowFallbacks: {},
       contentPolicyFallbacks: {},
