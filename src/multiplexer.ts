@@ -15,6 +15,7 @@ import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './co
 import type { KeyCheckResult } from './core/key-check.js';
 import { isDeadline, linkSignal } from './core/link-signal.js';
 import { logEvents } from './core/log-events.js';
+import { TRACE_SOURCE, type Traced } from './core/telemetry.js';
 import { type DispatchContext, DispatchedJob } from './dispatch/dispatcher.js';
 import { HealthChecks } from './health-check/health-checks.js';
 import type { KeyPool } from './keys/key-pool.js';
@@ -31,6 +32,7 @@ import { storeGates } from './store/key-gate.js';
 import { isKeyStateStore, memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
 import { storeFromEnv } from './store/store-from-env.js';
+import { Telemetry, telemetryDisabledBy } from './telemetry/telemetry.js';
 import type { Cancellation } from './worker/cancellation.js';
 import type { Job, JobContext } from './worker/job-context.js';
 
@@ -57,6 +59,8 @@ export class Multiplexer {
   readonly #unsubscribeStore: () => void;
   /** Made from the environment (`KEYMUX_REDIS_URL`): closed with the multiplexer. */
   #ownsStore = false;
+  /** OpenTelemetry, unless `telemetry: false` or `KEYMUX_TELEMETRY=0`. */
+  readonly #telemetry: Telemetry | undefined;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
@@ -76,6 +80,9 @@ export class Multiplexer {
     this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
+    const { telemetry, clock } = this.options;
+    if (telemetry !== false && !telemetryDisabledBy(process.env))
+      this.#telemetry = new Telemetry(telemetry, clock);
   }
 
   /** `memory` (one process), `redis` (shared) or `degraded` (Redis away: each process at its local share). */
@@ -278,6 +285,9 @@ export class Multiplexer {
       call.keyName,
       this.#dispatch,
     );
+    // The caller's active context is the job span's parent: taken now, in the caller's own call.
+    if (this.#telemetry)
+      job.trace = this.#telemetry.startJob(pool.provider, strategy, (options as Traced)[TRACE_SOURCE]);
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;

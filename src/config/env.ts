@@ -170,5 +170,6 @@ function readOptions(env: Env): MultiplexerOptions {
   }
   const strategy = value(env, 'KEYMUX_STRATEGY');
   if (strategy !== undefined) options.strategy = parseStrategy(strategy, 'KEYMUX_STRATEGY');
+  if (/^(0|false|off)$/i.test(value(env, 'KEYMUX_TELEMETRY') ?? '')) options.telemetry = false;
   return options;
 }

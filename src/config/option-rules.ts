@@ -113,6 +113,15 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   },
   store: { expected: 'an object', valid: isObject },
   metrics: { expected: 'an object', valid: isObject },
+  telemetry: {
+    expected: '`false`, or an object such as `{ captureContent: true }`',
+    valid: (value) =>
+      value === false ||
+      (isObject(value) &&
+        Object.entries(value as object).every(
+          ([field, v]) => field === 'captureContent' && (v === undefined || typeof v === 'boolean'),
+        )),
+  },
 };
 
 export const KNOWN_OPTIONS: readonly string[] = Object.keys(OPTION_RULES);
@@ -124,5 +133,5 @@ export const NUMERIC_OPTIONS = KNOWN_OPTIONS.filter(
 
 export type NumericOption = Exclude<
   keyof MultiplexerOptions,
-  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'metrics'
+  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'metrics' | 'telemetry'
 >;

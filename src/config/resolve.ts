@@ -102,7 +102,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     const value = options[option];
     if (typeof value === 'number') numbers[option] = value;
   }
-  const { clock = systemClock, random = Math.random, logger, store, metrics } = options;
+  const { clock = systemClock, random = Math.random, logger, store, metrics, telemetry } = options;
   const strategy =
     options.strategy === undefined ? 'round-robin' : parseStrategy(options.strategy, 'strategy');
   return {
@@ -116,6 +116,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     logger,
     store,
     metrics,
+    telemetry: telemetry === false ? false : { captureContent: telemetry?.captureContent ?? false },
   };
 }
 

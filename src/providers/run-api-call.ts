@@ -1,10 +1,12 @@
 import type { JobContext } from '../core/job-context.js';
+import { attemptTraceOf, TRACE_SOURCE, type TraceRequest, type TraceSource } from '../core/telemetry.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
 import { isSdkLoaded, preloadSdk } from './load-sdk.js';
 import { isStreamRequest } from './stream-request.js';
 import { StreamTimeoutError } from './stream-timeout-error.js';
 import { startTimer } from './stream-timer.js';
+import { operationOf } from './trace-request.js';
 import type { StreamOptions, WrapContext } from './wrap-context.js';
 import { adoptStream, NOT_A_STREAM } from './wrap-stream.js';
 
@@ -114,6 +116,7 @@ async function runOnKey(
     // A chat's next message starts from the history this key's session ends with.
     chat?.follow(owner, stream === NOT_A_STREAM ? Promise.resolve() : ended);
     if (stream !== NOT_A_STREAM) return { ...settled, data: stream };
+    attemptTraceOf(job)?.response(settled.data);
     const usage = adapter.readUsage?.(settled.data);
     if (usage) job.reportUsage(usage);
     await chat?.settled();
@@ -130,7 +133,7 @@ async function runOnKey(
  * One request of a wrapped client in flight: what its job runs, and the SDK's full answer once it came
  * (for `withResponse()`). One object per call, with no closures: thousands wait in queues at once.
  */
-class ApiCall {
+class ApiCall implements TraceSource {
   settled: WithResponse | undefined;
 
   constructor(
@@ -144,6 +147,18 @@ class ApiCall {
     const settled = await runOnKey(this.ctx, this.path, this.args, client, job);
     this.settled = settled;
     return settled.data;
+  }
+
+  /** For the job's spans, asked only when someone traces it. */
+  describe(): TraceRequest {
+    const body = requestOf(this.path, this.args);
+    const model = (body as { model?: unknown } | undefined)?.model;
+    return {
+      operation: operationOf(this.path),
+      model: typeof model === 'string' ? model : undefined,
+      stream: isStreamRequest(this.path, this.args),
+      body,
+    };
   }
 }
 
@@ -173,11 +188,13 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   // The request's own signal is the job's from the start, so it also ends the job while queued.
   const own = (hints.requestSignal ?? signalInOptions)(args);
   const signal = own && call.signal ? AbortSignal.any([call.signal, own]) : (own ?? call.signal);
-  const options =
-    signal === call.signal && estimate === call.tokens
-      ? call
-      : { ...call, tokens: estimate, ...(signal === undefined ? {} : { signal }) };
   const apiCall = new ApiCall(ctx, path, args);
+  const options = {
+    ...call,
+    tokens: estimate,
+    ...(signal === undefined ? {} : { signal }),
+    [TRACE_SOURCE]: apiCall,
+  };
   // A bound method costs half what a closure over the call does.
   const run = apiCall.run.bind(apiCall);
   const chat = chatOf(path);

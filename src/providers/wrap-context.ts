@@ -1,5 +1,6 @@
 import type { CallOptions, ResolvedOptions } from '../config/options.js';
 import type { JobContext } from '../core/job-context.js';
+import type { Traced } from '../core/telemetry.js';
 import type { ProviderAdapter } from './adapter.js';
 import type { ClientHints } from './client-hints.js';
 
@@ -15,7 +16,7 @@ export interface Executor {
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options?: CallOptions,
+    options?: CallOptions & Traced,
   ): Promise<T>;
 }
 

@@ -4,6 +4,7 @@ import { AttemptTimeoutError } from '../core/errors.js';
 import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
+import { ATTEMPT_TRACE } from '../core/telemetry.js';
 import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
@@ -358,7 +359,8 @@ export class KeyWorker implements EntryOwner {
     this.#inFlight++;
     this.lastUsedAt = startedAt;
     events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
-    const ctx = new AttemptContext(ref, job, attempt, startedAt);
+    const trace = job.trace?.attempt(ref, attempt);
+    const ctx = new AttemptContext(ref, job, attempt, startedAt, trace);
     // The caller's abort answers at once; the slot stays taken until the call itself stops.
     const onJobAbort = (reason: unknown): void => {
       ctx.abort(reason);
@@ -373,7 +375,8 @@ export class KeyWorker implements EntryOwner {
     try {
       const ready = this.deps.ready();
       if (ready) await ready;
-      const value = await call(job, this.deps.client, ctx);
+      const { client } = this.deps;
+      const value = await (trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx));
       if (deadline) this.#deadlines.finish(deadline);
       ctx.throwIfAborted();
       ctx.answered = true;
@@ -453,6 +456,7 @@ export class KeyWorker implements EntryOwner {
         : { latencyMs, now: at, saturated: this.#backlogged, firstByteMs },
     );
     const usage: TokenUsage | undefined = ctx.usage;
+    ctx[ATTEMPT_TRACE]?.succeed(usage);
     events.emit({
       type: 'success',
       at,
@@ -470,6 +474,7 @@ export class KeyWorker implements EntryOwner {
     const change = health.onFailure(failure, at);
     this.deps.shared?.onFailure(change);
     concurrency.onFailure({ class: failure.class, latencyMs: at - ctx.startedAt, now: at });
+    ctx[ATTEMPT_TRACE]?.fail(failure, change?.type === 'rate-limited' ? change.until : undefined);
     events.emit({
       type: 'failure',
       at,
