@@ -32,7 +32,7 @@ import { storeGates } from './store/key-gate.js';
 import { isKeyStateStore, memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
 import { storeFromEnv } from './store/store-from-env.js';
-import { Telemetry, telemetryDisabledBy } from './telemetry/telemetry.js';
+import { Telemetry } from './telemetry/telemetry.js';
 import type { Cancellation } from './worker/cancellation.js';
 import type { Job, JobContext } from './worker/job-context.js';
 
@@ -81,8 +81,7 @@ export class Multiplexer {
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
     const { telemetry, clock } = this.options;
-    if (telemetry !== false && !telemetryDisabledBy(process.env))
-      this.#telemetry = new Telemetry(telemetry, clock);
+    if (telemetry !== false) this.#telemetry = new Telemetry(telemetry, clock);
   }
 
   /** `memory` (one process), `redis` (shared) or `degraded` (Redis away: each process at its local share). */
@@ -261,7 +260,7 @@ export class Multiplexer {
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options: CallOptions = {},
+    options: CallOptions & Traced = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
     let call: CallOptions;
@@ -287,7 +286,7 @@ export class Multiplexer {
     );
     // The caller's active context is the job span's parent: taken now, in the caller's own call.
     if (this.#telemetry)
-      job.trace = this.#telemetry.startJob(pool.provider, strategy, (options as Traced)[TRACE_SOURCE]);
+      job.trace = this.#telemetry.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;

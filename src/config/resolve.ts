@@ -86,6 +86,11 @@ function rejectUnknown(options: object): void {
   }
 }
 
+/** `KEYMUX_TELEMETRY=0` (or `false`, `off`). */
+export function telemetryOffIn(env: Readonly<Record<string, string | undefined>>): boolean {
+  return /^\s*(0|false|off)\s*$/i.test(env.KEYMUX_TELEMETRY ?? '');
+}
+
 /** Validates once and fills defaults; inner code trusts the result. */
 export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -116,7 +121,11 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     logger,
     store,
     metrics,
-    telemetry: telemetry === false ? false : { captureContent: telemetry?.captureContent ?? false },
+    // KEYMUX_TELEMETRY=0 turns it off for every multiplexer of the process, whatever the code says.
+    telemetry:
+      telemetry === false || telemetryOffIn(process.env)
+        ? false
+        : { captureContent: telemetry?.captureContent ?? false },
   };
 }
 

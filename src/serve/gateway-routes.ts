@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TRACE_SOURCE, type TraceSource } from '../core/telemetry.js';
 import type { Multiplexer } from '../multiplexer.js';
 import { ANTHROPIC_TOKEN_PROFILE } from '../providers/anthropic.js';
 import { estimateRequestTokens, type TokenProfile } from '../providers/estimate-tokens.js';
@@ -11,6 +12,7 @@ import { refuse } from './refuse.js';
 import { relayedHeaders, relayStream } from './relay.js';
 import { contentTypeRefusal } from './request-guard.js';
 import { earliestRetrySeconds } from './retry-after.js';
+import { withIncomingContext } from '../telemetry/propagation.js';
 import { presentedToken, type TokenCheck } from './token-check.js';
 import type { GatewayProvider, UpstreamRequest } from './upstream.js';
 
@@ -106,11 +108,14 @@ async function relay(
   const tokens = parsed === undefined ? 0 : estimateRequestTokens(parsed, route.profile);
   let result: Awaited<ReturnType<typeof runGatewayJob>>;
   try {
-    result = await ctx.mux.execute(
-      route.provider,
-      (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx),
-      { signal: abort.signal, tokens },
-    );
+    const run = (): Promise<Awaited<ReturnType<typeof runGatewayJob>>> =>
+      ctx.mux.execute(
+        route.provider,
+        (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx),
+        { signal: abort.signal, tokens, [TRACE_SOURCE]: traceSource(upstream, parsed) },
+      );
+    // The caller's `traceparent` is the parent of the job's span.
+    result = await (ctx.mux.options.telemetry === false ? run() : withIncomingContext(request.headers, run));
   } catch (error) {
     if (abort.signal.aborted) return reply.hijack();
     const answer = errorReply(error, route.dialect, () => earliestRetrySeconds(ctx.mux, route.provider));
@@ -121,6 +126,28 @@ async function relay(
   reply.hijack();
   await relayStream(result, reply.raw, startedAt, ctx, route.dialect);
   return undefined;
+}
+
+/** `gen_ai.operation.name` of a gateway route's path. */
+const OPERATIONS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\/chat\/completions$|\/messages$|\/responses$/, 'chat'],
+  [/\/completions$/, 'text_completion'],
+  [/\/embeddings$|:(batchEmbedContents|embedContent)$/, 'embeddings'],
+  [/:(generateContent|streamGenerateContent)$/, 'generate_content'],
+];
+
+/** What a gateway job is, for its spans (asked only when someone traces it). */
+function traceSource(upstream: UpstreamRequest, parsed: unknown): TraceSource {
+  return {
+    describe: () => ({
+      operation: OPERATIONS.find(([pattern]) => pattern.test(upstream.path))?.[1],
+      model: upstream.model,
+      stream:
+        upstream.path.endsWith(':streamGenerateContent') ||
+        (parsed as { stream?: unknown } | undefined)?.stream === true,
+      body: parsed,
+    }),
+  };
 }
 
 /** OpenAI's routes (also under `/openai`), Groq's, Anthropic's Messages and Gemini's generateContent. */

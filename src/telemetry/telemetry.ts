@@ -64,9 +64,3 @@ export class Telemetry {
     return this.#instruments;
   }
 }
-
-/** `KEYMUX_TELEMETRY=0` (or `false`, `off`) turns telemetry off for every multiplexer of the process. */
-export function telemetryDisabledBy(env: Readonly<Record<string, string | undefined>>): boolean {
-  const value = env.KEYMUX_TELEMETRY?.trim().toLowerCase();
-  return value === '0' || value === 'false' || value === 'off';
-}
