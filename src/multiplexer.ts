@@ -285,8 +285,7 @@ export class Multiplexer {
       this.#dispatch,
     );
     // The caller's active context is the job span's parent: taken now, in the caller's own call.
-    if (this.#telemetry)
-      job.trace = this.#telemetry.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
+    if (this.#telemetry) job.trace = this.#telemetry.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;

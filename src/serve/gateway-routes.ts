@@ -5,6 +5,7 @@ import { ANTHROPIC_TOKEN_PROFILE } from '../providers/anthropic.js';
 import { estimateRequestTokens, type TokenProfile } from '../providers/estimate-tokens.js';
 import { GEMINI_TOKEN_PROFILE } from '../providers/gemini.js';
 import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
+import { withIncomingContext } from '../telemetry/propagation.js';
 import { type Dialect, errorBody } from './error-body.js';
 import { errorReply } from './gateway-error.js';
 import { type GatewayJobDeps, runGatewayJob } from './gateway-job.js';
@@ -12,7 +13,6 @@ import { refuse } from './refuse.js';
 import { relayedHeaders, relayStream } from './relay.js';
 import { contentTypeRefusal } from './request-guard.js';
 import { earliestRetrySeconds } from './retry-after.js';
-import { withIncomingContext } from '../telemetry/propagation.js';
 import { presentedToken, type TokenCheck } from './token-check.js';
 import type { GatewayProvider, UpstreamRequest } from './upstream.js';
 
@@ -109,11 +109,11 @@ async function relay(
   let result: Awaited<ReturnType<typeof runGatewayJob>>;
   try {
     const run = (): Promise<Awaited<ReturnType<typeof runGatewayJob>>> =>
-      ctx.mux.execute(
-        route.provider,
-        (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx),
-        { signal: abort.signal, tokens, [TRACE_SOURCE]: traceSource(upstream, parsed) },
-      );
+      ctx.mux.execute(route.provider, (client, job) => runGatewayJob(client, job, upstream, startedAt, ctx), {
+        signal: abort.signal,
+        tokens,
+        [TRACE_SOURCE]: traceSource(upstream, parsed),
+      });
     // The caller's `traceparent` is the parent of the job's span.
     result = await (ctx.mux.options.telemetry === false ? run() : withIncomingContext(request.headers, run));
   } catch (error) {

@@ -27,7 +27,8 @@ function partsOf(content: unknown): Part[] {
 
 /** The request's messages: OpenAI, Groq and Anthropic `messages`, Responses `input`, Gemini `contents`. */
 export function inputMessages(body: unknown): { messages?: ChatMessage[]; system?: Part[] } {
-  if (!isObj(body)) return typeof body === 'string' ? { messages: [{ role: 'user', parts: partsOf(body) }] } : {};
+  if (!isObj(body))
+    return typeof body === 'string' ? { messages: [{ role: 'user', parts: partsOf(body) }] } : {};
   const list = body.messages ?? body.contents ?? body.input;
   const messages =
     typeof list === 'string'
@@ -38,7 +39,8 @@ export function inputMessages(body: unknown): { messages?: ChatMessage[]; system
             parts: partsOf(m.content ?? m.parts),
           }))
         : undefined;
-  const system = body.system ?? (isObj(body.systemInstruction) ? body.systemInstruction.parts : body.systemInstruction);
+  const system =
+    body.system ?? (isObj(body.systemInstruction) ? body.systemInstruction.parts : body.systemInstruction);
   return {
     ...(messages ? { messages } : {}),
     ...(system === undefined ? {} : { system: partsOf(system) }),
@@ -55,11 +57,13 @@ export function outputText(data: unknown): { text: string; mode: 'replace' | 'ap
   const choice = Array.isArray(data.choices) && isObj(data.choices[0]) ? data.choices[0] : undefined;
   if (choice && isObj(choice.delta)) return { text: String(choice.delta.content ?? ''), mode: 'append' };
   if (choice && isObj(choice.message)) return { text: String(choice.message.content ?? ''), mode: 'replace' };
-  if (isObj(data.delta) && typeof data.delta.text === 'string') return { text: data.delta.text, mode: 'append' };
+  if (isObj(data.delta) && typeof data.delta.text === 'string')
+    return { text: data.delta.text, mode: 'append' };
   if (Array.isArray(data.content) && data.role === 'assistant') {
     return { text: textOf(data.content), mode: 'replace' };
   }
-  const candidate = Array.isArray(data.candidates) && isObj(data.candidates[0]) ? data.candidates[0] : undefined;
+  const candidate =
+    Array.isArray(data.candidates) && isObj(data.candidates[0]) ? data.candidates[0] : undefined;
   if (candidate && isObj(candidate.content)) return { text: textOf(candidate.content.parts), mode: 'append' };
   return undefined;
 }

@@ -24,7 +24,11 @@ function spanName(provider: string, request: TraceRequest | undefined): string {
 }
 
 /** The attributes the job span and each attempt span share. */
-function requestAttributes(provider: string, strategy: string, request: TraceRequest | undefined): Attributes {
+function requestAttributes(
+  provider: string,
+  strategy: string,
+  request: TraceRequest | undefined,
+): Attributes {
   const attributes: Attributes = {
     'gen_ai.provider.name': providerName(provider),
     'keymux.strategy': strategy,
@@ -105,7 +109,15 @@ export class JobSpan implements JobTrace {
       : undefined;
     // Sampled out, and no meter: nothing to record.
     if (!instruments && !span?.isRecording()) return undefined;
-    return new JobSpan(tracing, span?.isRecording() ? span : undefined, instruments, job.provider, job.strategy, job.request, parent);
+    return new JobSpan(
+      tracing,
+      span?.isRecording() ? span : undefined,
+      instruments,
+      job.provider,
+      job.strategy,
+      job.request,
+      parent,
+    );
   }
 
   attempt(key: KeyRef, attempt: number): AttemptTrace {
@@ -260,7 +272,8 @@ class AttemptSpan implements AttemptTrace {
     instruments.duration.record(seconds, attributes);
     for (const type of ['input', 'output'] as const) {
       const tokens = facts?.[`gen_ai.usage.${type}_tokens`];
-      if (typeof tokens === 'number') instruments.tokens.record(tokens, { ...attributes, 'gen_ai.token.type': type });
+      if (typeof tokens === 'number')
+        instruments.tokens.record(tokens, { ...attributes, 'gen_ai.token.type': type });
     }
   }
 }

@@ -24,9 +24,15 @@ const sum = (...values: Array<number | undefined>): number | undefined =>
 
 /** The usage object of each format, as ResponseFacts counts it. */
 function usageOf(body: Obj): Partial<ResponseFacts> {
-  const openai = isObj(body.usage) ? body.usage : isObj(body.x_groq) && isObj(body.x_groq.usage) ? body.x_groq.usage : undefined;
+  const openai = isObj(body.usage)
+    ? body.usage
+    : isObj(body.x_groq) && isObj(body.x_groq.usage)
+      ? body.x_groq.usage
+      : undefined;
   if (openai) {
-    const details = isObj(openai.prompt_tokens_details) ? openai.prompt_tokens_details : openai.input_tokens_details;
+    const details = isObj(openai.prompt_tokens_details)
+      ? openai.prompt_tokens_details
+      : openai.input_tokens_details;
     const cacheRead = num(openai.cache_read_input_tokens);
     const cacheCreation = num(openai.cache_creation_input_tokens);
     const anthropic = cacheRead !== undefined || cacheCreation !== undefined;
@@ -50,16 +56,24 @@ function usageOf(body: Obj): Partial<ResponseFacts> {
 }
 
 function finishReasonsOf(body: Obj): string[] | undefined {
-  const list = Array.isArray(body.choices) ? body.choices : Array.isArray(body.candidates) ? body.candidates : undefined;
+  const list = Array.isArray(body.choices)
+    ? body.choices
+    : Array.isArray(body.candidates)
+      ? body.candidates
+      : undefined;
   if (list) {
     const reasons = list.flatMap((c: unknown) =>
-      isObj(c) ? [str(c.finish_reason) ?? str(c.finishReason)].filter((r): r is string => r !== undefined) : [],
+      isObj(c)
+        ? [str(c.finish_reason) ?? str(c.finishReason)].filter((r): r is string => r !== undefined)
+        : [],
     );
     return reasons.length > 0 ? reasons : undefined;
   }
   const stop = str(body.stop_reason) ?? (isObj(body.delta) ? str(body.delta.stop_reason) : undefined);
   if (stop) return [stop];
-  return body.object === 'response' ? [str(body.status)].filter((s): s is string => s !== undefined) : undefined;
+  return body.object === 'response'
+    ? [str(body.status)].filter((s): s is string => s !== undefined)
+    : undefined;
 }
 
 /** The facts one body or chunk carries. */
@@ -84,7 +98,8 @@ export function merge(earlier: Partial<ResponseFacts>, later: Partial<ResponseFa
   for (const [field, value] of Object.entries(later) as Array<[keyof ResponseFacts, unknown]>) {
     if (value === undefined) continue;
     const before = out[field];
-    if (typeof value === 'number' && typeof before === 'number') (out[field] as number) = Math.max(before, value);
+    if (typeof value === 'number' && typeof before === 'number')
+      (out[field] as number) = Math.max(before, value);
     else (out as Record<string, unknown>)[field] = value;
   }
   return out;

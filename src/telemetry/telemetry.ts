@@ -35,13 +35,20 @@ export class Telemetry {
     const tracingOn = this.#tracingOn(api);
     const instruments = this.#metricsOn(api);
     if (!tracingOn && instruments === undefined) return undefined;
-    const tracing = (this.#tracing ??= {
-      api,
-      tracer: api.trace.getTracerProvider().getTracer('keymux', undefined, { schemaUrl: SCHEMA_URL }),
-      clock: this.clock,
-      captureContent: this.settings.captureContent,
+    if (this.#tracing === undefined) {
+      this.#tracing = {
+        api,
+        tracer: api.trace.getTracerProvider().getTracer('keymux', undefined, { schemaUrl: SCHEMA_URL }),
+        clock: this.clock,
+        captureContent: this.settings.captureContent,
+      };
+    }
+    const tracing = this.#tracing;
+    return JobSpan.start(tracing, instruments, tracingOn, {
+      provider,
+      strategy,
+      request: source?.describe(),
     });
-    return JobSpan.start(tracing, instruments, tracingOn, { provider, strategy, request: source?.describe() });
   }
 
   /** A tracer provider is registered (the global one is a proxy until then). */
