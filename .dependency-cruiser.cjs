@@ -27,6 +27,15 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/core/' },
     },
     {
+      name: 'telemetry-sits-beside',
+      severity: 'error',
+      comment:
+        'src/telemetry turns the jobs into OpenTelemetry spans through the interfaces of core/telemetry.ts: ' +
+        'the layers it observes never import it, and it imports nothing of theirs.',
+      from: { path: '^src/telemetry/' },
+      to: { path: '^src/', pathNot: '^src/(core|config|telemetry)/' },
+    },
+    {
       name: 'emulator-stands-apart',
       severity: 'error',
       comment: 'The emulator plays the provider: it must not share code with the client it tests.',

@@ -7,6 +7,7 @@ export type {
   RateLimits,
   ResolvedOptions,
   Strategy,
+  TelemetryOptions,
 } from './config/options.js';
 export { STRATEGIES } from './config/options.js';
 export { type Clock, systemClock } from './core/clock.js';
