@@ -66,3 +66,20 @@ export const JOB_TRACE: unique symbol = Symbol('keymux.jobTrace');
 export function recordFallback(ctx: JobContext, reason: string, from?: string, to?: string): void {
   (ctx as { readonly [JOB_TRACE]?: JobTrace })[JOB_TRACE]?.fallback(reason, from, to);
 }
+
+let loading: Promise<unknown> | undefined;
+
+/**
+ * The OpenTelemetry API's import, while it runs (started by the first multiplexer whose telemetry is
+ * on): a wrapped client's first calls wait for it, as they wait for their SDK, so they are traced too.
+ */
+export function telemetryLoading(): Promise<unknown> | undefined {
+  return loading;
+}
+
+export function setTelemetryLoading(pending: Promise<unknown>): void {
+  loading = pending;
+  void pending.then(() => {
+    loading = undefined;
+  });
+}

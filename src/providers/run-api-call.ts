@@ -1,5 +1,11 @@
 import type { JobContext } from '../core/job-context.js';
-import { attemptTraceOf, TRACE_SOURCE, type TraceRequest, type TraceSource } from '../core/telemetry.js';
+import {
+  attemptTraceOf,
+  TRACE_SOURCE,
+  type TraceRequest,
+  type TraceSource,
+  telemetryLoading,
+} from '../core/telemetry.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
 import { isSdkLoaded, preloadSdk } from './load-sdk.js';
@@ -198,12 +204,13 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   // A bound method costs half what a closure over the call does.
   const run = apiCall.run.bind(apiCall);
   const chat = chatOf(path);
-  // Most calls go straight to the queue; the first ones wait for the SDK's ESM build, a chat's messages
-  // for the one before.
+  // Most calls go straight to the queue; the first ones wait for the SDK's ESM build (and the
+  // OpenTelemetry API's, so they are traced), a chat's messages for the one before.
+  const otel = telemetryLoading();
   const data =
-    chat === undefined && isSdkLoaded(hints.packageName)
+    chat === undefined && otel === undefined && isSdkLoaded(hints.packageName)
       ? mux.execute(hints.provider, run, options)
-      : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(() =>
+      : Promise.all([preloadSdk(hints.packageName), chat?.settled(), otel]).then(() =>
           mux.execute(hints.provider, run, options),
         );
   const promise = data as Promise<unknown> & CallFields;

@@ -1,4 +1,5 @@
 import type * as OtelApi from '@opentelemetry/api';
+import { setTelemetryLoading } from '../core/telemetry.js';
 
 export type Api = typeof OtelApi;
 
@@ -10,13 +11,16 @@ let loaded: Api | undefined;
  * multiplexer whose telemetry is on. Not installed → undefined, and keymux emits nothing.
  */
 export function loadApi(): Promise<Api | undefined> {
-  loading ??= import('@opentelemetry/api').then(
-    (api) => {
-      loaded = api;
-      return api;
-    },
-    () => undefined,
-  );
+  if (loading === undefined) {
+    loading = import('@opentelemetry/api').then(
+      (api) => {
+        loaded = api;
+        return api;
+      },
+      () => undefined,
+    );
+    setTelemetryLoading(loading);
+  }
   return loading;
 }
 

@@ -50,7 +50,10 @@ describe('the gateway and trace context', () => {
     expect(job.spanContext().traceId).toBe(TRACE_ID);
     expect(job.parentSpanContext?.spanId).toBe(CALLER_SPAN);
     expect(attempt.parentSpanContext?.spanId).toBe(job.spanContext().spanId);
-    expect(attempt.attributes).toMatchObject({ 'keymux.key.name': 'openai-a', 'gen_ai.provider.name': 'openai' });
+    expect(attempt.attributes).toMatchObject({
+      'keymux.key.name': 'openai-a',
+      'gen_ai.provider.name': 'openai',
+    });
     // Upstream, the provider sees the same trace, with the attempt as the parent.
     expect(tap.seen).toHaveLength(1);
     expect(tap.seen[0]!.headers.traceparent).toBe(`00-${TRACE_ID}-${attempt.spanContext().spanId}-01`);
