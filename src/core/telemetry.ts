@@ -42,9 +42,10 @@ export interface AttemptTrace {
   run<T>(client: () => unknown, call: () => T): T;
   /** A response body, or one chunk of a stream: model, id, finish reasons, usage. */
   response(data: unknown): void;
-  succeed(usage: TokenUsage | undefined): void;
-  /** `cooldownUntil`: the key rests until then (a 429), on the injected clock. */
-  fail(failure: Failure, cooldownUntil: number | undefined): void;
+  /** The call (or its stream) ended well at `at`, on the multiplexer's clock. */
+  succeed(usage: TokenUsage | undefined, at: number): void;
+  /** It failed at `at`; the key rests until `cooldownUntil` (a 429), on the same clock. */
+  fail(failure: Failure, at: number, cooldownUntil: number | undefined): void;
 }
 
 /** Where an attempt's JobContext carries its trace, out of the public JobContext type. */

@@ -226,30 +226,29 @@ class AttemptSpan implements AttemptTrace {
     if (text) this.#output = text.mode === 'append' ? (this.#output ?? '') + text.text : text.text;
   }
 
-  succeed(usage: TokenUsage | undefined): void {
+  succeed(usage: TokenUsage | undefined, at: number): void {
     if (this.#ended) return;
     this.#ended = true;
     const facts = factAttributes(this.#facts, usage);
-    this.#record(undefined, facts);
+    this.#record(at, undefined, facts);
     this.job.served(facts, this.#output);
     if (!this.span) return;
     this.span.setAttributes(facts);
     this.span.end();
   }
 
-  fail(failure: Failure, cooldownUntil: number | undefined): void {
+  fail(failure: Failure, at: number, cooldownUntil: number | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
-    const now = this.job.tracing.clock.now();
     const type = failure.class === 'aborted' ? 'aborted' : errorType(failure.error, failure.status);
-    this.#record(type, undefined);
-    this.job.failed(now);
+    this.#record(at, type, undefined);
+    this.job.failed(at);
     const span = this.span;
     if (!span) return;
     span.setAttributes({ 'error.type': type, 'keymux.failure_class': failure.class });
     if (failure.class === 'rate-limited') {
       const event: Attributes = { 'keymux.key.name': this.attributes['keymux.key.name'] };
-      if (cooldownUntil !== undefined) event['keymux.cooldown_ms'] = Math.max(0, cooldownUntil - now);
+      if (cooldownUntil !== undefined) event['keymux.cooldown_ms'] = Math.max(0, cooldownUntil - at);
       if (failure.retryAfterMs !== undefined) event['keymux.retry_after_ms'] = failure.retryAfterMs;
       span.addEvent('keymux.rate_limited', event);
     }
@@ -257,7 +256,7 @@ class AttemptSpan implements AttemptTrace {
     span.end();
   }
 
-  #record(errorType: string | undefined, facts: Attributes | undefined): void {
+  #record(at: number, errorType: string | undefined, facts: Attributes | undefined): void {
     const instruments = this.job.instruments;
     if (!instruments) return;
     const a = this.attributes;
@@ -268,7 +267,7 @@ class AttemptSpan implements AttemptTrace {
     if (facts?.['gen_ai.response.model'] !== undefined)
       attributes['gen_ai.response.model'] = facts['gen_ai.response.model'];
     if (errorType !== undefined) attributes['error.type'] = errorType;
-    const seconds = (this.job.tracing.clock.now() - this.startedAt) / 1000;
+    const seconds = (at - this.startedAt) / 1000;
     instruments.duration.record(seconds, attributes);
     for (const type of ['input', 'output'] as const) {
       const tokens = facts?.[`gen_ai.usage.${type}_tokens`];

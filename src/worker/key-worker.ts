@@ -456,7 +456,7 @@ export class KeyWorker implements EntryOwner {
         : { latencyMs, now: at, saturated: this.#backlogged, firstByteMs },
     );
     const usage: TokenUsage | undefined = ctx.usage;
-    ctx[ATTEMPT_TRACE]?.succeed(usage);
+    ctx[ATTEMPT_TRACE]?.succeed(usage, at);
     events.emit({
       type: 'success',
       at,
@@ -474,7 +474,7 @@ export class KeyWorker implements EntryOwner {
     const change = health.onFailure(failure, at);
     this.deps.shared?.onFailure(change);
     concurrency.onFailure({ class: failure.class, latencyMs: at - ctx.startedAt, now: at });
-    ctx[ATTEMPT_TRACE]?.fail(failure, change?.type === 'rate-limited' ? change.until : undefined);
+    ctx[ATTEMPT_TRACE]?.fail(failure, at, change?.type === 'rate-limited' ? change.until : undefined);
     events.emit({
       type: 'failure',
       at,

@@ -51,6 +51,7 @@ describe('resolveOptions', () => {
       clock: systemClock,
       random: Math.random,
       logger: undefined,
+      telemetry: { captureContent: false },
     });
   });
 
