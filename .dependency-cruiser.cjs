@@ -1,9 +1,52 @@
 // Import rules for src/, run by `npm run lint` (lint:deps). Layers, from the bottom: core (clock, events,
-// errors, redaction, the types several layers share) imports nothing of ours; then config, providers,
-// worker, keys, dispatch, stats, the multiplexer, and cli on top. The emulator stands apart.
+// errors, redaction, the types several layers share) imports nothing of ours; then config; providers (what
+// a provider is) and policy (the rate-limit vocabulary); clients (SDK wrapping), worker, store (backends,
+// below the worker's users), keys, dispatch, stats, health-check; the multiplexer and the entry points;
+// serve and cli on top. The emulator stands apart. CONTRIBUTING.md shows the same table.
+
+/** Each layer of src/ and the layers it may import (besides itself). */
+const LAYERS = {
+  config: ['core'],
+  providers: ['core', 'config'],
+  policy: ['core', 'config'],
+  clients: ['core', 'config', 'providers'],
+  worker: ['core', 'config', 'providers', 'policy'],
+  store: ['core', 'policy'],
+  keys: ['core', 'config', 'providers', 'policy', 'worker'],
+  dispatch: ['core', 'config', 'policy', 'keys', 'worker'],
+  stats: ['core', 'config', 'policy', 'keys', 'worker'],
+  'health-check': ['core', 'config', 'providers', 'policy', 'keys', 'worker'],
+  // OpenTelemetry, behind the interfaces of core/telemetry.ts: the layers it observes never import it.
+  telemetry: ['core', 'config'],
+};
+
+const layerRules = Object.entries(LAYERS).map(([layer, below]) => ({
+  name: `layer-${layer}`,
+  severity: 'error',
+  comment: `src/${layer} imports only ${below.join(', ')}: a layer imports the layers below it, never above.`,
+  from: { path: `^src/${layer}/` },
+  to: { path: '^src/', pathNot: `^src/(${[layer, ...below].join('|')})/` },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...layerRules,
+    {
+      name: 'library-below-serve-and-cli',
+      severity: 'error',
+      comment:
+        'The library (the multiplexer, its entry points and the layers below) never imports serve or cli.',
+      from: { path: '^src/', pathNot: '^src/(serve|cli|emulator)/' },
+      to: { path: '^src/(serve|cli)/' },
+    },
+    {
+      name: 'serve-below-cli',
+      severity: 'error',
+      comment: 'The gateway is used by the CLI, never the other way round.',
+      from: { path: '^src/serve/' },
+      to: { path: '^src/(cli|emulator)/' },
+    },
     {
       name: 'no-file-cycle',
       severity: 'error',
@@ -25,15 +68,6 @@ module.exports = {
       comment: 'src/core is the bottom layer: types shared by several layers move there, not upwards.',
       from: { path: '^src/core/' },
       to: { path: '^src/', pathNot: '^src/core/' },
-    },
-    {
-      name: 'telemetry-sits-beside',
-      severity: 'error',
-      comment:
-        'src/telemetry turns the jobs into OpenTelemetry spans through the interfaces of core/telemetry.ts: ' +
-        'the layers it observes never import it, and it imports nothing of theirs.',
-      from: { path: '^src/telemetry/' },
-      to: { path: '^src/', pathNot: '^src/(core|config|telemetry)/' },
     },
     {
       name: 'emulator-stands-apart',

@@ -1,5 +1,5 @@
 import { seededRandom } from '../src/emulator/random.js';
-import { AdaptiveConcurrency } from '../src/worker/adaptive-concurrency.js';
+import { AdaptiveConcurrency } from '../src/policy/adaptive-concurrency.js';
 
 /**
  * A discrete-event simulation of keys against a provider, on a virtual clock (no real waits): jobs wait

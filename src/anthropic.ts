@@ -4,7 +4,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 
-declare module './providers/sdk-types.js' {
+declare module './clients/sdk-types.js' {
   interface SdkClients {
     anthropic: Anthropic;
   }

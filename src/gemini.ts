@@ -5,7 +5,7 @@
  */
 import type { GoogleGenerativeAI } from '@google/generative-ai';
 
-declare module './providers/sdk-types.js' {
+declare module './clients/sdk-types.js' {
   interface SdkClients {
     gemini: GoogleGenerativeAI;
   }

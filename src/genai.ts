@@ -4,7 +4,7 @@
  */
 import type { GoogleGenAI } from '@google/genai';
 
-declare module './providers/sdk-types.js' {
+declare module './clients/sdk-types.js' {
   interface SdkClients {
     genai: GoogleGenAI;
   }

@@ -4,7 +4,7 @@
  */
 import type Groq from 'groq-sdk';
 
-declare module './providers/sdk-types.js' {
+declare module './clients/sdk-types.js' {
   interface SdkClients {
     groq: Groq;
   }

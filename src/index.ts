@@ -1,3 +1,7 @@
+export type { ClientOptions } from './clients/client-options.js';
+export type { SdkClient, SdkClients, SdkName, SdkTypesNotImported } from './clients/sdk-types.js';
+export { type StreamDeadline, StreamTimeoutError } from './clients/streams/stream-timeout-error.js';
+export type { KeyRotationOptions } from './clients/with-key-rotation.js';
 export type {
   BuiltinProvider,
   CallOptions,
@@ -49,13 +53,11 @@ export {
   selectApiKey,
 } from './keys/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
+export type { HealthState } from './policy/health.js';
+export type { LimitName, LimitUsage } from './policy/rate-limiter.js';
 export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';
 export { classifyError } from './providers/classify.js';
-export type { ClientOptions } from './providers/client-options.js';
 export { createGenericAdapter, type GenericAdapterOptions } from './providers/generic.js';
-export type { SdkClient, SdkClients, SdkName, SdkTypesNotImported } from './providers/sdk-types.js';
-export { type StreamDeadline, StreamTimeoutError } from './providers/stream-timeout-error.js';
-export type { KeyRotationOptions } from './providers/with-key-rotation.js';
 export type { KeyStats, LastCheck, ProviderStats, UsageStats } from './stats/usage-stats.js';
 export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
@@ -63,5 +65,3 @@ export type { RedisReadiness } from './store/redis-startup.js';
 export { RedisStore, redisStore } from './store/redis-store.js';
 export type { RedisStoreOptions } from './store/redis-store-options.js';
 export type { KeyStateStore, StoreEvent, StoreMode } from './store/store.js';
-export type { HealthState } from './worker/health.js';
-export type { LimitName, LimitUsage } from './worker/rate-limiter.js';

@@ -1,7 +1,15 @@
-import { validateCallOptions } from './config/call-options.js';
-import { describeWord } from './config/describe-value.js';
+import type { ClientOptions } from './clients/client-options.js';
+import {
+  anthropicClient,
+  geminiClient,
+  genAIClient,
+  groqClient,
+  openAIClient,
+} from './clients/sdk-clients.js';
+import type { SdkClient } from './clients/sdk-types.js';
+import { type KeyRotationOptions, withKeyRotation } from './clients/with-key-rotation.js';
 import { type EnvConfig, readEnv } from './config/env.js';
-import { loadConfigFile, parseConfig } from './config/file.js';
+import { applyConfig, loadConfig } from './config/load.js';
 import type {
   CallOptions,
   KeyOptions,
@@ -10,22 +18,16 @@ import type {
   Strategy,
 } from './config/options.js';
 import { parseStrategy, resolveOptions } from './config/resolve.js';
-import { ConfigError, ShutdownError, TimeoutError } from './core/errors.js';
+import { ConfigError, ShutdownError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './core/events.js';
 import type { KeyCheckResult } from './core/key-check.js';
-import { isDeadline, linkSignal } from './core/link-signal.js';
 import { logEvents } from './core/log-events.js';
-import { TRACE_SOURCE, type Traced } from './core/telemetry.js';
-import { type DispatchContext, DispatchedJob } from './dispatch/dispatcher.js';
+import type { Traced } from './core/telemetry.js';
+import { Dispatcher } from './dispatch/job-dispatcher.js';
 import { HealthChecks } from './health-check/health-checks.js';
-import type { KeyPool } from './keys/key-pool.js';
 import { KeyRegistry } from './keys/key-registry.js';
 import type { ProviderAdapter } from './providers/adapter.js';
-import type { ClientOptions } from './providers/client-options.js';
-import { anthropicClient, geminiClient, genAIClient, groqClient, openAIClient } from './providers/clients.js';
 import type { GenericAdapterOptions } from './providers/generic.js';
-import type { SdkClient } from './providers/sdk-types.js';
-import { type KeyRotationOptions, withKeyRotation } from './providers/with-key-rotation.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
@@ -33,8 +35,7 @@ import { isKeyStateStore, memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
 import { storeFromEnv } from './store/store-from-env.js';
 import { Telemetry } from './telemetry/telemetry.js';
-import type { Cancellation } from './worker/cancellation.js';
-import type { Job, JobContext } from './worker/job-context.js';
+import type { JobContext } from './worker/job-context.js';
 
 /**
  * Many keys of one provider used as one: per-key workers, a dispatcher with failover, the providers'
@@ -46,26 +47,15 @@ export class Multiplexer {
   readonly #keys: KeyRegistry;
   readonly #health: HealthChecks;
   readonly #counters: CounterState = new Map();
-  /** Every accepted, unsettled job: close() aborts them one by one, so no signal collects a listener per job. */
-  readonly #jobs = new Set<DispatchedJob<unknown>>();
-  readonly #idle: Array<() => void> = [];
-  /** The default strategy: `options.strategy` until setStrategy() changes it. */
-  #strategy: Strategy;
-  #nextJobId = 1;
-  #active = 0;
-  #closed = false;
+  readonly #dispatcher: Dispatcher;
   /** The keys' shared state: memory (a process alone, the workers' own) or Redis. */
   readonly #store: KeyStateStore;
   readonly #unsubscribeStore: () => void;
   /** Made from the environment (`KEYMUX_REDIS_URL`): closed with the multiplexer. */
   #ownsStore = false;
-  /** OpenTelemetry, unless `telemetry: false` or `KEYMUX_TELEMETRY=0`. */
-  readonly #telemetry: Telemetry | undefined;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
-    this.#dispatch = { options: this.options, events: this.#events, onSettled: this.#settled };
-    this.#strategy = this.options.strategy;
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     const { logger } = this.options;
     if (logger) {
@@ -81,7 +71,12 @@ export class Multiplexer {
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
     const { telemetry, clock } = this.options;
-    if (telemetry !== false) this.#telemetry = new Telemetry(telemetry, clock);
+    this.#dispatcher = new Dispatcher(
+      this.options,
+      this.#events,
+      this.#keys,
+      telemetry === false ? undefined : new Telemetry(telemetry, clock),
+    );
   }
 
   /** `memory` (one process), `redis` (shared) or `degraded` (Redis away: each process at its local share). */
@@ -148,17 +143,18 @@ export class Multiplexer {
     options: MultiplexerOptions = {},
   ): Multiplexer | Promise<Multiplexer> {
     if (typeof config === 'string')
-      return loadConfigFile(config).then((parsed) => Multiplexer.#fromParsed(parsed, options));
-    return Multiplexer.#fromParsed(parseConfig(config), options);
+      return loadConfig(config).then((parsed) => Multiplexer.#fromParsed(parsed, options));
+    return Multiplexer.#fromParsed(loadConfig(config), options);
   }
 
   static #fromParsed(parsed: EnvConfig, options: MultiplexerOptions): Multiplexer {
     const mux = new Multiplexer({ ...parsed.options, ...options });
-    for (const { provider, options: keyOptions } of parsed.keys) {
-      if (!mux.#keys.hasProvider(provider)) mux.registerProvider({ name: provider });
-      mux.addKey(provider, keyOptions);
-    }
-    for (const [provider, strategy] of Object.entries(parsed.strategies)) mux.setStrategy(strategy, provider);
+    applyConfig(parsed, {
+      hasProvider: (provider) => mux.#keys.hasProvider(provider),
+      registerProvider: (adapter) => mux.registerProvider(adapter),
+      addKey: (provider, key) => mux.addKey(provider, key),
+      setStrategy: (strategy, provider) => mux.setStrategy(strategy, provider),
+    });
     return mux;
   }
 
@@ -236,7 +232,7 @@ export class Multiplexer {
    * quota → exhausted, a pass revives). Disabled keys are reported as skipped.
    */
   checkKeys(provider?: string): Promise<KeyCheckResult[]> {
-    if (this.#closed) return Promise.reject(new ShutdownError());
+    if (this.#dispatcher.closed) return Promise.reject(new ShutdownError());
     if (provider !== undefined && !this.#keys.hasProvider(provider))
       return Promise.reject(new ConfigError('provider', `unknown provider "${provider}"`));
     const pools = [...this.#keys.pools()].filter((p) => provider === undefined || p.provider === provider);
@@ -247,7 +243,7 @@ export class Multiplexer {
   setStrategy(strategy: Strategy, provider?: string): void {
     const parsed = parseStrategy(strategy, 'strategy');
     if (provider === undefined) {
-      this.#strategy = parsed;
+      this.#dispatcher.strategy = parsed;
       return;
     }
     this.#keys.pool(provider, true).strategy = parsed;
@@ -262,56 +258,8 @@ export class Multiplexer {
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options: CallOptions & Traced = {},
   ): Promise<T> {
-    if (this.#closed) return Promise.reject(new ShutdownError());
-    let call: CallOptions;
-    let pool: KeyPool;
-    let strategy: Strategy;
-    try {
-      if (typeof fn !== 'function') throw new ConfigError('fn', 'Expected `fn` to be a function');
-      call = validateCallOptions(options);
-      pool = this.#keys.pool(provider);
-      strategy = this.#strategyFor(pool, call);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const job = new DispatchedJob(
-      this.#nextJobId++,
-      call.tokens ?? 0,
-      call.priority ?? 0,
-      fn,
-      pool,
-      strategy,
-      call.keyName,
-      this.#dispatch,
-    );
-    // The caller's active context is the job span's parent: taken now, in the caller's own call.
-    if (this.#telemetry) job.trace = this.#telemetry.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
-    this.#jobs.add(job);
-    if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
-    this.#active++;
-    return job.start();
+    return this.#dispatcher.execute(provider, fn, options);
   }
-
-  /** One function for every job (not a closure each): forget the job, and wake drain() when idle. */
-  readonly #settled = (job: Job<unknown>): void => {
-    const queued = job as DispatchedJob<unknown>;
-    // A stream handed to the caller still holds its key's slot: close() must still reach it.
-    if (queued.held) {
-      const forget = (): boolean => this.#jobs.delete(queued);
-      queued.held.then(forget, forget);
-    } else this.#jobs.delete(queued);
-    queued.release?.();
-    this.#active--;
-    // The job's promise settles after this: wake drain() only once the callers' handlers have run.
-    if (this.#active === 0 && this.#idle.length > 0) setImmediate(this.#wakeIdle);
-  };
-
-  /** What every job of this multiplexer shares. */
-  readonly #dispatch: DispatchContext;
-
-  readonly #wakeIdle = (): void => {
-    if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
-  };
 
   /** The same as `execute`, under the name some existing code uses. */
   executeWithRetry<T>(
@@ -324,7 +272,12 @@ export class Multiplexer {
 
   /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */
   getUsageStats(): UsageStats {
-    const stats = usageStats(this.#keys.pools(), this.#counters, this.#strategy, this.options.clock.now());
+    const stats = usageStats(
+      this.#keys.pools(),
+      this.#counters,
+      this.#dispatcher.strategy,
+      this.options.clock.now(),
+    );
     return { ...stats, store: { mode: this.#store.mode } };
   }
 
@@ -359,8 +312,7 @@ export class Multiplexer {
    * handlers. New jobs are still accepted.
    */
   drain(): Promise<void> {
-    if (this.#active === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return this.#dispatcher.drain();
   }
 
   /**
@@ -369,23 +321,8 @@ export class Multiplexer {
    * settled and every stream has given its slot back.
    */
   async close(): Promise<void> {
-    this.#closed = true;
     this.#health.stop();
-    const reason = new ShutdownError();
-    const held: Array<Promise<unknown>> = [];
-    for (const job of this.#jobs) {
-      if (job.held) held.push(job.held);
-      job.abort(reason);
-    }
-    for (const pool of this.#keys.pools()) {
-      for (const worker of pool.workers) {
-        worker.evictQueued();
-      }
-      pool.notify();
-    }
-    await this.drain();
-    // Streams handed out end on the abort; their slots are free once their holds settle.
-    await Promise.allSettled(held);
+    await this.#dispatcher.close();
     // The store and its Redis client stay the caller's: only this multiplexer's listener goes.
     this.#unsubscribeStore();
     if (this.#ownsStore) await this.#store.close();
@@ -428,42 +365,7 @@ export class Multiplexer {
     return withKeyRotation(this, provider, fn, options);
   }
 
-  #strategyFor(pool: KeyPool, call: CallOptions): Strategy {
-    const strategy =
-      call.strategy ?? (call.keyName === undefined ? (pool.strategy ?? this.#strategy) : 'specific');
-    if (strategy === 'specific' && (call.keyName === undefined || !pool.get(call.keyName))) {
-      throw new ConfigError(
-        'keyName',
-        `the \`specific\` strategy needs the name of a ${pool.provider} key, got ${describeWord(call.keyName)}`,
-      );
-    }
-    return strategy;
-  }
-
-  /**
-   * Links a job to the caller's signal and deadline; returns what undoes the links. One signal shared by
-   * many calls gets one listener (see `linkSignal`), so 10 000 calls on it raise no MaxListeners warning.
-   */
-  #link(job: Cancellation, call: CallOptions): () => void {
-    const unlink = call.signal === undefined ? undefined : linkSignal(call.signal, job);
-    const timer = isDeadline(call.timeoutMs) ? this.#startTimeout(job, call.timeoutMs) : undefined;
-    return () => {
-      unlink?.();
-      timer?.abort();
-    };
-  }
-
-  /** The job's deadline, on the injected clock; the returned controller cancels it. */
-  #startTimeout(job: Cancellation, ms: number): AbortController {
-    const timer = new AbortController();
-    this.options.clock.sleep(ms, timer.signal).then(
-      () => job.abort(new TimeoutError(ms)),
-      () => undefined,
-    );
-    return timer;
-  }
-
   #assertOpen(): void {
-    if (this.#closed) throw new ShutdownError();
+    if (this.#dispatcher.closed) throw new ShutdownError();
   }
 }

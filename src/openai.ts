@@ -4,7 +4,7 @@
  */
 import type OpenAI from 'openai';
 
-declare module './providers/sdk-types.js' {
+declare module './clients/sdk-types.js' {
   interface SdkClients {
     openai: OpenAI;
   }

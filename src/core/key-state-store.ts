@@ -146,6 +146,11 @@ export type StoreListener = (event: StoreEvent) => void;
 export interface KeyStateStore {
   readonly mode: StoreMode;
   /**
+   * Calls to the shared backend that failed so far (a Redis store; absent or 0 for memory). A send booked
+   * in the shared schedule before a failure is given up: the other processes may be pacing alone by then.
+   */
+  readonly faults?: number;
+  /**
    * All or nothing across the scope's limits, after the key's cooldown and breaker: on refusal nothing is
    * written and the wait is returned. In half-open state the one successful take holds the probe lease.
    */

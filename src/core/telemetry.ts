@@ -23,6 +23,11 @@ export interface Traced {
   readonly [TRACE_SOURCE]?: TraceSource | undefined;
 }
 
+/** Starts each job's trace; undefined when nobody traces (no OpenTelemetry, or no provider registered). */
+export interface JobTracer {
+  startJob(provider: string, strategy: string, source: TraceSource | undefined): JobTrace | undefined;
+}
+
 /** One job's spans and metrics: started by `execute`, told about each attempt, ended once. */
 export interface JobTrace {
   /** An attempt starts on a key. */

@@ -1,7 +1,7 @@
 import type { Strategy } from '../config/options.js';
 import type { PickState } from '../core/pick-state.js';
+import type { EjectionGuard } from '../policy/ejection-guard.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
-import type { EjectionGuard } from '../worker/ejection-guard.js';
 import type { KeyWorker } from '../worker/key-worker.js';
 
 /**

@@ -2,8 +2,8 @@ import type { Strategy } from '../config/options.js';
 import type { FailureClass } from '../core/failure.js';
 import type { CheckedLimits } from '../core/key-check.js';
 import type { KeyPool } from '../keys/key-pool.js';
-import type { HealthState } from '../worker/health.js';
-import type { LimitName, LimitUsage } from '../worker/rate-limiter.js';
+import type { HealthState } from '../policy/health.js';
+import type { LimitName, LimitUsage } from '../policy/rate-limiter.js';
 import { type CounterState, emptyCounters, type KeyCounters, percentile } from './stats.js';
 
 /** One key's stats: plain JSON, with the key's masked label only. */

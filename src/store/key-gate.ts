@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
-import type { HealthChange } from '../worker/health.js';
-import type { RateLimiter } from '../worker/rate-limiter.js';
-import type { SharedGate, SharedGateFactory } from '../worker/shared-gate.js';
+import type { HealthChange } from '../policy/health.js';
+import type { RateLimiter } from '../policy/rate-limiter.js';
+import type { SharedGate, SharedGateFactory } from '../policy/shared-gate.js';
 import {
   floorOfReading,
   type KeyAddress,
@@ -84,16 +84,18 @@ export class StoreKeyGate implements SharedGate {
     // A booked send: its slot in the shared schedule is this call's, a short while ahead.
     const due = clock.now() + result.delayMs;
     const bookedIn = store.mode;
+    const faults = store.faults ?? 0;
     this.#waitUntil = due;
     this.#bookedUntil = Math.max(this.#bookedUntil, due);
     await clock.sleep(result.delayMs);
     // Woken late (a busy process): the slot has passed, and sending now would crowd the next one's, which
     // another process keeps on time. The slot is given up and the call asks again (one more round trip).
     if (clock.now() - due > LATE_MS) return 1;
-    // Redis went away meanwhile: every process now sends on its local grid, which knows nothing of the
-    // bookings, so a booked slot kept would meet another process's local one. It is given up, with the
-    // rest of this process's bookings, and the call asks its local schedule.
-    if (bookedIn === 'redis' && store.mode === 'degraded') {
+    // Redis went away meanwhile (or a call to it failed: the first sign, before the store goes local):
+    // every process now sends on its local grid, which knows nothing of the bookings, so a booked slot
+    // kept would meet another process's local one. It is given up, with the rest of this process's
+    // bookings, and the call asks again.
+    if (bookedIn === 'redis' && (store.mode === 'degraded' || (store.faults ?? 0) !== faults)) {
       this.#bookedUntil = 0;
       return 1;
     }

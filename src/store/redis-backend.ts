@@ -75,23 +75,35 @@ export class RedisBackend {
     };
   }
 
-  /** The ms left of the processes' hand-over after an outage; the first process back sets it to `ms`. */
-  async handover(ms: number): Promise<number> {
-    return Number(await HANDOVER.run(this.runner, [this.layout.handover()], [String(Math.ceil(ms))]));
+  /**
+   * The ms left of the processes' hand-over after an outage; the first process back sets it to `ms`, and
+   * one back within `lingerMs` after its end reads 0.
+   */
+  async handover(ms: number, lingerMs: number): Promise<number> {
+    const args = [String(Math.ceil(ms)), String(Math.ceil(lingerMs))];
+    return Number(await HANDOVER.run(this.runner, [this.layout.handover()], args));
   }
 
   async settle(request: SettleRequest): Promise<void> {
     await this.#move(request, 'settle');
   }
 
-  /** Adds units sent while Redis was away to the shared schedules, as takes would have, without asking. */
-  async charge(request: SettleRequest): Promise<void> {
-    await this.#move(request, 'charge');
+  /**
+   * Adds units sent while Redis was away (or booked on the local schedule for a send `atMs` from now) to
+   * the shared schedules, as takes made at the send would have, without asking.
+   */
+  async charge(request: SettleRequest, atMs = 0): Promise<void> {
+    await this.#move(request, 'charge', atMs);
   }
 
-  async #move(request: SettleRequest, mode: 'settle' | 'charge'): Promise<void> {
+  async #move(request: SettleRequest, mode: 'settle' | 'charge', atMs = 0): Promise<void> {
     const readings = request.readings ?? [];
-    const args = [String(PACE_SLACK_MS), mode, String(readings.length)];
+    const args = [
+      String(PACE_SLACK_MS),
+      mode,
+      String(readings.length),
+      String(Math.max(0, Math.round(atMs))),
+    ];
     for (const r of readings)
       args.push(r.name, String(Math.max(0, r.floorMs)), String(r.learn ?? 0), String(WINDOW_MS[r.name]));
     pushCharges(args, request.limits);

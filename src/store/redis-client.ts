@@ -40,6 +40,22 @@ export function isRedisClient(client: unknown): client is RedisClientLike {
   return typeof client === 'object' && client !== null && (isNodeRedis(client) || isIoRedis(client));
 }
 
+/** A runner that counts the commands it sends (each one round trip to Redis). */
+export function countingRunner(runner: ScriptRunner, count: () => void): ScriptRunner {
+  const counted =
+    <A extends unknown[]>(send: (...args: A) => Promise<unknown>) =>
+    (...args: A): Promise<unknown> => {
+      count();
+      return send(...args);
+    };
+  const { load } = runner;
+  return {
+    evalsha: counted(runner.evalsha.bind(runner)),
+    eval: counted(runner.eval.bind(runner)),
+    load: load ? counted(load) : undefined,
+  };
+}
+
 export function scriptRunner(client: RedisClientLike): ScriptRunner {
   if (isNodeRedis(client)) {
     return {

@@ -39,8 +39,8 @@ export function redisStoreFromUrl(
 ): RedisStore {
   const parsed = parseRedisUrl(url, field);
   // Every option is checked before the client exists: a bad one must not leave a connection open.
-  resolveRedisStoreOptions({ ...options, client: SHAPE_ONLY });
-  const made = makeClient(url, parsed.password, field);
+  const resolved = resolveRedisStoreOptions({ ...options, client: SHAPE_ONLY });
+  const made = makeClient(url, parsed.password, field, reconnectDelay(resolved.recoverAfterMs));
   try {
     return redisStore({
       ...options,
@@ -85,12 +85,32 @@ interface MadeClient {
   readonly lastError: () => unknown;
 }
 
-function makeClient(url: string, password: string, field: string): MadeClient {
+/**
+ * How long the client waits before its `retries`-th reconnect: doubling from 50 ms up to a quarter of
+ * `recoverAfterMs`. The clients' own defaults grow to 2 s (node-redis) and would bring the processes back
+ * from a long outage one by one over seconds, past the hand-over every process must be back for.
+ */
+export function reconnectDelay(recoverAfterMs: number): (retries: number) => number {
+  const cap = Math.max(50, Math.floor(recoverAfterMs / 4));
+  return (retries) => Math.min(cap, 50 * 2 ** Math.min(Math.max(0, retries), 10));
+}
+
+function makeClient(
+  url: string,
+  password: string,
+  field: string,
+  retryIn: (retries: number) => number,
+): MadeClient {
   let last: Error | undefined;
   // No offline queue: a call while Redis is away fails at once and is answered locally, never run late.
   const nodeRedis = load<NodeRedisModule>('redis');
   if (nodeRedis) {
-    const client = guard(() => nodeRedis.createClient({ url, disableOfflineQueue: true }), url, field);
+    const client = guard(
+      () =>
+        nodeRedis.createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: retryIn } }),
+      url,
+      field,
+    );
     let state: 'idle' | 'connecting' | 'settled' = 'idle';
     let closed = false;
     const destroy = (): void => {
@@ -132,7 +152,13 @@ function makeClient(url: string, password: string, field: string): MadeClient {
   const ioredis = load<IoRedisModule>('ioredis');
   if (ioredis) {
     const client = guard(
-      () => new ioredis.Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true }),
+      () =>
+        new ioredis.Redis(url, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          lazyConnect: true,
+          retryStrategy: (times: number) => retryIn(times - 1),
+        }),
       url,
       field,
     );

@@ -2,7 +2,7 @@ import { withDeadline } from './deadline.js';
 import { MemoryStore } from './memory-store.js';
 import { newProbeToken } from './probe-token.js';
 import { RedisBackend } from './redis-backend.js';
-import { scriptRunner } from './redis-client.js';
+import { countingRunner, scriptRunner } from './redis-client.js';
 import { describeRedisError, withClientError } from './redis-fault.js';
 import { handBack } from './redis-hand-back.js';
 import { RedisLayout } from './redis-layout.js';
@@ -51,11 +51,16 @@ export class RedisStore implements KeyStateStore {
   #downSince = 0;
   #reason: string | undefined;
   #closed = false;
+  #roundTrips = 0;
+  #faults = 0;
 
   constructor(options: RedisStoreOptions) {
     this.#options = resolveRedisStoreOptions(options);
     const { client, prefix, clock, localShare, stagger } = this.#options;
-    this.#backend = new RedisBackend(scriptRunner(client), new RedisLayout(prefix));
+    const runner = countingRunner(scriptRunner(client), () => {
+      this.#roundTrips += 1;
+    });
+    this.#backend = new RedisBackend(runner, new RedisLayout(prefix));
     this.#local = new MemoryStore({ clock, share: localShare, ...(stagger ? { stagger } : {}) });
     this.#breaker = new StoreBreaker(this.#options.failureThreshold, this.#options.recoverAfterMs);
   }
@@ -76,6 +81,16 @@ export class RedisStore implements KeyStateStore {
   /** Why the store is degraded (the last `store-degraded` reason); undefined while on Redis. */
   get reason(): string | undefined {
     return this.#breaker.isOpen ? this.#reason : undefined;
+  }
+
+  /** Calls to Redis that failed or missed their deadline so far. */
+  get faults(): number {
+    return this.#faults;
+  }
+
+  /** Commands this store has sent to Redis (each one round trip), the start's script loads included. */
+  get roundTrips(): number {
+    return this.#roundTrips;
   }
 
   /** Fraction of each limit this process uses while Redis is away. */
@@ -118,7 +133,8 @@ export class RedisStore implements KeyStateStore {
       void this.#call(gate, () => this.#backend.snapshot({ provider, key }, scope));
     } else if (result.ok) {
       const { provider, scope, limits } = request;
-      void this.#call(gate, () => this.#backend.charge({ provider, scope, limits }));
+      // At the booked send's time: Redis's schedules must hold it where it will be, for the takes after the end.
+      void this.#call(gate, () => this.#backend.charge({ provider, scope, limits }, result.delayMs));
     }
     return result;
   }
@@ -237,6 +253,7 @@ export class RedisStore implements KeyStateStore {
 
   #failed(gate: StoreGate, error: unknown, startedAt?: number): void {
     const now = this.#options.clock.now();
+    this.#faults += 1;
     if (!this.#breaker.onFailure(gate, now, startedAt)) return;
     this.#degraded(now, describeRedisError(withClientError(error, this.#options.clientError)));
   }
@@ -255,7 +272,7 @@ export class RedisStore implements KeyStateStore {
     // sets the hand-over's end twice that far, and all leave their local schedules then, together.
     const { recoverAfterMs, clock } = this.#options;
     this.#handoverUntil = now + recoverAfterMs;
-    void this.#call('send', () => this.#backend.handover(2 * recoverAfterMs)).then((left) => {
+    void this.#call('send', () => this.#backend.handover(2 * recoverAfterMs, recoverAfterMs)).then((left) => {
       if (left.ok && this.#handoverUntil > 0) this.#handoverUntil = clock.now() + left.value;
     });
     void this.#resync();

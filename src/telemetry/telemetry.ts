@@ -1,6 +1,6 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Clock } from '../core/clock.js';
-import type { JobTrace, TraceSource } from '../core/telemetry.js';
+import type { JobTrace, JobTracer, TraceSource } from '../core/telemetry.js';
 import { type Instruments, makeInstruments } from './instruments.js';
 import { JobSpan, type Tracing } from './job-span.js';
 import { type Api, loadApi, loadedApi } from './load-api.js';
@@ -16,7 +16,7 @@ export interface TelemetrySettings {
  * provider is; with neither (or no API installed) `startJob` returns undefined and the job costs nothing
  * more. Providers registered later are picked up by the next job.
  */
-export class Telemetry {
+export class Telemetry implements JobTracer {
   #tracing: Tracing | undefined;
   #noopTracers: TracerProvider | undefined;
   #meters: MeterProvider | undefined;

@@ -1,14 +1,14 @@
 import type { KeyOptions, ResolvedOptions } from '../config/options.js';
 import type { ApiKey } from '../core/api-key.js';
 import type { EventBus, KeyRef } from '../core/events.js';
+import { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
+import type { EjectionGuard } from '../policy/ejection-guard.js';
+import { KeyHealth } from '../policy/health.js';
+import type { RateLimiter } from '../policy/rate-limiter.js';
+import type { SharedGate } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
-import { AdaptiveConcurrency } from './adaptive-concurrency.js';
-import type { EjectionGuard } from './ejection-guard.js';
-import { KeyHealth } from './health.js';
 import { KeyWorker } from './key-worker.js';
 import { observeLimitHeaders } from './observe-headers.js';
-import type { RateLimiter } from './rate-limiter.js';
-import type { SharedGate } from './shared-gate.js';
 
 export interface BuildWorkerInput {
   readonly provider: string;

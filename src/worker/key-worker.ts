@@ -5,18 +5,18 @@ import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { scrubError } from '../core/redact.js';
 import { ATTEMPT_TRACE } from '../core/telemetry.js';
-import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
+import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
+import type { EjectionGuard } from '../policy/ejection-guard.js';
+import type { HealthChange, KeyHealth } from '../policy/health.js';
+import type { RateLimiter, Reservation } from '../policy/rate-limiter.js';
+import type { SharedGate } from '../policy/shared-gate.js';
 import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
-import type { EjectionGuard } from './ejection-guard.js';
-import type { HealthChange, KeyHealth } from './health.js';
 import type { Job } from './job-context.js';
 import { PriorityFifo } from './priority-fifo.js';
 import { type EntryOwner, QueuedEntry } from './queued-entry.js';
-import type { RateLimiter, Reservation } from './rate-limiter.js';
-import type { SharedGate } from './shared-gate.js';
 
 export type { AttemptOutcome } from './attempt-outcome.js';
 

@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import Groq from 'groq-sdk';
 import { describe, expect, it } from 'vitest';
+import { anthropicClient, groqClient } from '../../src/clients/sdk-clients.js';
 import { ProviderError } from '../../src/core/errors.js';
-import { anthropicClient, groqClient } from '../../src/providers/clients.js';
 import { setup } from './support.js';
 
 const messages = [{ role: 'user' as const, content: 'Say something about keys.' }];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { geminiClient, genAIClient } from '../../src/providers/clients.js';
+import { geminiClient, genAIClient } from '../../src/clients/sdk-clients.js';
 import { setup } from './support.js';
 
 const model = 'gemini-2.0-flash';

@@ -1,8 +1,8 @@
 import { ApiError } from '@google/genai';
 import { GoogleGenerativeAIFetchError } from '@google/generative-ai';
 import { describe, expect, it } from 'vitest';
+import { geminiClient, genAIClient } from '../../src/clients/sdk-clients.js';
 import { ProviderError } from '../../src/core/errors.js';
-import { geminiClient, genAIClient } from '../../src/providers/clients.js';
 import { setup } from './support.js';
 
 const model = 'gemini-2.0-flash';

@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { openAIClient } from '../../src/clients/sdk-clients.js';
 import { ProviderError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { baseUrlFor } from '../../src/emulator/index.js';
-import { openAIClient } from '../../src/providers/clients.js';
 import { setup } from './support.js';
 
 const messages = [{ role: 'user' as const, content: 'Say something about keys.' }];

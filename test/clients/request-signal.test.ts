@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderName, SdkName } from '../../src/emulator/index.js';
-import type { Multiplexer } from '../../src/multiplexer.js';
 import {
   anthropicClient,
   geminiClient,
   genAIClient,
   groqClient,
   openAIClient,
-} from '../../src/providers/clients.js';
+} from '../../src/clients/sdk-clients.js';
+import type { ProviderName, SdkName } from '../../src/emulator/index.js';
+import type { Multiplexer } from '../../src/multiplexer.js';
 import { preloadSdk } from '../../src/providers/load-sdk.js';
 import { setup } from './support.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { withKeyRotation } from '../../src/clients/with-key-rotation.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import { createGenericAdapter } from '../../src/providers/generic.js';
-import { withKeyRotation } from '../../src/providers/with-key-rotation.js';
 
 describe('withKeyRotation', () => {
   it('runs fn(apiKey, …args) with rotating keys and fails over on a retryable error', async () => {

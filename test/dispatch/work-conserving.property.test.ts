@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Strategy } from '../../src/config/options.js';
 import { resolveOptions } from '../../src/config/resolve.js';
 import { EventBus } from '../../src/core/events.js';
-import { DispatchedJob } from '../../src/dispatch/dispatcher.js';
+import { DispatchedJob } from '../../src/dispatch/dispatched-job.js';
 import type { KeyPool } from '../../src/keys/key-pool.js';
 import { KeyRegistry } from '../../src/keys/key-registry.js';
 import { type FakeClient, fakeAdapter, HttpError } from '../support/fake-provider.js';
@@ -154,11 +154,11 @@ describe('the work-conserving pool (property)', () => {
           const jobId = ++id;
           pendingFirst.set(jobId, { priority: j.priority, submittedAt: clock.now() });
           let attempt = 0;
-          const job = new DispatchedJob(
-            jobId,
-            0,
-            j.priority,
-            async (client) => {
+          const job = new DispatchedJob({
+            id: jobId,
+            tokens: 0,
+            priority: j.priority,
+            fn: async (client) => {
               const name = `k${(client as FakeClient).apiKey.split('-')[1]!.slice(1)}`;
               const now = clock.now();
               const n = (inFlight.get(name) ?? 0) + 1;
@@ -183,10 +183,10 @@ describe('the work-conserving pool (property)', () => {
               return name;
             },
             pool,
-            s.strategy,
-            undefined,
-            ctx,
-          );
+            strategy: s.strategy,
+            keyName: undefined,
+            context: ctx,
+          });
           promises.push(
             job.start().then(
               () => undefined,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
+import { RateLimiter } from '../../src/policy/rate-limiter.js';
 import { StoreKeyGate } from '../../src/store/key-gate.js';
 import { memoryStore } from '../../src/store/memory-store.js';
 import type { SettleRequest } from '../../src/store/store.js';
-import { RateLimiter } from '../../src/worker/rate-limiter.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 const address = { provider: 'openai', key: 'k1' };

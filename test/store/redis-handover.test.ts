@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/policy/rate-limiter.js';
 import { StoreKeyGate } from '../../src/store/key-gate.js';
 import { type RedisStore, redisStore } from '../../src/store/redis-store.js';
 import type { StoreEvent, TakeRequest } from '../../src/store/store.js';
-import { RateLimiter } from '../../src/worker/rate-limiter.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { RedisServer } from '../support/redis-server.js';
 import { CLIENT_KINDS, type TestClient } from './redis-clients.js';

@@ -9,9 +9,9 @@ import {
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openAIClient } from '../../src/clients/sdk-clients.js';
 import { attemptTraceOf, JOB_TRACE, recordFallback } from '../../src/core/telemetry.js';
 import { Multiplexer } from '../../src/multiplexer.js';
-import { openAIClient } from '../../src/providers/clients.js';
 import { loadApi } from '../../src/telemetry/load-api.js';
 import { KEYS, setup } from '../clients/support.js';
 

@@ -4,14 +4,14 @@ import type { GoogleGenerativeAI } from '@google/generative-ai';
 import type Groq from 'groq-sdk';
 import type OpenAI from 'openai';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Multiplexer } from '../../src/multiplexer.js';
 import {
   anthropicClient,
   geminiClient,
   genAIClient,
   groqClient,
   openAIClient,
-} from '../../src/providers/clients.js';
+} from '../../src/clients/sdk-clients.js';
+import type { Multiplexer } from '../../src/multiplexer.js';
 
 declare const mux: Multiplexer;
 

@@ -77,6 +77,7 @@ async function runProcess(order: ProcessOrder): Promise<void> {
       jobs: recorder.jobs,
       storeEvents: recorder.storeEvents,
       slots: [...recorder.slots],
+      redisRoundTrips: store?.roundTrips ?? 0,
     });
   } finally {
     store?.close();

@@ -100,6 +100,10 @@ export interface ProcessGroup {
   readonly jobsDuplicated: number;
   /** The most 429s one key drew. */
   readonly maxLimitedPerKey: number;
+  /** Every 429 of the run: the key, and when it was sent (ms after the processes started). */
+  readonly limited: ReadonlyArray<{ readonly key: string; readonly atMs: number }>;
+  /** Redis round trips per settled job, all processes together (redis groups only). */
+  readonly redisRoundTripsPerJob?: number;
   /** `store-degraded` / `store-recovered` events, all processes together. */
   readonly storeEvents: {
     readonly degraded: number;

@@ -57,12 +57,22 @@ export function renderBenchTables(result: BenchResult): string {
 /** `--processes`: whether any job was lost or doubled, the worst key's 429s, and the store's mode changes. */
 function renderProcessGroups(groups: readonly ProcessGroup[]): string {
   return renderTable(
-    ['processes', 'unsettled', 'duplicated', 'max 429s/key', 'degraded', 'recovered', 'Redis outage'],
+    [
+      'processes',
+      'unsettled',
+      'duplicated',
+      'max 429s/key',
+      'Redis trips/job',
+      'degraded',
+      'recovered',
+      'Redis outage',
+    ],
     groups.map((g) => [
       g.runs.at(-1)?.replace(/: all$/, '') ?? g.store,
       String(g.jobsUnsettled),
       String(g.jobsDuplicated),
       String(g.maxLimitedPerKey),
+      g.redisRoundTripsPerJob === undefined ? '–' : fixed(g.redisRoundTripsPerJob),
       String(g.storeEvents.degraded),
       String(g.storeEvents.recovered),
       g.redisOutage

@@ -34,6 +34,8 @@ interface GroupRun {
   readonly reports: readonly ProcessReport[];
   readonly ledger: Ledger;
   readonly jobOwner: ReadonlyMap<string, number>;
+  /** When the processes were told to go (Date.now()). */
+  readonly startedAt: number;
   readonly outage: { atMs: number; durationMs: number; startedAt: number } | undefined;
 }
 
@@ -105,6 +107,7 @@ export async function runProcessBench(
           reports,
           ledger: target.ledger ?? emptyLedgerError(),
           jobOwner,
+          startedAt,
           outage: withOutage ? { atMs: outageAtMs, durationMs: outage, startedAt } : undefined,
         });
       } finally {
@@ -370,6 +373,15 @@ function groupFigures(r: GroupRun, names: readonly string[], n: number): Process
     jobsUnsettled: finished ? r.jobOwner.size - settled : 0,
     jobsDuplicated: duplicated,
     maxLimitedPerKey: Math.max(0, ...limitedPerKey),
+    limited: r.ledger
+      .entries({ status: 429 })
+      .map((e) => ({ key: e.key ?? '?', atMs: Math.round(e.startedAt - r.startedAt) })),
+    ...(r.group.store === 'redis'
+      ? {
+          redisRoundTripsPerJob:
+            r.reports.reduce((sum, p) => sum + p.redisRoundTrips, 0) / Math.max(1, settled),
+        }
+      : {}),
     storeEvents: {
       degraded: events.filter((e) => e.type === 'store-degraded').length,
       recovered: events.filter((e) => e.type === 'store-recovered').length,

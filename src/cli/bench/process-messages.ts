@@ -44,6 +44,8 @@ export interface ProcessReport {
   readonly storeEvents: readonly StoreEventRecord[];
   /** Each key's concurrency limit in this process at the end, and the highest it reached. */
   readonly slots: ReadonlyArray<readonly [string, { readonly now: number; readonly peak: number }]>;
+  /** Commands this process's store sent to Redis (each one round trip); 0 without Redis. */
+  readonly redisRoundTrips: number;
 }
 
 export type ParentMessage = ProcessOrder | ProcessGo;

@@ -2,17 +2,18 @@ import { NOW_LUA } from './clock.js';
 
 /**
  * Applies a call's readings, then moves schedules by units. KEYS: rate hash of the scope. ARGV: slack ms,
- * mode, number of readings, per reading: name, floor ms, learned limit (0: none), window (as TIGHTEN_LUA),
- * then per limit: name, limit (0: learned), window, units.
+ * mode, number of readings, ms from now of the send (charge), per reading: name, floor ms, learned limit
+ * (0: none), window (as TIGHTEN_LUA), then per limit: name, limit (0: learned), window, units.
  * - settle: units are actual − estimated tokens; debt moves the schedule later, a refund never before now.
- * - charge: units sent while Redis was away, added as a take would add them but without asking.
+ * - charge: units sent while Redis was away, or booked on a local schedule for a send that many ms from
+ *   now, added as a take made then would add them, but without asking.
  */
 export const SETTLE_LUA = `${NOW_LUA}
 local charge = ARGV[2] == 'charge'
 local readings = tonumber(ARGV[3])
 local horizon = 0
 for r = 0, readings - 1 do
-  local b = 4 + r * 4
+  local b = 5 + r * 4
   local name = ARGV[b]
   local at = now + tonumber(ARGV[b + 1])
   if tonumber(ARGV[b + 2]) > 0 then redis.call('HSET', KEYS[1], 'l:' .. name, ARGV[b + 2]) end
@@ -20,7 +21,8 @@ for r = 0, readings - 1 do
   if not nb or at > nb then redis.call('HSET', KEYS[1], 'n:' .. name, fmt(at)) end
   horizon = math.max(horizon, math.max(at, nb or 0) - now + tonumber(ARGV[b + 3]))
 end
-local i = 4 + readings * 4
+local i = 5 + readings * 4
+if charge then now = now + tonumber(ARGV[4]) end
 while i < #ARGV do
   local name = ARGV[i]
   local limit = tonumber(ARGV[i + 1])

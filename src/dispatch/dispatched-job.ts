@@ -25,6 +25,20 @@ export interface DispatchContext {
   readonly onSettled: (job: Job<unknown>) => void;
 }
 
+/** What a job is made of: what it runs, where, and what every job of the dispatcher shares. */
+export interface DispatchedJobOptions<T> {
+  readonly id: number;
+  /** Tokens reserved before it runs. */
+  readonly tokens: number;
+  readonly priority: number;
+  readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
+  readonly pool: KeyPool;
+  readonly strategy: Strategy;
+  /** The key a `specific` job must run on. */
+  readonly keyName: string | undefined;
+  readonly context: DispatchContext;
+}
+
 /**
  * A job and its attempt loop: pick an eligible key, run the job on it, and on a retryable failure move
  * to another key at once. Bounded by `maxRetries` attempts; a bad request or an abort ends the job at
@@ -46,18 +60,18 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
 
-  constructor(
-    id: number,
-    tokens: number,
-    priority: number,
-    fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    readonly pool: KeyPool,
-    /** The job is its own `Choice` (strategy and key name): no object more per job. */
-    readonly strategy: Strategy,
-    readonly keyName: string | undefined,
-    readonly context: DispatchContext,
-  ) {
-    super(id, tokens, priority, fn);
+  readonly pool: KeyPool;
+  /** The job is its own `Choice` (strategy and key name): no object more per job. */
+  readonly strategy: Strategy;
+  readonly keyName: string | undefined;
+  readonly context: DispatchContext;
+
+  constructor(job: DispatchedJobOptions<T>) {
+    super(job.id, job.tokens, job.priority, job.fn);
+    this.pool = job.pool;
+    this.strategy = job.strategy;
+    this.keyName = job.keyName;
+    this.context = job.context;
   }
 
   /** Starts the job; the promise settles exactly once, with its value or its final error. */

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { StreamTimeoutError } from './stream-timeout-error.js';
 import { startTimer } from './stream-timer.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Failure, FailureClass } from '../../src/core/failure.js';
-import { KeyHealth } from '../../src/worker/health.js';
+import { KeyHealth } from '../../src/policy/health.js';
 
 const policy = {
   initialRetryDelay: 1000,

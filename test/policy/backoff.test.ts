@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/worker/backoff.js';
+import { backoffDelay } from '../../src/policy/backoff.js';
 
 const policy = { initialRetryDelay: 1000, backoffFactor: 2, maxRetryDelay: 60_000 };
 

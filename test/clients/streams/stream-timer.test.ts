@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/clock.js';
-import { startTimer } from '../../src/providers/stream-timer.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { startTimer } from '../../../src/clients/streams/stream-timer.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { ManualClock } from '../../support/manual-clock.js';
 
 function refTimers(): number {
   return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;

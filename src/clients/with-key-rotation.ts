@@ -1,5 +1,5 @@
 import type { CallOptions } from '../config/options.js';
-import { type ClientOptions, toCallOptions } from './clients.js';
+import { type ClientOptions, toCallOptions } from './sdk-clients.js';
 import type { Executor } from './wrap-context.js';
 
 export interface KeyRotationOptions {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { RetriesExhaustedError, ShutdownError } from '../../src/core/errors.js';
-import type { KeymuxEvent } from '../../src/core/events.js';
-import { StreamTimeoutError } from '../../src/index.js';
-import type { Multiplexer } from '../../src/multiplexer.js';
-import { geminiClient, genAIClient, openAIClient } from '../../src/providers/clients.js';
-import { flush, ManualClock } from '../support/manual-clock.js';
-import { setup } from './support.js';
+import { geminiClient, genAIClient, openAIClient } from '../../../src/clients/sdk-clients.js';
+import { RetriesExhaustedError, ShutdownError } from '../../../src/core/errors.js';
+import type { KeymuxEvent } from '../../../src/core/events.js';
+import { StreamTimeoutError } from '../../../src/index.js';
+import type { Multiplexer } from '../../../src/multiplexer.js';
+import { flush, ManualClock } from '../../support/manual-clock.js';
+import { setup } from '../support.js';
 
 const model = 'gpt-4o-mini';
 const messages = [{ role: 'user' as const, content: 'Stream something about keys.' }];

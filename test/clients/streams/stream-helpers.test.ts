@@ -4,11 +4,11 @@ import { ChatCompletionRunner } from 'openai/lib/ChatCompletionRunner';
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KeymuxEvent } from '../../src/core/events.js';
-import type { Multiplexer } from '../../src/multiplexer.js';
-import { anthropicClient, openAIClient } from '../../src/providers/clients.js';
-import { preloadSdk } from '../../src/providers/load-sdk.js';
-import { setup } from './support.js';
+import { anthropicClient, openAIClient } from '../../../src/clients/sdk-clients.js';
+import type { KeymuxEvent } from '../../../src/core/events.js';
+import type { Multiplexer } from '../../../src/multiplexer.js';
+import { preloadSdk } from '../../../src/providers/load-sdk.js';
+import { setup } from '../support.js';
 
 // A multiplexer starts loading the SDKs' ESM builds when it is made; a helper called before that
 // lands is the CommonJS build's (esm-preload.test.ts covers that window). Here it has landed.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/worker/rate-limiter.js';
+import { RateLimiter } from '../../src/policy/rate-limiter.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

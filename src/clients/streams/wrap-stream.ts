@@ -1,6 +1,6 @@
-import type { TokenUsage } from '../core/events.js';
-import type { JobContext } from '../core/job-context.js';
-import { attemptTraceOf } from '../core/telemetry.js';
+import type { TokenUsage } from '../../core/events.js';
+import type { JobContext } from '../../core/job-context.js';
+import { attemptTraceOf } from '../../core/telemetry.js';
 import { pumpedStream } from './pumped-stream.js';
 import { EmptyStreamError } from './stream-timeout-error.js';
 import { type StreamGuard, StreamWatch } from './stream-watch.js';

@@ -1,4 +1,4 @@
-import { type Clock, MAX_TIMER_MS, systemClock } from '../core/clock.js';
+import { type Clock, MAX_TIMER_MS, systemClock } from '../../core/clock.js';
 
 /**
  * Calls `fire` after `ms` on the injected clock; returns what cancels it. `Infinity` sets no timer;

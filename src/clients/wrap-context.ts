@@ -1,7 +1,7 @@
 import type { CallOptions, ResolvedOptions } from '../config/options.js';
 import type { JobContext } from '../core/job-context.js';
 import type { Traced } from '../core/telemetry.js';
-import type { ProviderAdapter } from './adapter.js';
+import type { ProviderAdapter } from '../providers/adapter.js';
 import type { ClientHints } from './client-hints.js';
 
 /** The options a wrapped call reads from its multiplexer: the clock and the stream deadlines. */

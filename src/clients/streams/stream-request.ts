@@ -1,5 +1,5 @@
-import { isPlainObject } from './client-hints.js';
-import type { Step } from './client-path.js';
+import { isPlainObject } from '../client-hints.js';
+import type { Step } from '../client-path.js';
 
 /**
  * Whether a request asks for a stream, before it is sent: `stream: true` in the body or options

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../bench/adaptive-sim.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { AdaptiveConcurrency } from '../../src/worker/adaptive-concurrency.js';
+import { AdaptiveConcurrency } from '../../src/policy/adaptive-concurrency.js';
 
 /** Runs `count` calls of `latencyMs` each, one after another on a virtual clock, all slots busy. */
 function feed(c: AdaptiveConcurrency, clock: { now: number }, count: number, latencyMs: number): void {

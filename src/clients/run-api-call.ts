@@ -6,15 +6,15 @@ import {
   type TraceSource,
   telemetryLoading,
 } from '../core/telemetry.js';
+import { isSdkLoaded, preloadSdk } from '../providers/load-sdk.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
-import { isSdkLoaded, preloadSdk } from './load-sdk.js';
-import { isStreamRequest } from './stream-request.js';
-import { StreamTimeoutError } from './stream-timeout-error.js';
-import { startTimer } from './stream-timer.js';
+import { isStreamRequest } from './streams/stream-request.js';
+import { StreamTimeoutError } from './streams/stream-timeout-error.js';
+import { startTimer } from './streams/stream-timer.js';
+import { adoptStream, NOT_A_STREAM } from './streams/wrap-stream.js';
 import { operationOf } from './trace-request.js';
 import type { StreamOptions, WrapContext } from './wrap-context.js';
-import { adoptStream, NOT_A_STREAM } from './wrap-stream.js';
 
 /** What an SDK's `APIPromise.withResponse()` gives, or the value alone for SDKs without one. */
 interface WithResponse {

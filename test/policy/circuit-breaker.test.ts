@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../src/worker/circuit-breaker.js';
+import { CircuitBreaker } from '../../src/policy/circuit-breaker.js';
 
 const yes = (): boolean => true;
 const policy = { failureThreshold: 3, cooldownMs: 300_000, breakerBaseMs: 1000 };

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { KeymuxEvent } from '../../src/core/events.js';
-import type { ProviderName, SdkName } from '../../src/emulator/index.js';
-import type { Multiplexer } from '../../src/multiplexer.js';
 import {
   anthropicClient,
   geminiClient,
   genAIClient,
   groqClient,
   openAIClient,
-} from '../../src/providers/clients.js';
-import { setup } from './support.js';
+} from '../../../src/clients/sdk-clients.js';
+import type { KeymuxEvent } from '../../../src/core/events.js';
+import type { ProviderName, SdkName } from '../../../src/emulator/index.js';
+import type { Multiplexer } from '../../../src/multiplexer.js';
+import { setup } from '../support.js';
 
 const messages = [{ role: 'user' as const, content: 'Stream something about keys.' }];
 

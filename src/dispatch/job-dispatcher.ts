@@ -1,0 +1,175 @@
+import { validateCallOptions } from '../config/call-options.js';
+import { describeWord } from '../config/describe-value.js';
+import type { CallOptions, ResolvedOptions, Strategy } from '../config/options.js';
+import { ConfigError, ShutdownError, TimeoutError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import { isDeadline, linkSignal } from '../core/link-signal.js';
+import { type JobTracer, TRACE_SOURCE, type Traced } from '../core/telemetry.js';
+import type { KeyPool } from '../keys/key-pool.js';
+import type { Cancellation } from '../worker/cancellation.js';
+import type { Job, JobContext } from '../worker/job-context.js';
+import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
+
+/** The pools jobs are dispatched to: one per provider. */
+export interface PoolSource {
+  pool(provider: string): KeyPool;
+  pools(): Iterable<KeyPool>;
+}
+
+/**
+ * Owns every job from `execute` to its settlement: checks the call, links the caller's signal and
+ * deadline, counts what is in flight for `drain()`, and on `close()` refuses new jobs and ends the rest.
+ */
+export class Dispatcher {
+  /** The default strategy: `options.strategy` until the multiplexer's setStrategy() changes it. */
+  strategy: Strategy;
+  /** Every accepted, unsettled job: close() aborts them one by one, so no signal collects a listener per job. */
+  readonly #jobs = new Set<DispatchedJob<unknown>>();
+  readonly #idle: Array<() => void> = [];
+  /** What every job shares. */
+  readonly #context: DispatchContext;
+  #nextJobId = 1;
+  #active = 0;
+  #closed = false;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    events: EventBus,
+    readonly keys: PoolSource,
+    /** Spans and metrics of each job (OpenTelemetry), unless telemetry is off. */
+    readonly tracer?: JobTracer | undefined,
+  ) {
+    this.strategy = options.strategy;
+    this.#context = { options, events, onSettled: this.#settled };
+  }
+
+  /** close() was called: no new jobs. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs `fn` with a client of a key chosen by strategy, failing over on retryable errors. Never throws:
+   * bad call options (a mistyped strategy, `priority: NaN`, `signal: 'x'`) reject with a ConfigError.
+   */
+  execute<T>(
+    provider: string,
+    fn: (client: unknown, ctx: JobContext) => Promise<T>,
+    options: CallOptions & Traced = {},
+  ): Promise<T> {
+    if (this.#closed) return Promise.reject(new ShutdownError());
+    let call: CallOptions;
+    let pool: KeyPool;
+    let strategy: Strategy;
+    try {
+      if (typeof fn !== 'function') throw new ConfigError('fn', 'Expected `fn` to be a function');
+      call = validateCallOptions(options);
+      pool = this.keys.pool(provider);
+      strategy = this.#strategyFor(pool, call);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const job = new DispatchedJob({
+      id: this.#nextJobId++,
+      tokens: call.tokens ?? 0,
+      priority: call.priority ?? 0,
+      fn,
+      pool,
+      strategy,
+      keyName: call.keyName,
+      context: this.#context,
+    });
+    // The caller's active context is the job span's parent: taken now, in the caller's own call.
+    if (this.tracer) job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
+    this.#jobs.add(job);
+    if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
+    this.#active++;
+    return job.start();
+  }
+
+  /**
+   * Resolves when every accepted job has settled and its settlement has been delivered to the caller's
+   * handlers. New jobs are still accepted.
+   */
+  drain(): Promise<void> {
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Refuses new jobs with `ShutdownError`; jobs not yet started are rejected with it, calls in flight
+   * are aborted, and so are the streams handed out. Resolves when every accepted job has settled and
+   * every stream has given its slot back.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const reason = new ShutdownError();
+    const held: Array<Promise<unknown>> = [];
+    for (const job of this.#jobs) {
+      if (job.held) held.push(job.held);
+      job.abort(reason);
+    }
+    for (const pool of this.keys.pools()) {
+      for (const worker of pool.workers) {
+        worker.evictQueued();
+      }
+      pool.notify();
+    }
+    await this.drain();
+    // Streams handed out end on the abort; their slots are free once their holds settle.
+    await Promise.allSettled(held);
+  }
+
+  /** One function for every job (not a closure each): forget the job, and wake drain() when idle. */
+  readonly #settled = (job: Job<unknown>): void => {
+    const queued = job as DispatchedJob<unknown>;
+    // A stream handed to the caller still holds its key's slot: close() must still reach it.
+    if (queued.held) {
+      const forget = (): boolean => this.#jobs.delete(queued);
+      queued.held.then(forget, forget);
+    } else this.#jobs.delete(queued);
+    queued.release?.();
+    this.#active--;
+    // The job's promise settles after this: wake drain() only once the callers' handlers have run.
+    if (this.#active === 0 && this.#idle.length > 0) setImmediate(this.#wakeIdle);
+  };
+
+  readonly #wakeIdle = (): void => {
+    if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
+  };
+
+  #strategyFor(pool: KeyPool, call: CallOptions): Strategy {
+    const strategy =
+      call.strategy ?? (call.keyName === undefined ? (pool.strategy ?? this.strategy) : 'specific');
+    if (strategy === 'specific' && (call.keyName === undefined || !pool.get(call.keyName))) {
+      throw new ConfigError(
+        'keyName',
+        `the \`specific\` strategy needs the name of a ${pool.provider} key, got ${describeWord(call.keyName)}`,
+      );
+    }
+    return strategy;
+  }
+
+  /**
+   * Links a job to the caller's signal and deadline; returns what undoes the links. One signal shared by
+   * many calls gets one listener (see `linkSignal`), so 10 000 calls on it raise no MaxListeners warning.
+   */
+  #link(job: Cancellation, call: CallOptions): () => void {
+    const unlink = call.signal === undefined ? undefined : linkSignal(call.signal, job);
+    const timer = isDeadline(call.timeoutMs) ? this.#startTimeout(job, call.timeoutMs) : undefined;
+    return () => {
+      unlink?.();
+      timer?.abort();
+    };
+  }
+
+  /** The job's deadline, on the injected clock; the returned controller cancels it. */
+  #startTimeout(job: Cancellation, ms: number): AbortController {
+    const timer = new AbortController();
+    this.options.clock.sleep(ms, timer.signal).then(
+      () => job.abort(new TimeoutError(ms)),
+      () => undefined,
+    );
+    return timer;
+  }
+}
