@@ -9,7 +9,7 @@ import {
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openAIClient } from '../../src/clients/sdk-clients.js';
+import { anthropicClient, genAIClient, openAIClient } from '../../src/clients/sdk-clients.js';
 import { attemptTraceOf, JOB_TRACE, recordFallback } from '../../src/core/telemetry.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import { loadApi } from '../../src/telemetry/load-api.js';
@@ -173,6 +173,47 @@ describe('with a tracer and a meter provider registered', () => {
       'gen_ai.response.finish_reasons': ['stop'],
     });
     expect(attr(attempt!, 'gen_ai.usage.output_tokens')).toBeGreaterThan(0);
+  });
+
+  it('Anthropic’s stream events and Gemini’s answer fill the same attributes', async () => {
+    const claude = await setup('anthropic', 'anthropic');
+    const stream = await anthropicClient(claude.mux).messages.create({
+      model: 'claude-3-5-haiku-latest',
+      max_tokens: 50,
+      messages,
+      stream: true,
+    });
+    for await (const event of stream) expect(event.type).toBeTruthy();
+    const ours = () => exporter.getFinishedSpans().filter((s) => s.instrumentationScope.name === 'keymux');
+    await expect.poll(() => ours().length).toBe(2);
+    const [streamed] = ours().filter((s) => s.kind === SpanKind.CLIENT);
+    // The Anthropic SDK traces itself: its span nests under the attempt's, the context active during the call.
+    const sdk = exporter.getFinishedSpans().find((s) => s.instrumentationScope.name !== 'keymux');
+    if (sdk) expect(sdk.parentSpanContext?.spanId).toBe(streamed!.spanContext().spanId);
+    expect(streamed!.name).toBe('chat claude-3-5-haiku-latest');
+    expect(streamed!.attributes).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.stream': true,
+      'gen_ai.response.finish_reasons': ['end_turn'],
+    });
+    expect(attr(streamed!, 'gen_ai.response.id')).toMatch(/^msg_/);
+    expect(attr(streamed!, 'gen_ai.usage.output_tokens')).toBeGreaterThan(0);
+
+    exporter.reset();
+    const gemini = await setup('gemini', 'genai');
+    const answer = await genAIClient(gemini.mux).models.generateContent({
+      model: 'gemini-2.0-flash',
+      contents: 'Hi',
+    });
+    await expect.poll(() => ours().length).toBe(2);
+    const [generated] = ours().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(generated!.name).toBe('generate_content gemini-2.0-flash');
+    expect(generated!.attributes).toMatchObject({
+      'gen_ai.provider.name': 'gcp.gemini',
+      'gen_ai.response.finish_reasons': ['STOP'],
+      'gen_ai.usage.input_tokens': answer.usageMetadata?.promptTokenCount,
+      'server.address': '127.0.0.1',
+    });
   });
 
   it('a fallback records its reason on the job span', async () => {
