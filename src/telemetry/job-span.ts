@@ -231,7 +231,8 @@ class AttemptSpan implements AttemptTrace {
     this.#ended = true;
     const facts = factAttributes(this.#facts, usage);
     this.#record(at, undefined, facts);
-    this.job.served(facts, this.#output);
+    // The job span names the key that served it, too.
+    this.job.served({ ...facts, 'keymux.key.name': this.attributes['keymux.key.name'] }, this.#output);
     if (!this.span) return;
     this.span.setAttributes(facts);
     this.span.end();

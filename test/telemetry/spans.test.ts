@@ -115,6 +115,7 @@ describe('with a tracer and a meter provider registered', () => {
     expect(served!.status.code).toBe(SpanStatusCode.UNSET);
     expect(attr(served!, 'error.type')).toBeUndefined();
     expect(job!.attributes).toMatchObject({
+      'keymux.key.name': 'b',
       'keymux.attempt': 2,
       'gen_ai.response.id': reply.id,
       'gen_ai.usage.output_tokens': reply.usage?.completion_tokens,
@@ -200,7 +201,7 @@ describe('with a tracer and a meter provider registered', () => {
     expect(attr(streamed!, 'gen_ai.usage.output_tokens')).toBeGreaterThan(0);
 
     exporter.reset();
-    const gemini = await setup('gemini', 'genai');
+    const gemini = await setup('gemini', 'google-genai');
     const answer = await genAIClient(gemini.mux).models.generateContent({
       model: 'gemini-2.0-flash',
       contents: 'Hi',
