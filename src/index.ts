@@ -1,5 +1,6 @@
+/** The `keymux` package: what a program using it needs, and nothing more (the manual: docs/). */
 export type { ClientOptions } from './clients/client-options.js';
-export type { SdkClient, SdkClients, SdkName, SdkTypesNotImported } from './clients/sdk-types.js';
+export type { SdkClient, SdkTypesNotImported } from './clients/sdk-types.js';
 export { type StreamDeadline, StreamTimeoutError } from './clients/streams/stream-timeout-error.js';
 export type { KeyRotationOptions } from './clients/with-key-rotation.js';
 export type {
@@ -9,12 +10,10 @@ export type {
   Logger,
   MultiplexerOptions,
   RateLimits,
-  ResolvedOptions,
   Strategy,
   TelemetryOptions,
 } from './config/options.js';
-export { STRATEGIES } from './config/options.js';
-export { type Clock, systemClock } from './core/clock.js';
+export type { Clock } from './core/clock.js';
 export {
   type AttemptRecord,
   AttemptTimeoutError,
@@ -36,32 +35,22 @@ export type {
   KeymuxEvent,
   KeymuxEventType,
   KeyRef,
-  LearnedLimits,
   Listener,
   TokenUsage,
 } from './core/events.js';
 export type { Failure, FailureClass } from './core/failure.js';
 export type { JobContext } from './core/job-context.js';
-export type { CheckedLimit, CheckedLimits, CheckedState, KeyCheckResult } from './core/key-check.js';
+export type { KeyCheckResult } from './core/key-check.js';
 export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
-export { maskKey } from './core/redact.js';
-export {
-  clearApiKeyCache,
-  type SelectApiKeyOptions,
-  type SelectionStrategy,
-  type SelectionStrategyName,
-  selectApiKey,
-} from './keys/select-api-key.js';
+export { clearApiKeyCache, type SelectApiKeyOptions, selectApiKey } from './keys/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
-export type { HealthState } from './policy/health.js';
-export type { LimitName, LimitUsage } from './policy/rate-limiter.js';
 export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';
 export { classifyError } from './providers/classify.js';
 export { createGenericAdapter, type GenericAdapterOptions } from './providers/generic.js';
-export type { KeyStats, LastCheck, ProviderStats, UsageStats } from './stats/usage-stats.js';
-export { MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
+export type { KeyStats, ProviderStats, UsageStats } from './stats/usage-stats.js';
+export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
 export type { RedisReadiness } from './store/redis-startup.js';
-export { RedisStore, redisStore } from './store/redis-store.js';
+export { type RedisStore, redisStore } from './store/redis-store.js';
 export type { RedisStoreOptions } from './store/redis-store-options.js';
 export type { KeyStateStore, StoreEvent, StoreMode } from './store/store.js';

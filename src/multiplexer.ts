@@ -31,7 +31,7 @@ import type { GenericAdapterOptions } from './providers/generic.js';
 import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
-import { isKeyStateStore, memoryStore } from './store/memory-store.js';
+import { memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
 import { storeFromEnv } from './store/store-from-env.js';
 import { Telemetry } from './telemetry/telemetry.js';
@@ -63,10 +63,7 @@ export class Multiplexer {
       this.#events.reportListenerError = (error, event) =>
         logger.warn({ err: error, eventType: event.type }, 'keymux event listener threw');
     }
-    if (options.store !== undefined && !isKeyStateStore(options.store)) {
-      throw new ConfigError('store', 'Expected a store made by memoryStore() or redisStore()');
-    }
-    this.#store = options.store ?? memoryStore({ clock: this.options.clock });
+    this.#store = this.options.store ?? memoryStore({ clock: this.options.clock });
     this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
@@ -168,6 +165,14 @@ export class Multiplexer {
     return this;
   }
 
+  /**
+   * The adapter a provider's keys and wrapped clients use: the built-in one, or the one registerProvider()
+   * gave; undefined for a provider never registered.
+   */
+  adapterOf(provider: string): ProviderAdapter | undefined {
+    return this.#keys.adapterOf(provider);
+  }
+
   /** Adds a key; returns its name. Keys with the same `quotaGroup` share their rate buckets. */
   addKey(provider: string, keyOptions: KeyOptions): string {
     this.#assertOpen();
@@ -259,15 +264,6 @@ export class Multiplexer {
     options: CallOptions & Traced = {},
   ): Promise<T> {
     return this.#dispatcher.execute(provider, fn, options);
-  }
-
-  /** The same as `execute`, under the name some existing code uses. */
-  executeWithRetry<T>(
-    provider: string,
-    fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    call?: CallOptions,
-  ): Promise<T> {
-    return this.execute(provider, fn, call);
   }
 
   /** Per provider and per key: requests, failures, 429s, tokens, latency, limits in use, health. */

@@ -91,7 +91,8 @@ async function runOnKey(
   keyClient: unknown,
   job: JobContext,
 ): Promise<WithResponse> {
-  const { hints, adapter, mux } = ctx;
+  const { hints, mux } = ctx;
+  const adapter = mux.adapterOf(hints.provider);
   const attempt = startAttempt(job, mux.options, isStreamRequest(path, args));
   try {
     const { fn, owner } = resolvePath(hints.select(keyClient), path);
@@ -117,13 +118,13 @@ async function runOnKey(
         return own.length > 0 ? AbortSignal.any([attempt.signal, ...own]) : attempt.signal;
       },
     };
-    const stream = await attempt.race(adoptStream(settled.data, job, adapter.readUsage, guard, endStream));
+    const stream = await attempt.race(adoptStream(settled.data, job, adapter?.readUsage, guard, endStream));
     attempt.arrived();
     // A chat's next message starts from the history this key's session ends with.
     chat?.follow(owner, stream === NOT_A_STREAM ? Promise.resolve() : ended);
     if (stream !== NOT_A_STREAM) return { ...settled, data: stream };
     attemptTraceOf(job)?.response(settled.data);
-    const usage = adapter.readUsage?.(settled.data);
+    const usage = adapter?.readUsage?.(settled.data);
     if (usage) job.reportUsage(usage);
     await chat?.settled();
     return settled;
@@ -189,8 +190,8 @@ function asResponse(this: Promise<unknown> & CallFields): Promise<unknown> {
 
 /** One request of a wrapped client, as one keymux job on the chosen key's own SDK client. */
 export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readonly unknown[]): CallPromise {
-  const { mux, hints, call, adapter } = ctx;
-  const estimate = call.tokens ?? adapter.estimateTokens?.(requestOf(path, args)) ?? 0;
+  const { mux, hints, call } = ctx;
+  const estimate = call.tokens ?? mux.adapterOf(hints.provider)?.estimateTokens?.(requestOf(path, args)) ?? 0;
   // The request's own signal is the job's from the start, so it also ends the job while queued.
   const own = (hints.requestSignal ?? signalInOptions)(args);
   const signal = own && call.signal ? AbortSignal.any([call.signal, own]) : (own ?? call.signal);

@@ -1,11 +1,6 @@
 import { validateCallOptions } from '../config/call-options.js';
 import type { CallOptions } from '../config/options.js';
-import type { ProviderAdapter } from '../providers/adapter.js';
-import { createAnthropicAdapter } from '../providers/anthropic.js';
-import { createGeminiAdapter } from '../providers/gemini.js';
-import { createGroqAdapter } from '../providers/groq.js';
 import { preloadOptionalSdk } from '../providers/load-sdk.js';
-import { createOpenAIAdapter } from '../providers/openai.js';
 import type { ClientHints } from './client-hints.js';
 import type { ClientOptions } from './client-options.js';
 import { genAIHints, generativeAIHints, stainlessHints } from './sdk-hints.js';
@@ -24,43 +19,33 @@ export function toCallOptions(options: ClientOptions | undefined): CallOptions {
   return validateCallOptions(typeof options === 'string' ? { strategy: options } : options);
 }
 
-function wrapped<T extends object>(
-  mux: Executor,
-  hints: ClientHints,
-  adapter: ProviderAdapter,
-  options: ClientOptions | undefined,
-): T {
+function wrapped<T extends object>(mux: Executor, hints: ClientHints, options: ClientOptions | undefined): T {
   // Start loading the SDK's ESM build now; the first call awaits it (see load-sdk.ts).
   preloadOptionalSdk(hints.packageName);
-  return wrapClient<T>({ mux, hints, adapter, call: toCallOptions(options) });
+  return wrapClient<T>({ mux, hints, call: toCallOptions(options) });
 }
 
 /** `mux.getOpenAIClient()`: the `openai` package's client; every request is a keymux job. */
 export function openAIClient(mux: Executor, options?: ClientOptions): SdkClient<'openai'> {
-  return wrapped(mux, stainlessHints('openai', 'openai', 'OpenAI'), createOpenAIAdapter(), options);
+  return wrapped(mux, stainlessHints('openai', 'openai', 'OpenAI'), options);
 }
 
 /** `mux.getAnthropicClient()`: the `@anthropic-ai/sdk` package's client. */
 export function anthropicClient(mux: Executor, options?: ClientOptions): SdkClient<'anthropic'> {
-  return wrapped(
-    mux,
-    stainlessHints('anthropic', '@anthropic-ai/sdk', 'Anthropic'),
-    createAnthropicAdapter(),
-    options,
-  );
+  return wrapped(mux, stainlessHints('anthropic', '@anthropic-ai/sdk', 'Anthropic'), options);
 }
 
 /** `mux.getGroqClient()`: the `groq-sdk` package's client. */
 export function groqClient(mux: Executor, options?: ClientOptions): SdkClient<'groq'> {
-  return wrapped(mux, stainlessHints('groq', 'groq-sdk', 'Groq'), createGroqAdapter(), options);
+  return wrapped(mux, stainlessHints('groq', 'groq-sdk', 'Groq'), options);
 }
 
 /** `mux.getGeminiClient()`: `@google/generative-ai`'s client; models it makes send through keymux. */
 export function geminiClient(mux: Executor, options?: ClientOptions): SdkClient<'gemini'> {
-  return wrapped(mux, generativeAIHints(), createGeminiAdapter(), options);
+  return wrapped(mux, generativeAIHints(), options);
 }
 
 /** `mux.getGenAIClient()`: `@google/genai`'s client, on the same Gemini keys. */
 export function genAIClient(mux: Executor, options?: ClientOptions): SdkClient<'genai'> {
-  return wrapped(mux, genAIHints(), createGeminiAdapter(), options);
+  return wrapped(mux, genAIHints(), options);
 }

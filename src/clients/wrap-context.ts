@@ -10,9 +10,13 @@ export type StreamOptions = Pick<
   'clock' | 'streamIdleTimeoutMs' | 'streamFirstByteTimeoutMs'
 >;
 
-/** The multiplexer, seen through what the wrapper uses: `execute`, and the clock and stream deadlines. */
+/**
+ * The multiplexer, seen through what the wrapper uses: `execute`, the clock and stream deadlines, and the
+ * provider's one adapter (built in, or given to registerProvider) for token estimates and usage.
+ */
 export interface Executor {
   readonly options: StreamOptions;
+  adapterOf(provider: string): ProviderAdapter | undefined;
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
@@ -23,6 +27,5 @@ export interface Executor {
 export interface WrapContext {
   readonly mux: Executor;
   readonly hints: ClientHints;
-  readonly adapter: ProviderAdapter;
   readonly call: CallOptions;
 }

@@ -1,3 +1,4 @@
+import { isKeyStateStore } from '../core/key-state-store.js';
 import type { MultiplexerOptions } from './options.js';
 
 /** Bounds of a numeric option. A duration is in ms, above 0, and may be `Infinity` (no deadline). */
@@ -47,9 +48,6 @@ function methods(names: readonly string[]): (value: unknown) => boolean {
     return names.every((name) => typeof record[name] === 'function');
   };
 }
-
-const isObject = (value: unknown): boolean =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** A duration in ms: above 0; `Infinity` for none where the feature can do without a deadline. */
 const duration = (infinity = true): OptionRule =>
@@ -111,14 +109,15 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
     expected: 'an object with debug, info, warn and error functions',
     valid: methods(['debug', 'info', 'warn', 'error']),
   },
-  store: { expected: 'an object', valid: isObject },
-  metrics: { expected: 'an object', valid: isObject },
+  store: { expected: 'a store made by memoryStore() or redisStore()', valid: isKeyStateStore },
   telemetry: {
     expected: '`false`, or an object such as `{ captureContent: true }`',
     valid: (value) =>
       value === false ||
-      (isObject(value) &&
-        Object.entries(value as object).every(
+      (value !== null &&
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        Object.entries(value).every(
           ([field, v]) => field === 'captureContent' && (v === undefined || typeof v === 'boolean'),
         )),
   },
@@ -133,5 +132,5 @@ export const NUMERIC_OPTIONS = KNOWN_OPTIONS.filter(
 
 export type NumericOption = Exclude<
   keyof MultiplexerOptions,
-  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'metrics' | 'telemetry'
+  'strategy' | 'clock' | 'random' | 'logger' | 'store' | 'telemetry'
 >;

@@ -5,14 +5,16 @@ import type { Logger } from '../core/logger.js';
 export type { Logger };
 
 /**
- * How a job picks its key among the eligible ones (healthy, not cooling down, under its limits):
- * - `round-robin`: each key in turn;
- * - `random`: any key, uniformly;
- * - `lru`: the key used least recently;
- * - `least-used`: the key with the fewest requests so far;
- * - `least-loaded`: the lowest (queued + in flight) / concurrency; ties by rate-limit headroom, then the
- *   key used least recently (above 64 keys, among a random sample of 8);
- * - `weighted`: at random, in proportion to each key's `weight` × its health score;
+ * How a job picks its key among those that can start it now (a free slot, its rate limits allow a send,
+ * healthy, not cooling down, not held back by another process); a job waits in its pool until one can:
+ * - `round-robin`: the next such key after the one picked last, in the order the keys were added;
+ * - `random`: any of them, uniformly;
+ * - `lru`: the one given a job least recently;
+ * - `least-used`: the one given the fewest jobs so far (ties: the one given a job least recently);
+ * - `least-loaded`: the lowest (queued + in flight) / slots (one slot while a key's limits are being
+ *   learned); ties by the most rate-limit headroom, then the one given a job least recently. Above 64
+ *   keys, the best of a random sample of up to 8 of them;
+ * - `weighted`: at random, in proportion to `weight` × health score (0–100, counted as at least 1);
  * - `specific`: the key named by `keyName` (in `CallOptions`), and no other.
  *
  * @example
@@ -289,8 +291,6 @@ export interface MultiplexerOptions {
    * @default memoryStore()
    */
   readonly store?: KeyStateStore;
-  /** A metrics sink. @default none */
-  readonly metrics?: object;
   /**
    * How jobs pick their key when neither the client nor the call names a strategy.
    * @default 'round-robin'
@@ -361,7 +361,6 @@ export interface ResolvedOptions {
   readonly healthCheckInterval: number | undefined;
   readonly maxConcurrencyCeiling: number | undefined;
   readonly store: KeyStateStore | undefined;
-  readonly metrics: object | undefined;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;

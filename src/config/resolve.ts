@@ -107,7 +107,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     const value = options[option];
     if (typeof value === 'number') numbers[option] = value;
   }
-  const { clock = systemClock, random = Math.random, logger, store, metrics, telemetry } = options;
+  const { clock = systemClock, random = Math.random, logger, store, telemetry } = options;
   const strategy =
     options.strategy === undefined ? 'round-robin' : parseStrategy(options.strategy, 'strategy');
   return {
@@ -120,7 +120,6 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     random,
     logger,
     store,
-    metrics,
     // KEYMUX_TELEMETRY=0 turns it off for every multiplexer of the process, whatever the code says.
     telemetry:
       telemetry === false || telemetryOffIn(process.env)

@@ -183,3 +183,24 @@ export function floorOfReading(remaining: number, resetMs: number): number {
   if (!(resetMs > 0)) return 0;
   return remaining <= 0 ? resetMs : resetMs / (remaining + 1);
 }
+
+const STORE_METHODS = [
+  'take',
+  'settle',
+  'tighten',
+  'extendDeadline',
+  'openBreaker',
+  'closeBreaker',
+  'releaseProbe',
+  'on',
+];
+
+/** True for a value with a store's methods and mode. */
+export function isKeyStateStore(value: unknown): value is KeyStateStore {
+  if (typeof value !== 'object' || value === null) return false;
+  const store = value as Record<string, unknown>;
+  return (
+    ['memory', 'redis', 'degraded'].includes(String(store.mode)) &&
+    STORE_METHODS.every((m) => typeof store[m] === 'function')
+  );
+}

@@ -10,6 +10,7 @@ import {
 import type { EventBus } from '../core/events.js';
 import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { KeyPool } from '../keys/key-pool.js';
+import { backoffDelay } from '../policy/backoff.js';
 import { type Job, type JobContext, QueuedJob } from '../worker/job-context.js';
 import type { AttemptOutcome, KeyWorker } from '../worker/key-worker.js';
 import { Backlog, type BacklogJob } from './backlog.js';
@@ -245,8 +246,8 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
 /**
  * Failover is immediate, but when the job's last two attempts both met a fault of the service (5xx,
  * timeouts, refused connections) on different keys, the fault is likely the provider's: the job waits
- * a backoff (half fixed, half jittered) before its next attempt, so a short outage does not use up
- * every attempt within milliseconds. Returns the pause in ms, 0 for none.
+ * a backoff (`equal` jitter: half fixed, half random) before its next attempt, so a short outage does not
+ * use up every attempt within milliseconds. Returns the pause in ms, 0 for none.
  */
 function pauseAfterFaults(
   attempts: readonly AttemptRecord[],
@@ -257,11 +258,12 @@ function pauseAfterFaults(
   for (let i = attempts.length - 1; i >= 0 && attempts[i]!.failureClass === 'transient'; i--) streak++;
   if (streak < 2) return 0;
   // Through an outage of the whole provider, probe at least once per breakerBaseMs.
-  const cap = pool.guard?.degraded
+  const maxRetryDelay = pool.guard?.degraded
     ? Math.min(options.maxRetryDelay, options.breakerBaseMs)
     : options.maxRetryDelay;
-  const ceiling = Math.min(cap, options.initialRetryDelay * options.backoffFactor ** (streak - 2));
-  return ceiling / 2 + (options.random() * ceiling) / 2;
+  const { initialRetryDelay, backoffFactor, random } = options;
+  const policy = { initialRetryDelay, backoffFactor, maxRetryDelay };
+  return backoffDelay(policy, streak - 1, random, undefined, 'equal');
 }
 
 /**

@@ -1,11 +1,11 @@
-import type { FaultInjector } from './faults.js';
-import type { KeyRegistry } from './key-registry.js';
-import type { KeyScripts } from './key-scripts.js';
+import type { OverloadSpec } from './config/options.js';
+import type { ResolvedOptions } from './config/resolve-options.js';
+import type { FaultInjector } from './faults/faults.js';
+import type { KeyScripts } from './faults/key-scripts.js';
+import type { OutageSwitch } from './faults/outage.js';
 import type { Ledger } from './ledger.js';
-import type { OverloadSpec } from './options.js';
-import type { OutageSwitch } from './outage.js';
+import type { KeyRegistry } from './limits/key-registry.js';
 import type { Random } from './random.js';
-import type { ResolvedOptions } from './resolve-options.js';
 
 /** Everything a request handler shares with the running emulator. */
 export interface EmulatorContext {

@@ -1,8 +1,8 @@
-import type { InstalledFault } from './faults.js';
+import type { EmulatorKey, FaultSpec, OverloadSpec, PoolLimits, ScriptStep } from './config/options.js';
+import type { InstalledFault } from './faults/faults.js';
+import type { OutageRecord } from './faults/outage.js';
 import type { Ledger } from './ledger.js';
-import type { EmulatorKey, FaultSpec, OverloadSpec, PoolLimits, ScriptStep } from './options.js';
-import type { OutageRecord } from './outage.js';
-import type { PoolState } from './quota-pool.js';
+import type { PoolState } from './limits/quota-pool.js';
 
 /** A running emulator. */
 export interface Emulator {

@@ -11,21 +11,9 @@
  * await emulator.close();
  * ```
  */
-export { baseUrlFor, type SdkName } from './base-url.js';
-export { type EmulateFlags, emulatorConfigFromFlags } from './config-from-flags.js';
-export { EmulatorConfigError, emulatorConfigSchema, parseEmulatorConfig } from './config-schema.js';
-export type { InstalledFault } from './faults.js';
-export { formatGoDuration } from './go-duration.js';
-export { faultForStatus } from './key-scripts.js';
-export {
-  type Endpoint,
-  Ledger,
-  type LedgerEntry,
-  type LedgerFault,
-  type LedgerFilter,
-  type LedgerOutcome,
-  type LedgerView,
-} from './ledger.js';
+
+export { type EmulateFlags, emulatorConfigFromFlags } from './config/config-from-flags.js';
+export { EmulatorConfigError, emulatorConfigSchema, parseEmulatorConfig } from './config/config-schema.js';
 export type {
   EmulatorConfig,
   EmulatorKey,
@@ -37,9 +25,22 @@ export type {
   PoolLimits,
   ProviderName,
   ScriptStep,
-} from './options.js';
-export type { OutageRecord, OutageSpec } from './outage.js';
-export type { BucketState, LimitDimension, PoolState } from './quota-pool.js';
-export { STRICT_DEFAULT_BURST } from './quota-pool.js';
-export { DEFAULT_LIMITS } from './resolve-options.js';
+} from './config/options.js';
+export { DEFAULT_LIMITS } from './config/resolve-options.js';
+export { formatGoDuration } from './dialects/go-duration.js';
+export type { InstalledFault } from './faults/faults.js';
+export { faultForStatus } from './faults/key-scripts.js';
+export type { OutageRecord, OutageSpec } from './faults/outage.js';
+export { baseUrlFor, type SdkName } from './http/base-url.js';
+export {
+  type Endpoint,
+  Ledger,
+  type LedgerEntry,
+  type LedgerFault,
+  type LedgerFilter,
+  type LedgerOutcome,
+  type LedgerView,
+} from './ledger.js';
+export type { BucketState, LimitDimension, PoolState } from './limits/quota-pool.js';
+export { STRICT_DEFAULT_BURST } from './limits/quota-pool.js';
 export { type Emulator, startEmulator } from './start-emulator.js';

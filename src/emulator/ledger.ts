@@ -1,4 +1,4 @@
-import type { FaultKind, ProviderName } from './options.js';
+import type { FaultKind, ProviderName } from './config/options.js';
 
 /** What went wrong on purpose: an injected or scripted fault, or an outage that cut the request. */
 export type LedgerFault = FaultKind | 'outage';

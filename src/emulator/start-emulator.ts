@@ -1,19 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EmulatorConfigError } from './config-schema.js';
+import { EmulatorConfigError } from './config/config-schema.js';
+import type { EmulatorOptions } from './config/options.js';
+import { resolveOptions } from './config/resolve-options.js';
 import type { EmulatorContext } from './context.js';
 import type { Emulator } from './emulator-api.js';
-import { FaultInjector } from './faults.js';
-import { handleRequest } from './handle-request.js';
-import { KeyRegistry } from './key-registry.js';
-import { KeyScripts } from './key-scripts.js';
+import { FaultInjector } from './faults/faults.js';
+import { KeyScripts } from './faults/key-scripts.js';
+import { OutageSwitch } from './faults/outage.js';
+import { handleRequest } from './http/handle-request.js';
 import { Ledger } from './ledger.js';
-import type { EmulatorOptions } from './options.js';
-import { OutageSwitch } from './outage.js';
-import { parseOverload } from './overload.js';
-import type { PoolState } from './quota-pool.js';
+import { KeyRegistry } from './limits/key-registry.js';
+import { parseOverload } from './limits/overload.js';
+import type { PoolState } from './limits/quota-pool.js';
 import { seededRandom } from './random.js';
-import { resolveOptions } from './resolve-options.js';
 
 export type { Emulator } from './emulator-api.js';
 

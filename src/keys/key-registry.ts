@@ -41,6 +41,11 @@ export class KeyRegistry {
     return this.#adapters.has(name);
   }
 
+  /** The provider's one adapter: built in, or the one registerProvider() gave. */
+  adapterOf(name: string): ProviderAdapter | undefined {
+    return this.#adapters.get(name);
+  }
+
   register<Client>(adapter: ProviderAdapter<Client> | GenericAdapterOptions<Client>): void {
     validateProviderName(adapter.name);
     if (this.#pools.get(adapter.name)?.workers.length) {

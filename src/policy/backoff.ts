@@ -5,17 +5,26 @@ export interface BackoffPolicy {
 }
 
 /**
- * Delay before a key is tried again after its `failures`-th consecutive failure (1-based), with full
- * jitter: uniform in [0, min(max, initial × factor^(failures−1))). A provider's hint is a floor.
+ * How the delay is drawn under its ceiling: `full`, uniform in [0, ceiling) in whole ms (a key's own
+ * retries: spreads many keys' retries apart); `equal`, half fixed and half uniform (a job pausing through
+ * a provider's outage: never retries at once, still spread).
+ */
+export type Jitter = 'full' | 'equal';
+
+/**
+ * Delay after the `failures`-th consecutive failure (1-based): the ceiling is min(max, initial ×
+ * factor^(failures−1)), jittered as `jitter` says. A provider's hint is a floor. The one backoff of keymux.
  */
 export function backoffDelay(
   policy: BackoffPolicy,
   failures: number,
   random: () => number,
   hintMs?: number,
+  jitter: Jitter = 'full',
 ): number {
   const exponent = Math.max(0, failures - 1);
   const ceiling = Math.min(policy.maxRetryDelay, policy.initialRetryDelay * policy.backoffFactor ** exponent);
-  const jittered = Math.floor(random() * ceiling);
+  const jittered =
+    jitter === 'full' ? Math.floor(random() * ceiling) : ceiling / 2 + (random() * ceiling) / 2;
   return Math.max(jittered, hintMs ?? 0);
 }

@@ -1,18 +1,17 @@
 import type { RateLimits } from '../config/options.js';
 import type { LearnedLimits } from '../core/events.js';
+import { type LimitName, MINUTE_MS, WINDOW_MS } from '../core/key-state-store.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
 import { type BucketKind, GcraBucket } from './gcra-bucket.js';
 import { type BucketEntry, SlidingBucket } from './sliding-bucket.js';
 
-export type LimitName = 'rpm' | 'tpm' | 'rpd' | 'tpd';
+export type { LimitName };
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 const SHAPES: Record<LimitName, { kind: BucketKind; windowMs: number }> = {
-  rpm: { kind: 'requests', windowMs: MINUTE },
-  tpm: { kind: 'tokens', windowMs: MINUTE },
-  rpd: { kind: 'requests', windowMs: DAY },
-  tpd: { kind: 'tokens', windowMs: DAY },
+  rpm: { kind: 'requests', windowMs: WINDOW_MS.rpm },
+  tpm: { kind: 'tokens', windowMs: WINDOW_MS.tpm },
+  rpd: { kind: 'requests', windowMs: WINDOW_MS.rpd },
+  tpd: { kind: 'tokens', windowMs: WINDOW_MS.tpd },
 };
 
 /** One limit: its schedule, and for a configured limit the log of real sends that guards every window. */
@@ -113,7 +112,7 @@ export class RateLimiter {
       ['tokens', info.tokens],
     ] as const) {
       if (!reading) continue;
-      const name = nameOf(kind, reading.windowMs);
+      const name = limitNameOf(kind, reading.windowMs);
       let limit = this.#limits.get(name);
       const L = reading.limit;
       if (L !== undefined && L > 0 && (!limit || (this.#learned.has(name) && limit.gcra.limit !== L))) {
@@ -194,8 +193,9 @@ function costOf(kind: BucketKind, tokens: number): number {
   return kind === 'requests' ? 1 : tokens;
 }
 
-function nameOf(kind: BucketKind, windowMs: number): LimitName {
-  const perDay = windowMs > MINUTE;
+/** The limit a provider's reading of `kind` over `windowMs` is about. */
+export function limitNameOf(kind: BucketKind, windowMs: number): LimitName {
+  const perDay = windowMs > MINUTE_MS;
   if (kind === 'requests') return perDay ? 'rpd' : 'rpm';
   return perDay ? 'tpd' : 'tpm';
 }

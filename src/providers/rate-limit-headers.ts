@@ -1,9 +1,7 @@
+import { DAY_MS, MINUTE_MS } from '../core/key-state-store.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
 import { msUntil, parseGoDuration, parseRetryAfter } from './durations.js';
 import { type HeaderReader, headerReader } from './header-reader.js';
-
-export const MINUTE_MS = 60_000;
-export const DAY_MS = 86_400_000;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
 import type { HealthChange } from '../policy/health.js';
-import type { RateLimiter } from '../policy/rate-limiter.js';
+import { limitNameOf, type RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate, SharedGateFactory } from '../policy/shared-gate.js';
 import {
   floorOfReading,
@@ -10,7 +10,6 @@ import {
   LIMIT_NAMES,
   type LimitCharge,
   type LimitName,
-  MINUTE_MS,
   PACE_SLACK_MS,
   type Reading,
   WINDOW_MS,
@@ -182,8 +181,7 @@ export class StoreKeyGate implements SharedGate {
 
   #reading(reading: LimitReading | undefined, kind: 'requests' | 'tokens'): Reading | undefined {
     if (!reading) return undefined;
-    const perDay = reading.windowMs > MINUTE_MS;
-    const name: LimitName = kind === 'requests' ? (perDay ? 'rpd' : 'rpm') : perDay ? 'tpd' : 'tpm';
+    const name = limitNameOf(kind, reading.windowMs);
     const known = this.#in.limiter.usage(this.#in.clock.now())[name];
     const learn = known?.learned && reading.limit !== this.#learnedSent.get(name) ? reading.limit : undefined;
     const empty = reading.remaining !== undefined && reading.remaining <= 0;

@@ -1,4 +1,4 @@
-import { aheadOf, isPaced } from './gcra.js';
+import { aheadOf, isPaced } from '../policy/gcra.js';
 import {
   type KeyAddress,
   type KeySnapshot,

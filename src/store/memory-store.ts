@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../core/clock.js';
-import { adjustTat, aheadOf, isPaced, takeTat, waitOf } from './gcra.js';
+import { adjustTat, aheadOf, isPaced, takeTat, waitOf } from '../policy/gcra.js';
 import {
   charge as chargeScope,
   type KeyState,
@@ -260,27 +260,6 @@ export class MemoryStore implements KeyStateStore {
     }
     return key;
   }
-}
-
-const METHODS = [
-  'take',
-  'settle',
-  'tighten',
-  'extendDeadline',
-  'openBreaker',
-  'closeBreaker',
-  'releaseProbe',
-  'on',
-];
-
-/** True for a value with a store's methods and mode. */
-export function isKeyStateStore(value: unknown): value is KeyStateStore {
-  if (typeof value !== 'object' || value === null) return false;
-  const store = value as Record<string, unknown>;
-  return (
-    ['memory', 'redis', 'degraded'].includes(String(store.mode)) &&
-    METHODS.every((m) => typeof store[m] === 'function')
-  );
 }
 
 /** The default store: this process's memory, with the semantics of the shared one. */

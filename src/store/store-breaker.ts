@@ -1,45 +1,47 @@
+import { Breaker, ConsecutiveFailures } from '../policy/circuit-breaker.js';
+
 /** What the store does with one Redis call: send it, send it as the one trial after an outage, or go local. */
 export type StoreGate = 'send' | 'trial' | 'local';
 
 /**
- * The store's own breaker on Redis. After `threshold` failures in a row (errors or missed deadlines) calls
- * go to the local fallback at once instead of each waiting out its deadline; after `recoverAfterMs` one
- * call tries Redis again. Time is lazy: compared on the next call, no timer.
+ * The store's breaker on Redis, the keys' Breaker with the store's rule. After `threshold` failures in a
+ * row (errors or missed deadlines) calls go to the local fallback at once instead of each waiting out its
+ * deadline; after `recoverAfterMs` one call tries Redis again.
  */
 export class StoreBreaker {
-  #failures = 0;
+  readonly #breaker: Breaker;
   #lastFailureAt = Number.NEGATIVE_INFINITY;
-  #openUntil: number | undefined;
-  #trialInFlight = false;
 
   constructor(
     readonly threshold: number,
     readonly recoverAfterMs: number,
-  ) {}
+  ) {
+    this.#breaker = new Breaker({
+      rule: new ConsecutiveFailures(threshold),
+      openFor: () => recoverAfterMs,
+      whileOpen: 'reopen',
+    });
+  }
 
   get isOpen(): boolean {
-    return this.#openUntil !== undefined;
+    return this.#breaker.isOpen;
   }
 
   gate(now: number): StoreGate {
-    if (this.#openUntil === undefined) return 'send';
-    if (this.#trialInFlight || now < this.#openUntil) return 'local';
-    this.#trialInFlight = true;
+    if (!this.#breaker.isOpen) return 'send';
+    if (!this.#breaker.canPass(now)) return 'local';
+    this.#breaker.onStart(now);
     return 'trial';
   }
 
   /** Returns true when this success ends an outage. */
-  onSuccess(gate: StoreGate): boolean {
-    if (gate === 'trial') this.#trialInFlight = false;
-    this.#failures = 0;
-    if (this.#openUntil === undefined) return false;
-    this.#openUntil = undefined;
-    return true;
+  onSuccess(_gate: StoreGate): boolean {
+    return this.#breaker.onSuccess();
   }
 
   /** Opens at once (a start that never reached Redis), to try again after `recoverAfterMs`. */
   trip(now: number): void {
-    this.#openUntil = now + this.recoverAfterMs;
+    this.#breaker.trip(now);
   }
 
   /**
@@ -48,12 +50,9 @@ export class StoreBreaker {
    * flight times out at once) and is not counted again: failures in a row are calls made one after another.
    */
   onFailure(gate: StoreGate, now: number, startedAt = now): boolean {
-    if (gate === 'trial') this.#trialInFlight = false;
-    else if (startedAt < this.#lastFailureAt) return false;
+    if (gate !== 'trial' && startedAt < this.#lastFailureAt) return false;
     this.#lastFailureAt = now;
-    this.#failures += 1;
-    const wasOpen = this.#openUntil !== undefined;
-    if (wasOpen || this.#failures >= this.threshold) this.#openUntil = now + this.recoverAfterMs;
-    return !wasOpen && this.#openUntil !== undefined;
+    const wasOpen = this.#breaker.isOpen;
+    return this.#breaker.onFailure(now) === 'opened' && !wasOpen;
   }
 }

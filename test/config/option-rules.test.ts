@@ -55,7 +55,6 @@ describe('constructor options: unknown ones are refused', () => {
       'healthCheckInterval',
       'maxConcurrencyCeiling',
       'store',
-      'metrics',
     ]) {
       expect(KNOWN_OPTIONS).toContain(name);
     }
@@ -105,12 +104,15 @@ describe('constructor options: new options are validated', () => {
     expect(e.message).toContain("or `'auto'`");
   });
 
-  it('maxConcurrencyCeiling is a whole number from 1; store and metrics are objects', () => {
+  it('maxConcurrencyCeiling is a whole number from 1; a store is one made by keymux; metrics is no option', () => {
     expect(configError(() => resolveOptions({ maxConcurrencyCeiling: 1.5 })).path).toBe(
       'maxConcurrencyCeiling',
     );
     const store = memoryStore();
     expect(resolveOptions({ store }).store).toBe(store);
-    expect(configError(() => resolveOptions({ metrics: 'prom' as unknown as object })).path).toBe('metrics');
+    expect(configError(() => resolveOptions({ store: {} as typeof store })).path).toBe('store');
+    const metrics = configError(() => resolveOptions({ metrics: 'prom' } as object));
+    expect(metrics.path).toBe('metrics');
+    expect(metrics.message).toContain('`metrics` is not a known option');
   });
 });

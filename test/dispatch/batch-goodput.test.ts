@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Strategy } from '../../src/config/options.js';
-import { TokenBucket } from '../../src/emulator/token-bucket.js';
+import { TokenBucket } from '../../src/emulator/limits/token-bucket.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import { type FakeClient, fakeAdapter, HttpError } from '../support/fake-provider.js';
 import { ManualClock } from '../support/manual-clock.js';

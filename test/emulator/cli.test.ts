@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/main.js';
-import { emulatorConfigFromFlags } from '../../src/emulator/config-from-flags.js';
+import { emulatorConfigFromFlags } from '../../src/emulator/config/config-from-flags.js';
 import { EmulatorConfigError } from '../../src/emulator/index.js';
 import { Multiplexer } from '../../src/index.js';
 import { CLI_BUNDLE } from '../support/build-cli.js';

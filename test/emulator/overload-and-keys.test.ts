@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseUrlFor, type Emulator, EmulatorConfigError } from '../../src/emulator/index.js';
-import { overloadEffect } from '../../src/emulator/overload.js';
+import { overloadEffect } from '../../src/emulator/limits/overload.js';
 import { seededRandom } from '../../src/emulator/random.js';
 import { emulatorFor, KEY_A, KEY_B, testClock } from './helpers.js';
 

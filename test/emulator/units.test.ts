@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FaultInjector } from '../../src/emulator/faults.js';
-import { formatGoDuration } from '../../src/emulator/go-duration.js';
+import { formatGoDuration } from '../../src/emulator/dialects/go-duration.js';
+import { FaultInjector } from '../../src/emulator/faults/faults.js';
 import { Ledger, type MutableLedgerEntry } from '../../src/emulator/ledger.js';
-import { QuotaPool } from '../../src/emulator/quota-pool.js';
+import { QuotaPool } from '../../src/emulator/limits/quota-pool.js';
+import { TokenBucket } from '../../src/emulator/limits/token-bucket.js';
 import { seededRandom } from '../../src/emulator/random.js';
-import { TokenBucket } from '../../src/emulator/token-bucket.js';
 
 describe('formatGoDuration', () => {
   it('writes durations as Go does', () => {

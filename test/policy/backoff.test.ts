@@ -25,4 +25,12 @@ describe('backoffDelay', () => {
     const p = { initialRetryDelay: 100, backoffFactor: 3, maxRetryDelay: 1000 };
     expect([1, 2, 3, 4].map((n) => backoffDelay(p, n, () => 0.5))).toEqual([50, 150, 450, 500]);
   });
+
+  it('with equal jitter, waits half the ceiling for sure and the other half by chance, to the fraction', () => {
+    expect([1, 2, 3, 7].map((n) => backoffDelay(policy, n, () => 0, undefined, 'equal'))).toEqual([
+      500, 1000, 2000, 30_000,
+    ]);
+    expect([1, 2].map((n) => backoffDelay(policy, n, () => 0.5, undefined, 'equal'))).toEqual([750, 1500]);
+    expect(backoffDelay(policy, 1, () => 0.333, undefined, 'equal')).toBe(666.5);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../src/policy/circuit-breaker.js';
+import { Breaker, CircuitBreaker, ConsecutiveFailures } from '../../src/policy/circuit-breaker.js';
 
 const yes = (): boolean => true;
 const policy = { failureThreshold: 3, cooldownMs: 300_000, breakerBaseMs: 1000 };
@@ -83,5 +83,32 @@ describe('CircuitBreaker', () => {
     b.onTransient(0, yes);
     expect(b.onTransient(10, yes)).toBe('none');
     expect(b.openUntil()).toBe(1000);
+  });
+});
+
+describe('Breaker, the one state machine behind the keys’ and the store’s breakers', () => {
+  const make = (whileOpen: 'ignore' | 'reopen') =>
+    new Breaker({ rule: new ConsecutiveFailures(2), openFor: () => 1000, whileOpen });
+
+  it('a failure while open reopens from now under the store’s rule, and changes nothing under the keys’', () => {
+    const store = make('reopen');
+    const key = make('ignore');
+    for (const b of [store, key]) {
+      b.onFailure(0);
+      expect(b.onFailure(10)).toBe('opened');
+      expect(b.onFailure(500)).toBe('none');
+    }
+    expect(store.openUntil()).toBe(1500);
+    expect(key.openUntil()).toBe(1010);
+  });
+
+  it('trips open at once whatever the count, and one success closes it and clears the count', () => {
+    const b = make('ignore');
+    b.onFailure(0);
+    b.trip(5);
+    expect(b.isOpen).toBe(true);
+    expect(b.onSuccess()).toBe(true);
+    expect(b.onFailure(6)).toBe('none');
+    expect(b.state(6).kind).toBe('closed');
   });
 });

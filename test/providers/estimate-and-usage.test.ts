@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateJsonTokens } from '../../src/emulator/text-gen.js';
+import { estimateJsonTokens } from '../../src/emulator/dialects/text-gen.js';
 import { createAnthropicAdapter, readAnthropicUsage } from '../../src/providers/anthropic.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, textTokens } from '../../src/providers/estimate-tokens.js';
 import { createGeminiAdapter, readGeminiUsage } from '../../src/providers/gemini.js';

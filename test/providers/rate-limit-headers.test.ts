@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS, MINUTE_MS } from '../../src/core/key-state-store.js';
 import {
-  DAY_MS,
-  MINUTE_MS,
   parseAnthropicRateLimits,
   parseGroqRateLimits,
   parseOpenAIRateLimits,

@@ -34,9 +34,8 @@ while i < #ARGV do
   if limit and limit > 0 and delta ~= 0 then
     if charge then
       moved = take_tat(tat, delta, limit, window)
-    elseif tat then
-      moved = tat + delta * (window / limit)
-      if delta < 0 then moved = math.max(moved, math.min(tat, now)) end
+    else
+      moved = adjust_tat(tat, delta, limit, window)
     end
   end
   if moved then

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { describeIssues, EmulatorConfigError, scriptStepSchema } from './config-schema.js';
-import type { FaultSpec, ScriptStep } from './options.js';
+import { describeIssues, EmulatorConfigError, scriptStepSchema } from '../config/config-schema.js';
+import type { FaultSpec, ScriptStep } from '../config/options.js';
 
 /** The fault a bare status stands for; `undefined` for a 2xx (answer normally). */
 export function faultForStatus(code: number): FaultSpec | undefined {

@@ -1,3 +1,4 @@
+import type { LimitDimension, PoolState } from '../limits/quota-pool.js';
 import { anthropicFrames, anthropicMessage } from './anthropic-format.js';
 import {
   type ChatRequest,
@@ -8,7 +9,6 @@ import {
   type Problem,
   type Reply,
 } from './dialect.js';
-import type { LimitDimension, PoolState } from './quota-pool.js';
 import { estimateJsonTokens } from './text-gen.js';
 
 const UNITS: Record<LimitDimension, string> = {

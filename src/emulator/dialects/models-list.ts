@@ -1,4 +1,4 @@
-import type { ProviderName } from './options.js';
+import type { ProviderName } from '../config/options.js';
 
 /** Models each provider lists; names only matter to callers that print them. */
 const MODELS: Record<ProviderName, readonly string[]> = {

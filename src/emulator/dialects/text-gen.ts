@@ -1,4 +1,4 @@
-import { type Random, randomInt } from './random.js';
+import { type Random, randomInt } from '../random.js';
 
 const WORDS = [
   'the',

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { FaultKind, ProviderName } from './options.js';
-import type { Admission, PoolState } from './quota-pool.js';
+import type { FaultKind, ProviderName } from '../config/options.js';
+import type { Admission, PoolState } from '../limits/quota-pool.js';
 
 /** A chat request reduced to what the emulator needs to answer and charge it. */
 export interface ChatRequest {

@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext } from './context.js';
-import type { ChatAnswer, ChatRequest, Dialect } from './dialect.js';
-import type { FaultTarget } from './faults.js';
+import type { FaultSpec } from '../config/options.js';
+import type { EmulatorContext } from '../context.js';
+import type { ChatAnswer, ChatRequest, Dialect } from '../dialects/dialect.js';
+import { embeddingsBody, parseEmbeddings } from '../dialects/openai-embeddings.js';
+import { generateText } from '../dialects/text-gen.js';
+import type { FaultTarget } from '../faults/faults.js';
+import { drawTiming, scaled, totalMs } from '../faults/latency.js';
+import { answerWithFault, writeAndFlush } from '../faults/wire-faults.js';
+import type { MutableLedgerEntry } from '../ledger.js';
+import type { OverloadEffect } from '../limits/overload.js';
+import type { QuotaPool } from '../limits/quota-pool.js';
 import { sendJson, sleep } from './http-io.js';
-import { drawTiming, scaled, totalMs } from './latency.js';
-import type { MutableLedgerEntry } from './ledger.js';
-import { embeddingsBody, parseEmbeddings } from './openai-embeddings.js';
-import type { FaultSpec } from './options.js';
-import type { OverloadEffect } from './overload.js';
-import type { QuotaPool } from './quota-pool.js';
 import type { Route } from './routes.js';
-import { generateText } from './text-gen.js';
-import { answerWithFault, writeAndFlush } from './wire-faults.js';
 
 export interface Admitted {
   readonly ctx: EmulatorContext;

@@ -1,4 +1,4 @@
-import type { PoolLimits } from './options.js';
+import type { PoolLimits } from '../config/options.js';
 import { TokenBucket } from './token-bucket.js';
 
 const MINUTE = 60_000;

@@ -1,3 +1,4 @@
+import type { OutageSpec } from '../faults/outage.js';
 import { EmulatorConfigError, parseEmulatorConfig } from './config-schema.js';
 import type {
   EmulatorOptions,
@@ -8,7 +9,6 @@ import type {
   ProviderName,
   ScriptStep,
 } from './options.js';
-import type { OutageSpec } from './outage.js';
 
 export const DEFAULT_LIMITS: PoolLimits = { rpm: 500, tpm: 200_000 };
 

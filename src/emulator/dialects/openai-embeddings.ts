@@ -1,5 +1,5 @@
+import { hashText, seededRandom } from '../random.js';
 import { intField, isRecord } from './dialect.js';
-import { hashText, seededRandom } from './random.js';
 import { estimateTokens } from './text-gen.js';
 
 export interface EmbeddingsRequest {

@@ -1,10 +1,12 @@
-import { MINUTE_MS, PACE_SLACK_MS } from './store.js';
+import { MINUTE_MS, PACE_SLACK_MS } from '../core/key-state-store.js';
 
 /**
  * GCRA arithmetic on one limit's theoretical arrival time (`tat`, ms) and its floor from provider readings
- * (`notBefore`), as the worker's GcraBucket keeps them; mirrored line for line by the Lua scripts.
- * `undefined` is a limit with no schedule yet (or one that expired idle). Limits over a minute or less are
- * paced, a unit every window / limit; longer ones (per day) allow the whole limit at once, as providers do.
+ * (`notBefore`): the one implementation, used by the worker's GcraBucket and the memory store. The Redis
+ * store's Lua (`GCRA_LUA` in store/lua/clock.ts) is tested against it decision by decision
+ * (test/store/gcra-lua.property.test.ts). `undefined` is a limit with no schedule yet (or one that expired
+ * idle). Limits over a minute or less are paced, a unit every window / limit; longer ones (per day) allow
+ * the whole limit at once, as providers do.
  */
 
 export function isPaced(windowMs: number): boolean {
@@ -32,9 +34,10 @@ export function takeTat(
   limit: number,
   windowMs: number,
 ): number {
-  // A send up to PACE_SLACK_MS late keeps the schedule (late timers would otherwise cost throughput for
-  // good), but never more than half an interval: a provider's bucket may hold only one send more than
-  // its pace, and the other half is the network's. After an idle gap the schedule restarts from now.
+  // A send up to PACE_SLACK_MS late (a timer firing late) keeps the schedule, or every late timer would
+  // cost throughput for good; but never more than half an interval: a provider's bucket may hold only one
+  // send more than its pace (a burst of 2), and the other half is the network's jitter. After an idle gap
+  // the schedule restarts from now, so idleness earns no burst.
   const slack = isPaced(windowMs) ? Math.min(PACE_SLACK_MS, windowMs / limit / 2) : 0;
   const base = tat !== undefined && tat >= now - slack ? tat : now;
   return base + Math.min(cost, limit) * (windowMs / limit);

@@ -1,4 +1,4 @@
-import type { OutageSpec } from './outage.js';
+import type { OutageSpec } from '../faults/outage.js';
 
 /** The providers whose wire formats the emulator speaks. */
 export type ProviderName = 'openai' | 'groq' | 'anthropic' | 'gemini';

@@ -1,16 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { missingAnthropicVersion } from './anthropic-dialect.js';
-import type { EmulatorContext } from './context.js';
-import { type ChatRequest, header, type Reply } from './dialect.js';
-import { BEFORE_LIMITS } from './faults.js';
+import type { EmulatorContext } from '../context.js';
+import { missingAnthropicVersion } from '../dialects/anthropic-dialect.js';
+import { type ChatRequest, header, type Reply } from '../dialects/dialect.js';
+import { modelsListBody } from '../dialects/models-list.js';
+import { embeddingsTokens, parseEmbeddings } from '../dialects/openai-embeddings.js';
+import { BEFORE_LIMITS } from '../faults/faults.js';
+import { faultReply } from '../faults/wire-faults.js';
+import type { MutableLedgerEntry } from '../ledger.js';
+import { overloadEffect } from '../limits/overload.js';
 import { readJsonBody, sendJson } from './http-io.js';
-import type { MutableLedgerEntry } from './ledger.js';
-import { modelsListBody } from './models-list.js';
-import { embeddingsTokens, parseEmbeddings } from './openai-embeddings.js';
-import { overloadEffect } from './overload.js';
 import { dialectForPath, type Route, routeFor } from './routes.js';
 import { serveAdmitted } from './serve-admitted.js';
-import { faultReply } from './wire-faults.js';
 
 /** One HTTP request, from routing to the ledger: auth, validation, injected 429s, the pool's limits. */
 export async function handleRequest(

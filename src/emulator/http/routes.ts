@@ -1,8 +1,8 @@
-import { createAnthropicDialect } from './anthropic-dialect.js';
-import type { Dialect } from './dialect.js';
-import { createGeminiDialect } from './gemini-dialect.js';
-import type { Endpoint } from './ledger.js';
-import { createOpenAIDialect } from './openai-dialect.js';
+import { createAnthropicDialect } from '../dialects/anthropic-dialect.js';
+import type { Dialect } from '../dialects/dialect.js';
+import { createGeminiDialect } from '../dialects/gemini-dialect.js';
+import { createOpenAIDialect } from '../dialects/openai-dialect.js';
+import type { Endpoint } from '../ledger.js';
 
 export interface Route {
   readonly dialect: Dialect;

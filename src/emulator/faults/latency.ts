@@ -1,5 +1,5 @@
-import type { LatencySpec } from './options.js';
-import { type Random, randomInt } from './random.js';
+import type { LatencySpec } from '../config/options.js';
+import { type Random, randomInt } from '../random.js';
 
 /** When an answer's parts go out: the first token after `firstMs`, each next one `perTokenMs` later. */
 export interface Timing {

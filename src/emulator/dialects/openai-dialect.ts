@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { LimitDimension, PoolState } from '../limits/quota-pool.js';
 import {
   type ChatRequest,
   type Dialect,
@@ -10,7 +11,6 @@ import {
 } from './dialect.js';
 import { formatGoDuration } from './go-duration.js';
 import { chatCompletion, chatCompletionFrames } from './openai-format.js';
-import type { LimitDimension, PoolState } from './quota-pool.js';
 import { estimateJsonTokens } from './text-gen.js';
 
 type Flavor = 'openai' | 'groq';

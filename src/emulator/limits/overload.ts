@@ -1,6 +1,6 @@
-import { describeIssues, EmulatorConfigError, overloadSchema } from './config-schema.js';
-import type { FaultSpec, OverloadSpec } from './options.js';
-import type { Random } from './random.js';
+import { describeIssues, EmulatorConfigError, overloadSchema } from '../config/config-schema.js';
+import type { FaultSpec, OverloadSpec } from '../config/options.js';
+import type { Random } from '../random.js';
 
 /** Validates an overload spec, or throws `EmulatorConfigError` naming the field. */
 export function parseOverload(spec: OverloadSpec): OverloadSpec {

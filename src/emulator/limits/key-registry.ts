@@ -1,7 +1,7 @@
-import { describeIssues, EmulatorConfigError, keySchema, limitsSchema } from './config-schema.js';
-import type { EmulatorKey, PoolLimits } from './options.js';
+import { describeIssues, EmulatorConfigError, keySchema, limitsSchema } from '../config/config-schema.js';
+import type { EmulatorKey, PoolLimits } from '../config/options.js';
+import type { ResolvedKey } from '../config/resolve-options.js';
 import { QuotaPool } from './quota-pool.js';
-import type { ResolvedKey } from './resolve-options.js';
 
 /** The keys the emulator accepts and their pools; keys come and go while it runs. */
 export class KeyRegistry {

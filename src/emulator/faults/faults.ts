@@ -1,6 +1,6 @@
-import { describeIssues, EmulatorConfigError, faultSpecSchema } from './config-schema.js';
-import type { FaultKind, FaultSpec, ProviderName } from './options.js';
-import type { Random } from './random.js';
+import { describeIssues, EmulatorConfigError, faultSpecSchema } from '../config/config-schema.js';
+import type { FaultKind, FaultSpec, ProviderName } from '../config/options.js';
+import type { Random } from '../random.js';
 
 /** Faults decided before the pool's limits are consulted (they answer 429 whatever the pool says). */
 export const BEFORE_LIMITS: ReadonlySet<FaultKind> = new Set(['rate-limit', 'quota', 'unauthorized']);
