@@ -1,5 +1,3 @@
-import type { OutageSpec } from '../faults/outage.js';
-
 /** The providers whose wire formats the emulator speaks. */
 export type ProviderName = 'openai' | 'groq' | 'anthropic' | 'gemini';
 
@@ -164,3 +162,11 @@ export type ScriptStep =
       readonly cutAfterChunks?: number;
       readonly stallAfterChunks?: number;
     };
+
+/** A scheduled outage: from `atMs` after the emulator started, for `durationMs` (wall-clock timers). */
+export interface OutageSpec {
+  /** When it starts, ms after `startEmulator` resolved (real time, not the `now` option). */
+  readonly atMs: number;
+  /** How long the endpoint refuses connections. */
+  readonly durationMs: number;
+}

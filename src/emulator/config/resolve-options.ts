@@ -1,9 +1,9 @@
-import type { OutageSpec } from '../faults/outage.js';
 import { EmulatorConfigError, parseEmulatorConfig } from './config-schema.js';
 import type {
   EmulatorOptions,
   FaultSpec,
   LatencySpec,
+  OutageSpec,
   OverloadSpec,
   PoolLimits,
   ProviderName,

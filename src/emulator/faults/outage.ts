@@ -1,12 +1,7 @@
 import type { Server } from 'node:http';
+import type { OutageSpec } from '../config/options.js';
 
-/** A scheduled outage: from `atMs` after the emulator started, for `durationMs` (wall-clock timers). */
-export interface OutageSpec {
-  /** When it starts, ms after `startEmulator` resolved (real time, not the `now` option). */
-  readonly atMs: number;
-  /** How long the endpoint refuses connections. */
-  readonly durationMs: number;
-}
+export type { OutageSpec };
 
 /** One outage as it happened, on the emulator's clock (the `now` option). */
 export interface OutageRecord {

@@ -5,12 +5,12 @@ import { type ChatRequest, header, type Reply } from '../dialects/dialect.js';
 import { modelsListBody } from '../dialects/models-list.js';
 import { embeddingsTokens, parseEmbeddings } from '../dialects/openai-embeddings.js';
 import { BEFORE_LIMITS } from '../faults/faults.js';
-import { faultReply } from '../faults/wire-faults.js';
 import type { MutableLedgerEntry } from '../ledger.js';
 import { overloadEffect } from '../limits/overload.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import { dialectForPath, type Route, routeFor } from './routes.js';
 import { serveAdmitted } from './serve-admitted.js';
+import { faultReply } from './wire-faults.js';
 
 /** One HTTP request, from routing to the ledger: auth, validation, injected 429s, the pool's limits. */
 export async function handleRequest(

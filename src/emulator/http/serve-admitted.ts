@@ -6,12 +6,12 @@ import { embeddingsBody, parseEmbeddings } from '../dialects/openai-embeddings.j
 import { generateText } from '../dialects/text-gen.js';
 import type { FaultTarget } from '../faults/faults.js';
 import { drawTiming, scaled, totalMs } from '../faults/latency.js';
-import { answerWithFault, writeAndFlush } from '../faults/wire-faults.js';
 import type { MutableLedgerEntry } from '../ledger.js';
 import type { OverloadEffect } from '../limits/overload.js';
 import type { QuotaPool } from '../limits/quota-pool.js';
 import { sendJson, sleep } from './http-io.js';
 import type { Route } from './routes.js';
+import { answerWithFault, writeAndFlush } from './wire-faults.js';
 
 export interface Admitted {
   readonly ctx: EmulatorContext;

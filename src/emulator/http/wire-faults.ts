@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FaultSpec, ProviderName } from '../config/options.js';
 import type { Dialect, Reply } from '../dialects/dialect.js';
-import { sendJson, statusText } from '../http/http-io.js';
+import { sendJson, statusText } from './http-io.js';
 
 /** Resolves once the chunk is handed to the socket, so a cut that follows really lands mid-body. */
 export function writeAndFlush(res: ServerResponse, chunk: string): Promise<void> {
