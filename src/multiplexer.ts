@@ -198,14 +198,14 @@ export class Multiplexer {
   removeKey(provider: string, name: string): boolean {
     const worker = this.#keys.remove(provider, name);
     if (!worker) return false;
-    worker.deps.health.enabled = false;
+    worker.disable();
     this.#events.emit({ type: 'key-removed', at: this.options.clock.now(), key: worker.ref });
     return true;
   }
 
   enableKey(provider: string, name: string): void {
     const worker = this.#keys.worker(provider, name);
-    worker.deps.health.enabled = true;
+    worker.enable();
     this.#events.emit({ type: 'key-enabled', at: this.options.clock.now(), key: worker.ref });
     this.#keys.pool(provider).notify();
   }
@@ -213,8 +213,7 @@ export class Multiplexer {
   /** Takes a key out of rotation. Its queued jobs move to other keys at once; calls in flight finish. */
   disableKey(provider: string, name: string): void {
     const worker = this.#keys.worker(provider, name);
-    worker.deps.health.enabled = false;
-    worker.evictQueued();
+    worker.disable();
     this.#events.emit({ type: 'key-disabled', at: this.options.clock.now(), key: worker.ref });
   }
 
@@ -224,9 +223,7 @@ export class Multiplexer {
     const workers = name === undefined ? pool.workers : [this.#keys.worker(provider, name)];
     const now = this.options.clock.now();
     for (const worker of workers) {
-      worker.deps.concurrency.reset();
-      if (worker.deps.health.reset(now))
-        this.#events.emit({ type: 'key-recovered', at: now, key: worker.ref });
+      if (worker.reset(now)) this.#events.emit({ type: 'key-recovered', at: now, key: worker.ref });
     }
     pool.notify();
   }

@@ -1,3 +1,4 @@
+import type { StreamDeadlines } from '../config/options.js';
 import type { JobContext } from '../core/job-context.js';
 import {
   attemptTraceOf,
@@ -14,7 +15,7 @@ import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
 import { adoptStream, NOT_A_STREAM } from './streams/wrap-stream.js';
 import { operationOf } from './trace-request.js';
-import type { StreamOptions, WrapContext } from './wrap-context.js';
+import type { WrapContext } from './wrap-context.js';
 
 /** What an SDK's `APIPromise.withResponse()` gives, or the value alone for SDKs without one. */
 interface WithResponse {
@@ -61,7 +62,7 @@ interface Attempt {
 const noop = (): void => undefined;
 
 /** A plain request runs on the job's signal alone; a stream request gets its own controller and deadline. */
-function startAttempt(job: JobContext, options: StreamOptions, streaming: boolean): Attempt {
+function startAttempt(job: JobContext, options: StreamDeadlines, streaming: boolean): Attempt {
   if (!streaming) {
     return { signal: job.signal, abort: noop, race: (p) => p, arrived: noop, explain: (e) => e };
   }

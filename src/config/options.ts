@@ -417,3 +417,55 @@ export interface CallOptions {
    */
   readonly tokens?: number;
 }
+
+/*
+ * The resolved options, sliced per consumer: each part of keymux is given what it reads and no more.
+ */
+
+/** What a job's attempt loop reads: attempts, the pause after faults, the wait-out of an outage, aging. */
+export type RetryPolicy = Pick<
+  ResolvedOptions,
+  | 'clock'
+  | 'random'
+  | 'maxRetries'
+  | 'initialRetryDelay'
+  | 'backoffFactor'
+  | 'maxRetryDelay'
+  | 'breakerBaseMs'
+  | 'cooldownMs'
+  | 'priorityAgingMs'
+>;
+
+/** What the dispatcher reads: the retry policy, the default strategy, and the clock for deadlines. */
+export type DispatchOptions = RetryPolicy & Pick<ResolvedOptions, 'strategy'>;
+
+/** What a wrapped client's calls read: the clock and the stream deadlines. */
+export type StreamDeadlines = Pick<
+  ResolvedOptions,
+  'clock' | 'streamIdleTimeoutMs' | 'streamFirstByteTimeoutMs'
+>;
+
+/** What the health checks read. */
+export type HealthCheckOptions = Pick<ResolvedOptions, 'clock' | 'healthCheckInterval'>;
+
+/** What a key's worker is built from: its health policy, queue, slots and attempt deadline. */
+export type WorkerOptions = Pick<
+  ResolvedOptions,
+  | 'clock'
+  | 'random'
+  | 'queueSize'
+  | 'maxConcurrentRequests'
+  | 'maxConcurrencyCeiling'
+  | 'attemptTimeoutMs'
+  | 'priorityAgingMs'
+  | 'initialRetryDelay'
+  | 'backoffFactor'
+  | 'maxRetryDelay'
+  | 'failureThreshold'
+  | 'cooldownMs'
+  | 'breakerBaseMs'
+  | 'rateLimitCooldownMs'
+>;
+
+/** What the key registry reads: the workers' options, and the pools' ejection ceiling. */
+export type KeyRegistryOptions = WorkerOptions & Pick<ResolvedOptions, 'maxEjectedPercent'>;

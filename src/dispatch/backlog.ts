@@ -265,14 +265,13 @@ export class Backlog implements PoolBacklog {
 
   /** A floor of what the backlog may hold: the queue sizes of the keys that may still serve. */
   #count(): number {
-    return this.#sumOverUsable((worker) => worker.deps.queueSize);
+    return this.#sumOverUsable((worker) => worker.queueSize);
   }
 
   #sumOverUsable(of: (worker: KeyWorker) => number): number {
     const now = this.clock.now();
     let sum = 0;
-    for (const worker of this.pool.workers)
-      if (worker.deps.health.readyAt(now) !== undefined) sum += of(worker);
+    for (const worker of this.pool.workers) if (worker.readyAt(now) !== undefined) sum += of(worker);
     return sum;
   }
 }

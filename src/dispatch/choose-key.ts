@@ -55,7 +55,7 @@ function untilReady(pool: KeyPool, candidates: readonly KeyWorker[], now: number
   let usable = 0;
   let full = 0;
   for (const worker of candidates) {
-    const readyAt = worker.deps.health.readyAt(now);
+    const readyAt = worker.readyAt(now);
     if (readyAt === undefined) continue;
     usable++;
     if (!worker.hasQueueRoom) full++;

@@ -1,4 +1,4 @@
-import type { ResolvedOptions, Strategy } from '../config/options.js';
+import type { RetryPolicy, Strategy } from '../config/options.js';
 import {
   type AttemptRecord,
   isKeymuxError,
@@ -20,7 +20,7 @@ const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
 
 /** What every job of one multiplexer shares: one object, not a copy per job. */
 export interface DispatchContext {
-  readonly options: ResolvedOptions;
+  readonly options: RetryPolicy;
   readonly events: EventBus;
   /** Called once per job, as it settles (before its promise's handlers run). */
   readonly onSettled: (job: Job<unknown>) => void;
@@ -92,6 +92,10 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     return promise;
   }
 
+  #now(): number {
+    return this.context.options.clock.now();
+  }
+
   /** Settled: its resolvers are gone. */
   get done(): boolean {
     return this.#reject === undefined;
@@ -117,7 +121,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   /** The backlog gives up on the job: no key will serve it, or it was aborted. */
   fail(error: unknown): void {
     this.#leaveBacklog();
-    this.#settle(false, undefined, explain(error, this.attempts, this.pool));
+    this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now()));
   }
 
   /** The caller aborted while the job waited in the backlog. */
@@ -165,7 +169,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     this.#faultingSince = outcome.failure.class === 'transient' ? (this.#faultingSince ?? now) : undefined;
     if (!waitingOutOutage(this.pool, this.#faultingSince, now, options)) this.#spent++;
     if (this.#spent >= options.maxRetries) {
-      this.#settle(false, undefined, exhausted(this.attempts, this.pool));
+      this.#settle(false, undefined, exhausted(this.attempts, this.pool, this.#now()));
       return;
     }
     events.emit({ type: 'retry', at: now, key: outcome.key, jobId: this.id, attempt });
@@ -187,7 +191,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     try {
       worker = chooseNow(this.pool, this, this.tokens, this.context.options.clock.now());
     } catch (error) {
-      this.#settle(false, undefined, explain(error, this.attempts, this.pool));
+      this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now()));
       return;
     }
     if (worker) worker.run(this, this.attempts.length + 1);
@@ -199,7 +203,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     try {
       await waitForKey(this.pool, this, this.context.options.clock, this);
     } catch (error) {
-      this.#settle(false, undefined, explain(error, this.attempts, this.pool));
+      this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now()));
       return;
     }
     this.#next();
@@ -249,11 +253,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
  * a backoff (`equal` jitter: half fixed, half random) before its next attempt, so a short outage does not
  * use up every attempt within milliseconds. Returns the pause in ms, 0 for none.
  */
-function pauseAfterFaults(
-  attempts: readonly AttemptRecord[],
-  options: ResolvedOptions,
-  pool: KeyPool,
-): number {
+function pauseAfterFaults(attempts: readonly AttemptRecord[], options: RetryPolicy, pool: KeyPool): number {
   let streak = 0;
   for (let i = attempts.length - 1; i >= 0 && attempts[i]!.failureClass === 'transient'; i--) streak++;
   if (streak < 2) return 0;
@@ -275,7 +275,7 @@ function waitingOutOutage(
   pool: KeyPool,
   faultingSince: number | undefined,
   now: number,
-  options: ResolvedOptions,
+  options: RetryPolicy,
 ): boolean {
   return (
     pool.guard?.degraded === true && faultingSince !== undefined && now - faultingSince < options.cooldownMs
@@ -283,8 +283,8 @@ function waitingOutOutage(
 }
 
 /** Keys ran out after some attempts: the attempts say more than "no key". */
-function explain(error: unknown, attempts: readonly AttemptRecord[], pool: KeyPool): unknown {
-  return error instanceof NoAvailableKeyError && attempts.length > 0 ? exhausted(attempts, pool) : error;
+function explain(error: unknown, attempts: readonly AttemptRecord[], pool: KeyPool, now: number): unknown {
+  return error instanceof NoAvailableKeyError && attempts.length > 0 ? exhausted(attempts, pool, now) : error;
 }
 
 function toRecord(failure: Failure, attempt: number, keyName: string, keyLabel: string): AttemptRecord {
@@ -318,14 +318,14 @@ function finalError(failure: Failure, record: AttemptRecord, pool: KeyPool): unk
   );
 }
 
-function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool): Error {
+function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool, now: number): Error {
   const last = attempts[attempts.length - 1]!;
   const keys = { provider: pool.provider, keyName: last.keyName, keyLabel: last.keyLabel };
   // Every attempt met a 429: the caller learns when the pool can take the job again.
   if (attempts.every((a) => a.failureClass === 'rate-limited')) {
     return new RateLimitedError(
       `${pool.provider}: every attempt was rate limited (${attempts.length}); last on ${last.keyName} (${last.keyLabel})`,
-      nextReadyIn(pool),
+      nextReadyIn(pool, now),
       attempts,
       { ...keys, cause: last.error },
     );
@@ -338,12 +338,10 @@ function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool): Error {
 }
 
 /** Ms until the earliest key of the pool may be tried again; undefined when none will be. */
-function nextReadyIn(pool: KeyPool): number | undefined {
-  const now = pool.workers[0]?.deps.clock.now();
-  if (now === undefined) return undefined;
+function nextReadyIn(pool: KeyPool, now: number): number | undefined {
   let soonest: number | undefined;
   for (const worker of pool.workers) {
-    const at = worker.deps.health.readyAt(now);
+    const at = worker.readyAt(now);
     if (at !== undefined) soonest = Math.min(soonest ?? Number.POSITIVE_INFINITY, at - now);
   }
   return soonest;

@@ -1,6 +1,6 @@
 import { validateCallOptions } from '../config/call-options.js';
 import { describeWord } from '../config/describe-value.js';
-import type { CallOptions, ResolvedOptions, Strategy } from '../config/options.js';
+import type { CallOptions, DispatchOptions, Strategy } from '../config/options.js';
 import { ConfigError, ShutdownError, TimeoutError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { isDeadline, linkSignal } from '../core/link-signal.js';
@@ -33,7 +33,7 @@ export class Dispatcher {
   #closed = false;
 
   constructor(
-    readonly options: ResolvedOptions,
+    readonly options: DispatchOptions,
     events: EventBus,
     readonly keys: PoolSource,
     /** Spans and metrics of each job (OpenTelemetry), unless telemetry is off. */

@@ -2,11 +2,9 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { KeyCheckResult } from '../core/key-check.js';
-import { scrubError } from '../core/redact.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { CheckResponse } from '../providers/adapter.js';
 import type { KeyWorker } from '../worker/key-worker.js';
-import { applyCheck } from './apply-check.js';
 import { checkedLimits } from './checked-limits.js';
 
 /** A check that hangs is a failed check: the key's health cannot wait on it forever. */
@@ -49,12 +47,12 @@ export class KeyChecker {
   }
 
   async #run({ pool, worker }: CheckTarget): Promise<KeyCheckResult> {
-    const { health, ref } = worker.deps;
+    const { ref } = worker;
     const base = { provider: ref.provider, name: ref.name, label: ref.label };
     const check = pool.adapter.check;
-    if (health.state(this.clock.now()) === 'disabled' || check === undefined) {
+    const { state } = worker.stats(this.clock.now());
+    if (state === 'disabled' || check === undefined) {
       const skipped = check === undefined ? 'no-check' : 'disabled';
-      const state = health.state(this.clock.now());
       return { ...base, ok: false, skipped, status: undefined, failureClass: undefined, latencyMs: 0, state };
     }
     await this.#freeSlot(pool, worker);
@@ -64,9 +62,7 @@ export class KeyChecker {
     const call = new AbortController();
     try {
       if (this.closing.aborted) throw this.closing.reason;
-      const ready = worker.deps.ready();
-      if (ready) await ready;
-      const client = worker.deps.client();
+      const client = await worker.checkClient();
       // Latency and deadline are the call's: loading the SDK the first time is not the provider's doing.
       startedAt = this.clock.now();
       response = await this.#withDeadline(call, (signal) => check(client, signal));
@@ -76,9 +72,7 @@ export class KeyChecker {
     const at = this.clock.now();
     // A key removed while its check ran is gone: its events would bring it back into the stats.
     const current = pool.get(ref.name) === worker;
-    const state = current
-      ? applyCheck(worker, failure, at, this.events, () => pool.notify())
-      : health.state(at);
+    const after = current ? worker.recordCheck(failure, at) : worker.stats(at).state;
     const limits = checkedLimits(
       response?.headers === undefined ? undefined : pool.adapter.readRateLimits?.(response.headers),
     );
@@ -89,7 +83,7 @@ export class KeyChecker {
       failureClass: failure?.class,
       ...(failure === undefined ? {} : { message: failure.message }),
       latencyMs: at - startedAt,
-      state,
+      state: after,
       ...(limits === undefined ? {} : { limits }),
     };
     this.#checkedAt.set(worker, at);
@@ -140,7 +134,7 @@ export class KeyChecker {
       const message = (signal.reason as Error).message;
       return { class: 'transient', status: undefined, retryAfterMs: undefined, message, error };
     }
-    const failure = worker.deps.classify(scrubError(error, worker.deps.key.reveal()));
+    const failure = worker.classify(error);
     return closed ? { ...failure, class: 'aborted' } : failure;
   }
 }

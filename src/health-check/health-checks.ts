@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from '../config/options.js';
+import type { HealthCheckOptions } from '../config/options.js';
 import { ShutdownError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { KeyCheckResult } from '../core/key-check.js';
@@ -11,7 +11,7 @@ export class HealthChecks {
   readonly #closing = new AbortController();
   readonly #checker: KeyChecker;
 
-  constructor(options: ResolvedOptions, events: EventBus, pools: () => Iterable<KeyPool>) {
+  constructor(options: HealthCheckOptions, events: EventBus, pools: () => Iterable<KeyPool>) {
     this.#checker = new KeyChecker(options.clock, events, this.#closing.signal);
     const interval = options.healthCheckInterval ?? 0;
     if (interval > 0)

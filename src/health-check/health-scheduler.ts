@@ -39,7 +39,7 @@ export async function runHealthSchedule(
 }
 
 function isDue({ worker }: CheckTarget, now: number, intervalMs: number, checker: KeyChecker): boolean {
-  const state = worker.deps.health.state(now);
+  const { state } = worker.stats(now);
   if (RECHECKED.has(state)) return true;
   if (!IDLE_CHECKED.has(state) || worker.inFlight > 0 || worker.queued > 0) return false;
   const lastSeen = Math.max(worker.lastUsedAt, checker.lastCheckedAt(worker) ?? Number.NEGATIVE_INFINITY);

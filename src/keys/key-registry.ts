@@ -1,4 +1,4 @@
-import type { KeyOptions, ResolvedOptions } from '../config/options.js';
+import type { KeyOptions, KeyRegistryOptions } from '../config/options.js';
 import { validateKeyOptions, validateProviderName } from '../config/resolve.js';
 import { ApiKey } from '../core/api-key.js';
 import { ConfigError, NoAvailableKeyError } from '../core/errors.js';
@@ -21,7 +21,7 @@ export class KeyRegistry {
   readonly #groups = new Map<string, RateLimiter>();
 
   constructor(
-    readonly options: ResolvedOptions,
+    readonly options: KeyRegistryOptions,
     readonly events: EventBus,
     /** Builds a key's gate to the state it shares with other processes; undefined in a process alone. */
     readonly sharedGate?: SharedGateFactory,
@@ -66,7 +66,7 @@ export class KeyRegistry {
     const opts = validateKeyOptions(provider, keyOptions, 'key');
     const name = opts.name ?? this.#freeName(pool);
     if (pool.get(name)) throw new ConfigError('name', `${provider} already has a key named "${name}"`);
-    const duplicate = pool.workers.find((w) => w.deps.key.reveal() === opts.apiKey);
+    const duplicate = pool.workers.find((w) => w.holds(opts.apiKey));
     if (duplicate) {
       throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
     }
@@ -105,12 +105,7 @@ export class KeyRegistry {
     if (!create) throw new NoAvailableKeyError(`${provider} has no keys`, { provider });
     pool = new KeyPool(adapter, this.options.random);
     const workers = pool.workers;
-    pool.guard = new EjectionGuard(
-      provider,
-      this.options.maxEjectedPercent,
-      () => workers.map((w) => w.deps.health),
-      this.events,
-    );
+    pool.guard = new EjectionGuard(provider, this.options.maxEjectedPercent, () => workers, this.events);
     this.#pools.set(provider, pool);
     return pool;
   }

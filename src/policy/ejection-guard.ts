@@ -1,5 +1,4 @@
 import type { EventBus } from '../core/events.js';
-import type { KeyHealth } from './health.js';
 
 /**
  * The ceiling on ejection (as Envoy's `max_ejection_percent`): at most `maxEjectedPercent` of a pool's
@@ -13,7 +12,8 @@ export class EjectionGuard {
   constructor(
     readonly provider: string,
     readonly maxEjectedPercent: number,
-    readonly members: () => Iterable<KeyHealth>,
+    /** The pool's keys, each held out by its breaker or not. */
+    readonly members: () => Iterable<{ ejected(now: number): boolean }>,
     readonly events: EventBus,
   ) {}
 
@@ -25,9 +25,9 @@ export class EjectionGuard {
   mayEject(now: number): boolean {
     let total = 0;
     let ejected = 0;
-    for (const health of this.members()) {
+    for (const member of this.members()) {
       total++;
-      if (health.ejected(now)) ejected++;
+      if (member.ejected(now)) ejected++;
     }
     return ejected < Math.floor((total * this.maxEjectedPercent) / 100);
   }

@@ -91,13 +91,13 @@ export function usageStats(
   for (const pool of pools) {
     const keys = pool.workers.map((worker): KeyStats => {
       const c = counters.get(pool.provider)?.get(worker.name) ?? emptyCounters();
-      const health = worker.deps.health;
+      const key = worker.stats(now);
       const failures = Object.values(c.failures).reduce((a, b) => a + b, 0);
       return {
         name: worker.name,
         label: worker.ref.label,
-        state: health.state(now),
-        healthScore: health.score(now),
+        state: key.state,
+        healthScore: key.healthScore,
         weight: worker.weight,
         requests: c.requests,
         successes: c.successes,
@@ -111,9 +111,9 @@ export function usageStats(
         inFlight: worker.inFlight,
         concurrency: worker.concurrency,
         latencyMs: { p50: percentile(c.latencies, 50), p95: percentile(c.latencies, 95) },
-        limits: worker.deps.limiter.usage(now),
+        limits: key.limits,
         lastUsedAt: Number.isFinite(worker.lastUsedAt) ? new Date(worker.lastUsedAt).toISOString() : null,
-        cooldownUntil: isoOrNull(health.cooldownUntil(now)),
+        cooldownUntil: isoOrNull(key.cooldownUntil),
         lastCheck: lastCheckOf(c),
       };
     });
@@ -143,7 +143,7 @@ export function usageStats(
 function nextProbe(pool: KeyPool, now: number): number | undefined {
   let soonest: number | undefined;
   for (const worker of pool.workers) {
-    const at = worker.deps.health.cooldownUntil(now);
+    const at = worker.stats(now).cooldownUntil;
     if (at !== undefined && Number.isFinite(at)) soonest = Math.min(soonest ?? at, at);
   }
   return soonest;

@@ -1,4 +1,4 @@
-import type { KeyOptions, ResolvedOptions } from '../config/options.js';
+import type { KeyOptions, WorkerOptions } from '../config/options.js';
 import type { ApiKey } from '../core/api-key.js';
 import type { EventBus, KeyRef } from '../core/events.js';
 import { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
@@ -17,7 +17,7 @@ export interface BuildWorkerInput {
   readonly adapter: ProviderAdapter;
   readonly limiter: RateLimiter;
   readonly guard: EjectionGuard | undefined;
-  readonly options: ResolvedOptions;
+  readonly options: WorkerOptions;
   readonly events: EventBus;
   readonly notify: (scope?: 'pool') => void;
   /** Jobs waiting in the key's pool for any key. */

@@ -1,17 +1,24 @@
 import type { ApiKey } from '../core/api-key.js';
 import type { Clock } from '../core/clock.js';
 import { AttemptTimeoutError } from '../core/errors.js';
-import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
+import type { EventBus, KeyRef } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
+import type { RateLimitInfo } from '../core/rate-limit-info.js';
 import { scrubError } from '../core/redact.js';
 import { ATTEMPT_TRACE } from '../core/telemetry.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import type { EjectionGuard } from '../policy/ejection-guard.js';
-import type { HealthChange, KeyHealth } from '../policy/health.js';
-import type { RateLimiter, Reservation } from '../policy/rate-limiter.js';
+import type { HealthState, KeyHealth } from '../policy/health.js';
+import type { LimitName, LimitUsage, RateLimiter, Reservation } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 import { AttemptContext } from './attempt-context.js';
 import { aborted, call } from './attempt-helpers.js';
+import {
+  type AttemptListener,
+  attemptListeners,
+  type FailureReport,
+  type SuccessReport,
+} from './attempt-listeners.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
 import type { Job } from './job-context.js';
@@ -53,6 +60,18 @@ export interface WorkerDeps {
   readonly shared?: SharedGate | undefined;
 }
 
+/** What `stats()` shows of a key. */
+export interface KeyWorkerStats {
+  readonly state: HealthState;
+  /** 0–100. */
+  readonly healthScore: number;
+  readonly cooldownUntil: number | undefined;
+  readonly limits: Partial<Record<LimitName, LimitUsage>>;
+}
+
+/** States a passing check ends: the provider accepts the key again (DESIGN.md, issue 15). */
+const REVIVED_BY_CHECK: ReadonlySet<HealthState> = new Set(['unavailable', 'exhausted', 'circuit-open']);
+
 /** Assignment order across all workers: `lru` compares it, so jobs assigned in one tick still spread. */
 let assignments = 0;
 
@@ -62,6 +81,10 @@ let assignments = 0;
  * leaves the queue (it may still wait there for the rate limits) until its call, stream included, ends.
  */
 export class KeyWorker implements EntryOwner {
+  /** Its collaborators: private, so what the other layers may do with a key is the methods below. */
+  readonly #deps: WorkerDeps;
+  /** Told each attempt's outcome once, after the key's health took it in. */
+  readonly #listeners: readonly AttemptListener[];
   readonly #queue = new PriorityFifo<QueuedEntry>();
   /** Entries whose call has not begun: in the queue, or in a slot waiting for the rate limits. */
   readonly #waiting = new Set<QueuedEntry>();
@@ -83,26 +106,130 @@ export class KeyWorker implements EntryOwner {
   /** When a call last started on this key (clock time). */
   lastUsedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly deps: WorkerDeps) {
+  constructor(deps: WorkerDeps) {
+    this.#deps = deps;
+    this.#listeners = attemptListeners(deps);
     this.#deadlines = new DeadlineQueue(deps.clock);
     this.#epoch = deps.clock.now();
     deps.concurrency.onChange(() => this.refreshSlots());
   }
 
   get ref(): KeyRef {
-    return this.deps.ref;
+    return this.#deps.ref;
+  }
+
+  /** Back into rotation (`enableKey`). */
+  enable(): void {
+    this.#deps.health.enabled = true;
+  }
+
+  /** Out of rotation: its queued jobs go back to the pool at once; calls in flight finish. */
+  disable(): void {
+    this.#deps.health.enabled = false;
+    this.evictQueued();
+  }
+
+  /** Clears cooldown, breaker, quota and auth state and the adapted concurrency; true when it was held out. */
+  reset(now: number): boolean {
+    this.#deps.concurrency.reset();
+    return this.#deps.health.reset(now);
+  }
+
+  /** When the key may next be tried; undefined when only an operator (or a health check) can bring it back. */
+  readyAt(now: number): number | undefined {
+    return this.#deps.health.readyAt(now);
+  }
+
+  /** What the stats show of the key's state. */
+  stats(now: number): KeyWorkerStats {
+    const { health, limiter } = this.#deps;
+    return {
+      state: health.state(now),
+      healthScore: health.score(now),
+      cooldownUntil: health.cooldownUntil(now),
+      limits: limiter.usage(now),
+    };
+  }
+
+  /** Held out of the pool by its breaker (open or half-open): counts toward the pool's ejection ceiling. */
+  ejected(now: number): boolean {
+    return this.#deps.health.ejected(now);
+  }
+
+  /** Whether this worker holds the key `value` (a duplicate check; the value never leaves). */
+  holds(value: string): boolean {
+    return this.#deps.key.reveal() === value;
+  }
+
+  /** Jobs its own queue may hold. */
+  get queueSize(): number {
+    return this.#deps.queueSize;
+  }
+
+  /**
+   * A provider's reading of the key's limits (from a response's headers): the limits it learns, the state
+   * shared with other processes, and the end of its slow start.
+   */
+  observe(info: RateLimitInfo | undefined): void {
+    const { limiter, clock, shared, events, ref, notify } = this.#deps;
+    const now = clock.now();
+    const wasLearning = limiter.learning;
+    const learned = limiter.observe(info, now);
+    if (info) shared?.observe(info);
+    if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
+    // The first response ends a key's slow start: its queue opens up at once.
+    if (wasLearning && !limiter.learning) {
+      this.refreshSlots();
+      notify();
+    }
+  }
+
+  /** The key's SDK client for a call outside the queue (a health check), once its SDK is loaded. */
+  async checkClient(): Promise<unknown> {
+    const ready = this.#deps.ready();
+    if (ready) await ready;
+    return this.#deps.client();
+  }
+
+  /** A provider error met with this key, classified, with the key's value scrubbed from it. */
+  classify(error: unknown): Failure {
+    return this.#deps.classify(scrubError(error, this.#deps.key.reveal()));
+  }
+
+  /**
+   * A health check's verdict, as a real call's would be: 401/403 make the key unavailable, a spent quota
+   * exhausted, a transient fault counts toward its breaker; a pass revives a key held out. Returns the
+   * key's state afterwards.
+   */
+  recordCheck(failure: Failure | undefined, at: number): HealthState {
+    const { health, events, ref } = this.#deps;
+    if (failure !== undefined) {
+      if (failure.class !== 'aborted') {
+        const change = health.onFailure(failure, at);
+        // `ejection-held` is the pool's bookkeeping of real traffic, not an event; a check leaves it alone.
+        if (change && change.type !== 'ejection-held') events.emit({ ...change, at, key: ref });
+      }
+      return health.state(at);
+    }
+    if (REVIVED_BY_CHECK.has(health.state(at))) {
+      if (health.reset(at)) events.emit({ type: 'key-recovered', at, key: ref });
+      this.#deps.notify('pool');
+    } else if (health.onSuccess()) {
+      events.emit({ type: 'circuit-closed', at, key: ref });
+    }
+    return health.state(at);
   }
   get name(): string {
-    return this.deps.ref.name;
+    return this.#deps.ref.name;
   }
   get weight(): number {
-    return this.deps.weight;
+    return this.#deps.weight;
   }
   get score(): number {
-    return this.deps.health.score(this.deps.clock.now());
+    return this.#deps.health.score(this.#deps.clock.now());
   }
   get headroom(): number {
-    const { limiter, clock } = this.deps;
+    const { limiter, clock } = this.#deps;
     return limiter.hasLimits ? limiter.headroom(clock.now()) : 1;
   }
   get queued(): number {
@@ -113,11 +240,11 @@ export class KeyWorker implements EntryOwner {
   }
   /** The key's concurrency limit. */
   get concurrency(): number {
-    return this.deps.concurrency.limit;
+    return this.#deps.concurrency.limit;
   }
   /** Calls it may have in flight now: while its limits are being learned, one at a time. */
   get slots(): number {
-    return this.deps.limiter.learning ? 1 : this.deps.concurrency.limit;
+    return this.#deps.limiter.learning ? 1 : this.#deps.concurrency.limit;
   }
   /** (queued + in flight) / slots. */
   get load(): number {
@@ -130,23 +257,23 @@ export class KeyWorker implements EntryOwner {
   get room(): number {
     return Math.max(
       0,
-      this.deps.queueSize + this.deps.concurrency.limit - this.#waiting.size - this.#inFlight,
+      this.#deps.queueSize + this.#deps.concurrency.limit - this.#waiting.size - this.#inFlight,
     );
   }
   /** Jobs wait for a slot, here or in the pool: more slots would have been used. */
   get #backlogged(): boolean {
     // Entries not begun, less those already holding a slot (active slots whose call has not started).
     if (this.#waiting.size > this.#active - this.#inFlight) return true;
-    return this.#active >= this.slots && (this.deps.poolBacklog?.() ?? 0) > 0;
+    return this.#active >= this.slots && (this.#deps.poolBacklog?.() ?? 0) > 0;
   }
   /** Calls per ms the key's limits allow for jobs of the size seen here; undefined with no limits. */
   allowedRate(): number | undefined {
-    return this.deps.limiter.allowedRate(this.#meanTokens);
+    return this.#deps.limiter.allowedRate(this.#meanTokens);
   }
 
   /** Whether a `specific` job may be queued on this key now. */
   isEligible(now: number): boolean {
-    return this.hasQueueRoom && this.deps.health.canStart(now);
+    return this.hasQueueRoom && this.#deps.health.canStart(now);
   }
 
   /**
@@ -158,10 +285,10 @@ export class KeyWorker implements EntryOwner {
     return (
       this.#active < this.slots &&
       this.#loaded() &&
-      this.deps.health.canStart(now) &&
-      this.deps.limiter.waitFor(tokens, now) === 0 &&
+      this.#deps.health.canStart(now) &&
+      this.#deps.limiter.waitFor(tokens, now) === 0 &&
       // Another process cooled the key down or booked it ahead (a cached figure, no round trip).
-      (this.deps.shared?.waitMs(now) ?? 0) === 0
+      (this.#deps.shared?.waitMs(now) ?? 0) === 0
     );
   }
 
@@ -171,7 +298,7 @@ export class KeyWorker implements EntryOwner {
    * the key will never serve unless someone brings it back (disabled, failing auth, out of quota).
    */
   readyIn(tokens: number, now: number): number | undefined {
-    const { health, limiter, shared } = this.deps;
+    const { health, limiter, shared } = this.#deps;
     const readyAt = health.readyAt(now);
     if (readyAt === undefined) return undefined;
     if (this.#active >= this.slots || !this.#loaded()) return Number.POSITIVE_INFINITY;
@@ -187,7 +314,7 @@ export class KeyWorker implements EntryOwner {
    */
   #loaded(): boolean {
     if (this.#loadedOnce) return true;
-    const ready = this.deps.ready();
+    const ready = this.#deps.ready();
     if (ready === undefined) {
       this.#loadedOnce = true;
       return true;
@@ -196,7 +323,7 @@ export class KeyWorker implements EntryOwner {
       this.#loading = true;
       const done = (): void => {
         this.#loading = false;
-        this.deps.notify('pool');
+        this.#deps.notify('pool');
       };
       ready.then(done, done);
     }
@@ -208,7 +335,7 @@ export class KeyWorker implements EntryOwner {
     this.requests++;
     this.lastAssigned = ++assignments;
     this.#meanTokens += (job.tokens - this.#meanTokens) / Math.min(this.requests, 100);
-    const rank = job.priority - (this.deps.clock.now() - this.#epoch) / this.deps.priorityAgingMs;
+    const rank = job.priority - (this.#deps.clock.now() - this.#epoch) / this.#deps.priorityAgingMs;
     const entry = new QueuedEntry(job, attempt, this, rank);
     this.#waiting.add(entry);
     this.#queue.push(entry);
@@ -241,7 +368,7 @@ export class KeyWorker implements EntryOwner {
   /** Its slots changed (slow start ended, the concurrency limit moved): start what now fits. */
   refreshSlots(): void {
     this.#pump();
-    this.deps.notify();
+    this.#deps.notify();
   }
 
   #pump(): void {
@@ -263,7 +390,7 @@ export class KeyWorker implements EntryOwner {
       // A fault before the call (its store, a bug): the job still settles, once, with it.
       if (!entry.done) {
         entry.begin();
-        outcome = { ok: false, skipped: false, failure: this.#fault(error), key: this.deps.ref };
+        outcome = { ok: false, skipped: false, failure: this.#fault(error), key: this.#deps.ref };
       }
     } finally {
       this.#active--;
@@ -272,13 +399,13 @@ export class KeyWorker implements EntryOwner {
     // Answered after the slot is free, so a retry's choice of key sees this one as it now is.
     if (outcome) entry.answer(outcome);
     // The pool looks again: this key may take a waiting job, or the pool must learn when it next can.
-    this.deps.notify();
+    this.#deps.notify();
   }
 
   /** Returns the attempt's outcome when it is still to be answered. */
   async #start(entry: QueuedEntry): Promise<AttemptOutcome<unknown> | undefined> {
     if (entry.done) return undefined;
-    const { clock, limiter, health } = this.deps;
+    const { clock, limiter, health } = this.#deps;
     for (let wait = limiter.waitFor(entry.job.tokens, clock.now()); wait > 0 && !entry.done; ) {
       if (!(await this.#sleep(entry, wait))) return undefined;
       wait = limiter.waitFor(entry.job.tokens, clock.now());
@@ -286,14 +413,14 @@ export class KeyWorker implements EntryOwner {
     if (entry.done) return undefined;
     // Taken in the same tick as the wait ended: two slots woken together must not both see room.
     const reservation = limiter.take(entry.job.tokens, clock.now());
-    if (this.deps.shared && !(await this.#sharedTake(entry))) return undefined;
+    if (this.#deps.shared && !(await this.#sharedTake(entry))) return undefined;
     if (entry.done) {
-      this.deps.shared?.release();
+      this.#deps.shared?.release();
       return undefined;
     }
     const startedAt = clock.now();
     if (!health.canStart(startedAt)) {
-      this.deps.shared?.release();
+      this.#deps.shared?.release();
       entry.skip();
       return undefined;
     }
@@ -302,18 +429,18 @@ export class KeyWorker implements EntryOwner {
       return await this.#attempt(entry, startedAt, reservation);
     } catch (error) {
       // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
-      return { ok: false, skipped: false, failure: this.#fault(error), key: this.deps.ref };
+      return { ok: false, skipped: false, failure: this.#fault(error), key: this.#deps.ref };
     }
   }
 
   /** A fault outside the provider's answer ends the job, as a bad request would: retrying cannot help. */
   #fault(error: unknown): Failure {
-    return { ...this.deps.classify(error), class: 'bad-request' };
+    return { ...this.#deps.classify(error), class: 'bad-request' };
   }
 
   /** Waits until the shared buckets admit the call (one round trip per try); false when the job left. */
   async #sharedTake(entry: QueuedEntry): Promise<boolean> {
-    const { shared } = this.deps;
+    const { shared } = this.#deps;
     if (!shared) return true;
     for (
       let wait = await shared.take(entry.job.tokens);
@@ -336,7 +463,7 @@ export class KeyWorker implements EntryOwner {
     entry.job.cancel.onAbort(wake);
     this.#sleepers.add(sleeper);
     try {
-      await this.deps.clock.sleep(ms, sleeper.signal);
+      await this.#deps.clock.sleep(ms, sleeper.signal);
     } catch {
       // Woken by the caller's abort or an eviction, which already answered the job.
     } finally {
@@ -352,7 +479,7 @@ export class KeyWorker implements EntryOwner {
     startedAt: number,
     reservation: Reservation,
   ): Promise<AttemptOutcome<unknown> | undefined> {
-    const { clock, limiter, health, events, ref, concurrency } = this.deps;
+    const { clock, limiter, health, events, ref, concurrency } = this.#deps;
     const { job, attempt } = entry;
     health.onStart(startedAt);
     concurrency.onStart(startedAt);
@@ -373,9 +500,9 @@ export class KeyWorker implements EntryOwner {
     const deadline = this.#deadline(entry, ctx);
     let outcome: AttemptOutcome<unknown> | undefined;
     try {
-      const ready = this.deps.ready();
+      const ready = this.#deps.ready();
       if (ready) await ready;
-      const { client } = this.deps;
+      const { client } = this.#deps;
       const value = await (trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx));
       if (deadline) this.#deadlines.finish(deadline);
       ctx.throwIfAborted();
@@ -395,7 +522,7 @@ export class KeyWorker implements EntryOwner {
       const failure =
         job.cancel.aborted && !ctx.timedOut
           ? aborted(job.cancel)
-          : this.deps.classify(scrubError(error, this.deps.key.reveal()));
+          : this.#deps.classify(scrubError(error, this.#deps.key.reveal()));
       // A timed-out attempt was already counted against the key when its deadline passed.
       if (!ctx.timedOut) this.#fail(entry, ctx, failure);
       if (!ctx.answered) {
@@ -405,19 +532,19 @@ export class KeyWorker implements EntryOwner {
     } finally {
       job.cancel.offAbort(onJobAbort);
       this.#inFlight--;
-      if (ctx.usage && !this.deps.chargesEstimate) {
+      if (ctx.usage && !this.#deps.chargesEstimate) {
         const actual = ctx.usage.inputTokens + ctx.usage.outputTokens;
         limiter.reconcile(reservation, actual, clock.now());
-        this.deps.shared?.settle(reservation.tokens, actual);
+        this.#deps.shared?.settle(reservation.tokens, actual);
       }
-      this.deps.shared?.release();
+      this.#deps.shared?.release();
     }
     return outcome;
   }
 
   /** The attempt's own deadline: when it passes, the key has failed and the job moves on at once. */
   #deadline(entry: QueuedEntry, ctx: AttemptContext): Deadline | undefined {
-    const ms = this.deps.attemptTimeoutMs;
+    const ms = this.#deps.attemptTimeoutMs;
     if (!Number.isFinite(ms)) return undefined;
     return this.#deadlines.add(ctx.startedAt + ms, () => {
       const reason = new AttemptTimeoutError(ms, {
@@ -443,58 +570,33 @@ export class KeyWorker implements EntryOwner {
   }
 
   #succeed(entry: QueuedEntry, ctx: AttemptContext, firstByteMs: number | undefined): void {
-    const { clock, health, events, ref, concurrency, guard } = this.deps;
+    const { clock, health, events, ref } = this.#deps;
     const at = clock.now();
-    const closed = health.onSuccess();
-    if (closed) events.emit({ type: 'circuit-closed', at, key: ref });
-    this.deps.shared?.onSuccess(closed);
-    guard?.onSuccess(at);
-    const latencyMs = at - ctx.startedAt;
-    concurrency.onSuccess(
-      firstByteMs === undefined
-        ? { latencyMs, now: at, saturated: this.#backlogged }
-        : { latencyMs, now: at, saturated: this.#backlogged, firstByteMs },
-    );
-    const usage: TokenUsage | undefined = ctx.usage;
-    ctx[ATTEMPT_TRACE]?.succeed(usage, at);
-    events.emit({
-      type: 'success',
-      at,
-      key: ref,
-      jobId: entry.job.id,
-      attempt: entry.attempt,
-      latencyMs,
-      usage,
-    });
+    const closedBreaker = health.onSuccess();
+    if (closedBreaker) events.emit({ type: 'circuit-closed', at, key: ref });
+    const report: SuccessReport = {
+      ...reportOf(entry, ctx, at),
+      firstByteMs,
+      saturated: this.#backlogged,
+      closedBreaker,
+      usage: ctx.usage,
+    };
+    ctx[ATTEMPT_TRACE]?.succeed(ctx.usage, at);
+    for (const listener of this.#listeners) listener.onSuccess(report);
   }
 
   #fail(entry: QueuedEntry, ctx: AttemptContext, failure: Failure): void {
-    const { clock, health, events, ref, concurrency } = this.deps;
+    const { clock, health } = this.#deps;
     const at = clock.now();
     const change = health.onFailure(failure, at);
-    this.deps.shared?.onFailure(change);
-    concurrency.onFailure({ class: failure.class, latencyMs: at - ctx.startedAt, now: at });
+    const report: FailureReport = { ...reportOf(entry, ctx, at), failure, change };
     ctx[ATTEMPT_TRACE]?.fail(failure, at, change?.type === 'rate-limited' ? change.until : undefined);
-    events.emit({
-      type: 'failure',
-      at,
-      key: ref,
-      jobId: entry.job.id,
-      attempt: entry.attempt,
-      latencyMs: at - ctx.startedAt,
-      failureClass: failure.class,
-      status: failure.status,
-      message: failure.message,
-    });
-    if (change) this.#announce(change, at);
+    for (const listener of this.#listeners) listener.onFailure(report);
     if (!health.canStart(at)) this.evictQueued();
   }
+}
 
-  #announce(change: HealthChange, at: number): void {
-    if (change.type === 'ejection-held') {
-      this.deps.guard?.onHeld(at);
-      return;
-    }
-    this.deps.events.emit({ ...change, at, key: this.deps.ref });
-  }
+/** What every attempt's report says: when it ended, how long it took, which job and attempt it was. */
+function reportOf(entry: QueuedEntry, ctx: AttemptContext, at: number) {
+  return { at, latencyMs: at - ctx.startedAt, jobId: entry.job.id, attempt: entry.attempt };
 }

@@ -208,10 +208,9 @@ describe('the work-conserving pool (property)', () => {
               } else {
                 const worker = pool.get(`k${i}`);
                 if (!worker) return;
-                if (c.kind === 'disable') worker.deps.health.enabled = false;
-                if (c.kind === 'enable') worker.deps.health.enabled = true;
-                if (c.kind === 'reset') worker.deps.health.reset(clock.now());
-                if (c.kind === 'disable') worker.evictQueued();
+                if (c.kind === 'disable') worker.disable();
+                if (c.kind === 'enable') worker.enable();
+                if (c.kind === 'reset') worker.reset(clock.now());
                 pool.notify();
               }
             },
@@ -237,7 +236,7 @@ describe('the work-conserving pool (property)', () => {
         }
         expect(violations).toEqual([]);
         // Keys left disabled may hold jobs back forever: enable all, and the rest must settle.
-        for (const worker of pool.workers) worker.deps.health.enabled = true;
+        for (const worker of pool.workers) worker.enable();
         pool.notify();
         await clock.runAll();
         await flush();
