@@ -1,8 +1,9 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Clock } from '../core/clock.js';
 import type { JobTrace, JobTracer, TraceSource } from '../core/telemetry.js';
+import type { Tracing } from './attempt-span.js';
 import { type Instruments, makeInstruments } from './instruments.js';
-import { JobSpan, type Tracing } from './job-span.js';
+import { JobSpan } from './job-span.js';
 import { type Api, loadApi, loadedApi } from './load-api.js';
 import { SCHEMA_URL } from './semconv.js';
 
