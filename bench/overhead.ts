@@ -5,11 +5,28 @@
  * The budgets column runs the same jobs under one token budget that never refuses (each job reserves its
  * estimate and settles its usage): what budgets add per job.
  * Run: npm run bench:overhead   (JOBS=… and ROUNDS=… to change the size)
+ * `KEYMUX_BENCH_OTEL=noop` registers an OpenTelemetry tracer provider whose exporter drops every span;
+ * `npm run bench:telemetry` runs this with OpenTelemetry absent, installed but unregistered, and so.
  */
 import PQueue from 'p-queue';
 import type { Strategy } from '../src/config/options.js';
 import { Multiplexer } from '../src/multiplexer.js';
 import type { ProviderAdapter } from '../src/providers/adapter.js';
+import { loadApi } from '../src/telemetry/load-api.js';
+
+if (process.env.KEYMUX_BENCH_OTEL === 'noop') {
+  const { trace } = await import('@opentelemetry/api');
+  const { BasicTracerProvider, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const dropAll = {
+    export: (_: unknown, done: (r: { code: 0 }) => void) => done({ code: 0 }),
+    shutdown: async () => undefined,
+  };
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(dropAll)] }),
+  );
+}
+// The API loads in the background when a multiplexer is made: loaded before the first round.
+await loadApi();
 
 const JOBS = Number(process.env.JOBS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -100,7 +117,8 @@ for (const strategy of ['round-robin', 'least-loaded'] as const) {
     });
   }
 }
+const otel = process.env.KEYMUX_BENCH_OTEL ?? ((await loadApi()) ? 'installed, unregistered' : 'absent');
 console.log(
-  `${JOBS} no-op jobs, concurrency ${CONCURRENCY} per key, median of ${ROUNDS} rounds, node ${process.version}`,
+  `${JOBS} no-op jobs, concurrency ${CONCURRENCY} per key, median of ${ROUNDS} rounds, node ${process.version}, OpenTelemetry: ${otel}`,
 );
 console.table(rows);

@@ -95,7 +95,8 @@ try {
     JSON.stringify({ name: 'keymux-pack-check', private: true, type: 'module' }, null, 2),
   );
   const sdks = SDK_PACKAGES;
-  const tools = ['typescript', '@types/node'];
+  // docs/telemetry.md's example prints spans with the OpenTelemetry SDK.
+  const tools = ['typescript', '@types/node', '@opentelemetry/api', '@opentelemetry/sdk-trace-node'];
   const specs = [...sdks, ...tools].map((name) => `${name}@${versionOf(name)}`);
   run(
     npm,

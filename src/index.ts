@@ -12,6 +12,7 @@ export type {
   MultiplexerOptions,
   RateLimits,
   Strategy,
+  TelemetryOptions,
 } from './config/options.js';
 export type { Clock } from './core/clock.js';
 export {

@@ -23,6 +23,7 @@ import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './co
 import { type ModelTarget, targetName } from './core/fallback.js';
 import type { KeyCheckResult } from './core/key-check.js';
 import { logEvents } from './core/log-events.js';
+import type { Traced } from './core/telemetry.js';
 import { Dispatcher } from './dispatch/job-dispatcher.js';
 import { type RunTarget, runChain } from './fallback/chain.js';
 import { type FallbackVeto, priceVeto } from './fallback/veto.js';
@@ -38,6 +39,7 @@ import { storeGates } from './store/key-gate.js';
 import { memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
 import { storeFromEnv } from './store/store-from-env.js';
+import { Telemetry } from './telemetry/telemetry.js';
 import type { JobContext } from './worker/job-context.js';
 
 /**
@@ -80,7 +82,13 @@ export class Multiplexer {
     this.#spend.ledger.shared = this.#store.budgets;
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
-    this.#dispatcher = new Dispatcher(this.options, this.#events, this.#keys);
+    const { telemetry, clock } = this.options;
+    this.#dispatcher = new Dispatcher(
+      this.options,
+      this.#events,
+      this.#keys,
+      telemetry === false ? undefined : new Telemetry(telemetry, clock),
+    );
   }
 
   /** `memory` (one process), `redis` (shared) or `degraded` (Redis away: each process at its local share). */
@@ -265,7 +273,7 @@ export class Multiplexer {
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options: CallOptions = {},
+    options: CallOptions & Traced = {},
     /** @internal What a wrapped client knows of the call's cost before it is sent. */
     spend?: SpendRequest,
   ): Promise<T> {

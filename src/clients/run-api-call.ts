@@ -1,6 +1,14 @@
 import type { CallOptions, StreamDeadlines } from '../config/options.js';
-import { type FallbackGate, type ModelTarget, withGate } from '../core/fallback.js';
+import { type FallbackGate, type FallbackReason, type ModelTarget, withGate } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
+import {
+  attemptTraceOf,
+  recordFallback,
+  TRACE_SOURCE,
+  type TraceRequest,
+  type TraceSource,
+  telemetryLoading,
+} from '../core/telemetry.js';
 import { isSdkLoaded, preloadSdk } from '../providers/load-sdk.js';
 import { spendRequestOf } from '../providers/spend-request.js';
 import type { SpendRequest } from '../spend/spend.js';
@@ -11,6 +19,7 @@ import { isStreamRequest } from './streams/stream-request.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
 import { adoptStream, NOT_A_STREAM } from './streams/wrap-stream.js';
+import { operationOf } from './trace-request.js';
 import type { WrapContext } from './wrap-context.js';
 
 /** What an SDK's `APIPromise.withResponse()` gives, or the value alone for SDKs without one. */
@@ -120,6 +129,7 @@ async function runOnKey(
     // A chat's next message starts from the history this key's session ends with.
     chat?.follow(owner, stream === NOT_A_STREAM ? Promise.resolve() : ended);
     if (stream !== NOT_A_STREAM) return { ...settled, data: stream };
+    attemptTraceOf(job)?.response(settled.data);
     const usage = adapter?.readUsage?.(settled.data);
     if (usage) job.reportUsage(usage);
     await chat?.settled();
@@ -136,7 +146,7 @@ async function runOnKey(
  * One request of a wrapped client in flight: what its job runs, and the SDK's full answer once it came
  * (for `withResponse()`). One object per call, with no closures: thousands wait in queues at once.
  */
-class ApiCall {
+class ApiCall implements TraceSource {
   settled: WithResponse | undefined;
 
   constructor(
@@ -150,6 +160,18 @@ class ApiCall {
     const settled = await runOnKey(this.ctx, this.path, this.args, client, job);
     this.settled = settled;
     return settled.data;
+  }
+
+  /** For the job's spans, asked only when someone traces it. */
+  describe(): TraceRequest {
+    const body = requestOf(this.path, this.args);
+    const model = (body as { model?: unknown } | undefined)?.model;
+    return {
+      operation: operationOf(this.path),
+      model: typeof model === 'string' ? model : undefined,
+      stream: isStreamRequest(this.path, this.args),
+      body,
+    };
   }
 }
 
@@ -179,6 +201,7 @@ async function runTarget(
   target: ModelTarget,
   gate: FallbackGate | undefined,
   spend: SpendRequest,
+  reason: FallbackReason | undefined,
 ): Promise<unknown> {
   const { mux, hints } = first.ctx;
   if (target.provider === hints.provider && target.model === modelOf(first.args)) {
@@ -189,10 +212,17 @@ async function runTarget(
   await preloadSdk(moved.ctx.hints.packageName);
   const own = moved.ctx === first.ctx ? options : { ...moved.ctx.call, tokens: options.tokens ?? 0 };
   const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const from = `${hints.provider}/${modelOf(first.args)}`;
+  const to = `${target.provider}/${target.model}`;
+  // The fallback's job span says why it runs, and from where.
+  const run = (client: unknown, job: JobContext): Promise<unknown> => {
+    if (reason !== undefined) recordFallback(job, reason, from, to);
+    return call.run(client, job);
+  };
   const data = await mux.execute(
     moved.ctx.hints.provider,
-    call.run.bind(call),
-    withGate({ ...own, ...signal }, gate),
+    run,
+    withGate({ ...own, ...signal, [TRACE_SOURCE]: call }, gate),
     spendRequestOf(requestOf(moved.path, moved.args)),
   );
   const mapped = moved.map ? moved.map(data) : data;
@@ -209,25 +239,28 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   // The request's own signal is the job's from the start, so it also ends the job while queued.
   const own = (hints.requestSignal ?? signalInOptions)(args);
   const signal = own && call.signal ? AbortSignal.any([call.signal, own]) : (own ?? call.signal);
-  const options =
-    signal === call.signal && estimate === call.tokens
-      ? call
-      : { ...call, tokens: estimate, ...(signal === undefined ? {} : { signal }) };
   const apiCall = new ApiCall(ctx, path, args);
+  const options = {
+    ...call,
+    tokens: estimate,
+    ...(signal === undefined ? {} : { signal }),
+    [TRACE_SOURCE]: apiCall,
+  };
   const chat = chatOf(path);
   const model = chat === undefined ? modelOf(args) : undefined;
   const send = (): Promise<unknown> =>
     model === undefined
       ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)
-      : mux.withFallbacks({ provider: hints.provider, model }, call.fallbacks, (target, gate) =>
-          runTarget(apiCall, options, target, gate, spend),
+      : mux.withFallbacks({ provider: hints.provider, model }, call.fallbacks, (target, gate, reason) =>
+          runTarget(apiCall, options, target, gate, spend, reason),
         );
-  // Most calls go straight to the queue; the first ones wait for the SDK's ESM build, a chat's messages
-  // for the one before.
+  // Most calls go straight to the queue; the first ones wait for the SDK's ESM build (and the
+  // OpenTelemetry API's, so they are traced), a chat's messages for the one before.
+  const otel = telemetryLoading();
   const data =
-    chat === undefined && isSdkLoaded(hints.packageName)
+    chat === undefined && otel === undefined && isSdkLoaded(hints.packageName)
       ? send()
-      : Promise.all([preloadSdk(hints.packageName), chat?.settled()]).then(send);
+      : Promise.all([preloadSdk(hints.packageName), chat?.settled(), otel]).then(send);
   const promise = data as Promise<unknown> & CallFields;
   promise[CALL] = apiCall;
   promise.withResponse = withResponse;

@@ -1,6 +1,7 @@
 import type { CallOptions, StreamDeadlines } from '../config/options.js';
 import type { FallbackGate, FallbackReason, ModelTarget } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
+import type { Traced } from '../core/telemetry.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import type { SpendRequest } from '../spend/spend.js';
 import type { ClientHints } from './client-hints.js';
@@ -15,7 +16,7 @@ export interface Executor {
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options?: CallOptions,
+    options?: CallOptions & Traced,
     spend?: SpendRequest,
   ): Promise<T>;
   /**

@@ -6,6 +6,7 @@ import {
   KEY_FIELD_NAMES,
   NUMERIC_OPTIONS,
   parseStrategy,
+  telemetryOffIn,
   validateKeyOptions,
 } from './resolve.js';
 
@@ -170,5 +171,6 @@ function readOptions(env: Env): MultiplexerOptions {
   }
   const strategy = value(env, 'KEYMUX_STRATEGY');
   if (strategy !== undefined) options.strategy = parseStrategy(strategy, 'KEYMUX_STRATEGY');
+  if (telemetryOffIn(env)) options.telemetry = false;
   return options;
 }

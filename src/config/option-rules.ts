@@ -128,6 +128,17 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   contentPolicyFallbacks: { expected: 'an object of model → models', valid: isObject },
   maxWaitBeforeFallbackMs: numeric({ integer: false, min: 0, infinity: true }),
   maxFallbackPriceRatio: numeric({ integer: false, min: 1, infinity: true }),
+  telemetry: {
+    expected: '`false`, or an object such as `{ captureContent: true }`',
+    valid: (value) =>
+      value === false ||
+      (value !== null &&
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        Object.entries(value).every(
+          ([field, v]) => field === 'captureContent' && (v === undefined || typeof v === 'boolean'),
+        )),
+  },
 };
 
 export const KNOWN_OPTIONS: readonly string[] = Object.keys(OPTION_RULES);
@@ -149,4 +160,5 @@ export type NumericOption = Exclude<
   | 'contentPolicyFallbacks'
   | 'prices'
   | 'budgets'
+  | 'telemetry'
 >;

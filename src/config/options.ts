@@ -364,6 +364,24 @@ export interface MultiplexerOptions {
    * ```
    */
   readonly logger?: Logger;
+  /**
+   * OpenTelemetry spans (a job span, a CLIENT span per attempt) and the GenAI client metrics, through
+   * `@opentelemetry/api` when it is installed and a provider is registered: `false` turns them off (as
+   * does `KEYMUX_TELEMETRY=0`); `{ captureContent: true }` also records the messages sent and received.
+   * See docs/telemetry.md.
+   * @default on, without content
+   */
+  readonly telemetry?: false | TelemetryOptions;
+}
+
+/** What `telemetry` records beyond the defaults. */
+export interface TelemetryOptions {
+  /**
+   * Records the request's messages and the answer's text on the job span (`gen_ai.input.messages`,
+   * `gen_ai.system_instructions`, `gen_ai.output.messages`). They may hold personal data.
+   * @default false
+   */
+  readonly captureContent?: boolean;
 }
 
 /** The multiplexer's options with every default filled in, as `mux.options` shows them. */
@@ -396,6 +414,7 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger | undefined;
+  readonly telemetry: false | Required<TelemetryOptions>;
 }
 
 /**

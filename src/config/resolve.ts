@@ -87,6 +87,11 @@ function rejectUnknown(options: object): void {
   }
 }
 
+/** `KEYMUX_TELEMETRY=0` (or `false`, `off`). */
+export function telemetryOffIn(env: Readonly<Record<string, string | undefined>>): boolean {
+  return /^\s*(0|false|off)\s*$/i.test(env.KEYMUX_TELEMETRY ?? '');
+}
+
 /** Validates once and fills defaults; inner code trusts the result. */
 export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -103,7 +108,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     const value = options[option];
     if (typeof value === 'number') numbers[option] = value;
   }
-  const { clock = systemClock, random = Math.random, logger, store } = options;
+  const { clock = systemClock, random = Math.random, logger, store, telemetry } = options;
   const strategy =
     options.strategy === undefined ? 'round-robin' : parseStrategy(options.strategy, 'strategy');
   return {
@@ -119,6 +124,11 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     fallbacks: checkFallbackMap(options.fallbacks, 'fallbacks'),
     contextWindowFallbacks: checkFallbackMap(options.contextWindowFallbacks, 'contextWindowFallbacks'),
     contentPolicyFallbacks: checkFallbackMap(options.contentPolicyFallbacks, 'contentPolicyFallbacks'),
+    // KEYMUX_TELEMETRY=0 turns it off for every multiplexer of the process, whatever the code says.
+    telemetry:
+      telemetry === false || telemetryOffIn(process.env)
+        ? false
+        : { captureContent: telemetry?.captureContent ?? false },
   };
 }
 

@@ -255,6 +255,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     this.#reject = undefined;
     const { options, events, onSettled } = this.context;
     try {
+      this.trace?.end(ok, error, this.held);
       events.emit({
         type: 'job-settled',
         at: options.clock.now(),

@@ -5,6 +5,7 @@ import { ConfigError, ShutdownError, TimeoutError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { isDeadline, linkSignal } from '../core/link-signal.js';
+import { type JobTracer, TRACE_SOURCE, type Traced } from '../core/telemetry.js';
 import type { KeyPool } from '../keys/key-pool.js';
 import type { Cancellation } from '../worker/cancellation.js';
 import type { Job, JobContext } from '../worker/job-context.js';
@@ -36,6 +37,8 @@ export class Dispatcher {
     readonly options: DispatchOptions,
     events: EventBus,
     readonly keys: PoolSource,
+    /** Spans and metrics of each job (OpenTelemetry), unless telemetry is off. */
+    readonly tracer?: JobTracer | undefined,
   ) {
     this.strategy = options.strategy;
     this.#context = { options, events, onSettled: this.#settled };
@@ -53,7 +56,7 @@ export class Dispatcher {
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options: CallOptions = {},
+    options: CallOptions & Traced = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
     let call: CallOptions;
@@ -78,6 +81,8 @@ export class Dispatcher {
       context: this.#context,
     });
     job.fallbackGate = (options as { [FALLBACK_GATE]?: FallbackGate })[FALLBACK_GATE];
+    // The caller's active context is the job span's parent: taken now, in the caller's own call.
+    if (this.tracer) job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
     this.#active++;

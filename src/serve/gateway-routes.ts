@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isKeymuxError } from '../core/errors.js';
 import { type FallbackGate, type FallbackReason, type ModelTarget, withGate } from '../core/fallback.js';
+import { TRACE_SOURCE, type TraceSource } from '../core/telemetry.js';
 import type { Multiplexer } from '../multiplexer.js';
 import { ANTHROPIC_TOKEN_PROFILE } from '../providers/anthropic.js';
 import { estimateRequestTokens, type TokenProfile } from '../providers/estimate-tokens.js';
 import { GEMINI_TOKEN_PROFILE } from '../providers/gemini.js';
 import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
 import { spendRequestOf } from '../providers/spend-request.js';
+import { withIncomingContext } from '../telemetry/propagation.js';
 import { type Dialect, errorBody } from './error-body.js';
 import { errorReply } from './gateway-error.js';
 import { fallbacksHeader, retargetUpstream, type Served, servedHeaders } from './gateway-fallback.js';
@@ -126,18 +128,20 @@ async function relay(
     const result = await ctx.mux.execute(
       sent.provider,
       (client, job) => runGatewayJob(client, job, sent, startedAt, ctx),
-      withGate({ signal: abort.signal, tokens }, gate),
+      withGate({ signal: abort.signal, tokens, [TRACE_SOURCE]: traceSource(sent, parsed) }, gate),
       { ...spendRequestOf(parsed), model: sent.model },
     );
     Object.assign(served, { provider: sent.provider, model: sent.model, reason: reason ?? 'none' });
     return result;
   };
+  const run = (): Promise<JobResult> =>
+    model === undefined || route.provider === 'gemini'
+      ? send({ provider: route.provider, model: '' }, undefined, undefined)
+      : ctx.mux.withFallbacks({ provider: route.provider, model }, override, send);
   let result: JobResult;
   try {
-    result =
-      model === undefined || route.provider === 'gemini'
-        ? await send({ provider: route.provider, model: '' }, undefined, undefined)
-        : await ctx.mux.withFallbacks({ provider: route.provider, model }, override, send);
+    // The caller's `traceparent` is the parent of the job's span.
+    result = await (ctx.mux.options.telemetry === false ? run() : withIncomingContext(request.headers, run));
   } catch (error) {
     if (abort.signal.aborted) return reply.hijack();
     const answer = errorReply(error, route.dialect, () => earliestRetrySeconds(ctx.mux, route.provider));
@@ -154,6 +158,28 @@ async function relay(
   reply.hijack();
   await relayStream(result, reply.raw, startedAt, ctx, route.dialect, headers);
   return undefined;
+}
+
+/** `gen_ai.operation.name` of a gateway route's path. */
+const OPERATIONS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\/chat\/completions$|\/messages$|\/responses$/, 'chat'],
+  [/\/completions$/, 'text_completion'],
+  [/\/embeddings$|:(batchEmbedContents|embedContent)$/, 'embeddings'],
+  [/:(generateContent|streamGenerateContent)$/, 'generate_content'],
+];
+
+/** What a gateway job is, for its spans (asked only when someone traces it). */
+function traceSource(upstream: UpstreamRequest, parsed: unknown): TraceSource {
+  return {
+    describe: () => ({
+      operation: OPERATIONS.find(([pattern]) => pattern.test(upstream.path))?.[1],
+      model: upstream.model,
+      stream:
+        upstream.path.endsWith(':streamGenerateContent') ||
+        (parsed as { stream?: unknown } | undefined)?.stream === true,
+      body: parsed,
+    }),
+  };
 }
 
 /** OpenAI's routes (also under `/openai`), Groq's, Anthropic's Messages and Gemini's generateContent. */

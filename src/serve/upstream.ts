@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
 import type { SecretScrubber } from '../core/redact.js';
+import { injectContext } from '../telemetry/propagation.js';
 import { UpstreamHttpError } from './upstream-error.js';
 
 /** The four pools the gateway serves; Groq speaks OpenAI's format on its own keys. */
@@ -132,6 +133,8 @@ export class Upstream {
     const target = this.#target(request.provider, client);
     const headers: Record<string, string> = { ...target.defaults, ...request.headers, ...target.auth };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
+    // The attempt's span (its context is active here) is the parent of the provider's side of the trace.
+    injectContext(headers);
     const response = await this.#agent.request({
       origin: target.origin,
       path: `${target.basePath}${request.path}${request.query}`,

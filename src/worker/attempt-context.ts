@@ -1,4 +1,5 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
+import { ATTEMPT_TRACE, type AttemptTrace, JOB_TRACE, type JobTrace } from '../core/telemetry.js';
 import { Cancellation } from './cancellation.js';
 import type { Job, JobContext } from './job-context.js';
 
@@ -19,8 +20,17 @@ export class AttemptContext extends Cancellation implements JobContext {
     readonly job: Job<unknown>,
     readonly attempt: number,
     readonly startedAt: number,
+    trace: AttemptTrace | undefined,
   ) {
     super();
+    this[ATTEMPT_TRACE] = trace;
+  }
+
+  /** Its span and metrics, when someone traces the job. */
+  readonly [ATTEMPT_TRACE]: AttemptTrace | undefined;
+
+  get [JOB_TRACE](): JobTrace | undefined {
+    return this.job.trace;
   }
 
   get jobId(): number {

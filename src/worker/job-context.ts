@@ -1,4 +1,5 @@
 import type { JobContext } from '../core/job-context.js';
+import type { JobTrace } from '../core/telemetry.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { Cancellation } from './cancellation.js';
 
@@ -15,6 +16,8 @@ export interface Job<T> {
   readonly fn: (client: unknown, ctx: JobContext) => Promise<T>;
   /** What the job's key slot is held on after it settled (a stream handed out), so close() can end it. */
   held?: Promise<unknown> | undefined;
+  /** Its spans and metrics, when someone traces it. */
+  readonly trace?: JobTrace | undefined;
   /** Told how an attempt on a key ended, exactly once per attempt; the dispatcher decides what next. */
   report(outcome: AttemptOutcome<T>): void;
 }
@@ -26,6 +29,7 @@ export interface Job<T> {
 export abstract class QueuedJob<T> extends Cancellation implements Job<T> {
   release: (() => void) | undefined;
   held: Promise<unknown> | undefined;
+  trace: JobTrace | undefined;
 
   constructor(
     readonly id: number,

@@ -5,6 +5,7 @@ import type { EventBus, KeyRef } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { RateLimitInfo } from '../core/rate-limit-info.js';
 import { scrubError } from '../core/redact.js';
+import { ATTEMPT_TRACE } from '../core/telemetry.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import type { EjectionGuard } from '../policy/ejection-guard.js';
 import type { HealthState, KeyHealth } from '../policy/health.js';
@@ -485,7 +486,8 @@ export class KeyWorker implements EntryOwner {
     this.#inFlight++;
     this.lastUsedAt = startedAt;
     events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
-    const ctx = new AttemptContext(ref, job, attempt, startedAt);
+    const trace = job.trace?.attempt(ref, attempt);
+    const ctx = new AttemptContext(ref, job, attempt, startedAt, trace);
     // The caller's abort answers at once; the slot stays taken until the call itself stops.
     const onJobAbort = (reason: unknown): void => {
       ctx.abort(reason);
@@ -500,7 +502,8 @@ export class KeyWorker implements EntryOwner {
     try {
       const ready = this.#deps.ready();
       if (ready) await ready;
-      const value = await call(job, this.#deps.client, ctx);
+      const { client } = this.#deps;
+      const value = await (trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx));
       if (deadline) this.#deadlines.finish(deadline);
       ctx.throwIfAborted();
       ctx.answered = true;
@@ -581,6 +584,7 @@ export class KeyWorker implements EntryOwner {
       closedBreaker,
       usage: ctx.usage,
     };
+    ctx[ATTEMPT_TRACE]?.succeed(ctx.usage, at);
     for (const listener of this.#listeners) listener.onSuccess(report);
   }
 
@@ -598,6 +602,7 @@ export class KeyWorker implements EntryOwner {
       failure,
       change,
     };
+    ctx[ATTEMPT_TRACE]?.fail(failure, at, change?.type === 'rate-limited' ? change.until : undefined);
     for (const listener of this.#listeners) listener.onFailure(report);
     if (!health.canStart(at)) this.evictQueued();
   }

@@ -56,6 +56,7 @@ describe('resolveOptions', () => {
       clock: systemClock,
       random: Math.random,
       logger: undefined,
+      telemetry: { captureContent: false },
     });
   });
 

@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../../core/events.js';
 import type { JobContext } from '../../core/job-context.js';
+import { attemptTraceOf } from '../../core/telemetry.js';
 import { maxBuckets } from '../../core/usage-buckets.js';
 import { pumpedStream } from './pumped-stream.js';
 import { opensOnly } from './stream-start.js';
@@ -29,6 +30,7 @@ function track(job: JobContext, readUsage: ReadUsage | undefined, onEnd: (() => 
     settle = (failed) => (failed ? reject(failed.error) : resolve());
   });
   let ended = false;
+  const trace = attemptTraceOf(job);
   const finish = (failed?: { readonly error: unknown }): void => {
     if (ended) return;
     ended = true;
@@ -39,6 +41,7 @@ function track(job: JobContext, readUsage: ReadUsage | undefined, onEnd: (() => 
   return {
     done,
     see(chunk) {
+      trace?.response(chunk);
       const u = readUsage?.(chunk);
       if (!u) return;
       const buckets = maxBuckets(usage?.buckets, u.buckets);
