@@ -2,6 +2,13 @@ import type { Clock } from '../core/clock.js';
 import { BudgetExceededError, type BudgetRefusal } from '../core/errors.js';
 import type { KeymuxEvent, TokenUsage } from '../core/events.js';
 import type { JobContext } from '../core/job-context.js';
+import {
+  ATTEMPT_TRACE,
+  type AttemptTrace,
+  attemptTraceOf,
+  JOB_TRACE,
+  type JobTrace,
+} from '../core/telemetry.js';
 import { totalTokens, type UsageBuckets } from '../core/usage-buckets.js';
 import { type BudgetOptions, validateBudgets } from './budget-config.js';
 import {
@@ -295,6 +302,15 @@ class AttemptContext implements JobContext {
 
   get signal(): AbortSignal {
     return this.ctx.signal;
+  }
+
+  /** The attempt's and the job's spans (src/telemetry), read through this context by the job. */
+  get [ATTEMPT_TRACE](): AttemptTrace | undefined {
+    return attemptTraceOf(this.ctx);
+  }
+
+  get [JOB_TRACE](): JobTrace | undefined {
+    return (this.ctx as { readonly [JOB_TRACE]?: JobTrace })[JOB_TRACE];
   }
 
   hold(done: Promise<unknown>): void {
