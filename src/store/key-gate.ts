@@ -187,6 +187,11 @@ export class StoreKeyGate implements SharedGate {
     const empty = reading.remaining !== undefined && reading.remaining <= 0;
     if (!empty && learn === undefined) return undefined;
     const floorMs = empty ? Math.min(floorOfReading(0, reading.resetMs ?? 0), WINDOW_MS[name]) : 0;
+    // The shared request schedule already runs past this process's latest booked send (takes only move it
+    // later): a floor before that tells it nothing. At saturation nearly every answer reads an empty
+    // bucket, and sharing each cost a round trip per job.
+    const now = this.#in.clock.now();
+    if (learn === undefined && kind === 'requests' && now + floorMs <= this.#bookedUntil) return undefined;
     if (learn !== undefined) this.#learnedSent.set(name, learn);
     return { name, floorMs, ...(learn ? { learn } : {}) };
   }

@@ -84,6 +84,29 @@ describe('StoreKeyGate', () => {
     expect(settles).toHaveLength(1);
   });
 
+  it('keeps to itself an empty bucket’s floor that its own booked send already lies beyond', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { store, shared } = gate(clock);
+    const settles: SettleRequest[] = [];
+    const settle = store.settle.bind(store);
+    store.settle = (request) => {
+      settles.push(request);
+      settle(request);
+    };
+    // At one a second, the second take books a send 1 s ahead: the shared schedule runs past it.
+    expect(await shared.take(0)).toBe(0);
+    void shared.take(0);
+    await clock.advance(0);
+    // An answer reads the bucket empty for 500 ms: before the booked send, so nothing to tell.
+    shared.observe({ requests: { limit: 60, remaining: 0, resetMs: 500, windowMs: 60_000 } });
+    expect(settles).toHaveLength(0);
+    // Empty for 1.5 s: past it, shared.
+    shared.observe({ requests: { limit: 60, remaining: 0, resetMs: 1500, windowMs: 60_000 } });
+    expect(settles).toHaveLength(1);
+    expect(settles[0]).toMatchObject({ readings: [{ name: 'rpm', floorMs: 1500 }] });
+    await clock.advance(1000);
+  });
+
   it('gives a booked slot up and asks again when the process woke too late to keep it', async () => {
     const manual = new ManualClock(1_000_000);
     // A busy process: every timer fires 80 ms after it was due.
