@@ -1,0 +1,206 @@
+import { PriorityFifo } from '../worker/priority-fifo.js';
+
+/** What the fair queue reads of a waiting job. */
+export interface FairEntry {
+  readonly priority: number;
+  /** The priority less the job's age in aging steps, set once: orders the priorities (see Backlog). */
+  readonly rank: number;
+  /** Its place among equal ranks, set once (a job handed back keeps it). */
+  readonly order: number;
+  /** Shares the pool with other tags of its priority by weight; untagged jobs are a tag of their own. */
+  readonly tag: string | undefined;
+  /** Earlier first within its tag; jobs without one after those with. */
+  readonly deadline: number | undefined;
+  readonly done: boolean;
+}
+
+/** Earliest deadline first (a higher key goes first); jobs without one last, then by arrival. */
+const byDeadline = (entry: FairEntry): number =>
+  entry.deadline === undefined ? Number.NEGATIVE_INFINITY : -entry.deadline;
+
+/** One tag's jobs of one priority, and its place in the tags' turn (start-time fair queuing). */
+class Flow<T extends FairEntry> {
+  readonly jobs = new PriorityFifo<T>(byDeadline);
+  size = 0;
+  /** Virtual time of its next job's start: grows by 1/weight per job served. */
+  pass = 0;
+  inTurn = false;
+  constructor(
+    readonly tag: string | undefined,
+    readonly weight: number,
+    /** Breaks ties between equal passes, in the order the tags came. */
+    readonly seq: number,
+  ) {}
+}
+
+/** One priority's tags: the one with the lowest pass goes next. */
+class Level<T extends FairEntry> {
+  readonly flows = new Map<string | undefined, Flow<T>>();
+  /** Tags with jobs, a heap by pass (few tags each time: a heap keeps a thousand tenants cheap too). */
+  readonly turn: Flow<T>[] = [];
+  size = 0;
+  /** The pass of the job served last: a tag that comes back starts here, so idling earns no credit. */
+  vtime = 0;
+  #seq = 0;
+
+  flow(tag: string | undefined, weightOf: (tag: string | undefined) => number): Flow<T> {
+    let flow = this.flows.get(tag);
+    if (!flow) {
+      flow = new Flow<T>(tag, weightOf(tag), this.#seq++);
+      this.flows.set(tag, flow);
+    }
+    return flow;
+  }
+
+  /** The tag whose turn it is and its next job; tags left empty (their jobs aborted) leave the turn. */
+  head(): { flow: Flow<T>; job: T } | undefined {
+    for (let flow = this.turn[0]; flow !== undefined; flow = this.turn[0]) {
+      const job = flow.size > 0 ? flow.jobs.peek() : undefined;
+      if (job) return { flow, job };
+      this.leaveTurn(flow);
+    }
+    return undefined;
+  }
+
+  enterTurn(flow: Flow<T>): void {
+    flow.pass = Math.max(flow.pass, this.vtime);
+    flow.inTurn = true;
+    this.turn.push(flow);
+    siftUp(this.turn, this.turn.length - 1);
+  }
+
+  /** The flow at the head of the turn leaves it (it has no job left). */
+  leaveTurn(flow: Flow<T>): void {
+    flow.inTurn = false;
+    flow.jobs.clear();
+    const last = this.turn.pop()!;
+    if (last !== flow) {
+      this.turn[0] = last;
+      siftDown(this.turn, 0);
+    }
+    // Owing nothing (it was not served ahead of the others), it can be forgotten.
+    if (flow.pass <= this.vtime) this.flows.delete(flow.tag);
+  }
+
+  /** The head flow served one job: its pass moves on and the turn is ordered again. */
+  served(flow: Flow<T>): void {
+    this.vtime = flow.pass;
+    flow.pass += 1 / flow.weight;
+    siftDown(this.turn, 0);
+  }
+}
+
+/** What the turn's heap orders by. */
+interface InTurn {
+  readonly pass: number;
+  readonly seq: number;
+}
+
+function before(a: InTurn, b: InTurn): boolean {
+  return a.pass < b.pass || (a.pass === b.pass && a.seq < b.seq);
+}
+
+function siftUp(heap: InTurn[], i: number): void {
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[i]!, heap[parent]!)) return;
+    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    i = parent;
+  }
+}
+
+function siftDown(heap: InTurn[], i: number): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let best = i;
+    if (l < heap.length && before(heap[l]!, heap[best]!)) best = l;
+    if (r < heap.length && before(heap[r]!, heap[best]!)) best = r;
+    if (best === i) return;
+    [heap[i], heap[best]] = [heap[best]!, heap[i]!];
+    i = best;
+  }
+}
+
+/**
+ * The backlog's order: priorities first, each aged as before (a waiting job gains a level per
+ * `priorityAgingMs`: the priority whose next job ranks highest goes first); within a priority, tags take
+ * turns by weight (start-time fair queuing: a tag's pass grows by 1/weight per job served, the lowest
+ * pass goes next, and a tag that comes back starts at the current pass, so it neither banks credit by
+ * idling nor waits behind the others' history); within a tag, the earliest deadline first, then arrival.
+ * A tag waiting while others are served keeps its pass as theirs grow: it rises to the head, so no tag
+ * starves (a tag of weight w waits at most about Σ weights / w jobs of its priority).
+ *
+ * Without tags or deadlines this is the single FIFO per priority it replaced, at the cost of two map
+ * lookups per job.
+ */
+export class FairQueue<T extends FairEntry> {
+  readonly #levels = new Map<number, Level<T>>();
+  /** The next job and where it sits, until the queue changes. */
+  #next: { level: Level<T>; flow: Flow<T>; job: T } | undefined;
+
+  constructor(readonly weightOf: (tag: string | undefined) => number) {}
+
+  push(job: T): void {
+    let level = this.#levels.get(job.priority);
+    if (!level) {
+      level = new Level<T>();
+      this.#levels.set(job.priority, level);
+    }
+    const flow = level.flow(job.tag, this.weightOf);
+    flow.jobs.push(job, job.order);
+    flow.size++;
+    level.size++;
+    if (!flow.inTurn) level.enterTurn(flow);
+    this.#next = undefined;
+  }
+
+  /** The next job that is not done, left in place. */
+  peek(): T | undefined {
+    if (this.#next !== undefined && !this.#next.job.done) return this.#next.job;
+    this.#next = undefined;
+    for (const [priority, level] of this.#levels) {
+      const head = level.head();
+      if (!head) {
+        this.#levels.delete(priority);
+        continue;
+      }
+      const best = this.#next?.job;
+      if (
+        best === undefined ||
+        head.job.rank > best.rank ||
+        (head.job.rank === best.rank && head.job.order < best.order)
+      ) {
+        this.#next = { level, flow: head.flow, job: head.job };
+      }
+    }
+    return this.#next?.job;
+  }
+
+  /** The next job, taken out; its tag's turn moves on. */
+  shift(): T | undefined {
+    const job = this.peek();
+    const next = this.#next;
+    if (job === undefined || next === undefined) return undefined;
+    this.#next = undefined;
+    const { level, flow } = next;
+    flow.jobs.shift();
+    flow.size--;
+    level.size--;
+    level.served(flow);
+    if (level.size === 0) this.#levels.delete(job.priority);
+    return job;
+  }
+
+  /** `job` left before its turn (its caller aborted): it is skipped when it comes up. */
+  dropped(job: T): void {
+    const level = this.#levels.get(job.priority);
+    const flow = level?.flows.get(job.tag);
+    if (!level || !flow) return;
+    flow.size--;
+    level.size--;
+    flow.jobs.dropped();
+    if (level.size === 0) this.#levels.delete(job.priority);
+    if (this.#next?.job === job) this.#next = undefined;
+  }
+}
