@@ -25,19 +25,26 @@ class Flow<T extends FairEntry> {
   /** Virtual time of its next job's start: grows by 1/weight per job served. */
   pass = 0;
   inTurn = false;
+  /** The turn's heap takes flows out explicitly: none is ever dropped as done. */
+  readonly done = false;
   constructor(
     readonly tag: string | undefined,
     readonly weight: number,
     /** Breaks ties between equal passes, in the order the tags came. */
     readonly seq: number,
   ) {}
+
+  /** The lowest pass goes first. */
+  get rank(): number {
+    return -this.pass;
+  }
 }
 
 /** One priority's tags: the one with the lowest pass goes next. */
 class Level<T extends FairEntry> {
   readonly flows = new Map<string | undefined, Flow<T>>();
-  /** Tags with jobs, a heap by pass (few tags each time: a heap keeps a thousand tenants cheap too). */
-  readonly turn: Flow<T>[] = [];
+  /** Tags with jobs, by pass (a heap: a thousand tenants stay cheap too). */
+  readonly turn = new PriorityFifo<Flow<T>>();
   size = 0;
   /** The pass of the job served last: a tag that comes back starts here, so idling earns no credit. */
   vtime = 0;
@@ -54,10 +61,10 @@ class Level<T extends FairEntry> {
 
   /** The tag whose turn it is and its next job; tags left empty (their jobs aborted) leave the turn. */
   head(): { flow: Flow<T>; job: T } | undefined {
-    for (let flow = this.turn[0]; flow !== undefined; flow = this.turn[0]) {
+    for (let flow = this.turn.peek(); flow !== undefined; flow = this.turn.peek()) {
       const job = flow.size > 0 ? flow.jobs.peek() : undefined;
       if (job) return { flow, job };
-      this.leaveTurn(flow);
+      this.#leaveTurn();
     }
     return undefined;
   }
@@ -65,60 +72,24 @@ class Level<T extends FairEntry> {
   enterTurn(flow: Flow<T>): void {
     flow.pass = Math.max(flow.pass, this.vtime);
     flow.inTurn = true;
-    this.turn.push(flow);
-    siftUp(this.turn, this.turn.length - 1);
+    this.turn.push(flow, flow.seq);
   }
 
   /** The flow at the head of the turn leaves it (it has no job left). */
-  leaveTurn(flow: Flow<T>): void {
+  #leaveTurn(): void {
+    const flow = this.turn.shift()!;
     flow.inTurn = false;
     flow.jobs.clear();
-    const last = this.turn.pop()!;
-    if (last !== flow) {
-      this.turn[0] = last;
-      siftDown(this.turn, 0);
-    }
     // Owing nothing (it was not served ahead of the others), it can be forgotten.
     if (flow.pass <= this.vtime) this.flows.delete(flow.tag);
   }
 
-  /** The head flow served one job: its pass moves on and the turn is ordered again. */
+  /** The head flow served one job: its pass moves on, and it takes its place in the turn again. */
   served(flow: Flow<T>): void {
     this.vtime = flow.pass;
     flow.pass += 1 / flow.weight;
-    siftDown(this.turn, 0);
-  }
-}
-
-/** What the turn's heap orders by. */
-interface InTurn {
-  readonly pass: number;
-  readonly seq: number;
-}
-
-function before(a: InTurn, b: InTurn): boolean {
-  return a.pass < b.pass || (a.pass === b.pass && a.seq < b.seq);
-}
-
-function siftUp(heap: InTurn[], i: number): void {
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(heap[i]!, heap[parent]!)) return;
-    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-    i = parent;
-  }
-}
-
-function siftDown(heap: InTurn[], i: number): void {
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let best = i;
-    if (l < heap.length && before(heap[l]!, heap[best]!)) best = l;
-    if (r < heap.length && before(heap[r]!, heap[best]!)) best = r;
-    if (best === i) return;
-    [heap[i], heap[best]] = [heap[best]!, heap[i]!];
-    i = best;
+    this.turn.shift();
+    this.turn.push(flow, flow.seq);
   }
 }
 
