@@ -100,7 +100,7 @@ class Level<T extends FairEntry> {
  * pass goes next, and a tag that comes back starts at the current pass, so it neither banks credit by
  * idling nor waits behind the others' history); within a tag, the earliest deadline first, then arrival.
  * A tag waiting while others are served keeps its pass as theirs grow: it rises to the head, so no tag
- * starves (a tag of weight w waits at most about Σ weights / w jobs of its priority).
+ * starves (between two of its jobs, a waiting tag of weight w sees at most Σ weights / w + 1 served).
  *
  * Without tags or deadlines this is the single FIFO per priority it replaced, at the cost of two map
  * lookups per job.

@@ -66,6 +66,23 @@ describe('FairQueue', () => {
     expect(next.indexOf('c0')).toBeLessThan(3);
   });
 
+  it('no tag starves: a tag of weight 1 beside one of 100 waits at most Σweights / w + 1 = 102 jobs', () => {
+    const q = new FairQueue<Job>((tag) => (tag === 'big' ? 100 : 1));
+    for (let i = 0; i < 1_000; i++) q.push(job(`big${i}`, { tag: 'big' }));
+    for (let i = 0; i < 5; i++) q.push(job(`small${i}`, { tag: 'small' }));
+    const served = Array.from({ length: 505 }, () => q.shift()!.tag);
+    const at = served.flatMap((tag, i) => (tag === 'small' ? [i] : []));
+    expect(at).toHaveLength(5);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeLessThanOrEqual(102);
+  });
+
+  it('priority comes before the tags’ turns and deadlines', () => {
+    const q = new FairQueue<Job>((tag) => (tag === 'heavy' ? 10 : 1));
+    q.push(job('heavy-urgent', { tag: 'heavy', deadline: 1 }));
+    q.push(job('light-high', { tag: 'light', priority: 1 }));
+    expect(drain(q)).toEqual(['light-high', 'heavy-urgent']);
+  });
+
   it('a job that left is skipped, and an emptied tag leaves the turn', () => {
     const q = new FairQueue<Job>(() => 1);
     const a = job('a', { tag: 'x' });
