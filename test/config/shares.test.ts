@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/file.js';
 import { resolveOptions } from '../../src/config/resolve.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { Multiplexer } from '../../src/multiplexer.js';
 
 describe('shares', () => {
   it('takes tag → weight, frozen, with no prototype in the way', () => {
@@ -36,5 +37,7 @@ describe('shares', () => {
       interactive: 4,
     });
     expect(() => parseConfig({ shares: { batch: -1 } })).toThrow(/shares\.batch/);
+    const mux = Multiplexer.fromConfig({ shares: { batch: 1, interactive: 4 } }) as Multiplexer;
+    expect({ ...mux.options.shares }).toEqual({ batch: 1, interactive: 4 });
   });
 });
