@@ -59,11 +59,10 @@ class Level<T extends FairEntry> {
     return flow;
   }
 
-  /** The tag whose turn it is and its next job; tags left empty (their jobs aborted) leave the turn. */
-  head(): { flow: Flow<T>; job: T } | undefined {
+  /** The tag whose turn it is, with a job waiting; tags left empty (their jobs aborted) leave the turn. */
+  head(): Flow<T> | undefined {
     for (let flow = this.turn.peek(); flow !== undefined; flow = this.turn.peek()) {
-      const job = flow.size > 0 ? flow.jobs.peek() : undefined;
-      if (job) return { flow, job };
+      if (flow.size > 0 && flow.jobs.peek() !== undefined) return flow;
       this.#leaveTurn();
     }
     return undefined;
@@ -107,8 +106,10 @@ class Level<T extends FairEntry> {
  */
 export class FairQueue<T extends FairEntry> {
   readonly #levels = new Map<number, Level<T>>();
-  /** The next job and where it sits, until the queue changes. */
-  #next: { level: Level<T>; flow: Flow<T>; job: T } | undefined;
+  /** The next job and where it sits, until the queue changes (fields, not an object per look). */
+  #next: T | undefined;
+  #nextLevel: Level<T> | undefined;
+  #nextFlow: Flow<T> | undefined;
 
   constructor(readonly weightOf: (tag: string | undefined) => number) {}
 
@@ -128,33 +129,32 @@ export class FairQueue<T extends FairEntry> {
 
   /** The next job that is not done, left in place. */
   peek(): T | undefined {
-    if (this.#next !== undefined && !this.#next.job.done) return this.#next.job;
+    if (this.#next !== undefined && !this.#next.done) return this.#next;
     this.#next = undefined;
     for (const [priority, level] of this.#levels) {
-      const head = level.head();
-      if (!head) {
+      const flow = level.head();
+      if (!flow) {
         this.#levels.delete(priority);
         continue;
       }
-      const best = this.#next?.job;
-      if (
-        best === undefined ||
-        head.job.rank > best.rank ||
-        (head.job.rank === best.rank && head.job.order < best.order)
-      ) {
-        this.#next = { level, flow: head.flow, job: head.job };
+      const job = flow.jobs.peek()!;
+      const best = this.#next;
+      if (best === undefined || job.rank > best.rank || (job.rank === best.rank && job.order < best.order)) {
+        this.#next = job;
+        this.#nextLevel = level;
+        this.#nextFlow = flow;
       }
     }
-    return this.#next?.job;
+    return this.#next;
   }
 
   /** The next job, taken out; its tag's turn moves on. */
   shift(): T | undefined {
     const job = this.peek();
-    const next = this.#next;
-    if (job === undefined || next === undefined) return undefined;
+    const level = this.#nextLevel;
+    const flow = this.#nextFlow;
+    if (job === undefined || level === undefined || flow === undefined) return undefined;
     this.#next = undefined;
-    const { level, flow } = next;
     flow.jobs.shift();
     flow.size--;
     level.size--;
@@ -172,6 +172,6 @@ export class FairQueue<T extends FairEntry> {
     level.size--;
     flow.jobs.dropped();
     if (level.size === 0) this.#levels.delete(job.priority);
-    if (this.#next?.job === job) this.#next = undefined;
+    if (this.#next === job) this.#next = undefined;
   }
 }
