@@ -14,12 +14,10 @@ const LAYERS = {
   translate: ['core'],
   clients: ['core', 'config', 'spend', 'providers', 'translate'],
   fallback: ['core', 'config', 'spend', 'providers'],
-  worker: ['core', 'config', 'providers', 'policy'],
   store: ['core', 'policy'],
-  keys: ['core', 'config', 'providers', 'policy', 'worker'],
-  dispatch: ['core', 'config', 'policy', 'keys', 'worker'],
-  stats: ['core', 'config', 'spend', 'policy', 'keys', 'worker'],
-  'health-check': ['core', 'config', 'providers', 'policy', 'keys', 'worker'],
+  dispatch: ['core', 'config', 'providers', 'policy'],
+  stats: ['core', 'config', 'spend', 'policy', 'dispatch'],
+  'health-check': ['core', 'config', 'providers', 'policy', 'dispatch'],
   // OpenTelemetry, behind the interfaces of core/telemetry.ts: the layers it observes never import it.
   telemetry: ['core', 'config'],
 };

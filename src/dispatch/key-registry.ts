@@ -9,10 +9,10 @@ import type { SharedGateFactory } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { createGenericAdapter, type GenericAdapterOptions } from '../providers/generic.js';
 import { builtinAdapters } from '../providers/index.js';
-import { buildWorker } from '../worker/build-worker.js';
-import type { KeyWorker } from '../worker/key-worker.js';
-import { observeLimitHeaders } from '../worker/observe-headers.js';
+import { buildWorker } from './build-worker.js';
 import { KeyPool } from './key-pool.js';
+import type { KeyWorker } from './key-worker.js';
+import { observeLimitHeaders } from './observe-headers.js';
 
 /** The providers a multiplexer knows, their pools of keys, and the rate buckets of quota groups. */
 export class KeyRegistry {
