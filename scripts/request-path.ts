@@ -40,7 +40,10 @@ let files: string[] = [];
 const ran = new Map<string, string[]>();
 try {
   for (const name of ['a', 'b']) {
-    mux.addKey('openai', { apiKey: `sk-path-${name}-000000000000`, baseURL: baseUrlFor('openai', emulator.url) });
+    mux.addKey('openai', {
+      apiKey: `sk-path-${name}-000000000000`,
+      baseURL: baseUrlFor('openai', emulator.url),
+    });
   }
   const client = mux.getOpenAIClient('round-robin');
   // Warm up both keys (round-robin alternates), then reset the counters.
@@ -51,14 +54,19 @@ try {
   const { result } = (await session.post('Profiler.takePreciseCoverage')) as { result: ScriptCoverage[] };
   files = result
     .filter((script) => script.url.startsWith('file://'))
-    .map((script) => ({ path: fileURLToPath(script.url), ran: script.functions.some((f) => f.ranges[0]!.count > 0) }))
+    .map((script) => ({
+      path: fileURLToPath(script.url),
+      ran: script.functions.some((f) => f.ranges[0]!.count > 0),
+    }))
     .filter((s) => s.ran && s.path.startsWith(root) && !s.path.startsWith(`${root}emulator/`))
     .map((s) => s.path.slice(root.length))
     .sort();
   for (const script of result) {
     if (!script.url.startsWith('file://')) continue;
     const path = fileURLToPath(script.url).slice(root.length);
-    const names = script.functions.filter((f) => f.ranges[0]!.count > 0).map((f) => f.functionName || '(anonymous)');
+    const names = script.functions
+      .filter((f) => f.ranges[0]!.count > 0)
+      .map((f) => f.functionName || '(anonymous)');
     if (files.includes(path)) ran.set(path, names);
   }
 } finally {
@@ -68,7 +76,9 @@ try {
   await emulator.close();
 }
 
-const folders = [...new Set(files.map((f) => (f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '.')))].sort();
+const folders = [
+  ...new Set(files.map((f) => (f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '.'))),
+].sort();
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify({ files, folders }, null, 2));
 } else {

@@ -1,6 +1,6 @@
 import type { Strategy } from '../config/options.js';
 import type { PickState } from '../core/pick-state.js';
-import type { EjectionGuard } from '../policy/ejection-guard.js';
+import type { EjectionGuard } from '../policy/health.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import type { KeyWorker } from './key-worker.js';
 
