@@ -1,9 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import { NoAvailableKeyError, QueueFullError } from '../core/errors.js';
-import type { KeyPool, PoolBacklog } from '../keys/key-pool.js';
-import type { KeyWorker } from '../worker/key-worker.js';
-import { PriorityFifo } from '../worker/priority-fifo.js';
 import { type Choice, chooseNow } from './choose-key.js';
+import type { KeyPool, PoolBacklog } from './key-pool.js';
+import type { KeyWorker } from './key-worker.js';
+import { PriorityFifo } from './priority-fifo.js';
 
 /** A job as the backlog holds it. */
 export interface BacklogJob extends Choice {

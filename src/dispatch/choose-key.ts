@@ -1,9 +1,9 @@
 import type { Strategy } from '../config/options.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError, NoAvailableKeyError, QueueFullError } from '../core/errors.js';
-import type { KeyPool } from '../keys/key-pool.js';
-import type { Cancellation } from '../worker/cancellation.js';
-import type { KeyWorker } from '../worker/key-worker.js';
+import type { Cancellation } from './cancellation.js';
+import type { KeyPool } from './key-pool.js';
+import type { KeyWorker } from './key-worker.js';
 import { pick } from './strategies.js';
 
 /** How the caller asked for a key: a strategy, and the key's name with `specific`. */

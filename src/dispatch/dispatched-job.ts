@@ -11,12 +11,12 @@ import {
 import type { EventBus } from '../core/events.js';
 import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { FallbackGate } from '../core/fallback.js';
-import type { KeyPool } from '../keys/key-pool.js';
 import { backoffDelay } from '../policy/backoff.js';
-import { type Job, type JobContext, QueuedJob } from '../worker/job-context.js';
-import type { AttemptOutcome, KeyWorker } from '../worker/key-worker.js';
 import { Backlog, type BacklogJob } from './backlog.js';
 import { type Choice, chooseNow, waitForKey } from './choose-key.js';
+import { type Job, type JobContext, QueuedJob } from './job-context.js';
+import type { KeyPool } from './key-pool.js';
+import type { AttemptOutcome, KeyWorker } from './key-worker.js';
 
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
 

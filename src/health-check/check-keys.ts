@@ -2,9 +2,9 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { KeyCheckResult } from '../core/key-check.js';
-import type { KeyPool } from '../keys/key-pool.js';
+import type { KeyPool } from '../dispatch/key-pool.js';
+import type { KeyWorker } from '../dispatch/key-worker.js';
 import type { CheckResponse } from '../providers/adapter.js';
-import type { KeyWorker } from '../worker/key-worker.js';
 import { checkedLimits } from './checked-limits.js';
 
 /** A check that hangs is a failed check: the key's health cannot wait on it forever. */

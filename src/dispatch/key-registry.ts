@@ -3,16 +3,15 @@ import { validateKeyOptions, validateProviderName } from '../config/resolve.js';
 import { ApiKey } from '../core/api-key.js';
 import { ConfigError, NoAvailableKeyError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import { EjectionGuard } from '../policy/ejection-guard.js';
+import { EjectionGuard } from '../policy/health.js';
 import { RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGateFactory } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { createGenericAdapter, type GenericAdapterOptions } from '../providers/generic.js';
 import { builtinAdapters } from '../providers/index.js';
-import { buildWorker } from '../worker/build-worker.js';
-import type { KeyWorker } from '../worker/key-worker.js';
-import { observeLimitHeaders } from '../worker/observe-headers.js';
+import { buildWorker, observeLimitHeaders } from './build-worker.js';
 import { KeyPool } from './key-pool.js';
+import type { KeyWorker } from './key-worker.js';
 
 /** The providers a multiplexer knows, their pools of keys, and the rate buckets of quota groups. */
 export class KeyRegistry {

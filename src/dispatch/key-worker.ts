@@ -7,12 +7,10 @@ import type { RateLimitInfo } from '../core/rate-limit-info.js';
 import { scrubError } from '../core/redact.js';
 import { ATTEMPT_TRACE } from '../core/telemetry.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
-import type { EjectionGuard } from '../policy/ejection-guard.js';
-import type { HealthState, KeyHealth } from '../policy/health.js';
+import type { EjectionGuard, HealthState, KeyHealth } from '../policy/health.js';
 import type { LimitName, LimitUsage, RateLimiter, Reservation } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 import { AttemptContext } from './attempt-context.js';
-import { aborted, call } from './attempt-helpers.js';
 import {
   type AttemptListener,
   attemptListeners,
@@ -21,7 +19,7 @@ import {
 } from './attempt-listeners.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
-import type { Job } from './job-context.js';
+import { aborted, call, type Job } from './job-context.js';
 import { PriorityFifo } from './priority-fifo.js';
 import { type EntryOwner, QueuedEntry } from './queued-entry.js';
 

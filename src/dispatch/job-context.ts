@@ -1,3 +1,4 @@
+import type { Failure } from '../core/failure.js';
 import type { JobContext } from '../core/job-context.js';
 import type { JobTrace } from '../core/telemetry.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
@@ -53,4 +54,24 @@ export abstract class QueuedJob<T> extends Cancellation implements Job<T> {
   }
 
   abstract report(outcome: AttemptOutcome<T>): void;
+}
+
+/** The failure of a job whose caller aborted, or whose deadline passed: rejected with the reason as given. */
+export function aborted(cancel: Cancellation): Failure {
+  return {
+    class: 'aborted',
+    status: undefined,
+    retryAfterMs: undefined,
+    message: 'aborted',
+    error: cancel.reason,
+  };
+}
+
+/** Runs the job's function on the key's client; a synchronous throw (no SDK, a bug) becomes a rejection. */
+export function call<T>(job: Job<T>, client: () => unknown, ctx: JobContext): Promise<T> {
+  try {
+    return job.fn(client(), ctx);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

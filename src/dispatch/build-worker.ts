@@ -2,13 +2,11 @@ import type { KeyOptions, WorkerOptions } from '../config/options.js';
 import type { ApiKey } from '../core/api-key.js';
 import type { EventBus, KeyRef } from '../core/events.js';
 import { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
-import type { EjectionGuard } from '../policy/ejection-guard.js';
-import { KeyHealth } from '../policy/health.js';
+import { type EjectionGuard, KeyHealth } from '../policy/health.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { KeyWorker } from './key-worker.js';
-import { observeLimitHeaders } from './observe-headers.js';
 
 export interface BuildWorkerInput {
   readonly provider: string;
@@ -83,4 +81,14 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     shared: input.shared,
   });
   return worker;
+}
+
+/**
+ * Feeds one response's headers to the key (see KeyWorker.observe). The key's SDK client does this for
+ * every response through its observing fetch (build-worker.ts); a raw HTTP call on the key (the
+ * gateway's) does it here.
+ */
+export function observeLimitHeaders(worker: KeyWorker, adapter: ProviderAdapter, headers: Headers): void {
+  const readLimits = adapter.readRateLimits;
+  if (readLimits) worker.observe(readLimits(headers));
 }
