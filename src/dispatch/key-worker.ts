@@ -10,7 +10,6 @@ import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import type { EjectionGuard, HealthState, KeyHealth } from '../policy/health.js';
 import type { LimitName, LimitUsage, RateLimiter, Reservation } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
-import { AttemptContext } from './attempt-context.js';
 import {
   type AttemptListener,
   attemptListeners,
@@ -19,7 +18,7 @@ import {
 } from './attempt-listeners.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
-import { aborted, call, type Job } from './job-context.js';
+import { AttemptContext, aborted, call, type Job } from './job-context.js';
 import { PriorityFifo } from './priority-fifo.js';
 import { type EntryOwner, QueuedEntry } from './queued-entry.js';
 
