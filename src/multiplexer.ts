@@ -193,7 +193,7 @@ export class Multiplexer {
     this.#assertOpen();
     const worker = this.#keys.add(provider, keyOptions);
     this.#events.emit({ type: 'key-added', at: this.options.clock.now(), key: worker.ref });
-    return worker.name;
+    return worker.ref.name;
   }
 
   addOpenAIKey(name: string, apiKey: string, opts: Omit<KeyOptions, 'apiKey' | 'name'> = {}): string {

@@ -120,7 +120,7 @@ export class Dispatcher {
       job.abort(reason);
     }
     for (const pool of this.keys.pools()) {
-      for (const worker of pool.workers) {
+      for (const worker of pool.lanes) {
         worker.evictQueued();
       }
       pool.notify();

@@ -81,7 +81,7 @@ function arrivalTimes(a: Arrival, n: number): number[] {
 /** Keys that could start a job now while the pool holds one: must always be none. */
 function idleWhileWorkWaits(pool: KeyPool, now: number): string[] {
   if (pool.backlogSize === 0) return [];
-  return pool.workers.filter((w) => w.canStartNow(0, now)).map((w) => w.name);
+  return pool.lanes.filter((w) => w.canStartNow(0, now)).map((w) => w.name);
 }
 
 describe('the work-conserving pool (property)', () => {
