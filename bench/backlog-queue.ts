@@ -4,7 +4,7 @@
  * Run: npx tsx bench/backlog-queue.ts   (JOBS=… and ROUNDS=… to change the size)
  */
 import { type FairEntry, FairQueue } from '../src/dispatch/fair-queue.js';
-import { PriorityFifo } from '../src/worker/priority-fifo.js';
+import { PriorityFifo } from '../src/dispatch/priority-fifo.js';
 
 const JOBS = Number(process.env.JOBS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);

@@ -1,4 +1,4 @@
-import { PriorityFifo } from '../worker/priority-fifo.js';
+import { PriorityFifo } from './priority-fifo.js';
 
 /** What the fair queue reads of a waiting job. */
 export interface FairEntry {
