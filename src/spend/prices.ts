@@ -12,9 +12,10 @@ export interface ModelPrice {
   readonly cacheWrite?: number;
   /** Prompt tokens written to a 1-hour cache (Anthropic). */
   readonly cacheWrite1h?: number;
-  /** The Batch API's prices, where they differ. */
+  /** The Batch API's prices, where they differ (absent: the same as `input`, `output`, `cachedInput`). */
   readonly batchInput?: number;
   readonly batchOutput?: number;
+  readonly batchCachedInput?: number;
   /** Prices for every token of a call whose prompt is longer than `above` tokens. */
   readonly longContext?: Omit<ModelPrice, 'longContext' | 'maxOutputTokens'> & { readonly above: number };
   /** The model's output cap: a call's worst case when it names no `max_tokens`. */
@@ -37,6 +38,7 @@ const NUMBER_FIELDS = [
   'cacheWrite1h',
   'batchInput',
   'batchOutput',
+  'batchCachedInput',
   'maxOutputTokens',
 ] as const;
 
@@ -108,22 +110,55 @@ function part(tokens: number, perMillion: number | undefined): number | null {
   return perMillion === undefined ? null : (tokens * perMillion) / 1e6;
 }
 
+/** How a call was sent, for its price: `batch` — through the provider's Batch API. */
+export interface CostOptions {
+  readonly batch?: boolean;
+}
+
+type BasePrice = Omit<ModelPrice, 'longContext' | 'maxOutputTokens'>;
+
+function atBatch<P extends BasePrice>(p: P): P {
+  return {
+    ...p,
+    input: p.batchInput ?? p.input,
+    output: p.batchOutput ?? p.output,
+    cachedInput: p.batchCachedInput ?? p.cachedInput,
+  };
+}
+
+/**
+ * A model's prices as the Batch API charges them (`batchInput`, `batchOutput`, `batchCachedInput` where
+ * the table has them, its long-context tier's too); the standard prices where it has none. Pass it where a
+ * `ModelPrice` is wanted (a budget's reservation, a settle) for a call sent in a batch.
+ */
+export function batchPrice(price: ModelPrice): ModelPrice;
+export function batchPrice(price: ModelPrice | undefined): ModelPrice | undefined;
+export function batchPrice(price: ModelPrice | undefined): ModelPrice | undefined {
+  if (!price) return undefined;
+  const { longContext } = price;
+  return longContext ? { ...atBatch(price), longContext: atBatch(longContext) } : atBatch(price);
+}
+
 /**
  * What a call's usage costs in USD, or `null` when a bucket with tokens has no price (never 0 for an
- * unknown). A prompt longer than `longContext.above` prices every token at the long-context prices.
+ * unknown). A prompt longer than `longContext.above` prices every token at the long-context prices;
+ * `{ batch: true }` at the Batch API's prices (see `batchPrice`).
  */
-export function costOf(buckets: UsageBuckets, price: ModelPrice | undefined, batch = false): number | null {
+export function costOf(
+  buckets: UsageBuckets,
+  price: ModelPrice | undefined,
+  options: CostOptions = {},
+): number | null {
   if (!price) return null;
   const prompt = buckets.uncachedInput + buckets.cacheRead + buckets.cacheWrite + buckets.cacheWrite1h;
-  const p = price.longContext && prompt > price.longContext.above ? price.longContext : price;
-  const input = batch ? (p.batchInput ?? p.input) : p.input;
-  const output = batch ? (p.batchOutput ?? p.output) : p.output;
+  const tier = price.longContext && prompt > price.longContext.above ? price.longContext : price;
+  const p = options.batch ? atBatch(tier) : tier;
   const parts = [
-    part(buckets.uncachedInput, input),
+    part(buckets.uncachedInput, p.input),
     part(buckets.cacheRead, p.cachedInput),
     part(buckets.cacheWrite, p.cacheWrite),
     part(buckets.cacheWrite1h, p.cacheWrite1h),
-    part(buckets.output + buckets.reasoning, output),
+    part(buckets.output + buckets.reasoning, p.output),
   ];
   let sum = 0;
   for (const x of parts) {

@@ -19,7 +19,7 @@ import {
   type Refusal,
   type Ticket,
 } from './budget-ledger.js';
-import { costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
+import { batchPrice, costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
 
 /** What a wrapped client knows of a call before it is sent: its model and its worst case in tokens. */
 export interface SpendRequest {
@@ -28,6 +28,8 @@ export interface SpendRequest {
   readonly promptTokens: number;
   /** The request's output maximum (`max_tokens`, `maxOutputTokens`, …), if it names one. */
   readonly maxOutputTokens: number | undefined;
+  /** Sent through the provider's Batch API: reserved and costed at its batch prices (`batchPrice`). */
+  readonly batch?: boolean;
 }
 
 /** Cost so far of one key with one model. `unknownCalls`: calls whose model has no price. */
@@ -120,7 +122,8 @@ export class Spend {
     tokens: number | undefined,
   ): Job<T> {
     const model = request?.model;
-    const price = this.prices.lookup(model);
+    const listed = this.prices.lookup(model);
+    const price = request?.batch ? batchPrice(listed) : listed;
     const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
     const worst: Charge = {
       usd: request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,

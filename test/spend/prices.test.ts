@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import { EMPTY_BUCKETS } from '../../src/core/usage-buckets.js';
 import table from '../../src/spend/price-table.json' with { type: 'json' };
-import { costOf, PriceBook, priceRatio, validatePrices } from '../../src/spend/prices.js';
+import { batchPrice, costOf, PriceBook, priceRatio, validatePrices } from '../../src/spend/prices.js';
 
 describe('the built-in price table', () => {
   it('every entry has a source URL and a date, and only real prices', () => {
@@ -60,7 +60,10 @@ describe('costOf', () => {
 
   it('batch prices where the table has them', () => {
     const haiku = new PriceBook().lookup('claude-3-5-haiku');
-    expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 1e6, output: 1e6 }, haiku, true)).toBe(2.4);
+    const usage = { ...EMPTY_BUCKETS, uncachedInput: 1e6, output: 1e6 };
+    expect(costOf(usage, haiku, { batch: true })).toBe(2.4);
+    expect(costOf(usage, batchPrice(haiku))).toBe(2.4);
+    expect(costOf(usage, haiku)).toBe(4.8);
   });
 
   it('a prompt past the long-context threshold prices every token at the long-context prices', () => {
