@@ -142,17 +142,18 @@ export function batchPrice(price: ModelPrice | undefined): ModelPrice | undefine
 /**
  * What a call's usage costs in USD, or `null` when a bucket with tokens has no price (never 0 for an
  * unknown). A prompt longer than `longContext.above` prices every token at the long-context prices;
- * `{ batch: true }` at the Batch API's prices (see `batchPrice`).
+ * `{ batch: true }` (or `true`) at the Batch API's prices (see `batchPrice`).
  */
 export function costOf(
   buckets: UsageBuckets,
   price: ModelPrice | undefined,
-  options: CostOptions = {},
+  options: CostOptions | boolean = {},
 ): number | null {
   if (!price) return null;
   const prompt = buckets.uncachedInput + buckets.cacheRead + buckets.cacheWrite + buckets.cacheWrite1h;
   const tier = price.longContext && prompt > price.longContext.above ? price.longContext : price;
-  const p = options.batch ? atBatch(tier) : tier;
+  const batch = typeof options === 'boolean' ? options : options.batch === true;
+  const p = batch ? atBatch(tier) : tier;
   const parts = [
     part(buckets.uncachedInput, p.input),
     part(buckets.cacheRead, p.cachedInput),

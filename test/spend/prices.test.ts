@@ -62,6 +62,7 @@ describe('costOf', () => {
     const haiku = new PriceBook().lookup('claude-3-5-haiku');
     const usage = { ...EMPTY_BUCKETS, uncachedInput: 1e6, output: 1e6 };
     expect(costOf(usage, haiku, { batch: true })).toBe(2.4);
+    expect(costOf(usage, haiku, true)).toBe(2.4);
     expect(costOf(usage, batchPrice(haiku))).toBe(2.4);
     expect(costOf(usage, haiku)).toBe(4.8);
   });
