@@ -22,6 +22,40 @@ describe('the built-in price table', () => {
     expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 10 }, book.lookup('gpt-unknown'))).toBeNull();
   });
 
+  it('holds OpenAI, Gemini and Groq models; a third-party source says so; batch prices are half where documented', () => {
+    const entries = Object.entries(table.models) as [string, Record<string, unknown>][];
+    for (const provider of ['openai', 'gemini', 'groq']) {
+      const rows = entries.filter(([, e]) => e.provider === provider);
+      expect(rows.length, provider).toBeGreaterThan(5);
+      for (const [model, e] of rows) expect(e.source, model).toMatch(/third-party, from https:\/\//);
+    }
+    for (const [model, e] of entries) {
+      if (e.provider !== 'openai' && e.provider !== 'gemini' && e.batchSource === undefined) continue;
+      expect(e.batchSource, model).toMatch(/^https:\/\//);
+      expect(e.batchInput, model).toBe((e.input as number) / 2);
+      expect(e.batchOutput, model).toBe((e.output as number) / 2);
+    }
+    const book = new PriceBook();
+    expect(book.lookup('models/gemini-2.5-flash')?.output).toBe(2.5);
+    expect(book.lookup('openai/gpt-oss-120b')).toMatchObject({ input: 0.15, output: 0.6 });
+    expect(book.lookup('gpt-4.1-mini-2025-04-14')).toMatchObject({ input: 0.4, batchInput: 0.2 });
+  });
+
+  it("a dated snapshot priced apart is not given its alias's price", () => {
+    const book = new PriceBook();
+    expect(book.lookup('gpt-4o-2024-05-13')).toMatchObject({ input: 5, output: 15 });
+    expect(book.lookup('gpt-4o-2024-08-06')).toMatchObject({ input: 2.5, output: 10 });
+  });
+
+  it('Gemini 2.5 Pro: a prompt over 200k tokens is priced at the long-context tier, in a batch at half of it', () => {
+    const pro = new PriceBook().lookup('gemini-2.5-pro');
+    const short = { ...EMPTY_BUCKETS, uncachedInput: 200_000, output: 1_000_000 };
+    const long = { ...short, uncachedInput: 400_000 };
+    expect(costOf(short, pro)).toBeCloseTo(0.2 * 1.25 + 10, 12);
+    expect(costOf(long, pro)).toBeCloseTo(0.4 * 2.5 + 15, 12);
+    expect(costOf(long, pro, { batch: true })).toBeCloseTo((0.4 * 2.5 + 15) / 2, 12);
+  });
+
   it('`prices` overrides and extends the table', () => {
     const book = new PriceBook({
       'my-finetune': { input: 3, output: 12 },
