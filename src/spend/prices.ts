@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import type { TokenUsage } from '../core/events.js';
 import type { UsageBuckets } from '../core/usage-buckets.js';
 import table from './price-table.json' with { type: 'json' };
 
@@ -82,10 +83,10 @@ export function validatePrices(prices: unknown): PriceOverrides {
   return prices as PriceOverrides;
 }
 
-/** `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`; `models/gemini-2.5-flash` → `gemini-2.5-flash`. */
+/** `claude-sonnet-4-5-20250929` and `claude-sonnet-4-5-latest` → `claude-sonnet-4-5`; `models/gemini-2.5-flash` → `gemini-2.5-flash`. */
 function candidates(model: string): string[] {
   const bare = model.replace(/^models\//, '').replace(/^[a-z]+\//, '');
-  const undated = bare.replace(/-(\d{8}|\d{4}-\d{2}-\d{2})$/, '');
+  const undated = bare.replace(/-(\d{8}|\d{4}-\d{2}-\d{2}|latest)$/, '');
   return [model, bare, undated];
 }
 
@@ -108,6 +109,20 @@ export class PriceBook {
 function part(tokens: number, perMillion: number | undefined): number | null {
   if (tokens === 0) return 0;
   return perMillion === undefined ? null : (tokens * perMillion) / 1e6;
+}
+
+/** A usage's buckets: its own when the answer said, else its input and output counts (no cache buckets). */
+export function bucketsOf(usage: TokenUsage): UsageBuckets {
+  return (
+    usage.buckets ?? {
+      uncachedInput: usage.inputTokens,
+      cacheRead: 0,
+      cacheWrite: 0,
+      cacheWrite1h: 0,
+      output: usage.outputTokens,
+      reasoning: 0,
+    }
+  );
 }
 
 /** How a call was sent, for its price: `batch` — through the provider's Batch API. */

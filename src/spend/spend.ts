@@ -19,7 +19,7 @@ import {
   type Refusal,
   type Ticket,
 } from './budget-ledger.js';
-import { batchPrice, costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
+import { batchPrice, bucketsOf, costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
 
 /** What a wrapped client knows of a call before it is sent: its model and its worst case in tokens. */
 export interface SpendRequest {
@@ -177,16 +177,7 @@ export class Spend {
     ticket: Ticket | undefined,
     usage: TokenUsage | undefined,
   ): void | Promise<void> {
-    const buckets =
-      usage?.buckets ??
-      (usage && {
-        uncachedInput: usage.inputTokens,
-        cacheRead: 0,
-        cacheWrite: 0,
-        cacheWrite1h: 0,
-        output: usage.outputTokens,
-        reasoning: 0,
-      });
+    const buckets = usage && bucketsOf(usage);
     const charge: Charge | undefined = buckets && {
       usd: costOf(buckets, price),
       tokens: totalTokens(buckets),

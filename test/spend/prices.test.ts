@@ -18,6 +18,7 @@ describe('the built-in price table', () => {
     const book = new PriceBook();
     expect(book.lookup('claude-sonnet-4-5-20250929')?.input).toBe(3);
     expect(book.lookup('claude-3-5-haiku-20241022')?.batchInput).toBe(0.4);
+    expect(book.lookup('claude-3-5-haiku-latest')?.input).toBe(0.8);
     expect(book.lookup('gpt-unknown')).toBeUndefined();
     expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 10 }, book.lookup('gpt-unknown'))).toBeNull();
   });
