@@ -87,7 +87,8 @@ const REASONS: Readonly<Record<BudgetRefusal, string>> = {
 export class Spend {
   readonly prices: PriceBook;
   readonly ledger: BudgetLedger;
-  readonly #costs = new Map<string, CostRow>();
+  readonly #costs = new Map<string, Map<string, Map<string, CostRow>>>();
+  readonly #rows: CostRow[] = [];
 
   constructor(
     options: { readonly prices?: unknown; readonly budgets?: unknown },
@@ -189,8 +190,18 @@ export class Spend {
   }
 
   #count(key: JobContext['key'], model: string | undefined, charge: Charge): void {
-    const id = `${key.provider}\u0000${key.name}\u0000${model ?? ''}`;
-    let row = this.#costs.get(id);
+    // provider → key → model, without building a string per call: this runs on every answer.
+    let byKey = this.#costs.get(key.provider);
+    if (!byKey) {
+      byKey = new Map();
+      this.#costs.set(key.provider, byKey);
+    }
+    let byModel = byKey.get(key.name);
+    if (!byModel) {
+      byModel = new Map();
+      byKey.set(key.name, byModel);
+    }
+    let row = byModel.get(model ?? '');
     if (!row) {
       row = {
         provider: key.provider,
@@ -201,7 +212,8 @@ export class Spend {
         calls: 0,
         unknownCalls: 0,
       };
-      this.#costs.set(id, row);
+      byModel.set(model ?? '', row);
+      this.#rows.push(row);
     }
     row.calls++;
     row.tokens += charge.tokens;
@@ -212,7 +224,7 @@ export class Spend {
   /** Cost per key and model, and every budget's state. */
   snapshot(): { readonly costs: readonly CostRow[]; readonly budgets: readonly BudgetSnapshot[] } {
     return {
-      costs: [...this.#costs.values()].map((row) => ({ ...row })),
+      costs: this.#rows.map((row) => ({ ...row })),
       budgets: this.ledger.snapshot(this.clock.now()),
     };
   }
