@@ -1,12 +1,11 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Multiplexer } from '../../src/multiplexer.js';
-import { redisStore } from '../../src/store/redis-store.js';
-import { fakeAdapter } from '../support/fake-provider.js';
+import type { Multiplexer } from '../../src/multiplexer.js';
+import { bundleForNode } from '../support/build-cli.js';
 import { RedisServer } from '../support/redis-server.js';
 import { CLIENT_KINDS, type TestClient } from './redis-clients.js';
+import { budgetMux } from './support/budget-mux.js';
 import type { BudgetProcessReport } from './support/budget-process.js';
 
 /** The forked processes run one esbuild bundle of support/budget-process.ts (plain node, no tsx). */
@@ -15,16 +14,10 @@ const WORKER = fileURLToPath(new URL('../../dist-test/budget-process.js', import
 let server: RedisServer;
 const clients: TestClient[] = [];
 beforeAll(async () => {
-  const bundled = build({
-    entryPoints: [fileURLToPath(new URL('./support/budget-process.ts', import.meta.url))],
-    outfile: WORKER,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  const bundled = bundleForNode(
+    fileURLToPath(new URL('./support/budget-process.ts', import.meta.url)),
+    WORKER,
+  );
   [server] = await Promise.all([RedisServer.start(), bundled]);
 });
 afterAll(async () => {
@@ -32,23 +25,12 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** One multiplexer per "process": its own Redis connection (alternating client libraries), one prefix. */
+/** Multiplexers in this process, each on its own Redis connection, under one prefix. */
 async function processes(count: number, prefix: string, tokens: number): Promise<Multiplexer[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const kind = CLIENT_KINDS[i % CLIENT_KINDS.length];
-      const client = await (kind?.connect(server.url) ?? Promise.reject(new Error('no client kind')));
+      const { mux, client } = await budgetMux(server.url, prefix, i, tokens);
       clients.push(client);
-      const store = redisStore({ client: client.client, prefix, timeoutMs: 2000 });
-      const mux = new Multiplexer({ store, budgets: [{ name: 'shared', tokens, period: 'day' }] });
-      mux.registerProvider(fakeAdapter());
-      mux.addKey('fake', {
-        name: `k${i}`,
-        apiKey: `secret-k${i}-0123456789`,
-        maxConcurrentRequests: 200,
-        queueSize: 1000,
-        limits: { rpm: 1_000_000 },
-      });
       return mux;
     }),
   );

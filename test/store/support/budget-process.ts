@@ -5,10 +5,7 @@
  * calls at once, each reserving 10 tokens and spending 10, and reports what ran and what was refused.
  */
 import { BudgetExceededError } from '../../../src/core/errors.js';
-import { Multiplexer } from '../../../src/multiplexer.js';
-import { redisStore } from '../../../src/store/redis-store.js';
-import { fakeAdapter } from '../../support/fake-provider.js';
-import { CLIENT_KINDS } from '../redis-clients.js';
+import { budgetMux } from './budget-mux.js';
 
 export interface BudgetProcessReport {
   readonly ran: number;
@@ -22,20 +19,7 @@ const send = (message: unknown): void => {
   process.send?.(message);
 };
 
-const i = Number(index);
-const kind = CLIENT_KINDS[i % CLIENT_KINDS.length];
-if (!kind) throw new Error('no client kind');
-const client = await kind.connect(url);
-const store = redisStore({ client: client.client, prefix, timeoutMs: 2000 });
-const mux = new Multiplexer({ store, budgets: [{ name: 'shared', tokens: Number(tokens), period: 'day' }] });
-mux.registerProvider(fakeAdapter());
-mux.addKey('fake', {
-  name: `k${i}`,
-  apiKey: `secret-k${i}-0123456789`,
-  maxConcurrentRequests: 200,
-  queueSize: 1000,
-  limits: { rpm: 1_000_000 },
-});
+const { mux, client } = await budgetMux(url, prefix, Number(index), Number(tokens));
 
 await new Promise<void>((resolve) => {
   process.once('message', () => resolve());
