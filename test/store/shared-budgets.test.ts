@@ -53,10 +53,12 @@ describe('budgets shared through Redis', () => {
           );
         }),
     );
-    // Every process connected before any sends: their 100 calls each overlap in Redis.
-    await Promise.all(
-      children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve()))),
+    // Every process connected before any sends: their 100 calls each overlap in Redis. A process that
+    // dies first fails the test at once (its report's rejection), never a hang.
+    const ready = children.map(
+      (child) => new Promise<void>((resolve) => child.once('message', () => resolve())),
     );
+    await Promise.race([Promise.all(ready), Promise.all(reports)]);
     for (const child of children) child.send('go');
     const done = await Promise.all(reports);
     for (const r of done) expect(r.other).toEqual([]);
