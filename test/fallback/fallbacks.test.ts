@@ -208,6 +208,65 @@ describe('wait or fall back: the keys’ learned reset times decide (manual cloc
     expect(emulator.ledger.entries({ provider: 'openai' })).toHaveLength(sent);
     expect(fallbacksOf(events)).toEqual([{ from: 'openai/gpt-4.1', to: GROQ, reason: 'rate-limited' }]);
   });
+
+  it('jobs waiting for the model leave with it when its last key runs out under a job that falls back', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { mux, events } = await setupFallbacks(
+      ['openai', 'groq'],
+      { clock, maxConcurrentRequests: 1, fallbacks: { 'gpt-4.1': [GROQ] } },
+      [{ kind: 'quota', model: 'gpt-4.1' }],
+    );
+    // One slot: the first call is in flight, the other two wait in the pool, with no timer to wake them
+    // (only a key's notice can). The first call's quota answer leaves the pool with no key at all.
+    const openai = mux.getOpenAIClient();
+    const calls = Promise.all(
+      [1, 2, 3].map(() => openai.chat.completions.create({ model: 'gpt-4.1', messages })),
+    );
+    let settled = false;
+    const replies = calls.finally(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 100 && !settled; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await clock.advance(100);
+    }
+    expect(settled).toBe(true);
+    expect((await replies).map((r) => r.model)).toEqual(Array(3).fill('llama-3.3-70b-versatile'));
+    expect(fallbacksOf(events).map((f) => f.reason)).toEqual(['quota-exhausted', 'no-key', 'no-key']);
+  });
+
+  it('the first fallback is sent before the rest of a long wait line has been moved over', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { mux, events } = await setupFallbacks(
+      ['openai', 'groq'],
+      { clock, maxConcurrentRequests: 1, queueSize: 100, fallbacks: { 'gpt-4.1': [GROQ] } },
+      [{ kind: 'quota', model: 'gpt-4.1' }],
+    );
+    // Groq's SDK loaded and its key out of its slow start, as in a service that used it before.
+    await mux.getGroqClient().chat.completions.create({ model: 'llama-3.3-70b-versatile', messages });
+    events.length = 0;
+    const openai = mux.getOpenAIClient();
+    const calls = Promise.all(
+      Array.from({ length: 40 }, () => openai.chat.completions.create({ model: 'gpt-4.1', messages })),
+    );
+    let settled = false;
+    const replies = calls.finally(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 200 && !settled; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await clock.advance(100);
+    }
+    expect((await replies).every((r) => r.model === 'llama-3.3-70b-versatile')).toBe(true);
+    // Moving 39 waiting jobs over in one go would put every one of them ahead of the first one's send.
+    const order = events.filter(
+      (e) => e.type === 'fallback' || (e.type === 'request' && e.key.provider === 'groq'),
+    );
+    const firstSend = order.findIndex((e) => e.type === 'request');
+    expect(order.filter((e) => e.type === 'fallback')).toHaveLength(40);
+    expect(firstSend).toBeGreaterThan(0);
+    expect(firstSend).toBeLessThan(20);
+  });
 });
 
 describe('fallback configuration', () => {
