@@ -186,6 +186,32 @@ describe('the gateway: OpenAI routes fall back to Anthropic and Gemini through a
   );
 });
 
+describe('the gateway: a translated stream cut upstream', () => {
+  it('reaches the client as an error, never as a clean end of a truncated answer', async () => {
+    const { url } = await startStack(
+      {
+        mux: { fallbacks: { 'gpt-4.1': ['anthropic/claude-sonnet-4-5'] } },
+        emulator: {
+          faults: [
+            { kind: 'quota', model: 'gpt-4.1' },
+            { kind: 'cut', provider: 'anthropic', cutAfterChunks: 4 },
+          ],
+          latency: { kind: 'none' },
+        },
+      },
+      closers,
+    );
+    const openai = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
+    const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    let text = '';
+    const read = async (): Promise<void> => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    };
+    await expect(read()).rejects.toThrow(/stream broke off/);
+    for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
+  });
+});
+
 describe('fallbacks in the config file', () => {
   it('reads them as the library options and checks them the same way', async () => {
     const { parseConfig } = await import('../../src/config/file.js');
