@@ -14,7 +14,7 @@ import { spendRequestOf } from '../providers/spend-request.js';
 import type { SpendRequest } from '../spend/spend.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
-import { modelOf, retarget } from './retarget.js';
+import { modelOfCall, retarget } from './retarget.js';
 import { isStreamRequest } from './streams/stream-request.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
@@ -204,7 +204,7 @@ async function runTarget(
   reason: FallbackReason | undefined,
 ): Promise<unknown> {
   const { mux, hints } = first.ctx;
-  if (target.provider === hints.provider && target.model === modelOf(first.args)) {
+  if (target.provider === hints.provider && target.model === modelOfCall(first.path, first.args)) {
     return mux.execute(hints.provider, first.run.bind(first), withGate(options, gate), spend);
   }
   const moved = retarget(first.ctx, first.path, first.args, target);
@@ -212,7 +212,7 @@ async function runTarget(
   await preloadSdk(moved.ctx.hints.packageName);
   const own = moved.ctx === first.ctx ? options : { ...moved.ctx.call, tokens: options.tokens ?? 0 };
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const from = `${hints.provider}/${modelOf(first.args)}`;
+  const from = `${hints.provider}/${modelOfCall(first.path, first.args)}`;
   const to = `${target.provider}/${target.model}`;
   // The fallback's job span says why it runs, and from where.
   const run = (client: unknown, job: JobContext): Promise<unknown> => {
@@ -247,7 +247,7 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
     [TRACE_SOURCE]: apiCall,
   };
   const chat = chatOf(path);
-  const model = chat === undefined ? modelOf(args) : undefined;
+  const model = chat === undefined ? modelOfCall(path, args) : undefined;
   const send = (): Promise<unknown> =>
     model === undefined
       ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type KeymuxError, ProviderError } from '../../src/core/errors.js';
+import {
+  ConfigError,
+  type KeymuxError,
+  ProviderError,
+  RetriesExhaustedError,
+  UnsupportedTargetError,
+} from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { promptRefusal } from '../../src/providers/classify.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -321,5 +327,41 @@ describe('maxFallbackPriceRatio', () => {
     const reply = await mux.getAnthropicClient().messages.create(body);
     expect(reply.model).toBe('claude-opus-4-5');
     expect(fallbacksOf(events).map((f) => f.reason)).toEqual(['transient']);
+  });
+});
+
+describe('the legacy @google/generative-ai client (its model is named by getGenerativeModel)', () => {
+  const prompt = 'Say something about keys.';
+
+  it('falls back to another Gemini model, and the fallback serves the request', async () => {
+    const { mux, events, emulator } = await setupFallbacks(
+      ['gemini'],
+      { contextWindowFallbacks: { 'gemini-2.5-pro': ['gemini-2.5-flash'] } },
+      [{ kind: 'context-window', model: 'gemini-2.5-pro' }],
+    );
+    const model = mux.getGeminiClient().getGenerativeModel({ model: 'models/gemini-2.5-pro' });
+    const result = await model.generateContent(prompt);
+    expect(result.response.text().length).toBeGreaterThan(0);
+    expect(fallbacksOf(events)).toEqual([
+      { from: 'gemini/gemini-2.5-pro', to: 'gemini/gemini-2.5-flash', reason: 'context-window' },
+    ]);
+    expect(servedFor(emulator.ledger.entries(), 'gemini-2.5-flash')).toBe(1);
+  });
+
+  it('skips another provider as unsupported, with a typed error, and never sends to it', async () => {
+    const { mux, emulator } = await setupFallbacks(
+      ['gemini', 'groq'],
+      { fallbacks: { 'gemini-2.5-pro': [GROQ] } },
+      [{ kind: 'quota', model: 'gemini-2.5-pro' }],
+    );
+    const model = mux.getGeminiClient().getGenerativeModel({ model: 'gemini-2.5-pro' });
+    const error = (await model.generateContent(prompt).catch((e: unknown) => e)) as KeymuxError;
+    // The first target's error (its quota answer), typed as without fallbacks.
+    expect(error).toBeInstanceOf(RetriesExhaustedError);
+    expect(error.fallbacks.map((f) => [f.target, f.reason])).toEqual([[GROQ, 'unsupported']]);
+    expect(error.fallbacks[0]?.error).toBeInstanceOf(UnsupportedTargetError);
+    expect(String((error.fallbacks[0]?.error as Error | undefined)?.message)).toContain('getGenAIClient');
+    expect(emulator.ledger.entries({ provider: 'groq' })).toHaveLength(0);
+    expect(leaksKey(error)).toBe(false);
   });
 });
