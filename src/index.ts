@@ -21,6 +21,7 @@ export {
   BudgetExceededError,
   type BudgetRefusal,
   ConfigError,
+  DeadlineExceededError,
   type ErrorCode,
   isKeymuxError,
   KeymuxError,
@@ -48,7 +49,7 @@ export type { JobContext } from './core/job-context.js';
 export type { KeyCheckResult } from './core/key-check.js';
 export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
 export type { UsageBuckets } from './core/usage-buckets.js';
-export { clearApiKeyCache, type SelectApiKeyOptions, selectApiKey } from './keys/select-api-key.js';
+export { clearApiKeyCache, type SelectApiKeyOptions, selectApiKey } from './dispatch/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
 export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';
 export { classifyError } from './providers/classify.js';

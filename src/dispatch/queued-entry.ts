@@ -1,7 +1,6 @@
 import type { KeyRef } from '../core/events.js';
-import { aborted } from './attempt-helpers.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
-import type { Job } from './job-context.js';
+import { aborted, type Job } from './job-context.js';
 
 /** Where a queued entry waits: told when the entry leaves before its call begins. */
 export interface EntryOwner {
@@ -48,7 +47,9 @@ export class QueuedEntry {
 
   /** The call begins; from now on the attempt answers through `answer`. */
   begin(): void {
-    if (this.#leave()) this.job.cancel.offAbort(this);
+    if (!this.#leave()) return;
+    this.job.cancel.offAbort(this);
+    this.job.began?.();
   }
 
   answer(outcome: AttemptOutcome<unknown>): void {
