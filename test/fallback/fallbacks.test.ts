@@ -250,6 +250,8 @@ describe('wait or fall back: the keys’ learned reset times decide (manual cloc
     );
     // Groq's SDK loaded and its key out of its slow start, as in a service that used it before.
     await mux.getGroqClient().chat.completions.create({ model: 'llama-3.3-70b-versatile', messages });
+    // A second later its pacing lets it send at once: the first fallback waits for nothing but keymux.
+    await clock.advance(1000);
     events.length = 0;
     const openai = mux.getOpenAIClient();
     const calls = Promise.all(
