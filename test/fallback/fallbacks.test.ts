@@ -21,15 +21,22 @@ const fallbacksOf = (events: readonly KeymuxEvent[]) =>
 const servedFor = (entries: readonly { model: string; status: number }[], model: string) =>
   entries.filter((e) => e.model === model && e.status === 200).length;
 
-/** Moves the manual clock until `promise` settles: the emulator answers in real time, keymux waits on the clock. */
-async function settleOn<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
+/**
+ * Moves the manual clock until `promise` settles: the emulator answers in real time, keymux waits on the
+ * clock. Fails when it has not settled after `rounds` moves (a job that nothing will ever wake).
+ */
+async function settleOn<T>(clock: ManualClock, promise: Promise<T>, rounds = 200): Promise<T> {
   let done = false;
   const out = promise.finally(() => {
     done = true;
   });
-  for (let i = 0; i < 200 && !done; i++) {
+  for (let i = 0; i < rounds && !done; i++) {
     await new Promise((resolve) => setTimeout(resolve, 5));
     await clock.advance(100);
+  }
+  if (!done) {
+    out.catch(() => undefined);
+    throw new Error(`still waiting after ${rounds} moves of the clock`);
   }
   return out;
 }
@@ -228,16 +235,8 @@ describe('wait or fall back: the keys’ learned reset times decide (manual cloc
     const calls = Promise.all(
       [1, 2, 3].map(() => openai.chat.completions.create({ model: 'gpt-4.1', messages })),
     );
-    let settled = false;
-    const replies = calls.finally(() => {
-      settled = true;
-    });
-    for (let i = 0; i < 100 && !settled; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      await clock.advance(100);
-    }
-    expect(settled).toBe(true);
-    expect((await replies).map((r) => r.model)).toEqual(Array(3).fill('llama-3.3-70b-versatile'));
+    const replies = await settleOn(clock, calls, 100);
+    expect(replies.map((r) => r.model)).toEqual(Array(3).fill('llama-3.3-70b-versatile'));
     expect(fallbacksOf(events).map((f) => f.reason)).toEqual(['quota-exhausted', 'no-key', 'no-key']);
   });
 
@@ -257,15 +256,8 @@ describe('wait or fall back: the keys’ learned reset times decide (manual cloc
     const calls = Promise.all(
       Array.from({ length: 40 }, () => openai.chat.completions.create({ model: 'gpt-4.1', messages })),
     );
-    let settled = false;
-    const replies = calls.finally(() => {
-      settled = true;
-    });
-    for (let i = 0; i < 200 && !settled; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      await clock.advance(100);
-    }
-    expect((await replies).every((r) => r.model === 'llama-3.3-70b-versatile')).toBe(true);
+    const replies = await settleOn(clock, calls);
+    expect(replies.every((r) => r.model === 'llama-3.3-70b-versatile')).toBe(true);
     // Moving 39 waiting jobs over in one go would put every one of them ahead of the first one's send.
     const order = events.filter(
       (e) => e.type === 'fallback' || (e.type === 'request' && e.key.provider === 'groq'),
