@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type BuiltinProvider, STRATEGIES, type Strategy } from '../config/options.js';
 import { type Arrival, BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
 import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
+import { FALLBACK_BENCH_DEFAULTS, renderFallbackBench, runFallbackBench } from './bench/fallback-bench.js';
 import { renderHtmlReport } from './bench/html-report.js';
 import { runProcessBench } from './bench/process-bench.js';
 import { runBench } from './bench/run-bench.js';
@@ -160,11 +161,22 @@ export function registerBenchCommand(program: Command): Command {
       positiveNumber,
       D.redisOutageAtSeconds,
     )
+    .option(
+      '--fallback',
+      `instead: a primary model whose keys run out of quota mid-run, with a fallback model on other keys (emulator; --jobs, --rpm, --latency, --seed apply, defaults ${FALLBACK_BENCH_DEFAULTS.jobs}, ${FALLBACK_BENCH_DEFAULTS.rpm}, ${FALLBACK_BENCH_DEFAULTS.latency})`,
+    )
+    .option(
+      '--quota-at-ms <ms>',
+      'with --fallback: when the primary runs out of quota',
+      wholeNumber(0),
+      FALLBACK_BENCH_DEFAULTS.quotaAtMs,
+    )
     .option('--json <path>', 'write the whole result as JSON')
     .option('--report <path>', 'write a self-contained HTML report with charts')
     .option('--no-progress', 'no live progress bars (they only show on a terminal anyway)')
-    .action(async (raw: RawBenchFlags) => {
+    .action(async (raw: RawBenchFlags, self: Command) => {
       await runAction('bench', async () => {
+        if (raw.fallback) return runFallback(raw, self);
         const options = toBenchOptions(raw);
         const controller = new AbortController();
         const onSigint = (): void => controller.abort();
@@ -189,7 +201,26 @@ export function registerBenchCommand(program: Command): Command {
   return exitTwoOnMisuse(command);
 }
 
+/** `keymux bench --fallback`: the flags it shares with the throughput bench take its own defaults. */
+async function runFallback(raw: RawBenchFlags, command: Command): Promise<number> {
+  const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
+  const latency = given('latency') ? raw.latency : parseRange(FALLBACK_BENCH_DEFAULTS.latency);
+  const result = await runFallbackBench({
+    jobs: given('jobs') ? raw.jobs : FALLBACK_BENCH_DEFAULTS.jobs,
+    rpm: given('rpm') ? raw.rpm : FALLBACK_BENCH_DEFAULTS.rpm,
+    quotaAtMs: raw.quotaAtMs,
+    latencyMinMs: latency[0],
+    latencyMaxMs: latency[1],
+    seed: raw.seed,
+  });
+  process.stdout.write(`${renderFallbackBench(result)}\n`);
+  if (raw.json) await writeFile(raw.json, `${JSON.stringify(result, null, 2)}\n`);
+  return result.failed === 0 ? 0 : 1;
+}
+
 interface RawBenchFlags {
+  fallback?: boolean;
+  quotaAtMs: number;
   provider: BuiltinProvider;
   emulator: boolean;
   keys: number;

@@ -22,7 +22,7 @@ import {
   type Step,
   signalInOptions,
 } from './client-hints.js';
-import { modelOf, retarget } from './retarget.js';
+import { modelOfCall, retarget } from './retarget.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
 import { adoptStream, NOT_A_STREAM } from './streams/wrap-stream.js';
@@ -211,7 +211,7 @@ async function runTarget(
   reason: FallbackReason | undefined,
 ): Promise<unknown> {
   const { mux, hints } = first.ctx;
-  if (target.provider === hints.provider && target.model === modelOf(first.args)) {
+  if (target.provider === hints.provider && target.model === modelOfCall(first.path, first.args)) {
     return mux.execute(hints.provider, first.run.bind(first), withGate(options, gate), spend);
   }
   const moved = retarget(first.ctx, first.path, first.args, target);
@@ -222,7 +222,7 @@ async function runTarget(
       ? options
       : { ...moved.ctx.call, tokens: options.tokens ?? 0, [DEADLINE_AT]: options[DEADLINE_AT] };
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const from = `${hints.provider}/${modelOf(first.args)}`;
+  const from = `${hints.provider}/${modelOfCall(first.path, first.args)}`;
   const to = `${target.provider}/${target.model}`;
   // The fallback's job span says why it runs, and from where.
   const run = (client: unknown, job: JobContext): Promise<unknown> => {
@@ -261,7 +261,7 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
     [TRACE_SOURCE]: apiCall,
   };
   const chat = chatOf(path);
-  const model = chat === undefined ? modelOf(args) : undefined;
+  const model = chat === undefined ? modelOfCall(path, args) : undefined;
   const send = (): Promise<unknown> =>
     model === undefined
       ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)
