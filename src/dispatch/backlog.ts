@@ -1,10 +1,10 @@
 import { type Shares, weightOf } from '../config/shares.js';
 import type { Clock } from '../core/clock.js';
 import { NoAvailableKeyError, QueueFullError } from '../core/errors.js';
-import { type Choice, chooseNow } from './choose-key.js';
 import { type FairEntry, FairQueue } from './fair-queue.js';
 import type { KeyPool, PoolBacklog } from './key-pool.js';
 import type { KeyLane } from './key-worker.js';
+import { type Choice, chooseNow } from './strategies.js';
 
 /** A job as the backlog holds it. */
 export interface BacklogJob extends Choice, FairEntry {
