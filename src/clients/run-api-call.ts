@@ -14,6 +14,7 @@ import { spendRequestOf } from '../providers/spend-request.js';
 import type { SpendRequest } from '../spend/spend.js';
 import { isPlainObject, signalInOptions } from './client-hints.js';
 import { chatOf, resolvePath, type Step } from './client-path.js';
+import { offloadCall } from './offload-call.js';
 import { modelOf, retarget } from './retarget.js';
 import { isStreamRequest } from './streams/stream-request.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
@@ -248,12 +249,20 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   };
   const chat = chatOf(path);
   const model = chat === undefined ? modelOf(args) : undefined;
-  const send = (): Promise<unknown> =>
+  const sendNow = (): Promise<unknown> =>
     model === undefined
       ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)
       : mux.withFallbacks({ provider: hints.provider, model }, call.fallbacks, (target, gate, reason) =>
           runTarget(apiCall, options, target, gate, spend, reason),
         );
+  const send = (): Promise<unknown> => {
+    const offloaded = offloadCall(ctx, path, args, deadlineOf(call, mux.options.clock), sendNow);
+    if (offloaded === undefined) return sendNow();
+    return offloaded.then((data) => {
+      apiCall.settled ??= { data };
+      return data;
+    });
+  };
   // Most calls go straight to the queue; the first ones wait for the SDK's ESM build (and the
   // OpenTelemetry API's, so they are traced), a chat's messages for the one before.
   const otel = telemetryLoading();
@@ -266,4 +275,11 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   promise.withResponse = withResponse;
   promise.asResponse = asResponse;
   return promise;
+}
+
+/** TEMPORARY until the deadlines stage lands: a duration in ms, or a Date. */
+function deadlineOf(call: CallOptions, clock: { now(): number }): number | undefined {
+  const deadline = (call as { deadline?: unknown }).deadline;
+  if (typeof deadline === 'number') return clock.now() + deadline;
+  return deadline instanceof Date ? deadline.getTime() : undefined;
 }
