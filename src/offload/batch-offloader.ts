@@ -174,11 +174,13 @@ export class BatchOffloader {
         submittedAt: this.host.clock.now(),
         customIds: lines.map((l) => l.customId),
       }));
-      await this.host.journal.save(batch);
     } catch {
       for (const entry of entries) this.#resend(entry);
       return;
     }
+    // Written down after the provider took it: a journal that fails leaves the batch collected by this
+    // process alone (never submitted twice by this one).
+    await this.host.journal.save(batch).catch(() => undefined);
     this.stats.batches++;
     this.#await(batch, entries);
   }
