@@ -21,6 +21,7 @@ export {
   BudgetExceededError,
   type BudgetRefusal,
   ConfigError,
+  DeadlineExceededError,
   type ErrorCode,
   isKeymuxError,
   KeymuxError,

@@ -1,4 +1,6 @@
+import { deadlineAt } from '../config/deadline.js';
 import type { CallOptions, StreamDeadlines } from '../config/options.js';
+import { DEADLINE_AT, type DeadlineCarrier } from '../core/deadline.js';
 import { type FallbackGate, type FallbackReason, type ModelTarget, withGate } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
 import {
@@ -198,7 +200,7 @@ function asResponse(this: Promise<unknown> & CallFields): Promise<unknown> {
 /** One target of a call with fallbacks: the call itself on its own model, else a copy aimed at `target`. */
 async function runTarget(
   first: ApiCall,
-  options: CallOptions,
+  options: CallOptions & DeadlineCarrier,
   target: ModelTarget,
   gate: FallbackGate | undefined,
   spend: SpendRequest,
@@ -211,7 +213,10 @@ async function runTarget(
   const moved = retarget(first.ctx, first.path, first.args, target);
   const call = new ApiCall(moved.ctx, moved.path, moved.args);
   await preloadSdk(moved.ctx.hints.packageName);
-  const own = moved.ctx === first.ctx ? options : { ...moved.ctx.call, tokens: options.tokens ?? 0 };
+  const own =
+    moved.ctx === first.ctx
+      ? options
+      : { ...moved.ctx.call, tokens: options.tokens ?? 0, [DEADLINE_AT]: options[DEADLINE_AT] };
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   const from = `${hints.provider}/${modelOf(first.args)}`;
   const to = `${target.provider}/${target.model}`;
@@ -241,10 +246,14 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   const own = (hints.requestSignal ?? signalInOptions)(args);
   const signal = own && call.signal ? AbortSignal.any([call.signal, own]) : (own ?? call.signal);
   const apiCall = new ApiCall(ctx, path, args);
+  // A duration counts from the request, once: the models of its fallback chain share one deadline.
+  const deadline =
+    call.deadline === undefined ? {} : { [DEADLINE_AT]: deadlineAt(call.deadline, mux.options.clock) };
   const options = {
     ...call,
     tokens: estimate,
     ...(signal === undefined ? {} : { signal }),
+    ...deadline,
     [TRACE_SOURCE]: apiCall,
   };
   const chat = chatOf(path);

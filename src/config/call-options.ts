@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { checkDeadline } from './deadline.js';
 import { fail, failWord } from './describe-value.js';
 import { checkFallbackList } from './fallbacks.js';
 import type { CallOptions } from './options.js';
@@ -13,6 +14,7 @@ const CALL_FIELDS: readonly (keyof CallOptions)[] = [
   'timeoutMs',
   'tokens',
   'tag',
+  'deadline',
   'fallbacks',
 ];
 
@@ -52,7 +54,7 @@ export function validateCallOptions(call: unknown, path = ''): CallOptions {
       `${shown ? `\`${field}\`` : 'a field'} is not a call option${near ? `: did you mean ${near}?` : ''}; known: ${CALL_FIELDS.join(', ')}`,
     );
   }
-  const { strategy, keyName, priority, signal, timeoutMs, tokens, tag, fallbacks } = record;
+  const { strategy, keyName, priority, signal, timeoutMs, tokens, tag, deadline, fallbacks } = record;
   const out: { -readonly [F in keyof CallOptions]: CallOptions[F] } = {};
   if (strategy !== undefined) out.strategy = parseStrategy(strategy, at('strategy'));
   if (keyName !== undefined) {
@@ -79,6 +81,7 @@ export function validateCallOptions(call: unknown, path = ''): CallOptions {
     if (typeof tag !== 'string' || tag.trim() === '') failWord(at('tag'), 'a tag name', tag);
     out.tag = tag;
   }
+  if (deadline !== undefined) out.deadline = checkDeadline(deadline, at('deadline'));
   if (signal !== undefined) {
     if (!isSignal(signal)) fail(at('signal'), 'an AbortSignal', signal);
     out.signal = signal;

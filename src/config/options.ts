@@ -479,6 +479,14 @@ export interface CallOptions {
    */
   readonly tag?: string;
   /**
+   * When the job must have started by: a duration counted from each call (`'90s'`, `'6h'`, `'2 days'`, a
+   * number of ms) or a Date. A job never starts an attempt after it: a job still waiting then, or whose
+   * attempt failed after it, rejects with `DeadlineExceededError`. An attempt already running is not cut
+   * short (that is `timeoutMs`).
+   * @default none
+   */
+  readonly deadline?: Date | string | number;
+  /**
    * Models to try, in order, when the request's model cannot serve: replaces the multiplexer's
    * `fallbacks` list for this call (`[]`: none). Wrapped clients and the gateway only: `execute` runs a
    * function, not a model.

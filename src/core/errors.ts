@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'ATTEMPT_TIMEOUT'
   | 'MISSING_SDK'
-  | 'BUDGET_EXCEEDED';
+  | 'BUDGET_EXCEEDED'
+  | 'DEADLINE_EXCEEDED';
 
 interface KeymuxErrorOptions {
   cause?: unknown;
@@ -181,6 +182,37 @@ export class BudgetExceededError extends KeymuxError {
     super('BUDGET_EXCEEDED', message, options);
     this.budget = budget;
     this.reason = reason;
+  }
+}
+
+/**
+ * The job's `deadline` passed before it could start, or before its next attempt after failed ones: a job
+ * never starts an attempt after its deadline. Names the deadline, never a key; `attempts` holds what
+ * was tried before (empty when nothing was).
+ */
+export class DeadlineExceededError extends KeymuxError {
+  /** The deadline, in ms on the multiplexer's clock. */
+  readonly deadline: number;
+  readonly attempts: readonly AttemptRecord[];
+  constructor(
+    deadline: number,
+    /** The deadline on the wall clock, for the message. */
+    wallTime: Date,
+    attempts: readonly AttemptRecord[],
+    options: KeymuxErrorOptions = {},
+  ) {
+    const when =
+      attempts.length === 0
+        ? 'before the job could start'
+        : `before its next attempt (${attempts.length} failed)`;
+    const stamp = Number.isNaN(wallTime.getTime()) ? String(deadline) : wallTime.toISOString();
+    super(
+      'DEADLINE_EXCEEDED',
+      `${options.provider ?? 'keymux'}: the deadline (${stamp}) passed ${when}`,
+      options,
+    );
+    this.deadline = deadline;
+    this.attempts = attempts;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { RetryPolicy, Strategy } from '../config/options.js';
 import {
   type AttemptRecord,
+  DeadlineExceededError,
   isKeymuxError,
   NoAvailableKeyError,
   ProviderError,
@@ -56,6 +57,15 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   order = -1;
   /** Set when the call has other models to fall back to: asked whether to give up on this one. */
   fallbackGate: FallbackGate | undefined = undefined;
+  /**
+   * When the job must have started by, in ms on the multiplexer's clock (from the call's `deadline`);
+   * undefined for none. No attempt begins after it.
+   */
+  deadline: number | undefined = undefined;
+  /** The deadline's timer fired (while an attempt ran, which goes on; no other follows). */
+  #expired = false;
+  /** An attempt's call is running on a key. */
+  #running = false;
   /** Waiting in the pool's backlog (listening to its caller's abort there). */
   #inBacklog = false;
   /** Attempts that count toward maxRetries: faults met while the whole provider is down do not, for a while. */
@@ -142,7 +152,36 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     if (this.abortable) this.offAbort(this);
   }
 
+  /** An attempt's call began on a key: the deadline no longer ends the job, only its next attempt. */
+  began(): void {
+    this.#running = true;
+  }
+
+  /**
+   * The deadline passed: a job waiting anywhere (the backlog, a key's queue, a pause) ends now with
+   * DeadlineExceededError; an attempt already running goes on, and no other follows it.
+   */
+  expire(): void {
+    this.#expired = true;
+    if (!this.#running && !this.done) this.abort(this.#deadlineError());
+  }
+
+  #late(now: number): boolean {
+    return this.#expired || (this.deadline !== undefined && now > this.deadline);
+  }
+
+  #deadlineError(): DeadlineExceededError {
+    const deadline = this.deadline ?? this.#now();
+    const wall = new Date(Date.now() + (deadline - this.#now()));
+    const last = this.attempts[this.attempts.length - 1];
+    return new DeadlineExceededError(deadline, wall, this.attempts, {
+      provider: this.pool.provider,
+      ...(last === undefined ? {} : { cause: last.error }),
+    });
+  }
+
   report(outcome: AttemptOutcome<T>): void {
+    this.#running = false;
     if (this.done) return;
     try {
       this.#onOutcome(outcome);
@@ -176,6 +215,10 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
       this.#settle(false, undefined, exhausted(this.attempts, this.pool, this.#now()));
       return;
     }
+    if (this.#late(now)) {
+      this.#settle(false, undefined, this.#deadlineError());
+      return;
+    }
     if (this.fallbackGate?.(outcome.failure.class, nextReadyIn(this.pool, this.#now()))) {
       this.#leaveForFallback();
       return;
@@ -191,6 +234,10 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
    * (at once when one can now). A `specific` job goes to its key's own queue.
    */
   #next(): void {
+    if (this.#late(this.#now())) {
+      this.#settle(false, undefined, this.#deadlineError());
+      return;
+    }
     if (this.strategy !== 'specific') {
       this.#backlog.add(this);
       return;

@@ -1,7 +1,10 @@
 import { validateCallOptions } from '../config/call-options.js';
+import { deadlineAt } from '../config/deadline.js';
 import { describeWord } from '../config/describe-value.js';
 import type { CallOptions, DispatchOptions, Strategy } from '../config/options.js';
-import { ConfigError, ShutdownError, TimeoutError } from '../core/errors.js';
+import { MAX_TIMER_MS } from '../core/clock.js';
+import { DEADLINE_AT, type DeadlineCarrier } from '../core/deadline.js';
+import { ConfigError, DeadlineExceededError, ShutdownError, TimeoutError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { isDeadline, linkSignal } from '../core/link-signal.js';
@@ -56,17 +59,19 @@ export class Dispatcher {
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options: CallOptions & Traced = {},
+    options: CallOptions & Traced & DeadlineCarrier = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
     let call: CallOptions;
     let pool: KeyPool;
     let strategy: Strategy;
+    let deadline: number | undefined;
     try {
       if (typeof fn !== 'function') throw new ConfigError('fn', 'Expected `fn` to be a function');
       call = validateCallOptions(options);
       pool = this.keys.pool(provider);
       strategy = this.#strategyFor(pool, call);
+      deadline = this.#deadlineOf(options, call, provider);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -81,10 +86,13 @@ export class Dispatcher {
       context: this.#context,
     });
     job.fallbackGate = (options as { [FALLBACK_GATE]?: FallbackGate })[FALLBACK_GATE];
+    job.deadline = deadline;
     // The caller's active context is the job span's parent: taken now, in the caller's own call.
     if (this.tracer) job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
     this.#jobs.add(job);
-    if (call.signal !== undefined || isDeadline(call.timeoutMs)) job.release = this.#link(job, call);
+    if (call.signal !== undefined || isDeadline(call.timeoutMs) || deadline !== undefined) {
+      job.release = this.#link(job, call, deadline);
+    }
     this.#active++;
     return job.start();
   }
@@ -156,13 +164,44 @@ export class Dispatcher {
    * Links a job to the caller's signal and deadline; returns what undoes the links. One signal shared by
    * many calls gets one listener (see `linkSignal`), so 10 000 calls on it raise no MaxListeners warning.
    */
-  #link(job: Cancellation, call: CallOptions): () => void {
+  #link(job: DispatchedJob<unknown>, call: CallOptions, deadline: number | undefined): () => void {
     const unlink = call.signal === undefined ? undefined : linkSignal(call.signal, job);
     const timer = isDeadline(call.timeoutMs) ? this.#startTimeout(job, call.timeoutMs) : undefined;
+    const expiry = deadline === undefined ? undefined : this.#startExpiry(job, deadline);
     return () => {
       unlink?.();
       timer?.abort();
+      expiry?.abort();
     };
+  }
+
+  /**
+   * The call's deadline on the clock: worked out already by a wrapped client (shared by its fallbacks),
+   * else from `call.deadline` now. One already past rejects the call with DeadlineExceededError.
+   */
+  #deadlineOf(options: DeadlineCarrier, call: CallOptions, provider: string): number | undefined {
+    const { clock } = this.options;
+    const at =
+      options[DEADLINE_AT] ?? (call.deadline === undefined ? undefined : deadlineAt(call.deadline, clock));
+    if (at !== undefined && clock.now() > at) {
+      throw new DeadlineExceededError(at, new Date(Date.now() + (at - clock.now())), [], { provider });
+    }
+    return at;
+  }
+
+  /** Tells the job when its deadline passes; long deadlines (beyond a timer's reach) sleep in steps. */
+  #startExpiry(job: DispatchedJob<unknown>, at: number): AbortController {
+    const timer = new AbortController();
+    const { clock } = this.options;
+    const wait = async (): Promise<void> => {
+      for (let left = at - clock.now(); left >= 0; left = at - clock.now()) {
+        await clock.sleep(Math.min(left, MAX_TIMER_MS), timer.signal);
+        if (left <= MAX_TIMER_MS) break;
+      }
+      job.expire();
+    };
+    wait().catch(() => undefined);
+    return timer;
   }
 
   /** The job's deadline, on the injected clock; the returned controller cancels it. */

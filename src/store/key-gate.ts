@@ -55,6 +55,9 @@ export class StoreKeyGate implements SharedGate {
   #waitUntil = 0;
   /** The latest send this process booked in the shared schedule (local clock). */
   #bookedUntil = 0;
+  /** When this process last booked a send in Redis, and how far ahead of then it was booked. */
+  #lastBookedAt = Number.NEGATIVE_INFINITY;
+  #lastAheadMs = 0;
 
   constructor(input: KeyGateInput) {
     this.#in = input;
@@ -62,13 +65,14 @@ export class StoreKeyGate implements SharedGate {
 
   async take(tokens: number): Promise<number> {
     const { store, address, scope, probeTtlMs, clock } = this.#in;
+    const faults = store.faults ?? 0;
     const result = await store.take({
       ...address,
       scope,
       limits: this.#charges(tokens, false),
       probeTtlMs,
       reserveMs: RESERVE_MS,
-      bookedMs: Math.max(0, this.#bookedUntil - clock.now()),
+      bookedMs: this.#bookedMs(clock.now()),
     });
     this.#adopt(result.learned);
     if (!result.ok) {
@@ -82,23 +86,30 @@ export class StoreKeyGate implements SharedGate {
     }
     // A booked send: its slot in the shared schedule is this call's, a short while ahead.
     const due = clock.now() + result.delayMs;
-    const bookedIn = store.mode;
-    const faults = store.faults ?? 0;
     this.#waitUntil = due;
     this.#bookedUntil = Math.max(this.#bookedUntil, due);
+    // Answered by Redis (not by the local share, after a failed call): the shared schedule's reach.
+    if (store.mode === 'redis' && (store.faults ?? 0) === faults) {
+      this.#lastBookedAt = clock.now();
+      this.#lastAheadMs = result.delayMs;
+    }
     await clock.sleep(result.delayMs);
     // Woken late (a busy process): the slot has passed, and sending now would crowd the next one's, which
     // another process keeps on time. The slot is given up and the call asks again (one more round trip).
-    if (clock.now() - due > LATE_MS) return 1;
-    // Redis went away meanwhile (or a call to it failed: the first sign, before the store goes local):
-    // every process now sends on its local grid, which knows nothing of the bookings, so a booked slot
-    // kept would meet another process's local one. It is given up, with the rest of this process's
-    // bookings, and the call asks again.
-    if (bookedIn === 'redis' && (store.mode === 'degraded' || (store.faults ?? 0) !== faults)) {
-      this.#bookedUntil = 0;
-      return 1;
-    }
-    return 0;
+    // A slot booked in Redis is kept even when Redis went away meanwhile: every booking was made in the one
+    // shared schedule, so together they stay under the limit, and the local schedules start after them.
+    return clock.now() - due > LATE_MS ? 1 : 0;
+  }
+
+  /**
+   * How far ahead the shared schedule runs, as far as this process knows: its own latest booked send, and,
+   * while its last booking in Redis is recent, as far ahead as that booking was (other processes booked
+   * after it, about as far ahead). A local schedule, started when Redis goes away, starts after it, so the
+   * sends booked in Redis before the outage and the local ones never go out together.
+   */
+  #bookedMs(now: number): number {
+    const recent = now - this.#lastBookedAt < RESERVE_MS ? this.#lastAheadMs : 0;
+    return Math.max(0, this.#bookedUntil - now, recent);
   }
 
   waitMs(now: number): number {

@@ -206,7 +206,8 @@ export class MemoryStore implements KeyStateStore {
 
   /**
    * A limit's schedule. A fresh one continues the caller's sends already booked elsewhere (`bookedMs`): the
-   * first local send goes one interval after the last booked one. With `stagger`, a fresh schedule (or one
+   * first local send goes one interval after the last booked one (with `stagger`, one interval of the whole
+   * limit: the processes' grids take the slots after it in turn). With `stagger`, a fresh schedule (or one
    * restarting after an idle spell) starts on this store's own grid: times `(k + stagger) × interval` on the
    * clock, so processes that fall back at different moments still take turns, each on its own slots.
    */
@@ -227,7 +228,9 @@ export class MemoryStore implements KeyStateStore {
       return booked > 0 ? now + booked + interval : undefined;
     }
     if (tat !== undefined && tat >= now - PACE_SLACK_MS) return tat;
-    const earliest = booked > 0 ? now + booked + interval : now;
+    // After the booked sends, the next slot of the whole limit (every process's grid together has one
+    // each `interval × share`) is the first this store may take, if its phase falls there.
+    const earliest = booked > 0 ? now + booked + interval * this.#share : now;
     const offset = Math.min(0.999, Math.max(0, this.#stagger())) * interval;
     const at = Math.ceil((earliest - offset) / interval) * interval + offset;
     // Kept, so every take until the first send waits for the same slot.

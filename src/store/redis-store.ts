@@ -116,12 +116,16 @@ export class RedisStore implements KeyStateStore {
     // The trial after an outage asks Redis nothing of its schedules, which went stale while every process
     // paced alone: it reads, and the take stays on the local schedule.
     if (gate === 'trial' && !this.#closed) return this.#takeLocally(request, gate);
+    if (gate === 'local' || this.#closed) return this.#local.take(request);
     const token = newProbeToken();
-    return this.#run(
-      () => this.#backend.take(request, token),
-      () => this.#local.take(request),
-      gate,
-    );
+    const value = await this.#call(gate, () => this.#backend.take(request, token));
+    if (value.ok) return value.value;
+    // This failure began an outage: every process is going local, each on its own slots of the grid.
+    if (this.#breaker.isOpen) return this.#local.take(request);
+    // One call failed or was late, and Redis is not away by the breaker's count: the other processes go on
+    // taking from Redis, so a send on the local schedule (fresh, at a grid slot shared by every key of this
+    // process) would come on top of theirs. The take is refused for a moment and asks Redis again.
+    return { ok: false, waitMs: this.#options.timeoutMs, reason: 'rate', learned: {} };
   }
 
   /**

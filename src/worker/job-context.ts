@@ -18,6 +18,10 @@ export interface Job<T> {
   held?: Promise<unknown> | undefined;
   /** Its spans and metrics, when someone traces it. */
   readonly trace?: JobTrace | undefined;
+  /** When it must have started by, in ms on the clock: no attempt begins after it. */
+  readonly deadline?: number | undefined;
+  /** Told that an attempt's call begins on a key (it is no longer waiting). */
+  began?(): void;
   /** Told how an attempt on a key ended, exactly once per attempt; the dispatcher decides what next. */
   report(outcome: AttemptOutcome<T>): void;
 }

@@ -419,7 +419,9 @@ export class KeyWorker implements EntryOwner {
       return undefined;
     }
     const startedAt = clock.now();
-    if (!health.canStart(startedAt)) {
+    // Past the job's deadline no attempt begins: handed back, the job ends with DeadlineExceededError.
+    const { deadline } = entry.job;
+    if (!health.canStart(startedAt) || (deadline !== undefined && startedAt > deadline)) {
       this.#deps.shared?.release();
       entry.skip();
       return undefined;

@@ -48,7 +48,9 @@ export class QueuedEntry {
 
   /** The call begins; from now on the attempt answers through `answer`. */
   begin(): void {
-    if (this.#leave()) this.job.cancel.offAbort(this);
+    if (!this.#leave()) return;
+    this.job.cancel.offAbort(this);
+    this.job.began?.();
   }
 
   answer(outcome: AttemptOutcome<unknown>): void {

@@ -58,6 +58,17 @@ describe('local shares of processes that fall back together', () => {
     ]);
   });
 
+  it('after sends booked in Redis, a process takes its own first slot after them, not one local interval on', () => {
+    const clock = new ManualClock(1_000_000);
+    // 60 rpm shared by 4 processes: the whole limit sends every 1 s, each process every 4 s, this one at
+    // phase 0.5 (1 002 000, 1 006 000, …). The shared schedule runs 3.2 s ahead (to 1 003 200): the next
+    // slot of the whole limit is at 1 004 200 or after, and this process's first one after that, 1 006 000.
+    // One local interval after the bookings (4 s: 1 007 200 → 1 010 000) would leave the slots of
+    // 1 006 000 idle in every process.
+    const store = memoryStore({ clock, share: 0.25, stagger: () => 0.5 });
+    expect(store.take({ ...take(10_000), bookedMs: 3200 })).toMatchObject({ ok: true, delayMs: 6000 });
+  });
+
   it('without stagger a fresh schedule sends at once, as a process alone does', () => {
     const store = memoryStore({ clock: new ManualClock(0), share: 0.25 });
     expect(store.take(take())).toMatchObject({ ok: true, delayMs: 0 });
