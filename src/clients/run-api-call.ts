@@ -265,7 +265,7 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
           runTarget(apiCall, options, target, gate, spend, reason),
         );
   const send = (): Promise<unknown> => {
-    const offloaded = offloadCall(ctx, path, args, deadlineOf(call, mux.options.clock), sendNow);
+    const offloaded = offloadCall(ctx, path, args, options[DEADLINE_AT], sendNow);
     if (offloaded === undefined) return sendNow();
     return offloaded.then((data) => {
       apiCall.settled ??= { data };
@@ -284,11 +284,4 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   promise.withResponse = withResponse;
   promise.asResponse = asResponse;
   return promise;
-}
-
-/** TEMPORARY until the deadlines stage lands: a duration in ms, or a Date. */
-function deadlineOf(call: CallOptions, clock: { now(): number }): number | undefined {
-  const deadline = (call as { deadline?: unknown }).deadline;
-  if (typeof deadline === 'number') return clock.now() + deadline;
-  return deadline instanceof Date ? deadline.getTime() : undefined;
 }

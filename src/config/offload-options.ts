@@ -1,3 +1,4 @@
+import ms from 'ms';
 import { ConfigError } from '../core/errors.js';
 
 /** `batchOffload`: calls that can wait go to the providers' Batch APIs, at their batch prices. */
@@ -28,19 +29,18 @@ export interface ResolvedOffloadOptions {
   readonly resendBeforeMs: number;
 }
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration option as ms: a number of ms, or a number and a unit (`90s`, `5m`, `1.5h`, `2d`). */
+/** A duration option as ms: a number of ms, or what `ms` reads (`'90s'`, `'5m'`, `'1h'`, `'2d'`). */
 function durationMs(value: unknown, path: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(value.trim()) : null;
-  if (match === null)
+  const parsed =
+    typeof value === 'string' ? (ms(value.trim() as ms.StringValue) as number | undefined) : undefined;
+  if (parsed === undefined || !(parsed >= 0))
     throw new ConfigError(
       path,
       `Expected a duration (ms, or e.g. '90s', '5m', '1h'), got ${JSON.stringify(value)}`,
     );
-  return Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1);
+  return parsed;
 }
 
 /** Checks `batchOffload` once; the engine trusts the result. */
