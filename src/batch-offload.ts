@@ -29,7 +29,7 @@ export function createOffload(parts: OffloadParts): BatchOffloader | undefined {
   if (options === undefined) return undefined;
   return new BatchOffloader(options, {
     clock: parts.clock,
-    journal: parts.journal ?? memoryJournal(),
+    journal: options.journal ?? parts.journal ?? memoryJournal(),
     onKey: (provider, key, fn) =>
       parts.execute(
         provider,

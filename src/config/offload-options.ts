@@ -1,5 +1,6 @@
 import ms from 'ms';
 import { ConfigError } from '../core/errors.js';
+import type { OffloadJournal } from '../core/offload-journal.js';
 
 /** `batchOffload`: calls that can wait go to the providers' Batch APIs, at their batch prices. */
 export interface BatchOffloadOptions {
@@ -18,6 +19,11 @@ export interface BatchOffloadOptions {
    * synchronous call, with its queue and retries, needs). @default '15m'
    */
   readonly resendBefore?: number | string;
+  /**
+   * Where open batches are written down. @default the store's (Redis: shared, survives a restart), else
+   * this process's memory
+   */
+  readonly journal?: OffloadJournal;
 }
 
 export interface ResolvedOffloadOptions {
@@ -27,6 +33,7 @@ export interface ResolvedOffloadOptions {
   readonly firstPollMs: number;
   readonly maxPollMs: number;
   readonly resendBeforeMs: number;
+  readonly journal: OffloadJournal | undefined;
 }
 
 /** A duration option as ms: a number of ms, or what `ms` reads (`'90s'`, `'5m'`, `'1h'`, `'2d'`). */
@@ -62,6 +69,7 @@ export function resolveOffloadOptions(value: unknown): ResolvedOffloadOptions | 
     firstPollMs: Math.max(1, durationMs(o.firstPoll, 'batchOffload.firstPoll', 30_000)),
     maxPollMs: durationMs(o.maxPoll, 'batchOffload.maxPoll', 600_000),
     resendBeforeMs: durationMs(o.resendBefore, 'batchOffload.resendBefore', 900_000),
+    journal: o.journal as OffloadJournal | undefined,
   };
   if (resolved.resendBeforeMs + resolved.maxWaitMs >= resolved.minDeadlineMs)
     throw new ConfigError(
