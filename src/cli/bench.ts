@@ -4,6 +4,7 @@ import { type BuiltinProvider, STRATEGIES, type Strategy } from '../config/optio
 import { type Arrival, BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
 import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
 import { renderHtmlReport } from './bench/html-report.js';
+import { OFFLOAD_BENCH_DEFAULTS, renderOffloadBench, runOffloadBench } from './bench/offload-bench.js';
 import { runProcessBench } from './bench/process-bench.js';
 import { runBench } from './bench/run-bench.js';
 import { keyEnvVars } from './shared/key-env.js';
@@ -163,8 +164,25 @@ export function registerBenchCommand(program: Command): Command {
     .option('--json <path>', 'write the whole result as JSON')
     .option('--report <path>', 'write a self-contained HTML report with charts')
     .option('--no-progress', 'no live progress bars (they only show on a terminal anyway)')
+    .option(
+      '--offload',
+      'batch offload instead (docs/batch-offload.md): the jobs (20 000 unless --jobs) with a 24 h deadline, ' +
+        'all synchronous and then through the Batch API, on the emulator: cost, synchronous limits used, lost, mismatched',
+      false,
+    )
     .action(async (raw: RawBenchFlags) => {
       await runAction('bench', async () => {
+        if (raw.offload) {
+          const jobs =
+            command.getOptionValueSource('jobs') === 'default' ? OFFLOAD_BENCH_DEFAULTS.jobs : raw.jobs;
+          const keys =
+            command.getOptionValueSource('keys') === 'default' ? OFFLOAD_BENCH_DEFAULTS.keys : raw.keys;
+          const o = { ...OFFLOAD_BENCH_DEFAULTS, jobs, keys, seed: raw.seed };
+          const results = await runOffloadBench(o);
+          process.stdout.write(`\n${renderOffloadBench(results, o)}\n`);
+          if (raw.json) await writeFile(raw.json, `${JSON.stringify(results, null, 2)}\n`);
+          return results.some((r) => r.lost > 0 || r.mismatched > 0 || r.duplicatedLines > 0) ? 1 : 0;
+        }
         const options = toBenchOptions(raw);
         const controller = new AbortController();
         const onSigint = (): void => controller.abort();
@@ -190,6 +208,7 @@ export function registerBenchCommand(program: Command): Command {
 }
 
 interface RawBenchFlags {
+  offload: boolean;
   provider: BuiltinProvider;
   emulator: boolean;
   keys: number;

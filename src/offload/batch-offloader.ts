@@ -7,9 +7,11 @@ import {
   batchResults,
   batchState,
   cancelBatch,
+  findSubmitted,
   type LineOutcome,
   lineBytes,
   PROVIDER_LIMITS,
+  type Submission,
   submitBatch,
 } from './batch-wire.js';
 
@@ -164,17 +166,35 @@ export class BatchOffloader {
 
   async #submit(provider: BatchProvider, model: string, entries: Entry[]): Promise<void> {
     const lines = entries.map((e) => ({ customId: e.customId, body: e.call.body }));
-    let batch: OffloadedBatch;
+    const submission: Submission = {
+      id: `${this.host.clock.now().toString(36)}-${(this.#next++).toString(36)}`,
+      createSent: false,
+      key: undefined,
+    };
+    const described = (id: string, key: string): OffloadedBatch => ({
+      id,
+      provider,
+      key,
+      model,
+      submittedAt: this.host.clock.now(),
+      customIds: lines.map((l) => l.customId),
+    });
+    let batch: OffloadedBatch | undefined;
     try {
-      batch = await this.host.onKey(provider, undefined, async (client, key) => ({
-        id: await submitBatch(provider, client, lines),
-        provider,
-        key,
-        model,
-        submittedAt: this.host.clock.now(),
-        customIds: lines.map((l) => l.customId),
-      }));
+      batch = await this.host.onKey(provider, undefined, async (client, key) =>
+        described(await submitBatch(provider, client, lines, submission, key), key),
+      );
     } catch {
+      // The create went out and its answer was lost: its batch, if it made one, is the one to wait on.
+      const key = submission.key;
+      if (submission.createSent && key !== undefined) {
+        const id = await this.host
+          .onKey(provider, key, (client) => findSubmitted(provider, client, submission.id))
+          .catch(() => undefined);
+        if (id !== undefined) batch = described(id, key);
+      }
+    }
+    if (batch === undefined) {
       for (const entry of entries) this.#resend(entry);
       return;
     }

@@ -36,6 +36,14 @@ export type LineOutcome =
 
 export type BatchState = 'running' | 'ended';
 
+/** A retried submission whose first create may or may not have made a batch, with no way to tell. */
+export class SubmitUnknownError extends Error {
+  override readonly name = 'SubmitUnknownError';
+  constructor() {
+    super('a batch create was sent and its answer lost; its lines go synchronously');
+  }
+}
+
 /** The bytes a line takes in the provider's request (what counts toward the size limit). */
 export function lineBytes(provider: BatchProvider, line: WireLine): number {
   return Buffer.byteLength(JSON.stringify(wireLine(provider, line))) + 1;
@@ -53,7 +61,13 @@ interface OpenAIBatchClient {
     content(id: string): Promise<{ text(): Promise<string> }>;
   };
   batches: {
-    create(p: { input_file_id: string; endpoint: string; completion_window: '24h' }): Promise<{ id: string }>;
+    create(p: {
+      input_file_id: string;
+      endpoint: string;
+      completion_window: '24h';
+      metadata: Record<string, string>;
+    }): Promise<{ id: string }>;
+    list(q: { limit: number }): Promise<{ data: { id: string; metadata?: unknown }[] }>;
     retrieve(
       id: string,
     ): Promise<{ status: string; output_file_id?: string | null; error_file_id?: string | null }>;
@@ -76,27 +90,65 @@ interface AnthropicBatchClient {
   };
 }
 
-/** Submits the lines as one batch; resolves with its id. */
+/** One submission of lines, across the dispatcher's attempts: whether and on which key its create went. */
+export interface Submission {
+  readonly id: string;
+  createSent: boolean;
+  key: string | undefined;
+}
+
+/** The batch an OpenAI create tagged `keymux_submission: id` made, if the key's recent batches hold it. */
+export async function findSubmitted(
+  provider: BatchProvider,
+  client: unknown,
+  id: string,
+): Promise<string | undefined> {
+  if (provider !== 'openai') return undefined;
+  const page = await (client as OpenAIBatchClient).batches.list({ limit: 100 });
+  return page.data.find(
+    (b) => (b.metadata as Record<string, unknown> | null | undefined)?.keymux_submission === id,
+  )?.id;
+}
+
+/**
+ * Submits the lines as one batch; resolves with its id. `submission` names this submission: an attempt
+ * retried after its create was sent finds the batch that create made (OpenAI: by its metadata) rather
+ * than creating a second one; where it cannot (Anthropic's batches carry no metadata), it throws
+ * `SubmitUnknownError` and the lines go synchronously.
+ */
 export async function submitBatch(
   provider: BatchProvider,
   client: unknown,
   lines: readonly WireLine[],
+  submission: Submission,
+  key: string,
 ): Promise<string> {
   if (provider === 'openai') {
     const sdk = client as OpenAIBatchClient;
+    if (submission.createSent) {
+      // A retry on the key whose create was sent: that create's batch, if it made one.
+      if (submission.key !== key) throw new SubmitUnknownError();
+      const made = await findSubmitted(provider, client, submission.id);
+      if (made !== undefined) return made;
+    }
     const text = `${lines.map((l) => JSON.stringify(wireLine(provider, l))).join('\n')}\n`;
     const file = await sdk.files.create({
       file: new File([text], 'keymux-offload.jsonl', { type: 'application/jsonl' }),
       purpose: 'batch',
     });
+    submission.createSent = true;
+    submission.key = key;
     const batch = await sdk.batches.create({
       input_file_id: file.id,
       endpoint: '/v1/chat/completions',
       completion_window: '24h',
+      metadata: { keymux_submission: submission.id },
     });
     return batch.id;
   }
   const sdk = client as AnthropicBatchClient;
+  if (submission.createSent) throw new SubmitUnknownError();
+  submission.createSent = true;
   const batch = await sdk.messages.batches.create({ requests: lines.map((l) => wireLine(provider, l)) });
   return batch.id;
 }
