@@ -18,7 +18,7 @@ export interface OffloadBenchOptions {
 export const OFFLOAD_BENCH_DEFAULTS: OffloadBenchOptions = {
   jobs: 20_000,
   keys: 5,
-  timeScale: 7200,
+  timeScale: 600,
   seed: 1,
   failRate: 0.01,
   expireRate: 0.01,
