@@ -89,14 +89,11 @@ export function cancelMessageBatch(c: BatchCall, id: string): BatchReply {
 
 /** `GET /v1/messages/batches?limit&after_id`, newest first. */
 export function listMessageBatches(c: BatchCall): BatchReply {
-  const all = c.store.list(c.pool, 'anthropic');
-  const after = c.url.searchParams.get('after_id');
-  const limit = Math.min(1000, Math.max(1, Number(c.url.searchParams.get('limit') ?? 20) || 20));
-  const start = after === null ? 0 : all.findIndex((j) => j.id === after) + 1;
-  const page = all.slice(start, start + limit);
+  const q = c.url.searchParams;
+  const { page, hasMore } = c.store.page(c.pool, 'anthropic', q.get('after_id'), q.get('limit'), 1000);
   return ok({
     data: page.map((j) => batchObject(c, j)),
-    has_more: start + limit < all.length,
+    has_more: hasMore,
     first_id: page[0]?.id ?? null,
     last_id: page.at(-1)?.id ?? null,
   });

@@ -48,6 +48,20 @@ export class BatchStore {
     return [...this.jobs.values()].filter((j) => j.pool === pool && j.provider === provider).reverse();
   }
 
+  /** One page of `list`, after the batch `after` (a cursor), of `limit` (1 to `max`, else 20). */
+  page(
+    pool: string,
+    provider: BatchJob['provider'],
+    after: string | null,
+    limit: string | null,
+    max: number,
+  ): { readonly page: BatchJob[]; readonly hasMore: boolean } {
+    const all = this.list(pool, provider);
+    const size = Math.min(max, Math.max(1, Number(limit ?? 20) || 20));
+    const start = after === null ? 0 : all.findIndex((j) => j.id === after) + 1;
+    return { page: all.slice(start, start + size), hasMore: start + size < all.length };
+  }
+
   records(): BatchRecord[] {
     return [...this.jobs.values()].map((j) => ({
       id: j.id,

@@ -161,17 +161,14 @@ export function cancelBatch(c: BatchCall, id: string): BatchReply {
 
 /** `GET /v1/batches?limit&after`: a cursor page, newest first. */
 export function listBatches(c: BatchCall): BatchReply {
-  const all = c.store.list(c.pool, 'openai');
-  const after = c.url.searchParams.get('after');
-  const limit = Math.min(100, Math.max(1, Number(c.url.searchParams.get('limit') ?? 20) || 20));
-  const start = after === null ? 0 : all.findIndex((j) => j.id === after) + 1;
-  const page = all.slice(start, start + limit);
+  const q = c.url.searchParams;
+  const { page, hasMore } = c.store.page(c.pool, 'openai', q.get('after'), q.get('limit'), 100);
   return ok({
     object: 'list',
     data: page.map((j) => batchObject(c, j)),
     first_id: page[0]?.id ?? null,
     last_id: page.at(-1)?.id ?? null,
-    has_more: start + limit < all.length,
+    has_more: hasMore,
   });
 }
 
