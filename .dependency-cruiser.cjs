@@ -1,8 +1,8 @@
 // Import rules for src/, run by `npm run lint` (lint:deps). Layers, from the bottom: core (clock, events,
 // errors, redaction, the types several layers share) imports nothing of ours; then spend (prices, budgets);
 // config; providers (what
-// a provider is) and policy (the rate-limit vocabulary); clients (SDK wrapping), worker, store (backends,
-// below the worker's users), keys, dispatch, stats, health-check; the multiplexer and the entry points;
+// a provider is) and policy (the rate-limit vocabulary); clients (SDK wrapping), store (backends), dispatch
+// (the dispatcher, the key pools and each key's worker), stats, health-check; the multiplexer and the entry points;
 // serve and cli on top. The emulator stands apart. CONTRIBUTING.md shows the same table.
 
 /** Each layer of src/ and the layers it may import (besides itself). */
@@ -14,12 +14,10 @@ const LAYERS = {
   translate: ['core'],
   clients: ['core', 'config', 'spend', 'providers', 'translate'],
   fallback: ['core', 'config', 'spend', 'providers'],
-  worker: ['core', 'config', 'providers', 'policy'],
   store: ['core', 'policy'],
-  keys: ['core', 'config', 'providers', 'policy', 'worker'],
-  dispatch: ['core', 'config', 'policy', 'keys', 'worker'],
-  stats: ['core', 'config', 'spend', 'policy', 'keys', 'worker'],
-  'health-check': ['core', 'config', 'providers', 'policy', 'keys', 'worker'],
+  dispatch: ['core', 'config', 'providers', 'policy'],
+  stats: ['core', 'config', 'spend', 'policy', 'dispatch'],
+  'health-check': ['core', 'config', 'providers', 'policy', 'dispatch'],
   // OpenTelemetry, behind the interfaces of core/telemetry.ts: the layers it observes never import it.
   telemetry: ['core', 'config'],
   // Batch offload: collects calls that can wait into the providers' Batch APIs; the multiplexer hosts it.

@@ -7,10 +7,10 @@
  * Run: npm run bench:memory   (JOBS=… to change the count; needs node --expose-gc, which the script sets)
  */
 import PQueue from 'p-queue';
+import type { Job } from '../src/dispatch/job-context.js';
+import { PriorityFifo } from '../src/dispatch/priority-fifo.js';
+import { QueuedEntry } from '../src/dispatch/queued-entry.js';
 import { Multiplexer } from '../src/multiplexer.js';
-import type { Job } from '../src/worker/job-context.js';
-import { PriorityFifo } from '../src/worker/priority-fifo.js';
-import { QueuedEntry } from '../src/worker/queued-entry.js';
 
 const JOBS = Number(process.env.JOBS ?? 100_000);
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -51,7 +51,7 @@ export type { KeyCheckResult } from './core/key-check.js';
 export type { OffloadedBatch, OffloadJournal } from './core/offload-journal.js';
 export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
 export type { UsageBuckets } from './core/usage-buckets.js';
-export { clearApiKeyCache, type SelectApiKeyOptions, selectApiKey } from './keys/select-api-key.js';
+export { clearApiKeyCache, type SelectApiKeyOptions, selectApiKey } from './dispatch/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
 export type { OffloadStats } from './offload/batch-offloader.js';
 export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';

@@ -26,11 +26,12 @@ import { type ModelTarget, targetName } from './core/fallback.js';
 import type { KeyCheckResult } from './core/key-check.js';
 import { logEvents } from './core/log-events.js';
 import type { Traced } from './core/telemetry.js';
+import type { JobContext } from './dispatch/job-context.js';
 import { Dispatcher } from './dispatch/job-dispatcher.js';
+import { KeyRegistry } from './dispatch/key-registry.js';
 import { type RunTarget, runChain } from './fallback/chain.js';
 import { type FallbackVeto, priceVeto } from './fallback/veto.js';
 import { HealthChecks } from './health-check/health-checks.js';
-import { KeyRegistry } from './keys/key-registry.js';
 import type { BatchOffloader, OffloadStats } from './offload/batch-offloader.js';
 import type { ProviderAdapter } from './providers/adapter.js';
 import type { GenericAdapterOptions } from './providers/generic.js';
@@ -43,7 +44,6 @@ import { memoryStore } from './store/memory-store.js';
 import type { KeyStateStore } from './store/store.js';
 import { storeFromEnv } from './store/store-from-env.js';
 import { Telemetry } from './telemetry/telemetry.js';
-import type { JobContext } from './worker/job-context.js';
 
 /**
  * Many keys of one provider used as one: per-key workers, a dispatcher with failover, the providers'
@@ -219,7 +219,7 @@ export class Multiplexer {
     this.#assertOpen();
     const worker = this.#keys.add(provider, keyOptions);
     this.#events.emit({ type: 'key-added', at: this.options.clock.now(), key: worker.ref });
-    return worker.name;
+    return worker.ref.name;
   }
 
   addOpenAIKey(name: string, apiKey: string, opts: Omit<KeyOptions, 'apiKey' | 'name'> = {}): string {

@@ -26,7 +26,7 @@ export interface ClientHints {
    * rather than handing out an object that would send on one key behind keymux's back.
    */
   readonly unsupported?: readonly string[];
-  /** Chat sessions, whose history the wrapper keeps across messages (see chat-history.ts). */
+  /** Chat sessions, whose history the wrapper keeps across messages (see ChatHistory below). */
   readonly chat?: ChatHints;
   /**
    * Whether an object reached from the client is a namespace of requests to wrap in turn; plain values
@@ -95,4 +95,104 @@ export function signalInLastOptions(
   const index = fn.length - 1;
   if (index < 1 || args.length > fn.length) return [...args];
   return signalAt(index, args, signal);
+}
+
+/**
+ * One step of a recorded path: a property read, or a sync factory call (replayed on each key's
+ * client); a chat session's factory call carries the chat's history into its arguments.
+ */
+export type Step =
+  | { readonly get: string }
+  | { readonly call: readonly unknown[]; readonly chat?: ChatHistory | undefined };
+
+/** The chat session a path runs in, if any. */
+export function chatOf(steps: readonly Step[]): ChatHistory | undefined {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i]!;
+    if ('call' in step && step.chat) return step.chat;
+  }
+  return undefined;
+}
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** The same path walked on a key's own SDK client: the function to apply and its `this`. */
+export function resolvePath(client: object, steps: readonly Step[]): { fn: AnyFunction; owner: object } {
+  let owner: object = client;
+  let value: unknown = client;
+  for (const step of steps) {
+    if ('get' in step) {
+      owner = value as object;
+      value = Reflect.get(owner, step.get);
+    } else {
+      value = (value as AnyFunction).apply(owner, [...step.call]);
+    }
+  }
+  if (typeof value !== 'function') throw new TypeError(`${describe(steps)} is not a function on this client`);
+  return { fn: value as AnyFunction, owner };
+}
+
+function describe(steps: readonly Step[]): string {
+  return steps.map((s) => ('get' in s ? s.get : '()')).join('.');
+}
+
+/**
+ * Whether a request asks for a stream, before it is sent: `stream: true` in the body or options
+ * (OpenAI, Anthropic, Groq, and their `client.post(path, { stream: true })`), or a method named for it
+ * (`generateContentStream`, `sendMessageStream` of both Google SDKs).
+ */
+export function isStreamRequest(path: readonly Step[], args: readonly unknown[]): boolean {
+  const method = [...path].reverse().find((s): s is { get: string } => 'get' in s)?.get ?? '';
+  if (method.endsWith('Stream')) return true;
+  return args.some((arg) => isPlainObject(arg) && arg.stream === true);
+}
+
+/**
+ * One wrapped chat session's history. A key's session is made afresh for every message (any key
+ * may answer it), so the history each one ends with is kept here and given to the next as its
+ * starting history: `startChat({ history })`, `chats.create({ history })`. As the SDKs' own
+ * sessions, it sends one message at a time: the next waits for the last reply (or stream) to end.
+ */
+export class ChatHistory {
+  readonly #args: readonly unknown[];
+  readonly #hints: ChatHints;
+  #history: unknown[] | undefined;
+  #pending: Promise<void> = Promise.resolve();
+
+  constructor(args: readonly unknown[], hints: ChatHints) {
+    this.#args = args;
+    this.#hints = hints;
+  }
+
+  /** The factory's arguments, with the history so far in its params. */
+  get args(): readonly unknown[] {
+    if (this.#history === undefined) return this.#args;
+    const [params, ...rest] = this.#args;
+    return [{ ...(isPlainObject(params) ? params : {}), history: this.#history }, ...rest];
+  }
+
+  /** After a message on a key's session: that session's history, once `ended`, is the chat's. */
+  follow(session: object, ended: Promise<unknown>): void {
+    this.#pending = ended
+      .then(() => this.#hints.readHistory(session))
+      .then(
+        (history) => {
+          if (Array.isArray(history)) this.#history = history;
+        },
+        () => undefined,
+      );
+  }
+
+  /** Settles once the last message's history is in. */
+  settled(): Promise<void> {
+    return this.#pending;
+  }
+}
+
+/** `getHistory()` of both Google SDKs' sessions (a Promise in one, an array in the other). */
+export function googleChatHints(factory: string): ChatHints {
+  return {
+    factories: [factory],
+    readHistory: (session) => (session as { getHistory(): unknown }).getHistory(),
+  };
 }

@@ -1,7 +1,5 @@
 import { spendRequestOf } from '../providers/spend-request.js';
-import { isPlainObject } from './client-hints.js';
-import type { Step } from './client-path.js';
-import { isStreamRequest } from './streams/stream-request.js';
+import { isPlainObject, isStreamRequest, type Step } from './client-hints.js';
 import type { WrapContext } from './wrap-context.js';
 
 /** The requests a Batch API takes, per provider: OpenAI's chat completions, Anthropic's messages. */

@@ -13,9 +13,7 @@ import {
   openAIRequest,
   readOpenAIChat,
 } from '../translate/openai-chat.js';
-import type { ClientHints } from './client-hints.js';
-import { isPlainObject } from './client-hints.js';
-import type { Step } from './client-path.js';
+import { type ClientHints, isPlainObject, type Step } from './client-hints.js';
 import { genAIHints, stainlessHints } from './sdk-hints.js';
 import type { WrapContext } from './wrap-context.js';
 

@@ -14,11 +14,16 @@ import {
 import { isSdkLoaded, preloadSdk } from '../providers/load-sdk.js';
 import { spendRequestOf } from '../providers/spend-request.js';
 import type { SpendRequest } from '../spend/spend.js';
-import { isPlainObject, signalInOptions } from './client-hints.js';
-import { chatOf, resolvePath, type Step } from './client-path.js';
+import {
+  chatOf,
+  isPlainObject,
+  isStreamRequest,
+  resolvePath,
+  type Step,
+  signalInOptions,
+} from './client-hints.js';
 import { offloadCall } from './offload-call.js';
 import { modelOf, retarget } from './retarget.js';
-import { isStreamRequest } from './streams/stream-request.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
 import { adoptStream, NOT_A_STREAM } from './streams/wrap-stream.js';

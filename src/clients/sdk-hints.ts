@@ -2,8 +2,14 @@ import type { GoogleGenAI } from '@google/genai';
 import type { GoogleGenerativeAI } from '@google/generative-ai';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, type GeminiClients } from '../providers/gemini-clients.js';
 import { requireSdk } from '../providers/load-sdk.js';
-import { googleChatHints } from './chat-history.js';
-import { anySignal, type ClientHints, isPlainObject, signalAt, signalInLastOptions } from './client-hints.js';
+import {
+  anySignal,
+  type ClientHints,
+  googleChatHints,
+  isPlainObject,
+  signalAt,
+  signalInLastOptions,
+} from './client-hints.js';
 
 const SHAPE_KEY = 'keymux-shape-client-never-sends';
 

@@ -1,4 +1,4 @@
-import type { Step } from './client-path.js';
+import type { Step } from './client-hints.js';
 
 /** The SDK methods whose GenAI operation is known, by how their path ends. */
 const OPERATIONS: ReadonlyArray<readonly [RegExp, string]> = [

@@ -1,6 +1,4 @@
-import { ChatHistory } from './chat-history.js';
-import type { ClientHints } from './client-hints.js';
-import { chatOf, resolvePath, type Step } from './client-path.js';
+import { ChatHistory, type ClientHints, chatOf, resolvePath, type Step } from './client-hints.js';
 import { runApiCall } from './run-api-call.js';
 import type { WrapContext } from './wrap-context.js';
 

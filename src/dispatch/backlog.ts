@@ -1,9 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import { NoAvailableKeyError, QueueFullError } from '../core/errors.js';
-import type { KeyPool, PoolBacklog } from '../keys/key-pool.js';
-import type { KeyWorker } from '../worker/key-worker.js';
-import { PriorityFifo } from '../worker/priority-fifo.js';
 import { type Choice, chooseNow } from './choose-key.js';
+import type { KeyPool, PoolBacklog } from './key-pool.js';
+import type { KeyLane } from './key-worker.js';
+import { PriorityFifo } from './priority-fifo.js';
 
 /** A job as the backlog holds it. */
 export interface BacklogJob extends Choice {
@@ -21,7 +21,7 @@ export interface BacklogJob extends Choice {
   /** Told as it enters the backlog (it may leave again within the same call). */
   entered(): void;
   /** Leaves the backlog for `worker`, which starts its call at once. */
-  bind(worker: KeyWorker): void;
+  bind(worker: KeyLane): void;
   /** Leaves the backlog with an error (no key will ever serve it, or it was aborted). */
   fail(error: unknown): void;
 }
@@ -122,7 +122,7 @@ export class Backlog implements PoolBacklog {
     if (this.#size === 0) this.#disarm();
   }
 
-  wake(worker?: KeyWorker): void {
+  wake(worker?: KeyLane): void {
     if (this.#size === 0) return;
     if (worker === undefined || this.#draining) this.drain();
     else this.#pull(worker);
@@ -133,7 +133,7 @@ export class Backlog implements PoolBacklog {
    * backlog wakes when it next can, if sooner. The other keys were already looked at (no scan of them:
    * the cost per job stays the same with 1 000 keys as with 10).
    */
-  #pull(worker: KeyWorker): void {
+  #pull(worker: KeyLane): void {
     this.#draining = true;
     try {
       for (let job = this.#head(); job !== undefined; job = this.#head()) {
@@ -221,7 +221,7 @@ export class Backlog implements PoolBacklog {
   /** Ms until some key may start a job of `tokens`; undefined when no key ever will. */
   #soonest(tokens: number, now: number): number | undefined {
     let soonest: number | undefined;
-    for (const worker of this.pool.workers) {
+    for (const worker of this.pool.lanes) {
       const wait = worker.readyIn(tokens, now);
       if (wait !== undefined && (soonest === undefined || wait < soonest)) soonest = wait;
     }
@@ -268,10 +268,10 @@ export class Backlog implements PoolBacklog {
     return this.#sumOverUsable((worker) => worker.queueSize);
   }
 
-  #sumOverUsable(of: (worker: KeyWorker) => number): number {
+  #sumOverUsable(of: (worker: KeyLane) => number): number {
     const now = this.clock.now();
     let sum = 0;
-    for (const worker of this.pool.workers) if (worker.readyAt(now) !== undefined) sum += of(worker);
+    for (const worker of this.pool.lanes) if (worker.readyAt(now) !== undefined) sum += of(worker);
     return sum;
   }
 }

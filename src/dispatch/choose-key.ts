@@ -1,9 +1,9 @@
 import type { Strategy } from '../config/options.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError, NoAvailableKeyError, QueueFullError } from '../core/errors.js';
-import type { KeyPool } from '../keys/key-pool.js';
-import type { Cancellation } from '../worker/cancellation.js';
-import type { KeyWorker } from '../worker/key-worker.js';
+import type { Cancellation } from './cancellation.js';
+import type { KeyPool } from './key-pool.js';
+import type { KeyLane } from './key-worker.js';
 import { pick } from './strategies.js';
 
 /** How the caller asked for a key: a strategy, and the key's name with `specific`. */
@@ -18,7 +18,7 @@ export interface Choice {
  * Synchronous on purpose: the caller hands the job to the key in the same tick, so the next pick already
  * sees its load and its rate limits' new schedule.
  */
-export function chooseNow(pool: KeyPool, choice: Choice, tokens: number, now: number): KeyWorker | undefined {
+export function chooseNow(pool: KeyPool, choice: Choice, tokens: number, now: number): KeyLane | undefined {
   const candidates = candidatesOf(pool, choice);
   if (choice.strategy === 'specific') return candidates.find((worker) => worker.isEligible(now));
   return pick(
@@ -50,7 +50,7 @@ export async function waitForKey(
  * No key is eligible now: how long until one may be. Throws when none ever will be, or when every
  * usable key's queue is full.
  */
-function untilReady(pool: KeyPool, candidates: readonly KeyWorker[], now: number): number {
+function untilReady(pool: KeyPool, candidates: readonly KeyLane[], now: number): number {
   let wakeAt = Number.POSITIVE_INFINITY;
   let usable = 0;
   let full = 0;
@@ -80,8 +80,8 @@ function untilReady(pool: KeyPool, candidates: readonly KeyWorker[], now: number
 /** A backstop for waits that a pool change ends: a change always comes first. */
 const MAX_WAIT_MS = 60_000;
 
-function candidatesOf(pool: KeyPool, choice: Choice): readonly KeyWorker[] {
-  if (choice.strategy !== 'specific') return pool.workers;
+function candidatesOf(pool: KeyPool, choice: Choice): readonly KeyLane[] {
+  if (choice.strategy !== 'specific') return pool.lanes;
   const worker = choice.keyName === undefined ? undefined : pool.get(choice.keyName);
   if (!worker) {
     throw new ConfigError('keyName', `the \`specific\` strategy needs the name of a ${pool.provider} key`, {

@@ -11,12 +11,12 @@ import {
 import type { EventBus } from '../core/events.js';
 import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { FallbackGate } from '../core/fallback.js';
-import type { KeyPool } from '../keys/key-pool.js';
 import { backoffDelay } from '../policy/backoff.js';
-import { type Job, type JobContext, QueuedJob } from '../worker/job-context.js';
-import type { AttemptOutcome, KeyWorker } from '../worker/key-worker.js';
 import { Backlog, type BacklogJob } from './backlog.js';
 import { type Choice, chooseNow, waitForKey } from './choose-key.js';
+import { type Job, type JobContext, QueuedJob } from './job-context.js';
+import type { KeyPool } from './key-pool.js';
+import type { AttemptOutcome, KeyLane } from './key-worker.js';
 
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
 
@@ -127,7 +127,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   }
 
   /** A key can start the job now: the backlog hands it over. */
-  bind(worker: KeyWorker): void {
+  bind(worker: KeyLane): void {
     this.#leaveBacklog();
     worker.run(this, this.attempts.length + 1);
   }
@@ -242,7 +242,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
       this.#backlog.add(this);
       return;
     }
-    let worker: KeyWorker | undefined;
+    let worker: KeyLane | undefined;
     try {
       worker = chooseNow(this.pool, this, this.tokens, this.context.options.clock.now());
     } catch (error) {
@@ -412,7 +412,7 @@ function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool, now: numbe
 /** Ms until the earliest key of the pool may be tried again; undefined when none will be. */
 function nextReadyIn(pool: KeyPool, now: number): number | undefined {
   let soonest: number | undefined;
-  for (const worker of pool.workers) {
+  for (const worker of pool.lanes) {
     const at = worker.readyAt(now);
     if (at !== undefined) soonest = Math.min(soonest ?? Number.POSITIVE_INFINITY, at - now);
   }

@@ -9,10 +9,10 @@ import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { isDeadline, linkSignal } from '../core/link-signal.js';
 import { type JobTracer, TRACE_SOURCE, type Traced } from '../core/telemetry.js';
-import type { KeyPool } from '../keys/key-pool.js';
-import type { Cancellation } from '../worker/cancellation.js';
-import type { Job, JobContext } from '../worker/job-context.js';
+import type { Cancellation } from './cancellation.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
+import type { Job, JobContext } from './job-context.js';
+import type { KeyPool } from './key-pool.js';
 
 /** The pools jobs are dispatched to: one per provider. */
 export interface PoolSource {
@@ -120,7 +120,7 @@ export class Dispatcher {
       job.abort(reason);
     }
     for (const pool of this.keys.pools()) {
-      for (const worker of pool.workers) {
+      for (const worker of pool.lanes) {
         worker.evictQueued();
       }
       pool.notify();

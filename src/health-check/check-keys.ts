@@ -2,9 +2,9 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { KeyCheckResult } from '../core/key-check.js';
-import type { KeyPool } from '../keys/key-pool.js';
+import type { KeyPool } from '../dispatch/key-pool.js';
+import type { KeyCheck, KeyWorker, KeyWorkerStats } from '../dispatch/key-worker.js';
 import type { CheckResponse } from '../providers/adapter.js';
-import type { KeyWorker } from '../worker/key-worker.js';
 import { checkedLimits } from './checked-limits.js';
 
 /** A check that hangs is a failed check: the key's health cannot wait on it forever. */
@@ -55,6 +55,8 @@ export class KeyChecker {
       const skipped = check === undefined ? 'no-check' : 'disabled';
       return { ...base, ok: false, skipped, status: undefined, failureClass: undefined, latencyMs: 0, state };
     }
+    const key = pool.check(worker);
+    if (!key) throw new Error(`${ref.provider} key "${ref.name}" is not of this pool`);
     await this.#freeSlot(pool, worker);
     let startedAt = this.clock.now();
     let response: CheckResponse | undefined;
@@ -62,17 +64,17 @@ export class KeyChecker {
     const call = new AbortController();
     try {
       if (this.closing.aborted) throw this.closing.reason;
-      const client = await worker.checkClient();
+      const client = await key.checkClient();
       // Latency and deadline are the call's: loading the SDK the first time is not the provider's doing.
       startedAt = this.clock.now();
       response = await this.#withDeadline(call, (signal) => check(client, signal));
     } catch (error) {
-      failure = this.#classify(worker, error, call.signal);
+      failure = this.#classify(key, error, call.signal);
     }
     const at = this.clock.now();
     // A key removed while its check ran is gone: its events would bring it back into the stats.
-    const current = pool.get(ref.name) === worker;
-    const after = current ? worker.recordCheck(failure, at) : worker.stats(at).state;
+    const current = pool.worker(ref.name) === worker;
+    const after = current ? key.recordCheck(failure, at) : worker.stats(at).state;
     const limits = checkedLimits(
       response?.headers === undefined ? undefined : pool.adapter.readRateLimits?.(response.headers),
     );
@@ -114,7 +116,7 @@ export class KeyChecker {
   /** A check never runs beyond the key's concurrency: it waits for a slot, or for close(). */
   async #freeSlot(pool: KeyPool, worker: KeyWorker): Promise<void> {
     const { closing } = this;
-    while (worker.inFlight >= worker.slots && !closing.aborted) {
+    while (isFull(worker.stats(this.clock.now())) && !closing.aborted) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           cancel();
@@ -128,13 +130,17 @@ export class KeyChecker {
   }
 
   /** A check that ran out of time is a transient failure; one stopped by close() says nothing of the key. */
-  #classify(worker: KeyWorker, error: unknown, signal: AbortSignal): Failure {
+  #classify(key: KeyCheck, error: unknown, signal: AbortSignal): Failure {
     const closed = this.closing.aborted;
     if (signal.aborted && !closed) {
       const message = (signal.reason as Error).message;
       return { class: 'transient', status: undefined, retryAfterMs: undefined, message, error };
     }
-    const failure = worker.classify(error);
+    const failure = key.classify(error);
     return closed ? { ...failure, class: 'aborted' } : failure;
   }
+}
+
+function isFull({ inFlight, slots }: KeyWorkerStats): boolean {
+  return inFlight >= slots;
 }

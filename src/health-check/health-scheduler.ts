@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { CheckedState } from '../core/key-check.js';
-import type { KeyPool } from '../keys/key-pool.js';
+import type { KeyPool } from '../dispatch/key-pool.js';
 import type { CheckTarget, KeyChecker } from './check-keys.js';
 
 /** Held out by a verdict only a check (or resetKey) can lift. Rate-limited keys come back by time alone. */
@@ -39,9 +39,9 @@ export async function runHealthSchedule(
 }
 
 function isDue({ worker }: CheckTarget, now: number, intervalMs: number, checker: KeyChecker): boolean {
-  const { state } = worker.stats(now);
+  const { state, inFlight, queued, lastUsedAt } = worker.stats(now);
   if (RECHECKED.has(state)) return true;
-  if (!IDLE_CHECKED.has(state) || worker.inFlight > 0 || worker.queued > 0) return false;
-  const lastSeen = Math.max(worker.lastUsedAt, checker.lastCheckedAt(worker) ?? Number.NEGATIVE_INFINITY);
+  if (!IDLE_CHECKED.has(state) || inFlight > 0 || queued > 0) return false;
+  const lastSeen = Math.max(lastUsedAt, checker.lastCheckedAt(worker) ?? Number.NEGATIVE_INFINITY);
   return lastSeen <= now - intervalMs;
 }

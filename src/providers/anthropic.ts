@@ -7,8 +7,8 @@ import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
 import { parseAnthropicRateLimits } from './rate-limit-headers.js';
-import { numberAt } from './read-number.js';
 import { anthropicBuckets } from './usage-buckets.js';
+import { numberAt } from './wire-values.js';
 
 export const ANTHROPIC_PACKAGE = '@anthropic-ai/sdk';
 

@@ -1,4 +1,6 @@
-import { type HeaderReader, headerReader } from './header-reader.js';
+import { type HeaderReader, headerReader, isRecord } from './wire-values.js';
+
+type Rec = Record<string, unknown>;
 
 /** What any SDK's error (or a fetch Response-like error) says, read defensively from an unknown value. */
 export interface ErrorFacts {
@@ -12,12 +14,6 @@ export interface ErrorFacts {
   readonly headers: HeaderReader | undefined;
   /** Google's `error.details` (RetryInfo, QuotaFailure, ErrorInfo), from either Gemini SDK. */
   readonly details: readonly Record<string, unknown>[];
-}
-
-type Rec = Record<string, unknown>;
-
-export function isRecord(value: unknown): value is Rec {
-  return value !== null && typeof value === 'object';
 }
 
 function prop(value: unknown, name: string): unknown {

@@ -1,4 +1,4 @@
-import { isRecord } from './error-facts.js';
+import { isRecord } from './wire-values.js';
 
 /**
  * Output tokens reserved when a request names no maximum: enough for a typical chat answer. The real

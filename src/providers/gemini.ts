@@ -6,8 +6,8 @@ import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-clients.js';
 import { sdksReady } from './load-sdk.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
-import { numberAt } from './read-number.js';
 import { geminiBuckets } from './usage-buckets.js';
+import { numberAt } from './wire-values.js';
 
 /**
  * `generateContent` requests of both Google SDKs: `{ contents, systemInstruction, generationConfig }`

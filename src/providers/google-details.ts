@@ -1,5 +1,4 @@
-import { parseProtoDuration } from './durations.js';
-import { isRecord } from './error-facts.js';
+import { isRecord, parseProtoDuration } from './wire-values.js';
 
 const typeOf = (detail: Record<string, unknown>): string =>
   typeof detail['@type'] === 'string' ? detail['@type'] : '';

@@ -1,7 +1,6 @@
 import { DAY_MS, MINUTE_MS } from '../core/key-state-store.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
-import { msUntil, parseGoDuration, parseRetryAfter } from './durations.js';
-import { type HeaderReader, headerReader } from './header-reader.js';
+import { type HeaderReader, headerReader, msUntil, parseGoDuration, parseRetryAfter } from './wire-values.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

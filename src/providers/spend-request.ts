@@ -1,10 +1,9 @@
 import type { SpendRequest } from '../spend/spend.js';
 import { ANTHROPIC_TOKEN_PROFILE } from './anthropic.js';
-import { isRecord } from './error-facts.js';
 import { textTokens } from './estimate-tokens.js';
 import { GEMINI_TOKEN_PROFILE } from './gemini.js';
 import { OPENAI_TOKEN_PROFILE } from './openai.js';
-import { numberAt } from './read-number.js';
+import { isRecord, numberAt } from './wire-values.js';
 
 /** Where any provider's request names its output maximum. */
 const MAX_PATHS = [

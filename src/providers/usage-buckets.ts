@@ -1,5 +1,5 @@
 import type { UsageBuckets } from '../core/usage-buckets.js';
-import { numberAt } from './read-number.js';
+import { numberAt } from './wire-values.js';
 
 const nonNegative = (n: number): number => Math.max(0, n);
 

@@ -1,6 +1,6 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
 import type { SecretScrubber } from '../core/redact.js';
-import type { JobContext } from '../worker/job-context.js';
+import type { JobContext } from '../dispatch/job-context.js';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from './upstream.js';
 import { usageOfJson } from './usage-json.js';
 

@@ -1,7 +1,7 @@
 import type { Strategy } from '../config/options.js';
 import type { FailureClass } from '../core/failure.js';
 import type { CheckedLimits } from '../core/key-check.js';
-import type { KeyPool } from '../keys/key-pool.js';
+import type { KeyPool } from '../dispatch/key-pool.js';
 import type { HealthState } from '../policy/health.js';
 import type { LimitName, LimitUsage } from '../policy/rate-limiter.js';
 import type { BudgetSnapshot } from '../spend/budget-ledger.js';
@@ -102,15 +102,16 @@ export function usageStats(
   const providers: Record<string, ProviderStats> = {};
   for (const pool of pools) {
     const keys = pool.workers.map((worker): KeyStats => {
-      const c = counters.get(pool.provider)?.get(worker.name) ?? emptyCounters();
+      const { name, label } = worker.ref;
+      const c = counters.get(pool.provider)?.get(name) ?? emptyCounters();
       const key = worker.stats(now);
       const failures = Object.values(c.failures).reduce((a, b) => a + b, 0);
       return {
-        name: worker.name,
-        label: worker.ref.label,
+        name,
+        label,
         state: key.state,
         healthScore: key.healthScore,
-        weight: worker.weight,
+        weight: key.weight,
         requests: c.requests,
         successes: c.successes,
         failures,
@@ -119,12 +120,12 @@ export function usageStats(
         rateLimited: c.rateLimited,
         inputTokens: c.inputTokens,
         outputTokens: c.outputTokens,
-        queued: worker.queued,
-        inFlight: worker.inFlight,
-        concurrency: worker.concurrency,
+        queued: key.queued,
+        inFlight: key.inFlight,
+        concurrency: key.concurrency,
         latencyMs: { p50: percentile(c.latencies, 50), p95: percentile(c.latencies, 95) },
         limits: key.limits,
-        lastUsedAt: Number.isFinite(worker.lastUsedAt) ? new Date(worker.lastUsedAt).toISOString() : null,
+        lastUsedAt: Number.isFinite(key.lastUsedAt) ? new Date(key.lastUsedAt).toISOString() : null,
         cooldownUntil: isoOrNull(key.cooldownUntil),
         lastCheck: lastCheckOf(c),
       };

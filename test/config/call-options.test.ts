@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { validateCallOptions } from '../../src/config/call-options.js';
 import type { CallOptions } from '../../src/config/options.js';
 import { ConfigError } from '../../src/core/errors.js';
+import type { JobContext } from '../../src/dispatch/job-context.js';
 import { Multiplexer } from '../../src/multiplexer.js';
-import type { JobContext } from '../../src/worker/job-context.js';
 import { fakeAdapter } from '../support/fake-provider.js';
 import { ManualClock } from '../support/manual-clock.js';
 

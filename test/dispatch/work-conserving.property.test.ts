@@ -4,8 +4,8 @@ import type { Strategy } from '../../src/config/options.js';
 import { resolveOptions } from '../../src/config/resolve.js';
 import { EventBus } from '../../src/core/events.js';
 import { DispatchedJob } from '../../src/dispatch/dispatched-job.js';
-import type { KeyPool } from '../../src/keys/key-pool.js';
-import { KeyRegistry } from '../../src/keys/key-registry.js';
+import type { KeyPool } from '../../src/dispatch/key-pool.js';
+import { KeyRegistry } from '../../src/dispatch/key-registry.js';
 import { type FakeClient, fakeAdapter, HttpError } from '../support/fake-provider.js';
 import { flush, ManualClock } from '../support/manual-clock.js';
 
@@ -81,7 +81,7 @@ function arrivalTimes(a: Arrival, n: number): number[] {
 /** Keys that could start a job now while the pool holds one: must always be none. */
 function idleWhileWorkWaits(pool: KeyPool, now: number): string[] {
   if (pool.backlogSize === 0) return [];
-  return pool.workers.filter((w) => w.canStartNow(0, now)).map((w) => w.name);
+  return pool.lanes.filter((w) => w.canStartNow(0, now)).map((w) => w.name);
 }
 
 describe('the work-conserving pool (property)', () => {

@@ -1,4 +1,4 @@
-import { isRecord } from '../../providers/error-facts.js';
+import { isRecord } from '../../providers/wire-values.js';
 
 function isBlank(value: unknown): boolean {
   return (

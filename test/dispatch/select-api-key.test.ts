@@ -6,7 +6,7 @@ import {
   type SelectApiKeyOptions,
   type SelectionStrategyName,
   selectApiKey,
-} from '../../src/keys/select-api-key.js';
+} from '../../src/dispatch/select-api-key.js';
 
 const KEYS = ['sk-key1', 'sk-key2', 'sk-key3'] as const;
 const CANARY = 'sk-canary-DO-NOT-LEAK-1234567890';

@@ -2,13 +2,11 @@ import type { KeyOptions, WorkerOptions } from '../config/options.js';
 import type { ApiKey } from '../core/api-key.js';
 import type { EventBus, KeyRef } from '../core/events.js';
 import { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
-import type { EjectionGuard } from '../policy/ejection-guard.js';
-import { KeyHealth } from '../policy/health.js';
+import { type EjectionGuard, KeyHealth } from '../policy/health.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
-import { KeyWorker } from './key-worker.js';
-import { observeLimitHeaders } from './observe-headers.js';
+import { KeyLane } from './key-worker.js';
 
 export interface BuildWorkerInput {
   readonly provider: string;
@@ -27,7 +25,7 @@ export interface BuildWorkerInput {
 }
 
 /** Wires one key's worker: its health, concurrency limit, lazily built SDK client and header feed. */
-export function buildWorker(input: BuildWorkerInput): KeyWorker {
+export function buildWorker(input: BuildWorkerInput): KeyLane {
   const { provider, key, keyOptions, adapter, limiter, options, events, guard } = input;
   const ref: KeyRef = { provider, name: key.name, label: key.label };
   const concurrency = new AdaptiveConcurrency({
@@ -49,7 +47,7 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     return response;
   };
   const clock = options.clock;
-  const worker: KeyWorker = new KeyWorker({
+  const worker: KeyLane = new KeyLane({
     key,
     ref,
     weight: keyOptions.weight ?? 1,
@@ -83,4 +81,14 @@ export function buildWorker(input: BuildWorkerInput): KeyWorker {
     shared: input.shared,
   });
   return worker;
+}
+
+/**
+ * Feeds one response's headers to the key (see KeyLane.observe). The key's SDK client does this for
+ * every response through its observing fetch (build-worker.ts); a raw HTTP call on the key (the
+ * gateway's) does it here.
+ */
+export function observeLimitHeaders(worker: KeyLane, adapter: ProviderAdapter, headers: Headers): void {
+  const readLimits = adapter.readRateLimits;
+  if (readLimits) worker.observe(readLimits(headers));
 }

@@ -4,7 +4,7 @@ import {
   parseGoDuration,
   parseProtoDuration,
   parseRetryAfter,
-} from '../../src/providers/durations.js';
+} from '../../src/providers/wire-values.js';
 
 describe('parseGoDuration', () => {
   it.each([

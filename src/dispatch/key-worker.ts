@@ -7,12 +7,9 @@ import type { RateLimitInfo } from '../core/rate-limit-info.js';
 import { scrubError } from '../core/redact.js';
 import { ATTEMPT_TRACE } from '../core/telemetry.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
-import type { EjectionGuard } from '../policy/ejection-guard.js';
-import type { HealthState, KeyHealth } from '../policy/health.js';
+import type { EjectionGuard, HealthState, KeyHealth } from '../policy/health.js';
 import type { LimitName, LimitUsage, RateLimiter, Reservation } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
-import { AttemptContext } from './attempt-context.js';
-import { aborted, call } from './attempt-helpers.js';
 import {
   type AttemptListener,
   attemptListeners,
@@ -21,7 +18,7 @@ import {
 } from './attempt-listeners.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
-import type { Job } from './job-context.js';
+import { AttemptContext, aborted, call, type Job } from './job-context.js';
 import { PriorityFifo } from './priority-fifo.js';
 import { type EntryOwner, QueuedEntry } from './queued-entry.js';
 
@@ -67,6 +64,68 @@ export interface KeyWorkerStats {
   readonly healthScore: number;
   readonly cooldownUntil: number | undefined;
   readonly limits: Partial<Record<LimitName, LimitUsage>>;
+  /** Jobs given to the key whose call has not begun. */
+  readonly queued: number;
+  readonly inFlight: number;
+  /** Calls it may have in flight now: while its limits are being learned, one at a time. */
+  readonly slots: number;
+  /** Its concurrency limit. */
+  readonly concurrency: number;
+  readonly weight: number;
+  /** When a call last started on it (clock time); -Infinity before the first. */
+  readonly lastUsedAt: number;
+}
+
+/**
+ * A key as the layers above the dispatcher see it (the multiplexer, stats, health checks): taken out of
+ * rotation and back, reset, asked when it may serve and what it holds. The machinery behind it (its
+ * queue, slots, rate waits and attempts) is its KeyLane, which only the dispatcher drives.
+ */
+export class KeyWorker {
+  readonly #lane: KeyLane;
+
+  constructor(lane: KeyLane) {
+    this.#lane = lane;
+  }
+
+  get ref(): KeyRef {
+    return this.#lane.ref;
+  }
+
+  /** Back into rotation (`enableKey`). */
+  enable(): void {
+    this.#lane.enable();
+  }
+
+  /** Out of rotation: its queued jobs go back to the pool at once; calls in flight finish. */
+  disable(): void {
+    this.#lane.disable();
+  }
+
+  /** Clears cooldown, breaker, quota and auth state and the adapted concurrency; true when it was held out. */
+  reset(now: number): boolean {
+    return this.#lane.reset(now);
+  }
+
+  /** When the key may next be tried; undefined when only an operator (or a health check) can bring it back. */
+  readyAt(now: number): number | undefined {
+    return this.#lane.readyAt(now);
+  }
+
+  /** What the stats show of the key. */
+  stats(now: number): KeyWorkerStats {
+    return this.#lane.stats(now);
+  }
+}
+
+/** What a health check does with a key, outside its queue and rate buckets. */
+export interface KeyCheck {
+  /** The key's SDK client, once its SDK is loaded. */
+  checkClient(): Promise<unknown>;
+  /** A provider error met with this key, classified, with the key's value scrubbed from it. */
+  classify(error: unknown): Failure;
+  /** The check's verdict, taken as a real call's would be; returns the key's state afterwards. */
+  recordCheck(failure: Failure | undefined, at: number): HealthState;
 }
 
 /** States a passing check ends: the provider accepts the key again (DESIGN.md, issue 15). */
@@ -76,11 +135,15 @@ const REVIVED_BY_CHECK: ReadonlySet<HealthState> = new Set(['unavailable', 'exha
 let assignments = 0;
 
 /**
- * One key's worker: a bounded priority queue, its concurrency limit, its rate buckets and its health.
- * A key that stops serving hands its queued jobs back at once. A slot is held from the moment a job
- * leaves the queue (it may still wait there for the rate limits) until its call, stream included, ends.
+ * One key's lane, behind its KeyWorker: a bounded priority queue, its concurrency limit, its rate buckets
+ * and its health. What the dispatcher needs of it (may it start a job now, when might it, run this job,
+ * hand back what is queued) is public; its collaborators are private. A key that stops serving hands its
+ * queued jobs back at once. A slot is held from the moment a job leaves the queue (it may still wait there
+ * for the rate limits) until its call, stream included, ends.
  */
-export class KeyWorker implements EntryOwner {
+export class KeyLane implements EntryOwner, KeyCheck {
+  /** The key's face for the layers above the dispatcher. */
+  readonly worker: KeyWorker = new KeyWorker(this);
   /** Its collaborators: private, so what the other layers may do with a key is the methods below. */
   readonly #deps: WorkerDeps;
   /** Told each attempt's outcome once, after the key's health took it in. */
@@ -111,7 +174,7 @@ export class KeyWorker implements EntryOwner {
     this.#listeners = attemptListeners(deps);
     this.#deadlines = new DeadlineQueue(deps.clock);
     this.#epoch = deps.clock.now();
-    deps.concurrency.onChange(() => this.refreshSlots());
+    deps.concurrency.onChange(() => this.#refreshSlots());
   }
 
   get ref(): KeyRef {
@@ -140,25 +203,26 @@ export class KeyWorker implements EntryOwner {
     return this.#deps.health.readyAt(now);
   }
 
-  /** What the stats show of the key's state. */
+  /** What the stats show of the key. */
   stats(now: number): KeyWorkerStats {
-    const { health, limiter } = this.#deps;
+    const { health, limiter, concurrency, weight } = this.#deps;
     return {
       state: health.state(now),
       healthScore: health.score(now),
       cooldownUntil: health.cooldownUntil(now),
       limits: limiter.usage(now),
+      queued: this.queued,
+      inFlight: this.#inFlight,
+      slots: this.slots,
+      concurrency: concurrency.limit,
+      weight,
+      lastUsedAt: this.lastUsedAt,
     };
   }
 
   /** Held out of the pool by its breaker (open or half-open): counts toward the pool's ejection ceiling. */
   ejected(now: number): boolean {
     return this.#deps.health.ejected(now);
-  }
-
-  /** Whether this worker holds the key `value` (a duplicate check; the value never leaves). */
-  holds(value: string): boolean {
-    return this.#deps.key.reveal() === value;
   }
 
   /** Jobs its own queue may hold. */
@@ -179,19 +243,17 @@ export class KeyWorker implements EntryOwner {
     if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
     // The first response ends a key's slow start: its queue opens up at once.
     if (wasLearning && !limiter.learning) {
-      this.refreshSlots();
+      this.#refreshSlots();
       notify();
     }
   }
 
-  /** The key's SDK client for a call outside the queue (a health check), once its SDK is loaded. */
   async checkClient(): Promise<unknown> {
     const ready = this.#deps.ready();
     if (ready) await ready;
     return this.#deps.client();
   }
 
-  /** A provider error met with this key, classified, with the key's value scrubbed from it. */
   classify(error: unknown): Failure {
     return this.#deps.classify(scrubError(error, this.#deps.key.reveal()));
   }
@@ -366,7 +428,7 @@ export class KeyWorker implements EntryOwner {
   }
 
   /** Its slots changed (slow start ended, the concurrency limit moved): start what now fits. */
-  refreshSlots(): void {
+  #refreshSlots(): void {
     this.#pump();
     this.#deps.notify();
   }

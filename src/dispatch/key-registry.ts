@@ -3,19 +3,20 @@ import { validateKeyOptions, validateProviderName } from '../config/resolve.js';
 import { ApiKey } from '../core/api-key.js';
 import { ConfigError, NoAvailableKeyError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import { EjectionGuard } from '../policy/ejection-guard.js';
+import { EjectionGuard } from '../policy/health.js';
 import { RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGateFactory } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { createGenericAdapter, type GenericAdapterOptions } from '../providers/generic.js';
 import { builtinAdapters } from '../providers/index.js';
-import { buildWorker } from '../worker/build-worker.js';
-import type { KeyWorker } from '../worker/key-worker.js';
-import { observeLimitHeaders } from '../worker/observe-headers.js';
+import { buildWorker, observeLimitHeaders } from './build-worker.js';
 import { KeyPool } from './key-pool.js';
+import type { KeyLane, KeyWorker } from './key-worker.js';
 
 /** The providers a multiplexer knows, their pools of keys, and the rate buckets of quota groups. */
 export class KeyRegistry {
+  /** Each key's value, for the duplicate check (it never leaves). */
+  readonly #apiKeys = new WeakMap<KeyLane, ApiKey>();
   readonly #adapters = new Map<string, ProviderAdapter>();
   readonly #pools = new Map<string, KeyPool>();
   readonly #groups = new Map<string, RateLimiter>();
@@ -34,7 +35,7 @@ export class KeyRegistry {
   }
 
   names(provider: string): string[] {
-    return this.#pools.get(provider)?.workers.map((w) => w.name) ?? [];
+    return this.#pools.get(provider)?.lanes.map((lane) => lane.name) ?? [];
   }
 
   hasProvider(name: string): boolean {
@@ -48,7 +49,7 @@ export class KeyRegistry {
 
   register<Client>(adapter: ProviderAdapter<Client> | GenericAdapterOptions<Client>): void {
     validateProviderName(adapter.name);
-    if (this.#pools.get(adapter.name)?.workers.length) {
+    if (this.#pools.get(adapter.name)?.lanes.length) {
       // Its keys' workers were built with the old adapter.
       throw new ConfigError(
         'provider',
@@ -66,15 +67,16 @@ export class KeyRegistry {
     const opts = validateKeyOptions(provider, keyOptions, 'key');
     const name = opts.name ?? this.#freeName(pool);
     if (pool.get(name)) throw new ConfigError('name', `${provider} already has a key named "${name}"`);
-    const duplicate = pool.workers.find((w) => w.holds(opts.apiKey));
+    const duplicate = pool.lanes.find((lane) => this.#apiKeys.get(lane)?.reveal() === opts.apiKey);
     if (duplicate) {
       throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
     }
     const limiter = this.#limiter(pool.adapter, opts);
     const scope = opts.quotaGroup ?? name;
-    const worker = buildWorker({
+    const key = new ApiKey(name, opts.apiKey);
+    const lane = buildWorker({
       provider,
-      key: new ApiKey(name, opts.apiKey),
+      key,
       keyOptions: opts,
       adapter: pool.adapter,
       limiter,
@@ -82,13 +84,14 @@ export class KeyRegistry {
       guard: pool.guard,
       options: this.options,
       events: this.events,
-      notify: (scope) => pool.notify(scope === 'pool' ? undefined : worker),
+      notify: (scope) => pool.notify(scope === 'pool' ? undefined : lane),
       poolBacklog: () => pool.backlogSize,
     });
-    pool.add(worker);
+    this.#apiKeys.set(lane, key);
+    pool.add(lane);
     // Start loading the provider's SDK now, with its first key, rather than for every installed SDK.
     void pool.adapter.ready?.();
-    return worker;
+    return lane.worker;
   }
 
   /** The provider's pool; with `create`, made empty for a known provider that has no keys yet. */
@@ -104,14 +107,14 @@ export class KeyRegistry {
     }
     if (!create) throw new NoAvailableKeyError(`${provider} has no keys`, { provider });
     pool = new KeyPool(adapter, this.options.random);
-    const workers = pool.workers;
-    pool.guard = new EjectionGuard(provider, this.options.maxEjectedPercent, () => workers, this.events);
+    const lanes = pool.lanes;
+    pool.guard = new EjectionGuard(provider, this.options.maxEjectedPercent, () => lanes, this.events);
     this.#pools.set(provider, pool);
     return pool;
   }
 
   worker(provider: string, name: string): KeyWorker {
-    const worker = this.#pools.get(provider)?.get(name);
+    const worker = this.#pools.get(provider)?.worker(name);
     if (!worker) throw new ConfigError('name', `${provider} has no key named "${name}"`);
     return worker;
   }
@@ -119,8 +122,8 @@ export class KeyRegistry {
   /** A raw call's response headers, fed to the key's buckets (see `observeLimitHeaders`); none when it is gone. */
   observeLimitHeaders(provider: string, name: string, headers: Headers): void {
     const pool = this.#pools.get(provider);
-    const worker = pool?.get(name);
-    if (pool && worker) observeLimitHeaders(worker, pool.adapter, headers);
+    const lane = pool?.get(name);
+    if (pool && lane) observeLimitHeaders(lane, pool.adapter, headers);
   }
 
   remove(provider: string, name: string): KeyWorker | undefined {
@@ -141,7 +144,7 @@ export class KeyRegistry {
   }
 
   #freeName(pool: KeyPool): string {
-    let n = pool.workers.length;
+    let n = pool.lanes.length;
     while (pool.get(`${pool.provider}-${n}`)) n++;
     return `${pool.provider}-${n}`;
   }

@@ -1,3 +1,5 @@
+// Reading values off the wire defensively: records, numbers at a path, headers (a `Headers` or a record),
+// and the providers' durations (Go durations, Retry-After).
 const GO_UNITS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,
@@ -53,4 +55,51 @@ export function parseRetryAfter(value: string, now: number): number | undefined 
 export function msUntil(instant: string, now: number): number | undefined {
   const at = Date.parse(instant.trim());
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Reads one header, case-insensitively, from a `Headers` or a plain record. */
+export type HeaderReader = (name: string) => string | undefined;
+
+interface HeadersLike {
+  get(name: string): string | null;
+}
+
+function isHeadersLike(value: object): value is HeadersLike {
+  return typeof (value as { get?: unknown }).get === 'function';
+}
+
+/**
+ * The SDKs carry headers as `Headers` (OpenAI, Anthropic, Groq), others as records of strings or
+ * string arrays; undefined when `headers` is neither.
+ */
+export function headerReader(headers: unknown): HeaderReader | undefined {
+  if (headers === null || typeof headers !== 'object') return undefined;
+  if (isHeadersLike(headers)) {
+    return (name) => {
+      const value = headers.get(name);
+      return value ?? undefined;
+    };
+  }
+  const record = headers as Record<string, unknown>;
+  const lower = new Map<string, unknown>();
+  for (const [name, value] of Object.entries(record)) lower.set(name.toLowerCase(), value);
+  return (name) => {
+    const value = lower.get(name.toLowerCase());
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number') return String(value);
+    if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+    return undefined;
+  };
+}
+
+/** A non-null object, read defensively (an SDK's error, a response body). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+/** A finite, non-negative number at `path` inside `value`, if there is one. */
+export function numberAt(value: unknown, ...path: string[]): number | undefined {
+  let v = value;
+  for (const step of path) v = isRecord(v) ? v[step] : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }

@@ -1,8 +1,8 @@
 import type { Strategy } from '../config/options.js';
 import type { PickState } from '../core/pick-state.js';
-import type { EjectionGuard } from '../policy/ejection-guard.js';
+import type { EjectionGuard } from '../policy/health.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
-import type { KeyWorker } from '../worker/key-worker.js';
+import type { KeyCheck, KeyLane, KeyWorker } from './key-worker.js';
 
 /**
  * The jobs of a pool that wait for a key (late binding: a job is bound to a key only when that key can
@@ -15,15 +15,20 @@ export interface PoolBacklog {
    * Something changed that may let a key start a job: a slot freed or limits moved on `worker` (only that
    * key need be looked at), or, without a worker, the pool changed (a key added, reset or enabled).
    */
-  wake(worker?: KeyWorker): void;
+  wake(worker?: KeyLane): void;
   /** The keys changed (added, removed): what the backlog may hold must be counted again. */
   keysChanged(): void;
 }
 
 /** One provider's keys, in the order they were added, with the provider's strategy override. */
 export class KeyPool {
+  /** Each key's lane, in the order added: what the dispatcher schedules on. */
+  readonly lanes: KeyLane[] = [];
+  /** Each key's face, in the same order: what the layers above the dispatcher see. */
   readonly workers: KeyWorker[] = [];
-  readonly #byName = new Map<string, KeyWorker>();
+  readonly #byName = new Map<string, KeyLane>();
+  /** Kept after a key's removal: a check that was running on it ends as it would have. */
+  readonly #checks = new WeakMap<KeyWorker, KeyCheck>();
   readonly pickState: PickState = { cursor: 0 };
   strategy: Strategy | undefined;
   /** Set once by the registry: the pool's ceiling on ejected keys. */
@@ -43,27 +48,40 @@ export class KeyPool {
     return this.adapter.name;
   }
 
-  get(name: string): KeyWorker | undefined {
+  get(name: string): KeyLane | undefined {
     return this.#byName.get(name);
   }
 
-  add(worker: KeyWorker): void {
-    this.workers.push(worker);
-    this.#byName.set(worker.ref.name, worker);
+  /** The key `name` as the layers above the dispatcher see it. */
+  worker(name: string): KeyWorker | undefined {
+    return this.#byName.get(name)?.worker;
+  }
+
+  /** A key of this pool (or one that was) as a health check uses it. */
+  check(worker: KeyWorker): KeyCheck | undefined {
+    return this.#checks.get(worker);
+  }
+
+  add(lane: KeyLane): void {
+    this.lanes.push(lane);
+    this.workers.push(lane.worker);
+    this.#checks.set(lane.worker, lane);
+    this.#byName.set(lane.ref.name, lane);
     this.backlog?.keysChanged();
     this.notify();
   }
 
   /** Takes a key out; its queued jobs go back to the dispatcher. */
   remove(name: string): KeyWorker | undefined {
-    const worker = this.#byName.get(name);
-    if (!worker) return undefined;
+    const lane = this.#byName.get(name);
+    if (!lane) return undefined;
     this.#byName.delete(name);
-    this.workers.splice(this.workers.indexOf(worker), 1);
-    worker.evictQueued();
+    this.lanes.splice(this.lanes.indexOf(lane), 1);
+    this.workers.splice(this.workers.indexOf(lane.worker), 1);
+    lane.evictQueued();
     this.backlog?.keysChanged();
     this.notify();
-    return worker;
+    return lane.worker;
   }
 
   /**
@@ -76,7 +94,7 @@ export class KeyPool {
   }
 
   /** A change that may let a key take a job: of `worker` alone, or of the pool when none is given. */
-  notify(worker?: KeyWorker): void {
+  notify(worker?: KeyLane): void {
     this.backlog?.wake(worker);
     if (this.#waiters.size === 0) return;
     const waiters = this.#waiters;

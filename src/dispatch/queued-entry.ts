@@ -1,7 +1,6 @@
 import type { KeyRef } from '../core/events.js';
-import { aborted } from './attempt-helpers.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
-import type { Job } from './job-context.js';
+import { aborted, type Job } from './job-context.js';
 
 /** Where a queued entry waits: told when the entry leaves before its call begins. */
 export interface EntryOwner {

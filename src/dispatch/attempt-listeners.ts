@@ -1,8 +1,7 @@
 import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
-import type { EjectionGuard } from '../policy/ejection-guard.js';
-import type { HealthChange } from '../policy/health.js';
+import type { EjectionGuard, HealthChange } from '../policy/health.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 
 /** How one attempt on a key ended, after the key's health took it in. */
