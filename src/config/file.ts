@@ -14,6 +14,7 @@ import {
   validateKeyOptions,
   validateProviderName,
 } from './resolve.js';
+import { checkShares } from './shares.js';
 import { closestName } from './suggest.js';
 
 /** Same shape as the environment's: keys in file order, per-provider strategies, multiplexer options. */
@@ -59,6 +60,8 @@ const poolSchema = z.strictObject({
   fallbacks: z.unknown().exactOptional(),
   contextWindowFallbacks: z.unknown().exactOptional(),
   contentPolicyFallbacks: z.unknown().exactOptional(),
+  // Checked by checkShares, as `new Multiplexer(options)` checks it.
+  shares: z.unknown().exactOptional(),
 });
 
 const FALLBACK_OPTIONS = ['fallbacks', 'contextWindowFallbacks', 'contentPolicyFallbacks'] as const;
@@ -107,6 +110,7 @@ export function parseConfig(config: unknown, env: Env = process.env): FileConfig
   for (const option of FALLBACK_OPTIONS) {
     if (pool[option] !== undefined) options[option] = checkFallbackMap(pool[option], option);
   }
+  if (pool.shares !== undefined) options.shares = checkShares(pool.shares, 'shares');
   const keys: EnvKey[] = [];
   const strategies: Record<string, Strategy> = {};
   for (const [provider, entry] of Object.entries(pool.providers ?? {})) {

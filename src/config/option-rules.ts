@@ -130,6 +130,8 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   contentPolicyFallbacks: { expected: 'an object of model → models', valid: isObject },
   maxWaitBeforeFallbackMs: numeric({ integer: false, min: 0, infinity: true }),
   maxFallbackPriceRatio: numeric({ integer: false, min: 1, infinity: true }),
+  // Checked tag by tag by checkShares, which names the bad weight's path.
+  shares: { expected: 'an object of tag → weight', valid: isObject },
   telemetry: {
     expected: '`false`, or an object such as `{ captureContent: true }`',
     valid: (value) =>
@@ -163,5 +165,6 @@ export type NumericOption = Exclude<
   | 'prices'
   | 'budgets'
   | 'batchOffload'
+  | 'shares'
   | 'telemetry'
 >;

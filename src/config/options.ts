@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { BudgetOptions } from '../spend/budget-config.js';
 import type { PriceOverrides } from '../spend/prices.js';
 import type { BatchOffloadOptions } from './offload-options.js';
+import type { Shares } from './shares.js';
 
 export type { Logger };
 
@@ -336,6 +337,14 @@ export interface MultiplexerOptions {
    */
   readonly maxWaitBeforeFallbackMs?: number;
   /**
+   * Fair shares by `tag` (a client's or a call's): within a priority, waiting jobs are served by tag in
+   * proportion to these weights, `{ 'team-a': 3, 'team-b': 1 }`; a tag not listed (and untagged jobs)
+   * weighs 1. Only jobs that wait share: a pool with free keys serves everyone at once. See
+   * docs/deadlines-and-shares.md.
+   * @default {} (every tag weighs 1)
+   */
+  readonly shares?: Readonly<Record<string, number>>;
+  /**
    * A fallback target priced more than this many times the call's own model (input or output, per the
    * price table and `prices`) is skipped with reason `price`. A target or model of unknown price is not
    * held back. `Infinity` allows any.
@@ -417,6 +426,7 @@ export interface ResolvedOptions {
   readonly contentPolicyFallbacks: FallbackMap;
   readonly maxWaitBeforeFallbackMs: number;
   readonly maxFallbackPriceRatio: number;
+  readonly shares: Shares;
   readonly strategy: Strategy;
   readonly clock: Clock;
   readonly random: () => number;
@@ -473,8 +483,8 @@ export interface CallOptions {
    */
   readonly tokens?: number;
   /**
-   * A label for budgets (`budgets: [{ tag }]`) and stats: only budgets without a tag or with this one
-   * count the call.
+   * A label for budgets (`budgets: [{ tag }]`), fair shares (`shares`) and stats: only budgets without a
+   * tag or with this one count the call; waiting jobs are served by tag in proportion to `shares`.
    * @default none
    */
   readonly tag?: string;
@@ -511,6 +521,7 @@ export type RetryPolicy = Pick<
   | 'breakerBaseMs'
   | 'cooldownMs'
   | 'priorityAgingMs'
+  | 'shares'
 >;
 
 /** What the dispatcher reads: the retry policy, the default strategy, and the clock for deadlines. */

@@ -13,6 +13,7 @@ import {
   OPTION_RULES,
 } from './option-rules.js';
 import type { KeyOptions, MultiplexerOptions, RateLimits, ResolvedOptions } from './options.js';
+import { checkShares } from './shares.js';
 import { parseStrategy } from './strategy.js';
 import { closestName } from './suggest.js';
 
@@ -124,6 +125,7 @@ export function resolveOptions(options: MultiplexerOptions = {}): ResolvedOption
     fallbacks: checkFallbackMap(options.fallbacks, 'fallbacks'),
     contextWindowFallbacks: checkFallbackMap(options.contextWindowFallbacks, 'contextWindowFallbacks'),
     contentPolicyFallbacks: checkFallbackMap(options.contentPolicyFallbacks, 'contentPolicyFallbacks'),
+    shares: checkShares(options.shares, 'shares'),
     // KEYMUX_TELEMETRY=0 turns it off for every multiplexer of the process, whatever the code says.
     telemetry:
       telemetry === false || telemetryOffIn(process.env)

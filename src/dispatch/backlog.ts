@@ -1,12 +1,13 @@
+import { type Shares, weightOf } from '../config/shares.js';
 import type { Clock } from '../core/clock.js';
 import { NoAvailableKeyError, QueueFullError } from '../core/errors.js';
 import { type Choice, chooseNow } from './choose-key.js';
+import { type FairEntry, FairQueue } from './fair-queue.js';
 import type { KeyPool, PoolBacklog } from './key-pool.js';
 import type { KeyLane } from './key-worker.js';
-import { PriorityFifo } from './priority-fifo.js';
 
 /** A job as the backlog holds it. */
-export interface BacklogJob extends Choice {
+export interface BacklogJob extends Choice, FairEntry {
   readonly tokens: number;
   readonly priority: number;
   /** Settled, or taken out by its caller's abort: the queue drops it. */
@@ -37,7 +38,7 @@ const MAX_WAIT_MS = 60_000;
  * state changes; a timer wakes the backlog when the soonest key's rate limits or cooldown allow a send.
  */
 export class Backlog implements PoolBacklog {
-  readonly #queue = new PriorityFifo<BacklogJob>();
+  readonly #queue: FairQueue<BacklogJob>;
   readonly #epoch: number;
   #size = 0;
   #seq = 0;
@@ -53,8 +54,11 @@ export class Backlog implements PoolBacklog {
     readonly clock: Clock,
     /** A waiting job gains one priority level per this many ms, so a low priority is delayed, never starved. */
     readonly priorityAgingMs: number,
+    /** Within a priority, tags are served in proportion to these weights. */
+    readonly shares: Shares,
   ) {
     this.#epoch = clock.now();
+    this.#queue = new FairQueue((tag) => weightOf(shares, tag));
   }
 
   get size(): number {
@@ -62,10 +66,10 @@ export class Backlog implements PoolBacklog {
   }
 
   /** The pool's backlog, made on its first job. */
-  static of(pool: KeyPool, clock: Clock, priorityAgingMs: number): Backlog {
+  static of(pool: KeyPool, clock: Clock, priorityAgingMs: number, shares: Shares): Backlog {
     const backlog = pool.backlog;
     if (backlog instanceof Backlog) return backlog;
-    const made = new Backlog(pool, clock, priorityAgingMs);
+    const made = new Backlog(pool, clock, priorityAgingMs, shares);
     pool.backlog = made;
     return made;
   }
@@ -101,7 +105,7 @@ export class Backlog implements PoolBacklog {
   /** Puts a job in its place (a job back from a failed attempt keeps the place it first had) and drains. */
   add(job: BacklogJob): void {
     this.#stamp(job);
-    this.#queue.push(job, job.order);
+    this.#queue.push(job);
     this.#size++;
     job.entered();
     // Behind the head, nothing changed for the head: the keys, and the wake set for it, stand.
@@ -116,9 +120,9 @@ export class Backlog implements PoolBacklog {
   }
 
   /** A job left before a key took it (its caller aborted): it is dropped when it reaches the head. */
-  left(): void {
+  left(job: BacklogJob): void {
     this.#size--;
-    this.#queue.dropped();
+    this.#queue.dropped(job);
     if (this.#size === 0) this.#disarm();
   }
 

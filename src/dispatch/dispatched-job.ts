@@ -62,6 +62,8 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
    * undefined for none. No attempt begins after it.
    */
   deadline: number | undefined = undefined;
+  /** The call's `tag`: within a priority, waiting jobs are served by tag in proportion to `shares`. */
+  tag: string | undefined = undefined;
   /** The deadline's timer fired (while an attempt ran, which goes on; no other follows). */
   #expired = false;
   /** An attempt's call is running on a key. */
@@ -117,7 +119,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
 
   get #backlog(): Backlog {
     const { options } = this.context;
-    return Backlog.of(this.pool, options.clock, options.priorityAgingMs);
+    return Backlog.of(this.pool, options.clock, options.priorityAgingMs, options.shares);
   }
 
   /** Called by the backlog as it takes the job in (before it may hand it to a key, in the same call). */
@@ -142,7 +144,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   handleAbort(reason: unknown): void {
     if (!this.#inBacklog) return;
     this.#leaveBacklog();
-    this.#backlog.left();
+    this.#backlog.left(this);
     this.#settle(false, undefined, reason);
   }
 

@@ -87,6 +87,7 @@ export class Dispatcher {
     });
     job.fallbackGate = (options as { [FALLBACK_GATE]?: FallbackGate })[FALLBACK_GATE];
     job.deadline = deadline;
+    job.tag = call.tag;
     // The caller's active context is the job span's parent: taken now, in the caller's own call.
     if (this.tracer) job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
     this.#jobs.add(job);

@@ -19,6 +19,9 @@ export class PriorityFifo<T extends Rankable> {
   #seq = 0;
   #dead = 0;
 
+  /** `key`: what orders the entries, higher first; their `rank` by default. */
+  constructor(readonly key: (entry: T) => number = rankOf) {}
+
   /** Entries held, dead ones included until dropped. */
   get length(): number {
     return this.#heap.length;
@@ -92,8 +95,8 @@ export class PriorityFifo<T extends Rankable> {
   }
 
   #before(a: number, b: number): boolean {
-    const ra = this.#heap[a]!.rank;
-    const rb = this.#heap[b]!.rank;
+    const ra = this.key(this.#heap[a]!);
+    const rb = this.key(this.#heap[b]!);
     return ra > rb || (ra === rb && this.#order[a]! < this.#order[b]!);
   }
 
@@ -130,4 +133,8 @@ export class PriorityFifo<T extends Rankable> {
       i = best;
     }
   }
+}
+
+function rankOf(entry: Rankable): number {
+  return entry.rank;
 }

@@ -1,6 +1,7 @@
 import {
   BudgetExceededError,
   ConfigError,
+  DeadlineExceededError,
   isKeymuxError,
   NoAvailableKeyError,
   ProviderError,
@@ -74,6 +75,11 @@ export function errorReply(error: unknown, dialect: Dialect, earliestRetryS: () 
       headers: {},
       body: errorBody(dialect, 503, 'keymux: the gateway is shutting down'),
     };
+  // The job could not start, or try again, before the request's `x-keymux-deadline`.
+  if (error instanceof DeadlineExceededError) {
+    const body = errorBody(dialect, 504, `keymux: ${error.message}`, 'deadline_exceeded');
+    return { status: 504, headers: {}, body };
+  }
   if (error instanceof TimeoutError)
     return { status: 504, headers: {}, body: errorBody(dialect, 504, `keymux: ${error.message}`) };
   if (error instanceof ProviderError) {

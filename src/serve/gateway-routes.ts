@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { deadlineAt } from '../config/deadline.js';
+import { DEADLINE_AT } from '../core/deadline.js';
 import { isKeymuxError } from '../core/errors.js';
 import { type FallbackGate, type FallbackReason, type ModelTarget, withGate } from '../core/fallback.js';
 import { TRACE_SOURCE, type TraceSource } from '../core/telemetry.js';
@@ -9,6 +11,7 @@ import { GEMINI_TOKEN_PROFILE } from '../providers/gemini.js';
 import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
 import { spendRequestOf } from '../providers/spend-request.js';
 import { withIncomingContext } from '../telemetry/propagation.js';
+import { type CallHeaders, callHeaders } from './call-headers.js';
 import { type Dialect, errorBody } from './error-body.js';
 import { errorReply } from './gateway-error.js';
 import { fallbacksHeader, retargetUpstream, type Served, servedHeaders } from './gateway-fallback.js';
@@ -96,8 +99,10 @@ async function relay(
     return sendError(reply, route.dialect, 400, 'keymux: the request body is not valid JSON');
   }
   let override: readonly string[] | undefined;
+  let call: CallHeaders;
   try {
     override = fallbacksHeader(request.headers['x-keymux-fallbacks']);
+    call = callHeaders(request.headers['x-keymux-deadline'], request.headers['x-keymux-tag']);
   } catch (error) {
     return sendError(reply, route.dialect, 400, `keymux: ${(error as Error).message}`);
   }
@@ -118,6 +123,13 @@ async function relay(
   const startedAt = performance.now();
   const tokens = parsed === undefined ? 0 : estimateRequestTokens(parsed, route.profile);
   const served: Served = { provider: route.provider, model, reason: 'none' };
+  // Worked out once: the models of the fallback chain share the request's deadline.
+  const own = {
+    ...(call.tag === undefined ? {} : { tag: call.tag }),
+    ...(call.deadline === undefined
+      ? {}
+      : { [DEADLINE_AT]: deadlineAt(call.deadline, ctx.mux.options.clock) }),
+  };
   // One target: the request as the client sent it, or aimed at a fallback (its own job, its own keys).
   const send = async (
     target: ModelTarget,
@@ -128,7 +140,7 @@ async function relay(
     const result = await ctx.mux.execute(
       sent.provider,
       (client, job) => runGatewayJob(client, job, sent, startedAt, ctx),
-      withGate({ signal: abort.signal, tokens, [TRACE_SOURCE]: traceSource(sent, parsed) }, gate),
+      withGate({ ...own, signal: abort.signal, tokens, [TRACE_SOURCE]: traceSource(sent, parsed) }, gate),
       { ...spendRequestOf(parsed), model: sent.model },
     );
     Object.assign(served, { provider: sent.provider, model: sent.model, reason: reason ?? 'none' });

@@ -19,7 +19,7 @@ import {
   type Refusal,
   type Ticket,
 } from './budget-ledger.js';
-import { costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
+import { batchPrice, bucketsOf, costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
 
 /** What a wrapped client knows of a call before it is sent: its model and its worst case in tokens. */
 export interface SpendRequest {
@@ -28,6 +28,8 @@ export interface SpendRequest {
   readonly promptTokens: number;
   /** The request's output maximum (`max_tokens`, `maxOutputTokens`, …), if it names one. */
   readonly maxOutputTokens: number | undefined;
+  /** Sent through the provider's Batch API: reserved and costed at its batch prices (`batchPrice`). */
+  readonly batch?: boolean;
 }
 
 /** Cost so far of one key with one model. `unknownCalls`: calls whose model has no price. */
@@ -94,7 +96,8 @@ const REASONS: Readonly<Record<BudgetRefusal, string>> = {
 export class Spend {
   readonly prices: PriceBook;
   readonly ledger: BudgetLedger;
-  readonly #costs = new Map<string, CostRow>();
+  readonly #costs = new Map<string, Map<string, Map<string, CostRow>>>();
+  readonly #rows: CostRow[] = [];
 
   constructor(
     options: { readonly prices?: unknown; readonly budgets?: unknown },
@@ -129,7 +132,8 @@ export class Spend {
     tokens: number | undefined,
   ): Job<T> {
     const model = request?.model;
-    const price = this.prices.lookup(model);
+    const listed = this.prices.lookup(model);
+    const price = request?.batch ? batchPrice(listed) : listed;
     const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
     const worst: Charge = {
       usd: request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
@@ -182,21 +186,10 @@ export class Spend {
     price: ModelPrice | undefined,
     ticket: Ticket | undefined,
     usage: TokenUsage | undefined,
-    /** Priced at the Batch API's prices (an offloaded call). */
-    batch = false,
   ): void | Promise<void> {
-    const buckets =
-      usage?.buckets ??
-      (usage && {
-        uncachedInput: usage.inputTokens,
-        cacheRead: 0,
-        cacheWrite: 0,
-        cacheWrite1h: 0,
-        output: usage.outputTokens,
-        reasoning: 0,
-      });
+    const buckets = usage && bucketsOf(usage);
     const charge: Charge | undefined = buckets && {
-      usd: costOf(buckets, price, batch),
+      usd: costOf(buckets, price),
       tokens: totalTokens(buckets),
     };
     const now = this.clock.now();
@@ -233,8 +226,9 @@ export class Spend {
       worst,
       maxOut === undefined,
     );
+    const batch = price && batchPrice(price);
     const ticketOf = (ticket: Ticket | undefined): OffloadTicket => ({
-      settle: (key, usage) => void this.settle(key, request.model, price, ticket, usage, true),
+      settle: (key, usage) => void this.settle(key, request.model, batch, ticket, usage),
       release: () => void this.release(ticket),
     });
     const reserved = this.reserve(call as GuardedCall<unknown>, OFFLOAD_KEY);
@@ -242,8 +236,18 @@ export class Spend {
   }
 
   #count(key: JobContext['key'], model: string | undefined, charge: Charge): void {
-    const id = `${key.provider}\u0000${key.name}\u0000${model ?? ''}`;
-    let row = this.#costs.get(id);
+    // provider → key → model, without building a string per call: this runs on every answer.
+    let byKey = this.#costs.get(key.provider);
+    if (!byKey) {
+      byKey = new Map();
+      this.#costs.set(key.provider, byKey);
+    }
+    let byModel = byKey.get(key.name);
+    if (!byModel) {
+      byModel = new Map();
+      byKey.set(key.name, byModel);
+    }
+    let row = byModel.get(model ?? '');
     if (!row) {
       row = {
         provider: key.provider,
@@ -254,7 +258,8 @@ export class Spend {
         calls: 0,
         unknownCalls: 0,
       };
-      this.#costs.set(id, row);
+      byModel.set(model ?? '', row);
+      this.#rows.push(row);
     }
     row.calls++;
     row.tokens += charge.tokens;
@@ -265,7 +270,7 @@ export class Spend {
   /** Cost per key and model, and every budget's state. */
   snapshot(): { readonly costs: readonly CostRow[]; readonly budgets: readonly BudgetSnapshot[] } {
     return {
-      costs: [...this.#costs.values()].map((row) => ({ ...row })),
+      costs: this.#rows.map((row) => ({ ...row })),
       budgets: this.ledger.snapshot(this.clock.now()),
     };
   }

@@ -52,6 +52,7 @@ describe('resolveOptions', () => {
       fallbacks: {},
       contextWindowFallbacks: {},
       contentPolicyFallbacks: {},
+      shares: {},
       strategy: 'round-robin',
       clock: systemClock,
       random: Math.random,

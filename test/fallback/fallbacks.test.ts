@@ -63,7 +63,12 @@ describe('fallbacks through the wrapped OpenAI client', () => {
   it('sends a prompt too long for the model to contextWindowFallbacks only', async () => {
     const { mux, events, emulator } = await setupFallbacks(
       ['openai', 'groq'],
-      { fallbacks: { 'gpt-4.1-mini': [GROQ] }, contextWindowFallbacks: { 'gpt-4.1-mini': ['gpt-4.1'] } },
+      {
+        fallbacks: { 'gpt-4.1-mini': [GROQ] },
+        contextWindowFallbacks: { 'gpt-4.1-mini': ['gpt-4.1'] },
+        // gpt-4.1 is priced 5× gpt-4.1-mini (src/spend/price-table.json): allowed here, the price veto has its own test.
+        maxFallbackPriceRatio: Number.POSITIVE_INFINITY,
+      },
       [{ kind: 'context-window', model: 'gpt-4.1-mini' }],
     );
     const reply = await mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1-mini', messages });
