@@ -2,10 +2,9 @@ import { createAnthropicDialect } from '../dialects/anthropic-dialect.js';
 import { anthropicMessage } from '../dialects/anthropic-format.js';
 import type { Dialect, Reply } from '../dialects/dialect.js';
 import { isRecord } from '../dialects/dialect.js';
-import type { BatchCall, BatchReply } from './batch-call.js';
+import { type BatchCall, type BatchReply, openJob } from './batch-call.js';
 import {
   type BatchJob,
-  drawLines,
   elapsed,
   type LineResult,
   linesDoneBy,
@@ -49,23 +48,18 @@ export function createMessageBatch(c: BatchCall): BatchReply {
     entries.push({ customId: r.custom_id, request: anthropic.parseChat(r.params, c.url) });
   }
   const id = c.store.nextId('msgbatch_');
-  const job: BatchJob = {
-    id,
-    provider: 'anthropic',
-    pool: c.pool,
-    key: c.key,
-    endpoint: '/v1/messages',
-    inputFileId: undefined,
-    metadata: null,
-    lines: drawLines(entries, c.spec, c.seed, id),
-    createdAt: c.now,
-    invalid: undefined,
-    cancelAt: undefined,
-    results: undefined,
-    outputFileId: undefined,
-    errorFileId: undefined,
-  };
-  c.store.jobs.set(id, job);
+  const job = openJob(
+    c,
+    {
+      id,
+      provider: 'anthropic',
+      endpoint: '/v1/messages',
+      inputFileId: undefined,
+      metadata: null,
+      invalid: undefined,
+    },
+    entries,
+  );
   return ok(batchObject(c, job));
 }
 

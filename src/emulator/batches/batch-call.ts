@@ -1,5 +1,6 @@
 import type { BatchSpec } from '../config/options.js';
 import type { Reply } from '../dialects/dialect.js';
+import { type BatchJob, drawLines } from './batch-jobs.js';
 import type { BatchStore } from './batch-store.js';
 
 /** One authenticated Batch API request, with what its handler needs of the emulator. */
@@ -24,3 +25,24 @@ export interface BatchCall {
 
 /** A JSON reply, or a file's bytes. */
 export type BatchReply = Reply | { readonly bytes: Buffer; readonly contentType: string };
+
+/** A new batch of the caller's pool, its lines' fates drawn, kept in the store. */
+export function openJob(
+  c: BatchCall,
+  fields: Pick<BatchJob, 'id' | 'provider' | 'endpoint' | 'inputFileId' | 'metadata' | 'invalid'>,
+  entries: Parameters<typeof drawLines>[0],
+): BatchJob {
+  const job: BatchJob = {
+    ...fields,
+    pool: c.pool,
+    key: c.key,
+    lines: drawLines(entries, c.spec, c.seed, fields.id),
+    createdAt: c.now,
+    cancelAt: undefined,
+    results: undefined,
+    outputFileId: undefined,
+    errorFileId: undefined,
+  };
+  c.store.jobs.set(job.id, job);
+  return job;
+}

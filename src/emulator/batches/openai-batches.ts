@@ -1,16 +1,8 @@
 import type { Dialect, Reply } from '../dialects/dialect.js';
 import { isRecord } from '../dialects/dialect.js';
 import { createOpenAIDialect } from '../dialects/openai-dialect.js';
-import type { BatchCall, BatchReply } from './batch-call.js';
-import {
-  type BatchJob,
-  drawLines,
-  elapsed,
-  linesDoneBy,
-  phaseAt,
-  settleLines,
-  timeline,
-} from './batch-jobs.js';
+import { type BatchCall, type BatchReply, openJob } from './batch-call.js';
+import { type BatchJob, elapsed, linesDoneBy, phaseAt, settleLines, timeline } from './batch-jobs.js';
 import { writeResultFiles } from './openai-output.js';
 
 // Shapes follow openai-node src/resources/batches.ts (`Batch`, `BatchRequestCounts`) and files.ts
@@ -122,23 +114,18 @@ export function createBatch(c: BatchCall): BatchReply {
     typeof parsed === 'string'
       ? []
       : parsed.map((e) => ({ customId: e.customId, request: openai.parseChat(e.body, c.url) }));
-  const job: BatchJob = {
-    id,
-    provider: 'openai',
-    pool: c.pool,
-    key: c.key,
-    endpoint,
-    inputFileId: fileId,
-    metadata: body.metadata ?? null,
-    lines: drawLines(entries, c.spec, c.seed, id),
-    createdAt: c.now,
-    invalid: typeof parsed === 'string' ? parsed : undefined,
-    cancelAt: undefined,
-    results: undefined,
-    outputFileId: undefined,
-    errorFileId: undefined,
-  };
-  c.store.jobs.set(id, job);
+  const job = openJob(
+    c,
+    {
+      id,
+      provider: 'openai',
+      endpoint,
+      inputFileId: fileId,
+      metadata: body.metadata ?? null,
+      invalid: typeof parsed === 'string' ? parsed : undefined,
+    },
+    entries,
+  );
   return ok(batchObject(c, job));
 }
 
