@@ -100,6 +100,9 @@ describe('batch offload through the wrapped clients', () => {
       { input: 0, output: 0 },
     );
     expect(row?.calls).toBe(3);
+    // Canary: no key value in the stats, the offload figures or the journal (key names only).
+    const seen = JSON.stringify([mux.getUsageStats(), mux.offloadStats, emulator.batches()]);
+    expect(seen).not.toContain(KEYS.openai);
     expect(row?.usd).toBeCloseTo((usage.input * 1 + usage.output * 4) / 1e6, 12);
   });
 
