@@ -5,6 +5,7 @@ import { type Arrival, BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from
 import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
 import { FALLBACK_BENCH_DEFAULTS, renderFallbackBench, runFallbackBench } from './bench/fallback-bench.js';
 import { renderHtmlReport } from './bench/html-report.js';
+import { OFFLOAD_BENCH_DEFAULTS, renderOffloadBench, runOffloadBench } from './bench/offload-bench.js';
 import { runProcessBench } from './bench/process-bench.js';
 import { runBench } from './bench/run-bench.js';
 import { keyEnvVars } from './shared/key-env.js';
@@ -174,9 +175,26 @@ export function registerBenchCommand(program: Command): Command {
     .option('--json <path>', 'write the whole result as JSON')
     .option('--report <path>', 'write a self-contained HTML report with charts')
     .option('--no-progress', 'no live progress bars (they only show on a terminal anyway)')
+    .option(
+      '--offload',
+      'batch offload instead (docs/batch-offload.md): the jobs (20 000 unless --jobs) with a 24 h deadline, ' +
+        'all synchronous and then through the Batch API, on the emulator: cost, synchronous limits used, lost, mismatched',
+      false,
+    )
     .action(async (raw: RawBenchFlags, self: Command) => {
       await runAction('bench', async () => {
         if (raw.fallback) return runFallback(raw, self);
+        if (raw.offload) {
+          const jobs =
+            self.getOptionValueSource('jobs') === 'default' ? OFFLOAD_BENCH_DEFAULTS.jobs : raw.jobs;
+          const keys =
+            self.getOptionValueSource('keys') === 'default' ? OFFLOAD_BENCH_DEFAULTS.keys : raw.keys;
+          const o = { ...OFFLOAD_BENCH_DEFAULTS, jobs, keys, seed: raw.seed };
+          const results = await runOffloadBench(o);
+          process.stdout.write(`\n${renderOffloadBench(results, o)}\n`);
+          if (raw.json) await writeFile(raw.json, `${JSON.stringify(results, null, 2)}\n`);
+          return results.some((r) => r.lost > 0 || r.mismatched > 0 || r.duplicatedLines > 0) ? 1 : 0;
+        }
         const options = toBenchOptions(raw);
         const controller = new AbortController();
         const onSigint = (): void => controller.abort();
@@ -221,6 +239,7 @@ async function runFallback(raw: RawBenchFlags, command: Command): Promise<number
 interface RawBenchFlags {
   fallback?: boolean;
   quotaAtMs: number;
+  offload: boolean;
   provider: BuiltinProvider;
   emulator: boolean;
   keys: number;

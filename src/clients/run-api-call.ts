@@ -22,6 +22,7 @@ import {
   type Step,
   signalInOptions,
 } from './client-hints.js';
+import { offloadCall } from './offload-call.js';
 import { modelOfCall, retarget } from './retarget.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
@@ -262,12 +263,20 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   };
   const chat = chatOf(path);
   const model = chat === undefined ? modelOfCall(path, args) : undefined;
-  const send = (): Promise<unknown> =>
+  const sendNow = (): Promise<unknown> =>
     model === undefined
       ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)
       : mux.withFallbacks({ provider: hints.provider, model }, call.fallbacks, (target, gate, reason) =>
           runTarget(apiCall, options, target, gate, spend, reason),
         );
+  const send = (): Promise<unknown> => {
+    const offloaded = offloadCall(ctx, path, args, options[DEADLINE_AT], sendNow);
+    if (offloaded === undefined) return sendNow();
+    return offloaded.then((data) => {
+      apiCall.settled ??= { data };
+      return data;
+    });
+  };
   // Most calls go straight to the queue; the first ones wait for the SDK's ESM build (and the
   // OpenTelemetry API's, so they are traced), a chat's messages for the one before.
   const otel = telemetryLoading();

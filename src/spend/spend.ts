@@ -51,6 +51,15 @@ function quietly(step: void | Promise<void>): void | Promise<void> {
   if (step) return step.catch(() => undefined);
 }
 
+/** What budgets hold for one offloaded call until its answer comes. */
+export interface OffloadTicket {
+  settle(key: JobContext['key'], usage: TokenUsage | undefined): void;
+  release(): void;
+}
+
+/** No key is named `*`: only budgets without a `keys` list cover an offloaded call. */
+const OFFLOAD_KEY = '*';
+
 type Job<T> = (client: unknown, ctx: JobContext) => Promise<T>;
 
 /** The most a prompt can cost: every token at the dearest input price the model has (a 1-hour cache write). */
@@ -187,6 +196,43 @@ export class Spend {
     const settled = ticket ? quietly(this.ledger.settle(ticket, charge, now)) : undefined;
     if (charge) this.#count(key, model, charge);
     return settled;
+  }
+
+  /**
+   * A call sent to a Batch API (docs/batch-offload.md): its worst case is reserved now, at synchronous
+   * prices (budgets err on the side of refusing), on the budgets of its tag that name no keys (the key that
+   * submits its batch is chosen later); it settles at batch prices against that key. Throws
+   * BudgetExceededError as a synchronous call would.
+   */
+  offloaded(
+    provider: string,
+    tag: string | undefined,
+    request: SpendRequest,
+  ): OffloadTicket | Promise<OffloadTicket> {
+    const price = this.prices.lookup(request.model);
+    const maxOut = request.maxOutputTokens ?? price?.maxOutputTokens;
+    const worst: Charge = {
+      usd: maxOut === undefined ? null : worstCase(request, price, maxOut),
+      tokens: request.promptTokens + (maxOut ?? 0),
+    };
+    const none = (): Promise<never> => Promise.reject(new Error('an offloaded call runs no job'));
+    const call = new GuardedCall(
+      this,
+      provider,
+      none,
+      tag,
+      request.model,
+      price,
+      worst,
+      maxOut === undefined,
+    );
+    const batch = price && batchPrice(price);
+    const ticketOf = (ticket: Ticket | undefined): OffloadTicket => ({
+      settle: (key, usage) => void this.settle(key, request.model, batch, ticket, usage),
+      release: () => void this.release(ticket),
+    });
+    const reserved = this.reserve(call as GuardedCall<unknown>, OFFLOAD_KEY);
+    return reserved instanceof Promise ? reserved.then(ticketOf) : ticketOf(reserved);
   }
 
   #count(key: JobContext['key'], model: string | undefined, charge: Charge): void {
