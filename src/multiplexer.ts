@@ -68,11 +68,17 @@ export class Multiplexer {
   readonly #veto: FallbackVeto;
   /** `batchOffload`: calls that can wait go to the Batch APIs; undefined when off. */
   readonly #offloader: BatchOffloader | undefined;
+  /** Some fallbacks are configured: wrapped clients' calls go through withFallbacks(), else straight on. */
+  readonly hasFallbacks: boolean;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
     this.#spend = new Spend(options, this.options.clock, (event) => this.#events.emit(event));
     this.#veto = priceVeto(this.options.maxFallbackPriceRatio, options.prices);
+    const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = this.options;
+    this.hasFallbacks = [fallbacks, contextWindowFallbacks, contentPolicyFallbacks].some(
+      (map) => Object.keys(map).length > 0,
+    );
     this.#events.on('*', (event) => foldEvent(this.#counters, event));
     this.#events.on('model-settled', (event) => foldModelEvent(this.#models, event));
     this.#events.on('fallback', (event) => foldModelEvent(this.#models, event));

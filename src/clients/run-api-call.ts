@@ -1,5 +1,6 @@
 import { deadlineAt } from '../config/deadline.js';
 import type { CallOptions, StreamDeadlines } from '../config/options.js';
+import { CHECKED_CALL } from '../core/checked-call.js';
 import { DEADLINE_AT, type DeadlineCarrier } from '../core/deadline.js';
 import { type FallbackGate, type FallbackReason, type ModelTarget, withGate } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
@@ -254,15 +255,25 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   // A duration counts from the request, once: the models of its fallback chain share one deadline.
   const deadline =
     call.deadline === undefined ? {} : { [DEADLINE_AT]: deadlineAt(call.deadline, mux.options.clock) };
+  // The client's own options were checked when it was made: what this request adds is checked here, and
+  // the dispatcher checks nothing again unless it is odd (an adapter's estimate NaN, a signal not a signal).
+  const checked =
+    typeof estimate === 'number' &&
+    Number.isFinite(estimate) &&
+    estimate >= 0 &&
+    (own === undefined || own instanceof AbortSignal);
   const options = {
     ...call,
     tokens: estimate,
     ...(signal === undefined ? {} : { signal }),
     ...deadline,
     [TRACE_SOURCE]: apiCall,
+    ...(checked ? { [CHECKED_CALL]: true as const } : {}),
   };
   const chat = chatOf(path);
-  const model = chat === undefined ? modelOfCall(path, args) : undefined;
+  // Without fallbacks configured or named, the call skips the fallback gate (decided by the multiplexer).
+  const gated = mux.hasFallbacks !== false || (call.fallbacks !== undefined && call.fallbacks.length > 0);
+  const model = chat === undefined && gated ? modelOfCall(path, args) : undefined;
   const sendNow = (): Promise<unknown> =>
     model === undefined
       ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)
@@ -270,7 +281,9 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
           runTarget(apiCall, options, target, gate, spend, reason),
         );
   const send = (): Promise<unknown> => {
-    const offloaded = offloadCall(ctx, path, args, options[DEADLINE_AT], sendNow);
+    // Only a call with a deadline may wait for a Batch API.
+    const at = options[DEADLINE_AT];
+    const offloaded = at === undefined ? undefined : offloadCall(ctx, path, args, at, sendNow);
     if (offloaded === undefined) return sendNow();
     return offloaded.then((data) => {
       apiCall.settled ??= { data };

@@ -32,6 +32,12 @@ export interface Executor {
       reason: FallbackReason | undefined,
     ) => Promise<T>,
   ): Promise<T>;
+  /**
+   * Some fallbacks are configured (`fallbacks`, `contextWindowFallbacks`, `contentPolicyFallbacks`): fixed
+   * when the multiplexer is made. When false (and the client names none), calls skip the fallback gate.
+   * Absent: assumed true.
+   */
+  readonly hasFallbacks?: boolean;
   /** The call offloaded to a Batch API, or undefined when it must be sent now (`batchOffload`). */
   offload?(request: OffloadRequest, stream: boolean): Promise<unknown> | undefined;
 }

@@ -2,6 +2,7 @@ import { validateCallOptions } from '../config/call-options.js';
 import { deadlineAt } from '../config/deadline.js';
 import { describeWord } from '../config/describe-value.js';
 import type { CallOptions, DispatchOptions, Strategy } from '../config/options.js';
+import { CHECKED_CALL, type CheckedCarrier } from '../core/checked-call.js';
 import { MAX_TIMER_MS } from '../core/clock.js';
 import { DEADLINE_AT, type DeadlineCarrier } from '../core/deadline.js';
 import { ConfigError, DeadlineExceededError, ShutdownError, TimeoutError } from '../core/errors.js';
@@ -58,7 +59,7 @@ export class Dispatcher {
   execute<T>(
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
-    options: CallOptions & Traced & DeadlineCarrier = {},
+    options: CallOptions & Traced & DeadlineCarrier & CheckedCarrier = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
     let call: CallOptions;
@@ -67,7 +68,7 @@ export class Dispatcher {
     let deadline: number | undefined;
     try {
       if (typeof fn !== 'function') throw new ConfigError('fn', 'Expected `fn` to be a function');
-      call = validateCallOptions(options);
+      call = options[CHECKED_CALL] === true ? options : validateCallOptions(options);
       pool = this.keys.pool(provider);
       strategy = this.#strategyFor(pool, call);
       deadline = this.#deadlineOf(options, call, provider);

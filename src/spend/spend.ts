@@ -62,6 +62,9 @@ const OFFLOAD_KEY = '*';
 
 type Job<T> = (client: unknown, ctx: JobContext) => Promise<T>;
 
+/** The worst case of a call under no budget: never reserved, so never worked out. */
+const FREE: Charge = { usd: 0, tokens: 0 };
+
 /** The most a prompt can cost: every token at the dearest input price the model has (a 1-hour cache write). */
 function worstCase(request: SpendRequest, price: ModelPrice | undefined, maxOut: number): number | null {
   const prompt = request.promptTokens;
@@ -98,6 +101,8 @@ export class Spend {
   readonly ledger: BudgetLedger;
   readonly #costs = new Map<string, Map<string, Map<string, CostRow>>>();
   readonly #rows: CostRow[] = [];
+  /** Some budget is set: calls reserve their worst case before each attempt. */
+  readonly #budgeted: boolean;
 
   constructor(
     options: { readonly prices?: unknown; readonly budgets?: unknown },
@@ -116,6 +121,7 @@ export class Spend {
         unit: b.unit,
       }),
     );
+    this.#budgeted = budgets.length > 0;
   }
 
   /** Whether calls need wrapping: some budget, or a request whose cost to count. */
@@ -134,6 +140,9 @@ export class Spend {
     const model = request?.model;
     const listed = this.prices.lookup(model);
     const price = request?.batch ? batchPrice(listed) : listed;
+    // Without budgets (known at construction: they never change) nothing is reserved: the call is only
+    // costed when it settles, for getUsageStats().
+    if (!this.#budgeted) return new GuardedCall(this, provider, fn, tag, model, price, FREE, false).run;
     const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
     const worst: Charge = {
       usd: request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
@@ -147,6 +156,7 @@ export class Spend {
 
   /** The reservation of one attempt, or its refusal (thrown as BudgetExceededError). */
   reserve(call: GuardedCall<unknown>, keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
+    if (!this.#budgeted) return undefined;
     const covering = this.ledger.covering(keyName, call.tag);
     if (covering.length === 0) return undefined;
     const { worst } = call;
