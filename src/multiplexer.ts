@@ -9,7 +9,7 @@ import {
 } from './clients/sdk-clients.js';
 import type { SdkClient } from './clients/sdk-types.js';
 import { type KeyRotationOptions, withKeyRotation } from './clients/with-key-rotation.js';
-import type { OffloadRequest } from './clients/wrap-context.js';
+import type { Executor, OffloadRequest } from './clients/wrap-context.js';
 import { type EnvConfig, readEnv } from './config/env.js';
 import { applyConfig, loadConfig } from './config/load.js';
 import type {
@@ -68,18 +68,18 @@ export class Multiplexer {
   readonly #veto: FallbackVeto;
   /** `batchOffload`: calls that can wait go to the Batch APIs; undefined when off. */
   readonly #offloader: BatchOffloader | undefined;
-  /** Some fallbacks are configured: wrapped clients' calls go through withFallbacks(), else straight on. */
-  readonly hasFallbacks: boolean;
+  /**
+   * What the wrapped clients call: the dispatcher and the key registry themselves (bound), so a request
+   * goes clients → dispatch without coming back up through this facade.
+   */
+  readonly #executor: Executor;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
     this.#spend = new Spend(options, this.options.clock, (event) => this.#events.emit(event));
     this.#veto = priceVeto(this.options.maxFallbackPriceRatio, options.prices);
-    const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = this.options;
-    this.hasFallbacks = [fallbacks, contextWindowFallbacks, contentPolicyFallbacks].some(
-      (map) => Object.keys(map).length > 0,
-    );
-    this.#events.on('*', (event) => foldEvent(this.#counters, event));
+    // Bound, not a closure: the stats fold runs on every event without passing through this facade.
+    this.#events.on('*', foldEvent.bind(undefined, this.#counters));
     this.#events.on('model-settled', (event) => foldModelEvent(this.#models, event));
     this.#events.on('fallback', (event) => foldModelEvent(this.#models, event));
     const { logger } = this.options;
@@ -99,7 +99,20 @@ export class Multiplexer {
       this.#events,
       this.#keys,
       telemetry === false ? undefined : new Telemetry(telemetry, clock),
+      this.#spend,
     );
+    const { fallbacks, contextWindowFallbacks, contentPolicyFallbacks } = this.options;
+    this.#executor = {
+      options: this.options,
+      // Fixed now: without any, wrapped calls skip the fallback gate (unless a client names its own).
+      hasFallbacks: [fallbacks, contextWindowFallbacks, contentPolicyFallbacks].some(
+        (map) => Object.keys(map).length > 0,
+      ),
+      adapterOf: this.#keys.adapterOf.bind(this.#keys),
+      execute: this.#dispatcher.execute.bind(this.#dispatcher),
+      withFallbacks: this.withFallbacks.bind(this),
+      offload: this.offload.bind(this),
+    };
     this.#offloader = createOffload({
       options: options.batchOffload,
       clock,
@@ -309,11 +322,8 @@ export class Multiplexer {
     /** @internal What a wrapped client knows of the call's cost before it is sent. */
     spend?: SpendRequest,
   ): Promise<T> {
-    // Options are checked by the dispatcher: a bad `fn`, `tag` or `tokens` is rejected there, unwrapped.
-    const wrap = typeof fn === 'function' && this.#spend.wanted(spend);
-    const call = options as CallOptions | undefined;
-    const run = wrap ? this.#spend.wrap(provider, fn, call?.tag, spend, call?.tokens) : fn;
-    return this.#dispatcher.execute(provider, run, options);
+    // Options are checked, and the job wrapped for spend, by the dispatcher.
+    return this.#dispatcher.execute(provider, fn, options, spend);
   }
 
   /**
@@ -405,27 +415,27 @@ export class Multiplexer {
 
   /** The `openai` package's client; every request on it is a keymux job on a key chosen by strategy. */
   getOpenAIClient(strategyOrOptions?: ClientOptions): SdkClient<'openai'> {
-    return openAIClient(this, strategyOrOptions);
+    return openAIClient(this.#executor, strategyOrOptions);
   }
 
   /** The `@anthropic-ai/sdk` package's client, multiplexed. */
   getAnthropicClient(strategyOrOptions?: ClientOptions): SdkClient<'anthropic'> {
-    return anthropicClient(this, strategyOrOptions);
+    return anthropicClient(this.#executor, strategyOrOptions);
   }
 
   /** The `groq-sdk` package's client, multiplexed. */
   getGroqClient(strategyOrOptions?: ClientOptions): SdkClient<'groq'> {
-    return groqClient(this, strategyOrOptions);
+    return groqClient(this.#executor, strategyOrOptions);
   }
 
   /** `@google/generative-ai`'s client, multiplexed over the Gemini keys. */
   getGeminiClient(strategyOrOptions?: ClientOptions): SdkClient<'gemini'> {
-    return geminiClient(this, strategyOrOptions);
+    return geminiClient(this.#executor, strategyOrOptions);
   }
 
   /** `@google/genai`'s client (the maintained successor), multiplexed over the same Gemini keys. */
   getGenAIClient(strategyOrOptions?: ClientOptions): SdkClient<'genai'> {
-    return genAIClient(this, strategyOrOptions);
+    return genAIClient(this.#executor, strategyOrOptions);
   }
 
   /**
@@ -437,7 +447,7 @@ export class Multiplexer {
     fn: (apiKey: string, ...args: A) => R | Promise<R>,
     options?: ClientOptions & KeyRotationOptions,
   ): (...args: A) => Promise<R> {
-    return withKeyRotation(this, provider, fn, options);
+    return withKeyRotation(this.#executor, provider, fn, options);
   }
 
   #assertOpen(): void {

@@ -14,6 +14,24 @@ import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
 import type { Cancellation, Job, JobContext } from './job-context.js';
 import type { KeyPool } from './key-pool.js';
 
+type JobFn<T> = (client: unknown, ctx: JobContext) => Promise<T>;
+
+/**
+ * What wraps a job's function before it is queued: the spend guard (src/spend), which reserves a call's
+ * worst case under budgets and costs its answer. `request` is what a wrapped client knows of the call's
+ * cost (a `SpendRequest`); `wanted` says, per call, whether there is anything to do.
+ */
+export interface JobGuard {
+  wanted(request: never): boolean;
+  wrap<T>(
+    provider: string,
+    fn: JobFn<T>,
+    tag: string | undefined,
+    request: never,
+    tokens: number | undefined,
+  ): JobFn<T>;
+}
+
 /** The pools jobs are dispatched to: one per provider. */
 export interface PoolSource {
   pool(provider: string): KeyPool;
@@ -42,6 +60,8 @@ export class Dispatcher {
     readonly keys: PoolSource,
     /** Spans and metrics of each job (OpenTelemetry), unless telemetry is off. */
     readonly tracer?: JobTracer | undefined,
+    /** Wraps each job's function for budgets and costs (the multiplexer's Spend). */
+    readonly guard?: JobGuard | undefined,
   ) {
     this.strategy = options.strategy;
     this.#context = { options, events, onSettled: this.#settled };
@@ -60,6 +80,8 @@ export class Dispatcher {
     provider: string,
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options: CallOptions & Traced & DeadlineCarrier & CheckedCarrier = {},
+    /** What a wrapped client knows of the call's cost before it is sent (a `SpendRequest`), for the guard. */
+    request?: unknown,
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
     let call: CallOptions;
@@ -75,11 +97,15 @@ export class Dispatcher {
     } catch (error) {
       return Promise.reject(error);
     }
+    const { guard } = this;
+    const run = guard?.wanted(request as never)
+      ? guard.wrap(provider, fn, call.tag, request as never, call.tokens)
+      : fn;
     const job = new DispatchedJob({
       id: this.#nextJobId++,
       tokens: call.tokens ?? 0,
       priority: call.priority ?? 0,
-      fn,
+      fn: run,
       pool,
       strategy,
       keyName: call.keyName,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { baseUrlFor, startEmulator } from '../../src/emulator/index.js';
 import { Multiplexer } from '../../src/multiplexer.js';
@@ -30,6 +31,33 @@ describe('a provider registered again is the one the wrapped client uses', () =>
       await mux.getOpenAIClient().chat.completions.create(body);
       expect(estimated).toEqual([body]);
       expect(successes.map((e) => e.usage)).toEqual([{ inputTokens: 11, outputTokens: 22 }]);
+    } finally {
+      await mux.close();
+      await emulator.close();
+    }
+  });
+
+  // Wrapped calls skip the dispatcher's option check (their client's options were checked when it was made),
+  // but not what a request adds: an adapter's estimate that is no token count is still refused.
+  it('an estimate that is no token count still rejects the call with a ConfigError', async () => {
+    const emulator = await startEmulator({ keys: [{ key: 'sk-emu-override-000000002', name: 'a' }] });
+    const mux = new Multiplexer();
+    try {
+      const estimates = [Number.NaN, -1];
+      mux.registerProvider({ ...createOpenAIAdapter(), estimateTokens: () => estimates.shift() ?? 0 });
+      mux.addKey('openai', {
+        name: 'a',
+        apiKey: 'sk-emu-override-000000002',
+        baseURL: baseUrlFor('openai', emulator.url),
+      });
+      const openai = mux.getOpenAIClient();
+      const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
+      for (let i = 0; i < 2; i++) {
+        const error = await openai.chat.completions.create(body).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).message).toMatch(/tokens/);
+      }
+      await expect(openai.chat.completions.create(body)).resolves.toMatchObject({ model: 'gpt-4o-mini' });
     } finally {
       await mux.close();
       await emulator.close();

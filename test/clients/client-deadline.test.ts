@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEADLINE_AT, type DeadlineCarrier } from '../../src/core/deadline.js';
+import { Dispatcher } from '../../src/dispatch/job-dispatcher.js';
 import { setupFallbacks } from '../fallback/support.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -8,19 +9,25 @@ const messages = [{ role: 'user' as const, content: 'Say something about deadlin
 describe('a wrapped client’s deadline', () => {
   it('counts from each request, once: the models of its fallback chain share it', async () => {
     const clock = new ManualClock(50_000);
+    const seen: Array<number | undefined> = [];
+    // Wrapped clients hand their jobs to the dispatcher directly (bound when the multiplexer is made):
+    // what it is given is watched from before the multiplexer exists.
+    const execute = Dispatcher.prototype.execute;
+    Dispatcher.prototype.execute = function (this: Dispatcher, provider, fn, options, request) {
+      seen.push((options as DeadlineCarrier | undefined)?.[DEADLINE_AT]);
+      // Time passes between the first model's answer and the fallback's job.
+      void clock.advance(1_000);
+      return execute.call(this, provider, fn, options, request);
+    } as typeof execute;
+    onTestFinished(() => {
+      Dispatcher.prototype.execute = execute;
+    });
     const { mux } = await setupFallbacks(
       ['openai', 'groq'],
       { clock, fallbacks: { 'gpt-4.1': ['groq/llama-3.3-70b-versatile'] } },
       [{ kind: 'quota', model: 'gpt-4.1' }],
     );
-    const seen: Array<number | undefined> = [];
-    const execute = mux.execute.bind(mux);
-    mux.execute = (provider, fn, options, spend) => {
-      seen.push((options as DeadlineCarrier | undefined)?.[DEADLINE_AT]);
-      // Time passes between the first model's answer and the fallback's job.
-      void clock.advance(1_000);
-      return execute(provider, fn, options, spend);
-    };
+    seen.length = 0;
     const openai = mux.getOpenAIClient({ deadline: '6h' });
     const reply = await openai.chat.completions.create({ model: 'gpt-4.1', messages });
     expect(reply.model).toBe('llama-3.3-70b-versatile');
