@@ -2,7 +2,8 @@ import type { Strategy } from '../config/options.js';
 import type { PickState } from '../core/pick-state.js';
 import type { EjectionGuard } from '../policy/health.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
-import type { KeyCheck, KeyLane, KeyWorker } from './key-worker.js';
+import type { KeyLane } from './key-lane.js';
+import type { KeyCheck, KeyWorker } from './key-worker.js';
 
 /**
  * The jobs of a pool that wait for a key (late binding: a job is bound to a key only when that key can

@@ -10,8 +10,9 @@ import type { SharedGate, SharedGateFactory } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { createGenericAdapter, type GenericAdapterOptions } from '../providers/generic.js';
 import { builtinAdapters } from '../providers/index.js';
+import { KeyLane } from './key-lane.js';
 import { KeyPool } from './key-pool.js';
-import { KeyLane, type KeyWorker } from './key-worker.js';
+import type { KeyWorker } from './key-worker.js';
 
 /** The providers a multiplexer knows, their pools of keys, and the rate buckets of quota groups. */
 export class KeyRegistry {

@@ -3,8 +3,8 @@ import type { Clock } from '../core/clock.js';
 import { ConfigError, NoAvailableKeyError, QueueFullError } from '../core/errors.js';
 import type { PickState } from '../core/pick-state.js';
 import type { Cancellation } from './job-context.js';
+import type { KeyLane } from './key-lane.js';
 import type { KeyPool } from './key-pool.js';
-import type { KeyLane } from './key-worker.js';
 
 /** What a strategy may know of a key: a read-only view, so strategies stay pure and testable. */
 export interface Pickable {

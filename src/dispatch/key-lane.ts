@@ -1,0 +1,563 @@
+import { AttemptTimeoutError } from '../core/errors.js';
+import type { KeyRef } from '../core/events.js';
+import type { Failure } from '../core/failure.js';
+import type { RateLimitInfo } from '../core/rate-limit-info.js';
+import { scrubError } from '../core/redact.js';
+import { ATTEMPT_TRACE } from '../core/telemetry.js';
+import type { HealthState } from '../policy/health.js';
+import type { Reservation } from '../policy/rate-limiter.js';
+import {
+  type AttemptListener,
+  attemptListeners,
+  type FailureReport,
+  type SuccessReport,
+} from './attempt-listeners.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
+import { type Deadline, DeadlineQueue } from './deadline-queue.js';
+import { AttemptContext, aborted, call, type EntryOwner, type Job, QueuedEntry } from './job-context.js';
+import { type KeyCheck, KeyWorker, type KeyWorkerStats, type WorkerDeps } from './key-worker.js';
+import { PriorityFifo } from './priority-fifo.js';
+
+/** States a passing check ends: the provider accepts the key again (DESIGN.md, issue 15). */
+const REVIVED_BY_CHECK: ReadonlySet<HealthState> = new Set(['unavailable', 'exhausted', 'circuit-open']);
+
+/** Assignment order across all workers: `lru` compares it, so jobs assigned in one tick still spread. */
+let assignments = 0;
+
+/**
+ * One key's lane, behind its KeyWorker: a bounded priority queue, its concurrency limit, its rate buckets
+ * and its health. What the dispatcher needs of it (may it start a job now, when might it, run this job,
+ * hand back what is queued) is public; its collaborators are private. A key that stops serving hands its
+ * queued jobs back at once. A slot is held from the moment a job leaves the queue (it may still wait there
+ * for the rate limits) until its call, stream included, ends.
+ */
+export class KeyLane implements EntryOwner, KeyCheck {
+  /** The key's face for the layers above the dispatcher. */
+  readonly worker: KeyWorker = new KeyWorker(this);
+  /** Its collaborators: private, so what the other layers may do with a key is the methods below. */
+  readonly #deps: WorkerDeps;
+  /** Told each attempt's outcome once, after the key's health took it in. */
+  readonly #listeners: readonly AttemptListener[];
+  readonly #queue = new PriorityFifo<QueuedEntry>();
+  /** Entries whose call has not begun: in the queue, or in a slot waiting for the rate limits. */
+  readonly #waiting = new Set<QueuedEntry>();
+  readonly #deadlines: DeadlineQueue;
+  /** Slots taken: jobs out of the queue whose call has not ended. */
+  #active = 0;
+  #inFlight = 0;
+  /** Jobs waiting in this key's slots for its rate limits: woken when the key stops serving. */
+  readonly #sleepers = new Set<AbortController>();
+  readonly #epoch: number;
+  /** Mean tokens per job assigned here: what the token limits allow is a rate of calls of this size. */
+  #meanTokens = 0;
+  #loadedOnce = false;
+  #loading = false;
+  /** Jobs assigned to this key (`least-used`). */
+  requests = 0;
+  /** When this key was last assigned a job, in assignment order (`lru`). */
+  lastAssigned = 0;
+  /** When a call last started on this key (clock time). */
+  lastUsedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(deps: WorkerDeps) {
+    this.#deps = deps;
+    this.#listeners = attemptListeners(deps);
+    this.#deadlines = new DeadlineQueue(deps.clock);
+    this.#epoch = deps.clock.now();
+    deps.concurrency.onChange(() => this.#refreshSlots());
+  }
+
+  get ref(): KeyRef {
+    return this.#deps.ref;
+  }
+
+  /** Back into rotation (`enableKey`). */
+  enable(): void {
+    this.#deps.health.enabled = true;
+  }
+
+  /** Out of rotation: its queued jobs go back to the pool at once; calls in flight finish. */
+  disable(): void {
+    this.#deps.health.enabled = false;
+    this.evictQueued();
+  }
+
+  /** Clears cooldown, breaker, quota and auth state and the adapted concurrency; true when it was held out. */
+  reset(now: number): boolean {
+    this.#deps.concurrency.reset();
+    return this.#deps.health.reset(now);
+  }
+
+  /** When the key may next be tried; undefined when only an operator (or a health check) can bring it back. */
+  readyAt(now: number): number | undefined {
+    return this.#deps.health.readyAt(now);
+  }
+
+  /** What the stats show of the key. */
+  stats(now: number): KeyWorkerStats {
+    const { health, limiter, concurrency, weight } = this.#deps;
+    return {
+      state: health.state(now),
+      healthScore: health.score(now),
+      cooldownUntil: health.cooldownUntil(now),
+      limits: limiter.usage(now),
+      queued: this.queued,
+      inFlight: this.#inFlight,
+      slots: this.slots,
+      concurrency: concurrency.limit,
+      weight,
+      lastUsedAt: this.lastUsedAt,
+    };
+  }
+
+  /** Held out of the pool by its breaker (open or half-open): counts toward the pool's ejection ceiling. */
+  ejected(now: number): boolean {
+    return this.#deps.health.ejected(now);
+  }
+
+  /** Jobs its own queue may hold. */
+  get queueSize(): number {
+    return this.#deps.queueSize;
+  }
+
+  /**
+   * A provider's reading of the key's limits (from a response's headers): the limits it learns, the state
+   * shared with other processes, and the end of its slow start.
+   */
+  observe(info: RateLimitInfo | undefined): void {
+    const { limiter, clock, shared, events, ref, notify } = this.#deps;
+    const now = clock.now();
+    const wasLearning = limiter.learning;
+    const learned = limiter.observe(info, now);
+    if (info) shared?.observe(info);
+    if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
+    // The first response ends a key's slow start: its queue opens up at once.
+    if (wasLearning && !limiter.learning) {
+      this.#refreshSlots();
+      notify();
+    }
+  }
+
+  async checkClient(): Promise<unknown> {
+    const ready = this.#deps.ready();
+    if (ready) await ready;
+    return this.#deps.client();
+  }
+
+  classify(error: unknown): Failure {
+    return this.#deps.classify(scrubError(error, this.#deps.key.reveal()));
+  }
+
+  /**
+   * A health check's verdict, as a real call's would be: 401/403 make the key unavailable, a spent quota
+   * exhausted, a transient fault counts toward its breaker; a pass revives a key held out. Returns the
+   * key's state afterwards.
+   */
+  recordCheck(failure: Failure | undefined, at: number): HealthState {
+    const { health, events, ref } = this.#deps;
+    if (failure !== undefined) {
+      if (failure.class !== 'aborted') {
+        const change = health.onFailure(failure, at);
+        // `ejection-held` is the pool's bookkeeping of real traffic, not an event; a check leaves it alone.
+        if (change && change.type !== 'ejection-held') events.emit({ ...change, at, key: ref });
+      }
+      return health.state(at);
+    }
+    if (REVIVED_BY_CHECK.has(health.state(at))) {
+      if (health.reset(at)) events.emit({ type: 'key-recovered', at, key: ref });
+      this.#deps.notify('pool');
+    } else if (health.onSuccess()) {
+      events.emit({ type: 'circuit-closed', at, key: ref });
+    }
+    return health.state(at);
+  }
+  get name(): string {
+    return this.#deps.ref.name;
+  }
+  get weight(): number {
+    return this.#deps.weight;
+  }
+  get score(): number {
+    return this.#deps.health.score(this.#deps.clock.now());
+  }
+  get headroom(): number {
+    const { limiter, clock } = this.#deps;
+    return limiter.hasLimits ? limiter.headroom(clock.now()) : 1;
+  }
+  get queued(): number {
+    return this.#waiting.size;
+  }
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+  /** The key's concurrency limit. */
+  get concurrency(): number {
+    return this.#deps.concurrency.limit;
+  }
+  /** Calls it may have in flight now: while its limits are being learned, one at a time. */
+  get slots(): number {
+    return this.#deps.limiter.learning ? 1 : this.#deps.concurrency.limit;
+  }
+  /** (queued + in flight) / slots. */
+  get load(): number {
+    return (this.#waiting.size + this.#inFlight) / this.slots;
+  }
+  get hasQueueRoom(): boolean {
+    return this.room > 0;
+  }
+  /** Jobs the key could still hold: its queue size and slots, less what it holds. */
+  get room(): number {
+    return Math.max(
+      0,
+      this.#deps.queueSize + this.#deps.concurrency.limit - this.#waiting.size - this.#inFlight,
+    );
+  }
+  /** Jobs wait for a slot, here or in the pool: more slots would have been used. */
+  get #backlogged(): boolean {
+    // Entries not begun, less those already holding a slot (active slots whose call has not started).
+    if (this.#waiting.size > this.#active - this.#inFlight) return true;
+    return this.#active >= this.slots && (this.#deps.poolBacklog?.() ?? 0) > 0;
+  }
+  /** Calls per ms the key's limits allow for jobs of the size seen here; undefined with no limits. */
+  allowedRate(): number | undefined {
+    return this.#deps.limiter.allowedRate(this.#meanTokens);
+  }
+
+  /** Whether a `specific` job may be queued on this key now. */
+  isEligible(now: number): boolean {
+    return this.hasQueueRoom && this.#deps.health.canStart(now);
+  }
+
+  /**
+   * Whether a job of `tokens` given to this key now would start its call at once: a free slot, its rate
+   * limits allow a send, its health lets it serve, and no other process holds it back. The pool gives a
+   * job to a key only then (late binding), so no job waits on one key while another could serve it.
+   */
+  canStartNow(tokens: number, now: number): boolean {
+    return (
+      this.#active < this.slots &&
+      this.#loaded() &&
+      this.#deps.health.canStart(now) &&
+      this.#deps.limiter.waitFor(tokens, now) === 0 &&
+      // Another process cooled the key down or booked it ahead (a cached figure, no round trip).
+      (this.#deps.shared?.waitMs(now) ?? 0) === 0
+    );
+  }
+
+  /**
+   * Ms until `canStartNow` may turn true with no notice from the key; Infinity when only a notice can
+   * (its slots are full, or its half-open probe awaits a verdict: both notify the pool); undefined when
+   * the key will never serve unless someone brings it back (disabled, failing auth, out of quota).
+   */
+  readyIn(tokens: number, now: number): number | undefined {
+    const { health, limiter, shared } = this.#deps;
+    const readyAt = health.readyAt(now);
+    if (readyAt === undefined) return undefined;
+    if (this.#active >= this.slots || !this.#loaded()) return Number.POSITIVE_INFINITY;
+    const wait = Math.max(readyAt - now, limiter.waitFor(tokens, now), shared?.waitMs(now) ?? 0);
+    if (wait === 0 && !health.canStart(now)) return Number.POSITIVE_INFINITY;
+    return wait;
+  }
+
+  /**
+   * Whether the key's SDK is loaded. Until it is, no job is given to the key: a rate take made before a
+   * load of tens of ms would reach the provider together with the next one (a burst it may refuse).
+   * The pool is told when the load ends (it never fails: a missing SDK fails the call instead).
+   */
+  #loaded(): boolean {
+    if (this.#loadedOnce) return true;
+    const ready = this.#deps.ready();
+    if (ready === undefined) {
+      this.#loadedOnce = true;
+      return true;
+    }
+    if (!this.#loading) {
+      this.#loading = true;
+      const done = (): void => {
+        this.#loading = false;
+        this.#deps.notify('pool');
+      };
+      ready.then(done, done);
+    }
+    return false;
+  }
+
+  /** Queues one attempt of `job`; its outcome goes to `job.report`, exactly once. */
+  run(job: Job<unknown>, attempt: number): void {
+    this.requests++;
+    this.lastAssigned = ++assignments;
+    this.#meanTokens += (job.tokens - this.#meanTokens) / Math.min(this.requests, 100);
+    const rank = job.priority - (this.#deps.clock.now() - this.#epoch) / this.#deps.priorityAgingMs;
+    const entry = new QueuedEntry(job, attempt, this, rank);
+    this.#waiting.add(entry);
+    this.#queue.push(entry);
+    // Only a caller's signal or deadline can abort a queued job; close() hands every queued job back.
+    if (job.abortable || job.cancel.aborted) job.cancel.onAbort(entry);
+    this.#pump();
+  }
+
+  /** An entry left before its call began (aborted, handed back, or its call begins). */
+  left(entry: QueuedEntry): void {
+    this.#waiting.delete(entry);
+    if (!entry.queued) return;
+    entry.queued = false;
+    this.#queue.dropped();
+  }
+
+  /** Hands every job not yet started back to the dispatcher, which places it on a key that can serve. */
+  evictQueued(): void {
+    if (this.#waiting.size === 0) return;
+    const entries = [...this.#waiting];
+    // Cleared first: a job handed back may be queued here again at once (the dispatcher decides).
+    this.#queue.clear();
+    for (const entry of entries) {
+      entry.queued = false;
+      entry.skip();
+    }
+    for (const sleeper of this.#sleepers) sleeper.abort();
+  }
+
+  /** Its slots changed (slow start ended, the concurrency limit moved): start what now fits. */
+  #refreshSlots(): void {
+    this.#pump();
+    this.#deps.notify();
+  }
+
+  #pump(): void {
+    while (this.#active < this.slots) {
+      const entry = this.#queue.shift();
+      if (!entry) return;
+      entry.queued = false;
+      this.#active++;
+      void this.#slot(entry);
+    }
+  }
+
+  /** One slot's life: the job's wait for the limits, its call, then the slot goes to the next job. */
+  async #slot(entry: QueuedEntry): Promise<void> {
+    let outcome: AttemptOutcome<unknown> | undefined;
+    try {
+      outcome = await this.#start(entry);
+    } catch (error) {
+      // A fault before the call (its store, a bug): the job still settles, once, with it.
+      if (!entry.done) {
+        entry.begin();
+        outcome = { ok: false, skipped: false, failure: this.#fault(error), key: this.#deps.ref };
+      }
+    } finally {
+      this.#active--;
+    }
+    this.#pump();
+    // Answered after the slot is free, so a retry's choice of key sees this one as it now is.
+    if (outcome) entry.answer(outcome);
+    // The pool looks again: this key may take a waiting job, or the pool must learn when it next can.
+    this.#deps.notify();
+  }
+
+  /** Returns the attempt's outcome when it is still to be answered. */
+  async #start(entry: QueuedEntry): Promise<AttemptOutcome<unknown> | undefined> {
+    if (entry.done) return undefined;
+    const { clock, limiter, health } = this.#deps;
+    for (let wait = limiter.waitFor(entry.job.tokens, clock.now()); wait > 0 && !entry.done; ) {
+      if (!(await this.#sleep(entry, wait))) return undefined;
+      wait = limiter.waitFor(entry.job.tokens, clock.now());
+    }
+    if (entry.done) return undefined;
+    // Taken in the same tick as the wait ended: two slots woken together must not both see room.
+    const reservation = limiter.take(entry.job.tokens, clock.now());
+    if (this.#deps.shared && !(await this.#sharedTake(entry))) return undefined;
+    if (entry.done) {
+      this.#deps.shared?.release();
+      return undefined;
+    }
+    const startedAt = clock.now();
+    // Past the job's deadline no attempt begins: handed back, the job ends with DeadlineExceededError.
+    const { deadline } = entry.job;
+    if (!health.canStart(startedAt) || (deadline !== undefined && startedAt > deadline)) {
+      this.#deps.shared?.release();
+      entry.skip();
+      return undefined;
+    }
+    entry.begin();
+    try {
+      return await this.#attempt(entry, startedAt, reservation);
+    } catch (error) {
+      // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
+      return { ok: false, skipped: false, failure: this.#fault(error), key: this.#deps.ref };
+    }
+  }
+
+  /** A fault outside the provider's answer ends the job, as a bad request would: retrying cannot help. */
+  #fault(error: unknown): Failure {
+    return { ...this.#deps.classify(error), class: 'bad-request' };
+  }
+
+  /** Waits until the shared buckets admit the call (one round trip per try); false when the job left. */
+  async #sharedTake(entry: QueuedEntry): Promise<boolean> {
+    const { shared } = this.#deps;
+    if (!shared) return true;
+    for (
+      let wait = await shared.take(entry.job.tokens);
+      wait > 0;
+      wait = await shared.take(entry.job.tokens)
+    ) {
+      if (entry.done || !(await this.#sleep(entry, wait))) return false;
+    }
+    // Admitted: a job that left meanwhile gives the take back (see #start).
+    return true;
+  }
+
+  /**
+   * Sleeps in the job's slot for its key's limits; false when the job left meanwhile (its caller aborted,
+   * or the key handed it back). One controller per sleeping job: at most a slot's worth at once.
+   */
+  async #sleep(entry: QueuedEntry, ms: number): Promise<boolean> {
+    const sleeper = new AbortController();
+    const wake = (): void => sleeper.abort();
+    entry.job.cancel.onAbort(wake);
+    this.#sleepers.add(sleeper);
+    try {
+      await this.#deps.clock.sleep(ms, sleeper.signal);
+    } catch {
+      // Woken by the caller's abort or an eviction, which already answered the job.
+    } finally {
+      this.#sleepers.delete(sleeper);
+      entry.job.cancel.offAbort(wake);
+    }
+    return !entry.done;
+  }
+
+  /** The call itself. Returns its outcome unless it was answered already (an abort, a deadline, a stream). */
+  async #attempt(
+    entry: QueuedEntry,
+    startedAt: number,
+    reservation: Reservation,
+  ): Promise<AttemptOutcome<unknown> | undefined> {
+    const { clock, limiter, health, events, ref, concurrency } = this.#deps;
+    const { job, attempt } = entry;
+    health.onStart(startedAt);
+    concurrency.onStart(startedAt);
+    this.#inFlight++;
+    this.lastUsedAt = startedAt;
+    events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
+    const trace = job.trace?.attempt(ref, attempt);
+    const ctx = new AttemptContext(ref, job, attempt, startedAt, trace);
+    // The caller's abort answers at once; the slot stays taken until the call itself stops.
+    const onJobAbort = (reason: unknown): void => {
+      ctx.abort(reason);
+      if (!ctx.answered) {
+        ctx.answered = true;
+        entry.answer({ ok: false, skipped: false, failure: aborted(job.cancel), key: ref });
+      }
+    };
+    job.cancel.onAbort(onJobAbort);
+    const deadline = this.#deadline(entry, ctx);
+    let outcome: AttemptOutcome<unknown> | undefined;
+    try {
+      const ready = this.#deps.ready();
+      if (ready) await ready;
+      const { client } = this.#deps;
+      const value = await (trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx));
+      if (deadline) this.#deadlines.finish(deadline);
+      ctx.throwIfAborted();
+      ctx.answered = true;
+      if (ctx.held) {
+        // A stream: the caller gets it now; the key's verdict and its slot come when it ends.
+        const firstByteMs = clock.now() - startedAt;
+        entry.answer({ ok: true, value });
+        await ctx.held;
+        this.#succeed(entry, ctx, firstByteMs);
+      } else {
+        this.#succeed(entry, ctx, undefined);
+        outcome = { ok: true, value };
+      }
+    } catch (error) {
+      if (deadline) this.#deadlines.finish(deadline);
+      const failure =
+        job.cancel.aborted && !ctx.timedOut
+          ? aborted(job.cancel)
+          : this.#deps.classify(scrubError(error, this.#deps.key.reveal()));
+      // A timed-out attempt was already counted against the key when its deadline passed.
+      if (!ctx.timedOut) this.#fail(entry, ctx, failure);
+      if (!ctx.answered) {
+        ctx.answered = true;
+        outcome = { ok: false, skipped: false, failure, key: ref };
+      }
+    } finally {
+      job.cancel.offAbort(onJobAbort);
+      this.#inFlight--;
+      if (ctx.usage && !this.#deps.chargesEstimate) {
+        const actual = ctx.usage.inputTokens + ctx.usage.outputTokens;
+        limiter.reconcile(reservation, actual, clock.now());
+        this.#deps.shared?.settle(reservation.tokens, actual);
+      }
+      this.#deps.shared?.release();
+    }
+    return outcome;
+  }
+
+  /** The attempt's own deadline: when it passes, the key has failed and the job moves on at once. */
+  #deadline(entry: QueuedEntry, ctx: AttemptContext): Deadline | undefined {
+    const ms = this.#deps.attemptTimeoutMs;
+    if (!Number.isFinite(ms)) return undefined;
+    return this.#deadlines.add(ctx.startedAt + ms, () => {
+      const reason = new AttemptTimeoutError(ms, {
+        provider: this.ref.provider,
+        keyName: this.name,
+        keyLabel: this.ref.label,
+      });
+      ctx.timedOut = true;
+      const failure: Failure = {
+        class: 'transient',
+        status: undefined,
+        retryAfterMs: undefined,
+        message: reason.message,
+        error: reason,
+      };
+      this.#fail(entry, ctx, failure);
+      ctx.abort(reason);
+      if (!ctx.answered) {
+        ctx.answered = true;
+        entry.answer({ ok: false, skipped: false, failure, key: this.ref });
+      }
+    });
+  }
+
+  #succeed(entry: QueuedEntry, ctx: AttemptContext, firstByteMs: number | undefined): void {
+    const { clock, health, events, ref } = this.#deps;
+    const at = clock.now();
+    const closedBreaker = health.onSuccess();
+    if (closedBreaker) events.emit({ type: 'circuit-closed', at, key: ref });
+    const report: SuccessReport = {
+      at,
+      latencyMs: at - ctx.startedAt,
+      jobId: entry.job.id,
+      attempt: entry.attempt,
+      firstByteMs,
+      saturated: this.#backlogged,
+      closedBreaker,
+      usage: ctx.usage,
+    };
+    ctx[ATTEMPT_TRACE]?.succeed(ctx.usage, at);
+    for (const listener of this.#listeners) listener.onSuccess(report);
+  }
+
+  #fail(entry: QueuedEntry, ctx: AttemptContext, failure: Failure): void {
+    const { clock, health } = this.#deps;
+    const at = clock.now();
+    const change = health.onFailure(failure, at);
+    // Written out, not spread from a shared part: a spread made this report cost as much as the job.
+    const latencyMs = at - ctx.startedAt;
+    const report: FailureReport = {
+      at,
+      latencyMs,
+      jobId: entry.job.id,
+      attempt: entry.attempt,
+      failure,
+      change,
+    };
+    ctx[ATTEMPT_TRACE]?.fail(failure, at, change?.type === 'rate-limited' ? change.until : undefined);
+    for (const listener of this.#listeners) listener.onFailure(report);
+    if (!health.canStart(at)) this.evictQueued();
+  }
+}
