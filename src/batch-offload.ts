@@ -21,6 +21,8 @@ interface OffloadParts {
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options: CallOptions,
   ): Promise<T>;
+  /** The dispatcher's job ids, spans and `job-settled` for an offloaded call (see Dispatcher.outside). */
+  outside(provider: string): (ok: boolean, error: unknown, resent: boolean) => void;
 }
 
 /** The multiplexer's offload engine, wired to its keys, clock, spend and store; undefined when off. */
@@ -36,6 +38,7 @@ export function createOffload(parts: OffloadParts): BatchOffloader | undefined {
         (client, ctx) => fn(client, ctx.key.name),
         key === undefined ? { tokens: 0 } : { strategy: 'specific', keyName: key, tokens: 0 },
       ),
+    started: (call) => parts.outside(call.provider),
     charge: (call) => {
       const request = call as OffloadCall;
       const ticket = parts.spend.offloaded(call.provider, request.tag, request.spend);

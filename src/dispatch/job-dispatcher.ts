@@ -46,6 +46,29 @@ export class Dispatcher {
     this.#context = { options, events, onSettled: this.#settled };
   }
 
+  /**
+   * A job served outside the keys' queues (an offloaded call's batch line): it takes a job id now, and a
+   * job span (strategy `batch`) when telemetry is on; the returned function ends the span and, unless the
+   * call was re-sent synchronously (that job settles itself), emits `job-settled` with `via: 'batch'`.
+   */
+  outside(provider: string): (ok: boolean, error: unknown, resent: boolean) => void {
+    const id = this.#nextJobId++;
+    const trace = this.tracer?.startJob(provider, 'batch', undefined);
+    return (ok, error, resent) => {
+      trace?.end(ok, error, undefined);
+      if (resent) return;
+      this.#context.events.emit({
+        type: 'job-settled',
+        at: this.options.clock.now(),
+        provider,
+        jobId: id,
+        ok,
+        attempts: ok ? 1 : 0,
+        via: 'batch',
+      });
+    };
+  }
+
   /** close() was called: no new jobs. */
   get closed(): boolean {
     return this.#closed;
