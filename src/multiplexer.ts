@@ -101,7 +101,7 @@ export class Multiplexer {
       journal: this.#store.offloadJournal,
       adapterOf: (provider) => this.adapterOf(provider),
       execute: (provider, fn, call) => this.#dispatcher.execute(provider, fn, call),
-      outside: (provider) => this.#dispatcher.outside(provider),
+      outside: (provider, source) => this.#dispatcher.outside(provider, source),
     });
   }
 

@@ -1,3 +1,4 @@
+import type { TraceSource } from '../core/telemetry.js';
 import { spendRequestOf } from '../providers/spend-request.js';
 import { isPlainObject, isStreamRequest, type Step } from './client-hints.js';
 import type { WrapContext } from './wrap-context.js';
@@ -18,6 +19,7 @@ export function offloadCall(
   args: readonly unknown[],
   deadlineAt: number | undefined,
   sync: () => Promise<unknown>,
+  source?: TraceSource,
 ): Promise<unknown> | undefined {
   const { mux, hints, call } = ctx;
   if (mux.offload === undefined || deadlineAt === undefined) return undefined;
@@ -35,6 +37,7 @@ export function offloadCall(
       customId: idempotencyKeyOf(args[1]),
       spend: spendRequestOf(body),
       sync,
+      source,
     },
     isStreamRequest(path, args),
   );

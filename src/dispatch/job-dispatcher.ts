@@ -8,7 +8,7 @@ import { ConfigError, DeadlineExceededError, ShutdownError, TimeoutError } from 
 import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { isDeadline, linkSignal } from '../core/link-signal.js';
-import { type JobTracer, TRACE_SOURCE, type Traced } from '../core/telemetry.js';
+import { type JobTracer, TRACE_SOURCE, type Traced, type TraceSource } from '../core/telemetry.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
 import type { Cancellation, Job, JobContext } from './job-context.js';
 import type { KeyPool } from './key-pool.js';
@@ -51,9 +51,12 @@ export class Dispatcher {
    * job span (strategy `batch`) when telemetry is on; the returned function ends the span and, unless the
    * call was re-sent synchronously (that job settles itself), emits `job-settled` with `via: 'batch'`.
    */
-  outside(provider: string): (ok: boolean, error: unknown, resent: boolean) => void {
+  outside(
+    provider: string,
+    source: TraceSource | undefined,
+  ): (ok: boolean, error: unknown, resent: boolean) => void {
     const id = this.#nextJobId++;
-    const trace = this.tracer?.startJob(provider, 'batch', undefined);
+    const trace = this.tracer?.startJob(provider, 'batch', source);
     return (ok, error, resent) => {
       trace?.end(ok, error, undefined);
       if (resent) return;

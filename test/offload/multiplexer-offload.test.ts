@@ -158,7 +158,7 @@ describe('batch offload through the wrapped clients', () => {
 
   it('offloaded calls settle for observers: job-settled via batch, stats per provider/model', async () => {
     const { mux, runUntil } = await setup({ budgets: [{ name: 'team-a', tag: 'team-a', usd: 0.0001 }] });
-    const settled: Array<{ jobId: number; ok: boolean; via?: string }> = [];
+    const settled: Array<{ jobId: number; ok: boolean; via?: string | undefined }> = [];
     mux.on('job-settled', ({ jobId, ok, via }) => settled.push({ jobId, ok, via }));
     const openai = mux.getOpenAIClient({ deadline: '24h' });
     const served = [0, 1].map(() => track(openai.chat.completions.create({ model: 'gpt-emu', messages })));
@@ -209,7 +209,7 @@ describe('batch offload through the wrapped clients', () => {
 
   it('a call repeated with its idempotencyKey after a restart collects its batch line, not a new batch', async () => {
     const journal = memoryJournal();
-    const { clock, emulator, mux, muxOf, runUntil } = await setup({
+    const { emulator, mux, muxOf, runUntil } = await setup({
       batchOffload: { minDeadline: '1h', maxWait: '5m', journal },
     });
     const body = { model: 'gpt-emu', messages, max_tokens: 40 };
@@ -230,6 +230,5 @@ describe('batch offload through the wrapped clients', () => {
     expect(repeats[0]?.value).toEqual(repeats[1]?.value);
     expect(emulator.batches()).toHaveLength(1);
     expect(chats(emulator)).toHaveLength(0);
-    expect(clock.now()).toBeGreaterThan(0);
   });
 });
