@@ -101,6 +101,7 @@ export class Multiplexer {
       journal: this.#store.offloadJournal,
       adapterOf: (provider) => this.adapterOf(provider),
       execute: (provider, fn, call) => this.#dispatcher.execute(provider, fn, call),
+      outside: (provider, source) => this.#dispatcher.outside(provider, source),
     });
   }
 
@@ -346,7 +347,20 @@ export class Multiplexer {
       this.options.clock.now(),
     );
     const models = this.#models.size === 0 ? {} : { models: modelStats(this.#models) };
-    return { ...stats, store: { mode: this.#store.mode }, spend: this.#spend.snapshot(), ...models };
+    const offload = this.#offloader && {
+      offload: {
+        ...this.#offloader.stats,
+        openBatches: this.#offloader.openBatches,
+        models: this.#offloader.modelStats(),
+      },
+    };
+    return {
+      ...stats,
+      store: { mode: this.#store.mode },
+      spend: this.#spend.snapshot(),
+      ...models,
+      ...offload,
+    };
   }
 
   /**

@@ -270,7 +270,7 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
           runTarget(apiCall, options, target, gate, spend, reason),
         );
   const send = (): Promise<unknown> => {
-    const offloaded = offloadCall(ctx, path, args, options[DEADLINE_AT], sendNow);
+    const offloaded = offloadCall(ctx, path, args, options[DEADLINE_AT], sendNow, apiCall);
     if (offloaded === undefined) return sendNow();
     return offloaded.then((data) => {
       apiCall.settled ??= { data };
