@@ -20,6 +20,8 @@ const LAYERS = {
   'health-check': ['core', 'config', 'providers', 'policy', 'dispatch'],
   // OpenTelemetry, behind the interfaces of core/telemetry.ts: the layers it observes never import it.
   telemetry: ['core', 'config'],
+  // Batch offload: collects calls that can wait into the providers' Batch APIs; the multiplexer hosts it.
+  offload: ['core', 'config'],
 };
 
 const layerRules = Object.entries(LAYERS).map(([layer, below]) => ({

@@ -3,7 +3,9 @@
  * the memory store. Starts its own redis-server (binary `redis-server`, or REDIS_SERVER_BIN).
  * - store level: one take + one settle per job, sequential, p50/p99;
  * - multiplexer level: jobs one at a time through `mux.execute` (a no-op provider reporting tokens that
- *   differ from the estimate, so every job also settles), memory store vs redisStore, p50/p99.
+ *   differ from the estimate, so every job also settles), memory store vs redisStore, p50/p99;
+ * - the same with budgets: one token budget that never refuses, so each job also reserves its estimate
+ *   and settles its usage (in Redis with redisStore: the budget scripts), and what that adds per job.
  * Run: npx tsx bench/store-latency.ts   (JOBS=… to change the size)
  */
 import { Redis } from 'ioredis';
@@ -58,8 +60,10 @@ const noop: ProviderAdapter = {
   }),
 };
 
-async function muxLevel(store: KeyStateStore | undefined): Promise<number[]> {
-  const mux = new Multiplexer(store ? { store } : {});
+const BUDGETS = [{ name: 'bench', tokens: Number.MAX_SAFE_INTEGER }];
+
+async function muxLevel(store: KeyStateStore | undefined, budgets = false): Promise<number[]> {
+  const mux = new Multiplexer({ ...(store ? { store } : {}), ...(budgets ? { budgets: BUDGETS } : {}) });
   mux.registerProvider(noop);
   mux.addKey('bench', { name: 'k', apiKey: 'bench-key-0123456789', limits: { rpm: 1e9, tpm: 1e12 } });
   const samples: number[] = [];
@@ -96,6 +100,8 @@ function counting(client: RedisClientLike): { client: RedisClientLike; count: ()
 }
 
 const fmt = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
+const added = (ms: number, base: number): string =>
+  `${fmt(ms - base)} (${(((ms - base) / base) * 100).toFixed(1)}%)`;
 
 async function main(): Promise<void> {
   const server = await RedisServer.start();
@@ -121,22 +127,32 @@ async function main(): Promise<void> {
         `store take+settle  ${name.padEnd(10)}  p50 ${fmt(q.p50)}  p99 ${fmt(q.p99)}  round trips/job ${trips}`,
       );
     }
-    await muxLevel(undefined);
-    const muxMem = quantiles(await muxLevel(undefined));
-    rows.push(`mux.execute        memory      p50 ${fmt(muxMem.p50)}  p99 ${fmt(muxMem.p99)}`);
+    const muxMem = { off: quantiles([]), on: quantiles([]) };
+    for (const budgets of [false, true]) {
+      await muxLevel(undefined, budgets);
+      const q = quantiles(await muxLevel(undefined, budgets));
+      muxMem[budgets ? 'on' : 'off'] = q;
+      rows.push(
+        `mux.execute ${budgets ? '+budgets' : '        '} memory      p50 ${fmt(q.p50)}  p99 ${fmt(q.p99)}${budgets ? `  budgets added p50 ${added(q.p50, muxMem.off.p50)}` : ''}`,
+      );
+    }
     for (const [name, raw] of [
       ['node-redis', nodeRedis],
       ['ioredis', ioredis],
     ] as const) {
-      const { client, count } = counting(raw);
-      const store = redisStore({ client, prefix: `bench-mux-${name}`, timeoutMs: 1000 });
-      await muxLevel(store);
-      const before = count();
-      const q = quantiles(await muxLevel(store));
-      const trips = (count() - before) / JOBS;
-      rows.push(
-        `mux.execute        ${name.padEnd(10)}  p50 ${fmt(q.p50)}  p99 ${fmt(q.p99)}  round trips/job ${trips}  added p50 ${fmt(q.p50 - muxMem.p50)}`,
-      );
+      let without = 0;
+      for (const budgets of [false, true]) {
+        const { client, count } = counting(raw);
+        const store = redisStore({ client, prefix: `bench-mux-${name}-${budgets}`, timeoutMs: 1000 });
+        await muxLevel(store, budgets);
+        const before = count();
+        const q = quantiles(await muxLevel(store, budgets));
+        const trips = (count() - before) / JOBS;
+        if (!budgets) without = q.p50;
+        rows.push(
+          `mux.execute ${budgets ? '+budgets' : '        '} ${name.padEnd(10)}  p50 ${fmt(q.p50)}  p99 ${fmt(q.p99)}  round trips/job ${trips}  ${budgets ? `budgets added p50 ${added(q.p50, without)}` : `added to memory p50 ${fmt(q.p50 - muxMem.off.p50)}`}`,
+        );
+      }
     }
     process.stdout.write(`${JOBS} jobs, one at a time, loopback\n${rows.join('\n')}\n`);
   } finally {

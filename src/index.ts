@@ -3,6 +3,7 @@ export type { ClientOptions } from './clients/client-options.js';
 export type { SdkClient, SdkTypesNotImported } from './clients/sdk-types.js';
 export { type StreamDeadline, StreamTimeoutError } from './clients/streams/stream-timeout-error.js';
 export type { KeyRotationOptions } from './clients/with-key-rotation.js';
+export type { BatchOffloadOptions } from './config/offload-options.js';
 export type {
   BuiltinProvider,
   CallOptions,
@@ -47,10 +48,12 @@ export type { Failure, FailureClass } from './core/failure.js';
 export type { FallbackFailure, FallbackReason, ModelTarget } from './core/fallback.js';
 export type { JobContext } from './core/job-context.js';
 export type { KeyCheckResult } from './core/key-check.js';
+export type { OffloadedBatch, OffloadJournal } from './core/offload-journal.js';
 export type { LimitReading, RateLimitInfo } from './core/rate-limit-info.js';
 export type { UsageBuckets } from './core/usage-buckets.js';
 export { clearApiKeyCache, type SelectApiKeyOptions, selectApiKey } from './dispatch/select-api-key.js';
 export { Multiplexer } from './multiplexer.js';
+export type { OffloadStats } from './offload/batch-offloader.js';
 export type { CheckResponse, ClientSpec, ProviderAdapter } from './providers/adapter.js';
 export { classifyError } from './providers/classify.js';
 export { createGenericAdapter, type GenericAdapterOptions } from './providers/generic.js';

@@ -1,3 +1,4 @@
+import { createOffload, offloadCall } from './batch-offload.js';
 import type { ClientOptions } from './clients/client-options.js';
 import {
   anthropicClient,
@@ -8,6 +9,7 @@ import {
 } from './clients/sdk-clients.js';
 import type { SdkClient } from './clients/sdk-types.js';
 import { type KeyRotationOptions, withKeyRotation } from './clients/with-key-rotation.js';
+import type { OffloadRequest } from './clients/wrap-context.js';
 import { type EnvConfig, readEnv } from './config/env.js';
 import { applyConfig, loadConfig } from './config/load.js';
 import type {
@@ -30,6 +32,7 @@ import { KeyRegistry } from './dispatch/key-registry.js';
 import { type RunTarget, runChain } from './fallback/chain.js';
 import { type FallbackVeto, priceVeto } from './fallback/veto.js';
 import { HealthChecks } from './health-check/health-checks.js';
+import type { BatchOffloader, OffloadStats } from './offload/batch-offloader.js';
 import type { ProviderAdapter } from './providers/adapter.js';
 import type { GenericAdapterOptions } from './providers/generic.js';
 import { Spend, type SpendRequest } from './spend/spend.js';
@@ -63,6 +66,8 @@ export class Multiplexer {
   readonly #spend: Spend;
   /** `maxFallbackPriceRatio`, over the same prices as the spend figures. */
   readonly #veto: FallbackVeto;
+  /** `batchOffload`: calls that can wait go to the Batch APIs; undefined when off. */
+  readonly #offloader: BatchOffloader | undefined;
 
   constructor(options: MultiplexerOptions = {}) {
     this.options = resolveOptions(options);
@@ -89,6 +94,27 @@ export class Multiplexer {
       this.#keys,
       telemetry === false ? undefined : new Telemetry(telemetry, clock),
     );
+    this.#offloader = createOffload({
+      options: options.batchOffload,
+      clock,
+      spend: this.#spend,
+      journal: this.#store.offloadJournal,
+      adapterOf: (provider) => this.adapterOf(provider),
+      execute: (provider, fn, call) => this.#dispatcher.execute(provider, fn, call),
+    });
+  }
+
+  /**
+   * @internal The call sent to a Batch API when `batchOffload` takes it (a deadline far enough, not a
+   * stream, a provider with a Batch API); undefined when it must be sent now.
+   */
+  offload(request: OffloadRequest, stream: boolean): Promise<unknown> | undefined {
+    return offloadCall(this.#offloader, request, stream);
+  }
+
+  /** What the offload engine did: calls taken, batches, answers from batches, lines re-sent synchronously. */
+  get offloadStats(): OffloadStats | undefined {
+    return this.#offloader && { ...this.#offloader.stats };
   }
 
   /** `memory` (one process), `redis` (shared) or `degraded` (Redis away: each process at its local share). */
@@ -364,6 +390,7 @@ export class Multiplexer {
    */
   async close(): Promise<void> {
     this.#health.stop();
+    await this.#offloader?.close();
     await this.#dispatcher.close();
     // The store and its Redis client stay the caller's: only this multiplexer's listener goes.
     this.#unsubscribeStore();

@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import ms from 'ms';
 import { STRATEGIES, type Strategy } from '../config/options.js';
 import { runBatch } from './batch/run-batch.js';
 import { keyEnvVars } from './shared/key-env.js';
@@ -15,6 +16,20 @@ interface RawBatchFlags {
   redis?: string;
   redisOptional: boolean;
   progress: boolean;
+  offload: boolean;
+  deadline: number;
+  offloadMaxWait: number;
+  offloadPoll: number;
+}
+
+/** A duration flag (`90s`, `5m`, `24h`, or ms) as ms. */
+function duration(value: string): number {
+  const parsed = /^\d+$/.test(value)
+    ? Number(value)
+    : (ms(value.trim() as ms.StringValue) as number | undefined);
+  if (parsed === undefined || !(parsed > 0))
+    throw new InvalidArgumentError(`expected a duration such as 90s, 5m or 24h, got ${value}`);
+  return parsed;
 }
 
 /** `keymux batch`: an OpenAI Batch API file, run through keymux, resumable. */
@@ -50,6 +65,25 @@ export function registerBatchCommand(program: Command): Command {
     )
     .option('--redis-optional', REDIS_OPTIONAL_HELP, false)
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
+    .option(
+      '--offload',
+      "send the lines through the provider's Batch API at batch prices (docs/batch-offload.md); failed, " +
+        'expired or late lines are sent synchronously; a resumed run collects the open batches',
+      false,
+    )
+    .option('--deadline <duration>', 'with --offload: every line answered within this', duration, 86_400_000)
+    .option(
+      '--offload-max-wait <duration>',
+      'with --offload: how long lines gather before a batch is submitted',
+      duration,
+      300_000,
+    )
+    .option(
+      '--offload-poll <duration>',
+      'with --offload: the first wait between looks at a batch (it doubles)',
+      duration,
+      30_000,
+    )
     .action(async (input: string, raw: RawBatchFlags) => {
       await runAction('batch', async () => {
         const stop = new AbortController();
@@ -74,6 +108,13 @@ export function registerBatchCommand(program: Command): Command {
               config: raw.config,
               progress: raw.progress && process.stdout.isTTY === true,
               redisOptional: raw.redisOptional,
+              ...(raw.offload && {
+                offload: {
+                  deadlineMs: raw.deadline,
+                  maxWaitMs: raw.offloadMaxWait,
+                  firstPollMs: raw.offloadPoll,
+                },
+              }),
             },
             raw.redis === undefined ? process.env : { ...process.env, KEYMUX_REDIS_URL: raw.redis },
             stop.signal,

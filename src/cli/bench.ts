@@ -3,7 +3,9 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type BuiltinProvider, STRATEGIES, type Strategy } from '../config/options.js';
 import { type Arrival, BENCH_DEFAULTS, type BenchOptions, type LimitsMode } from './bench/bench-options.js';
 import { describeCapacity, renderBenchTables } from './bench/bench-table.js';
+import { FALLBACK_BENCH_DEFAULTS, renderFallbackBench, runFallbackBench } from './bench/fallback-bench.js';
 import { renderHtmlReport } from './bench/html-report.js';
+import { OFFLOAD_BENCH_DEFAULTS, renderOffloadBench, runOffloadBench } from './bench/offload-bench.js';
 import { runProcessBench } from './bench/process-bench.js';
 import { runBench } from './bench/run-bench.js';
 import { keyEnvVars } from './shared/key-env.js';
@@ -160,11 +162,39 @@ export function registerBenchCommand(program: Command): Command {
       positiveNumber,
       D.redisOutageAtSeconds,
     )
+    .option(
+      '--fallback',
+      `instead: a primary model whose keys run out of quota mid-run, with a fallback model on other keys (emulator; --jobs, --rpm, --latency, --seed apply, defaults ${FALLBACK_BENCH_DEFAULTS.jobs}, ${FALLBACK_BENCH_DEFAULTS.rpm}, ${FALLBACK_BENCH_DEFAULTS.latency})`,
+    )
+    .option(
+      '--quota-at-ms <ms>',
+      'with --fallback: when the primary runs out of quota',
+      wholeNumber(0),
+      FALLBACK_BENCH_DEFAULTS.quotaAtMs,
+    )
     .option('--json <path>', 'write the whole result as JSON')
     .option('--report <path>', 'write a self-contained HTML report with charts')
     .option('--no-progress', 'no live progress bars (they only show on a terminal anyway)')
-    .action(async (raw: RawBenchFlags) => {
+    .option(
+      '--offload',
+      'batch offload instead (docs/batch-offload.md): the jobs (20 000 unless --jobs) with a 24 h deadline, ' +
+        'all synchronous and then through the Batch API, on the emulator: cost, synchronous limits used, lost, mismatched',
+      false,
+    )
+    .action(async (raw: RawBenchFlags, self: Command) => {
       await runAction('bench', async () => {
+        if (raw.fallback) return runFallback(raw, self);
+        if (raw.offload) {
+          const jobs =
+            self.getOptionValueSource('jobs') === 'default' ? OFFLOAD_BENCH_DEFAULTS.jobs : raw.jobs;
+          const keys =
+            self.getOptionValueSource('keys') === 'default' ? OFFLOAD_BENCH_DEFAULTS.keys : raw.keys;
+          const o = { ...OFFLOAD_BENCH_DEFAULTS, jobs, keys, seed: raw.seed };
+          const results = await runOffloadBench(o);
+          process.stdout.write(`\n${renderOffloadBench(results, o)}\n`);
+          if (raw.json) await writeFile(raw.json, `${JSON.stringify(results, null, 2)}\n`);
+          return results.some((r) => r.lost > 0 || r.mismatched > 0 || r.duplicatedLines > 0) ? 1 : 0;
+        }
         const options = toBenchOptions(raw);
         const controller = new AbortController();
         const onSigint = (): void => controller.abort();
@@ -189,7 +219,27 @@ export function registerBenchCommand(program: Command): Command {
   return exitTwoOnMisuse(command);
 }
 
+/** `keymux bench --fallback`: the flags it shares with the throughput bench take its own defaults. */
+async function runFallback(raw: RawBenchFlags, command: Command): Promise<number> {
+  const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
+  const latency = given('latency') ? raw.latency : parseRange(FALLBACK_BENCH_DEFAULTS.latency);
+  const result = await runFallbackBench({
+    jobs: given('jobs') ? raw.jobs : FALLBACK_BENCH_DEFAULTS.jobs,
+    rpm: given('rpm') ? raw.rpm : FALLBACK_BENCH_DEFAULTS.rpm,
+    quotaAtMs: raw.quotaAtMs,
+    latencyMinMs: latency[0],
+    latencyMaxMs: latency[1],
+    seed: raw.seed,
+  });
+  process.stdout.write(`${renderFallbackBench(result)}\n`);
+  if (raw.json) await writeFile(raw.json, `${JSON.stringify(result, null, 2)}\n`);
+  return result.failed === 0 ? 0 : 1;
+}
+
 interface RawBenchFlags {
+  fallback?: boolean;
+  quotaAtMs: number;
+  offload: boolean;
   provider: BuiltinProvider;
   emulator: boolean;
   keys: number;

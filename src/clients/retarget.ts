@@ -29,6 +29,59 @@ export function modelOf(args: readonly unknown[]): string | undefined {
   return isPlainObject(body) && typeof body.model === 'string' ? body.model : undefined;
 }
 
+/** `getGenerativeModel({ model, … })` (`@google/generative-ai`): where in the path the call's model is named. */
+interface FactoryModel {
+  readonly index: number;
+  readonly args: readonly unknown[];
+  readonly model: string;
+}
+
+function factoryModelOf(path: readonly Step[]): FactoryModel | undefined {
+  for (let i = path.length - 1; i > 0; i--) {
+    const step = path[i]!;
+    if (!('call' in step)) continue;
+    const before = path[i - 1]!;
+    const params = step.call[0];
+    if (!('get' in before) || before.get !== 'getGenerativeModel' || !isPlainObject(params)) return undefined;
+    if (typeof params.model !== 'string') return undefined;
+    // The SDK takes `models/gemini-…` and `gemini-…` alike; fallbacks are keyed by the bare name.
+    return { index: i, args: step.call, model: params.model.replace(/^models\//, '') };
+  }
+  return undefined;
+}
+
+/**
+ * The model a call runs on: its body's `model`, else the one `@google/generative-ai`'s
+ * `getGenerativeModel({ model })` named (its requests carry none).
+ */
+export function modelOfCall(path: readonly Step[], args: readonly unknown[]): string | undefined {
+  return modelOf(args) ?? factoryModelOf(path)?.model;
+}
+
+/**
+ * A `@google/generative-ai` call aimed at another Gemini model: the factory's `model` swapped. Other
+ * providers are not reached from it: its answers are objects with methods (`response.text()`) that no
+ * translation builds, so such a target is skipped as `unsupported`.
+ */
+function retargetFactory(
+  ctx: WrapContext,
+  path: readonly Step[],
+  args: readonly unknown[],
+  at: FactoryModel,
+  target: ModelTarget,
+): Retargeted {
+  if (target.provider !== ctx.hints.provider) {
+    throw new UnsupportedTargetError(
+      `@google/generative-ai calls fall back to other Gemini models only; ${target.provider} has no translation of its answers (use @google/genai's client: mux.getGenAIClient())`,
+      target.provider,
+    );
+  }
+  const [params, ...rest] = at.args;
+  const steps = [...path];
+  steps[at.index] = { call: [{ ...(params as Rec), model: target.model }, ...rest] };
+  return { ctx, path: steps, args };
+}
+
 function dottedOf(path: readonly Step[]): string {
   return path.map((s) => ('get' in s ? s.get : '()')).join('.');
 }
@@ -136,6 +189,8 @@ export function retarget(
   args: readonly unknown[],
   target: ModelTarget,
 ): Retargeted {
+  const inPath = modelOf(args) === undefined ? factoryModelOf(path) : undefined;
+  if (inPath) return retargetFactory(ctx, path, args, inPath, target);
   const body = args[0] as Rec;
   const moved = [{ ...body, model: target.model }, ...args.slice(1)];
   const from = ctx.hints.provider;

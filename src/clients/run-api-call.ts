@@ -22,7 +22,8 @@ import {
   type Step,
   signalInOptions,
 } from './client-hints.js';
-import { modelOf, retarget } from './retarget.js';
+import { offloadCall } from './offload-call.js';
+import { modelOfCall, retarget } from './retarget.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
 import { adoptStream, NOT_A_STREAM } from './streams/wrap-stream.js';
@@ -211,7 +212,7 @@ async function runTarget(
   reason: FallbackReason | undefined,
 ): Promise<unknown> {
   const { mux, hints } = first.ctx;
-  if (target.provider === hints.provider && target.model === modelOf(first.args)) {
+  if (target.provider === hints.provider && target.model === modelOfCall(first.path, first.args)) {
     return mux.execute(hints.provider, first.run.bind(first), withGate(options, gate), spend);
   }
   const moved = retarget(first.ctx, first.path, first.args, target);
@@ -222,7 +223,7 @@ async function runTarget(
       ? options
       : { ...moved.ctx.call, tokens: options.tokens ?? 0, [DEADLINE_AT]: options[DEADLINE_AT] };
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const from = `${hints.provider}/${modelOf(first.args)}`;
+  const from = `${hints.provider}/${modelOfCall(first.path, first.args)}`;
   const to = `${target.provider}/${target.model}`;
   // The fallback's job span says why it runs, and from where.
   const run = (client: unknown, job: JobContext): Promise<unknown> => {
@@ -261,13 +262,21 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
     [TRACE_SOURCE]: apiCall,
   };
   const chat = chatOf(path);
-  const model = chat === undefined ? modelOf(args) : undefined;
-  const send = (): Promise<unknown> =>
+  const model = chat === undefined ? modelOfCall(path, args) : undefined;
+  const sendNow = (): Promise<unknown> =>
     model === undefined
       ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)
       : mux.withFallbacks({ provider: hints.provider, model }, call.fallbacks, (target, gate, reason) =>
           runTarget(apiCall, options, target, gate, spend, reason),
         );
+  const send = (): Promise<unknown> => {
+    const offloaded = offloadCall(ctx, path, args, options[DEADLINE_AT], sendNow);
+    if (offloaded === undefined) return sendNow();
+    return offloaded.then((data) => {
+      apiCall.settled ??= { data };
+      return data;
+    });
+  };
   // Most calls go straight to the queue; the first ones wait for the SDK's ESM build (and the
   // OpenTelemetry API's, so they are traced), a chat's messages for the one before.
   const otel = telemetryLoading();

@@ -32,6 +32,23 @@ export interface Executor {
       reason: FallbackReason | undefined,
     ) => Promise<T>,
   ): Promise<T>;
+  /** The call offloaded to a Batch API, or undefined when it must be sent now (`batchOffload`). */
+  offload?(request: OffloadRequest, stream: boolean): Promise<unknown> | undefined;
+}
+
+/** A call that may go to a provider's Batch API (`batchOffload`), as a wrapped client hands it over. */
+export interface OffloadRequest {
+  readonly provider: string;
+  readonly model: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  /** Clock ms. */
+  readonly deadlineAt: number;
+  readonly tag: string | undefined;
+  readonly spend: SpendRequest;
+  /** A stable custom_id (the batch runner's line id), so a restarted process resumes its batch. */
+  readonly customId?: string | undefined;
+  /** The call sent synchronously: for lines that fail, expire or are late. */
+  sync(): Promise<unknown>;
 }
 
 export interface WrapContext {

@@ -122,6 +122,8 @@ export const OPTION_RULES: { readonly [O in keyof Required<MultiplexerOptions>]:
   // Checked field by field by the spend layer (src/spend/), which names the bad field.
   prices: { expected: 'an object of model prices', valid: isPlainObject },
   budgets: { expected: 'an array of budgets', valid: Array.isArray },
+  // Checked field by field by resolveOffloadOptions, which names the bad field.
+  batchOffload: { expected: 'an object { minDeadline, maxWait, maxRequests }', valid: isObject },
   // Checked entry by entry by checkFallbackMap, which names the bad entry's path.
   fallbacks: { expected: 'an object of model → models', valid: isObject },
   contextWindowFallbacks: { expected: 'an object of model → models', valid: isObject },
@@ -162,6 +164,7 @@ export type NumericOption = Exclude<
   | 'contentPolicyFallbacks'
   | 'prices'
   | 'budgets'
+  | 'batchOffload'
   | 'shares'
   | 'telemetry'
 >;

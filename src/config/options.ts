@@ -3,6 +3,7 @@ import type { KeyStateStore } from '../core/key-state-store.js';
 import type { Logger } from '../core/logger.js';
 import type { BudgetOptions } from '../spend/budget-config.js';
 import type { PriceOverrides } from '../spend/prices.js';
+import type { BatchOffloadOptions } from './offload-options.js';
 import type { Shares } from './shares.js';
 
 export type { Logger };
@@ -311,6 +312,12 @@ export interface MultiplexerOptions {
    * @default []
    */
   readonly budgets?: readonly BudgetOptions[];
+  /**
+   * Batch offload (docs/batch-offload.md): calls whose `deadline` is at least `minDeadline` away go to
+   * the provider's Batch API (OpenAI, Anthropic) at batch prices, collected per provider and model.
+   * @default off
+   */
+  readonly batchOffload?: BatchOffloadOptions;
   /**
    * Models to try, in order, when a model cannot serve (its keys are out of quota, rate limited for
    * longer than `maxWaitBeforeFallbackMs`, or failing): `{ 'gpt-4.1': ['gpt-4.1-mini', 'groq/llama-3.3-70b-versatile'] }`.

@@ -1,3 +1,4 @@
+import type { OffloadJournal } from './offload-journal.js';
 import type { SharedBudgets } from './shared-budgets.js';
 /**
  * The per-key state that several processes on one set of keys must share: rate schedules (one theoretical
@@ -148,6 +149,8 @@ export interface KeyStateStore {
   readonly mode: StoreMode;
   /** Budgets shared by every process on this store (Redis); absent: each process keeps its own. */
   readonly budgets?: SharedBudgets;
+  /** Where batch offload writes its open batches down (Redis: shared, survives a restart); absent: memory. */
+  readonly offloadJournal?: OffloadJournal;
   /**
    * Calls to the shared backend that failed so far (a Redis store; absent or 0 for memory). A send booked
    * in the shared schedule before a failure is given up: the other processes may be pacing alone by then.

@@ -1,10 +1,10 @@
 import { type Shares, weightOf } from '../config/shares.js';
 import type { Clock } from '../core/clock.js';
 import { NoAvailableKeyError, QueueFullError } from '../core/errors.js';
-import { type Choice, chooseNow } from './choose-key.js';
 import { type FairEntry, FairQueue } from './fair-queue.js';
 import type { KeyPool, PoolBacklog } from './key-pool.js';
 import type { KeyLane } from './key-worker.js';
+import { type Choice, chooseNow } from './strategies.js';
 
 /** A job as the backlog holds it. */
 export interface BacklogJob extends Choice, FairEntry {
@@ -30,6 +30,9 @@ export interface BacklogJob extends Choice, FairEntry {
 /** A backstop for waits that a notice from a key ends (a slot freed, a probe's verdict). */
 const MAX_WAIT_MS = 60_000;
 
+/** Jobs failed in one turn of the event loop when no key is left (see `#failSome`). */
+const FAIL_BATCH = 4;
+
 /**
  * The jobs of one pool that no key can start yet, in priority order, then arrival (late binding). A job
  * is given to a key only when that key can start it at once, so whenever a key can serve, it serves the
@@ -44,6 +47,8 @@ export class Backlog implements PoolBacklog {
   #seq = 0;
   #draining = false;
   #again = false;
+  /** Failing its jobs batch by batch: the next batch is due. */
+  #failing = false;
   #timer: AbortController | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   /** Jobs the backlog may hold: the queue sizes of the keys that may serve; undefined until counted. */
@@ -147,7 +152,10 @@ export class Backlog implements PoolBacklog {
           continue;
         }
         const wait = worker.readyIn(job.tokens, now);
-        if (wait !== undefined && Number.isFinite(wait)) this.#arm(now, Math.min(wait, MAX_WAIT_MS));
+        // The key went out of service (quota, auth): it may have been the pool's last, and a job whose
+        // attempt found it so may have left for a fallback without coming back here. Look at every key.
+        if (wait === undefined) this.#again = true;
+        else if (Number.isFinite(wait)) this.#arm(now, Math.min(wait, MAX_WAIT_MS));
         break;
       }
     } finally {
@@ -189,7 +197,7 @@ export class Backlog implements PoolBacklog {
       }
       const wait = this.#soonest(job.tokens, now);
       if (wait === undefined) {
-        this.#failAll(this.#noKey());
+        this.#failSome(this.#noKey());
         return;
       }
       this.#arm(now, Math.min(wait, MAX_WAIT_MS));
@@ -257,9 +265,25 @@ export class Backlog implements PoolBacklog {
     this.#timerAt = Number.POSITIVE_INFINITY;
   }
 
-  #failAll(error: unknown): void {
+  /**
+   * No key will serve: the jobs at the head fail now, the rest after a turn of the event loop, and so on.
+   * Each failed job may go on to a fallback model at once; failing thousands in one go would hold back
+   * the first one's request (its sends wait behind every other job's failing), and a key brought back
+   * meanwhile serves the jobs still here.
+   */
+  #failSome(error: unknown): void {
     this.#disarm();
-    for (let job = this.#take(); job !== undefined; job = this.#take()) job.fail(error);
+    for (let i = 0; i < FAIL_BATCH; i++) {
+      const job = this.#head();
+      if (job === undefined) return;
+      this.#take()!.fail(error);
+    }
+    if (this.#size === 0 || this.#failing) return;
+    this.#failing = true;
+    setImmediate(() => {
+      this.#failing = false;
+      this.drain();
+    });
   }
 
   /** What the pool may hold now: each usable key's queue size and free slots, less what it holds. */

@@ -3,9 +3,88 @@ import type { Failure } from '../core/failure.js';
 import type { JobContext } from '../core/job-context.js';
 import { ATTEMPT_TRACE, type AttemptTrace, JOB_TRACE, type JobTrace } from '../core/telemetry.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
-import { Cancellation } from './cancellation.js';
 
 export type { JobContext };
+
+/** Told once when a cancellation aborts: a function, or an object (a queued job is its own listener, no closure). */
+export type AbortListener = ((reason: unknown) => void) | { handleAbort(reason: unknown): void };
+
+/** What only some cancellations need: made on first use, so a job nobody aborts or listens to has none. */
+interface AbortState {
+  aborted: boolean;
+  reason: unknown;
+  listeners: AbortListener[] | undefined;
+  controller: AbortController | undefined;
+}
+
+/**
+ * A job's abort state. Cheaper than an AbortController per job: listeners are plain callbacks (Node's
+ * EventTarget costs microseconds per listener), and the AbortSignal handed to user code and SDKs is
+ * only built when someone asks for it. One field until then: thousands of jobs wait at once.
+ */
+export class Cancellation {
+  #state: AbortState | undefined;
+
+  get aborted(): boolean {
+    return this.#state?.aborted === true;
+  }
+
+  get reason(): unknown {
+    return this.#state?.reason;
+  }
+
+  /** A standard signal that follows this cancellation. */
+  get signal(): AbortSignal {
+    const state = this.#use();
+    if (!state.controller) {
+      state.controller = new AbortController();
+      if (state.aborted) state.controller.abort(state.reason);
+    }
+    return state.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    const state = this.#use();
+    if (state.aborted) return;
+    state.aborted = true;
+    state.reason = reason;
+    const listeners = state.listeners;
+    state.listeners = undefined;
+    for (const listener of listeners ?? []) tell(listener, reason);
+    state.controller?.abort(reason);
+  }
+
+  /** Calls `listener` once on abort, at once if already aborted. */
+  onAbort(listener: AbortListener): void {
+    const state = this.#use();
+    if (state.aborted) {
+      tell(listener, state.reason);
+      return;
+    }
+    state.listeners ??= [];
+    state.listeners.push(listener);
+  }
+
+  offAbort(listener: AbortListener): void {
+    const listeners = this.#state?.listeners;
+    const i = listeners?.indexOf(listener) ?? -1;
+    if (i >= 0) listeners?.splice(i, 1);
+  }
+
+  throwIfAborted(): void {
+    if (this.#state?.aborted) throw this.#state.reason;
+  }
+
+  #use(): AbortState {
+    this.#state ??= { aborted: false, reason: undefined, listeners: undefined, controller: undefined };
+    return this.#state;
+  }
+}
+
+function tell(listener: AbortListener, reason: unknown): void {
+  if (typeof listener === 'function') listener(reason);
+  else listener.handleAbort(reason);
+}
 
 /** A job as the worker runs it. */
 export interface Job<T> {
@@ -118,5 +197,67 @@ export class AttemptContext extends Cancellation implements JobContext {
 
   reportUsage(usage: TokenUsage): void {
     this.usage = usage;
+  }
+}
+
+/** Where a queued entry waits: told when the entry leaves before its call begins. */
+export interface EntryOwner {
+  readonly ref: KeyRef;
+  left(entry: QueuedEntry): void;
+}
+
+/**
+ * A job waiting on one key: in its queue, or in a slot waiting for its rate limits. It leaves that state
+ * exactly once: its call begins, it is handed back (`skip`), or its caller aborts. It is its own abort
+ * listener and its own heap entry, so a queued job costs this object and nothing more.
+ */
+export class QueuedEntry {
+  /** No longer waiting: begun, handed back or aborted. */
+  done = false;
+  /** Still in the key's queue (not yet given a slot). */
+  queued = true;
+
+  constructor(
+    readonly job: Job<unknown>,
+    readonly attempt: number,
+    readonly owner: EntryOwner,
+    /** Higher starts first: the job's priority minus its age in aging steps. */
+    readonly rank: number,
+  ) {}
+
+  /** The caller aborted while the job waited here. */
+  handleAbort(): void {
+    if (this.#leave())
+      this.answer({ ok: false, skipped: false, failure: aborted(this.job.cancel), key: this.owner.ref });
+  }
+
+  /** Handed back to the dispatcher: the key stopped serving before the call began. */
+  skip(): void {
+    if (!this.#leave()) return;
+    this.job.cancel.offAbort(this);
+    // A job aborted meanwhile (close() aborts every job, then hands the queued ones back) ends here.
+    if (this.job.cancel.aborted) {
+      this.answer({ ok: false, skipped: false, failure: aborted(this.job.cancel), key: this.owner.ref });
+      return;
+    }
+    this.answer({ ok: false, skipped: true });
+  }
+
+  /** The call begins; from now on the attempt answers through `answer`. */
+  begin(): void {
+    if (!this.#leave()) return;
+    this.job.cancel.offAbort(this);
+    this.job.began?.();
+  }
+
+  answer(outcome: AttemptOutcome<unknown>): void {
+    this.job.report(outcome);
+  }
+
+  #leave(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    this.owner.left(this);
+    return true;
   }
 }

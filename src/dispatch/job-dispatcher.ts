@@ -9,9 +9,8 @@ import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { isDeadline, linkSignal } from '../core/link-signal.js';
 import { type JobTracer, TRACE_SOURCE, type Traced } from '../core/telemetry.js';
-import type { Cancellation } from './cancellation.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
-import type { Job, JobContext } from './job-context.js';
+import type { Cancellation, Job, JobContext } from './job-context.js';
 import type { KeyPool } from './key-pool.js';
 
 /** The pools jobs are dispatched to: one per provider. */

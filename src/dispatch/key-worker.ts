@@ -18,9 +18,8 @@ import {
 } from './attempt-listeners.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { type Deadline, DeadlineQueue } from './deadline-queue.js';
-import { AttemptContext, aborted, call, type Job } from './job-context.js';
+import { AttemptContext, aborted, call, type EntryOwner, type Job, QueuedEntry } from './job-context.js';
 import { PriorityFifo } from './priority-fifo.js';
-import { type EntryOwner, QueuedEntry } from './queued-entry.js';
 
 export type { AttemptOutcome } from './attempt-outcome.js';
 

@@ -1,3 +1,4 @@
+import type { BatchStore } from './batches/batch-store.js';
 import type { OverloadSpec } from './config/options.js';
 import type { ResolvedOptions } from './config/resolve-options.js';
 import type { FaultInjector } from './faults/faults.js';
@@ -17,6 +18,8 @@ export interface EmulatorContext {
   overload: OverloadSpec | undefined;
   readonly outage: OutageSwitch;
   readonly ledger: Ledger;
+  /** Files and batches of the Batch APIs. */
+  readonly batches: BatchStore;
   readonly faults: FaultInjector;
   readonly scripts: KeyScripts;
   readonly random: Random;

@@ -1,3 +1,4 @@
+import type { BatchRecord } from './batches/batch-store.js';
 import type { EmulatorKey, FaultSpec, OverloadSpec, PoolLimits, ScriptStep } from './config/options.js';
 import type { InstalledFault } from './faults/faults.js';
 import type { OutageRecord } from './faults/outage.js';
@@ -11,6 +12,8 @@ export interface Emulator {
   readonly port: number;
   /** Its `open`/`enter`/`leave` are the emulator's own bookkeeping; use the queries (see `LedgerView`). */
   readonly ledger: Ledger;
+  /** Every batch created (OpenAI Batches, Anthropic Message Batches): its key and its lines' custom ids. */
+  batches(): readonly BatchRecord[];
   /** Replaces every fault (global and per key). */
   setFaults(faults: readonly FaultSpec[]): void;
   /** Adds one fault, e.g. `{ kind: 'overloaded', key: 'k1', count: 3 }`; returns an id for `removeFault`. */

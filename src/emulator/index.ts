@@ -12,9 +12,11 @@
  * ```
  */
 
+export type { BatchRecord } from './batches/batch-store.js';
 export { type EmulateFlags, emulatorConfigFromFlags } from './config/config-from-flags.js';
 export { EmulatorConfigError, emulatorConfigSchema, parseEmulatorConfig } from './config/config-schema.js';
 export type {
+  BatchSpec,
   EmulatorConfig,
   EmulatorKey,
   EmulatorOptions,

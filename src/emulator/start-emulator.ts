@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BatchStore } from './batches/batch-store.js';
 import { EmulatorConfigError } from './config/config-schema.js';
 import type { EmulatorOptions } from './config/options.js';
 import { resolveOptions } from './config/resolve-options.js';
@@ -43,6 +44,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     overload: resolved.overload,
     outage: new OutageSwitch(server, resolved.now),
     ledger: new Ledger(),
+    batches: new BatchStore(),
     faults: new FaultInjector(random, resolved.faults),
     scripts,
     random,
@@ -68,6 +70,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     url: `http://${host}:${port}`,
     port,
     ledger: ctx.ledger,
+    batches: () => ctx.batches.records(),
     setFaults: (faults) => ctx.faults.set(faults),
     addFault: (fault) => ctx.faults.add(fault),
     removeFault: (id) => ctx.faults.remove(id),

@@ -136,10 +136,15 @@ async function relay(
     gate: FallbackGate | undefined,
     reason: FallbackReason | undefined,
   ): Promise<JobResult> => {
-    const sent = reason === undefined ? upstream : retargetUpstream(upstream, parsed, target);
+    const moved = reason === undefined ? { request: upstream } : retargetUpstream(upstream, parsed, target);
+    const sent = moved.request;
+    const back = moved.back;
     const result = await ctx.mux.execute(
       sent.provider,
-      (client, job) => runGatewayJob(client, job, sent, startedAt, ctx),
+      async (client, job) => {
+        const answer = await runGatewayJob(client, job, sent, startedAt, ctx);
+        return back === undefined ? answer : back(answer);
+      },
       withGate({ ...own, signal: abort.signal, tokens, [TRACE_SOURCE]: traceSource(sent, parsed) }, gate),
       { ...spendRequestOf(parsed), model: sent.model },
     );

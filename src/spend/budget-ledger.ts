@@ -128,10 +128,11 @@ export class BudgetLedger {
     }
     const ticket: Ticket = { states, amounts };
     if (!this.shared) {
-      states.forEach((state, i) => {
+      for (let i = 0; i < states.length; i++) {
+        const state = states[i] as BudgetState;
         state.reserved += amounts[i] ?? 0;
         this.#warn(state, now);
-      });
+      }
       return ticket;
     }
     const moves = states.map((state, i) => ({
@@ -155,18 +156,22 @@ export class BudgetLedger {
 
   /** The call ended: its reservation becomes what it really cost (the reservation when that is unknown). */
   settle(ticket: Ticket, charge: Charge | undefined, now: number): void | Promise<void> {
-    const spent = ticket.states.map((state, i) => {
-      this.#roll(state, now);
-      state.reserved -= ticket.amounts[i] ?? 0;
-      return (charge && amountOf(state, charge)) ?? ticket.amounts[i] ?? 0;
-    });
+    const { states, amounts } = ticket;
     if (!this.shared) {
-      ticket.states.forEach((state, i) => {
-        state.spent += spent[i] ?? 0;
+      for (let i = 0; i < states.length; i++) {
+        const state = states[i] as BudgetState;
+        this.#roll(state, now);
+        state.reserved -= amounts[i] ?? 0;
+        state.spent += (charge && amountOf(state, charge)) ?? amounts[i] ?? 0;
         this.#warn(state, now);
-      });
+      }
       return;
     }
+    const spent = states.map((state, i) => {
+      this.#roll(state, now);
+      state.reserved -= amounts[i] ?? 0;
+      return (charge && amountOf(state, charge)) ?? amounts[i] ?? 0;
+    });
     return this.#settleShared(ticket, spent, now);
   }
 

@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import type { TokenUsage } from '../core/events.js';
 import type { UsageBuckets } from '../core/usage-buckets.js';
 import table from './price-table.json' with { type: 'json' };
 
@@ -12,9 +13,10 @@ export interface ModelPrice {
   readonly cacheWrite?: number;
   /** Prompt tokens written to a 1-hour cache (Anthropic). */
   readonly cacheWrite1h?: number;
-  /** The Batch API's prices, where they differ. */
+  /** The Batch API's prices, where they differ (absent: the same as `input`, `output`, `cachedInput`). */
   readonly batchInput?: number;
   readonly batchOutput?: number;
+  readonly batchCachedInput?: number;
   /** Prices for every token of a call whose prompt is longer than `above` tokens. */
   readonly longContext?: Omit<ModelPrice, 'longContext' | 'maxOutputTokens'> & { readonly above: number };
   /** The model's output cap: a call's worst case when it names no `max_tokens`. */
@@ -37,6 +39,7 @@ const NUMBER_FIELDS = [
   'cacheWrite1h',
   'batchInput',
   'batchOutput',
+  'batchCachedInput',
   'maxOutputTokens',
 ] as const;
 
@@ -80,10 +83,10 @@ export function validatePrices(prices: unknown): PriceOverrides {
   return prices as PriceOverrides;
 }
 
-/** `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`; `models/gemini-2.5-flash` → `gemini-2.5-flash`. */
+/** `claude-sonnet-4-5-20250929` and `claude-sonnet-4-5-latest` → `claude-sonnet-4-5`; `models/gemini-2.5-flash` → `gemini-2.5-flash`. */
 function candidates(model: string): string[] {
   const bare = model.replace(/^models\//, '').replace(/^[a-z]+\//, '');
-  const undated = bare.replace(/-(\d{8}|\d{4}-\d{2}-\d{2})$/, '');
+  const undated = bare.replace(/-(\d{8}|\d{4}-\d{2}-\d{2}|latest)$/, '');
   return [model, bare, undated];
 }
 
@@ -108,22 +111,70 @@ function part(tokens: number, perMillion: number | undefined): number | null {
   return perMillion === undefined ? null : (tokens * perMillion) / 1e6;
 }
 
+/** A usage's buckets: its own when the answer said, else its input and output counts (no cache buckets). */
+export function bucketsOf(usage: TokenUsage): UsageBuckets {
+  return (
+    usage.buckets ?? {
+      uncachedInput: usage.inputTokens,
+      cacheRead: 0,
+      cacheWrite: 0,
+      cacheWrite1h: 0,
+      output: usage.outputTokens,
+      reasoning: 0,
+    }
+  );
+}
+
+/** How a call was sent, for its price: `batch` — through the provider's Batch API. */
+export interface CostOptions {
+  readonly batch?: boolean;
+}
+
+type BasePrice = Omit<ModelPrice, 'longContext' | 'maxOutputTokens'>;
+
+function atBatch<P extends BasePrice>(p: P): P {
+  return {
+    ...p,
+    input: p.batchInput ?? p.input,
+    output: p.batchOutput ?? p.output,
+    cachedInput: p.batchCachedInput ?? p.cachedInput,
+  };
+}
+
+/**
+ * A model's prices as the Batch API charges them (`batchInput`, `batchOutput`, `batchCachedInput` where
+ * the table has them, its long-context tier's too); the standard prices where it has none. Pass it where a
+ * `ModelPrice` is wanted (a budget's reservation, a settle) for a call sent in a batch.
+ */
+export function batchPrice(price: ModelPrice): ModelPrice;
+export function batchPrice(price: ModelPrice | undefined): ModelPrice | undefined;
+export function batchPrice(price: ModelPrice | undefined): ModelPrice | undefined {
+  if (!price) return undefined;
+  const { longContext } = price;
+  return longContext ? { ...atBatch(price), longContext: atBatch(longContext) } : atBatch(price);
+}
+
 /**
  * What a call's usage costs in USD, or `null` when a bucket with tokens has no price (never 0 for an
- * unknown). A prompt longer than `longContext.above` prices every token at the long-context prices.
+ * unknown). A prompt longer than `longContext.above` prices every token at the long-context prices;
+ * `{ batch: true }` (or `true`) at the Batch API's prices (see `batchPrice`).
  */
-export function costOf(buckets: UsageBuckets, price: ModelPrice | undefined, batch = false): number | null {
+export function costOf(
+  buckets: UsageBuckets,
+  price: ModelPrice | undefined,
+  options: CostOptions | boolean = {},
+): number | null {
   if (!price) return null;
   const prompt = buckets.uncachedInput + buckets.cacheRead + buckets.cacheWrite + buckets.cacheWrite1h;
-  const p = price.longContext && prompt > price.longContext.above ? price.longContext : price;
-  const input = batch ? (p.batchInput ?? p.input) : p.input;
-  const output = batch ? (p.batchOutput ?? p.output) : p.output;
+  const tier = price.longContext && prompt > price.longContext.above ? price.longContext : price;
+  const batch = typeof options === 'boolean' ? options : options.batch === true;
+  const p = batch ? atBatch(tier) : tier;
   const parts = [
-    part(buckets.uncachedInput, input),
+    part(buckets.uncachedInput, p.input),
     part(buckets.cacheRead, p.cachedInput),
     part(buckets.cacheWrite, p.cacheWrite),
     part(buckets.cacheWrite1h, p.cacheWrite1h),
-    part(buckets.output + buckets.reasoning, output),
+    part(buckets.output + buckets.reasoning, p.output),
   ];
   let sum = 0;
   for (const x of parts) {

@@ -19,7 +19,7 @@ import {
   type Refusal,
   type Ticket,
 } from './budget-ledger.js';
-import { costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
+import { batchPrice, bucketsOf, costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
 
 /** What a wrapped client knows of a call before it is sent: its model and its worst case in tokens. */
 export interface SpendRequest {
@@ -28,6 +28,8 @@ export interface SpendRequest {
   readonly promptTokens: number;
   /** The request's output maximum (`max_tokens`, `maxOutputTokens`, …), if it names one. */
   readonly maxOutputTokens: number | undefined;
+  /** Sent through the provider's Batch API: reserved and costed at its batch prices (`batchPrice`). */
+  readonly batch?: boolean;
 }
 
 /** Cost so far of one key with one model. `unknownCalls`: calls whose model has no price. */
@@ -48,6 +50,15 @@ export interface CostRow {
 function quietly(step: void | Promise<void>): void | Promise<void> {
   if (step) return step.catch(() => undefined);
 }
+
+/** What budgets hold for one offloaded call until its answer comes. */
+export interface OffloadTicket {
+  settle(key: JobContext['key'], usage: TokenUsage | undefined): void;
+  release(): void;
+}
+
+/** No key is named `*`: only budgets without a `keys` list cover an offloaded call. */
+const OFFLOAD_KEY = '*';
 
 type Job<T> = (client: unknown, ctx: JobContext) => Promise<T>;
 
@@ -85,7 +96,8 @@ const REASONS: Readonly<Record<BudgetRefusal, string>> = {
 export class Spend {
   readonly prices: PriceBook;
   readonly ledger: BudgetLedger;
-  readonly #costs = new Map<string, CostRow>();
+  readonly #costs = new Map<string, Map<string, Map<string, CostRow>>>();
+  readonly #rows: CostRow[] = [];
 
   constructor(
     options: { readonly prices?: unknown; readonly budgets?: unknown },
@@ -120,7 +132,8 @@ export class Spend {
     tokens: number | undefined,
   ): Job<T> {
     const model = request?.model;
-    const price = this.prices.lookup(model);
+    const listed = this.prices.lookup(model);
+    const price = request?.batch ? batchPrice(listed) : listed;
     const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
     const worst: Charge = {
       usd: request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
@@ -174,16 +187,7 @@ export class Spend {
     ticket: Ticket | undefined,
     usage: TokenUsage | undefined,
   ): void | Promise<void> {
-    const buckets =
-      usage?.buckets ??
-      (usage && {
-        uncachedInput: usage.inputTokens,
-        cacheRead: 0,
-        cacheWrite: 0,
-        cacheWrite1h: 0,
-        output: usage.outputTokens,
-        reasoning: 0,
-      });
+    const buckets = usage && bucketsOf(usage);
     const charge: Charge | undefined = buckets && {
       usd: costOf(buckets, price),
       tokens: totalTokens(buckets),
@@ -194,9 +198,56 @@ export class Spend {
     return settled;
   }
 
+  /**
+   * A call sent to a Batch API (docs/batch-offload.md): its worst case is reserved now, at synchronous
+   * prices (budgets err on the side of refusing), on the budgets of its tag that name no keys (the key that
+   * submits its batch is chosen later); it settles at batch prices against that key. Throws
+   * BudgetExceededError as a synchronous call would.
+   */
+  offloaded(
+    provider: string,
+    tag: string | undefined,
+    request: SpendRequest,
+  ): OffloadTicket | Promise<OffloadTicket> {
+    const price = this.prices.lookup(request.model);
+    const maxOut = request.maxOutputTokens ?? price?.maxOutputTokens;
+    const worst: Charge = {
+      usd: maxOut === undefined ? null : worstCase(request, price, maxOut),
+      tokens: request.promptTokens + (maxOut ?? 0),
+    };
+    const none = (): Promise<never> => Promise.reject(new Error('an offloaded call runs no job'));
+    const call = new GuardedCall(
+      this,
+      provider,
+      none,
+      tag,
+      request.model,
+      price,
+      worst,
+      maxOut === undefined,
+    );
+    const batch = price && batchPrice(price);
+    const ticketOf = (ticket: Ticket | undefined): OffloadTicket => ({
+      settle: (key, usage) => void this.settle(key, request.model, batch, ticket, usage),
+      release: () => void this.release(ticket),
+    });
+    const reserved = this.reserve(call as GuardedCall<unknown>, OFFLOAD_KEY);
+    return reserved instanceof Promise ? reserved.then(ticketOf) : ticketOf(reserved);
+  }
+
   #count(key: JobContext['key'], model: string | undefined, charge: Charge): void {
-    const id = `${key.provider}\u0000${key.name}\u0000${model ?? ''}`;
-    let row = this.#costs.get(id);
+    // provider → key → model, without building a string per call: this runs on every answer.
+    let byKey = this.#costs.get(key.provider);
+    if (!byKey) {
+      byKey = new Map();
+      this.#costs.set(key.provider, byKey);
+    }
+    let byModel = byKey.get(key.name);
+    if (!byModel) {
+      byModel = new Map();
+      byKey.set(key.name, byModel);
+    }
+    let row = byModel.get(model ?? '');
     if (!row) {
       row = {
         provider: key.provider,
@@ -207,7 +258,8 @@ export class Spend {
         calls: 0,
         unknownCalls: 0,
       };
-      this.#costs.set(id, row);
+      byModel.set(model ?? '', row);
+      this.#rows.push(row);
     }
     row.calls++;
     row.tokens += charge.tokens;
@@ -218,7 +270,7 @@ export class Spend {
   /** Cost per key and model, and every budget's state. */
   snapshot(): { readonly costs: readonly CostRow[]; readonly budgets: readonly BudgetSnapshot[] } {
     return {
-      costs: [...this.#costs.values()].map((row) => ({ ...row })),
+      costs: this.#rows.map((row) => ({ ...row })),
       budgets: this.ledger.snapshot(this.clock.now()),
     };
   }

@@ -1,3 +1,4 @@
+import type { OffloadJournal } from '../core/offload-journal.js';
 import type { SharedBudgets } from '../core/shared-budgets.js';
 import { withDeadline } from './deadline.js';
 import { MemoryStore } from './memory-store.js';
@@ -7,6 +8,7 @@ import { countingRunner, scriptRunner } from './redis-client.js';
 import { describeRedisError, withClientError } from './redis-fault.js';
 import { handBack } from './redis-hand-back.js';
 import { RedisLayout } from './redis-layout.js';
+import { redisOffloadJournal } from './redis-offload-journal.js';
 import { type RedisReadiness, startRedis } from './redis-startup.js';
 import {
   type RedisStoreOptions,
@@ -54,6 +56,8 @@ export class RedisStore implements KeyStateStore {
   #closed = false;
   #roundTrips = 0;
   #faults = 0;
+  /** Batch offload's open batches, shared: a restarted process collects them instead of resubmitting. */
+  readonly offloadJournal: OffloadJournal;
 
   constructor(options: RedisStoreOptions) {
     this.#options = resolveRedisStoreOptions(options);
@@ -62,6 +66,7 @@ export class RedisStore implements KeyStateStore {
       this.#roundTrips += 1;
     });
     this.#backend = new RedisBackend(runner, new RedisLayout(prefix));
+    this.offloadJournal = redisOffloadJournal(runner, prefix);
     this.#local = new MemoryStore({ clock, share: localShare, ...(stagger ? { stagger } : {}) });
     this.#breaker = new StoreBreaker(this.#options.failureThreshold, this.#options.recoverAfterMs);
   }

@@ -19,6 +19,22 @@ export function geminiRequest(chat: TextChat): Rec {
   };
 }
 
+/**
+ * A text chat as the body of Gemini's REST `generateContent` (what the gateway sends): the SDK's
+ * `config` fields are the wire's `systemInstruction` and `generationConfig`.
+ */
+export function geminiWireRequest(chat: TextChat): Rec {
+  const { contents, config } = geminiRequest(chat) as { contents: unknown; config?: Rec };
+  const { systemInstruction, ...generationConfig } = config ?? {};
+  return {
+    contents,
+    ...(systemInstruction === undefined
+      ? {}
+      : { systemInstruction: { parts: [{ text: systemInstruction }] } }),
+    ...(Object.keys(generationConfig).length === 0 ? {} : { generationConfig }),
+  };
+}
+
 const FINISH: Readonly<Record<string, TextAnswer['finish']>> = {
   STOP: 'stop',
   MAX_TOKENS: 'length',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/cli/bench/bench-result.js';
+import type { FallbackBenchResult } from '../../src/cli/bench/fallback-bench.js';
 import { RedisServer } from '../support/redis-server.js';
 import { tempDir } from './support/batch-files.js';
 import { runCli } from './support/run-cli.js';
@@ -49,6 +50,30 @@ describe('keymux bench (child process, embedded emulator)', () => {
     expect(result.stdout).toContain('goodput');
     expect(readFileSync(report, 'utf8')).toContain('<svg');
   }, 120_000);
+
+  it('--fallback: a primary out of quota mid-run, no job failed, every later job served by the fallback', async () => {
+    const json = join(tempDir(), 'fallback.json');
+    const flags = [
+      '--jobs',
+      '40',
+      '--quota-at-ms',
+      '150',
+      '--latency',
+      '20',
+      '--rpm',
+      '6000',
+      '--json',
+      json,
+    ];
+    const result = await runCli(['bench', '--fallback', ...flags]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('exhaustion → first fallback sent');
+    const bench = JSON.parse(readFileSync(json, 'utf8')) as FallbackBenchResult;
+    expect(bench.failed).toBe(0);
+    expect(bench.servedByPrimary + bench.servedByFallback).toBe(40);
+    expect(bench.servedByFallback).toBeGreaterThan(0);
+    expect(bench.fallbacks['quota-exhausted']).toBeGreaterThan(0);
+  }, 60_000);
 
   it('has --help, and exits 2 with one line on a bad value', async () => {
     const [help, bad, unknown] = await Promise.all([

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type KeymuxError, ProviderError } from '../../src/core/errors.js';
+import {
+  ConfigError,
+  type KeymuxError,
+  ProviderError,
+  RetriesExhaustedError,
+  UnsupportedTargetError,
+} from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { promptRefusal } from '../../src/providers/classify.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -15,15 +21,22 @@ const fallbacksOf = (events: readonly KeymuxEvent[]) =>
 const servedFor = (entries: readonly { model: string; status: number }[], model: string) =>
   entries.filter((e) => e.model === model && e.status === 200).length;
 
-/** Moves the manual clock until `promise` settles: the emulator answers in real time, keymux waits on the clock. */
-async function settleOn<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
+/**
+ * Moves the manual clock until `promise` settles: the emulator answers in real time, keymux waits on the
+ * clock. Fails when it has not settled after `rounds` moves (a job that nothing will ever wake).
+ */
+async function settleOn<T>(clock: ManualClock, promise: Promise<T>, rounds = 200): Promise<T> {
   let done = false;
   const out = promise.finally(() => {
     done = true;
   });
-  for (let i = 0; i < 200 && !done; i++) {
+  for (let i = 0; i < rounds && !done; i++) {
     await new Promise((resolve) => setTimeout(resolve, 5));
     await clock.advance(100);
+  }
+  if (!done) {
+    out.catch(() => undefined);
+    throw new Error(`still waiting after ${rounds} moves of the clock`);
   }
   return out;
 }
@@ -63,7 +76,12 @@ describe('fallbacks through the wrapped OpenAI client', () => {
   it('sends a prompt too long for the model to contextWindowFallbacks only', async () => {
     const { mux, events, emulator } = await setupFallbacks(
       ['openai', 'groq'],
-      { fallbacks: { 'gpt-4.1-mini': [GROQ] }, contextWindowFallbacks: { 'gpt-4.1-mini': ['gpt-4.1'] } },
+      {
+        fallbacks: { 'gpt-4.1-mini': [GROQ] },
+        contextWindowFallbacks: { 'gpt-4.1-mini': ['gpt-4.1'] },
+        // gpt-4.1 is priced 5× gpt-4.1-mini (src/spend/price-table.json): allowed here, the price veto has its own test.
+        maxFallbackPriceRatio: Number.POSITIVE_INFINITY,
+      },
       [{ kind: 'context-window', model: 'gpt-4.1-mini' }],
     );
     const reply = await mux.getOpenAIClient().chat.completions.create({ model: 'gpt-4.1-mini', messages });
@@ -208,6 +226,52 @@ describe('wait or fall back: the keys’ learned reset times decide (manual cloc
     expect(emulator.ledger.entries({ provider: 'openai' })).toHaveLength(sent);
     expect(fallbacksOf(events)).toEqual([{ from: 'openai/gpt-4.1', to: GROQ, reason: 'rate-limited' }]);
   });
+
+  it('jobs waiting for the model leave with it when its last key runs out under a job that falls back', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { mux, events } = await setupFallbacks(
+      ['openai', 'groq'],
+      { clock, maxConcurrentRequests: 1, fallbacks: { 'gpt-4.1': [GROQ] } },
+      [{ kind: 'quota', model: 'gpt-4.1' }],
+    );
+    // One slot: the first call is in flight, the other two wait in the pool, with no timer to wake them
+    // (only a key's notice can). The first call's quota answer leaves the pool with no key at all.
+    const openai = mux.getOpenAIClient();
+    const calls = Promise.all(
+      [1, 2, 3].map(() => openai.chat.completions.create({ model: 'gpt-4.1', messages })),
+    );
+    const replies = await settleOn(clock, calls, 100);
+    expect(replies.map((r) => r.model)).toEqual(Array(3).fill('llama-3.3-70b-versatile'));
+    expect(fallbacksOf(events).map((f) => f.reason)).toEqual(['quota-exhausted', 'no-key', 'no-key']);
+  });
+
+  it('the first fallback is sent before the rest of a long wait line has been moved over', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { mux, events } = await setupFallbacks(
+      ['openai', 'groq'],
+      { clock, maxConcurrentRequests: 1, queueSize: 100, fallbacks: { 'gpt-4.1': [GROQ] } },
+      [{ kind: 'quota', model: 'gpt-4.1' }],
+    );
+    // Groq's SDK loaded and its key out of its slow start, as in a service that used it before.
+    await mux.getGroqClient().chat.completions.create({ model: 'llama-3.3-70b-versatile', messages });
+    // A second later its pacing lets it send at once: the first fallback waits for nothing but keymux.
+    await clock.advance(1000);
+    events.length = 0;
+    const openai = mux.getOpenAIClient();
+    const calls = Promise.all(
+      Array.from({ length: 40 }, () => openai.chat.completions.create({ model: 'gpt-4.1', messages })),
+    );
+    const replies = await settleOn(clock, calls);
+    expect(replies.every((r) => r.model === 'llama-3.3-70b-versatile')).toBe(true);
+    // Moving 39 waiting jobs over in one go would put every one of them ahead of the first one's send.
+    const order = events.filter(
+      (e) => e.type === 'fallback' || (e.type === 'request' && e.key.provider === 'groq'),
+    );
+    const firstSend = order.findIndex((e) => e.type === 'request');
+    expect(order.filter((e) => e.type === 'fallback')).toHaveLength(40);
+    expect(firstSend).toBeGreaterThan(0);
+    expect(firstSend).toBeLessThan(20);
+  });
 });
 
 describe('fallback configuration', () => {
@@ -262,5 +326,41 @@ describe('maxFallbackPriceRatio', () => {
     const reply = await mux.getAnthropicClient().messages.create(body);
     expect(reply.model).toBe('claude-opus-4-5');
     expect(fallbacksOf(events).map((f) => f.reason)).toEqual(['transient']);
+  });
+});
+
+describe('the legacy @google/generative-ai client (its model is named by getGenerativeModel)', () => {
+  const prompt = 'Say something about keys.';
+
+  it('falls back to another Gemini model, and the fallback serves the request', async () => {
+    const { mux, events, emulator } = await setupFallbacks(
+      ['gemini'],
+      { contextWindowFallbacks: { 'gemini-2.5-pro': ['gemini-2.5-flash'] } },
+      [{ kind: 'context-window', model: 'gemini-2.5-pro' }],
+    );
+    const model = mux.getGeminiClient().getGenerativeModel({ model: 'models/gemini-2.5-pro' });
+    const result = await model.generateContent(prompt);
+    expect(result.response.text().length).toBeGreaterThan(0);
+    expect(fallbacksOf(events)).toEqual([
+      { from: 'gemini/gemini-2.5-pro', to: 'gemini/gemini-2.5-flash', reason: 'context-window' },
+    ]);
+    expect(servedFor(emulator.ledger.entries(), 'gemini-2.5-flash')).toBe(1);
+  });
+
+  it('skips another provider as unsupported, with a typed error, and never sends to it', async () => {
+    const { mux, emulator } = await setupFallbacks(
+      ['gemini', 'groq'],
+      { fallbacks: { 'gemini-2.5-pro': [GROQ] } },
+      [{ kind: 'quota', model: 'gemini-2.5-pro' }],
+    );
+    const model = mux.getGeminiClient().getGenerativeModel({ model: 'gemini-2.5-pro' });
+    const error = (await model.generateContent(prompt).catch((e: unknown) => e)) as KeymuxError;
+    // The first target's error (its quota answer), typed as without fallbacks.
+    expect(error).toBeInstanceOf(RetriesExhaustedError);
+    expect(error.fallbacks.map((f) => [f.target, f.reason])).toEqual([[GROQ, 'unsupported']]);
+    expect(error.fallbacks[0]?.error).toBeInstanceOf(UnsupportedTargetError);
+    expect(String((error.fallbacks[0]?.error as Error | undefined)?.message)).toContain('getGenAIClient');
+    expect(emulator.ledger.entries({ provider: 'groq' })).toHaveLength(0);
+    expect(leaksKey(error)).toBe(false);
   });
 });

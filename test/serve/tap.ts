@@ -5,6 +5,8 @@ export interface SeenRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  /** The request's body, complete once it has been forwarded. */
+  body: string;
 }
 
 /** A recording proxy in front of the emulator: what the gateway really sent upstream. */
@@ -14,7 +16,16 @@ export async function startTap(
 ): Promise<{ url: string; seen: SeenRequest[] }> {
   const seen: SeenRequest[] = [];
   const server = createServer((req, res) => {
-    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const entry: SeenRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body: '',
+    };
+    seen.push(entry);
+    req.on('data', (chunk: Buffer) => {
+      entry.body += chunk.toString('utf8');
+    });
     const upstream = new URL(target());
     const forward = request(
       {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import { EMPTY_BUCKETS } from '../../src/core/usage-buckets.js';
 import table from '../../src/spend/price-table.json' with { type: 'json' };
-import { costOf, PriceBook, priceRatio, validatePrices } from '../../src/spend/prices.js';
+import { batchPrice, costOf, PriceBook, priceRatio, validatePrices } from '../../src/spend/prices.js';
 
 describe('the built-in price table', () => {
   it('every entry has a source URL and a date, and only real prices', () => {
@@ -18,8 +18,43 @@ describe('the built-in price table', () => {
     const book = new PriceBook();
     expect(book.lookup('claude-sonnet-4-5-20250929')?.input).toBe(3);
     expect(book.lookup('claude-3-5-haiku-20241022')?.batchInput).toBe(0.4);
+    expect(book.lookup('claude-3-5-haiku-latest')?.input).toBe(0.8);
     expect(book.lookup('gpt-unknown')).toBeUndefined();
     expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 10 }, book.lookup('gpt-unknown'))).toBeNull();
+  });
+
+  it('holds OpenAI, Gemini and Groq models; a third-party source says so; batch prices are half where documented', () => {
+    const entries = Object.entries(table.models) as [string, Record<string, unknown>][];
+    for (const provider of ['openai', 'gemini', 'groq']) {
+      const rows = entries.filter(([, e]) => e.provider === provider);
+      expect(rows.length, provider).toBeGreaterThan(5);
+      for (const [model, e] of rows) expect(e.source, model).toMatch(/third-party, from https:\/\//);
+    }
+    for (const [model, e] of entries) {
+      if (e.provider !== 'openai' && e.provider !== 'gemini' && e.batchSource === undefined) continue;
+      expect(e.batchSource, model).toMatch(/^https:\/\//);
+      expect(e.batchInput, model).toBe((e.input as number) / 2);
+      expect(e.batchOutput, model).toBe((e.output as number) / 2);
+    }
+    const book = new PriceBook();
+    expect(book.lookup('models/gemini-2.5-flash')?.output).toBe(2.5);
+    expect(book.lookup('openai/gpt-oss-120b')).toMatchObject({ input: 0.15, output: 0.6 });
+    expect(book.lookup('gpt-4.1-mini-2025-04-14')).toMatchObject({ input: 0.4, batchInput: 0.2 });
+  });
+
+  it("a dated snapshot priced apart is not given its alias's price", () => {
+    const book = new PriceBook();
+    expect(book.lookup('gpt-4o-2024-05-13')).toMatchObject({ input: 5, output: 15 });
+    expect(book.lookup('gpt-4o-2024-08-06')).toMatchObject({ input: 2.5, output: 10 });
+  });
+
+  it('Gemini 2.5 Pro: a prompt over 200k tokens is priced at the long-context tier, in a batch at half of it', () => {
+    const pro = new PriceBook().lookup('gemini-2.5-pro');
+    const short = { ...EMPTY_BUCKETS, uncachedInput: 200_000, output: 1_000_000 };
+    const long = { ...short, uncachedInput: 400_000 };
+    expect(costOf(short, pro)).toBeCloseTo(0.2 * 1.25 + 10, 12);
+    expect(costOf(long, pro)).toBeCloseTo(0.4 * 2.5 + 15, 12);
+    expect(costOf(long, pro, { batch: true })).toBeCloseTo((0.4 * 2.5 + 15) / 2, 12);
   });
 
   it('`prices` overrides and extends the table', () => {
@@ -60,7 +95,11 @@ describe('costOf', () => {
 
   it('batch prices where the table has them', () => {
     const haiku = new PriceBook().lookup('claude-3-5-haiku');
-    expect(costOf({ ...EMPTY_BUCKETS, uncachedInput: 1e6, output: 1e6 }, haiku, true)).toBe(2.4);
+    const usage = { ...EMPTY_BUCKETS, uncachedInput: 1e6, output: 1e6 };
+    expect(costOf(usage, haiku, { batch: true })).toBe(2.4);
+    expect(costOf(usage, haiku, true)).toBe(2.4);
+    expect(costOf(usage, batchPrice(haiku))).toBe(2.4);
+    expect(costOf(usage, haiku)).toBe(4.8);
   });
 
   it('a prompt past the long-context threshold prices every token at the long-context prices', () => {

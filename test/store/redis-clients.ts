@@ -1,5 +1,3 @@
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import type { RedisClientLike } from '../../src/store/redis-client.js';
 
 /** A connected client of one library, with a raw command for the test's own checks. */
@@ -19,6 +17,8 @@ export const CLIENT_KINDS: readonly ClientKind[] = [
   {
     name: 'node-redis',
     async connect(url) {
+      // Loaded when used: a forked test process (support/budget-process.ts) loads one library, not both.
+      const { createClient } = await import('redis');
       const client = createClient({
         url,
         disableOfflineQueue: true,
@@ -38,6 +38,7 @@ export const CLIENT_KINDS: readonly ClientKind[] = [
   {
     name: 'ioredis',
     async connect(url) {
+      const { Redis } = await import('ioredis');
       const client = new Redis(url, {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,

@@ -1,75 +1,77 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BudgetExceededError } from '../../src/core/errors.js';
-import { Multiplexer } from '../../src/multiplexer.js';
-import { redisStore } from '../../src/store/redis-store.js';
-import { fakeAdapter } from '../support/fake-provider.js';
+import type { Multiplexer } from '../../src/multiplexer.js';
+import { bundleForNode } from '../support/build-cli.js';
 import { RedisServer } from '../support/redis-server.js';
 import { CLIENT_KINDS, type TestClient } from './redis-clients.js';
+import { budgetMux } from './support/budget-mux.js';
+import type { BudgetProcessReport } from './support/budget-process.js';
+
+/** The forked processes run one esbuild bundle of support/budget-process.ts (plain node, no tsx). */
+const WORKER = fileURLToPath(new URL('../../dist-test/budget-process.js', import.meta.url));
 
 let server: RedisServer;
 const clients: TestClient[] = [];
 beforeAll(async () => {
-  server = await RedisServer.start();
+  const bundled = bundleForNode(
+    fileURLToPath(new URL('./support/budget-process.ts', import.meta.url)),
+    WORKER,
+  );
+  [server] = await Promise.all([RedisServer.start(), bundled]);
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.quit()));
   await server.stop();
 });
 
-/** One multiplexer per "process": its own Redis connection (alternating client libraries), one prefix. */
+/** Multiplexers in this process, each on its own Redis connection, under one prefix. */
 async function processes(count: number, prefix: string, tokens: number): Promise<Multiplexer[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const kind = CLIENT_KINDS[i % CLIENT_KINDS.length];
-      const client = await (kind?.connect(server.url) ?? Promise.reject(new Error('no client kind')));
+      const { mux, client } = await budgetMux(server.url, prefix, i, tokens);
       clients.push(client);
-      const store = redisStore({ client: client.client, prefix, timeoutMs: 2000 });
-      const mux = new Multiplexer({ store, budgets: [{ name: 'shared', tokens, period: 'day' }] });
-      mux.registerProvider(fakeAdapter());
-      mux.addKey('fake', {
-        name: `k${i}`,
-        apiKey: `secret-k${i}-0123456789`,
-        maxConcurrentRequests: 200,
-        queueSize: 1000,
-        limits: { rpm: 1_000_000 },
-      });
       return mux;
     }),
   );
 }
 
 describe('budgets shared through Redis', () => {
-  it('4 processes, 100 concurrent calls each, land exactly on one budget: never over', async () => {
-    const muxes = await processes(4, 'budget4', 1000);
-    let ran = 0;
-    const results = await Promise.allSettled(
-      muxes.flatMap((mux) =>
-        Array.from({ length: 100 }, () =>
-          mux.execute(
-            'fake',
-            async (_client, ctx) => {
-              ran++;
-              await new Promise((resolve) => setImmediate(resolve));
-              ctx.reportUsage({ inputTokens: 3, outputTokens: 7 });
-            },
-            { tokens: 10 },
-          ),
-        ),
-      ),
+  it('4 OS processes, 100 concurrent calls each, land exactly on one budget: never over', async () => {
+    const prefix = 'budget4';
+    const children = Array.from({ length: 4 }, (_, i) =>
+      fork(WORKER, [server.url, prefix, String(i), '100', '1000'], { stdio: 'inherit' }),
     );
-    const refused = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-    for (const r of refused) expect(r.reason).toBeInstanceOf(BudgetExceededError);
+    const reports = children.map(
+      (child) =>
+        new Promise<BudgetProcessReport>((resolve, reject) => {
+          child.on('message', (m) => {
+            if (typeof m === 'object') resolve(m as BudgetProcessReport);
+          });
+          child.once('exit', (code) =>
+            reject(new Error(`budget process exited with ${code} before reporting`)),
+          );
+        }),
+    );
+    // Every process connected before any sends: their 100 calls each overlap in Redis. A process that
+    // dies first fails the test at once (its report's rejection), never a hang.
+    const ready = children.map(
+      (child) => new Promise<void>((resolve) => child.once('message', () => resolve())),
+    );
+    await Promise.race([Promise.all(ready), Promise.all(reports)]);
+    for (const child of children) child.send('go');
+    const done = await Promise.all(reports);
+    for (const r of done) expect(r.other).toEqual([]);
     // Each call reserves 10 and spends 10: exactly 100 of the 400 fit, whichever process sent them.
-    expect(ran).toBe(100);
-    expect(refused).toHaveLength(300);
-    const hash = (await clients[0]?.command([
-      'HGETALL',
-      'keymux:{budget4:budgets}:budget:shared',
-    ])) as unknown;
+    expect(done.reduce((sum, r) => sum + r.ran, 0)).toBe(100);
+    expect(done.reduce((sum, r) => sum + r.refused, 0)).toBe(300);
+    const admin = await CLIENT_KINDS[0]?.connect(server.url);
+    if (!admin) throw new Error('no client');
+    clients.push(admin);
+    const hash = (await admin.command(['HGETALL', `keymux:{${prefix}:budgets}:budget:shared`])) as unknown;
     const fields = Array.isArray(hash)
       ? Object.fromEntries(Array.from({ length: hash.length / 2 }, (_, i) => [hash[2 * i], hash[2 * i + 1]]))
       : (hash as Record<string, string>);
-    await Promise.all(muxes.map((mux) => mux.close()));
     expect(fields).toMatchObject({ spent: '1000', reserved: '0' });
   });
 

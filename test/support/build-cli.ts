@@ -13,9 +13,14 @@ export const CLI_BUNDLE = fileURLToPath(new URL('../../dist-test/cli/main.js', i
  * 1 s of CPU per spawn). Dependencies stay external: the child loads the same SDKs a user's would.
  */
 export default async function setup(): Promise<void> {
+  await bundleForNode(fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), CLI_BUNDLE);
+}
+
+/** One ESM bundle of `entry` for plain `node`, its npm dependencies left as imports. */
+export async function bundleForNode(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))],
-    outfile: CLI_BUNDLE,
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -1,3 +1,4 @@
+import type { BatchOffloadOptions } from '../../config/offload-options.js';
 import { ConfigError } from '../../core/errors.js';
 import { Multiplexer } from '../../multiplexer.js';
 import { missingKeysMessage } from '../shared/key-env.js';
@@ -20,7 +21,11 @@ export async function loadMultiplexer(
   configPath: string | undefined,
   env: NodeJS.ProcessEnv,
   redisOptional = false,
+  batchOffload?: BatchOffloadOptions,
 ): Promise<LoadedMultiplexer> {
+  if (configPath !== undefined && batchOffload !== undefined) {
+    throw new UsageError('--offload works with keys from the environment, not with --config');
+  }
   if (configPath !== undefined && env.KEYMUX_REDIS_URL) {
     throw new UsageError(
       '--redis (KEYMUX_REDIS_URL) works with keys from the environment, not with --config',
@@ -31,7 +36,7 @@ export async function loadMultiplexer(
   try {
     mux =
       configPath === undefined
-        ? Multiplexer.fromEnv(env, store ? { store } : {})
+        ? Multiplexer.fromEnv(env, { ...(store ? { store } : {}), ...(batchOffload ? { batchOffload } : {}) })
         : await Multiplexer.fromConfig(configPath);
     if (mux.keyNames('openai').length === 0)
       throw new UsageError(missingKeysMessage('openai', configPath === undefined));

@@ -4,13 +4,14 @@ import type { Multiplexer } from '../../multiplexer.js';
 import { createProgress } from '../shared/progress.js';
 import { watchProviderWait } from '../shared/provider-wait.js';
 import { describeRunCost } from '../shared/run-cost.js';
+import { fileJournal } from './file-journal.js';
 import { renderKeyStats } from './key-stats-table.js';
 import { loadMultiplexer } from './load-multiplexer.js';
 import { OutputFile, readDone } from './output-file.js';
 import { malformedLine } from './output-line.js';
 import { describePlan, planBatch } from './plan-batch.js';
 import { readBatchInput } from './read-input.js';
-import { NOT_SENT, sendLine } from './send-line.js';
+import { NOT_SENT, offloadLine, sendLine } from './send-line.js';
 
 export interface BatchOptions {
   readonly input: string;
@@ -25,6 +26,12 @@ export interface BatchOptions {
   readonly progress: boolean;
   /** Run alone when Redis (`KEYMUX_REDIS_URL`) cannot be reached at start, instead of exiting 2. */
   readonly redisOptional?: boolean;
+  /** `--offload`: lines go to the Batch API with this deadline from the start of the run. */
+  readonly offload?: {
+    readonly deadlineMs: number;
+    readonly maxWaitMs: number;
+    readonly firstPollMs: number;
+  };
 }
 
 /** Exit code of a run that wrote error lines (failed requests or malformed input): see `keymux batch --help`. */
@@ -66,11 +73,22 @@ export async function runBatch(
     return 0;
   }
 
-  const loaded = await loadMultiplexer(options.config, env, options.redisOptional);
+  const offload = options.offload && {
+    minDeadline: Math.min(options.offload.deadlineMs, 3_600_000),
+    maxWait: options.offload.maxWaitMs,
+    firstPoll: options.offload.firstPollMs,
+    resendBefore: Math.min(900_000, options.offload.deadlineMs / 4),
+    ...(env.KEYMUX_REDIS_URL ? {} : { journal: fileJournal(`${options.output}.batches.json`) }),
+  };
+  const loaded = await loadMultiplexer(options.config, env, options.redisOptional, offload);
   const { mux } = loaded;
   const out = new OutputFile(options.output);
   for (const m of plan.malformed) out.write(malformedLine(m));
-  const concurrency = options.concurrency ?? outstandingFor(mux);
+  // Offloaded lines wait in batches for hours: every line is handed over at once.
+  const concurrency = options.offload
+    ? Number.POSITIVE_INFINITY
+    : (options.concurrency ?? outstandingFor(mux));
+  const deadlineAt = mux.options.clock.now() + (options.offload?.deadlineMs ?? 0);
   const limit = Math.min(plan.toSend.length, options.maxRequests ?? Number.POSITIVE_INFINITY);
   const progress = createProgress(BAR_FORMAT, options.progress);
   // The keys' concurrency limits together, kept from their change events (they adapt under 'auto').
@@ -111,12 +129,15 @@ export async function runBatch(
       const controller = new AbortController();
       setMaxListeners(0, controller.signal);
       queued.add(controller);
-      const line = await sendLine(mux, request, {
+      const send = {
         strategy: options.strategy,
         tokens,
         signal: controller.signal,
         onSent: () => queued.delete(controller),
-      });
+      };
+      const line = options.offload
+        ? await offloadLine(mux, request, send, deadlineAt)
+        : await sendLine(mux, request, send);
       queued.delete(controller);
       if (line === NOT_SENT) continue;
       out.write(line);

@@ -103,3 +103,47 @@ function failureLine(customId: string, error: unknown): BatchOutputLine {
   const message = error instanceof Error ? error.message : String(error);
   return errorLine(customId, typeof code === 'string' ? code.toLowerCase() : 'request_failed', message);
 }
+
+/**
+ * `--offload`: the line goes to the Batch API when the engine takes it (its custom_id is the batch's, so
+ * a resumed run collects an open batch instead of paying twice); a failed, expired or late line, or one the
+ * engine does not take, is sent as `sendLine` sends it.
+ */
+export async function offloadLine(
+  mux: Multiplexer,
+  request: BatchRequest,
+  options: SendOptions,
+  deadlineAt: number,
+): Promise<BatchOutputLine | typeof NOT_SENT> {
+  let sync: BatchOutputLine | typeof NOT_SENT | undefined;
+  const body = request.body as Record<string, unknown>;
+  const offloaded =
+    typeof body.model !== 'string' || request.url !== '/v1/chat/completions'
+      ? undefined
+      : mux.offload(
+          {
+            provider: 'openai',
+            model: body.model,
+            body,
+            deadlineAt,
+            tag: undefined,
+            spend: spendRequestOf(body),
+            customId: request.customId,
+            sync: async () => {
+              sync = await sendLine(mux, request, options);
+              return sync;
+            },
+          },
+          false,
+        );
+  if (offloaded === undefined) return sendLine(mux, request, options);
+  options.onSent();
+  try {
+    const answer = await offloaded;
+    return sync ?? responseLine(request.customId, 200, null, answer);
+  } catch (error) {
+    // Stopped while its batch ran: the batch stays written down, the resumed run collects it.
+    if (options.signal.aborted) return NOT_SENT;
+    return failureLine(request.customId, error);
+  }
+}

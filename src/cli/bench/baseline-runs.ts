@@ -1,3 +1,4 @@
+import type { TokenUsage } from '../../core/events.js';
 import type { StopReason } from './bench-result.js';
 import type { BenchTarget } from './bench-target.js';
 import { driveWorkload } from './drive-workload.js';
@@ -26,10 +27,7 @@ export function runSingleKey(input: RunInput): Promise<StopReason> {
   return driveWorkload(
     {
       ...input,
-      run: async (job, signal) => {
-        await callJob(input, client, job, signal);
-        return key.name;
-      },
+      run: async (job, signal) => ({ key: key.name, usage: await callJob(input, client, job, signal) }),
     },
     input.recorder,
   );
@@ -47,8 +45,7 @@ export function runNaiveRotation(input: RunInput): Promise<StopReason> {
       ...input,
       run: async (job, signal) => {
         const { name, client } = clients[turn++ % clients.length]!;
-        await callJob(input, client, job, signal);
-        return name;
+        return { key: name, usage: await callJob(input, client, job, signal) };
       },
     },
     input.recorder,
@@ -60,7 +57,12 @@ function clientFor(input: RunInput, name: string, apiKey: string): unknown {
   return input.kit.createClient({ apiKey, baseURL: input.target.baseURL, fetch });
 }
 
-async function callJob(input: RunInput, client: unknown, job: BenchJob, signal: AbortSignal): Promise<void> {
+async function callJob(
+  input: RunInput,
+  client: unknown,
+  job: BenchJob,
+  signal: AbortSignal,
+): Promise<TokenUsage | undefined> {
   if (!input.kit.observesFetch && !input.cap.take()) throw new Error('request cap reached');
-  await input.kit.call(client, job, { headers: { 'x-keymux-job-id': job.id }, signal });
+  return input.kit.call(client, job, { headers: { 'x-keymux-job-id': job.id }, signal });
 }

@@ -55,6 +55,17 @@ export interface RunResult {
   /** Why jobs failed, by error name and status. */
   readonly failures: Readonly<Record<string, number>>;
   readonly timeline: Timeline;
+  /**
+   * What the run's answers cost at the price table (src/spend/price-table.json) from each answer's usage:
+   * `usd` null when the model has no price there; `calls` the answers counted.
+   */
+  readonly cost: RunCost;
+}
+
+export interface RunCost {
+  readonly model: string;
+  readonly usd: number | null;
+  readonly calls: number;
 }
 
 export interface BenchSettings {

@@ -1,3 +1,4 @@
+import { PRICE_TABLE_VERSION } from '../../spend/prices.js';
 import { fixed, renderTable } from '../shared/text-table.js';
 import type { BenchResult, ProcessGroup, RunResult } from './bench-result.js';
 
@@ -19,6 +20,7 @@ export function renderBenchTables(result: BenchResult): string {
       'p50 ms',
       'p95 ms',
       'p99 ms',
+      'cost',
     ],
     runs.map((r) => [
       r.name,
@@ -34,6 +36,7 @@ export function renderBenchTables(result: BenchResult): string {
       String(Math.round(r.latencyMs.p50)),
       String(Math.round(r.latencyMs.p95)),
       String(Math.round(r.latencyMs.p99)),
+      r.cost.usd === null ? '–' : `$${r.cost.usd.toFixed(6)}`,
     ]),
   );
   // With processes, the keys' shares of each group as a whole: one column per group, not per process.
@@ -48,10 +51,11 @@ export function renderBenchTables(result: BenchResult): string {
   const footnote = stopped.length
     ? `\n* stopped early (${stopped.map((r) => `${r.name}: ${r.stoppedBy}`).join('; ')}): rates compare, totals do not.`
     : '';
+  const costNote = `\n${describeCost(runs)}`;
   const groups = result.processGroups?.length
     ? `\n\nprocesses on one set of keys\n${renderProcessGroups(result.processGroups)}`
     : '';
-  return `${summary}${footnote}\n\njobs answered per key (429s in brackets)\n${distribution}${groups}`;
+  return `${summary}${footnote}${costNote}\n\njobs answered per key (429s in brackets)\n${distribution}${groups}`;
 }
 
 /** `--processes`: whether any job was lost or doubled, the worst key's 429s, and the store's mode changes. */
@@ -98,4 +102,13 @@ export function describeCapacity(result: BenchResult): string {
     `capacity ${fixed(c.rps)} req/s = ${c.perKey.length} keys × ${perKey} req/s ` +
     `(binding: ${binding}; ${fixed(c.tokensPerRequest)} tokens/request, ${Math.round(c.meanLatencyMs)} ms mean latency)`
   );
+}
+
+/** Where the cost column comes from, or why it is empty. */
+function describeCost(runs: readonly RunResult[]): string {
+  const model = runs[0]?.cost.model ?? '';
+  if (runs.some((r) => r.cost.usd === null)) {
+    return `cost: ${model} has no price in the price table (src/spend/price-table.json), so the runs' cost is unknown.`;
+  }
+  return `cost: USD of the answers' usage at ${model}'s price in the price table (PRICE_TABLE_VERSION ${PRICE_TABLE_VERSION}).`;
 }

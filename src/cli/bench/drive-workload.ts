@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import type { TokenUsage } from '../../core/events.js';
 import type { StopReason } from './bench-result.js';
 import { describeFailure, type RunRecorder } from './run-recorder.js';
 import type { BenchJob } from './workload.js';
@@ -12,8 +13,13 @@ export interface DriveOptions {
   /** No new job starts once this many have (a hard cap for runs against a real provider). */
   readonly maxJobs?: number;
   readonly signal?: AbortSignal;
-  /** Runs one job; resolves with the key that answered, when known. */
-  run(job: BenchJob, signal: AbortSignal): Promise<string | undefined>;
+  /** Runs one job; resolves with the key that answered, when known, and the answer's usage. */
+  run(job: BenchJob, signal: AbortSignal): Promise<JobAnswer>;
+}
+
+export interface JobAnswer {
+  readonly key: string | undefined;
+  readonly usage: TokenUsage | undefined;
 }
 
 /**
@@ -47,8 +53,8 @@ export async function driveWorkload(options: DriveOptions, recorder: RunRecorder
       const job = options.jobs[next++]!;
       const startedAt = recorder.jobStarted();
       try {
-        const key = await options.run(job, signal);
-        recorder.jobEnded(startedAt, { ok: true, key });
+        const { key, usage } = await options.run(job, signal);
+        recorder.jobEnded(startedAt, { ok: true, key, usage });
       } catch (error) {
         recorder.jobEnded(startedAt, { ok: false, failure: describeFailure(error) });
       }

@@ -76,7 +76,7 @@ export async function runKeymux(input: KeymuxRunInput): Promise<StopReason> {
                 signal: ctx.signal,
               });
               if (usage) ctx.reportUsage(usage);
-              return ctx.key.name;
+              return { key: ctx.key.name, usage };
             },
             { strategy: input.strategy, tokens: estimateJobTokens(job), signal: jobSignal },
           ),

@@ -95,7 +95,16 @@ export async function runProcessBench(
   } finally {
     await server?.stop();
   }
-  return summarizeGroups(options, command, executed, n, concurrency, slots, meanEstimatedTokens(jobs));
+  return summarizeGroups(
+    options,
+    command,
+    executed,
+    n,
+    concurrency,
+    slots,
+    meanEstimatedTokens(jobs),
+    kit.model,
+  );
 }
 
 export interface GroupOrdersInput {

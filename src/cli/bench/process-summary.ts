@@ -35,6 +35,7 @@ export function summarizeGroups(
   concurrency: number,
   slots: number | 'auto',
   estimatedTokens: number,
+  model: string,
 ): BenchResult {
   const charged = executed.flatMap((r) => {
     const mean = meanCharged(r.ledger);
@@ -78,6 +79,7 @@ export function summarizeGroups(
           stoppedBy: reports.find((p) => p.stoppedBy !== 'done')?.stoppedBy ?? 'done',
           capacityRps: capacity.rps === null ? null : (capacity.rps * reports.length) / n,
           upstream: upstreamCounts(r.ledger, scope),
+          model,
         }),
       );
     }

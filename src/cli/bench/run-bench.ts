@@ -118,6 +118,7 @@ export async function runBench(
       jobsPlanned: maxJobs,
       stoppedBy: r.stoppedBy,
       capacityRps: capacity.rps,
+      model: kit.model,
       ...(r.upstream ? { upstream: r.upstream } : {}),
     });
   });

@@ -1,3 +1,5 @@
+import type { TokenUsage } from '../../core/events.js';
+
 /** One HTTP request of a run, as the client saw it. */
 export interface AttemptRecord {
   readonly at: number;
@@ -15,6 +17,8 @@ export interface JobRecord {
   readonly key: string | undefined;
   /** Why it failed: error name and status, e.g. `RateLimitError 429`. */
   readonly failure: string | undefined;
+  /** The answer's usage, when the SDK reported it: what the run's cost is counted from. */
+  readonly usage?: TokenUsage | undefined;
 }
 
 /** A change of the shared store's mode seen by the run (Redis went away, or came back). */
@@ -82,7 +86,15 @@ export class RunRecorder {
     return this.now();
   }
 
-  jobEnded(startedAt: number, outcome: { ok: boolean; key?: string | undefined; failure?: string }): void {
+  jobEnded(
+    startedAt: number,
+    outcome: {
+      ok: boolean;
+      key?: string | undefined;
+      failure?: string;
+      usage?: TokenUsage | undefined;
+    },
+  ): void {
     this.inFlight--;
     if (outcome.ok) this.succeeded++;
     else this.failed++;
@@ -92,6 +104,7 @@ export class RunRecorder {
       ok: outcome.ok,
       key: outcome.key,
       failure: outcome.failure,
+      ...(outcome.usage ? { usage: outcome.usage } : {}),
     });
   }
 

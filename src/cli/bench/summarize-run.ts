@@ -1,7 +1,8 @@
+import { bucketsOf, costOf, PriceBook } from '../../spend/prices.js';
 import { percentile } from '../../stats/stats.js';
-import type { KeyShare, RunKind, RunResult, StopReason, Timeline } from './bench-result.js';
+import type { KeyShare, RunCost, RunKind, RunResult, StopReason, Timeline } from './bench-result.js';
 import { goodputPercent } from './capacity.js';
-import type { RunRecorder } from './run-recorder.js';
+import type { JobRecord, RunRecorder } from './run-recorder.js';
 
 export interface RunMeta {
   readonly name: string;
@@ -19,6 +20,8 @@ export interface RunMeta {
     readonly perKey?: KeyShareCounts;
   };
   readonly timelineBucketMs?: number;
+  /** The model every job asks for: the run's cost is priced at its entry of the price table. */
+  readonly model: string;
 }
 
 export type KeyShareCounts = Readonly<
@@ -63,7 +66,22 @@ export function summarizeRun(recorder: RunRecorder, meta: RunMeta): RunResult {
     perKey: keyShares(recorder, meta),
     failures,
     timeline: timeline(recorder, meta.keyNames, meta.timelineBucketMs ?? 1000),
+    cost: runCost(ok, meta.model),
   };
+}
+
+/** The answers' cost at the built-in price table; null when the model is not in it. */
+function runCost(answered: readonly JobRecord[], model: string): RunCost {
+  const price = new PriceBook().lookup(model);
+  let usd: number | null = price ? 0 : null;
+  let calls = 0;
+  for (const { usage } of answered) {
+    if (!usage) continue;
+    calls++;
+    const cost = costOf(bucketsOf(usage), price);
+    usd = usd === null || cost === null ? null : usd + cost;
+  }
+  return { model, usd, calls };
 }
 
 function keyShares(recorder: RunRecorder, meta: RunMeta): KeyShare[] {

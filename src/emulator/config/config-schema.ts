@@ -112,6 +112,16 @@ export const emulatorConfigSchema = z.strictObject({
   scripts: scriptsSchema.exactOptional(),
   overload: overloadSchema.exactOptional(),
   outages: z.array(z.strictObject({ atMs: count, durationMs: count })).exactOptional(),
+  batches: z
+    .strictObject({
+      timeScale: positive.exactOptional(),
+      validatingMs: count.exactOptional(),
+      processingMs: count.exactOptional(),
+      finalizingMs: count.exactOptional(),
+      failRate: z.number().min(0).max(1).exactOptional(),
+      expireRate: z.number().min(0).max(1).exactOptional(),
+    })
+    .exactOptional(),
 }) satisfies z.ZodType<EmulatorConfig>;
 
 export const faultSpecSchema = faultSchema;

@@ -143,6 +143,30 @@ export interface EmulatorConfig {
   readonly overload?: OverloadSpec;
   /** Outages on wall-clock timers from start: the endpoint refuses connections for a while. @default none */
   readonly outages?: readonly OutageSpec[];
+  /** The Batch APIs (OpenAI Files and Batches, Anthropic Message Batches): their pace and line faults. */
+  readonly batches?: BatchSpec;
+}
+
+/**
+ * How the emulated Batch APIs behave. Durations are provider time; `timeScale` provider milliseconds pass
+ * per emulator millisecond, so `timeScale: 3600` runs an hour in a second and a 24 h window in 24 s.
+ */
+export interface BatchSpec {
+  /** Provider ms per emulator ms. @default 1 */
+  readonly timeScale?: number;
+  /** OpenAI's `validating` phase. @default 1000 */
+  readonly validatingMs?: number;
+  /** From `in_progress` until every line is done (lines finish evenly spread over it). @default 60000 */
+  readonly processingMs?: number;
+  /** OpenAI's `finalizing` phase; also how long `cancelling`/`canceling` lasts. @default 1000 */
+  readonly finalizingMs?: number;
+  /** Fraction of lines answered with a 500 (an error-file line; Anthropic `errored`), seeded. @default 0 */
+  readonly failRate?: number;
+  /**
+   * Fraction of lines left undone when the window closes (OpenAI `batch_expired` in the error file and
+   * the batch `expired`; Anthropic `expired`), seeded. @default 0
+   */
+  readonly expireRate?: number;
 }
 
 export interface EmulatorOptions extends EmulatorConfig {

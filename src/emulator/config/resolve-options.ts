@@ -1,5 +1,6 @@
 import { EmulatorConfigError, parseEmulatorConfig } from './config-schema.js';
 import type {
+  BatchSpec,
   EmulatorOptions,
   FaultSpec,
   LatencySpec,
@@ -35,8 +36,18 @@ export interface ResolvedOptions {
   readonly faults: readonly FaultSpec[];
   readonly embeddingDimensions: number;
   readonly scripts: Readonly<Record<string, readonly ScriptStep[]>>;
+  readonly batches: Required<BatchSpec>;
   readonly now: () => number;
 }
+
+const BATCH_DEFAULTS: Required<BatchSpec> = {
+  timeScale: 1,
+  validatingMs: 1000,
+  processingMs: 60_000,
+  finalizingMs: 1000,
+  failRate: 0,
+  expireRate: 0,
+};
 
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   const { now, ...config } = options;
@@ -67,6 +78,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     faults: parsed.faults ?? [],
     embeddingDimensions: parsed.embeddingDimensions ?? 64,
     scripts: parsed.scripts ?? {},
+    batches: { ...BATCH_DEFAULTS, ...parsed.batches },
     now: now ?? Date.now,
   };
 }

@@ -7,6 +7,7 @@ import { embeddingsTokens, parseEmbeddings } from '../dialects/openai-embeddings
 import { BEFORE_LIMITS } from '../faults/faults.js';
 import type { MutableLedgerEntry } from '../ledger.js';
 import { overloadEffect } from '../limits/overload.js';
+import { handleBatchRequest } from './batch-routes.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import { dialectForPath, type Route, routeFor } from './routes.js';
 import { serveAdmitted } from './serve-admitted.js';
@@ -19,6 +20,7 @@ export async function handleRequest(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
+  if (await handleBatchRequest(ctx, req, res, url)) return;
   const route = routeFor(req.method, url.pathname, header(req, 'anthropic-version') !== undefined);
   const body = await readJsonBody(req);
   if (route === undefined) {

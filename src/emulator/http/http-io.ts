@@ -57,3 +57,27 @@ export function sendJson(
 export function statusText(status: number): string | undefined {
   return status === 529 ? 'Site Overloaded' : undefined;
 }
+
+/** The raw body, or an Error when larger than `maxBytes` (the Batch APIs take files of hundreds of MB). */
+export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | Error> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxBytes) return new Error(`request body larger than ${maxBytes} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Writes a whole non-JSON answer (a file's content, JSONL results). */
+export function sendBytes(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  bytes: Buffer,
+  contentType: string,
+): void {
+  res.writeHead(200, { ...headers, 'content-type': contentType, 'content-length': String(bytes.length) });
+  res.end(bytes);
+}

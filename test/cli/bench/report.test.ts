@@ -17,7 +17,13 @@ function fakeRun(): RunRecorder {
     t += 200;
     recorder.jobEnded(
       started,
-      i === 3 ? { ok: false, failure: 'RateLimitError 429' } : { ok: true, key: i % 2 ? 'key-0' : 'key-1' },
+      i === 3
+        ? { ok: false, failure: 'RateLimitError 429' }
+        : {
+            ok: true,
+            key: i % 2 ? 'key-0' : 'key-1',
+            usage: { inputTokens: 1_000_000, outputTokens: 100_000 },
+          },
     );
   }
   recorder.finish();
@@ -25,7 +31,7 @@ function fakeRun(): RunRecorder {
 }
 
 describe('summarizeRun and the reports', () => {
-  const run = summarizeRun(fakeRun(), {
+  const meta = {
     name: 'keymux least-loaded',
     kind: 'keymux',
     strategy: 'least-loaded',
@@ -34,7 +40,9 @@ describe('summarizeRun and the reports', () => {
     jobsPlanned: 10,
     stoppedBy: 'done',
     capacityRps: 4,
-  });
+    model: 'gpt-4o-mini',
+  } as const;
+  const run = summarizeRun(fakeRun(), meta);
 
   it('counts jobs, failures, 429s, per-key shares and a timeline', () => {
     expect(run).toMatchObject({
@@ -52,6 +60,19 @@ describe('summarizeRun and the reports', () => {
     ]);
     expect(run.timeline.perKey['key-0']?.reduce((a, b) => a + b, 0)).toBe(4);
     expect(run.goodputPercent).toBeCloseTo((9 / 4.7 / 4) * 100, 0);
+  });
+
+  it("costs the answers' usage at the price table: 9 answers of 1M prompt and 100k output tokens of gpt-4o-mini", () => {
+    // gpt-4o-mini: $0.15 per million input tokens, $0.60 per million output tokens.
+    expect(run.cost.calls).toBe(9);
+    expect(run.cost.usd).toBeCloseTo(9 * (0.15 + 0.06), 9);
+    expect(renderBenchTables({ ...result, runs: [run] })).toContain('$1.890000');
+  });
+
+  it('a model without a price leaves the cost unknown, never 0', () => {
+    const unpriced = summarizeRun(fakeRun(), { ...meta, model: 'emu-unpriced' });
+    expect(unpriced.cost).toEqual({ model: 'emu-unpriced', usd: null, calls: 9 });
+    expect(renderBenchTables({ ...result, runs: [unpriced] })).toContain('has no price');
   });
 
   const result: BenchResult = {

@@ -1,0 +1,40 @@
+import { spendRequestOf } from '../providers/spend-request.js';
+import { isPlainObject, isStreamRequest, type Step } from './client-hints.js';
+import type { WrapContext } from './wrap-context.js';
+
+/** The requests a Batch API takes, per provider: OpenAI's chat completions, Anthropic's messages. */
+const BATCHABLE: Readonly<Record<string, string>> = {
+  openai: 'chat.completions.create',
+  anthropic: 'messages.create',
+};
+
+/**
+ * The call handed to the offload engine when `batchOffload` is on and the call may wait (a batchable
+ * request with a deadline); undefined when it is sent now. `sync` is the call's ordinary path.
+ */
+export function offloadCall(
+  ctx: WrapContext,
+  path: readonly Step[],
+  args: readonly unknown[],
+  deadlineAt: number | undefined,
+  sync: () => Promise<unknown>,
+): Promise<unknown> | undefined {
+  const { mux, hints, call } = ctx;
+  if (mux.offload === undefined || deadlineAt === undefined) return undefined;
+  const body = args[0];
+  const dotted = path.flatMap((s) => ('get' in s ? [s.get] : [])).join('.');
+  if (BATCHABLE[hints.provider] !== dotted || !isPlainObject(body) || typeof body.model !== 'string')
+    return undefined;
+  return mux.offload(
+    {
+      provider: hints.provider,
+      model: body.model,
+      body,
+      deadlineAt,
+      tag: call.tag,
+      spend: spendRequestOf(body),
+      sync,
+    },
+    isStreamRequest(path, args),
+  );
+}
