@@ -19,9 +19,7 @@ afterAll(() => redis.stop());
  * call's deadline; a store that took that for an outage paced alone from the first second, and the
  * processes' first requests met at the provider.
  */
-// 8 processes only: the case with the most first requests racing for the same 3 keys × 2 slots (a run with
-// 4 asserted the same on fewer processes; each process is a node start, about 0.7 s of CPU).
-describe.each([8])('%i processes starting together on one Redis', (processes) => {
+describe.each([4, 8])('%i processes starting together on one Redis', (processes) => {
   it('send nothing before Redis answers: no 429, no store gone local at start, every job answered once', async () => {
     const json = join(tempDir(), `startup-${processes}.json`);
     const result = await runCli([
