@@ -4,6 +4,7 @@ import type { CallOptions } from './config/options.js';
 import type { Clock } from './core/clock.js';
 import type { JobContext } from './core/job-context.js';
 import type { OffloadJournal } from './core/offload-journal.js';
+import type { TraceSource } from './core/telemetry.js';
 import { BatchOffloader } from './offload/batch-offloader.js';
 import { memoryJournal } from './offload/memory-journal.js';
 import type { ProviderAdapter } from './providers/adapter.js';
@@ -21,6 +22,11 @@ interface OffloadParts {
     fn: (client: unknown, ctx: JobContext) => Promise<T>,
     options: CallOptions,
   ): Promise<T>;
+  /** The dispatcher's job ids, spans and `job-settled` for an offloaded call (see Dispatcher.outside). */
+  outside(
+    provider: string,
+    source: TraceSource | undefined,
+  ): (ok: boolean, error: unknown, resent: boolean) => void;
 }
 
 /** The multiplexer's offload engine, wired to its keys, clock, spend and store; undefined when off. */
@@ -36,6 +42,7 @@ export function createOffload(parts: OffloadParts): BatchOffloader | undefined {
         (client, ctx) => fn(client, ctx.key.name),
         key === undefined ? { tokens: 0 } : { strategy: 'specific', keyName: key, tokens: 0 },
       ),
+    started: (call) => parts.outside(call.provider, (call as OffloadCall).source),
     charge: (call) => {
       const request = call as OffloadCall;
       const ticket = parts.spend.offloaded(call.provider, request.tag, request.spend);
@@ -52,7 +59,8 @@ export function createOffload(parts: OffloadParts): BatchOffloader | undefined {
   });
 }
 
-type OffloadCall = Parameters<BatchOffloader['offload']>[0] & Pick<OffloadRequest, 'tag' | 'spend'>;
+type OffloadCall = Parameters<BatchOffloader['offload']>[0] &
+  Pick<OffloadRequest, 'tag' | 'spend' | 'source'>;
 
 /** Offloads the call when the engine takes it; undefined when it must go synchronously. */
 export function offloadCall(offloader: BatchOffloader | undefined, request: OffloadRequest, stream: boolean) {

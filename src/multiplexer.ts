@@ -119,7 +119,9 @@ export class Multiplexer {
       spend: this.#spend,
       journal: this.#store.offloadJournal,
       adapterOf: (provider) => this.adapterOf(provider),
-      execute: (provider, fn, call) => this.#dispatcher.execute(provider, fn, call),
+      // Unguarded, as before the dispatcher took the spend guard: the offloader reserves and settles itself.
+      execute: (provider, fn, call) => this.#dispatcher.execute(provider, fn, call, undefined, false),
+      outside: (provider, source) => this.#dispatcher.outside(provider, source),
     });
   }
 
@@ -362,7 +364,20 @@ export class Multiplexer {
       this.options.clock.now(),
     );
     const models = this.#models.size === 0 ? {} : { models: modelStats(this.#models) };
-    return { ...stats, store: { mode: this.#store.mode }, spend: this.#spend.snapshot(), ...models };
+    const offload = this.#offloader && {
+      offload: {
+        ...this.#offloader.stats,
+        openBatches: this.#offloader.openBatches,
+        models: this.#offloader.modelStats(),
+      },
+    };
+    return {
+      ...stats,
+      store: { mode: this.#store.mode },
+      spend: this.#spend.snapshot(),
+      ...models,
+      ...offload,
+    };
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { TraceSource } from '../core/telemetry.js';
 import { spendRequestOf } from '../providers/spend-request.js';
 import { isPlainObject, isStreamRequest, type Step } from './client-hints.js';
 import type { WrapContext } from './wrap-context.js';
@@ -18,6 +19,7 @@ export function offloadCall(
   args: readonly unknown[],
   deadlineAt: number | undefined,
   sync: () => Promise<unknown>,
+  source?: TraceSource,
 ): Promise<unknown> | undefined {
   const { mux, hints, call } = ctx;
   if (mux.offload === undefined || deadlineAt === undefined) return undefined;
@@ -32,9 +34,24 @@ export function offloadCall(
       body,
       deadlineAt,
       tag: call.tag,
+      customId: idempotencyKeyOf(args[1]),
       spend: spendRequestOf(body),
       sync,
+      source,
     },
     isStreamRequest(path, args),
   );
+}
+
+/**
+ * The SDK's own per-request `idempotencyKey` (`create(body, { idempotencyKey })`), used as the line's
+ * custom_id: a process that repeats the call with the same key after a restart collects the batch line
+ * instead of submitting it again. openai-node (6.x, client.js `buildHeaders`) and @anthropic-ai/sdk accept
+ * the option in their RequestOptions but send it as a header only when the client class sets
+ * `idempotencyHeader`, which neither OpenAI's nor Anthropic's does: no request carries one by default.
+ */
+function idempotencyKeyOf(options: unknown): string | undefined {
+  if (!isPlainObject(options)) return undefined;
+  const key = options.idempotencyKey;
+  return typeof key === 'string' && key !== '' ? key : undefined;
 }

@@ -283,7 +283,7 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   const send = (): Promise<unknown> => {
     // Only a call with a deadline may wait for a Batch API.
     const at = options[DEADLINE_AT];
-    const offloaded = at === undefined ? undefined : offloadCall(ctx, path, args, at, sendNow);
+    const offloaded = at === undefined ? undefined : offloadCall(ctx, path, args, at, sendNow, apiCall);
     if (offloaded === undefined) return sendNow();
     return offloaded.then((data) => {
       apiCall.settled ??= { data };

@@ -1,7 +1,7 @@
 import type { CallOptions, StreamDeadlines } from '../config/options.js';
 import type { FallbackGate, FallbackReason, ModelTarget } from '../core/fallback.js';
 import type { JobContext } from '../core/job-context.js';
-import type { Traced } from '../core/telemetry.js';
+import type { Traced, TraceSource } from '../core/telemetry.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import type { SpendRequest } from '../spend/spend.js';
 import type { ClientHints } from './client-hints.js';
@@ -55,6 +55,8 @@ export interface OffloadRequest {
   readonly customId?: string | undefined;
   /** The call sent synchronously: for lines that fail, expire or are late. */
   sync(): Promise<unknown>;
+  /** What names the offloaded job's span (the wrapped client's call). */
+  readonly source?: TraceSource | undefined;
 }
 
 export interface WrapContext {

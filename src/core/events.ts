@@ -141,6 +141,12 @@ export type KeymuxEvent =
       readonly jobId: number;
       readonly ok: boolean;
       readonly attempts: number;
+      /**
+       * `'batch'`: the call was offloaded (`batchOffload`) and settled without a synchronous job: its batch
+       * line answered it, or it was refused (budget) or cut short (close). A line re-sent synchronously
+       * settles as that synchronous job instead (no `via`). Absent for every other job.
+       */
+      readonly via?: 'batch';
     };
 
 export type KeymuxEventType = KeymuxEvent['type'];

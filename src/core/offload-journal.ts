@@ -23,3 +23,25 @@ export interface OffloadJournal {
   remove(batch: OffloadedBatch): Promise<void>;
   list(): Promise<readonly OffloadedBatch[]>;
 }
+
+export interface OffloadStats {
+  /** Calls accepted for a batch. */
+  offered: number;
+  batches: number;
+  /** Calls answered from a batch's results. */
+  servedByBatch: number;
+  /** Calls sent synchronously after all: a failed or expired line, a deadline coming near, a submit failure. */
+  resentSync: number;
+}
+
+/** One provider and model's offloaded calls, as `getUsageStats().offload.models` shows them. */
+export interface OffloadModelStats {
+  /** Calls accepted for a batch. */
+  readonly requests: number;
+  /** Of those, the ones answered: by their batch line, or by the synchronous call that replaced it. */
+  readonly successes: number;
+  /** The ones that failed: refused by a budget, cut short by close(), or failed when re-sent synchronously. */
+  readonly failures: number;
+  readonly servedByBatch: number;
+  readonly resentSync: number;
+}

@@ -9,7 +9,7 @@ import { ConfigError, DeadlineExceededError, ShutdownError, TimeoutError } from 
 import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { isDeadline, linkSignal } from '../core/link-signal.js';
-import { type JobTracer, TRACE_SOURCE, type Traced } from '../core/telemetry.js';
+import { type JobTracer, TRACE_SOURCE, type Traced, type TraceSource } from '../core/telemetry.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
 import type { Cancellation, Job, JobContext } from './job-context.js';
 import type { KeyPool } from './key-pool.js';
@@ -67,6 +67,32 @@ export class Dispatcher {
     this.#context = { options, events, onSettled: this.#settled };
   }
 
+  /**
+   * A job served outside the keys' queues (an offloaded call's batch line): it takes a job id now, and a
+   * job span (strategy `batch`) when telemetry is on; the returned function ends the span and, unless the
+   * call was re-sent synchronously (that job settles itself), emits `job-settled` with `via: 'batch'`.
+   */
+  outside(
+    provider: string,
+    source: TraceSource | undefined,
+  ): (ok: boolean, error: unknown, resent: boolean) => void {
+    const id = this.#nextJobId++;
+    const trace = this.tracer?.startJob(provider, 'batch', source);
+    return (ok, error, resent) => {
+      trace?.end(ok, error, undefined);
+      if (resent) return;
+      this.#context.events.emit({
+        type: 'job-settled',
+        at: this.options.clock.now(),
+        provider,
+        jobId: id,
+        ok,
+        attempts: ok ? 1 : 0,
+        via: 'batch',
+      });
+    };
+  }
+
   /** close() was called: no new jobs. */
   get closed(): boolean {
     return this.#closed;
@@ -82,6 +108,8 @@ export class Dispatcher {
     options: CallOptions & Traced & DeadlineCarrier & CheckedCarrier = {},
     /** What a wrapped client knows of the call's cost before it is sent (a `SpendRequest`), for the guard. */
     request?: unknown,
+    /** False for the offload engine's own jobs (batch uploads, re-sends): its spend is its own business. */
+    guarded = true,
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new ShutdownError());
     let call: CallOptions;
@@ -97,7 +125,7 @@ export class Dispatcher {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { guard } = this;
+    const guard = guarded ? this.guard : undefined;
     const run = guard?.wanted(request as never)
       ? guard.wrap(provider, fn, call.tag, request as never, call.tokens)
       : fn;

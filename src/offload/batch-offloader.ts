@@ -1,7 +1,12 @@
 import type { ResolvedOffloadOptions } from '../config/offload-options.js';
 import type { Clock } from '../core/clock.js';
 import { ShutdownError } from '../core/errors.js';
-import type { OffloadedBatch, OffloadJournal } from '../core/offload-journal.js';
+import type {
+  OffloadedBatch,
+  OffloadJournal,
+  OffloadModelStats,
+  OffloadStats,
+} from '../core/offload-journal.js';
 import {
   type BatchProvider,
   batchResults,
@@ -46,22 +51,25 @@ export interface OffloadHost {
   ): Promise<T>;
   /** Reserves the call's budgets (rejects with BudgetExceededError). */
   charge(call: OffloadCall): OffloadCharge | Promise<OffloadCharge>;
+  /**
+   * A call was accepted: what the observers see of it (a job id, a span). The returned function is called
+   * once when it settles; `resent` when its line was sent synchronously (that job is observed itself).
+   */
+  started?(call: OffloadCall): (ok: boolean, error: unknown, resent: boolean) => void;
 }
 
-export interface OffloadStats {
-  /** Calls accepted for a batch. */
-  offered: number;
-  batches: number;
-  /** Calls answered from a batch's results. */
-  servedByBatch: number;
-  /** Calls sent synchronously after all: a failed or expired line, a deadline coming near, a submit failure. */
-  resentSync: number;
-}
+export type { OffloadModelStats, OffloadStats };
+
+type ModelCounters = { -readonly [F in keyof OffloadModelStats]: number };
 
 /** One accepted call, settled exactly once. */
 class Entry {
   settled = false;
+  /** Its line was sent synchronously: that job is what observers see of it. */
+  resent = false;
   charge: OffloadCharge | undefined;
+  /** Calls repeated with this entry's custom_id while it waits: they get its outcome. */
+  readonly followers: Array<{ resolve: (value: unknown) => void; reject: (error: unknown) => void }> = [];
   constructor(
     readonly call: OffloadCall,
     readonly customId: string,
@@ -90,6 +98,10 @@ export class BatchOffloader {
   readonly #tracked = new Map<string, Map<string, Entry>>();
   readonly #closing = new AbortController();
   readonly #running = new Set<Promise<void>>();
+  /** Per `provider/model`: calls, successes, failures, answers from batches, re-sent lines. */
+  readonly #models = new Map<string, ModelCounters>();
+  /** Unsettled entries with a caller's own custom_id: a repeat of the call joins the first one. */
+  readonly #byCustomId = new Map<string, Entry>();
   #next = 0;
 
   constructor(
@@ -107,12 +119,58 @@ export class BatchOffloader {
   /** Resolves with the body a synchronous call returns, from a batch or, failing that, synchronously. */
   offload(call: OffloadCall): Promise<unknown> {
     return new Promise((resolve, reject) => {
+      const leader = call.customId === undefined ? undefined : this.#byCustomId.get(call.customId);
+      if (leader !== undefined) {
+        // The same call again (same custom_id) while the first waits: one line, one answer for both.
+        leader.followers.push({ resolve, reject });
+        return;
+      }
       const customId =
         call.customId ?? `km-${this.host.clock.now().toString(36)}-${(this.#next++).toString(36)}`;
-      const entry = new Entry(call, customId, resolve, reject);
+      const observed = this.host.started?.(call);
+      const counters = this.#countersOf(call);
+      counters.requests++;
+      const outcome = (ok: boolean, error: unknown, resent: boolean): void => {
+        if (call.customId !== undefined) this.#byCustomId.delete(call.customId);
+        if (ok) counters.successes++;
+        else counters.failures++;
+        observed?.(ok, error, resent);
+      };
+      const entry = new Entry(
+        call,
+        customId,
+        (value) => {
+          outcome(true, undefined, entry.resent);
+          resolve(value);
+          for (const f of entry.followers) f.resolve(value);
+        },
+        (error) => {
+          outcome(false, error, entry.resent);
+          reject(error);
+          for (const f of entry.followers) f.reject(error);
+        },
+      );
+      if (call.customId !== undefined) this.#byCustomId.set(call.customId, entry);
       this.stats.offered++;
       this.#track(this.#place(entry));
     });
+  }
+
+  #countersOf(call: OffloadCall): ModelCounters {
+    const name = `${call.provider}/${call.model}`;
+    let c = this.#models.get(name);
+    if (c === undefined) {
+      c = { requests: 0, successes: 0, failures: 0, servedByBatch: 0, resentSync: 0 };
+      this.#models.set(name, c);
+    }
+    return c;
+  }
+
+  /** Per `provider/model`: the offloaded calls and how they settled. */
+  modelStats(): Record<string, OffloadModelStats> {
+    const out: Record<string, OffloadModelStats> = {};
+    for (const [name, c] of this.#models) out[name] = { ...c };
+    return out;
   }
 
   async #place(entry: Entry): Promise<void> {
@@ -268,6 +326,7 @@ export class BatchOffloader {
     }
     entry.settled = true;
     this.stats.servedByBatch++;
+    this.#countersOf(entry.call).servedByBatch++;
     entry.charge?.settle(key, outcome.body);
     entry.resolve(outcome.body);
   }
@@ -276,7 +335,9 @@ export class BatchOffloader {
   #resend(entry: Entry): void {
     if (entry.settled) return;
     entry.settled = true;
+    entry.resent = true;
     this.stats.resentSync++;
+    this.#countersOf(entry.call).resentSync++;
     entry.charge?.release();
     entry.call.sync().then(entry.resolve, entry.reject);
   }

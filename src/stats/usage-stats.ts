@@ -1,6 +1,7 @@
 import type { Strategy } from '../config/options.js';
 import type { FailureClass } from '../core/failure.js';
 import type { CheckedLimits } from '../core/key-check.js';
+import type { OffloadModelStats, OffloadStats } from '../core/offload-journal.js';
 import type { KeyPool } from '../dispatch/key-pool.js';
 import type { HealthState } from '../policy/health.js';
 import type { LimitName, LimitUsage } from '../policy/rate-limiter.js';
@@ -91,6 +92,16 @@ export interface UsageStats {
   readonly providers: Readonly<Record<string, ProviderStats>>;
   /** Per `provider/model`, for calls with fallbacks: requests, successes, fallbacks by reason. */
   readonly models?: Readonly<Record<string, ModelStats>>;
+  /**
+   * With `batchOffload`: calls offered to batches, batches submitted, calls answered from a batch and calls
+   * re-sent synchronously, open batches, and per `provider/model` the offloaded calls and how they settled.
+   */
+  readonly offload?: OffloadUsage;
+}
+
+export interface OffloadUsage extends OffloadStats {
+  readonly openBatches: number;
+  readonly models: Readonly<Record<string, OffloadModelStats>>;
 }
 
 export function usageStats(

@@ -1,26 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/main.js';
 import { emulatorConfigFromFlags } from '../../src/emulator/config/config-from-flags.js';
 import { EmulatorConfigError } from '../../src/emulator/index.js';
 import { Multiplexer } from '../../src/index.js';
+import { runCli } from '../cli/support/run-cli.js';
 import { CLI_BUNDLE } from '../support/build-cli.js';
-
-const run = promisify(execFile);
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('keymux emulate flags', () => {
   it('merges a config file with flags on top', () => {
@@ -121,8 +109,8 @@ describe('keymux emulate command', () => {
     const file = join(tmpdir(), `keymux-emulate-${process.pid}.json`);
     writeFileSync(file, JSON.stringify({ keys: [{ key: 'sk-x' }], pools: { 'key-0': { rpm: -1 } } }));
     const [badFlag, badFile] = await Promise.all([
-      cli('emulate', '--keys', '1', '--rpm', 'fast'),
-      cli('emulate', '--config', file),
+      runCli(['emulate', '--keys', '1', '--rpm', 'fast']),
+      runCli(['emulate', '--config', file]),
     ]);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr.trim().split('\n')).toHaveLength(1);

@@ -146,6 +146,28 @@ describe('with a tracer and a meter provider registered', () => {
     expect(points('keymux.queue.wait').reduce((n, p) => n + p.value.count, 0)).toBe(2);
   });
 
+  it('an offloaded call gets one job span (strategy batch) under its caller, and no attempt span', async () => {
+    // The emulator's Batch API runs an hour in a tenth of a second (real time, as in docs/batch-offload.md).
+    const { mux } = await setup(
+      'openai',
+      'openai',
+      { batches: { timeScale: 36_000, validatingMs: 60_000, processingMs: 3_600_000, finalizingMs: 60_000 } },
+      { batchOffload: { minDeadline: '1h', maxWait: '50ms', firstPoll: '50ms' } },
+      1,
+    );
+    const caller = trace.getTracer('test').startSpan('caller');
+    const reply = await context.with(trace.setSpan(context.active(), caller), () =>
+      mux.getOpenAIClient({ deadline: '24h' }).chat.completions.create({ model, messages }),
+    );
+    caller.end();
+    expect(reply.object).toBe('chat.completion');
+    const spans = byName(`chat ${model}`);
+    expect(spans.map((s) => [s.kind, attr(s, 'keymux.strategy')])).toEqual([[SpanKind.INTERNAL, 'batch']]);
+    expect(spans[0]?.parentSpanContext?.spanId).toBe(caller.spanContext().spanId);
+    expect(spans[0]?.status.code).not.toBe(SpanStatusCode.ERROR);
+    await mux.close();
+  });
+
   it('a streamed call’s attempt span ends after its last chunk, with what the chunks said', async () => {
     const { mux } = await setup('openai', 'openai');
     const client = openAIClient(mux, 'round-robin');
