@@ -49,7 +49,7 @@ function scaledClock(scale: number): Clock {
   const t0 = Date.now();
   return {
     now: () => t0 + (Date.now() - t0) * scale,
-    sleep: (ms, signal) => systemClock.sleep(ms / scale, signal),
+    sleep: (ms, signal, options) => systemClock.sleep(ms / scale, signal, options),
   };
 }
 
