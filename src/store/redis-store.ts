@@ -116,16 +116,21 @@ export class RedisStore implements KeyStateStore {
     // The trial after an outage asks Redis nothing of its schedules, which went stale while every process
     // paced alone: it reads, and the take stays on the local schedule.
     if (gate === 'trial' && !this.#closed) return this.#takeLocally(request, gate);
-    if (gate === 'local' || this.#closed) return this.#local.take(request);
     const token = newProbeToken();
-    const value = await this.#call(gate, () => this.#backend.take(request, token));
-    if (value.ok) return value.value;
-    // This failure began an outage: every process is going local, each on its own slots of the grid.
-    if (this.#breaker.isOpen) return this.#local.take(request);
-    // One call failed or was late, and Redis is not away by the breaker's count: the other processes go on
-    // taking from Redis, so a send on the local schedule (fresh, at a grid slot shared by every key of this
-    // process) would come on top of theirs. The take is refused for a moment and asks Redis again.
-    return { ok: false, waitMs: this.#options.timeoutMs, reason: 'rate', learned: {} };
+    const local = (): TakeResult => this.#local.take(request);
+    return this.#run(
+      () => this.#backend.take(request, token),
+      local,
+      gate,
+      // This failure began an outage: every process is going local, each on its own slots of the grid. One
+      // call failed or was late while Redis is not away by the breaker's count: the other processes go on
+      // taking from Redis, so a send on the local schedule (fresh, at a grid slot shared by every key of
+      // this process) would come on top of theirs. The take is refused for a moment and asks Redis again.
+      () =>
+        this.#breaker.isOpen
+          ? local()
+          : { ok: false, waitMs: this.#options.timeoutMs, reason: 'rate', learned: {} },
+    );
   }
 
   /**
@@ -257,12 +262,13 @@ export class RedisStore implements KeyStateStore {
       ),
   };
 
-  async #run<T>(remote: () => Promise<T>, local: () => T, given?: StoreGate): Promise<T> {
+  /** `remote` on Redis, `local` while the store is local, `failed` (by default `local`) when `remote` fails. */
+  async #run<T>(remote: () => Promise<T>, local: () => T, given?: StoreGate, failed = local): Promise<T> {
     if (!this.#started) await this.ready();
     const gate = given ?? this.#breaker.gate(this.#options.clock.now());
     if (gate === 'local' || this.#closed) return local();
     const value = await this.#call(gate, remote);
-    return value.ok ? value.value : local();
+    return value.ok ? value.value : failed();
   }
 
   /** One Redis call within its deadline, counted by the store's breaker; never rejects. */

@@ -35,7 +35,9 @@ export function chatCompletion(answer: ChatAnswer): unknown {
 
 /** `chat.completion.chunk` frames: role, one per token, finish, the usage chunk if asked, `[DONE]`. */
 export function chatCompletionFrames(answer: ChatAnswer, request: ChatRequest): string[] {
-  const chunk = (delta: Record<string, unknown>, finish: string | null): string =>
+  // Every chunk of the stream has the same envelope; with `include_usage`, each carries `usage: null` but
+  // the last, which has no choices and the usage.
+  const frame = (choices: unknown[], rest: Record<string, unknown>): string =>
     sseFrame({
       id: answer.id,
       object: 'chat.completion.chunk',
@@ -43,26 +45,18 @@ export function chatCompletionFrames(answer: ChatAnswer, request: ChatRequest): 
       model: answer.model,
       service_tier: 'default',
       system_fingerprint: FINGERPRINT,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-      ...(request.includeUsage ? { usage: null } : {}),
+      choices,
+      ...rest,
     });
+  const chunk = (delta: Record<string, unknown>, finish: string | null): string =>
+    frame(
+      [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      request.includeUsage ? { usage: null } : {},
+    );
   const frames = [chunk({ role: 'assistant', content: '', refusal: null }, null)];
   for (const piece of answer.pieces) frames.push(chunk({ content: piece }, null));
   frames.push(chunk({}, answer.truncated ? 'length' : 'stop'));
-  if (request.includeUsage) {
-    frames.push(
-      sseFrame({
-        id: answer.id,
-        object: 'chat.completion.chunk',
-        created: answer.created,
-        model: answer.model,
-        service_tier: 'default',
-        system_fingerprint: FINGERPRINT,
-        choices: [],
-        usage: usage(answer),
-      }),
-    );
-  }
+  if (request.includeUsage) frames.push(frame([], { usage: usage(answer) }));
   frames.push(sseFrame('[DONE]'));
   return frames;
 }
