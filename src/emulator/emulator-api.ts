@@ -52,8 +52,11 @@ export interface Emulator {
   readonly inOutage: boolean;
   /** Outages so far, on the emulator's clock, with how many requests each cut. */
   outages(): readonly OutageRecord[];
-  /** A pool's buckets now, as the rate-limit headers would report them. */
-  poolState(pool: string): PoolState;
+  /**
+   * A pool's buckets now, as the rate-limit headers would report them: those of `model` (each model has its
+   * own unless the pool says `perModel: false`), by default those of the model of the pool's last request.
+   */
+  poolState(pool: string, model?: string): PoolState;
   /** Stops listening, ends every connection, hang and latency wait; resolves when the server is closed. */
   close(): Promise<void>;
 }

@@ -53,6 +53,8 @@ export type MutableLedgerEntry = { -readonly [K in keyof LedgerEntry]: LedgerEnt
 export interface LedgerFilter {
   readonly key?: string;
   readonly pool?: string;
+  /** The request's model, as it named it. */
+  readonly model?: string;
   readonly provider?: ProviderName;
   readonly status?: number;
   readonly outcome?: LedgerOutcome;
@@ -96,6 +98,7 @@ export class Ledger {
       (e) =>
         (filter.key === undefined || e.key === filter.key) &&
         (filter.pool === undefined || e.pool === filter.pool) &&
+        (filter.model === undefined || e.model === filter.model) &&
         (filter.provider === undefined || e.provider === filter.provider) &&
         (filter.status === undefined || e.status === filter.status) &&
         (filter.outcome === undefined || e.outcome === filter.outcome) &&
@@ -124,9 +127,15 @@ export class Ledger {
   /**
    * The most admitted requests (or charged tokens) of `pool` that started within any window
    * `[t, t + windowMs)`. With a 60 000 ms window this is the "sliding minute" to compare with rpm/tpm.
+   * With `model`, only that model's requests (each model has its own limits, see `PoolLimits.perModel`).
    */
-  maxPerSlidingWindow(pool: string, windowMs: number, measure: 'requests' | 'tokens' = 'requests'): number {
-    const points = this.entries({ pool, admitted: true })
+  maxPerSlidingWindow(
+    pool: string,
+    windowMs: number,
+    measure: 'requests' | 'tokens' = 'requests',
+    model?: string,
+  ): number {
+    const points = this.entries({ pool, admitted: true, ...(model === undefined ? {} : { model }) })
       .map((e) => ({ at: e.startedAt, weight: measure === 'requests' ? 1 : e.chargedTokens }))
       .sort((a, b) => a.at - b.at);
     let best = 0;

@@ -13,6 +13,7 @@ import { handleRequest } from './http/handle-request.js';
 import { Ledger } from './ledger.js';
 import { KeyRegistry } from './limits/key-registry.js';
 import { parseOverload } from './limits/overload.js';
+import { modelScope } from './limits/model-scope.js';
 import type { PoolState } from './limits/quota-pool.js';
 import { seededRandom } from './random.js';
 
@@ -24,7 +25,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const startedAt = resolved.now();
   const random = seededRandom(resolved.seed);
   const keys = new KeyRegistry(resolved.defaultLimits, resolved.configuredPools);
-  for (const key of resolved.keys) keys.insert(key, startedAt);
+  for (const key of resolved.keys) keys.insert(key);
   const closing = new AbortController();
   const scripts = new KeyScripts();
   for (const [name, steps] of Object.entries(resolved.scripts)) scripts.set(name, steps);
@@ -83,7 +84,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     setOverload(spec) {
       ctx.overload = spec === undefined ? undefined : parseOverload(spec);
     },
-    addKey: (key, limits) => void keys.add(key, resolved.now(), limits),
+    addKey: (key, limits) => void keys.add(key, limits),
     removeKey: (name) => keys.remove(name),
     keyNames: () => keys.names(),
     beginOutage: () => ctx.outage.begin(),
@@ -93,11 +94,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return ctx.outage.active;
     },
     outages: () => ctx.outage.records(),
-    poolState(name: string): PoolState {
+    poolState(name: string, model?: string): PoolState {
       const pool = keys.pool(name);
       if (pool === undefined)
         throw new Error(`Expected a pool name (${keys.poolNames().join(', ')}), got \`${name}\``);
-      return pool.state(resolved.now());
+      // A model is named as a request would name it; the pool's provider is the one its keys speak.
+      const scope = model === undefined ? undefined : modelScope(keys.providerOf(name) ?? 'openai', model);
+      return pool.state(resolved.now(), undefined, scope);
     },
     async close() {
       closing.abort();

@@ -28,7 +28,7 @@ describe('TokenBucket', () => {
 
 describe('QuotaPool', () => {
   it('refuses with the binding limit and charges nothing when any limit refuses', () => {
-    const pool = new QuotaPool('p', { rpm: 10, tpm: 100 }, 0);
+    const pool = new QuotaPool('p', { rpm: 10, tpm: 100 });
     expect(pool.admit(80, 0)).toEqual({ ok: true });
     expect(pool.admit(30, 0)).toMatchObject({
       ok: false,

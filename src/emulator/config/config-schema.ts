@@ -21,6 +21,7 @@ export const limitsSchema = z.strictObject({
   burst: z.number().min(1).exactOptional(),
   tokenBurst: z.number().min(1).exactOptional(),
   strict: z.boolean().exactOptional(),
+  perModel: z.boolean().exactOptional(),
 });
 
 const latencySchema = z.discriminatedUnion('kind', [

@@ -39,6 +39,13 @@ export interface PoolLimits {
    * is about. @default false
    */
   readonly strict?: boolean;
+  /**
+   * Each model has its own buckets (rpm, tpm, rpd, tpd), as OpenAI, Groq and Gemini count limits per model
+   * and Anthropic per model class (see `modelScope`): a request's headers and 429s are about its model's
+   * buckets only. `false`: one set of buckets for every model of the pool. The concurrency cap is the
+   * pool's either way. @default true
+   */
+  readonly perModel?: boolean;
 }
 
 /** How long the emulator takes to answer. */

@@ -6,6 +6,7 @@ import { modelsListBody } from '../dialects/models-list.js';
 import { embeddingsTokens, parseEmbeddings } from '../dialects/openai-embeddings.js';
 import { BEFORE_LIMITS } from '../faults/faults.js';
 import type { MutableLedgerEntry } from '../ledger.js';
+import { modelScope } from '../limits/model-scope.js';
 import { overloadEffect } from '../limits/overload.js';
 import { handleBatchRequest } from './batch-routes.js';
 import { readJsonBody, sendJson } from './http-io.js';
@@ -85,6 +86,7 @@ export async function handleRequest(
     );
     return;
   }
+  const scope = modelScope(dialect.provider, parsed.model);
   const target = {
     key: key.name,
     provider: dialect.provider,
@@ -102,7 +104,8 @@ export async function handleRequest(
         : undefined;
   if (early !== undefined) {
     entry.fault = early.kind;
-    finish(faultReply(dialect, early, parsed.model), 'fault', dialect.limitHeaders(pool.state(at), at));
+    const headers = dialect.limitHeaders(pool.state(at, undefined, scope), at);
+    finish(faultReply(dialect, early, parsed.model), 'fault', headers);
     return;
   }
   if (route.endpoint === 'models') {
@@ -115,13 +118,13 @@ export async function handleRequest(
     return;
   }
   const charge = route.endpoint === 'embeddings' ? parsed.inputTokens : dialect.chargeUpFront(parsed);
-  const admission = pool.admit(charge, at);
+  const admission = pool.admit(charge, at, scope);
   if (!admission.ok) {
     if (script !== 'none') ctx.scripts.unshift(key.name, script.step);
     finish(
       dialect.problem({ kind: 'limited', refusal: admission, model: parsed.model }),
       'limited',
-      dialect.limitHeaders(pool.state(at, admission.dimension), at),
+      dialect.limitHeaders(pool.state(at, admission.dimension, scope), at),
     );
     return;
   }
@@ -142,6 +145,7 @@ export async function handleRequest(
       request: parsed,
       body,
       pool,
+      scope,
       entry,
       target,
       scripted,

@@ -22,6 +22,8 @@ export interface Admitted {
   readonly request: ChatRequest;
   readonly body: unknown;
   readonly pool: QuotaPool;
+  /** The model scope whose buckets the request was charged to (see `modelScope`). */
+  readonly scope: string;
   readonly entry: MutableLedgerEntry;
   readonly target: FaultTarget;
   /** Present when the key's script decided this request (its fault, or none: answer normally); no injector pick then. */
@@ -49,12 +51,12 @@ function requestSignal(res: ServerResponse, ctx: EmulatorContext): AbortSignal {
 
 /** An admitted request: injected faults, latency, then the answer whole or streamed. */
 export async function serveAdmitted(a: Admitted): Promise<void> {
-  const { ctx, res, dialect, pool, entry, request } = a;
+  const { ctx, res, dialect, pool, scope, entry, request } = a;
   const now = ctx.options.now;
   const signal = requestSignal(res, ctx);
   const headers = (): Record<string, string> => ({
     ...dialect.idHeaders(entry.responseId),
-    ...dialect.limitHeaders(pool.state(now()), now()),
+    ...dialect.limitHeaders(pool.state(now(), undefined, scope), now()),
   });
   const end = (status: number, outcome: MutableLedgerEntry['outcome']): void => {
     if (outcome === 'client-closed' && ctx.outage.active) {
@@ -105,7 +107,7 @@ export async function serveAdmitted(a: Admitted): Promise<void> {
   entry.outputTokens = answer.outputTokens;
   const settle = (): void => {
     const final = dialect.settle(request, answer);
-    pool.adjustTokens(final - entry.chargedTokens, now());
+    pool.adjustTokens(final - entry.chargedTokens, now(), scope);
     entry.chargedTokens = final;
   };
 

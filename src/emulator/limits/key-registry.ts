@@ -1,5 +1,5 @@
 import { describeIssues, EmulatorConfigError, keySchema, limitsSchema } from '../config/config-schema.js';
-import type { EmulatorKey, PoolLimits } from '../config/options.js';
+import type { EmulatorKey, PoolLimits, ProviderName } from '../config/options.js';
 import type { ResolvedKey } from '../config/resolve-options.js';
 import { QuotaPool } from './quota-pool.js';
 
@@ -23,6 +23,12 @@ export class KeyRegistry {
     return this.#pools.get(name);
   }
 
+  /** The provider a pool's keys are restricted to, if its first key says. */
+  providerOf(pool: string): ProviderName | undefined {
+    for (const key of this.#byValue.values()) if (key.pool === pool) return key.provider;
+    return undefined;
+  }
+
   poolNames(): string[] {
     return [...this.#pools.keys()];
   }
@@ -39,7 +45,7 @@ export class KeyRegistry {
    * Accepts a key from now on. Its pool is created when new, with `limits` over the configured or default
    * limits; a pool that exists keeps its buckets (and `limits` must then be left out).
    */
-  add(key: EmulatorKey, now: number, limits?: PoolLimits): ResolvedKey {
+  add(key: EmulatorKey, limits?: PoolLimits): ResolvedKey {
     const parsed = keySchema.safeParse(key);
     if (!parsed.success) throw new EmulatorConfigError(`addKey: ${describeIssues(parsed.error)}`);
     const name = parsed.data.name ?? `key-${this.#byValue.size}`;
@@ -56,15 +62,15 @@ export class KeyRegistry {
       throw new EmulatorConfigError(`addKey: pool "${resolved.pool}" exists; its limits cannot change`);
     const checked = limitsSchema.safeParse(limits ?? {});
     if (!checked.success) throw new EmulatorConfigError(`addKey limits: ${describeIssues(checked.error)}`);
-    this.insert(resolved, now, checked.data);
+    this.insert(resolved, checked.data);
     return resolved;
   }
 
   /** Adds a key already validated (the configured ones, at start). */
-  insert(key: ResolvedKey, now: number, limits: PoolLimits = {}): void {
+  insert(key: ResolvedKey, limits: PoolLimits = {}): void {
     if (!this.#pools.has(key.pool)) {
       const merged = { ...this.#defaults, ...this.#configured[key.pool], ...limits };
-      this.#pools.set(key.pool, new QuotaPool(key.pool, merged, now));
+      this.#pools.set(key.pool, new QuotaPool(key.pool, merged));
     }
     this.#byValue.set(key.key, key);
   }

@@ -39,51 +39,40 @@ interface Meter {
   readonly unit: 'requests' | 'tokens';
 }
 
-/** The shared quota of one or more keys: four buckets and a concurrency cap. */
+/**
+ * The shared quota of one or more keys: a concurrency cap, and four buckets per model (as providers count
+ * them; one set for every model with `perModel: false`), made full on a model's first request.
+ */
 export class QuotaPool {
   readonly name: string;
   readonly limits: PoolLimits;
-  #meters: Meter[] = [];
+  readonly #scopes = new Map<string, Meter[]>();
+  /** The model scope of the last request, what `state()` reports when given none. */
+  #lastScope = '';
   #inFlight = 0;
 
-  constructor(name: string, limits: PoolLimits, now: number) {
+  constructor(name: string, limits: PoolLimits) {
     this.name = name;
     this.limits = limits;
-    const strict = limits.strict === true;
-    const add = (
-      dimension: Meter['dimension'],
-      unit: Meter['unit'],
-      limit: number | undefined,
-      period: number,
-      capacity?: number,
-    ): void => {
-      if (limit !== undefined)
-        this.#meters.push({
-          dimension,
-          unit,
-          bucket: new TokenBucket(limit, period, capacity ?? limit, now, strict),
-        });
-    };
-    if (strict) {
-      const c = strictCapacities(limits);
-      add('requests-minute', 'requests', limits.rpm, MINUTE, c.rpm);
-      add('tokens-minute', 'tokens', limits.tpm, MINUTE, c.tpm);
-      add('requests-day', 'requests', limits.rpd, DAY, c.rpd);
-      add('tokens-day', 'tokens', limits.tpd, DAY, c.tpd);
-      return;
+  }
+
+  /** The buckets `scope` (see `modelScope`) draws from: its own, or the pool's one set with `perModel: false`. */
+  #meters(scope: string, now: number): Meter[] {
+    const key = this.limits.perModel === false ? '' : scope;
+    let meters = this.#scopes.get(key);
+    if (meters === undefined) {
+      meters = makeMeters(this.limits, now);
+      this.#scopes.set(key, meters);
     }
-    add('requests-minute', 'requests', limits.rpm, MINUTE, limits.burst);
-    add('tokens-minute', 'tokens', limits.tpm, MINUTE, limits.tokenBurst);
-    add('requests-day', 'requests', limits.rpd, DAY);
-    add('tokens-day', 'tokens', limits.tpd, DAY);
+    return meters;
   }
 
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  /** Checks every limit; when all allow, charges them all and counts the request in flight. */
-  admit(tokens: number, now: number): Admission {
+  /** Checks every limit of the model's scope; when all allow, charges them all and counts the request in flight. */
+  admit(tokens: number, now: number, scope = ''): Admission {
     const cap = this.limits.concurrency;
     if (cap !== undefined && this.#inFlight >= cap) {
       return {
@@ -96,8 +85,10 @@ export class QuotaPool {
         tooLarge: false,
       };
     }
+    this.#lastScope = scope;
+    const meters = this.#meters(scope, now);
     let worst: Admission | undefined;
-    for (const { dimension, unit, bucket } of this.#meters) {
+    for (const { dimension, unit, bucket } of meters) {
       const requested = unit === 'requests' ? 1 : tokens;
       // A strict bucket lets a request larger than its burst through once full; only the limit is a wall.
       const tooLarge = requested > (bucket.strict ? bucket.limit : bucket.capacity);
@@ -117,7 +108,7 @@ export class QuotaPool {
       if (worst === undefined || (!worst.ok && worst.retryAfterMs < wait)) worst = refusal;
     }
     if (worst !== undefined) return worst;
-    for (const { unit, bucket } of this.#meters) bucket.take(unit === 'requests' ? 1 : tokens, now);
+    for (const { unit, bucket } of meters) bucket.take(unit === 'requests' ? 1 : tokens, now);
     this.#inFlight++;
     return { ok: true };
   }
@@ -128,15 +119,19 @@ export class QuotaPool {
   }
 
   /** Corrects the token charge once the real count is known (negative gives tokens back). */
-  adjustTokens(delta: number, now: number): void {
+  adjustTokens(delta: number, now: number, scope = ''): void {
     if (delta === 0) return;
-    for (const { unit, bucket } of this.#meters) if (unit === 'tokens') bucket.take(delta, now);
+    for (const { unit, bucket } of this.#meters(scope, now)) if (unit === 'tokens') bucket.take(delta, now);
   }
 
-  /** The buckets as headers report them; `refused` (the dimension a 429 is about) reports 0 remaining when strict. */
-  state(now: number, refused?: LimitDimension): PoolState {
+  /**
+   * The model scope's buckets as headers report them (a response's headers are about its model's limits);
+   * `refused` (the dimension a 429 is about) reports 0 remaining when strict. Without a scope: the scope
+   * of the pool's last request.
+   */
+  state(now: number, refused?: LimitDimension, scope = this.#lastScope): PoolState {
     const state: PoolState = {};
-    for (const { dimension, bucket } of this.#meters) {
+    for (const { dimension, bucket } of this.#meters(scope, now)) {
       state[dimension] = {
         limit: bucket.limit,
         remaining: bucket.strict && dimension === refused ? 0 : bucket.remaining(now),
@@ -145,6 +140,35 @@ export class QuotaPool {
     }
     return state;
   }
+}
+
+/** A pool's four buckets, full at `now`. */
+function makeMeters(limits: PoolLimits, now: number): Meter[] {
+  const meters: Meter[] = [];
+  const strict = limits.strict === true;
+  const add = (
+    dimension: Meter['dimension'],
+    unit: Meter['unit'],
+    limit: number | undefined,
+    period: number,
+    capacity?: number,
+  ): void => {
+    if (limit !== undefined)
+      meters.push({ dimension, unit, bucket: new TokenBucket(limit, period, capacity ?? limit, now, strict) });
+  };
+  if (strict) {
+    const c = strictCapacities(limits);
+    add('requests-minute', 'requests', limits.rpm, MINUTE, c.rpm);
+    add('tokens-minute', 'tokens', limits.tpm, MINUTE, c.tpm);
+    add('requests-day', 'requests', limits.rpd, DAY, c.rpd);
+    add('tokens-day', 'tokens', limits.tpd, DAY, c.tpd);
+    return meters;
+  }
+  add('requests-minute', 'requests', limits.rpm, MINUTE, limits.burst);
+  add('tokens-minute', 'tokens', limits.tpm, MINUTE, limits.tokenBurst);
+  add('requests-day', 'requests', limits.rpd, DAY);
+  add('tokens-day', 'tokens', limits.tpd, DAY);
+  return meters;
 }
 
 /** The default burst of a strict pool, in requests. */
