@@ -12,8 +12,8 @@ import { OutageSwitch } from './faults/outage.js';
 import { handleRequest } from './http/handle-request.js';
 import { Ledger } from './ledger.js';
 import { KeyRegistry } from './limits/key-registry.js';
-import { parseOverload } from './limits/overload.js';
 import { modelScope } from './limits/model-scope.js';
+import { parseOverload } from './limits/overload.js';
 import type { PoolState } from './limits/quota-pool.js';
 import { seededRandom } from './random.js';
 

@@ -69,7 +69,11 @@ describe('emulator limits per model (as providers count them)', () => {
       },
       closers,
     );
-    const client = new Anthropic({ apiKey: KEY_A, baseURL: baseUrlFor('anthropic', emulator.url), maxRetries: 0 });
+    const client = new Anthropic({
+      apiKey: KEY_A,
+      baseURL: baseUrlFor('anthropic', emulator.url),
+      maxRetries: 0,
+    });
     const status = (model: string) =>
       client.messages.create({ model, max_tokens: 10, messages }).then(
         () => 200,

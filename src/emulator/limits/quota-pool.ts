@@ -154,7 +154,11 @@ function makeMeters(limits: PoolLimits, now: number): Meter[] {
     capacity?: number,
   ): void => {
     if (limit !== undefined)
-      meters.push({ dimension, unit, bucket: new TokenBucket(limit, period, capacity ?? limit, now, strict) });
+      meters.push({
+        dimension,
+        unit,
+        bucket: new TokenBucket(limit, period, capacity ?? limit, now, strict),
+      });
   };
   if (strict) {
     const c = strictCapacities(limits);
