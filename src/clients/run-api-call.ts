@@ -234,7 +234,7 @@ async function runTarget(
   const data = await mux.execute(
     moved.ctx.hints.provider,
     run,
-    withGate({ ...own, ...signal, [TRACE_SOURCE]: call }, gate),
+    withGate({ ...own, ...signal, model: target.model, [TRACE_SOURCE]: call }, gate),
     spendRequestOf(requestOf(moved.path, moved.args)),
   );
   const mapped = moved.map ? moved.map(data) : data;
@@ -262,8 +262,11 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
     Number.isFinite(estimate) &&
     estimate >= 0 &&
     (own === undefined || own instanceof AbortSignal);
+  // The key's rate-limit state of this model paces the call (where the provider limits per model).
+  const requestModel = modelOfCall(path, args);
   const options = {
     ...call,
+    ...(requestModel === undefined ? {} : { model: requestModel }),
     tokens: estimate,
     ...(signal === undefined ? {} : { signal }),
     ...deadline,
@@ -273,7 +276,7 @@ export function runApiCall(ctx: WrapContext, path: readonly Step[], args: readon
   const chat = chatOf(path);
   // Without fallbacks configured or named, the call skips the fallback gate (decided by the multiplexer).
   const gated = mux.hasFallbacks !== false || (call.fallbacks !== undefined && call.fallbacks.length > 0);
-  const model = chat === undefined && gated ? modelOfCall(path, args) : undefined;
+  const model = chat === undefined && gated ? requestModel : undefined;
   const sendNow = (): Promise<unknown> =>
     model === undefined
       ? mux.execute(hints.provider, apiCall.run.bind(apiCall), options, spend)

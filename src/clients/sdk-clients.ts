@@ -1,5 +1,6 @@
 import { validateCallOptions } from '../config/call-options.js';
 import type { CallOptions } from '../config/options.js';
+import { ConfigError } from '../core/errors.js';
 import { preloadOptionalSdk } from '../providers/load-sdk.js';
 import type { ClientHints } from './client-hints.js';
 import type { ClientOptions } from './client-options.js';
@@ -16,7 +17,14 @@ export type { ClientOptions };
  */
 export function toCallOptions(options: ClientOptions | undefined): CallOptions {
   if (options === undefined) return {};
-  return validateCallOptions(typeof options === 'string' ? { strategy: options } : options);
+  const call = validateCallOptions(typeof options === 'string' ? { strategy: options } : options);
+  if (call.model !== undefined) {
+    throw new ConfigError(
+      'model',
+      "a client takes each request's model from the request: `model` is an option of execute()",
+    );
+  }
+  return call;
 }
 
 function wrapped<T extends object>(mux: Executor, hints: ClientHints, options: ClientOptions | undefined): T {

@@ -16,6 +16,7 @@ const CALL_FIELDS: readonly (keyof CallOptions)[] = [
   'tag',
   'deadline',
   'fallbacks',
+  'model',
 ];
 
 function isSignal(value: unknown): value is AbortSignal {
@@ -54,7 +55,7 @@ export function validateCallOptions(call: unknown, path = ''): CallOptions {
       `${shown ? `\`${field}\`` : 'a field'} is not a call option${near ? `: did you mean ${near}?` : ''}; known: ${CALL_FIELDS.join(', ')}`,
     );
   }
-  const { strategy, keyName, priority, signal, timeoutMs, tokens, tag, deadline, fallbacks } = record;
+  const { strategy, keyName, priority, signal, timeoutMs, tokens, tag, deadline, fallbacks, model } = record;
   const out: { -readonly [F in keyof CallOptions]: CallOptions[F] } = {};
   if (strategy !== undefined) out.strategy = parseStrategy(strategy, at('strategy'));
   if (keyName !== undefined) {
@@ -87,5 +88,9 @@ export function validateCallOptions(call: unknown, path = ''): CallOptions {
     out.signal = signal;
   }
   if (fallbacks !== undefined) out.fallbacks = Object.freeze(checkFallbackList(fallbacks, at('fallbacks')));
+  if (model !== undefined) {
+    if (typeof model !== 'string' || model.trim() === '') failWord(at('model'), 'a model name', model);
+    out.model = model;
+  }
   return out;
 }

@@ -503,6 +503,14 @@ export interface CallOptions {
    * @default the multiplexer's `fallbacks` for the request's model
    */
   readonly fallbacks?: readonly string[];
+  /**
+   * The model the call uses, for `execute`: where the provider limits each model separately (OpenAI, Groq,
+   * Gemini; Anthropic per model class), the key's rate-limit state for this model (its buckets learned
+   * from headers, its cooldown after a 429) paces the call, and no other model's. Wrapped clients and the
+   * gateway take it from each request.
+   * @default none: the key's state for calls that name no model
+   */
+  readonly model?: string;
 }
 
 /*

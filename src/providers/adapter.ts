@@ -40,6 +40,13 @@ export interface ProviderAdapter<Client = unknown> {
   /** Limit headers of any response. */
   readRateLimits?(headers: Headers): RateLimitInfo | undefined;
   /**
+   * The scope of the provider's rate limits a request of `model` counts against, when the provider limits
+   * each model (or model class) separately within a key: the key then keeps its buckets learned from
+   * headers and its 429 cooldowns per scope, so a limit of one model holds back no other. Absent: one
+   * rate-limit state for the whole key (a generic adapter's default).
+   */
+  limitScope?(model: string): string;
+  /**
    * The provider's cheapest authenticated call (a models list), for health checks. It throws what a
    * real call would throw, so `classify` judges it the same way.
    */

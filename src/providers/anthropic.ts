@@ -5,6 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
+import { anthropicLimitScope } from './limit-scope.js';
 import { sdksReady } from './load-sdk.js';
 import { parseAnthropicRateLimits } from './rate-limit-headers.js';
 import { anthropicBuckets } from './usage-buckets.js';
@@ -73,6 +74,7 @@ export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAd
     estimateTokens: (request) => estimateRequestTokens(request, ANTHROPIC_TOKEN_PROFILE),
     readUsage: readAnthropicUsage,
     readRateLimits: (headers) => parseAnthropicRateLimits(headers, now()),
+    limitScope: anthropicLimitScope,
     check: checkAnthropicKey,
   };
 }

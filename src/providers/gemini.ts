@@ -4,6 +4,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-clients.js';
+import { geminiLimitScope } from './limit-scope.js';
 import { sdksReady } from './load-sdk.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 import { geminiBuckets } from './usage-buckets.js';
@@ -67,6 +68,7 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ProviderAdapt
     estimateTokens: (request) => estimateRequestTokens(request, GEMINI_TOKEN_PROFILE),
     readUsage: readGeminiUsage,
     readRateLimits: (headers) => parseRetryAfterHeaders(headers, now()),
+    limitScope: geminiLimitScope,
     check: checkGeminiKey,
   };
 }

@@ -5,6 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens } from './estimate-tokens.js';
+import { groqLimitScope } from './limit-scope.js';
 import { sdksReady } from './load-sdk.js';
 import { OPENAI_TOKEN_PROFILE, readOpenAIUsage } from './openai.js';
 import { parseGroqRateLimits } from './rate-limit-headers.js';
@@ -51,6 +52,7 @@ export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter
     chargesEstimate: true,
     readUsage: readGroqUsage,
     readRateLimits: (headers) => parseGroqRateLimits(headers, now()),
+    limitScope: groqLimitScope,
     check: checkGroqKey,
   };
 }

@@ -5,6 +5,7 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
+import { openAILimitScope } from './limit-scope.js';
 import { sdksReady } from './load-sdk.js';
 import { parseOpenAIRateLimits } from './rate-limit-headers.js';
 import { openAIBuckets } from './usage-buckets.js';
@@ -68,6 +69,7 @@ export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapt
     chargesEstimate: true,
     readUsage: readOpenAIUsage,
     readRateLimits: (headers) => parseOpenAIRateLimits(headers, now()),
+    limitScope: openAILimitScope,
     check: checkOpenAIKey,
   };
 }

@@ -145,7 +145,17 @@ async function relay(
         const answer = await runGatewayJob(client, job, sent, startedAt, ctx);
         return back === undefined ? answer : back(answer);
       },
-      withGate({ ...own, signal: abort.signal, tokens, [TRACE_SOURCE]: traceSource(sent, parsed) }, gate),
+      withGate(
+        {
+          ...own,
+          // The key's rate-limit state of this model paces the request (limits per model, see limitScope).
+          ...(sent.model ? { model: sent.model } : {}),
+          signal: abort.signal,
+          tokens,
+          [TRACE_SOURCE]: traceSource(sent, parsed),
+        },
+        gate,
+      ),
       { ...spendRequestOf(parsed), model: sent.model },
     );
     Object.assign(served, { provider: sent.provider, model: sent.model, reason: reason ?? 'none' });
