@@ -61,7 +61,17 @@ export type KeymuxEvent =
       readonly jobId: number;
       readonly attempt: number;
     }
-  | { readonly type: 'rate-limited'; readonly at: number; readonly key: KeyRef; readonly until: number }
+  /**
+   * A 429 rests the key until `until`: for every call, or, with `model`, for that model's calls only (the
+   * provider limits each model separately; see `ProviderAdapter.limitScope`).
+   */
+  | {
+      readonly type: 'rate-limited';
+      readonly at: number;
+      readonly key: KeyRef;
+      readonly until: number;
+      readonly model?: string;
+    }
   | { readonly type: 'circuit-open'; readonly at: number; readonly key: KeyRef; readonly until: number }
   | { readonly type: 'circuit-closed'; readonly at: number; readonly key: KeyRef }
   | {
@@ -93,6 +103,8 @@ export type KeymuxEvent =
       readonly at: number;
       readonly key: KeyRef;
       readonly limits: LearnedLimits;
+      /** The model (its limit scope) the limits are of, when the provider limits each model separately. */
+      readonly model?: string;
     }
   | {
       readonly type: 'concurrency-changed';
