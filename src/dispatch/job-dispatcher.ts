@@ -12,7 +12,7 @@ import { isDeadline, linkSignal } from '../core/link-signal.js';
 import { type JobTracer, TRACE_SOURCE, type Traced, type TraceSource } from '../core/telemetry.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
 import type { Cancellation, Job, JobContext } from './job-context.js';
-import type { KeyPool } from './key-pool.js';
+import type { KeyPool } from './key-registry.js';
 
 type JobFn<T> = (client: unknown, ctx: JobContext) => Promise<T>;
 
