@@ -62,7 +62,13 @@ export type { BudgetSnapshot } from './spend/budget-ledger.js';
 export type { BudgetPeriod } from './spend/period.js';
 export { type ModelPrice, PRICE_TABLE_VERSION, type PriceOverrides, priceRatio } from './spend/prices.js';
 export type { CostRow } from './spend/spend.js';
-export type { KeyStats, ProviderStats, SpendStats, UsageStats } from './stats/usage-stats.js';
+export type {
+  KeyStats,
+  ModelLimitStats,
+  ProviderStats,
+  SpendStats,
+  UsageStats,
+} from './stats/usage-stats.js';
 export { type MemoryStore, type MemoryStoreOptions, memoryStore } from './store/memory-store.js';
 export type { RedisClientLike } from './store/redis-client.js';
 export type { RedisReadiness } from './store/redis-startup.js';

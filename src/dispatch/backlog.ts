@@ -41,7 +41,14 @@ const FAIL_BATCH = 4;
  * state changes; a timer wakes the backlog when the soonest key's rate limits or cooldown allow a send.
  */
 export class Backlog implements PoolBacklog {
-  readonly #queue: FairQueue<BacklogJob>;
+  /**
+   * One queue per limit scope (a model its provider limits apart; `undefined` for jobs without one): a
+   * model held back by its own limits holds back no job of another model (no head-of-line blocking).
+   * The backlog serves the scopes' first jobs by rank, then arrival, as one queue would.
+   */
+  readonly #queues = new Map<string | undefined, FairQueue<BacklogJob>>();
+  /** The queue of the job `#best` returned last. */
+  #bestQueue: FairQueue<BacklogJob> | undefined;
   readonly #epoch: number;
   #size = 0;
   #seq = 0;
@@ -63,7 +70,15 @@ export class Backlog implements PoolBacklog {
     readonly shares: Shares,
   ) {
     this.#epoch = clock.now();
-    this.#queue = new FairQueue((tag) => weightOf(shares, tag));
+  }
+
+  #queueOf(scope: string | undefined): FairQueue<BacklogJob> {
+    let queue = this.#queues.get(scope);
+    if (queue === undefined) {
+      queue = new FairQueue((tag) => weightOf(this.shares, tag));
+      this.#queues.set(scope, queue);
+    }
+    return queue;
   }
 
   get size(): number {
@@ -86,7 +101,8 @@ export class Backlog implements PoolBacklog {
    */
   admit(job: BacklogJob): void {
     this.#stamp(job);
-    if (this.#size === 0) {
+    // Nothing of its scope waits ahead of it: a key that can start it now takes it.
+    if (this.#size === 0 || this.#queues.get(job.limitScope)?.peek() === undefined) {
       const worker = chooseNow(this.pool, job, job.tokens, this.clock.now());
       if (worker) {
         job.bind(worker);
@@ -98,7 +114,7 @@ export class Backlog implements PoolBacklog {
     if (this.#size >= (this.#capacity ?? 0)) {
       this.#capacity = this.#count();
       if (this.#size >= this.#room()) {
-        if (this.#soonest(job.tokens, this.clock.now()) === undefined) throw this.#noKey();
+        if (this.#soonest(job, this.clock.now()) === undefined) throw this.#noKey();
         throw new QueueFullError(`${this.pool.provider}: the queue of every usable key is full`, {
           provider: this.pool.provider,
         });
@@ -110,11 +126,12 @@ export class Backlog implements PoolBacklog {
   /** Puts a job in its place (a job back from a failed attempt keeps the place it first had) and drains. */
   add(job: BacklogJob): void {
     this.#stamp(job);
-    this.#queue.push(job);
+    const queue = this.#queueOf(job.limitScope);
+    queue.push(job);
     this.#size++;
     job.entered();
-    // Behind the head, nothing changed for the head: the keys, and the wake set for it, stand.
-    if (this.#queue.peek() === job) this.drain();
+    // Behind its scope's head, nothing changed for the heads: the keys, and the wake set for them, stand.
+    if (queue.peek() === job) this.drain();
   }
 
   /** A job's place, given once: its priority less its age in aging steps, then its arrival. */
@@ -127,7 +144,7 @@ export class Backlog implements PoolBacklog {
   /** A job left before a key took it (its caller aborted): it is dropped when it reaches the head. */
   left(job: BacklogJob): void {
     this.#size--;
-    this.#queue.dropped(job);
+    this.#queues.get(job.limitScope)?.dropped(job);
     if (this.#size === 0) this.#disarm();
   }
 
@@ -145,18 +162,26 @@ export class Backlog implements PoolBacklog {
   #pull(worker: KeyLane): void {
     this.#draining = true;
     try {
-      for (let job = this.#head(); job !== undefined; job = this.#head()) {
+      let blocked: Set<FairQueue<BacklogJob>> | undefined;
+      for (let job = this.#best(blocked); job !== undefined; job = this.#best(blocked)) {
+        const queue = this.#bestQueue!;
         const now = this.clock.now();
-        if (worker.canStartNow(job.tokens, now)) {
-          this.#take()!.bind(worker);
+        if (worker.canStartNow(job.tokens, now, job.limitScope)) {
+          this.#take(queue)!.bind(worker);
           continue;
         }
-        const wait = worker.readyIn(job.tokens, now);
+        const wait = worker.readyIn(job.tokens, now, job.limitScope);
         // The key went out of service (quota, auth): it may have been the pool's last, and a job whose
         // attempt found it so may have left for a fallback without coming back here. Look at every key.
-        if (wait === undefined) this.#again = true;
-        else if (Number.isFinite(wait)) this.#arm(now, Math.min(wait, MAX_WAIT_MS));
-        break;
+        if (wait === undefined) {
+          this.#again = true;
+          break;
+        }
+        if (Number.isFinite(wait)) this.#arm(now, Math.min(wait, MAX_WAIT_MS));
+        // Its slots are full: no job of any scope starts on it now.
+        else if (!worker.hasFreeSlot) break;
+        blocked ??= new Set();
+        blocked.add(queue);
       }
     } finally {
       this.#draining = false;
@@ -188,22 +213,48 @@ export class Backlog implements PoolBacklog {
   }
 
   #drainOnce(): void {
-    for (let job = this.#head(); job !== undefined; job = this.#head()) {
+    let blocked: Set<FairQueue<BacklogJob>> | undefined;
+    let wake: number | undefined;
+    let unserved: FairQueue<BacklogJob> | undefined;
+    for (let job = this.#best(blocked); job !== undefined; job = this.#best(blocked)) {
+      const queue = this.#bestQueue!;
       const now = this.clock.now();
       const worker = chooseNow(this.pool, job, job.tokens, now);
       if (worker) {
-        this.#take()!.bind(worker);
+        this.#take(queue)!.bind(worker);
         continue;
       }
-      const wait = this.#soonest(job.tokens, now);
-      if (wait === undefined) {
-        this.#failSome(this.#noKey());
-        return;
-      }
-      this.#arm(now, Math.min(wait, MAX_WAIT_MS));
-      return;
+      // No key can start it now: its scope waits, the others' first jobs may still go.
+      const wait = this.#soonest(job, now);
+      if (wait === undefined) unserved ??= queue;
+      else wake = Math.min(wake ?? wait, wait);
+      blocked ??= new Set();
+      blocked.add(queue);
     }
-    this.#disarm();
+    if (unserved !== undefined) this.#failSome(unserved, this.#noKey());
+    if (wake !== undefined) this.#arm(this.clock.now(), Math.min(wake, MAX_WAIT_MS));
+    else if (unserved === undefined) this.#disarm();
+  }
+
+  /**
+   * The first waiting job of the highest rank (then the earliest) among the scopes not `blocked`, its
+   * queue left in `#bestQueue`; scopes with no job left are dropped. With one scope, its first job.
+   */
+  #best(blocked: ReadonlySet<FairQueue<BacklogJob>> | undefined): BacklogJob | undefined {
+    let best: BacklogJob | undefined;
+    for (const [scope, queue] of this.#queues) {
+      if (blocked?.has(queue)) continue;
+      const job = this.#head(queue);
+      if (job === undefined) {
+        this.#queues.delete(scope);
+        continue;
+      }
+      if (best === undefined || job.rank > best.rank || (job.rank === best.rank && job.order < best.order)) {
+        best = job;
+        this.#bestQueue = queue;
+      }
+    }
+    return best;
   }
 
   #noKey(): NoAvailableKeyError {
@@ -214,27 +265,27 @@ export class Backlog implements PoolBacklog {
     );
   }
 
-  /** The first job still waiting; aborted ones at the head leave with their reason on the way. */
-  #head(): BacklogJob | undefined {
-    for (let job = this.#queue.peek(); job !== undefined; job = this.#queue.peek()) {
+  /** The first job of `queue` still waiting; aborted ones at the head leave with their reason on the way. */
+  #head(queue: FairQueue<BacklogJob>): BacklogJob | undefined {
+    for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
       // close() aborts jobs no signal links to: they leave here.
       if (!job.aborted) return job;
-      this.#take()!.fail(job.reason);
+      this.#take(queue)!.fail(job.reason);
     }
     return undefined;
   }
 
-  #take(): BacklogJob | undefined {
-    const job = this.#queue.shift();
+  #take(queue: FairQueue<BacklogJob>): BacklogJob | undefined {
+    const job = queue.shift();
     if (job) this.#size--;
     return job;
   }
 
-  /** Ms until some key may start a job of `tokens`; undefined when no key ever will. */
-  #soonest(tokens: number, now: number): number | undefined {
+  /** Ms until some key may start `job` (its tokens, its model's scope); undefined when no key ever will. */
+  #soonest(job: BacklogJob, now: number): number | undefined {
     let soonest: number | undefined;
     for (const worker of this.pool.lanes) {
-      const wait = worker.readyIn(tokens, now);
+      const wait = worker.readyIn(job.tokens, now, job.limitScope);
       if (wait !== undefined && (soonest === undefined || wait < soonest)) soonest = wait;
     }
     return soonest;
@@ -271,12 +322,12 @@ export class Backlog implements PoolBacklog {
    * the first one's request (its sends wait behind every other job's failing), and a key brought back
    * meanwhile serves the jobs still here.
    */
-  #failSome(error: unknown): void {
+  #failSome(queue: FairQueue<BacklogJob>, error: unknown): void {
     this.#disarm();
     for (let i = 0; i < FAIL_BATCH; i++) {
-      const job = this.#head();
+      const job = this.#head(queue);
       if (job === undefined) return;
-      this.#take()!.fail(error);
+      this.#take(queue)!.fail(error);
     }
     if (this.#size === 0 || this.#failing) return;
     this.#failing = true;

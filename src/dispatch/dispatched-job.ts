@@ -64,6 +64,8 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   deadline: number | undefined = undefined;
   /** The call's `tag`: within a priority, waiting jobs are served by tag in proportion to `shares`. */
   tag: string | undefined = undefined;
+  /** The limit scope of the call's model, where its provider limits models apart (see `Job.limitScope`). */
+  limitScope: string | undefined = undefined;
   /** The deadline's timer fired (while an attempt ran, which goes on; no other follows). */
   #expired = false;
   /** An attempt's call is running on a key. */
@@ -96,7 +98,8 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
       this.#resolve = resolve as (value: unknown) => void;
       this.#reject = reject;
     });
-    if (this.fallbackGate?.(undefined, nextReadyIn(this.pool, this.#now()))) this.#leaveForFallback();
+    if (this.fallbackGate?.(undefined, nextReadyIn(this.pool, this.#now(), this.limitScope)))
+      this.#leaveForFallback();
     else if (this.strategy === 'specific') this.#next();
     else {
       try {
@@ -137,7 +140,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   /** The backlog gives up on the job: no key will serve it, or it was aborted. */
   fail(error: unknown): void {
     this.#leaveBacklog();
-    this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now()));
+    this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now(), this.limitScope));
   }
 
   /** The caller aborted while the job waited in the backlog. */
@@ -214,14 +217,14 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     this.#faultingSince = outcome.failure.class === 'transient' ? (this.#faultingSince ?? now) : undefined;
     if (!waitingOutOutage(this.pool, this.#faultingSince, now, options)) this.#spent++;
     if (this.#spent >= options.maxRetries) {
-      this.#settle(false, undefined, exhausted(this.attempts, this.pool, this.#now()));
+      this.#settle(false, undefined, exhausted(this.attempts, this.pool, this.#now(), this.limitScope));
       return;
     }
     if (this.#late(now)) {
       this.#settle(false, undefined, this.#deadlineError());
       return;
     }
-    if (this.fallbackGate?.(outcome.failure.class, nextReadyIn(this.pool, this.#now()))) {
+    if (this.fallbackGate?.(outcome.failure.class, nextReadyIn(this.pool, this.#now(), this.limitScope))) {
       this.#leaveForFallback();
       return;
     }
@@ -248,7 +251,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     try {
       worker = chooseNow(this.pool, this, this.tokens, this.context.options.clock.now());
     } catch (error) {
-      this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now()));
+      this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now(), this.limitScope));
       return;
     }
     if (worker) worker.run(this, this.attempts.length + 1);
@@ -260,7 +263,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
     try {
       await waitForKey(this.pool, this, this.context.options.clock, this);
     } catch (error) {
-      this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now()));
+      this.#settle(false, undefined, explain(error, this.attempts, this.pool, this.#now(), this.limitScope));
       return;
     }
     this.#next();
@@ -283,9 +286,9 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   #leaveForFallback(): void {
     const { provider } = this.pool;
     let error: Error;
-    if (this.attempts.length > 0) error = exhausted(this.attempts, this.pool, this.#now());
+    if (this.attempts.length > 0) error = exhausted(this.attempts, this.pool, this.#now(), this.limitScope);
     else {
-      const readyIn = nextReadyIn(this.pool, this.#now());
+      const readyIn = nextReadyIn(this.pool, this.#now(), this.limitScope);
       error =
         readyIn === undefined
           ? new NoAvailableKeyError(`${provider}: no key can serve`, { provider })
@@ -357,8 +360,16 @@ function waitingOutOutage(
 }
 
 /** Keys ran out after some attempts: the attempts say more than "no key". */
-function explain(error: unknown, attempts: readonly AttemptRecord[], pool: KeyPool, now: number): unknown {
-  return error instanceof NoAvailableKeyError && attempts.length > 0 ? exhausted(attempts, pool, now) : error;
+function explain(
+  error: unknown,
+  attempts: readonly AttemptRecord[],
+  pool: KeyPool,
+  now: number,
+  scope: string | undefined,
+): unknown {
+  return error instanceof NoAvailableKeyError && attempts.length > 0
+    ? exhausted(attempts, pool, now, scope)
+    : error;
 }
 
 function toRecord(failure: Failure, attempt: number, keyName: string, keyLabel: string): AttemptRecord {
@@ -392,14 +403,14 @@ function finalError(failure: Failure, record: AttemptRecord, pool: KeyPool): unk
   );
 }
 
-function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool, now: number): Error {
+function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool, now: number, scope?: string): Error {
   const last = attempts[attempts.length - 1]!;
   const keys = { provider: pool.provider, keyName: last.keyName, keyLabel: last.keyLabel };
   // Every attempt met a 429: the caller learns when the pool can take the job again.
   if (attempts.every((a) => a.failureClass === 'rate-limited')) {
     return new RateLimitedError(
       `${pool.provider}: every attempt was rate limited (${attempts.length}); last on ${last.keyName} (${last.keyLabel})`,
-      nextReadyIn(pool, now),
+      nextReadyIn(pool, now, scope),
       attempts,
       { ...keys, cause: last.error },
     );
@@ -411,11 +422,14 @@ function exhausted(attempts: readonly AttemptRecord[], pool: KeyPool, now: numbe
   );
 }
 
-/** Ms until the earliest key of the pool may be tried again; undefined when none will be. */
-function nextReadyIn(pool: KeyPool, now: number): number | undefined {
+/**
+ * Ms until the earliest key of the pool may be tried again (for calls of the limit `scope`, when given);
+ * undefined when none will be.
+ */
+function nextReadyIn(pool: KeyPool, now: number, scope?: string): number | undefined {
   let soonest: number | undefined;
   for (const worker of pool.lanes) {
-    const at = worker.readyAt(now);
+    const at = worker.readyAt(now, scope);
     if (at !== undefined) soonest = Math.min(soonest ?? Number.POSITIVE_INFINITY, at - now);
   }
   return soonest;

@@ -106,6 +106,11 @@ export interface Job<T> {
   readonly trace?: JobTrace | undefined;
   /** When it must have started by, in ms on the clock: no attempt begins after it. */
   readonly deadline?: number | undefined;
+  /**
+   * The limit scope of its model (`ProviderAdapter.limitScope`), where the provider limits models
+   * separately: the key's rate-limit state of that scope paces it. Undefined: the key's state alone.
+   */
+  readonly limitScope?: string | undefined;
   /** Told that an attempt's call begins on a key (it is no longer waiting). */
   began?(): void;
   /** Told how an attempt on a key ended, exactly once per attempt; the dispatcher decides what next. */

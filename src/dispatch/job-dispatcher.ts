@@ -142,6 +142,8 @@ export class Dispatcher {
     job.fallbackGate = (options as { [FALLBACK_GATE]?: FallbackGate })[FALLBACK_GATE];
     job.deadline = deadline;
     job.tag = call.tag;
+    // Where the provider limits each model apart, the key's state of this model paces the job.
+    if (call.model !== undefined) job.limitScope = pool.adapter.limitScope?.(call.model);
     // The caller's active context is the job span's parent: taken now, in the caller's own call.
     if (this.tracer?.mayTrace())
       job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { AttemptTimeoutError } from '../core/errors.js';
 import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
@@ -6,6 +7,7 @@ import { scrubError } from '../core/redact.js';
 import { ATTEMPT_TRACE } from '../core/telemetry.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import type { EjectionGuard, HealthChange, HealthState } from '../policy/health.js';
+import type { ModelLimit } from '../policy/model-limits.js';
 import type { Reservation } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 import {
@@ -17,7 +19,13 @@ import {
   type Job,
   QueuedEntry,
 } from './job-context.js';
-import { type KeyCheck, KeyWorker, type KeyWorkerStats, type WorkerDeps } from './key-worker.js';
+import {
+  type KeyCheck,
+  KeyWorker,
+  type KeyWorkerStats,
+  type ModelStats,
+  type WorkerDeps,
+} from './key-worker.js';
 import { type Deadline, DeadlineQueue, PriorityFifo } from './queues.js';
 
 /** States a passing check ends: the provider accepts the key again (DESIGN.md, issue 15). */
@@ -25,6 +33,21 @@ const REVIVED_BY_CHECK: ReadonlySet<HealthState> = new Set(['unavailable', 'exha
 
 /** Assignment order across all workers: `lru` compares it, so jobs assigned in one tick still spread. */
 let assignments = 0;
+
+/** The limit scope of the attempt whose call runs: its key's SDK `fetch` reads it to file the headers. */
+const attemptScope = new AsyncLocalStorage<string>();
+
+/** The limit scope (see `ProviderAdapter.limitScope`) of the attempt this code runs in, if it has one. */
+export function currentLimitScope(): string | undefined {
+  return attemptScope.getStore();
+}
+
+/** What an attempt took from the buckets before its call: the key's, and its model's when it has one. */
+interface Taken {
+  readonly reservation: Reservation;
+  readonly model: ModelLimit | undefined;
+  readonly modelReservation: Reservation | undefined;
+}
 
 /**
  * One key's lane, behind its KeyWorker: a bounded priority queue, its concurrency limit, its rate buckets
@@ -84,15 +107,34 @@ export class KeyLane implements EntryOwner, KeyCheck {
     this.evictQueued();
   }
 
-  /** Clears cooldown, breaker, quota and auth state and the adapted concurrency; true when it was held out. */
+  /**
+   * Clears cooldown (its models' too), breaker, quota and auth state and the adapted concurrency; true
+   * when it was held out.
+   */
   reset(now: number): boolean {
     this.#deps.concurrency.reset();
+    this.#deps.models?.reset();
     return this.#deps.health.reset(now);
   }
 
-  /** When the key may next be tried; undefined when only an operator (or a health check) can bring it back. */
-  readyAt(now: number): number | undefined {
-    return this.#deps.health.readyAt(now);
+  /**
+   * When the key may next be tried, for calls of the limit `scope` when given (its model's cooldown too);
+   * undefined when only an operator (or a health check) can bring it back.
+   */
+  readyAt(now: number, scope?: string): number | undefined {
+    const at = this.#deps.health.readyAt(now);
+    const until = this.#modelOf(scope)?.cooldownUntil(now);
+    return at === undefined || until === undefined ? at : Math.max(at, until);
+  }
+
+  /** The limit scope of `model` on this key's provider; undefined when the provider limits the key as one. */
+  scopeOf(model: string): string | undefined {
+    return this.#deps.limitScope?.(model);
+  }
+
+  /** A scope's state if it has one (made by the first call of its model). */
+  #modelOf(scope: string | undefined): ModelLimit | undefined {
+    return scope === undefined ? undefined : this.#deps.models?.peek(scope);
   }
 
   /** What the stats show of the key. */
@@ -109,7 +151,21 @@ export class KeyLane implements EntryOwner, KeyCheck {
       concurrency: concurrency.limit,
       weight,
       lastUsedAt: this.lastUsedAt,
+      models: this.#modelStats(now),
     };
+  }
+
+  #modelStats(now: number): Readonly<Record<string, ModelStats>> {
+    const out: Record<string, ModelStats> = {};
+    for (const [scope, model] of this.#deps.models?.entries() ?? []) {
+      const cooldownUntil = model.cooldownUntil(now);
+      out[scope] = {
+        state: cooldownUntil === undefined ? 'ready' : 'rate-limited',
+        cooldownUntil,
+        limits: model.limiter.usage(now),
+      };
+    }
+    return out;
   }
 
   /** Held out of the pool by its breaker (open or half-open): counts toward the pool's ejection ceiling. */
@@ -124,20 +180,29 @@ export class KeyLane implements EntryOwner, KeyCheck {
 
   /**
    * A provider's reading of the key's limits (from a response's headers): the limits it learns, the state
-   * shared with other processes, and the end of its slow start.
+   * shared with other processes, and the end of its slow start. With a limit `scope` (the answer was to a
+   * call of a model the provider limits separately), the reading is that model's: its buckets learn it,
+   * and the key's own buckets only hear that the key answered.
    */
-  observe(info: RateLimitInfo | undefined): void {
-    const { limiter, clock, shared, events, ref, notify } = this.#deps;
+  observe(info: RateLimitInfo | undefined, scope?: string): void {
+    const { limiter, clock, shared, events, ref, notify, models } = this.#deps;
     const now = clock.now();
+    const model = scope === undefined ? undefined : models?.of(scope, now);
     const wasLearning = limiter.learning;
-    const learned = limiter.observe(info, now);
-    if (info) shared?.observe(info);
-    if (learned) events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned });
+    const modelWasLearning = model?.limiter.learning === true;
+    const learned = model ? model.limiter.observe(info, now) : limiter.observe(info, now);
+    if (model) limiter.observe(undefined, now);
+    // A model's reading stays in this process: the shared schedules are the key's (docs/fallbacks.md).
+    else if (info) shared?.observe(info);
+    if (learned) {
+      const of = model === undefined || scope === undefined ? {} : { model: scope };
+      events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned, ...of });
+    }
     // The first response ends a key's slow start: its queue opens up at once.
     if (wasLearning && !limiter.learning) {
       this.#refreshSlots();
       notify();
-    }
+    } else if (modelWasLearning && !model?.limiter.learning) notify();
   }
 
   async checkClient(): Promise<unknown> {
@@ -200,6 +265,10 @@ export class KeyLane implements EntryOwner, KeyCheck {
   get slots(): number {
     return this.#deps.limiter.learning ? 1 : this.#deps.concurrency.limit;
   }
+  /** A slot is free: a job given now would not wait for one. */
+  get hasFreeSlot(): boolean {
+    return this.#active < this.slots;
+  }
   /** (queued + in flight) / slots. */
   get load(): number {
     return (this.#waiting.size + this.#inFlight) / this.slots;
@@ -220,9 +289,19 @@ export class KeyLane implements EntryOwner, KeyCheck {
     if (this.#waiting.size > this.#active - this.#inFlight) return true;
     return this.#active >= this.slots && (this.#deps.poolBacklog?.() ?? 0) > 0;
   }
-  /** Calls per ms the key's limits allow for jobs of the size seen here; undefined with no limits. */
+  /**
+   * Calls per ms the key's limits allow for jobs of the size seen here; undefined with no limits. Models
+   * limited separately each add their own rate, within the key's.
+   */
   allowedRate(): number | undefined {
-    return this.#deps.limiter.allowedRate(this.#meanTokens);
+    const own = this.#deps.limiter.allowedRate(this.#meanTokens);
+    let models: number | undefined;
+    for (const [, model] of this.#deps.models?.entries() ?? []) {
+      const rate = model.limiter.allowedRate(this.#meanTokens);
+      if (rate !== undefined) models = (models ?? 0) + rate;
+    }
+    if (models === undefined) return own;
+    return own === undefined ? models : Math.min(own, models);
   }
 
   /** Whether a `specific` job may be queued on this key now. */
@@ -231,16 +310,19 @@ export class KeyLane implements EntryOwner, KeyCheck {
   }
 
   /**
-   * Whether a job of `tokens` given to this key now would start its call at once: a free slot, its rate
-   * limits allow a send, its health lets it serve, and no other process holds it back. The pool gives a
-   * job to a key only then (late binding), so no job waits on one key while another could serve it.
+   * Whether a job of `tokens` (and of the limit `scope`, when its provider limits models separately)
+   * given to this key now would start its call at once: a free slot, its rate limits (and its model's)
+   * allow a send, its health lets it serve, and no other process holds it back. The pool gives a job to a
+   * key only then (late binding), so no job waits on one key while another could serve it.
    */
-  canStartNow(tokens: number, now: number): boolean {
+  canStartNow(tokens: number, now: number, scope?: string): boolean {
+    const model = this.#modelOf(scope);
     return (
       this.#active < this.slots &&
       this.#loaded() &&
       this.#deps.health.canStart(now) &&
       this.#deps.limiter.waitFor(tokens, now) === 0 &&
+      (model === undefined || (model.canStart(now) && model.limiter.waitFor(tokens, now) === 0)) &&
       // Another process cooled the key down or booked it ahead (a cached figure, no round trip).
       (this.#deps.shared?.waitMs(now) ?? 0) === 0
     );
@@ -251,13 +333,22 @@ export class KeyLane implements EntryOwner, KeyCheck {
    * (its slots are full, or its half-open probe awaits a verdict: both notify the pool); undefined when
    * the key will never serve unless someone brings it back (disabled, failing auth, out of quota).
    */
-  readyIn(tokens: number, now: number): number | undefined {
+  readyIn(tokens: number, now: number, scope?: string): number | undefined {
     const { health, limiter, shared } = this.#deps;
     const readyAt = health.readyAt(now);
     if (readyAt === undefined) return undefined;
     if (this.#active >= this.slots || !this.#loaded()) return Number.POSITIVE_INFINITY;
-    const wait = Math.max(readyAt - now, limiter.waitFor(tokens, now), shared?.waitMs(now) ?? 0);
-    if (wait === 0 && !health.canStart(now)) return Number.POSITIVE_INFINITY;
+    const model = this.#modelOf(scope);
+    const wait = Math.max(
+      readyAt - now,
+      limiter.waitFor(tokens, now),
+      shared?.waitMs(now) ?? 0,
+      model === undefined ? 0 : (model.cooldownUntil(now) ?? now) - now,
+      model === undefined ? 0 : model.limiter.waitFor(tokens, now),
+    );
+    // A half-open probe, or a model's first call still learning its limits: their answers notify.
+    if (wait === 0 && (!health.canStart(now) || model?.canStart(now) === false))
+      return Number.POSITIVE_INFINITY;
     return wait;
   }
 
@@ -359,14 +450,21 @@ export class KeyLane implements EntryOwner, KeyCheck {
   /** Returns the attempt's outcome when it is still to be answered. */
   async #start(entry: QueuedEntry): Promise<AttemptOutcome<unknown> | undefined> {
     if (entry.done) return undefined;
-    const { clock, limiter, health } = this.#deps;
-    for (let wait = limiter.waitFor(entry.job.tokens, clock.now()); wait > 0 && !entry.done; ) {
+    const { clock, limiter, health, models } = this.#deps;
+    const { tokens, limitScope } = entry.job;
+    const model = limitScope === undefined ? undefined : models?.of(limitScope, clock.now());
+    for (let wait = this.#waitFor(tokens, model, clock.now()); wait > 0 && !entry.done; ) {
       if (!(await this.#sleep(entry, wait))) return undefined;
-      wait = limiter.waitFor(entry.job.tokens, clock.now());
+      wait = this.#waitFor(tokens, model, clock.now());
     }
     if (entry.done) return undefined;
     // Taken in the same tick as the wait ended: two slots woken together must not both see room.
-    const reservation = limiter.take(entry.job.tokens, clock.now());
+    const now = clock.now();
+    const taken: Taken = {
+      reservation: limiter.take(tokens, now),
+      model,
+      modelReservation: model?.limiter.take(tokens, now),
+    };
     if (this.#deps.shared && !(await this.#sharedTake(entry))) return undefined;
     if (entry.done) {
       this.#deps.shared?.release();
@@ -382,11 +480,18 @@ export class KeyLane implements EntryOwner, KeyCheck {
     }
     entry.begin();
     try {
-      return await this.#attempt(entry, startedAt, reservation);
+      return await this.#attempt(entry, startedAt, taken);
     } catch (error) {
       // Only a fault outside the call (e.g. its SDK cannot be loaded) lands here: the job still settles.
       return { ok: false, skipped: false, failure: this.#fault(error), key: this.#deps.ref };
     }
+  }
+
+  /** Ms until the key's buckets, and its model's buckets and cooldown, let a call of `tokens` go. */
+  #waitFor(tokens: number, model: ModelLimit | undefined, now: number): number {
+    const wait = this.#deps.limiter.waitFor(tokens, now);
+    if (model === undefined) return wait;
+    return Math.max(wait, model.limiter.waitFor(tokens, now), (model.cooldownUntil(now) ?? now) - now);
   }
 
   /** A fault outside the provider's answer ends the job, as a bad request would: retrying cannot help. */
@@ -433,13 +538,15 @@ export class KeyLane implements EntryOwner, KeyCheck {
   async #attempt(
     entry: QueuedEntry,
     startedAt: number,
-    reservation: Reservation,
+    taken: Taken,
   ): Promise<AttemptOutcome<unknown> | undefined> {
     const { clock, limiter, health, events, ref, concurrency } = this.#deps;
     const { job, attempt } = entry;
+    const { reservation, model, modelReservation } = taken;
     health.onStart(startedAt);
     concurrency.onStart(startedAt);
     this.#inFlight++;
+    if (model) model.inFlight++;
     this.lastUsedAt = startedAt;
     events.emit({ type: 'request', at: startedAt, key: ref, jobId: job.id, attempt });
     const trace = job.trace?.attempt(ref, attempt);
@@ -459,7 +566,10 @@ export class KeyLane implements EntryOwner, KeyCheck {
       const ready = this.#deps.ready();
       if (ready) await ready;
       const { client } = this.#deps;
-      const value = await (trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx));
+      const run = (): Promise<unknown> =>
+        trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx);
+      // The key's SDK files its response headers under the attempt's model (see `currentLimitScope`).
+      const value = await (job.limitScope === undefined ? run() : attemptScope.run(job.limitScope, run));
       if (deadline) this.#deadlines.finish(deadline);
       ctx.throwIfAborted();
       ctx.answered = true;
@@ -488,9 +598,11 @@ export class KeyLane implements EntryOwner, KeyCheck {
     } finally {
       job.cancel.offAbort(onJobAbort);
       this.#inFlight--;
+      if (model) model.inFlight--;
       if (ctx.usage && !this.#deps.chargesEstimate) {
         const actual = ctx.usage.inputTokens + ctx.usage.outputTokens;
         limiter.reconcile(reservation, actual, clock.now());
+        if (model && modelReservation) model.limiter.reconcile(modelReservation, actual, clock.now());
         this.#deps.shared?.settle(reservation.tokens, actual);
       }
       this.#deps.shared?.release();
@@ -529,6 +641,7 @@ export class KeyLane implements EntryOwner, KeyCheck {
     const { clock, health, events, ref } = this.#deps;
     const at = clock.now();
     const closedBreaker = health.onSuccess();
+    this.#modelOf(entry.job.limitScope)?.onSuccess();
     if (closedBreaker) events.emit({ type: 'circuit-closed', at, key: ref });
     const report: SuccessReport = {
       at,
@@ -544,10 +657,26 @@ export class KeyLane implements EntryOwner, KeyCheck {
     for (const listener of this.#listeners) listener.onSuccess(report);
   }
 
+  /**
+   * A 429 of a call whose model the provider limits separately rests that model on this key, not the key:
+   * its other models go on. Undefined for any other failure (the key's health takes it).
+   */
+  #modelRateLimited(scope: string | undefined, failure: Failure, at: number): HealthChange | undefined {
+    const model = failure.class === 'rate-limited' ? this.#modelOf(scope) : undefined;
+    if (model === undefined || scope === undefined) return undefined;
+    const { health } = this.#deps;
+    health.onModelRateLimited(at);
+    return {
+      type: 'rate-limited',
+      until: model.onRateLimited(failure, at, health.policy, health.random),
+      model: scope,
+    };
+  }
+
   #fail(entry: QueuedEntry, ctx: AttemptContext, failure: Failure): void {
     const { clock, health } = this.#deps;
     const at = clock.now();
-    const change = health.onFailure(failure, at);
+    const change = this.#modelRateLimited(entry.job.limitScope, failure, at) ?? health.onFailure(failure, at);
     // Written out, not spread from a shared part: a spread made this report cost as much as the job.
     const latencyMs = at - ctx.startedAt;
     const report: FailureReport = {

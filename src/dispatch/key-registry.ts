@@ -6,12 +6,13 @@ import type { EventBus, KeyRef } from '../core/events.js';
 import type { PickState } from '../core/pick-state.js';
 import { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import { EjectionGuard, KeyHealth } from '../policy/health.js';
+import { ModelLimits } from '../policy/model-limits.js';
 import { RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate, SharedGateFactory } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { createGenericAdapter, type GenericAdapterOptions } from '../providers/generic.js';
 import { builtinAdapters } from '../providers/index.js';
-import { KeyLane } from './key-lane.js';
+import { currentLimitScope, KeyLane } from './key-lane.js';
 import type { KeyCheck, KeyWorker } from './key-worker.js';
 
 /**
@@ -124,7 +125,7 @@ export class KeyRegistry {
   readonly #apiKeys = new WeakMap<KeyLane, ApiKey>();
   readonly #adapters = new Map<string, ProviderAdapter>();
   readonly #pools = new Map<string, KeyPool>();
-  readonly #groups = new Map<string, RateLimiter>();
+  readonly #groups = new Map<string, KeyLimits>();
 
   constructor(
     readonly options: KeyRegistryOptions,
@@ -176,7 +177,7 @@ export class KeyRegistry {
     if (duplicate) {
       throw new ConfigError('apiKey', `this ${provider} key is already added, as "${duplicate.name}"`);
     }
-    const limiter = this.#limiter(pool.adapter, opts);
+    const { limiter, models } = this.#limits(pool.adapter, opts);
     const scope = opts.quotaGroup ?? name;
     const key = new ApiKey(name, opts.apiKey);
     const lane = buildWorker({
@@ -185,6 +186,7 @@ export class KeyRegistry {
       keyOptions: opts,
       adapter: pool.adapter,
       limiter,
+      models,
       shared: this.sharedGate?.({ provider, key: name, scope, limiter }),
       guard: pool.guard,
       options: this.options,
@@ -235,17 +237,16 @@ export class KeyRegistry {
     return this.#pools.get(provider)?.remove(name);
   }
 
-  #limiter(adapter: ProviderAdapter, opts: KeyOptions): RateLimiter {
-    // A provider that sends limit headers gets a slow start on keys whose limits nobody configured.
-    const expectsHeaders = adapter.readRateLimits !== undefined;
-    if (opts.quotaGroup === undefined) return new RateLimiter(opts.limits, expectsHeaders);
+  /** The key's rate-limit state: its own, or its quota group's (one organization's buckets). */
+  #limits(adapter: ProviderAdapter, opts: KeyOptions): KeyLimits {
+    if (opts.quotaGroup === undefined) return newLimits(adapter, opts);
     const id = `${adapter.name}\u0000${opts.quotaGroup}`;
-    let limiter = this.#groups.get(id);
-    if (!limiter) {
-      limiter = new RateLimiter(opts.limits, expectsHeaders);
-      this.#groups.set(id, limiter);
+    let limits = this.#groups.get(id);
+    if (!limits) {
+      limits = newLimits(adapter, opts);
+      this.#groups.set(id, limits);
     }
-    return limiter;
+    return limits;
   }
 
   #freeName(pool: KeyPool): string {
@@ -253,6 +254,23 @@ export class KeyRegistry {
     while (pool.get(`${pool.provider}-${n}`)) n++;
     return `${pool.provider}-${n}`;
   }
+}
+
+/** A key's (or quota group's) rate-limit state: its own buckets, and its models' where limited apart. */
+interface KeyLimits {
+  readonly limiter: RateLimiter;
+  readonly models: ModelLimits | undefined;
+}
+
+function newLimits(adapter: ProviderAdapter, opts: KeyOptions): KeyLimits {
+  // A provider that sends limit headers gets a slow start on keys whose limits nobody configured; so does
+  // each model of such a key, on its first call.
+  const expectsHeaders = adapter.readRateLimits !== undefined;
+  const slowStart = expectsHeaders && (opts.limits === undefined || Object.keys(opts.limits).length === 0);
+  return {
+    limiter: new RateLimiter(opts.limits, expectsHeaders),
+    models: adapter.limitScope === undefined ? undefined : new ModelLimits(slowStart),
+  };
 }
 
 function isAdapter<C>(value: ProviderAdapter<C> | GenericAdapterOptions<C>): value is ProviderAdapter<C> {
@@ -265,6 +283,8 @@ export interface BuildWorkerInput {
   readonly keyOptions: KeyOptions;
   readonly adapter: ProviderAdapter;
   readonly limiter: RateLimiter;
+  /** Its state per model, where the provider limits models separately (see `ModelLimits`). */
+  readonly models?: ModelLimits | undefined;
   readonly guard: EjectionGuard | undefined;
   readonly options: WorkerOptions;
   readonly events: EventBus;
@@ -307,6 +327,8 @@ export function buildWorker(input: BuildWorkerInput): KeyLane {
       guard ? guard.mayEject(clock.now()) : true,
     ),
     limiter,
+    models: input.models,
+    limitScope: adapter.limitScope?.bind(adapter),
     concurrency,
     guard,
     clock,
@@ -341,5 +363,6 @@ export function buildWorker(input: BuildWorkerInput): KeyLane {
  */
 export function observeLimitHeaders(worker: KeyLane, adapter: ProviderAdapter, headers: Headers): void {
   const readLimits = adapter.readRateLimits;
-  if (readLimits) worker.observe(readLimits(headers));
+  // The headers are about the model of the attempt whose call got them, where the provider limits models apart.
+  if (readLimits) worker.observe(readLimits(headers), currentLimitScope());
 }

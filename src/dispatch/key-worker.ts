@@ -4,6 +4,7 @@ import type { EventBus, KeyRef } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import type { EjectionGuard, HealthState, KeyHealth } from '../policy/health.js';
+import type { ModelLimits } from '../policy/model-limits.js';
 import type { LimitName, LimitUsage, RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 
@@ -14,6 +15,13 @@ export interface WorkerDeps {
   readonly queueSize: number;
   readonly health: KeyHealth;
   readonly limiter: RateLimiter;
+  /**
+   * The rate-limit state per model (limit scope) of the key or its quota group, where the provider limits
+   * models separately; undefined where it limits the key as one.
+   */
+  readonly models?: ModelLimits | undefined;
+  /** A model's limit scope on this provider (`ProviderAdapter.limitScope`). */
+  readonly limitScope?: ((model: string) => string) | undefined;
   /** The key's concurrency limit: fixed, or adapting to latency and the rate limits (`'auto'`). */
   readonly concurrency: AdaptiveConcurrency;
   readonly guard: EjectionGuard | undefined;
@@ -57,6 +65,17 @@ export interface KeyWorkerStats {
   readonly weight: number;
   /** When a call last started on it (clock time); -Infinity before the first. */
   readonly lastUsedAt: number;
+  /** Per limit scope (a model, or Anthropic's model class) where the provider limits models separately. */
+  readonly models: Readonly<Record<string, ModelStats>>;
+}
+
+/** One model's rate-limit state on a key. */
+export interface ModelStats {
+  /** `rate-limited` while a 429 of its own rests it on the key. */
+  readonly state: 'ready' | 'rate-limited';
+  readonly cooldownUntil: number | undefined;
+  /** Its limits, learned from the headers of its own answers. */
+  readonly limits: Partial<Record<LimitName, LimitUsage>>;
 }
 
 /**
@@ -90,9 +109,12 @@ export class KeyWorker {
     return this.#lane.reset(now);
   }
 
-  /** When the key may next be tried; undefined when only an operator (or a health check) can bring it back. */
-  readyAt(now: number): number | undefined {
-    return this.#lane.readyAt(now);
+  /**
+   * When the key may next be tried (for calls of `model`, when given: its own cooldown on the key too);
+   * undefined when only an operator (or a health check) can bring it back.
+   */
+  readyAt(now: number, model?: string): number | undefined {
+    return this.#lane.readyAt(now, model === undefined ? undefined : this.#lane.scopeOf(model));
   }
 
   /** What the stats show of the key. */
@@ -117,6 +139,7 @@ export interface LaneControls {
   enable(): void;
   disable(): void;
   reset(now: number): boolean;
-  readyAt(now: number): number | undefined;
+  readyAt(now: number, scope?: string): number | undefined;
+  scopeOf(model: string): string | undefined;
   stats(now: number): KeyWorkerStats;
 }

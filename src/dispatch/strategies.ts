@@ -158,6 +158,8 @@ function minBy<K>(keys: readonly K[], eligible: (key: K) => boolean, compare: Co
 export interface Choice {
   readonly strategy: Strategy;
   readonly keyName: string | undefined;
+  /** The limit scope of the job's model: a key must be ready for it (see `Job.limitScope`). */
+  readonly limitScope?: string | undefined;
 }
 
 /**
@@ -172,7 +174,7 @@ export function chooseNow(pool: KeyPool, choice: Choice, tokens: number, now: nu
   return pick(
     choice.strategy,
     candidates,
-    (worker) => worker.canStartNow(tokens, now),
+    (worker) => worker.canStartNow(tokens, now, choice.limitScope),
     pool.pickState,
     pool.random,
   );
@@ -191,19 +193,25 @@ export async function waitForKey(
 ): Promise<void> {
   cancel.throwIfAborted();
   const now = clock.now();
-  await waitForChange(pool, clock, untilReady(pool, candidatesOf(pool, choice), now), cancel);
+  const wait = untilReady(pool, candidatesOf(pool, choice), now, choice.limitScope);
+  await waitForChange(pool, clock, wait, cancel);
 }
 
 /**
  * No key is eligible now: how long until one may be. Throws when none ever will be, or when every
  * usable key's queue is full.
  */
-function untilReady(pool: KeyPool, candidates: readonly KeyLane[], now: number): number {
+function untilReady(
+  pool: KeyPool,
+  candidates: readonly KeyLane[],
+  now: number,
+  scope: string | undefined,
+): number {
   let wakeAt = Number.POSITIVE_INFINITY;
   let usable = 0;
   let full = 0;
   for (const worker of candidates) {
-    const readyAt = worker.readyAt(now);
+    const readyAt = worker.readyAt(now, scope);
     if (readyAt === undefined) continue;
     usable++;
     if (!worker.hasQueueRoom) full++;

@@ -15,7 +15,8 @@ export type EjectionCheck = () => boolean;
 
 /** What a failure did to the key, for the worker to announce. */
 export type HealthChange =
-  | { readonly type: 'rate-limited'; readonly until: number }
+  /** With `model`: that model's 429, which rests the model on the key, not the key (see ModelLimits). */
+  | { readonly type: 'rate-limited'; readonly until: number; readonly model?: string }
   | { readonly type: 'circuit-open'; readonly until: number }
   | { readonly type: 'key-exhausted'; readonly until: number | undefined }
   | { readonly type: 'key-unavailable'; readonly status: number | undefined }
@@ -148,6 +149,14 @@ export class KeyHealth {
         return verdict === 'opened' && until !== undefined ? { type: 'circuit-open', until } : undefined;
       }
     }
+  }
+
+  /**
+   * A 429 about one model's limits (its own cooldown is the model's business): to the key it is neutral,
+   * as a bad request is, so a half-open probe that meets it gives its turn back.
+   */
+  onModelRateLimited(now: number): void {
+    this.#breaker.onNeutral(now);
   }
 
   /** Clears cooldown, breaker, quota and auth state. Returns true when the key was held out. */

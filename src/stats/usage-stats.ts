@@ -3,6 +3,7 @@ import type { FailureClass } from '../core/failure.js';
 import type { CheckedLimits } from '../core/key-check.js';
 import type { OffloadModelStats, OffloadStats } from '../core/offload-journal.js';
 import type { KeyPool } from '../dispatch/key-registry.js';
+import type { KeyWorkerStats } from '../dispatch/key-worker.js';
 import type { HealthState } from '../policy/health.js';
 import type { LimitName, LimitUsage } from '../policy/rate-limiter.js';
 import type { BudgetSnapshot } from '../spend/budget-ledger.js';
@@ -35,6 +36,19 @@ export interface KeyStats {
   readonly cooldownUntil: string | null;
   /** The key's last health check (`checkKeys`, `healthCheckInterval`); null before the first. */
   readonly lastCheck: LastCheck | null;
+  /**
+   * Per model (its limit scope: Anthropic's model class) where the provider limits models apart (OpenAI,
+   * Groq, Gemini, Anthropic): its own cooldown after a 429 and its limits learned from its answers' headers.
+   * `state` and `cooldownUntil` above are the key's, for every model.
+   */
+  readonly models: Readonly<Record<string, ModelLimitStats>>;
+}
+
+/** One model's rate-limit state on a key. */
+export interface ModelLimitStats {
+  readonly state: 'ready' | 'rate-limited';
+  readonly cooldownUntil: string | null;
+  readonly limits: Partial<Record<LimitName, LimitUsage>>;
 }
 
 /** A key's last health check, as stats show it: what `KeyCheckResult` says, with when it ended. */
@@ -139,6 +153,7 @@ export function usageStats(
         lastUsedAt: Number.isFinite(key.lastUsedAt) ? new Date(key.lastUsedAt).toISOString() : null,
         cooldownUntil: isoOrNull(key.cooldownUntil),
         lastCheck: lastCheckOf(c),
+        models: modelStatsOf(key.models),
       };
     });
     const sum = (pickField: (k: KeyStats) => number): number => keys.reduce((a, k) => a + pickField(k), 0);
@@ -161,6 +176,14 @@ export function usageStats(
     };
   }
   return { generatedAt: new Date(now).toISOString(), providers };
+}
+
+function modelStatsOf(models: KeyWorkerStats['models']): Record<string, ModelLimitStats> {
+  const out: Record<string, ModelLimitStats> = {};
+  for (const [scope, model] of Object.entries(models)) {
+    out[scope] = { state: model.state, cooldownUntil: isoOrNull(model.cooldownUntil), limits: model.limits };
+  }
+  return out;
 }
 
 /** The earliest time a key now out of rotation (cooling down, ejected, exhausted) may be tried again. */

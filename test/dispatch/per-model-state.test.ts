@@ -97,7 +97,8 @@ describe('rate-limit state per model within a key', () => {
     expect(stats.models['gpt-4.1-mini']?.state).toBe('ready');
     const limited = events.find((e) => e.type === 'rate-limited');
     expect(limited).toMatchObject({ model: 'gpt-4.1', key: { name: 'a' } });
-    await clock.advance(30_000);
+    // The cooldown, and the pace of the limits learned (6000 rpm: one call per 10 ms).
+    await clock.advance(31_000);
     await expect(first.promise).resolves.toMatchObject({ model: 'gpt-4.1' });
     await expect(second.promise).resolves.toMatchObject({ model: 'gpt-4.1' });
     expect(sent('gpt-4.1', 200)).toBe(2);
@@ -110,12 +111,23 @@ describe('rate-limit state per model within a key', () => {
     const held = [watch(ask('gpt-4.1'))];
     await vi.waitFor(() => expect(sent('gpt-4.1', 429)).toBe(1));
     for (let i = 0; i < 4; i++) held.push(watch(ask('gpt-4.1')));
-    // Submitted after the four gpt-4.1 jobs, all at once: each is served while those wait.
-    const minis = await Promise.all(Array.from({ length: 4 }, () => ask('gpt-4.1-mini')));
-    expect(minis.map((m) => m.model)).toEqual(Array(4).fill('gpt-4.1-mini'));
+    // Submitted after the four gpt-4.1 jobs, all at once: each is served while those wait, at the pace
+    // its model's limits set (the clock moves in 10 ms steps, far short of gpt-4.1's 30 s).
+    const minis = Array.from({ length: 4 }, () => watch(ask('gpt-4.1-mini')));
+    const start = clock.now();
+    await vi.waitFor(
+      async () => {
+        await clock.advance(10);
+        expect(minis.every((m) => m.done)).toBe(true);
+      },
+      { timeout: 20_000, interval: 5 },
+    );
+    expect(clock.now() - start).toBeLessThan(30_000);
+    const served = await Promise.all(minis.map((m) => m.promise));
+    expect(served.map((m) => m.model)).toEqual(Array(4).fill('gpt-4.1-mini'));
     expect(sent('gpt-4.1')).toBe(1);
     expect(held.some((h) => h.done)).toBe(false);
-    await clock.advance(30_000);
+    await clock.advance(31_000);
     await Promise.all(held.map((h) => h.promise));
     expect(sent('gpt-4.1', 200)).toBe(5);
   });
