@@ -84,7 +84,8 @@ describe('groqClient against the emulator', () => {
   it('learns the per-day request limit from Groq’s headers', async () => {
     const { mux } = await setup('groq', 'groq', { defaultLimits: { rpd: 14_400, tpm: 6000 } }, {}, 1);
     await groqClient(mux).chat.completions.create({ model, messages, max_tokens: 20 });
-    const limits = mux.getUsageStats().providers.groq?.keys[0]?.limits;
+    // Groq limits each model apart: the limits learned are the model's.
+    const limits = mux.getUsageStats().providers.groq?.keys[0]?.models[model]?.limits;
     expect(limits?.rpd).toMatchObject({ limit: 14_400, learned: true });
     expect(limits?.tpm).toMatchObject({ limit: 6000, learned: true });
     expect(limits?.rpm).toBeUndefined();

@@ -78,7 +78,9 @@ describe('openAIClient against the emulator', () => {
     ]);
     const limited = events.find((e) => e.type === 'rate-limited');
     expect(limited && limited.until - limited.at).toBe(1000);
-    expect(mux.getUsageStats().providers.openai?.keys[0]?.state).not.toBe('healthy');
+    // OpenAI limits each model apart: the model rests on key a, not the key.
+    expect(limited).toMatchObject({ model });
+    expect(mux.getUsageStats().providers.openai?.keys[0]?.models[model]?.state).toBe('rate-limited');
   });
 
   it('a 401 key is taken out after one call and the stats say unavailable', async () => {

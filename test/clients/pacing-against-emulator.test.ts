@@ -108,7 +108,8 @@ describe('pacing against the emulator (5× the demand one key can serve)', () =>
     );
     expect(replies).toHaveLength(JOBS);
     expect([...new Set(learned)].sort()).toEqual(KEYS);
-    const limits = mux.getUsageStats().providers.openai!.keys.map((k) => k.limits.rpm);
+    // Learned per model: OpenAI limits each model apart.
+    const limits = mux.getUsageStats().providers.openai!.keys.map((k) => k.models['gpt-4o-mini']?.limits.rpm);
     expect(limits.every((l) => l?.limit === RPM && l.learned)).toBe(true);
     const entries = emulator.ledger.entries();
     const limited = entries.filter((e) => e.status === 429);

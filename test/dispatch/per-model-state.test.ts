@@ -60,6 +60,13 @@ async function setup(
   return { clock, mux, emulator, ask, events, sent };
 }
 
+/** Until keymux took in a 429 of `model` (not only the emulator sent it). */
+async function restsOn(events: readonly KeymuxEvent[], model: string): Promise<void> {
+  await vi.waitFor(() =>
+    expect(events.some((e) => e.type === 'rate-limited' && e.model === model)).toBe(true),
+  );
+}
+
 const keyStats = (mux: Multiplexer) => mux.getUsageStats().providers.openai!.keys[0]!;
 
 /** Settles `promise`'s outcome into a flag, so a test can see whether it is still waiting. */
@@ -82,7 +89,7 @@ describe('rate-limit state per model within a key', () => {
       faults: [{ kind: 'rate-limit', model: 'gpt-4.1', count: 1, retryAfterMs: 30_000 }],
     });
     const first = watch(ask('gpt-4.1'));
-    await vi.waitFor(() => expect(sent('gpt-4.1', 429)).toBe(1));
+    await restsOn(events, 'gpt-4.1');
     const second = watch(ask('gpt-4.1'));
     // The other model's call goes out at once, on the same key, while gpt-4.1 rests.
     const mini = await ask('gpt-4.1-mini');
@@ -105,11 +112,11 @@ describe('rate-limit state per model within a key', () => {
   });
 
   it('waiting jobs of a held-back model do not block another model’s jobs (no head-of-line blocking)', async () => {
-    const { clock, ask, sent } = await setup({
+    const { clock, ask, sent, events } = await setup({
       faults: [{ kind: 'rate-limit', model: 'gpt-4.1', count: 1, retryAfterMs: 30_000 }],
     });
     const held = [watch(ask('gpt-4.1'))];
-    await vi.waitFor(() => expect(sent('gpt-4.1', 429)).toBe(1));
+    await restsOn(events, 'gpt-4.1');
     for (let i = 0; i < 4; i++) held.push(watch(ask('gpt-4.1')));
     // Submitted after the four gpt-4.1 jobs, all at once: each is served while those wait, at the pace
     // its model's limits set (the clock moves in 10 ms steps, far short of gpt-4.1's 30 s).
@@ -153,7 +160,7 @@ describe('rate-limit state per model within a key', () => {
   });
 
   it('execute() takes the model as a call option; a call without one keeps the key’s own state', async () => {
-    const { mux, sent } = await setup({
+    const { mux, events } = await setup({
       faults: [{ kind: 'rate-limit', model: 'gpt-4.1', count: 1, retryAfterMs: 30_000 }],
     });
     const call = (model: string, option: string | undefined) =>
@@ -163,7 +170,7 @@ describe('rate-limit state per model within a key', () => {
         option === undefined ? {} : { model: option },
       );
     const held = watch(call('gpt-4.1', 'gpt-4.1'));
-    await vi.waitFor(() => expect(sent('gpt-4.1', 429)).toBe(1));
+    await restsOn(events, 'gpt-4.1');
     await expect(call('gpt-4.1-mini', 'gpt-4.1-mini')).resolves.toMatchObject({ model: 'gpt-4.1-mini' });
     await expect(call('gpt-4o', undefined)).resolves.toMatchObject({ model: 'gpt-4o' });
     expect(held.done).toBe(false);
@@ -201,7 +208,7 @@ describe('same-provider fallbacks decide on the model’s own readiness', () => 
   });
 
   it('waits for its own model when it is ready within maxWaitBeforeFallbackMs, whatever another model of the key owes', async () => {
-    const { clock, ask, sent, events } = await setup({
+    const { clock, ask, events } = await setup({
       faults: [
         { kind: 'rate-limit', model: 'gpt-4.1-mini', count: 1, retryAfterMs: 30_000 },
         { kind: 'rate-limit', model: 'gpt-4.1', count: 1, retryAfterMs: 1000 },
@@ -210,9 +217,9 @@ describe('same-provider fallbacks decide on the model’s own readiness', () => 
     });
     // gpt-4.1-mini rests 30 s on the key (its call waits it out).
     const mini = watch(ask('gpt-4.1-mini'));
-    await vi.waitFor(() => expect(sent('gpt-4.1-mini', 429)).toBe(1));
+    await restsOn(events, 'gpt-4.1-mini');
     const reply = watch(ask('gpt-4.1'));
-    await vi.waitFor(() => expect(sent('gpt-4.1', 429)).toBe(1));
+    await restsOn(events, 'gpt-4.1');
     await clock.advance(1000);
     await expect(reply.promise).resolves.toMatchObject({ model: 'gpt-4.1' });
     expect(events.some((e) => e.type === 'fallback')).toBe(false);

@@ -208,14 +208,15 @@ describe('wait or fall back: the keys’ learned reset times decide (manual cloc
     const { mux, events, emulator } = await setupFallbacks(
       ['openai', 'groq'],
       { clock, fallbacks: { 'gpt-4.1': [GROQ] }, maxWaitBeforeFallbackMs: 2000 },
-      [{ kind: 'rate-limit', model: 'gpt-4o', count: 1, retryAfterMs: 30_000 }],
+      [{ kind: 'rate-limit', model: 'gpt-4.1', count: 1, retryAfterMs: 30_000 }],
     );
-    // Another model's 429 taught keymux that the key rests 30 s (that call is left once it is told).
+    // An earlier call's 429 taught keymux that gpt-4.1 rests 30 s on the key (that call is left once it
+    // is told). Only gpt-4.1 rests: OpenAI limits each model apart (test/dispatch/per-model-state.test.ts).
     const left = new AbortController();
     mux.on('rate-limited', () => left.abort());
     await mux
       .getOpenAIClient({ fallbacks: [], signal: left.signal })
-      .chat.completions.create({ model: 'gpt-4o', messages })
+      .chat.completions.create({ model: 'gpt-4.1', messages })
       .catch(() => undefined);
     const sent = emulator.ledger.entries({ provider: 'openai' }).length;
     const reply = await settleOn(
