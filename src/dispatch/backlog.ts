@@ -30,6 +30,19 @@ export interface BacklogJob extends Choice, FairEntry {
 /** A backstop for waits that a notice from a key ends (a slot freed, a probe's verdict). */
 const MAX_WAIT_MS = 60_000;
 
+/** Empty per-model queues the backlog keeps for their model's next jobs. */
+const KEPT_SCOPES = 16;
+
+/** The waiting jobs of one limit scope (a model its provider limits apart; undefined: jobs with none). */
+class ScopeQueue extends FairQueue<BacklogJob> {
+  constructor(
+    readonly scope: string | undefined,
+    weightOf: (tag: string | undefined) => number,
+  ) {
+    super(weightOf);
+  }
+}
+
 /** Jobs failed in one turn of the event loop when no key is left (see `#failSome`). */
 const FAIL_BATCH = 4;
 
@@ -46,9 +59,11 @@ export class Backlog implements PoolBacklog {
    * model held back by its own limits holds back no job of another model (no head-of-line blocking).
    * The backlog serves the scopes' first jobs by rank, then arrival, as one queue would.
    */
-  readonly #queues = new Map<string | undefined, FairQueue<BacklogJob>>();
+  readonly #queues = new Map<string | undefined, ScopeQueue>();
+  /** The same queues, in the order made: walked by index on every pick (no iterator per job). */
+  readonly #scopes: ScopeQueue[] = [];
   /** The queue of the job `#best` returned last. */
-  #bestQueue: FairQueue<BacklogJob> | undefined;
+  #bestQueue: ScopeQueue | undefined;
   readonly #epoch: number;
   #size = 0;
   #seq = 0;
@@ -72,11 +87,12 @@ export class Backlog implements PoolBacklog {
     this.#epoch = clock.now();
   }
 
-  #queueOf(scope: string | undefined): FairQueue<BacklogJob> {
+  #queueOf(scope: string | undefined): ScopeQueue {
     let queue = this.#queues.get(scope);
     if (queue === undefined) {
-      queue = new FairQueue((tag) => weightOf(this.shares, tag));
+      queue = new ScopeQueue(scope, (tag) => weightOf(this.shares, tag));
       this.#queues.set(scope, queue);
+      this.#scopes.push(queue);
     }
     return queue;
   }
@@ -162,7 +178,7 @@ export class Backlog implements PoolBacklog {
   #pull(worker: KeyLane): void {
     this.#draining = true;
     try {
-      let blocked: Set<FairQueue<BacklogJob>> | undefined;
+      let blocked: Set<ScopeQueue> | undefined;
       for (let job = this.#best(blocked); job !== undefined; job = this.#best(blocked)) {
         const queue = this.#bestQueue!;
         const now = this.clock.now();
@@ -213,9 +229,9 @@ export class Backlog implements PoolBacklog {
   }
 
   #drainOnce(): void {
-    let blocked: Set<FairQueue<BacklogJob>> | undefined;
+    let blocked: Set<ScopeQueue> | undefined;
     let wake: number | undefined;
-    let unserved: FairQueue<BacklogJob> | undefined;
+    let unserved: ScopeQueue | undefined;
     for (let job = this.#best(blocked); job !== undefined; job = this.#best(blocked)) {
       const queue = this.#bestQueue!;
       const now = this.clock.now();
@@ -240,13 +256,18 @@ export class Backlog implements PoolBacklog {
    * The first waiting job of the highest rank (then the earliest) among the scopes not `blocked`, its
    * queue left in `#bestQueue`; scopes with no job left are dropped. With one scope, its first job.
    */
-  #best(blocked: ReadonlySet<FairQueue<BacklogJob>> | undefined): BacklogJob | undefined {
+  #best(blocked: ReadonlySet<ScopeQueue> | undefined): BacklogJob | undefined {
     let best: BacklogJob | undefined;
-    for (const [scope, queue] of this.#queues) {
+    for (let i = 0; i < this.#scopes.length; i++) {
+      const queue = this.#scopes[i]!;
       if (blocked?.has(queue)) continue;
       const job = this.#head(queue);
       if (job === undefined) {
-        this.#queues.delete(scope);
+        // Kept while few (a pool's models come back); past that, an empty one is let go.
+        if (this.#scopes.length > KEPT_SCOPES) {
+          this.#queues.delete(queue.scope);
+          this.#scopes.splice(i--, 1);
+        }
         continue;
       }
       if (best === undefined || job.rank > best.rank || (job.rank === best.rank && job.order < best.order)) {
@@ -266,7 +287,7 @@ export class Backlog implements PoolBacklog {
   }
 
   /** The first job of `queue` still waiting; aborted ones at the head leave with their reason on the way. */
-  #head(queue: FairQueue<BacklogJob>): BacklogJob | undefined {
+  #head(queue: ScopeQueue): BacklogJob | undefined {
     for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
       // close() aborts jobs no signal links to: they leave here.
       if (!job.aborted) return job;
@@ -275,7 +296,7 @@ export class Backlog implements PoolBacklog {
     return undefined;
   }
 
-  #take(queue: FairQueue<BacklogJob>): BacklogJob | undefined {
+  #take(queue: ScopeQueue): BacklogJob | undefined {
     const job = queue.shift();
     if (job) this.#size--;
     return job;
@@ -322,7 +343,7 @@ export class Backlog implements PoolBacklog {
    * the first one's request (its sends wait behind every other job's failing), and a key brought back
    * meanwhile serves the jobs still here.
    */
-  #failSome(queue: FairQueue<BacklogJob>, error: unknown): void {
+  #failSome(queue: ScopeQueue, error: unknown): void {
     this.#disarm();
     for (let i = 0; i < FAIL_BATCH; i++) {
       const job = this.#head(queue);

@@ -97,7 +97,9 @@ describe('gateway errors, in each provider’s own shape', () => {
     mux.disableKey('openai', 'openai-b');
     await openai.chat.completions.create({ model: 'gpt-4o-mini', messages });
     const learner = mux.getUsageStats().providers.openai?.keys.find((k) => k.name === 'openai-learner');
-    expect(learner?.limits.rpm).toMatchObject({ limit: 100_000, learned: true });
+    // The request's model: OpenAI limits each model apart, and the raw path files the headers under it.
+    expect(learner?.models['gpt-4o-mini']?.limits.rpm).toMatchObject({ limit: 100_000, learned: true });
+    expect(learner?.limits.rpm).toBeUndefined();
   });
 
   it('upstream failures on the raw path classify as the SDKs’ did: each fails over, the key gets its verdict', async () => {
