@@ -39,11 +39,12 @@ export class ModelLimit {
   /** The model met a 429: it rests until exactly the provider's hint (capped), else backs off with jitter. */
   onRateLimited(failure: Failure, now: number, policy: HealthPolicy, random: () => number): number {
     const hint = failure.retryAfterMs;
+    this.#streak++;
+    // The same delays as a key's 429 (KeyHealth): the n-th in a row waits backoffDelay(n).
     const delay =
       hint === undefined
         ? backoffDelay({ ...policy, maxRetryDelay: policy.rateLimitCooldownMs }, this.#streak, random)
         : Math.min(hint, policy.maxRetryDelay);
-    this.#streak++;
     this.#cooldownUntil = Math.max(this.#cooldownUntil, now + delay);
     return this.#cooldownUntil;
   }

@@ -5,7 +5,6 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
-import { anthropicLimitScope } from './limit-scope.js';
 import { sdksReady } from './load-sdk.js';
 import { parseAnthropicRateLimits } from './rate-limit-headers.js';
 import { anthropicBuckets } from './usage-buckets.js';
@@ -63,6 +62,14 @@ export async function checkAnthropicKey(client: Anthropic, signal: AbortSignal):
   return { status: response.status, headers: response.headers };
 }
 
+/**
+ * Anthropic: per model class ("Claude Sonnet 4.x" covers `claude-sonnet-4-5` and `claude-sonnet-4-6`);
+ * older names (`claude-3-5-haiku-20241022`) per model, without their date.
+ */
+export function anthropicLimitScope(model: string): string {
+  const family = /^claude-(opus|sonnet|haiku)-(\d+)(?:[-.]|$)/.exec(model);
+  return family ? `claude-${family[1]}-${family[2]}` : model.replace(/-\d{8}$/, '');
+}
 /** The `@anthropic-ai/sdk` package; its 529 overloaded answers are transient. */
 export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAdapter<Anthropic> {
   const now = options.now ?? Date.now;

@@ -4,7 +4,6 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-clients.js';
-import { geminiLimitScope } from './limit-scope.js';
 import { sdksReady } from './load-sdk.js';
 import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 import { geminiBuckets } from './usage-buckets.js';
@@ -53,6 +52,10 @@ export async function checkGeminiKey(clients: GeminiClients, signal: AbortSignal
   return {};
 }
 
+/** Gemini: per model per project; the `models/` prefix dropped. */
+export function geminiLimitScope(model: string): string {
+  return model.replace(/^models\//, '');
+}
 /**
  * Gemini keys, for both `@google/generative-ai` and `@google/genai`: a key's client is a
  * `GeminiClients` holding either SDK's client, built on first use. Gemini's limits come only as

@@ -5,7 +5,6 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens } from './estimate-tokens.js';
-import { groqLimitScope } from './limit-scope.js';
 import { sdksReady } from './load-sdk.js';
 import { OPENAI_TOKEN_PROFILE, readOpenAIUsage } from './openai.js';
 import { parseGroqRateLimits } from './rate-limit-headers.js';
@@ -40,6 +39,10 @@ export async function checkGroqKey(client: Groq, signal: AbortSignal): Promise<C
   return { status: response.status, headers: response.headers };
 }
 
+/** Groq: per model, as named. */
+export function groqLimitScope(model: string): string {
+  return model;
+}
 /** The `groq-sdk` package: OpenAI's API shape, with per-day request limits in its headers. */
 export function createGroqAdapter(options: AdapterOptions = {}): ProviderAdapter<Groq> {
   const now = options.now ?? Date.now;

@@ -5,7 +5,6 @@ import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
-import { openAILimitScope } from './limit-scope.js';
 import { sdksReady } from './load-sdk.js';
 import { parseOpenAIRateLimits } from './rate-limit-headers.js';
 import { openAIBuckets } from './usage-buckets.js';
@@ -57,6 +56,10 @@ export async function checkOpenAIKey(client: OpenAI, signal: AbortSignal): Promi
   return { status: response.status, headers: response.headers };
 }
 
+/** OpenAI: per model; a dated snapshot counts with its model (`gpt-4.1-2025-04-14` is `gpt-4.1`). */
+export function openAILimitScope(model: string): string {
+  return model.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+}
 /** The `openai` package, with keymux as the only retry loop (`maxRetries: 0`). */
 export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapter<OpenAI> {
   const now = options.now ?? Date.now;

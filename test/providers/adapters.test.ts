@@ -83,3 +83,18 @@ describe('loading SDKs', () => {
     expect(requireSdk<typeof import('openai')>('openai').BadRequestError).toBe(OpenAI.BadRequestError);
   });
 });
+
+describe('limit scopes: how each provider limits models within a key', () => {
+  it('maps a model to the scope its provider counts it in; a generic adapter keeps the key as one', () => {
+    expect(createOpenAIAdapter().limitScope?.('gpt-4o-2024-08-06')).toBe('gpt-4o');
+    expect(createOpenAIAdapter().limitScope?.('gpt-4.1-mini')).toBe('gpt-4.1-mini');
+    expect(createGroqAdapter().limitScope?.('llama-3.3-70b-versatile')).toBe('llama-3.3-70b-versatile');
+    expect(createGeminiAdapter().limitScope?.('models/gemini-2.5-flash')).toBe('gemini-2.5-flash');
+    const anthropic = createAnthropicAdapter();
+    expect(anthropic.limitScope?.('claude-sonnet-4-5-20250929')).toBe('claude-sonnet-4');
+    expect(anthropic.limitScope?.('claude-sonnet-4-6')).toBe('claude-sonnet-4');
+    expect(anthropic.limitScope?.('claude-3-5-haiku-20241022')).toBe('claude-3-5-haiku');
+    const generic = createGenericAdapter({ name: 'generic-x', createClient: () => ({}) });
+    expect(generic.limitScope).toBeUndefined();
+  });
+});
