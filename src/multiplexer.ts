@@ -90,7 +90,7 @@ export class Multiplexer {
     }
     this.#store = this.options.store ?? memoryStore({ clock: this.options.clock });
     this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
-    this.#spend.ledger.shared = this.#store.budgets;
+    this.#spend.ledger.share(this.#store.budgets, this.options.clock);
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
     const { telemetry, clock } = this.options;
@@ -423,6 +423,8 @@ export class Multiplexer {
     this.#health.stop();
     await this.#offloader?.close();
     await this.#dispatcher.close();
+    // Every call has settled: this process's slices of shared budgets go back to the store.
+    await this.#spend.close();
     // The store and its Redis client stay the caller's: only this multiplexer's listener goes.
     this.#unsubscribeStore();
     if (this.#ownsStore) await this.#store.close();
