@@ -146,7 +146,7 @@ async function relay(
         return back === undefined ? answer : back(answer);
       },
       withGate({ ...own, signal: abort.signal, tokens, [TRACE_SOURCE]: traceSource(sent, parsed) }, gate),
-      { ...spendRequestOf(parsed), model: sent.model },
+      spendRequestOf(parsed, sent.model),
     );
     Object.assign(served, { provider: sent.provider, model: sent.model, reason: reason ?? 'none' });
     return result;
