@@ -14,6 +14,8 @@ export interface SliceMove {
   readonly spent: number;
   readonly spentStart: number;
   readonly claim: number;
+  /** The recall this step answers, giving back all the slice's free part (0: none). */
+  readonly ack: number;
 }
 
 /** One budget after a step: what was added to the slice, and the budget's totals (every process). */
@@ -25,6 +27,8 @@ export interface SliceOutcome {
   readonly reserved: number;
   /** The slice expired and was reclaimed (counted as spent): start a new one. */
   readonly lost: boolean;
+  /** When a refused call last asked the holders for what they do not use (0: never this period). */
+  readonly recall: number;
 }
 
 export type SliceResult =
@@ -33,7 +37,7 @@ export type SliceResult =
       readonly status: 'refused';
       /** Index of the refusing budget in the step's moves. */
       readonly index: number;
-      /** Slices held by other processes could come back: worth asking again shortly. */
+      /** Holders have yet to answer a recall: what they do not use may come back; ask again shortly. */
       readonly wait: boolean;
       readonly budgets: readonly SliceOutcome[];
     }

@@ -13,8 +13,11 @@ export interface Ticket {
 
 export type Refusal = { readonly budget: string; readonly reason: BudgetRefusal };
 
-/** A refused call whose budget other processes hold slices of asks again this many times, `syncMs` apart. */
-const WAITS = 3;
+/**
+ * A refused call whose budget's holders have yet to answer a recall asks again, `syncMs` apart, at most
+ * this many times (a holder that neither answers nor lets its slice expire is not waited for longer).
+ */
+const WAITS = 10;
 /** The first headroom asked: this many calls' worth. */
 const FIRST_ASK = 4;
 
@@ -78,7 +81,7 @@ export class SliceBook {
             ? 0
             : Math.min(Math.max(s.ask, FIRST_ASK * amount), maxCalls * amount);
         movers.push(state);
-        moves.push(this.#move(state, now, amount - Math.max(0, free), ask, 0));
+        moves.push(this.#move(state, now, amount - Math.max(0, free), ask, 0, 0));
       });
       if (moves.length === 0) return this.#take(states, amounts);
       const slices = movers.map((state) => state.slice);
@@ -89,6 +92,7 @@ export class SliceBook {
         return { budget: movers[0]?.options.name ?? '', reason: 'store-unavailable' };
       }
       this.#apply(movers, slices, moves, result.budgets);
+      this.#answer(movers);
       if (result.status === 'refused') {
         const budget = movers[result.index]?.options.name ?? '';
         if (!result.wait || waits >= WAITS || this.#closed) return { budget, reason: 'exceeded' };
@@ -99,7 +103,14 @@ export class SliceBook {
   }
 
   /** One budget's part of a step; what it releases leaves the slice now (see #apply for why). */
-  #move(state: BudgetState, now: number, need: number, ask: number, giveBack: number): SliceMove {
+  #move(
+    state: BudgetState,
+    now: number,
+    need: number,
+    ask: number,
+    giveBack: number,
+    ack: number,
+  ): SliceMove {
     roll(state, now);
     const s = state.slice;
     if (s.flushStart !== state.start) {
@@ -119,6 +130,7 @@ export class SliceBook {
       spent: s.flush,
       spentStart: s.flushStart,
       claim,
+      ack,
     };
     s.held -= release;
     s.flush = 0;
@@ -150,6 +162,7 @@ export class SliceBook {
         if (o.tight) s.tight = true;
         else if (ask > 0 && o.granted > 0) s.tight = false;
         if (ask > 0) s.ask = o.tight ? 0 : 2 * ask;
+        if (o.recall > s.recall) s.recall = o.recall;
       }
       state.seenSpent = o.spent;
       state.seenReserved = o.reserved;
@@ -188,12 +201,24 @@ export class SliceBook {
     const slices = states.map((state) => state.slice);
     const moves = states.map((state) => {
       const s = state.slice;
-      const giveBack = final || s.tight || !s.touched ? Math.max(0, freeOf(s)) : 0;
+      const free = Math.max(0, freeOf(s));
+      const all = final || s.tight || !s.touched;
       s.touched = false;
-      return this.#move(state, now, 0, 0, giveBack);
+      // Giving back all it does not use answers the store's latest recall.
+      const ack = all && s.recall > s.acked ? s.recall : 0;
+      if (ack > 0) s.acked = ack;
+      return this.#move(state, now, 0, 0, all ? free : 0, ack);
     });
     const result = await this.shared.step(this.#owner, now, moves, final);
-    if (result.status !== 'unavailable') this.#apply(states, slices, moves, result.budgets);
+    if (result.status === 'unavailable') return;
+    this.#apply(states, slices, moves, result.budgets);
+    if (!final) this.#answer(states);
+  }
+
+  /** Slices told of a recall they have not answered: answer it now, not a tick later. */
+  #answer(states: readonly BudgetState[]): void {
+    const told = states.filter((state) => state.slice.recall > state.slice.acked && !state.slice.dead);
+    if (told.length > 0) void this.#sync(told, this.clock.now(), false);
   }
 
   /** Starts the timer that flushes and renews the slices, unless it runs. */
@@ -216,11 +241,7 @@ export class SliceBook {
         (state) => state.slice.held > 0 || state.slice.flush > 0 || state.slice.drop > 0,
       );
       if (active.length === 0) return;
-      const wasTight = active.map((state) => state.slice.tight);
       await this.#sync(active, this.clock.now(), false);
-      // Told of a refused call elsewhere: give the headroom back now, not a tick later.
-      const told = active.filter((state, i) => state.slice.tight && !wasTight[i] && freeOf(state.slice) > 0);
-      if (told.length > 0) await this.#sync(told, this.clock.now(), false);
     }
   }
 

@@ -31,6 +31,9 @@ export interface Slice {
   leasing: number;
   /** A call reserved from it since the last step: it is in use, keep the headroom. */
   touched: boolean;
+  /** The latest recall the store told of, and the latest this process answered (gave back and acknowledged). */
+  recall: number;
+  acked: number;
   dead: boolean;
 }
 
@@ -45,6 +48,8 @@ export function newSlice(flushStart: number): Slice {
     tight: false,
     leasing: 0,
     touched: false,
+    recall: 0,
+    acked: 0,
     dead: false,
   };
 }

@@ -203,17 +203,19 @@ export class RedisBackend {
         String(m.spent),
         String(m.spentStart),
         String(m.claim),
+        String(m.ack),
       );
     }
     const reply = asArray(await BUDGET_SLICE.run(this.runner, keys, args)).map(Number);
     const budgets: SliceOutcome[] = moves.map((_, i) => {
-      const at = 3 + i * 5;
+      const at = 3 + i * 6;
       return {
         granted: reply[at] ?? 0,
         tight: reply[at + 1] === 1,
         spent: reply[at + 2] ?? 0,
         reserved: reply[at + 3] ?? 0,
         lost: reply[at + 4] === 1,
+        recall: reply[at + 5] ?? 0,
       };
     });
     if (reply[0] === 1) return { status: 'granted', budgets };
