@@ -187,7 +187,7 @@ export class SliceBook {
         s.flushStart = state.start;
       }
       s.flush += spent[i] ?? 0;
-      if (s.tight && state.slice === s) {
+      if ((s.tight || this.shared.settings.maxCalls === 0) && state.slice === s) {
         tight ??= [];
         tight.push(state);
       }
@@ -202,7 +202,7 @@ export class SliceBook {
     const moves = states.map((state) => {
       const s = state.slice;
       const free = Math.max(0, freeOf(s));
-      const all = final || s.tight || !s.touched;
+      const all = final || s.tight || !s.touched || this.shared.settings.maxCalls === 0;
       s.touched = false;
       // Giving back all it does not use answers the store's latest recall.
       const ack = all && s.recall > s.acked ? s.recall : 0;

@@ -31,6 +31,11 @@ export const BUDGET_SLICE_LUA = `
 local owner, now, ttl, final = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
 local sf, xf, af = 's:' .. owner, 'x:' .. owner, 'a:' .. owner
 local W = 9
+-- Whole numbers as Redis reads them ('-0' and '1e+15' are not integers to HINCRBY).
+local function int(n) return string.format('%.0f', n) end
+local function incr(key, field, n)
+  if n ~= 0 then redis.call('HINCRBY', key, field, int(n)) end
+end
 local n = #KEYS
 local mine, free, others, owners, recalled, lost, pending, recalls = {}, {}, {}, {}, {}, {}, {}, {}
 local anyLost = false
@@ -51,8 +56,8 @@ for i = 1, n do
       local s = tonumber(fields['s:' .. id]) or 0
       if tonumber(v) <= now then
         redis.call('HDEL', key, f, 's:' .. id, 'a:' .. id)
-        redis.call('HINCRBY', key, 'reserved', -s)
-        if tonumber(v) - ttl >= tonumber(start) then redis.call('HINCRBY', key, 'spent', s) end
+        incr(key, 'reserved', -s)
+        if tonumber(v) - ttl >= tonumber(start) then incr(key, 'spent', s) end
         if id == owner then fields[sf] = nil end
       elseif id ~= owner then
         held = held + s
@@ -72,9 +77,9 @@ for i = 1, n do
     local rel = math.min(tonumber(ARGV[b + 5]), m)
     if rel > 0 then
       m = m - rel
-      redis.call('HINCRBY', key, 'reserved', -rel)
+      incr(key, 'reserved', -rel)
     end
-    if ARGV[b + 7] == start then redis.call('HINCRBY', key, 'spent', ARGV[b + 6]) end
+    if ARGV[b + 7] == start then incr(key, 'spent', tonumber(ARGV[b + 6])) end
     if tonumber(ARGV[b + 9]) > 0 then redis.call('HSET', key, af, ARGV[b + 9]) end
   end
   mine[i] = m
@@ -96,7 +101,7 @@ if status == 1 then
       if free[i] + others[i] >= need then
         if not recalled[i] then
           -- Ask the holders for what they do not use; each answers at its next step (acknowledging).
-          redis.call('HSET', KEYS[i], 'recall', now)
+          redis.call('HSET', KEYS[i], 'recall', int(now))
           recalls[i] = now
           recalled[i] = true
           if others[i] > 0 then wait = 1 end
@@ -122,7 +127,7 @@ for i = 1, n do
     granted = need + headroom
     if granted > 0 then
       mine[i] = mine[i] + granted
-      redis.call('HINCRBY', key, 'reserved', granted)
+      incr(key, 'reserved', granted)
     end
   elseif recalled[i] then
     tight = 1
@@ -130,7 +135,7 @@ for i = 1, n do
   if final and mine[i] <= 0 then
     redis.call('HDEL', key, sf, xf, af)
   else
-    redis.call('HSET', key, sf, mine[i], xf, now + ttl)
+    redis.call('HSET', key, sf, int(mine[i]), xf, int(now + ttl))
   end
   local v = redis.call('HMGET', key, 'spent', 'reserved')
   out[#out + 1] = granted
