@@ -239,4 +239,35 @@ describe('shared budgets in slices', () => {
       reserved: '0',
     });
   });
+
+  it('while Redis is away a budgeted call is refused, never sent, even with a slice in hand', async () => {
+    const own = await RedisServer.start();
+    const raw = await (CLIENT_KINDS[0] as (typeof CLIENT_KINDS)[number]).connect(own.url);
+    try {
+      const store = redisStore({ client: raw.client, prefix: 'slices-away', timeoutMs: 200 });
+      const mux = new Multiplexer({ store, budgets: [{ name: 'b', tokens: 1000 }] });
+      mux.registerProvider(fakeAdapter());
+      mux.addKey('fake', { name: 'k', apiKey: 'secret-k-0123456789', limits: { rpm: 1_000_000 } });
+      let sent = 0;
+      const send = (): Promise<void> =>
+        mux.execute(
+          'fake',
+          async (_c, ctx) => {
+            sent++;
+            ctx.reportUsage({ inputTokens: 10, outputTokens: 0 });
+          },
+          { tokens: 10 },
+        );
+      await send(); // the slice now holds room for more calls than this one
+      await own.stop();
+      const errors: unknown[] = [];
+      for (let i = 0; i < 4; i++) errors.push(await send().catch((e: unknown) => e));
+      expect(sent).toBe(1);
+      for (const error of errors)
+        expect(error).toMatchObject({ code: 'BUDGET_EXCEEDED', reason: 'store-unavailable' });
+      await mux.close();
+    } finally {
+      await raw.quit();
+    }
+  });
 });
