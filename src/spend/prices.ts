@@ -93,16 +93,24 @@ function candidates(model: string): string[] {
 
 /** Prices of every model: the `prices` option over the built-in, versioned table. */
 export class PriceBook {
+  /** Models looked up so far (null: unknown): a budgeted call looks its model up, and names repeat. */
+  readonly #seen = new Map<string, ModelPrice | null>();
+
   constructor(readonly overrides: PriceOverrides = {}) {}
 
   /** A model's prices, or undefined when neither the option nor the table knows it (its cost is unknown). */
   lookup(model: string | undefined): ModelPrice | undefined {
     if (model === undefined) return undefined;
+    const seen = this.#seen.get(model);
+    if (seen !== undefined) return seen ?? undefined;
+    let found: ModelPrice | undefined;
     for (const name of candidates(model)) {
-      const price = this.overrides[name] ?? BUILT_IN[name];
-      if (price) return price;
+      found = this.overrides[name] ?? BUILT_IN[name];
+      if (found) break;
     }
-    return undefined;
+    // Model names may come from callers: past a thousand, the rest are looked up each time.
+    if (this.#seen.size < 1000) this.#seen.set(model, found ?? null);
+    return found;
   }
 }
 

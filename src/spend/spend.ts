@@ -165,7 +165,8 @@ export class Spend {
     if (!this.budgeted) return new GuardedCall(this, provider, fn, tag, model, price, FREE, false).run;
     const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
     const worst: Charge = {
-      usd: request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
+      // A worst case in USD only for USD budgets (a token budget never reads it).
+      usd: this.#usd && request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
       tokens: request ? request.promptTokens + (maxOut ?? 0) : (tokens ?? 0),
     };
     const unbounded =
@@ -217,10 +218,10 @@ export class Spend {
     usage: TokenUsage | undefined,
   ): void | Promise<void> {
     if (!ticket) return;
-    const buckets = usage && bucketsOf(usage);
-    const charge: Charge | undefined = buckets && {
-      usd: this.#usd ? costOf(buckets, price) : null,
-      tokens: totalTokens(buckets),
+    // Worked out only as far as the budgets need it: a cost only for USD budgets.
+    const charge: Charge | undefined = usage && {
+      usd: this.#usd ? costOf(bucketsOf(usage), price) : null,
+      tokens: usage.buckets ? totalTokens(usage.buckets) : usage.inputTokens + usage.outputTokens,
     };
     return quietly(this.ledger.settle(ticket, charge, this.clock.now()));
   }
