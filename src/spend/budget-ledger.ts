@@ -35,11 +35,19 @@ export class BudgetLedger {
     private readonly onWarning: (budget: BudgetSnapshot) => void = () => undefined,
   ) {
     this.#states = budgets.map(budgetState);
+    this.#timed = budgets.some((b) => b.period !== undefined);
   }
 
   get size(): number {
     return this.#states.length;
   }
+
+  /** Whether reserve and settle need the time: a budget with a period, or budgets shared (slices expire). */
+  get timed(): boolean {
+    return this.#timed || this.#book !== undefined;
+  }
+
+  readonly #timed: boolean;
 
   /** Keeps the budgets in a store several processes share (a Redis store); this process alone if never called. */
   share(shared: SharedBudgets | undefined, clock: Clock): void {

@@ -81,7 +81,7 @@ export class SliceBook {
             ? 0
             : Math.min(Math.max(s.ask, FIRST_ASK * amount), maxCalls * amount);
         movers.push(state);
-        moves.push(this.#move(state, now, amount - Math.max(0, free), ask, 0, 0));
+        moves.push(this.#move(state, now, amount - free, ask, 0, 0));
       });
       if (moves.length === 0) return this.#take(states, amounts);
       const slices = movers.map((state) => state.slice);

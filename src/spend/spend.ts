@@ -146,6 +146,11 @@ export class Spend {
     return this.ledger.mayCover(tag);
   }
 
+  /** The time, when the budgets need it: budgets without a period, in this process alone, never do. */
+  #now(): number {
+    return this.ledger.timed ? this.clock.now() : 0;
+  }
+
   /** Gives this process's slices of shared budgets back; call once every call has settled. */
   close(): Promise<void> {
     return this.ledger.close();
@@ -184,7 +189,7 @@ export class Spend {
     if (call.unbounded && (worst.usd === null || covering.some((b) => b.unit === 'tokens'))) {
       throw this.#refuse(covering[0]?.options.name ?? '', 'unbounded-output', call.provider, call.model);
     }
-    const result = this.ledger.reserve(covering, worst, this.clock.now());
+    const result = this.ledger.reserve(covering, worst, this.#now());
     const check = (r: Ticket | Refusal): Ticket => {
       if (isRefusal(r)) throw this.#refuse(r.budget, r.reason, call.provider, call.model);
       return r;
@@ -193,7 +198,7 @@ export class Spend {
   }
 
   release(ticket: Ticket | undefined): void | Promise<void> {
-    if (ticket) return quietly(this.ledger.release(ticket, this.clock.now()));
+    if (ticket) return quietly(this.ledger.release(ticket, this.#now()));
   }
 
   #refuse(
@@ -223,7 +228,7 @@ export class Spend {
       usd: this.#usd ? costOf(bucketsOf(usage), price) : null,
       tokens: usage.buckets ? totalTokens(usage.buckets) : usage.inputTokens + usage.outputTokens,
     };
-    return quietly(this.ledger.settle(ticket, charge, this.clock.now()));
+    return quietly(this.ledger.settle(ticket, charge, this.#now()));
   }
 
   /**
@@ -321,22 +326,24 @@ class GuardedCall<T> {
   };
 
   #attempt(client: unknown, ctx: JobContext, ticket: Ticket | undefined): Promise<T> {
-    const attempt = new AttemptContext(ctx);
+    // No reservation (no budget covers the key): the job runs as it is, nothing to settle or release.
+    const attempt = ticket ? new AttemptContext(ctx) : ctx;
     let running: Promise<T>;
     try {
       running = this.fn(client, attempt);
     } catch (error) {
       running = Promise.reject(error);
     }
+    if (!ticket || !(attempt instanceof AttemptContext)) return running;
     return running.then(
       (value) => {
-        const end = (): void | Promise<void> => this.spend.settle(this.price, ticket, attempt.usage);
         // A stream settles when it ends; an answer before the call resolves (a shared settle awaited).
         if (attempt.held) {
+          const end = (): void | Promise<void> => this.spend.settle(this.price, ticket, attempt.usage);
           attempt.held.then(end, end);
           return value;
         }
-        const settled = end();
+        const settled = this.spend.settle(this.price, ticket, attempt.usage);
         return settled ? settled.then(() => value) : value;
       },
       (error: unknown) => {
