@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { createGatewayLogger } from '../../src/serve/gateway-logger.js';
 import { closeAll, GATEWAY_TOKEN, KEYS, type StackOptions, startStack } from './support.js';
+import { startTap } from './tap.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(() => closeAll(closers));
@@ -220,5 +221,143 @@ describe('gateway streams that fail after their first content', () => {
     expect(text.length).toBeGreaterThan(0);
     expect(emulator.ledger.entries({ provider: 'gemini' })).toHaveLength(1);
     noKeyIn(text, String((error as Error).message));
+  });
+});
+
+describe('the gateway’s Anthropic route falls back to OpenAI-wire targets through a translation', () => {
+  const CLAUDE = 'claude-sonnet-4-6';
+
+  it.each([
+    ['openai', 'gpt-4o-mini', '/v1/chat/completions'],
+    ['groq', GROQ_MODEL, '/openai/v1/chat/completions'],
+  ] as const)(
+    'to %s: text, system, usage, whole and streamed, with who served',
+    async (provider, model, path) => {
+      let emulatorUrl = '';
+      const tap = await startTap(() => emulatorUrl, closers);
+      const { url, emulator, noKeyIn } = await stack({
+        mux: { fallbacks: { [CLAUDE]: [`${provider}/${model}`] } },
+        emulator: { faults: [{ kind: 'quota', model: CLAUDE }] },
+        upstreamUrl: (real) => {
+          emulatorUrl = real;
+          return tap.url;
+        },
+      });
+      const anthropic = new Anthropic({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/anthropic`, maxRetries: 0 });
+      const ask = {
+        model: CLAUDE,
+        system: 'Be brief.',
+        max_tokens: 40,
+        temperature: 0.5,
+        stop_sequences: ['END'],
+        messages,
+      };
+      const { data, response } = await anthropic.messages.create(ask).withResponse();
+      expect(data.type).toBe('message');
+      expect(data.role).toBe('assistant');
+      expect(data.model).toBe(model);
+      expect(data.content[0]?.type === 'text' && data.content[0].text.length).toBeGreaterThan(0);
+      expect(data.stop_reason).toMatch(/^(end_turn|max_tokens)$/);
+      expect(data.usage.input_tokens).toBeGreaterThan(0);
+      expect(data.usage.output_tokens).toBeGreaterThan(0);
+      expect(response.headers.get('x-keymux-provider')).toBe(provider);
+      expect(response.headers.get('x-keymux-model')).toBe(model);
+      expect(response.headers.get('x-keymux-fallback-reason')).toBe('quota-exhausted');
+
+      const streamed = anthropic.messages.stream(ask);
+      const final = await streamed.finalMessage();
+      const head = (await streamed.withResponse()).response.headers;
+      expect(final.model).toBe(model);
+      expect(final.content[0]?.type === 'text' && final.content[0].text.length).toBeGreaterThan(0);
+      expect(final.usage.output_tokens).toBeGreaterThan(0);
+      expect(head.get('x-keymux-provider')).toBe(provider);
+      expect(head.get('x-keymux-fallback-reason')).toBe('no-key');
+
+      // What reached the target: an OpenAI chat completion, the system prompt as its first message.
+      expect(emulator.ledger.entries({ provider, status: 200 })).toHaveLength(2);
+      const sent = tap.seen.filter((r) => r.url === path);
+      expect(sent).toHaveLength(2);
+      expect(JSON.parse(sent[0]?.body ?? '{}')).toEqual({
+        model,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hello' },
+        ],
+        max_tokens: 40,
+        temperature: 0.5,
+        stop: ['END'],
+      });
+      expect(JSON.parse(sent[1]?.body ?? '{}')).toMatchObject({
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      for (const r of sent) {
+        expect(r.headers['anthropic-version']).toBeUndefined();
+        noKeyIn(r.body);
+      }
+      noKeyIn(JSON.stringify(data), JSON.stringify(final));
+    },
+  );
+
+  it('skips an OpenAI-wire target as unsupported when the request has tools: never sent with parts dropped', async () => {
+    const { url, emulator, noKeyIn } = await stack({
+      mux: { fallbacks: { [CLAUDE]: ['openai/gpt-4o-mini'] } },
+      emulator: { faults: [{ kind: 'quota', model: CLAUDE }] },
+    });
+    const anthropic = new Anthropic({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/anthropic`, maxRetries: 0 });
+    const tools = [{ name: 'now', description: 'the time', input_schema: { type: 'object' as const } }];
+    const error = await anthropic.messages
+      .create({ model: CLAUDE, max_tokens: 40, messages, tools })
+      .withResponse()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    // The first target’s error (Anthropic’s out-of-credit answer), in Anthropic’s shape.
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect(String((error as Error).message)).toMatch(/credit balance is too low/);
+    const headers = (error as InstanceType<typeof Anthropic.APIError>).headers;
+    expect(headers?.get('x-keymux-provider')).toBe('anthropic');
+    expect(headers?.get('x-keymux-model')).toBe(CLAUDE);
+    expect(headers?.get('x-keymux-fallback-reason')).toBe('unsupported');
+    expect(emulator.ledger.entries({ provider: 'openai' })).toHaveLength(0);
+    noKeyIn(String((error as Error).message));
+  });
+});
+
+describe('the gateway’s Gemini route', () => {
+  it('falls back to another Gemini model (the path’s model swapped); another provider is skipped as unsupported', async () => {
+    let emulatorUrl = '';
+    const tap = await startTap(() => emulatorUrl, closers);
+    const { url, emulator, noKeyIn } = await stack({
+      mux: { contextWindowFallbacks: { 'gemini-2.5-pro': ['openai/gpt-4o-mini', 'gemini-2.5-flash'] } },
+      emulator: { faults: [{ kind: 'context-window', model: 'gemini-2.5-pro' }] },
+      upstreamUrl: (real) => {
+        emulatorUrl = real;
+        return tap.url;
+      },
+    });
+    const ai = new GoogleGenAI({ apiKey: GATEWAY_TOKEN, httpOptions: { baseUrl: `${url}/gemini` } });
+    const answer = await ai.models.generateContent({
+      model: 'gemini-2.5-pro',
+      contents: 'Hello',
+      config: { systemInstruction: 'Be brief.' },
+    });
+    expect(answer.text?.length).toBeGreaterThan(0);
+    expect(answer.modelVersion).toBe('gemini-2.5-flash');
+    const headers = new Headers(answer.sdkHttpResponse?.headers);
+    expect(headers.get('x-keymux-provider')).toBe('gemini');
+    expect(headers.get('x-keymux-model')).toBe('gemini-2.5-flash');
+    // OpenAI was skipped (no translation reads a Gemini request), never sent: that is the last step's reason.
+    expect(headers.get('x-keymux-fallback-reason')).toBe('unsupported');
+    expect(emulator.ledger.entries({ provider: 'openai' })).toHaveLength(0);
+    // The body went as the client sent it, to the fallback model's path.
+    const sent = tap.seen.filter((r) => r.url.includes(':generateContent'));
+    expect(sent.map((r) => r.url)).toEqual([
+      '/v1beta/models/gemini-2.5-pro:generateContent',
+      '/v1beta/models/gemini-2.5-flash:generateContent',
+    ]);
+    expect(sent[1]?.body).toBe(sent[0]?.body);
+    noKeyIn(JSON.stringify(answer));
   });
 });
