@@ -3,9 +3,9 @@ import { createParser } from 'eventsource-parser';
 import { UnsupportedTargetError } from '../core/errors.js';
 import type { TokenUsage } from '../core/events.js';
 import type { ModelTarget } from '../core/fallback.js';
+import { anthropicEvents, anthropicMessage, readAnthropicChat } from '../translate/anthropic-chat.js';
 import { anthropicAnswer, anthropicPieces, anthropicRequest } from '../translate/anthropic-messages.js';
 import { isRec, type Rec, type TextAnswer, type TextChat, Untranslatable } from '../translate/chat.js';
-import { anthropicEvents, anthropicMessage, readAnthropicChat } from '../translate/anthropic-chat.js';
 import { geminiAnswer, geminiPieces, geminiWireRequest } from '../translate/gemini-content.js';
 import {
   type AnswerPiece,

@@ -77,7 +77,11 @@ export async function readStreamHead(body: StreamBody): Promise<StreamBody> {
   return replayed(held, iterator, body);
 }
 
-function replayed(held: readonly Uint8Array[], rest: AsyncIterator<Uint8Array>, body: StreamBody): StreamBody {
+function replayed(
+  held: readonly Uint8Array[],
+  rest: AsyncIterator<Uint8Array>,
+  body: StreamBody,
+): StreamBody {
   return {
     async *[Symbol.asyncIterator]() {
       yield* held;

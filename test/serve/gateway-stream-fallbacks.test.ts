@@ -35,7 +35,10 @@ async function stack(options: StackOptions) {
   return { ...started, lines, events, noKeyIn };
 }
 
-async function drain<T>(iterable: AsyncIterable<T>, each: (chunk: T) => void = () => undefined): Promise<void> {
+async function drain<T>(
+  iterable: AsyncIterable<T>,
+  each: (chunk: T) => void = () => undefined,
+): Promise<void> {
   for await (const chunk of iterable) each(chunk);
 }
 
@@ -43,7 +46,10 @@ describe('gateway streams fall back only before their first content', () => {
   it('OpenAI: a stream cut after its role chunk is served by the fallback, and the headers say so', async () => {
     const { url, emulator, noKeyIn } = await stack({
       mux: { fallbacks: { 'gpt-4.1': [`groq/${GROQ_MODEL}`] }, maxRetries: 1 },
-      emulator: { faults: [{ kind: 'cut', provider: 'openai', cutAfterChunks: 1 }], latency: { kind: 'none' } },
+      emulator: {
+        faults: [{ kind: 'cut', provider: 'openai', cutAfterChunks: 1 }],
+        latency: { kind: 'none' },
+      },
     });
     const openai = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
     const { data, response } = await openai.chat.completions
@@ -152,7 +158,10 @@ describe('gateway streams that fail after their first content', () => {
   it('OpenAI: the SDK iterator throws, no fallback is tried, the headers name who served', async () => {
     const { url, emulator, noKeyIn } = await stack({
       mux: { fallbacks: { 'gpt-4.1': [`groq/${GROQ_MODEL}`] } },
-      emulator: { faults: [{ kind: 'cut', provider: 'openai', cutAfterChunks: 3 }], latency: { kind: 'none' } },
+      emulator: {
+        faults: [{ kind: 'cut', provider: 'openai', cutAfterChunks: 3 }],
+        latency: { kind: 'none' },
+      },
     });
     const openai = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
     const { data, response } = await openai.chat.completions

@@ -64,7 +64,10 @@ describe('readStreamHead: a gateway stream held back until its first content', (
     expect(await text(await readStreamHead(body([geminiEmpty, geminiText])))).toBe(geminiEmpty + geminiText);
     const opening =
       sse({ type: 'message_start', message: {} }, 'message_start') +
-      sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start') +
+      sse(
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        'content_block_start',
+      ) +
       sse({ type: 'ping' }, 'ping');
     await expect(readStreamHead(body([opening], cut()))).rejects.toThrow('other side closed');
   });
