@@ -2,7 +2,7 @@ import { checkFallbackList } from '../config/fallbacks.js';
 import { UnsupportedTargetError } from '../core/errors.js';
 import type { FallbackReason, ModelTarget } from '../core/fallback.js';
 import type { JobResult } from './gateway-job.js';
-import { CHAT_PATHS, translateChat } from './gateway-translate.js';
+import { CHAT_PATHS, GEMINI_MODEL, translateChat } from './gateway-translate.js';
 import type { GatewayProvider, UpstreamRequest } from './upstream.js';
 
 /** Which target answered a gateway request, and why it was not the first: sent on every response. */
@@ -37,7 +37,6 @@ export interface Retargeted {
 
 /** A Gemini method's path (`/v1beta/models/{model}:{method}`) and a model name that may go in it. */
 const GEMINI_PATH = /^(\/v1(?:beta)?\/models\/)[^:/]+(:[A-Za-z]+)$/;
-const GEMINI_MODEL = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** The same request on another model of its provider: the body's `model`, or Gemini's path. */
 function sameProvider(request: UpstreamRequest, parsed: unknown, target: ModelTarget): Retargeted {

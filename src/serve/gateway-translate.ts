@@ -1,14 +1,10 @@
-import { Readable } from 'node:stream';
-import { createParser } from 'eventsource-parser';
 import { UnsupportedTargetError } from '../core/errors.js';
-import type { TokenUsage } from '../core/events.js';
 import type { ModelTarget } from '../core/fallback.js';
 import { anthropicEvents, anthropicMessage, readAnthropicChat } from '../translate/anthropic-chat.js';
 import { anthropicAnswer, anthropicPieces, anthropicRequest } from '../translate/anthropic-messages.js';
-import { isRec, type Rec, type TextAnswer, type TextChat, Untranslatable } from '../translate/chat.js';
+import { isRec, type Rec, type TextChat, Untranslatable } from '../translate/chat.js';
 import { geminiAnswer, geminiPieces, geminiWireRequest } from '../translate/gemini-content.js';
 import {
-  type AnswerPiece,
   openAIAnswer,
   openAIChunks,
   openAICompletion,
@@ -17,6 +13,7 @@ import {
   readOpenAIChat,
 } from '../translate/openai-chat.js';
 import type { JobResult } from './gateway-job.js';
+import { bufferedBack, type SourceDialect, streamBack, type TargetDialect } from './translated-answer.js';
 import type { GatewayProvider, UpstreamRequest } from './upstream.js';
 
 /** A fallback's request on another wire format, and its answer brought back to the client's. */
@@ -26,22 +23,7 @@ export interface TranslatedRequest {
 }
 
 /** A model name as Google writes them: nothing that could leave the path's segment. */
-const GEMINI_MODEL = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/** How one translated target is reached, and how its answers read as a text chat. */
-interface TargetDialect {
-  readonly request: (chat: TextChat) => Pick<UpstreamRequest, 'path' | 'query' | 'body'>;
-  readonly answer: (json: unknown, chat: TextChat) => TextAnswer;
-  readonly pieces: (events: AsyncIterable<unknown>, chat: TextChat) => AsyncIterable<AnswerPiece>;
-}
-
-/** How a client's request reads as a text chat, and how a text answer is written back in its format. */
-interface SourceDialect {
-  readonly read: (body: Rec) => TextChat;
-  readonly whole: (answer: TextAnswer) => Rec;
-  /** The answer's pieces as the client's SSE bytes, from the first event to the last. */
-  readonly sse: (pieces: AsyncIterable<AnswerPiece>, chat: TextChat) => AsyncIterable<Buffer>;
-}
+export const GEMINI_MODEL = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const body = (rec: Rec): Buffer => Buffer.from(JSON.stringify(rec));
 
@@ -152,82 +134,5 @@ export function translateChat(
       result.kind === 'buffered'
         ? bufferedBack(result, dialect, source.dialect, chat)
         : streamBack(result, dialect, source.dialect, chat),
-  };
-}
-
-function bufferedBack(
-  result: Extract<JobResult, { kind: 'buffered' }>,
-  dialect: TargetDialect,
-  source: SourceDialect,
-  chat: TextChat,
-): JobResult {
-  const answer = dialect.answer(JSON.parse(result.body.toString('utf8')), chat);
-  const headers = { ...result.response.headers, 'content-type': 'application/json' };
-  return {
-    ...result,
-    response: { ...result.response, headers },
-    body: body(source.whole(answer)),
-  };
-}
-
-/** The provider's SSE events, parsed; its error event (Anthropic's) ends the stream with an error. */
-async function* sseEvents(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<unknown, void, undefined> {
-  const parsed: unknown[] = [];
-  const parser = createParser({
-    onEvent: (event) => {
-      if (event.data !== '[DONE]') parsed.push(JSON.parse(event.data));
-    },
-  });
-  const decoder = new TextDecoder();
-  for await (const chunk of bytes) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    for (const event of parsed.splice(0)) {
-      // Anthropic's `event: error`, or OpenAI's `data: {"error": …}`.
-      if (isRec(event) && (event.type === 'error' || (isRec(event.error) && !('choices' in event)))) {
-        const error = isRec(event.error) ? event.error : {};
-        throw new Error(`the provider's stream sent an error: ${String(error.message ?? error.type ?? '')}`);
-      }
-      yield event;
-    }
-  }
-}
-
-/**
- * The answer's pieces as they come, its usage kept for the key; a stream that ends without its finish
- * is an error (a cut upstream), never a clean end of a truncated answer.
- */
-async function* checked(
-  pieces: AsyncIterable<AnswerPiece>,
-  onUsage: (usage: TokenUsage) => void,
-): AsyncGenerator<AnswerPiece, void, undefined> {
-  let finished = false;
-  for await (const piece of pieces) {
-    if (piece.kind === 'finish') finished = true;
-    if (piece.kind === 'usage') onUsage({ inputTokens: piece.inputTokens, outputTokens: piece.outputTokens });
-    yield piece;
-  }
-  if (!finished) throw new Error("the provider's stream ended before its last event");
-}
-
-function streamBack(
-  result: Extract<JobResult, { kind: 'stream' }>,
-  dialect: TargetDialect,
-  source: SourceDialect,
-  chat: TextChat,
-): JobResult {
-  const upstream = result.response.body;
-  let usage: TokenUsage | undefined;
-  const pieces = checked(dialect.pieces(sseEvents(upstream), chat), (u) => {
-    usage = u;
-  });
-  const out = Readable.from(source.sse(pieces, chat), { objectMode: false });
-  // The client went away (the relay destroys what it reads): the provider's body goes too.
-  out.once('close', () => upstream.destroy());
-  const headers = { ...result.response.headers, 'content-type': 'text/event-stream' };
-  return {
-    ...result,
-    response: { ...result.response, headers, body: out },
-    // The usage the relay reads from the chunks is there only when the client asked for it.
-    finish: (seen, failure) => result.finish(seen ?? usage, failure),
   };
 }
