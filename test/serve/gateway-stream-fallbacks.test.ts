@@ -278,6 +278,7 @@ describe('the gateway’s Anthropic route falls back to OpenAI-wire targets thro
       const head = (await streamed.withResponse()).response.headers;
       expect(final.model).toBe(model);
       expect(final.content[0]?.type === 'text' && final.content[0].text.length).toBeGreaterThan(0);
+      expect(final.usage.input_tokens).toBeGreaterThan(0);
       expect(final.usage.output_tokens).toBeGreaterThan(0);
       expect(head.get('x-keymux-provider')).toBe(provider);
       expect(head.get('x-keymux-fallback-reason')).toBe('no-key');
