@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import { ApiError, GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { createGatewayLogger } from '../../src/serve/gateway-logger.js';
 import { closeAll, GATEWAY_TOKEN, KEYS, type StackOptions, startStack } from './support.js';
@@ -73,7 +73,7 @@ describe('gateway streams fall back only before their first content', () => {
   });
 
   it('OpenAI: without fallbacks, a stream cut before content is sent again on a key, the client sees one clean answer', async () => {
-    const { url, emulator } = await stack({
+    const { url, emulator, mux } = await stack({
       emulator: {
         faults: [{ kind: 'cut', provider: 'openai', cutAfterChunks: 1, count: 1 }],
         latency: { kind: 'none' },
@@ -90,6 +90,39 @@ describe('gateway streams fall back only before their first content', () => {
     expect(roles).toBe(1);
     expect(finish).toBe('stop');
     expect(emulator.ledger.entries({ provider: 'openai' }).map((e) => e.outcome)).toEqual(['fault', 'ok']);
+    // The cut counts against the key that got it, once; every slot is given back.
+    const openaiStats = mux.getUsageStats().providers.openai;
+    expect(openaiStats?.keys.reduce((n, k) => n + k.failuresByClass.transient, 0)).toBe(1);
+    await vi.waitFor(() => expect(mux.getUsageStats().providers.openai?.inFlight).toBe(0));
+  });
+
+  it('a client that leaves while the start is held back stops the upstream, frees the slot, and blames no key', async () => {
+    const { url, emulator, mux } = await stack({
+      emulator: {
+        // Anthropic's opening events (message_start, content_block_start, ping), then silence.
+        faults: [{ kind: 'stall', provider: 'anthropic', stallAfterChunks: 3 }],
+        latency: { kind: 'none' },
+      },
+    });
+    const leave = new AbortController();
+    const response = fetch(`${url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': GATEWAY_TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 50, messages, stream: true }),
+      signal: leave.signal,
+    });
+    response.catch(() => undefined);
+    // The gateway holds the stream's start: no status has reached the client yet.
+    await vi.waitFor(() => expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(1));
+    leave.abort();
+    await expect(response).rejects.toThrow();
+    await vi.waitFor(() => {
+      expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(0);
+      expect(emulator.ledger.entries({ provider: 'anthropic' }).at(-1)?.endedAt).toBeDefined();
+    });
+    expect(emulator.ledger.entries({ provider: 'anthropic' })).toHaveLength(1);
+    const key = mux.getUsageStats().providers.anthropic?.keys[0];
+    expect(key?.failuresByClass.transient).toBe(0);
   });
 
   it('Anthropic: a stream cut after message_start, the block start and ping falls back to an OpenAI-wire model', async () => {
