@@ -112,14 +112,23 @@ describe('gateway streams fall back only before their first content', () => {
       signal: leave.signal,
     });
     response.catch(() => undefined);
-    // The gateway holds the stream's start: no status has reached the client yet.
-    await vi.waitFor(() => expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(1));
+    // The upstream answered with its opening events and went silent; the gateway holds them: no status
+    // has reached the client yet.
+    await vi.waitFor(
+      () => expect(emulator.ledger.entries({ provider: 'anthropic' }).at(-1)?.fault).toBe('stall'),
+      { timeout: 15_000 },
+    );
+    expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(1);
     leave.abort();
     await expect(response).rejects.toThrow();
-    await vi.waitFor(() => {
-      expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(0);
-      expect(emulator.ledger.entries({ provider: 'anthropic' }).at(-1)?.endedAt).toBeDefined();
-    });
+    // Only a hang is caught here: a loaded machine may take a while to close the sockets.
+    await vi.waitFor(
+      () => {
+        expect(mux.getUsageStats().providers.anthropic?.inFlight).toBe(0);
+        expect(emulator.ledger.entries({ provider: 'anthropic' }).at(-1)?.endedAt).toBeDefined();
+      },
+      { timeout: 15_000 },
+    );
     expect(emulator.ledger.entries({ provider: 'anthropic' })).toHaveLength(1);
     const key = mux.getUsageStats().providers.anthropic?.keys[0];
     expect(key?.failuresByClass.transient).toBe(0);
