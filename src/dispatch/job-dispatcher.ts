@@ -8,11 +8,11 @@ import { DEADLINE_AT, type DeadlineCarrier } from '../core/deadline.js';
 import { ConfigError, DeadlineExceededError, ShutdownError, TimeoutError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
-import { isDeadline, linkSignal } from '../core/link-signal.js';
 import { type JobTracer, TRACE_SOURCE, type Traced, type TraceSource } from '../core/telemetry.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
 import type { Cancellation, Job, JobContext } from './job-context.js';
-import type { KeyPool } from './key-pool.js';
+import type { KeyPool } from './key-registry.js';
+import { linkSignal } from './link-signal.js';
 
 type JobFn<T> = (client: unknown, ctx: JobContext) => Promise<T>;
 
@@ -77,7 +77,7 @@ export class Dispatcher {
     source: TraceSource | undefined,
   ): (ok: boolean, error: unknown, resent: boolean) => void {
     const id = this.#nextJobId++;
-    const trace = this.tracer?.startJob(provider, 'batch', source);
+    const trace = this.tracer?.mayTrace() ? this.tracer.startJob(provider, 'batch', source) : undefined;
     return (ok, error, resent) => {
       trace?.end(ok, error, undefined);
       if (resent) return;
@@ -143,7 +143,8 @@ export class Dispatcher {
     job.deadline = deadline;
     job.tag = call.tag;
     // The caller's active context is the job span's parent: taken now, in the caller's own call.
-    if (this.tracer) job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
+    if (this.tracer?.mayTrace())
+      job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs) || deadline !== undefined) {
       job.release = this.#link(job, call, deadline);
@@ -270,4 +271,9 @@ export class Dispatcher {
     );
     return timer;
   }
+}
+
+/** A timeout worth a timer: `Infinity` (and no value) means none. */
+function isDeadline(ms: number | undefined): ms is number {
+  return ms !== undefined && Number.isFinite(ms);
 }
