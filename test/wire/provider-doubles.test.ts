@@ -292,4 +292,91 @@ describe('Gemini, as Gemini answers', () => {
     expect(d.countOf(B)).toBeGreaterThan(0);
     expect(d.arrivals).toHaveLength(21);
   });
+
+  it('a daily quota (a PerDay quotaId, no RetryInfo) takes the key out: it is asked once, the others serve', async () => {
+    const d = await double((arrival, res) => {
+      if (arrival.key === A) {
+        json(res, 429, {
+          error: {
+            code: 429,
+            message: 'You exceeded your current quota, please check your plan and billing details.',
+            status: 'RESOURCE_EXHAUSTED',
+            details: [
+              {
+                '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+                violations: [
+                  {
+                    quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+                    quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+                    quotaDimensions: { location: 'global', model: 'gemini-2.0-flash' },
+                    quotaValue: '200',
+                  },
+                ],
+              },
+              {
+                '@type': 'type.googleapis.com/google.rpc.Help',
+                links: [
+                  { description: 'Learn more', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' },
+                ],
+              },
+            ],
+          },
+        });
+        return;
+      }
+      json(res, 200, geminiResponse('gemini-2.0-flash'));
+    });
+    const m = mux();
+    m.addKey('gemini', { apiKey: A, name: 'a', baseURL: d.url });
+    m.addKey('gemini', { apiKey: B, name: 'b', baseURL: d.url });
+    const ai = m.getGenAIClient('round-robin');
+    for (let i = 0; i < 6; i++)
+      await ai.models.generateContent({ model: 'gemini-2.0-flash', contents: 'hi' });
+    expect(d.countOf(A)).toBe(1);
+    expect(d.countOf(B)).toBe(6);
+    expect(m.getUsageStats().providers.gemini?.keys.find((k) => k.name === 'a')).toMatchObject({
+      requests: 1,
+    });
+  });
+});
+
+describe('Anthropic credit and auth', () => {
+  it('"credit balance is too low" (a 400) and a 401 take their keys out; the job goes to the third key', async () => {
+    const d = await double((arrival, res) => {
+      if (arrival.key === A) {
+        json(res, 400, {
+          type: 'error',
+          error: {
+            type: 'invalid_request_error',
+            message:
+              'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+          },
+        });
+        return;
+      }
+      if (arrival.key === B) {
+        json(res, 401, {
+          type: 'error',
+          error: { type: 'authentication_error', message: 'invalid x-api-key' },
+        });
+        return;
+      }
+      json(res, 200, anthropicMessage(String(arrival.body.model)));
+    });
+    const m = mux();
+    for (const [name, apiKey] of [
+      ['a', A],
+      ['b', B],
+      ['c', C],
+    ] as const)
+      m.addKey('anthropic', { apiKey, name, baseURL: d.url });
+    const claude = m.getAnthropicClient('round-robin');
+    for (let i = 0; i < 6; i++)
+      await claude.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 10, messages });
+    expect(d.countOf(A)).toBe(1);
+    expect(d.countOf(B)).toBe(1);
+    expect(d.countOf(C)).toBe(6);
+    const text = JSON.stringify(m.getUsageStats());
+    for (const key of [A, B, C]) expect(text).not.toContain(key);
+  });
 });
