@@ -3,8 +3,7 @@
  * deadlines; 4 tags with deadlines) against the PriorityFifo it replaced. Rounds alternate; medians.
  * Run: npx tsx bench/backlog-queue.ts   (JOBS=… and ROUNDS=… to change the size)
  */
-import { type FairEntry, FairQueue } from '../src/dispatch/fair-queue.js';
-import { PriorityFifo } from '../src/dispatch/priority-fifo.js';
+import { type FairEntry, FairQueue, PriorityFifo } from '../src/dispatch/queues.js';
 
 const JOBS = Number(process.env.JOBS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);

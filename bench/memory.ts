@@ -9,7 +9,7 @@
 import PQueue from 'p-queue';
 import type { Job } from '../src/dispatch/job-context.js';
 import { QueuedEntry } from '../src/dispatch/job-context.js';
-import { PriorityFifo } from '../src/dispatch/priority-fifo.js';
+import { PriorityFifo } from '../src/dispatch/queues.js';
 import { Multiplexer } from '../src/multiplexer.js';
 
 const JOBS = Number(process.env.JOBS ?? 100_000);

@@ -25,6 +25,11 @@ export interface Traced {
 
 /** Starts each job's trace; undefined when nobody traces (no OpenTelemetry, or no provider registered). */
 export interface JobTracer {
+  /**
+   * A check cheap enough for every job, run before `startJob`: false when `startJob` would surely return
+   * undefined (nothing registered), so a job nobody traces never calls into the telemetry layer.
+   */
+  readonly mayTrace: () => boolean;
   startJob(provider: string, strategy: string, source: TraceSource | undefined): JobTrace | undefined;
 }
 
@@ -71,6 +76,25 @@ export const JOB_TRACE: unique symbol = Symbol('keymux.jobTrace');
  */
 export function recordFallback(ctx: JobContext, reason: string, from?: string, to?: string): void {
   (ctx as { readonly [JOB_TRACE]?: JobTrace })[JOB_TRACE]?.fallback(reason, from, to);
+}
+
+/**
+ * Where `@opentelemetry/api` keeps what is registered with it (`trace`, `metrics`, `context`, …): one
+ * object on `globalThis` per major version, shared by every copy of the API in the process. keymux's peer
+ * range is `^1.4`, so the major is 1.
+ */
+const OTEL_REGISTRY = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * Whether a tracer or a meter provider is registered with OpenTelemetry: a property read, no import. The
+ * API's own getters say the same only after building a proxy's delegate and a no-op meter to compare with.
+ * A provider registered later, or disabled, is seen by the next call.
+ */
+export function otelProviderRegistered(): boolean {
+  const registry = (globalThis as { [OTEL_REGISTRY]?: { trace?: unknown; metrics?: unknown } })[
+    OTEL_REGISTRY
+  ];
+  return registry !== undefined && (registry.trace !== undefined || registry.metrics !== undefined);
 }
 
 let loading: Promise<unknown> | undefined;

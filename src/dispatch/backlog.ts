@@ -1,9 +1,9 @@
 import { type Shares, weightOf } from '../config/shares.js';
 import type { Clock } from '../core/clock.js';
 import { NoAvailableKeyError, QueueFullError } from '../core/errors.js';
-import { type FairEntry, FairQueue } from './fair-queue.js';
 import type { KeyLane } from './key-lane.js';
-import type { KeyPool, PoolBacklog } from './key-pool.js';
+import type { KeyPool, PoolBacklog } from './key-registry.js';
+import { type FairEntry, FairQueue } from './queues.js';
 import { type Choice, chooseNow } from './strategies.js';
 
 /** A job as the backlog holds it. */

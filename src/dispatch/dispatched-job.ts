@@ -14,10 +14,9 @@ import type { FallbackGate } from '../core/fallback.js';
 import type { CostLine } from '../core/usage-tally.js';
 import { backoffDelay } from '../policy/backoff.js';
 import { Backlog, type BacklogJob } from './backlog.js';
-import { type Job, type JobContext, QueuedJob } from './job-context.js';
+import { type AttemptOutcome, type Job, type JobContext, QueuedJob } from './job-context.js';
 import type { KeyLane } from './key-lane.js';
-import type { KeyPool } from './key-pool.js';
-import type { AttemptOutcome } from './key-worker.js';
+import type { KeyPool } from './key-registry.js';
 import { type Choice, chooseNow, waitForKey } from './strategies.js';
 
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);

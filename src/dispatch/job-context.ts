@@ -3,9 +3,14 @@ import type { Failure } from '../core/failure.js';
 import type { JobContext } from '../core/job-context.js';
 import { ATTEMPT_TRACE, type AttemptTrace, JOB_TRACE, type JobTrace } from '../core/telemetry.js';
 import type { CostLine } from '../core/usage-tally.js';
-import type { AttemptOutcome } from './attempt-outcome.js';
 
 export type { JobContext };
+
+/** How one attempt on one key ended. `skipped`: the key went out of service before the call started. */
+export type AttemptOutcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly skipped: true }
+  | { readonly ok: false; readonly skipped: false; readonly failure: Failure; readonly key: KeyRef };
 
 /** Told once when a cancellation aborts: a function, or an object (a queued job is its own listener, no closure). */
 export type AbortListener = ((reason: unknown) => void) | { handleAbort(reason: unknown): void };

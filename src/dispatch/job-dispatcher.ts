@@ -8,12 +8,12 @@ import { DEADLINE_AT, type DeadlineCarrier } from '../core/deadline.js';
 import { ConfigError, DeadlineExceededError, ShutdownError, TimeoutError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
-import { isDeadline, linkSignal } from '../core/link-signal.js';
 import { type JobTracer, TRACE_SOURCE, type Traced, type TraceSource } from '../core/telemetry.js';
 import type { UsageTally } from '../core/usage-tally.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
 import type { Cancellation, Job, JobContext } from './job-context.js';
-import type { KeyPool } from './key-pool.js';
+import type { KeyPool } from './key-registry.js';
+import { linkSignal } from './link-signal.js';
 
 type JobFn<T> = (client: unknown, ctx: JobContext) => Promise<T>;
 
@@ -81,7 +81,7 @@ export class Dispatcher {
     source: TraceSource | undefined,
   ): (ok: boolean, error: unknown, resent: boolean) => void {
     const id = this.#nextJobId++;
-    const trace = this.tracer?.startJob(provider, 'batch', source);
+    const trace = this.tracer?.mayTrace() ? this.tracer.startJob(provider, 'batch', source) : undefined;
     return (ok, error, resent) => {
       trace?.end(ok, error, undefined);
       if (resent) return;
@@ -152,7 +152,8 @@ export class Dispatcher {
       job.costLine = guard.tally.line(provider, spend.model, spend.batch === true);
     }
     // The caller's active context is the job span's parent: taken now, in the caller's own call.
-    if (this.tracer) job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
+    if (this.tracer?.mayTrace())
+      job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
     this.#jobs.add(job);
     if (call.signal !== undefined || isDeadline(call.timeoutMs) || deadline !== undefined) {
       job.release = this.#link(job, call, deadline);
@@ -248,7 +249,9 @@ export class Dispatcher {
     const at =
       options[DEADLINE_AT] ?? (call.deadline === undefined ? undefined : deadlineAt(call.deadline, clock));
     if (at !== undefined && clock.now() > at) {
-      throw new DeadlineExceededError(at, new Date(Date.now() + (at - clock.now())), [], { provider });
+      // The caller's own instant when it gave one (two clocks read a moment apart would be off by a ms).
+      const wall = call.deadline instanceof Date ? call.deadline : new Date(Date.now() + (at - clock.now()));
+      throw new DeadlineExceededError(at, wall, [], { provider });
     }
     return at;
   }
@@ -277,4 +280,9 @@ export class Dispatcher {
     );
     return timer;
   }
+}
+
+/** A timeout worth a timer: `Infinity` (and no value) means none. */
+function isDeadline(ms: number | undefined): ms is number {
+  return ms !== undefined && Number.isFinite(ms);
 }

@@ -7,8 +7,6 @@ import type { EjectionGuard, HealthState, KeyHealth } from '../policy/health.js'
 import type { LimitName, LimitUsage, RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 
-export type { AttemptOutcome } from './attempt-outcome.js';
-
 export interface WorkerDeps {
   readonly key: ApiKey;
   readonly ref: KeyRef;

@@ -4,7 +4,7 @@ import { ConfigError, NoAvailableKeyError, QueueFullError } from '../core/errors
 import type { PickState } from '../core/pick-state.js';
 import type { Cancellation } from './job-context.js';
 import type { KeyLane } from './key-lane.js';
-import type { KeyPool } from './key-pool.js';
+import type { KeyPool } from './key-registry.js';
 
 /** What a strategy may know of a key: a read-only view, so strategies stay pure and testable. */
 export interface Pickable {

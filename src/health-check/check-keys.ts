@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { KeyCheckResult } from '../core/key-check.js';
-import type { KeyPool } from '../dispatch/key-pool.js';
+import type { KeyPool } from '../dispatch/key-registry.js';
 import type { KeyCheck, KeyWorker, KeyWorkerStats } from '../dispatch/key-worker.js';
 import type { CheckResponse } from '../providers/adapter.js';
 import { checkedLimits } from './checked-limits.js';

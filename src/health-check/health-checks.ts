@@ -2,7 +2,7 @@ import type { HealthCheckOptions } from '../config/options.js';
 import { ShutdownError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { KeyCheckResult } from '../core/key-check.js';
-import type { KeyPool } from '../dispatch/key-pool.js';
+import type { KeyPool } from '../dispatch/key-registry.js';
 import { KeyChecker } from './check-keys.js';
 import { runHealthSchedule } from './health-scheduler.js';
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { CheckedState } from '../core/key-check.js';
-import type { KeyPool } from '../dispatch/key-pool.js';
+import type { KeyPool } from '../dispatch/key-registry.js';
 import type { CheckTarget, KeyChecker } from './check-keys.js';
 
 /** Held out by a verdict only a check (or resetKey) can lift. Rate-limited keys come back by time alone. */

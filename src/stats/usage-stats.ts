@@ -2,7 +2,7 @@ import type { Strategy } from '../config/options.js';
 import type { FailureClass } from '../core/failure.js';
 import type { CheckedLimits } from '../core/key-check.js';
 import type { OffloadModelStats, OffloadStats } from '../core/offload-journal.js';
-import type { KeyPool } from '../dispatch/key-pool.js';
+import type { KeyPool } from '../dispatch/key-registry.js';
 import type { HealthState } from '../policy/health.js';
 import type { LimitName, LimitUsage } from '../policy/rate-limiter.js';
 import type { BudgetSnapshot } from '../spend/budget-ledger.js';

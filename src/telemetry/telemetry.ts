@@ -1,6 +1,11 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Clock } from '../core/clock.js';
-import type { JobTrace, JobTracer, TraceSource } from '../core/telemetry.js';
+import {
+  type JobTrace,
+  type JobTracer,
+  otelProviderRegistered,
+  type TraceSource,
+} from '../core/telemetry.js';
 import type { Tracing } from './attempt-span.js';
 import { type Instruments, makeInstruments } from './instruments.js';
 import { JobSpan } from './job-span.js';
@@ -22,6 +27,8 @@ export class Telemetry implements JobTracer {
   #noopTracers: TracerProvider | undefined;
   #meters: MeterProvider | undefined;
   #instruments: Instruments | undefined;
+  /** Nothing registered, nothing to trace: checked in core, so such a job never calls in here. */
+  readonly mayTrace = otelProviderRegistered;
 
   constructor(
     readonly settings: TelemetrySettings,

@@ -4,8 +4,7 @@ import type { Strategy } from '../../src/config/options.js';
 import { resolveOptions } from '../../src/config/resolve.js';
 import { EventBus } from '../../src/core/events.js';
 import { DispatchedJob } from '../../src/dispatch/dispatched-job.js';
-import type { KeyPool } from '../../src/dispatch/key-pool.js';
-import { KeyRegistry } from '../../src/dispatch/key-registry.js';
+import { type KeyPool, KeyRegistry } from '../../src/dispatch/key-registry.js';
 import { type FakeClient, fakeAdapter, HttpError } from '../support/fake-provider.js';
 import { flush, ManualClock } from '../support/manual-clock.js';
 

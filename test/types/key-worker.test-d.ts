@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { KeyPool } from '../../src/dispatch/key-pool.js';
+import type { KeyPool } from '../../src/dispatch/key-registry.js';
 import type { KeyCheck, KeyWorker } from '../../src/dispatch/key-worker.js';
 
 describe('a key’s face (issue 23)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type FairEntry, FairQueue } from '../../src/dispatch/fair-queue.js';
+import { type FairEntry, FairQueue } from '../../src/dispatch/queues.js';
 
 interface Job extends FairEntry {
   readonly id: string;

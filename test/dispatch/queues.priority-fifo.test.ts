@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PriorityFifo } from '../../src/dispatch/priority-fifo.js';
+import { PriorityFifo } from '../../src/dispatch/queues.js';
 
 interface Entry {
   readonly id: number;

@@ -45,8 +45,3 @@ export function linkSignal(signal: AbortSignal, job: Abortable): () => void {
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
   };
 }
-
-/** A deadline worth a timer: `Infinity` (and no value) means none. */
-export function isDeadline(ms: number | undefined): ms is number {
-  return ms !== undefined && Number.isFinite(ms);
-}
