@@ -182,12 +182,25 @@ export interface KeyStateStore {
 }
 
 /**
- * The floor a provider's reading (remaining R, reset S ms) sets: at R = 0 nothing before now + S; with R
- * left, the R units are spread over S, so the next may go at now + S / (R + 1).
+ * The floor a provider's reading sets: how long until its bucket holds `cost` units (1 for requests, a
+ * call's tokens for tokens). OpenAI, Groq and Anthropic keep a bucket refilled continuously at `limit` per
+ * window and send `remaining` and the time `resetMs` until it is *full* again, so the units missing come
+ * back at one per `windowMs / limit`: a minute's reset at `remaining: 0` and 600 rpm means the next
+ * request may go in 100 ms, not in a minute. Never more than the reset (the bucket is full by then); the
+ * reset itself when the limit is unknown.
  */
-export function floorOfReading(remaining: number, resetMs: number): number {
-  if (!(resetMs > 0)) return 0;
-  return remaining <= 0 ? resetMs : resetMs / (remaining + 1);
+export function floorOfReading(
+  reading: { readonly remaining?: number; readonly resetMs?: number; readonly windowMs: number },
+  limit: number | undefined,
+  cost = 1,
+): number {
+  const { remaining, resetMs } = reading;
+  if (remaining === undefined) return 0;
+  const missing = cost - remaining;
+  if (missing <= 0) return 0;
+  const refill = limit !== undefined && limit > 0 ? (missing * reading.windowMs) / limit : undefined;
+  if (resetMs === undefined || !(resetMs > 0)) return refill ?? 0;
+  return refill === undefined ? resetMs : Math.min(resetMs, refill);
 }
 
 const STORE_METHODS = [

@@ -240,7 +240,9 @@ export class Dispatcher {
     const at =
       options[DEADLINE_AT] ?? (call.deadline === undefined ? undefined : deadlineAt(call.deadline, clock));
     if (at !== undefined && clock.now() > at) {
-      throw new DeadlineExceededError(at, new Date(Date.now() + (at - clock.now())), [], { provider });
+      // The caller's own instant when it gave one (two clocks read a moment apart would be off by a ms).
+      const wall = call.deadline instanceof Date ? call.deadline : new Date(Date.now() + (at - clock.now()));
+      throw new DeadlineExceededError(at, wall, [], { provider });
     }
     return at;
   }

@@ -152,7 +152,7 @@ async function relay(
     return result;
   };
   const run = (): Promise<JobResult> =>
-    model === undefined || route.provider === 'gemini'
+    model === undefined
       ? send({ provider: route.provider, model: '' }, undefined, undefined)
       : ctx.mux.withFallbacks({ provider: route.provider, model }, override, send);
   let result: JobResult;
