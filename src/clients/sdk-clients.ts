@@ -1,9 +1,8 @@
 import { validateCallOptions } from '../config/call-options.js';
 import type { CallOptions } from '../config/options.js';
 import { preloadOptionalSdk } from '../providers/load-sdk.js';
-import type { ClientHints } from './client-hints.js';
+import { type ClientHints, genAIHints, generativeAIHints, stainlessHints } from './client-hints.js';
 import type { ClientOptions } from './client-options.js';
-import { genAIHints, generativeAIHints, stainlessHints } from './sdk-hints.js';
 import type { SdkClient } from './sdk-types.js';
 import { wrapClient } from './wrap-client.js';
 import type { Executor } from './wrap-context.js';

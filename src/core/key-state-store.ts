@@ -107,7 +107,7 @@ export interface TightenRequest {
   readonly provider: string;
   readonly scope: string;
   readonly name: LimitName;
-  /** Nothing may be sent on this limit before now + floorMs (see `floorOfReading`); the schedule stays. */
+  /** Nothing may be sent on this limit before now + floorMs (see `floorOfReading` in policy/gcra.ts); the schedule stays. */
   readonly floorMs: number;
   /** A limit learned from the reading, stored for this scope and name; omit for configured limits. */
   readonly learn?: number;
@@ -179,28 +179,6 @@ export interface KeyStateStore {
   /** Listens for `store-degraded` / `store-recovered`; returns the unsubscribe function. */
   on(listener: StoreListener): () => void;
   close(): Awaitable<void>;
-}
-
-/**
- * The floor a provider's reading sets: how long until its bucket holds `cost` units (1 for requests, a
- * call's tokens for tokens). OpenAI, Groq and Anthropic keep a bucket refilled continuously at `limit` per
- * window and send `remaining` and the time `resetMs` until it is *full* again, so the units missing come
- * back at one per `windowMs / limit`: a minute's reset at `remaining: 0` and 600 rpm means the next
- * request may go in 100 ms, not in a minute. Never more than the reset (the bucket is full by then); the
- * reset itself when the limit is unknown.
- */
-export function floorOfReading(
-  reading: { readonly remaining?: number; readonly resetMs?: number; readonly windowMs: number },
-  limit: number | undefined,
-  cost = 1,
-): number {
-  const { remaining, resetMs } = reading;
-  if (remaining === undefined) return 0;
-  const missing = cost - remaining;
-  if (missing <= 0) return 0;
-  const refill = limit !== undefined && limit > 0 ? (missing * reading.windowMs) / limit : undefined;
-  if (resetMs === undefined || !(resetMs > 0)) return refill ?? 0;
-  return refill === undefined ? resetMs : Math.min(resetMs, refill);
 }
 
 const STORE_METHODS = [

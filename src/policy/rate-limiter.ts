@@ -1,8 +1,8 @@
 import type { RateLimits } from '../config/options.js';
 import type { LearnedLimits } from '../core/events.js';
-import { floorOfReading, type LimitName, MINUTE_MS, WINDOW_MS } from '../core/key-state-store.js';
+import { type LimitName, MINUTE_MS, WINDOW_MS } from '../core/key-state-store.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
-import { type BucketKind, GcraBucket } from './gcra.js';
+import { type BucketKind, floorOfReading, GcraBucket } from './gcra.js';
 import { type BucketEntry, SlidingBucket } from './sliding-bucket.js';
 
 export type { LimitName };

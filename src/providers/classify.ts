@@ -1,9 +1,8 @@
 import type { Failure, FailureClass } from '../core/failure.js';
 import { causeChain, type ErrorFacts, errorFacts, errorNames, prop } from './error-facts.js';
 import { googleQuotaIsDaily, googleRetryDelayMs } from './google-details.js';
-import { readRetryAfterMs } from './rate-limit-headers.js';
 import { shortMessage } from './short-message.js';
-import { parseGoDuration, parseProtoDuration } from './wire-values.js';
+import { parseGoDuration, parseProtoDuration, readRetryAfterMs } from './wire-values.js';
 
 const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError', 'GoogleGenerativeAIAbortError']);
 

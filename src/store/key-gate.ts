@@ -1,10 +1,10 @@
 import type { Clock } from '../core/clock.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
+import { floorOfReading } from '../policy/gcra.js';
 import type { HealthChange } from '../policy/health.js';
 import { limitNameOf, type RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate, SharedGateFactory } from '../policy/shared-gate.js';
 import {
-  floorOfReading,
   type KeyAddress,
   type KeyStateStore,
   LIMIT_NAMES,
