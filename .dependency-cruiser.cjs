@@ -1,5 +1,6 @@
 // Import rules for src/, run by `npm run lint` (lint:deps). Layers, from the bottom: core (clock, events,
-// errors, redaction, the types several layers share) imports nothing of ours; then spend (prices, budgets);
+// errors, redaction, the per-key counters folded from the events, the types several layers share) imports
+// nothing of ours; then spend (prices, budgets);
 // config; providers (what
 // a provider is) and policy (the rate-limit vocabulary); clients (SDK wrapping), store (backends), dispatch
 // (the dispatcher, the key pools and each key's worker), stats, health-check; the multiplexer and the entry points;

@@ -24,6 +24,7 @@ import { ConfigError, ShutdownError } from './core/errors.js';
 import { EventBus, type KeymuxEventType, type KeyRef, type Listener } from './core/events.js';
 import { type ModelTarget, targetName } from './core/fallback.js';
 import type { KeyCheckResult } from './core/key-check.js';
+import { type CounterState, foldEvent } from './core/key-counters.js';
 import { logEvents } from './core/log-events.js';
 import type { Traced } from './core/telemetry.js';
 import type { JobContext } from './dispatch/job-context.js';
@@ -37,7 +38,6 @@ import type { ProviderAdapter } from './providers/adapter.js';
 import type { GenericAdapterOptions } from './providers/generic.js';
 import { Spend, type SpendRequest } from './spend/spend.js';
 import { foldModelEvent, type ModelCounterState, modelStats } from './stats/model-stats.js';
-import { type CounterState, foldEvent } from './stats/stats.js';
 import { type UsageStats, usageStats } from './stats/usage-stats.js';
 import { storeGates } from './store/key-gate.js';
 import { memoryStore } from './store/memory-store.js';
@@ -90,7 +90,7 @@ export class Multiplexer {
     }
     this.#store = this.options.store ?? memoryStore({ clock: this.options.clock });
     this.#unsubscribeStore = this.#store.on((event) => this.#events.emit(event));
-    this.#spend.ledger.shared = this.#store.budgets;
+    this.#spend.ledger.share(this.#store.budgets, this.options.clock);
     this.#keys = new KeyRegistry(this.options, this.#events, storeGates(this.#store, this.options));
     this.#health = new HealthChecks(this.options, this.#events, () => this.#keys.pools());
     const { telemetry, clock } = this.options;
@@ -423,6 +423,8 @@ export class Multiplexer {
     this.#health.stop();
     await this.#offloader?.close();
     await this.#dispatcher.close();
+    // Every call has settled: this process's slices of shared budgets go back to the store.
+    await this.#spend.close();
     // The store and its Redis client stay the caller's: only this multiplexer's listener goes.
     this.#unsubscribeStore();
     if (this.#ownsStore) await this.#store.close();

@@ -1,32 +1,28 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { registerBatchCommand } from './batch.js';
-import { registerBenchProcessCommand } from './bench/bench-process.js';
-import { registerBenchCommand } from './bench.js';
-import { registerEmulateCommand } from './emulate.js';
-import { registerKeysCommand } from './keys.js';
-import { registerServeCommand } from './serve.js';
-import { exitTwoOnMisuse, hideArgumentValues } from './shared/usage-error.js';
+import type { Command } from 'commander';
+import { programWith, type RegisterCommand } from './program.js';
 
-/** The `keymux` program: a thin registry of commands, each in its own module. */
-export function createProgram(): Command {
-  const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-  const program = new Command('keymux')
-    .description('Use many API keys of an LLM provider as if they were one much larger key.')
-    .version(version)
-    // Set before the commands are registered, so each inherits it.
-    .configureOutput({ outputError: (text, write) => write(hideArgumentValues(text)) });
-  registerEmulateCommand(program);
-  registerBenchCommand(program);
-  registerBenchProcessCommand(program);
-  registerBatchCommand(program);
-  registerKeysCommand(program);
-  registerServeCommand(program);
-  // An unknown command or a bad top-level flag is misuse: exit 2, as every subcommand does.
-  return exitTwoOnMisuse(program);
+/**
+ * Each command's module, loaded only when needed: `keymux serve` never loads the emulator or the bench,
+ * `keymux keys list` never loads the gateway. Help, `--version` and unknown commands load them all.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<RegisterCommand>>> = {
+  emulate: async () => (await import('./emulate.js')).registerEmulateCommand,
+  bench: async () => (await import('./bench.js')).registerBenchCommand,
+  'bench-process': async () => (await import('./bench/bench-process.js')).registerBenchProcessCommand,
+  batch: async () => (await import('./batch.js')).registerBatchCommand,
+  keys: async () => (await import('./keys.js')).registerKeysCommand,
+  serve: async () => (await import('./serve.js')).registerServeCommand,
+};
+
+/** The `keymux` program for these arguments (`process.argv`): every command, or only the one named. */
+export async function createProgram(argv: readonly string[] = []): Promise<Command> {
+  const named = argv[2];
+  const loaders =
+    named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
+  return programWith(await Promise.all(loaders.map((load) => load())));
 }
 
 function isEntryPoint(): boolean {
@@ -39,4 +35,4 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) await createProgram().parseAsync(process.argv);
+if (isEntryPoint()) await (await createProgram(process.argv)).parseAsync(process.argv);

@@ -13,8 +13,7 @@ import {
   openAIRequest,
   readOpenAIChat,
 } from '../translate/openai-chat.js';
-import { type ClientHints, isPlainObject, type Step } from './client-hints.js';
-import { genAIHints, stainlessHints } from './sdk-hints.js';
+import { type ClientHints, genAIHints, isPlainObject, type Step, stainlessHints } from './client-hints.js';
 import type { WrapContext } from './wrap-context.js';
 
 /** Providers whose SDKs speak the OpenAI wire format: a chat completion goes to them as it is. */

@@ -75,6 +75,15 @@ interface Attempt {
 
 const noop = (): void => undefined;
 
+/**
+ * What `adoptStream` could take for a stream: an async iterable, or an object with a `stream` (the
+ * `{ stream, response }` of `@google/generative-ai`). Anything else is surely not one, and a plain answer
+ * skips the stream code.
+ */
+function mayBeStream(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && (Symbol.asyncIterator in value || 'stream' in value);
+}
+
 /** A plain request runs on the job's signal alone; a stream request gets its own controller and deadline. */
 function startAttempt(job: JobContext, options: StreamDeadlines, streaming: boolean): Attempt {
   if (!streaming) {
@@ -133,7 +142,9 @@ async function runOnKey(
         return own.length > 0 ? AbortSignal.any([attempt.signal, ...own]) : attempt.signal;
       },
     };
-    const stream = await attempt.race(adoptStream(settled.data, job, adapter?.readUsage, guard, endStream));
+    const stream = mayBeStream(settled.data)
+      ? await attempt.race(adoptStream(settled.data, job, adapter?.readUsage, guard, endStream))
+      : NOT_A_STREAM;
     attempt.arrived();
     // A chat's next message starts from the history this key's session ends with.
     chat?.follow(owner, stream === NOT_A_STREAM ? Promise.resolve() : ended);

@@ -107,7 +107,7 @@ export interface TightenRequest {
   readonly provider: string;
   readonly scope: string;
   readonly name: LimitName;
-  /** Nothing may be sent on this limit before now + floorMs (see `floorOfReading`); the schedule stays. */
+  /** Nothing may be sent on this limit before now + floorMs (see `floorOfReading` in policy/gcra.ts); the schedule stays. */
   readonly floorMs: number;
   /** A limit learned from the reading, stored for this scope and name; omit for configured limits. */
   readonly learn?: number;
@@ -179,15 +179,6 @@ export interface KeyStateStore {
   /** Listens for `store-degraded` / `store-recovered`; returns the unsubscribe function. */
   on(listener: StoreListener): () => void;
   close(): Awaitable<void>;
-}
-
-/**
- * The floor a provider's reading (remaining R, reset S ms) sets: at R = 0 nothing before now + S; with R
- * left, the R units are spread over S, so the next may go at now + S / (R + 1).
- */
-export function floorOfReading(remaining: number, resetMs: number): number {
-  if (!(resetMs > 0)) return 0;
-  return remaining <= 0 ? resetMs : resetMs / (remaining + 1);
 }
 
 const STORE_METHODS = [

@@ -11,6 +11,7 @@ import {
 import type { EventBus } from '../core/events.js';
 import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { FallbackGate } from '../core/fallback.js';
+import type { CostLine } from '../core/usage-tally.js';
 import { backoffDelay } from '../policy/backoff.js';
 import { Backlog, type BacklogJob } from './backlog.js';
 import { type AttemptOutcome, type Job, type JobContext, QueuedJob } from './job-context.js';
@@ -66,6 +67,8 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   tag: string | undefined = undefined;
   /** The limit scope of the call's model, where its provider limits models apart (see `Job.limitScope`). */
   limitScope: string | undefined = undefined;
+  /** Where its attempts' usage is counted for the stats' cost figures (a call with a model). */
+  costLine: CostLine | undefined = undefined;
   /** The deadline's timer fired (while an attempt ran, which goes on; no other follows). */
   #expired = false;
   /** An attempt's call is running on a key. */

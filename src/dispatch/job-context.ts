@@ -2,6 +2,7 @@ import type { KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { JobContext } from '../core/job-context.js';
 import { ATTEMPT_TRACE, type AttemptTrace, JOB_TRACE, type JobTrace } from '../core/telemetry.js';
+import type { CostLine } from '../core/usage-tally.js';
 
 export type { JobContext };
 
@@ -111,6 +112,8 @@ export interface Job<T> {
    * separately: the key's rate-limit state of that scope paces it. Undefined: the key's state alone.
    */
   readonly limitScope?: string | undefined;
+  /** Where each attempt's usage is counted for the stats' cost figures, when the call has a model. */
+  readonly costLine?: CostLine | undefined;
   /** Told that an attempt's call begins on a key (it is no longer waiting). */
   began?(): void;
   /** Told how an attempt on a key ended, exactly once per attempt; the dispatcher decides what next. */

@@ -9,6 +9,7 @@ import { ConfigError, DeadlineExceededError, ShutdownError, TimeoutError } from 
 import type { EventBus } from '../core/events.js';
 import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { type JobTracer, TRACE_SOURCE, type Traced, type TraceSource } from '../core/telemetry.js';
+import type { UsageTally } from '../core/usage-tally.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
 import type { Cancellation, Job, JobContext } from './job-context.js';
 import type { KeyPool } from './key-registry.js';
@@ -18,11 +19,14 @@ type JobFn<T> = (client: unknown, ctx: JobContext) => Promise<T>;
 
 /**
  * What wraps a job's function before it is queued: the spend guard (src/spend), which reserves a call's
- * worst case under budgets and costs its answer. `request` is what a wrapped client knows of the call's
- * cost (a `SpendRequest`); `wanted` says, per call, whether there is anything to do.
+ * worst case under budgets. `request` is what a wrapped client knows of the call's cost (a
+ * `SpendRequest`); `wanted` says, per call, whether some budget may cover it (asked only when `budgeted`).
+ * A call with a request adds its usage to its cost line (`tally`), budgets or not.
  */
 export interface JobGuard {
-  wanted(request: never): boolean;
+  readonly budgeted: boolean;
+  readonly tally: UsageTally;
+  wanted(request: never, tag: string | undefined): boolean;
   wrap<T>(
     provider: string,
     fn: JobFn<T>,
@@ -126,9 +130,10 @@ export class Dispatcher {
       return Promise.reject(error);
     }
     const guard = guarded ? this.guard : undefined;
-    const run = guard?.wanted(request as never)
-      ? guard.wrap(provider, fn, call.tag, request as never, call.tokens)
-      : fn;
+    const run =
+      guard?.budgeted && guard.wanted(request as never, call.tag)
+        ? guard.wrap(provider, fn, call.tag, request as never, call.tokens)
+        : fn;
     const job = new DispatchedJob({
       id: this.#nextJobId++,
       tokens: call.tokens ?? 0,
@@ -144,6 +149,10 @@ export class Dispatcher {
     job.tag = call.tag;
     // Where the provider limits each model apart, the key's state of this model paces the job.
     if (call.model !== undefined) job.limitScope = pool.adapter.limitScope?.(call.model);
+    if (guard && request !== undefined) {
+      const spend = request as { readonly model?: string; readonly batch?: boolean };
+      job.costLine = guard.tally.line(provider, spend.model, spend.batch === true);
+    }
     // The caller's active context is the job span's parent: taken now, in the caller's own call.
     if (this.tracer?.mayTrace())
       job.trace = this.tracer.startJob(pool.provider, strategy, options[TRACE_SOURCE]);
@@ -242,7 +251,9 @@ export class Dispatcher {
     const at =
       options[DEADLINE_AT] ?? (call.deadline === undefined ? undefined : deadlineAt(call.deadline, clock));
     if (at !== undefined && clock.now() > at) {
-      throw new DeadlineExceededError(at, new Date(Date.now() + (at - clock.now())), [], { provider });
+      // The caller's own instant when it gave one (two clocks read a moment apart would be off by a ms).
+      const wall = call.deadline instanceof Date ? call.deadline : new Date(Date.now() + (at - clock.now()));
+      throw new DeadlineExceededError(at, wall, [], { provider });
     }
     return at;
   }

@@ -599,6 +599,7 @@ export class KeyLane implements EntryOwner, KeyCheck {
       job.cancel.offAbort(onJobAbort);
       this.#inFlight--;
       if (model) model.inFlight--;
+      if (ctx.usage) job.costLine?.add(ref, ctx.usage);
       if (ctx.usage && !this.#deps.chargesEstimate) {
         const actual = ctx.usage.inputTokens + ctx.usage.outputTokens;
         limiter.reconcile(reservation, actual, clock.now());

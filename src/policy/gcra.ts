@@ -125,3 +125,25 @@ export class GcraBucket {
     return ahead <= 0 ? 1 : Math.max(0, 1 - ahead / this.windowMs);
   }
 }
+
+/**
+ * The floor a provider's reading sets: how long until its bucket holds `cost` units (1 for requests, a
+ * call's tokens for tokens). OpenAI, Groq and Anthropic keep a bucket refilled continuously at `limit` per
+ * window and send `remaining` and the time `resetMs` until it is *full* again, so the units missing come
+ * back at one per `windowMs / limit`: a minute's reset at `remaining: 0` and 600 rpm means the next
+ * request may go in 100 ms, not in a minute. Never more than the reset (the bucket is full by then); the
+ * reset itself when the limit is unknown.
+ */
+export function floorOfReading(
+  reading: { readonly remaining?: number; readonly resetMs?: number; readonly windowMs: number },
+  limit: number | undefined,
+  cost = 1,
+): number {
+  const { remaining, resetMs } = reading;
+  if (remaining === undefined) return 0;
+  const missing = cost - remaining;
+  if (missing <= 0) return 0;
+  const refill = limit !== undefined && limit > 0 ? (missing * reading.windowMs) / limit : undefined;
+  if (resetMs === undefined || !(resetMs > 0)) return refill ?? 0;
+  return refill === undefined ? resetMs : Math.min(resetMs, refill);
+}

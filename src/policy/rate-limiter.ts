@@ -2,7 +2,7 @@ import type { RateLimits } from '../config/options.js';
 import type { LearnedLimits } from '../core/events.js';
 import { type LimitName, MINUTE_MS, WINDOW_MS } from '../core/key-state-store.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
-import { type BucketKind, GcraBucket } from './gcra.js';
+import { type BucketKind, floorOfReading, GcraBucket } from './gcra.js';
 import { type BucketEntry, SlidingBucket } from './sliding-bucket.js';
 
 export type { LimitName };
@@ -47,6 +47,9 @@ export class RateLimiter {
   readonly #learned = new Set<LimitName>();
   /** Nothing configured and nothing learned yet, from a provider that sends limit headers: send one, learn. */
   #learning: boolean;
+  /** Tokens per call lately: how many an empty tokens bucket must hold again before the next call. */
+  #meanTokens = 0;
+  #calls = 0;
 
   constructor(limits: RateLimits = {}, expectsHeaders = false) {
     for (const name of Object.keys(SHAPES) as LimitName[]) {
@@ -58,6 +61,11 @@ export class RateLimiter {
 
   get hasLimits(): boolean {
     return this.#limits.size > 0;
+  }
+
+  /** Tokens per call lately (a running mean over the last 100 takes). */
+  get meanTokens(): number {
+    return this.#meanTokens;
   }
 
   /** True until the first response of a key whose limits are unknown: its key sends one request at a time. */
@@ -76,6 +84,8 @@ export class RateLimiter {
   }
 
   take(tokens: number, now: number): Reservation {
+    this.#calls += 1;
+    this.#meanTokens += (tokens - this.#meanTokens) / Math.min(this.#calls, 100);
     let entries: Array<{ log: SlidingBucket; entry: BucketEntry }> | undefined;
     for (const { gcra, log } of this.#limits.values()) {
       const cost = costOf(gcra.kind, tokens);
@@ -100,8 +110,10 @@ export class RateLimiter {
 
   /**
    * Keeps the buckets in step with what the provider says. Learns limits nobody configured; a reading
-   * (limit L, remaining R, reset S) only ever pushes the schedule later: at R = 0 nothing goes before
-   * now + S; otherwise the R units left are spread over S. Returns the limits learned, if any.
+   * (limit L, remaining R, reset S: the time until the bucket is full) only ever pushes the schedule later,
+   * to when the provider's bucket, refilled at L per window, holds a call again (see `floorOfReading`):
+   * with R ≥ a call's units nothing waits; at R = 0 one unit comes back in window / L, not in S.
+   * Returns the limits learned, if any.
    */
   observe(info: RateLimitInfo | undefined, now: number): LearnedLimits | undefined {
     this.#learning = false;
@@ -121,7 +133,7 @@ export class RateLimiter {
         learned ??= {};
         learned[name] = L;
       }
-      if (limit) tighten(limit, reading, now);
+      if (limit) tighten(limit, reading, now, this.#meanTokens);
     }
     return learned;
   }
@@ -179,14 +191,13 @@ export class RateLimiter {
   }
 }
 
-function tighten(limit: Limit, reading: LimitReading, now: number): void {
-  const { remaining, resetMs } = reading;
-  if (remaining === undefined) return;
+function tighten(limit: Limit, reading: LimitReading, now: number, meanTokens: number): void {
+  if (reading.remaining === undefined) return;
   const { gcra } = limit;
-  limit.seen = Math.max(0, gcra.limit - remaining);
-  const reset = resetMs === undefined ? undefined : Math.min(Math.max(0, resetMs), gcra.windowMs);
-  if (remaining <= 0) gcra.tighten(now + (reset ?? gcra.interval));
-  else if (reset !== undefined) gcra.tighten(now + reset / (remaining + 1));
+  limit.seen = Math.max(0, gcra.limit - reading.remaining);
+  const cost = costOf(gcra.kind, Math.max(1, meanTokens));
+  const floor = Math.min(floorOfReading(reading, reading.limit ?? gcra.limit, cost), gcra.windowMs);
+  if (floor > 0) gcra.tighten(now + floor);
 }
 
 function costOf(kind: BucketKind, tokens: number): number {

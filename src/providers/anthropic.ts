@@ -6,9 +6,8 @@ import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
-import { parseAnthropicRateLimits } from './rate-limit-headers.js';
 import { anthropicBuckets } from './usage-buckets.js';
-import { numberAt } from './wire-values.js';
+import { numberAt, parseAnthropicRateLimits } from './wire-values.js';
 
 export const ANTHROPIC_PACKAGE = '@anthropic-ai/sdk';
 

@@ -1,9 +1,8 @@
 import type { Failure, FailureClass } from '../core/failure.js';
 import { causeChain, type ErrorFacts, errorFacts, errorNames, prop } from './error-facts.js';
 import { googleQuotaIsDaily, googleRetryDelayMs } from './google-details.js';
-import { readRetryAfterMs } from './rate-limit-headers.js';
 import { shortMessage } from './short-message.js';
-import { parseGoDuration, parseProtoDuration } from './wire-values.js';
+import { parseGoDuration, parseProtoDuration, readRetryAfterMs } from './wire-values.js';
 
 const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError', 'GoogleGenerativeAIAbortError']);
 
@@ -82,7 +81,12 @@ function hintInText(message: string): number | undefined {
   return parseGoDuration(match[1]) ?? parseProtoDuration(match[1]);
 }
 
-/** On a 429 without Retry-After: the longest OpenAI-style reset of a bucket that is empty. */
+/**
+ * On a 429 without Retry-After: how long until an empty OpenAI-style bucket holds one unit again. The
+ * `reset` header is the time until the bucket is *full* (a minute at `remaining: 0`), and the bucket
+ * refills continuously, so one unit comes back after `reset / (limit - remaining)`; without a limit, the
+ * reset itself. The longest over the empty buckets.
+ */
 function emptyBucketResetMs(facts: ErrorFacts): number | undefined {
   const read = facts.headers;
   if (!read) return undefined;
@@ -91,7 +95,10 @@ function emptyBucketResetMs(facts: ErrorFacts): number | undefined {
     if (read(`x-ratelimit-remaining-${kind}`) !== '0') continue;
     const reset = read(`x-ratelimit-reset-${kind}`);
     const ms = reset === undefined ? undefined : parseGoDuration(reset);
-    if (ms !== undefined) longest = Math.max(longest ?? 0, ms);
+    if (ms === undefined) continue;
+    const limit = Number(read(`x-ratelimit-limit-${kind}`));
+    const oneUnit = Number.isInteger(limit) && limit > 0 ? ms / limit : ms;
+    longest = Math.max(longest ?? 0, oneUnit);
   }
   return longest;
 }
@@ -101,7 +108,9 @@ function retryAfterMs(facts: ErrorFacts, now: number): number | undefined {
   const hint = fromHeaders ?? googleRetryDelayMs(facts.details);
   if (facts.status !== 429) return hint;
   const reset = emptyBucketResetMs(facts);
-  if (hint === undefined) return reset ?? hintInText(facts.message);
+  // The message's "Please try again in 1.5s" is the provider's own figure for this request (OpenAI's
+  // counts the tokens it asked for): better than the bucket's one unit.
+  if (hint === undefined) return hintInText(facts.message) ?? reset;
   return reset !== undefined && isRoundedUp(facts, hint, reset) ? reset : hint;
 }
 

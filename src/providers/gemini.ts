@@ -5,9 +5,8 @@ import { classifyError } from './classify.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-clients.js';
 import { sdksReady } from './load-sdk.js';
-import { parseRetryAfterHeaders } from './rate-limit-headers.js';
 import { geminiBuckets } from './usage-buckets.js';
-import { numberAt } from './wire-values.js';
+import { numberAt, parseRetryAfterHeaders } from './wire-values.js';
 
 /**
  * `generateContent` requests of both Google SDKs: `{ contents, systemInstruction, generationConfig }`

@@ -3,7 +3,7 @@ import type { Failure } from '../core/failure.js';
 import type { RateLimitInfo } from '../core/rate-limit-info.js';
 import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import { classifyError } from './classify.js';
-import { parseRetryAfterHeaders } from './rate-limit-headers.js';
+import { parseRetryAfterHeaders } from './wire-values.js';
 
 export interface GenericAdapterOptions<Client> {
   /** A provider name of lowercase letters, digits and dashes. */

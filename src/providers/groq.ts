@@ -7,7 +7,7 @@ import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
 import { OPENAI_TOKEN_PROFILE, readOpenAIUsage } from './openai.js';
-import { parseGroqRateLimits } from './rate-limit-headers.js';
+import { parseGroqRateLimits } from './wire-values.js';
 
 export const GROQ_PACKAGE = 'groq-sdk';
 

@@ -20,7 +20,7 @@ export {
   parseGroqRateLimits,
   parseOpenAIRateLimits,
   parseRetryAfterHeaders,
-} from './rate-limit-headers.js';
+} from './wire-values.js';
 
 /** The adapters every multiplexer registers: openai, anthropic, gemini, groq. */
 export function builtinAdapters(): ProviderAdapter[] {

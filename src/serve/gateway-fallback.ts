@@ -2,7 +2,7 @@ import { checkFallbackList } from '../config/fallbacks.js';
 import { UnsupportedTargetError } from '../core/errors.js';
 import type { FallbackReason, ModelTarget } from '../core/fallback.js';
 import type { JobResult } from './gateway-job.js';
-import { translateChat } from './gateway-translate.js';
+import { CHAT_PATHS, GEMINI_MODEL, translateChat } from './gateway-translate.js';
 import type { GatewayProvider, UpstreamRequest } from './upstream.js';
 
 /** Which target answered a gateway request, and why it was not the first: sent on every response. */
@@ -28,12 +28,6 @@ export function fallbacksHeader(value: string | string[] | undefined): readonly 
   return checkFallbackList(entries, 'x-keymux-fallbacks');
 }
 
-/** Where an OpenAI-wire chat completion goes on each provider, relative to its key's base URL. */
-const CHAT_PATHS: Readonly<Partial<Record<GatewayProvider, string>>> = {
-  openai: '/chat/completions',
-  groq: '/openai/v1/chat/completions',
-};
-
 /** A request aimed at one target: what goes upstream, and how the answer reads as the client's. */
 export interface Retargeted {
   readonly request: UpstreamRequest;
@@ -41,26 +35,34 @@ export interface Retargeted {
   readonly back?: (result: JobResult) => JobResult;
 }
 
-/**
- * The request aimed at a fallback target: its body's `model` swapped; on another provider that speaks
- * the same wire format (OpenAI ↔ Groq chat completions), that provider's path; an OpenAI-wire chat
- * completion to Anthropic or Gemini, translated (see `translateChat`). Anything else is skipped as
- * `unsupported`: the gateway relays other endpoints as they are.
- */
-export function retargetUpstream(request: UpstreamRequest, parsed: unknown, target: ModelTarget): Retargeted {
-  if (target.provider === request.provider) {
+/** A Gemini method's path (`/v1beta/models/{model}:{method}`) and a model name that may go in it. */
+const GEMINI_PATH = /^(\/v1(?:beta)?\/models\/)[^:/]+(:[A-Za-z]+)$/;
+
+/** The same request on another model of its provider: the body's `model`, or Gemini's path. */
+function sameProvider(request: UpstreamRequest, parsed: unknown, target: ModelTarget): Retargeted {
+  if (request.provider !== 'gemini') {
     const body = Buffer.from(JSON.stringify({ ...(parsed as object), model: target.model }));
     return { request: { ...request, model: target.model, body } };
   }
-  const from = CHAT_PATHS[request.provider];
-  if (from === undefined || request.path !== from) {
-    throw new UnsupportedTargetError(
-      `the gateway relays ${request.provider} ${request.path} as it is: ${target.provider} cannot take it`,
-      target.provider,
-    );
+  const path = GEMINI_PATH.exec(request.path);
+  if (path === null || !GEMINI_MODEL.test(target.model)) {
+    throw new UnsupportedTargetError(`no Gemini model path for ${target.model}`, target.provider);
   }
+  return { request: { ...request, model: target.model, path: `${path[1]}${target.model}${path[2]}` } };
+}
+
+/**
+ * The request aimed at a fallback target: on the same provider, its model swapped (the body's, or
+ * Gemini's path); an OpenAI-wire chat completion on another provider that speaks it (OpenAI ↔ Groq),
+ * that provider's path; across wire formats, a text-chat translation (see `translateChat`: OpenAI-wire
+ * chat → Anthropic, Gemini; Anthropic Messages → OpenAI, Groq). Anything else is skipped as
+ * `unsupported`: the gateway relays other endpoints as they are.
+ */
+export function retargetUpstream(request: UpstreamRequest, parsed: unknown, target: ModelTarget): Retargeted {
+  if (target.provider === request.provider) return sameProvider(request, parsed, target);
+  const from = CHAT_PATHS[request.provider];
   const to = CHAT_PATHS[target.provider as GatewayProvider];
-  if (to !== undefined) {
+  if (from !== undefined && request.path === from && to !== undefined) {
     const body = Buffer.from(JSON.stringify({ ...(parsed as object), model: target.model }));
     const provider = target.provider as GatewayProvider;
     return { request: { ...request, provider, model: target.model, path: to, body } };
@@ -68,7 +70,7 @@ export function retargetUpstream(request: UpstreamRequest, parsed: unknown, targ
   const translated = translateChat(request, parsed, target);
   if (translated === undefined) {
     throw new UnsupportedTargetError(
-      `the gateway has no route to ${target.provider} for a chat completion`,
+      `the gateway has no translation of ${request.provider} ${request.path} for ${target.provider}`,
       target.provider,
     );
   }

@@ -1,6 +1,7 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
 import type { SecretScrubber } from '../core/redact.js';
 import type { JobContext } from '../dispatch/job-context.js';
+import { readStreamHead, type StreamBody } from './stream-head.js';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from './upstream.js';
 import { usageOfJson } from './usage-json.js';
 
@@ -14,6 +15,9 @@ export interface GatewayObserver {
   response(route: string, code: number): void;
 }
 
+/** A streamed answer: its body read up to its first content, the bytes read so far still to be sent. */
+export type StreamResponse = Omit<UpstreamResponse, 'body'> & { readonly body: StreamBody };
+
 /** A provider's answer: read whole, or a stream whose key slot is held until `finish`. */
 export type JobResult =
   | {
@@ -24,7 +28,7 @@ export type JobResult =
     }
   | {
       readonly kind: 'stream';
-      readonly response: UpstreamResponse;
+      readonly response: StreamResponse;
       readonly key: KeyRef;
       /** The stream ended; with `failure`, it broke (cut or stalled upstream): a failure of its key. */
       finish(usage: TokenUsage | undefined, failure?: unknown): void;
@@ -89,6 +93,14 @@ export async function runGatewayJob(
     throw error;
   }
   if (contentType(response).startsWith('text/event-stream')) {
+    // Until its first content, a stream's failure is this attempt's: another key or model may serve.
+    let body: StreamBody;
+    try {
+      body = await readStreamHead(response.body);
+    } catch (error) {
+      keepScrubbedBody(error, deps.scrubber);
+      throw error;
+    }
     let release: (failure?: { readonly error: unknown }) => void = () => undefined;
     job.hold(
       new Promise<void>((resolve, reject) => {
@@ -100,7 +112,7 @@ export async function runGatewayJob(
       if (usage) job.reportUsage(usage);
       release(failure === undefined ? undefined : { error: failure });
     };
-    return { kind: 'stream', response, key: job.key, finish };
+    return { kind: 'stream', response: { ...response, body }, key: job.key, finish };
   }
   const body = Buffer.from(await response.body.arrayBuffer());
   const usage = bufferedUsage(response, body);

@@ -156,13 +156,13 @@ async function relay(
         },
         gate,
       ),
-      { ...spendRequestOf(parsed), model: sent.model },
+      spendRequestOf(parsed, sent.model),
     );
     Object.assign(served, { provider: sent.provider, model: sent.model, reason: reason ?? 'none' });
     return result;
   };
   const run = (): Promise<JobResult> =>
-    model === undefined || route.provider === 'gemini'
+    model === undefined
       ? send({ provider: route.provider, model: '' }, undefined, undefined)
       : ctx.mux.withFallbacks({ provider: route.provider, model }, override, send);
   let result: JobResult;

@@ -1,34 +1,11 @@
-import type { BudgetRefusal } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
 import type { SharedBudgets } from '../core/shared-budgets.js';
 import type { BudgetOptions } from './budget-config.js';
-import { periodEnd, periodStart } from './period.js';
+import { type Refusal, SliceBook, type Ticket } from './budget-slices.js';
+import { amountOf, type BudgetState, budgetState, type Charge, NANO, roll } from './budget-state.js';
 
-/** Money is counted in whole nano-dollars, so that sums of many small costs stay exact. */
-export const NANO = 1e9;
-
-/** What a call costs against budgets: USD (null when unknown) and tokens. */
-export interface Charge {
-  readonly usd: number | null;
-  readonly tokens: number;
-}
-
-/** A budget and where it stands in its current period. */
-interface BudgetState {
-  readonly options: BudgetOptions;
-  readonly unit: 'usd' | 'tokens';
-  /** In nano-dollars or tokens. */
-  readonly limit: number;
-  start: number;
-  spent: number;
-  reserved: number;
-  warned: boolean;
-}
-
-/** One call's reservation: the budgets it holds and how much of each. */
-export interface Ticket {
-  readonly states: readonly BudgetState[];
-  readonly amounts: readonly number[];
-}
+export type { Charge, Refusal, Ticket };
+export { NANO };
 
 /** A budget as stats and metrics show it; money in USD. */
 export interface BudgetSnapshot {
@@ -42,41 +19,39 @@ export interface BudgetSnapshot {
   readonly resetsAt: number | undefined;
 }
 
-export type Refusal = { readonly budget: string; readonly reason: BudgetRefusal };
-
-const amountOf = (state: BudgetState, charge: Charge): number | null =>
-  state.unit === 'tokens'
-    ? Math.ceil(charge.tokens)
-    : charge.usd === null
-      ? null
-      : Math.round(charge.usd * NANO);
-
 /**
  * Budgets of one process (the memory store): reserve a call's worst case against every budget that
  * covers it, all or none; then settle to the real cost, or release. Periods roll over lazily, on the
  * next use, at calendar boundaries in UTC: what was spent starts again from 0, what is reserved stays
- * reserved (those calls are still running).
+ * reserved (those calls are still running). Shared through a store (`share`), the budgets live there and
+ * this process works from its slices of them (budget-slices.ts).
  */
 export class BudgetLedger {
   readonly #states: BudgetState[];
+  #book: SliceBook | undefined;
 
   constructor(
     budgets: readonly BudgetOptions[],
     private readonly onWarning: (budget: BudgetSnapshot) => void = () => undefined,
   ) {
-    this.#states = budgets.map((options) => ({
-      options,
-      unit: options.usd === undefined ? 'tokens' : 'usd',
-      limit: options.usd === undefined ? (options.tokens ?? 0) : Math.round(options.usd * NANO),
-      start: Number.NEGATIVE_INFINITY,
-      spent: 0,
-      reserved: 0,
-      warned: false,
-    }));
+    this.#states = budgets.map(budgetState);
+    this.#timed = budgets.some((b) => b.period !== undefined);
   }
 
   get size(): number {
     return this.#states.length;
+  }
+
+  /** Whether reserve and settle need the time: a budget with a period, or budgets shared (slices expire). */
+  get timed(): boolean {
+    return this.#timed || this.#book !== undefined;
+  }
+
+  readonly #timed: boolean;
+
+  /** Keeps the budgets in a store several processes share (a Redis store); this process alone if never called. */
+  share(shared: SharedBudgets | undefined, clock: Clock): void {
+    this.#book = shared && new SliceBook(shared, clock, this.#states, (s) => this.#seen(s));
   }
 
   /** The budgets a call on `keyName` with `tag` counts against (AND: each must allow it). */
@@ -107,8 +82,10 @@ export class BudgetLedger {
     );
   }
 
-  /** Where the budgets live when several processes share them (a Redis store); this process alone if unset. */
-  shared: SharedBudgets | undefined;
+  /** Whether some budget may cover a call with `tag` (its key aside): a call no budget covers is not guarded. */
+  mayCover(tag: string | undefined): boolean {
+    return this.#states.some((s) => s.options.tag === undefined || s.options.tag === tag);
+  }
 
   /** Reserves `charge` on every one of `states`, or on none: the first budget it would cross is refused. */
   reserve(
@@ -118,61 +95,37 @@ export class BudgetLedger {
   ): Ticket | Refusal | Promise<Ticket | Refusal> {
     const amounts: number[] = [];
     for (const state of states) {
-      this.#roll(state, now);
+      roll(state, now);
       const amount = amountOf(state, charge);
       if (amount === null) return { budget: state.options.name, reason: 'unknown-price' };
-      if (!this.shared && state.spent + state.reserved + amount > state.limit) {
+      if (!this.#book && state.spent + state.reserved + amount > state.limit) {
         return { budget: state.options.name, reason: 'exceeded' };
       }
       amounts.push(amount);
     }
-    const ticket: Ticket = { states, amounts };
-    if (!this.shared) {
-      for (let i = 0; i < states.length; i++) {
-        const state = states[i] as BudgetState;
-        state.reserved += amounts[i] ?? 0;
-        this.#warn(state, now);
-      }
-      return ticket;
+    if (this.#book) return this.#book.reserve(states, amounts);
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as BudgetState;
+      state.reserved += amounts[i] ?? 0;
+      this.#warn(state);
     }
-    const moves = states.map((state, i) => ({
-      name: state.options.name,
-      start: state.start,
-      limit: state.limit,
-      amount: amounts[i] ?? 0,
-    }));
-    return this.shared.reserve(moves).then((result): Ticket | Refusal => {
-      if ('refused' in result) {
-        const refused = states[Math.max(0, result.refused)]?.options.name ?? '';
-        return { budget: refused, reason: result.refused < 0 ? 'store-unavailable' : 'exceeded' };
-      }
-      states.forEach((state, i) => {
-        state.reserved += amounts[i] ?? 0;
-      });
-      this.#mirror(states, result.used, now);
-      return ticket;
-    });
+    return { states, amounts };
   }
 
   /** The call ended: its reservation becomes what it really cost (the reservation when that is unknown). */
   settle(ticket: Ticket, charge: Charge | undefined, now: number): void | Promise<void> {
     const { states, amounts } = ticket;
-    if (!this.shared) {
-      for (let i = 0; i < states.length; i++) {
-        const state = states[i] as BudgetState;
-        this.#roll(state, now);
-        state.reserved -= amounts[i] ?? 0;
-        state.spent += (charge && amountOf(state, charge)) ?? amounts[i] ?? 0;
-        this.#warn(state, now);
-      }
-      return;
+    if (this.#book) {
+      const spent = states.map((state, i) => (charge && amountOf(state, charge)) ?? amounts[i] ?? 0);
+      return this.#book.settle(ticket, spent, now);
     }
-    const spent = states.map((state, i) => {
-      this.#roll(state, now);
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as BudgetState;
+      roll(state, now);
       state.reserved -= amounts[i] ?? 0;
-      return (charge && amountOf(state, charge)) ?? amounts[i] ?? 0;
-    });
-    return this.#settleShared(ticket, spent, now);
+      state.spent += (charge && amountOf(state, charge)) ?? amounts[i] ?? 0;
+      this.#warn(state);
+    }
   }
 
   /** The call failed or was aborted before it cost anything: its reservation is free again. */
@@ -180,33 +133,36 @@ export class BudgetLedger {
     return this.settle(ticket, { usd: 0, tokens: 0 }, now);
   }
 
-  async #settleShared(ticket: Ticket, spent: readonly number[], now: number): Promise<void> {
-    const moves = ticket.states.map((state, i) => ({
-      name: state.options.name,
-      start: state.start,
-      reserved: ticket.amounts[i] ?? 0,
-      spent: spent[i] ?? 0,
-    }));
-    this.#mirror(ticket.states, await (this.shared as SharedBudgets).settle(moves), now);
+  /** Gives this process's slices back (shared budgets); nothing to do for budgets of this process alone. */
+  close(): Promise<void> {
+    return this.#book?.close() ?? Promise.resolve();
   }
 
-  /** What the other processes did shows only as each budget's total: this process's reservations apart. */
-  #mirror(states: readonly BudgetState[], used: readonly number[], now: number): void {
-    if (used.length === 0) return;
-    states.forEach((state, i) => {
-      state.spent = Math.max(0, (used[i] ?? 0) - state.reserved);
-      this.#warn(state, now);
-    });
+  /**
+   * Shared: the store's totals as a step saw them, with this process's own view added: its unflushed
+   * spend counts as spent, its slice as reserved only as far as its calls use it (headroom is free to it).
+   */
+  #seen(state: BudgetState): void {
+    this.#shared(state);
+    this.#warn(state);
+  }
+
+  #shared(state: BudgetState): void {
+    const s = state.slice;
+    const seen = state.seenStart === state.start;
+    state.spent = (seen ? state.seenSpent : 0) + (s.flushStart === state.start ? s.flush : 0);
+    state.reserved = Math.max(0, (seen ? state.seenReserved : 0) - s.held) + s.inUse;
   }
 
   snapshot(now: number): BudgetSnapshot[] {
     return this.#states.map((state) => {
-      this.#roll(state, now);
-      return this.#view(state, now);
+      roll(state, now);
+      if (this.#book) this.#shared(state);
+      return this.#view(state);
     });
   }
 
-  #view(state: BudgetState, now: number): BudgetSnapshot {
+  #view(state: BudgetState): BudgetSnapshot {
     const scale = state.unit === 'usd' ? NANO : 1;
     return {
       name: state.options.name,
@@ -215,22 +171,14 @@ export class BudgetLedger {
       spent: state.spent / scale,
       reserved: state.reserved / scale,
       left: Math.max(0, state.limit - state.spent - state.reserved) / scale,
-      resetsAt: periodEnd(state.options.period, now),
+      resetsAt: state.end === Number.POSITIVE_INFINITY ? undefined : state.end,
     };
   }
 
-  #roll(state: BudgetState, now: number): void {
-    const start = periodStart(state.options.period, now);
-    if (start === state.start) return;
-    state.start = start;
-    state.spent = 0;
-    state.warned = false;
-  }
-
-  #warn(state: BudgetState, now: number): void {
+  #warn(state: BudgetState): void {
     if (state.warned || (state.spent + state.reserved) * 5 < state.limit * 4) return;
     state.warned = true;
-    this.onWarning(this.#view(state, now));
+    this.onWarning(this.#view(state));
   }
 }
 

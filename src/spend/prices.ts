@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { TokenUsage } from '../core/events.js';
 import type { UsageBuckets } from '../core/usage-buckets.js';
+import { type TallyRule, TIER_BITS } from '../core/usage-tally.js';
 import table from './price-table.json' with { type: 'json' };
 
 /** A model's prices in USD per million tokens; only `input` and `output` are required. */
@@ -92,16 +93,24 @@ function candidates(model: string): string[] {
 
 /** Prices of every model: the `prices` option over the built-in, versioned table. */
 export class PriceBook {
+  /** Models looked up so far (null: unknown): a budgeted call looks its model up, and names repeat. */
+  readonly #seen = new Map<string, ModelPrice | null>();
+
   constructor(readonly overrides: PriceOverrides = {}) {}
 
   /** A model's prices, or undefined when neither the option nor the table knows it (its cost is unknown). */
   lookup(model: string | undefined): ModelPrice | undefined {
     if (model === undefined) return undefined;
+    const seen = this.#seen.get(model);
+    if (seen !== undefined) return seen ?? undefined;
+    let found: ModelPrice | undefined;
     for (const name of candidates(model)) {
-      const price = this.overrides[name] ?? BUILT_IN[name];
-      if (price) return price;
+      found = this.overrides[name] ?? BUILT_IN[name];
+      if (found) break;
     }
-    return undefined;
+    // Model names may come from callers: past a thousand, the rest are looked up each time.
+    if (this.#seen.size < 1000) this.#seen.set(model, found ?? null);
+    return found;
   }
 }
 
@@ -197,4 +206,52 @@ export function priceRatio(fromModel: string, toModel: string, prices: PriceOver
   const ratio = (a: number, b: number): number =>
     a === 0 ? (b === 0 ? 1 : Number.POSITIVE_INFINITY) : b / a;
   return Math.max(ratio(from.input, to.input), ratio(from.output, to.output));
+}
+
+/** Which buckets a tier's prices cover (`TallyRule.priced`); -1 for no prices. */
+function pricedBits(p: BasePrice | undefined): number {
+  if (!p) return -1;
+  return (
+    TIER_BITS.input |
+    TIER_BITS.output |
+    (p.cachedInput === undefined ? 0 : TIER_BITS.cacheRead) |
+    (p.cacheWrite === undefined ? 0 : TIER_BITS.cacheWrite) |
+    (p.cacheWrite1h === undefined ? 0 : TIER_BITS.cacheWrite1h)
+  );
+}
+
+/**
+ * How a cost line sorts the calls of a model (src/core/usage-tally.ts): by prompt length into its
+ * standard and long-context tiers, exactly as `costOf` chooses the tier of one call, and a call with a
+ * bucket its tier has no price for into `unknownCalls`, as `costOf`'s `null`.
+ */
+export function tallyRule(price: ModelPrice | undefined, batch: boolean): TallyRule {
+  if (!price) return { above: Number.POSITIVE_INFINITY, priced: [-1, -1] };
+  const p = batch ? batchPrice(price) : price;
+  const long = p.longContext;
+  return { above: long ? long.above : Number.POSITIVE_INFINITY, priced: [pricedBits(p), pricedBits(long)] };
+}
+
+type TierCost = (tokens: readonly number[]) => number;
+
+function tierCost(p: BasePrice | undefined): TierCost | undefined {
+  if (!p) return undefined;
+  const at = (tokens: number, perMillion: number | undefined): number =>
+    tokens === 0 || perMillion === undefined ? 0 : (tokens * perMillion) / 1e6;
+  return (t) =>
+    at(t[0] ?? 0, p.input) +
+    at(t[1] ?? 0, p.cachedInput) +
+    at(t[2] ?? 0, p.cacheWrite) +
+    at(t[3] ?? 0, p.cacheWrite1h) +
+    at(t[4] ?? 0, p.output);
+}
+
+/**
+ * The cost of a tally row's tiers (standard, long context, batch, batch long context), each from its
+ * summed tokens: the row holds only calls whose every bucket has a price in their tier.
+ */
+export function pricedTiers(price: ModelPrice | undefined): readonly (TierCost | undefined)[] {
+  if (!price) return [];
+  const batch = batchPrice(price);
+  return [tierCost(price), tierCost(price.longContext), tierCost(batch), tierCost(batch.longContext)];
 }

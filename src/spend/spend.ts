@@ -10,6 +10,7 @@ import {
   type JobTrace,
 } from '../core/telemetry.js';
 import { totalTokens, type UsageBuckets } from '../core/usage-buckets.js';
+import { type TallyRow, UsageTally } from '../core/usage-tally.js';
 import { type BudgetOptions, validateBudgets } from './budget-config.js';
 import {
   BudgetLedger,
@@ -19,7 +20,16 @@ import {
   type Refusal,
   type Ticket,
 } from './budget-ledger.js';
-import { batchPrice, bucketsOf, costOf, type ModelPrice, PriceBook, validatePrices } from './prices.js';
+import {
+  batchPrice,
+  bucketsOf,
+  costOf,
+  type ModelPrice,
+  PriceBook,
+  pricedTiers,
+  tallyRule,
+  validatePrices,
+} from './prices.js';
 
 /** What a wrapped client knows of a call before it is sent: its model and its worst case in tokens. */
 export interface SpendRequest {
@@ -99,10 +109,15 @@ const REASONS: Readonly<Record<BudgetRefusal, string>> = {
 export class Spend {
   readonly prices: PriceBook;
   readonly ledger: BudgetLedger;
-  readonly #costs = new Map<string, Map<string, Map<string, CostRow>>>();
-  readonly #rows: CostRow[] = [];
-  /** Some budget is set: calls reserve their worst case before each attempt. */
-  readonly #budgeted: boolean;
+  /**
+   * Every call's usage per key and model, priced when stats are read: a call no budget covers runs no
+   * code of this folder (the dispatcher adds its usage to its cost line, a core object).
+   */
+  readonly tally: UsageTally;
+  /** Some budget is set (fixed at construction): calls some budget may cover are wrapped. */
+  readonly budgeted: boolean;
+  /** Some budget is in USD: a settle works out the call's cost. */
+  readonly #usd: boolean;
 
   constructor(
     options: { readonly prices?: unknown; readonly budgets?: unknown },
@@ -121,12 +136,24 @@ export class Spend {
         unit: b.unit,
       }),
     );
-    this.#budgeted = budgets.length > 0;
+    this.budgeted = budgets.length > 0;
+    this.#usd = budgets.some((b) => b.usd !== undefined);
+    this.tally = new UsageTally((model, batch) => tallyRule(this.prices.lookup(model), batch));
   }
 
-  /** Whether calls need wrapping: some budget, or a request whose cost to count. */
-  wanted(request: SpendRequest | undefined): boolean {
-    return request !== undefined || this.ledger.size > 0;
+  /** Whether a call with `tag` needs wrapping (asked only when `budgeted`): some budget may cover it. */
+  wanted(_request: SpendRequest | undefined, tag: string | undefined): boolean {
+    return this.ledger.mayCover(tag);
+  }
+
+  /** The time, when the budgets need it: budgets without a period, in this process alone, never do. */
+  #now(): number {
+    return this.ledger.timed ? this.clock.now() : 0;
+  }
+
+  /** Gives this process's slices of shared budgets back; call once every call has settled. */
+  close(): Promise<void> {
+    return this.ledger.close();
   }
 
   /** `fn`, reserving before and settling after each attempt; refusals reject with BudgetExceededError. */
@@ -140,12 +167,11 @@ export class Spend {
     const model = request?.model;
     const listed = this.prices.lookup(model);
     const price = request?.batch ? batchPrice(listed) : listed;
-    // Without budgets (known at construction: they never change) nothing is reserved: the call is only
-    // costed when it settles, for getUsageStats().
-    if (!this.#budgeted) return new GuardedCall(this, provider, fn, tag, model, price, FREE, false).run;
+    if (!this.budgeted) return new GuardedCall(this, provider, fn, tag, model, price, FREE, false).run;
     const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
     const worst: Charge = {
-      usd: request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
+      // A worst case in USD only for USD budgets (a token budget never reads it).
+      usd: this.#usd && request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
       tokens: request ? request.promptTokens + (maxOut ?? 0) : (tokens ?? 0),
     };
     const unbounded =
@@ -156,14 +182,14 @@ export class Spend {
 
   /** The reservation of one attempt, or its refusal (thrown as BudgetExceededError). */
   reserve(call: GuardedCall<unknown>, keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
-    if (!this.#budgeted) return undefined;
+    if (!this.budgeted) return undefined;
     const covering = this.ledger.covering(keyName, call.tag);
     if (covering.length === 0) return undefined;
     const { worst } = call;
     if (call.unbounded && (worst.usd === null || covering.some((b) => b.unit === 'tokens'))) {
       throw this.#refuse(covering[0]?.options.name ?? '', 'unbounded-output', call.provider, call.model);
     }
-    const result = this.ledger.reserve(covering, worst, this.clock.now());
+    const result = this.ledger.reserve(covering, worst, this.#now());
     const check = (r: Ticket | Refusal): Ticket => {
       if (isRefusal(r)) throw this.#refuse(r.budget, r.reason, call.provider, call.model);
       return r;
@@ -172,7 +198,7 @@ export class Spend {
   }
 
   release(ticket: Ticket | undefined): void | Promise<void> {
-    if (ticket) return quietly(this.ledger.release(ticket, this.clock.now()));
+    if (ticket) return quietly(this.ledger.release(ticket, this.#now()));
   }
 
   #refuse(
@@ -190,22 +216,19 @@ export class Spend {
     );
   }
 
+  /** The attempt ended with `usage` (its cost is counted apart, by its cost line): the budgets settle. */
   settle(
-    key: JobContext['key'],
-    model: string | undefined,
     price: ModelPrice | undefined,
     ticket: Ticket | undefined,
     usage: TokenUsage | undefined,
   ): void | Promise<void> {
-    const buckets = usage && bucketsOf(usage);
-    const charge: Charge | undefined = buckets && {
-      usd: costOf(buckets, price),
-      tokens: totalTokens(buckets),
+    if (!ticket) return;
+    // Worked out only as far as the budgets need it: a cost only for USD budgets.
+    const charge: Charge | undefined = usage && {
+      usd: this.#usd ? costOf(bucketsOf(usage), price) : null,
+      tokens: usage.buckets ? totalTokens(usage.buckets) : usage.inputTokens + usage.outputTokens,
     };
-    const now = this.clock.now();
-    const settled = ticket ? quietly(this.ledger.settle(ticket, charge, now)) : undefined;
-    if (charge) this.#count(key, model, charge);
-    return settled;
+    return quietly(this.ledger.settle(ticket, charge, this.#now()));
   }
 
   /**
@@ -237,51 +260,39 @@ export class Spend {
       maxOut === undefined,
     );
     const batch = price && batchPrice(price);
+    const line = this.tally.line(provider, request.model, true);
     const ticketOf = (ticket: Ticket | undefined): OffloadTicket => ({
-      settle: (key, usage) => void this.settle(key, request.model, batch, ticket, usage),
+      settle: (key, usage) => {
+        if (usage) line.add(key, usage);
+        void this.settle(batch, ticket, usage);
+      },
       release: () => void this.release(ticket),
     });
     const reserved = this.reserve(call as GuardedCall<unknown>, OFFLOAD_KEY);
     return reserved instanceof Promise ? reserved.then(ticketOf) : ticketOf(reserved);
   }
 
-  #count(key: JobContext['key'], model: string | undefined, charge: Charge): void {
-    // provider → key → model, without building a string per call: this runs on every answer.
-    let byKey = this.#costs.get(key.provider);
-    if (!byKey) {
-      byKey = new Map();
-      this.#costs.set(key.provider, byKey);
-    }
-    let byModel = byKey.get(key.name);
-    if (!byModel) {
-      byModel = new Map();
-      byKey.set(key.name, byModel);
-    }
-    let row = byModel.get(model ?? '');
-    if (!row) {
-      row = {
-        provider: key.provider,
-        key: key.name,
-        model: model ?? 'unknown',
-        usd: 0,
-        tokens: 0,
-        calls: 0,
-        unknownCalls: 0,
-      };
-      byModel.set(model ?? '', row);
-      this.#rows.push(row);
-    }
-    row.calls++;
-    row.tokens += charge.tokens;
-    if (charge.usd === null) row.unknownCalls++;
-    else row.usd += charge.usd;
-  }
-
-  /** Cost per key and model, and every budget's state. */
+  /** Cost per key and model (priced now, from the tallied usage), and every budget's state. */
   snapshot(): { readonly costs: readonly CostRow[]; readonly budgets: readonly BudgetSnapshot[] } {
     return {
-      costs: this.#rows.map((row) => ({ ...row })),
+      costs: this.tally.rows.map((row) => this.#priced(row)),
       budgets: this.ledger.snapshot(this.clock.now()),
+    };
+  }
+
+  #priced(row: TallyRow): CostRow {
+    const price = this.prices.lookup(row.model);
+    const tiers = pricedTiers(price);
+    let usd = 0;
+    for (let i = 0; i < 4; i++) usd += tiers[i]?.(row.tiers[i] as readonly number[]) ?? 0;
+    return {
+      provider: row.provider,
+      key: row.key,
+      model: row.model ?? 'unknown',
+      usd,
+      tokens: row.tokens,
+      calls: row.calls,
+      unknownCalls: row.unknownCalls,
     };
   }
 }
@@ -315,23 +326,24 @@ class GuardedCall<T> {
   };
 
   #attempt(client: unknown, ctx: JobContext, ticket: Ticket | undefined): Promise<T> {
-    const attempt = new AttemptContext(ctx);
+    // No reservation (no budget covers the key): the job runs as it is, nothing to settle or release.
+    const attempt = ticket ? new AttemptContext(ctx) : ctx;
     let running: Promise<T>;
     try {
       running = this.fn(client, attempt);
     } catch (error) {
       running = Promise.reject(error);
     }
+    if (!ticket || !(attempt instanceof AttemptContext)) return running;
     return running.then(
       (value) => {
-        const end = (): void | Promise<void> =>
-          this.spend.settle(ctx.key, this.model, this.price, ticket, attempt.usage);
         // A stream settles when it ends; an answer before the call resolves (a shared settle awaited).
         if (attempt.held) {
+          const end = (): void | Promise<void> => this.spend.settle(this.price, ticket, attempt.usage);
           attempt.held.then(end, end);
           return value;
         }
-        const settled = end();
+        const settled = this.spend.settle(this.price, ticket, attempt.usage);
         return settled ? settled.then(() => value) : value;
       },
       (error: unknown) => {

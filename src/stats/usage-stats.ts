@@ -1,6 +1,7 @@
 import type { Strategy } from '../config/options.js';
 import type { FailureClass } from '../core/failure.js';
 import type { CheckedLimits } from '../core/key-check.js';
+import { type CounterState, emptyCounters, type KeyCounters, percentile } from '../core/key-counters.js';
 import type { OffloadModelStats, OffloadStats } from '../core/offload-journal.js';
 import type { KeyPool } from '../dispatch/key-registry.js';
 import type { KeyWorkerStats } from '../dispatch/key-worker.js';
@@ -9,7 +10,6 @@ import type { LimitName, LimitUsage } from '../policy/rate-limiter.js';
 import type { BudgetSnapshot } from '../spend/budget-ledger.js';
 import type { CostRow } from '../spend/spend.js';
 import type { ModelStats } from './model-stats.js';
-import { type CounterState, emptyCounters, type KeyCounters, percentile } from './stats.js';
 
 /** One key's stats: plain JSON, with the key's masked label only. */
 export interface KeyStats {

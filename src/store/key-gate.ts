@@ -1,10 +1,10 @@
 import type { Clock } from '../core/clock.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
+import { floorOfReading } from '../policy/gcra.js';
 import type { HealthChange } from '../policy/health.js';
 import { limitNameOf, type RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate, SharedGateFactory } from '../policy/shared-gate.js';
 import {
-  floorOfReading,
   type KeyAddress,
   type KeyStateStore,
   LIMIT_NAMES,
@@ -199,7 +199,10 @@ export class StoreKeyGate implements SharedGate {
     const learn = known?.learned && reading.limit !== this.#learnedSent.get(name) ? reading.limit : undefined;
     const empty = reading.remaining !== undefined && reading.remaining <= 0;
     if (!empty && learn === undefined) return undefined;
-    const floorMs = empty ? Math.min(floorOfReading(0, reading.resetMs ?? 0), WINDOW_MS[name]) : 0;
+    const cost = kind === 'tokens' ? Math.max(1, this.#in.limiter.meanTokens) : 1;
+    const floorMs = empty
+      ? Math.min(floorOfReading(reading, reading.limit ?? known?.limit, cost), WINDOW_MS[name])
+      : 0;
     // The shared request schedule already runs past this process's latest booked send (takes only move it
     // later): a floor before that tells it nothing. At saturation nearly every answer reads an empty
     // bucket, and sharing each cost a round trip per job.

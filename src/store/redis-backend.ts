@@ -1,5 +1,5 @@
-import type { BudgetReserve, BudgetSettle } from '../core/shared-budgets.js';
-import { BUDGET_RESERVE_LUA, BUDGET_SETTLE_LUA } from './lua/budget.js';
+import type { SliceMove, SliceOutcome, SliceResult } from '../core/shared-budgets.js';
+import { BUDGET_SLICE_LUA } from './lua/budget.js';
 import { HANDOVER_LUA } from './lua/handover.js';
 import { KEY_STATE_LUA } from './lua/key-state.js';
 import { SETTLE_LUA } from './lua/settle.js';
@@ -30,8 +30,7 @@ const TIGHTEN = new Script(TIGHTEN_LUA);
 const KEY_STATE = new Script(KEY_STATE_LUA);
 const SNAPSHOT = new Script(SNAPSHOT_LUA);
 const HANDOVER = new Script(HANDOVER_LUA);
-const BUDGET_RESERVE = new Script(BUDGET_RESERVE_LUA);
-const BUDGET_SETTLE = new Script(BUDGET_SETTLE_LUA);
+const BUDGET_SLICE = new Script(BUDGET_SLICE_LUA);
 const SCRIPTS = [TAKE, SETTLE, TIGHTEN, KEY_STATE, SNAPSHOT, HANDOVER];
 
 /** The store's operations on Redis, one script (one round trip) each; errors and slowness are the caller's. */
@@ -184,17 +183,44 @@ export class RedisBackend {
     };
   }
 
-  async reserveBudgets(budgets: readonly BudgetReserve[]): Promise<{ refused: number } | { used: number[] }> {
-    const keys = budgets.map((b) => this.layout.budget(b.name));
-    const args = budgets.flatMap((b) => [String(b.start), String(b.limit), String(b.amount)]);
-    const reply = asArray(await BUDGET_RESERVE.run(this.runner, keys, args)).map(Number);
-    return reply[0] === 1 ? { used: reply.slice(1) } : { refused: (reply[1] ?? 1) - 1 };
-  }
-
-  async settleBudgets(budgets: readonly BudgetSettle[]): Promise<number[]> {
-    const keys = budgets.map((b) => this.layout.budget(b.name));
-    const args = budgets.flatMap((b) => [String(b.start), String(b.reserved), String(b.spent)]);
-    return asArray(await BUDGET_SETTLE.run(this.runner, keys, args)).map(Number);
+  /** One step of this process's slices of `moves`' budgets (store/lua/budget.ts). */
+  async sliceBudgets(
+    owner: string,
+    now: number,
+    ttlMs: number,
+    moves: readonly SliceMove[],
+    final: boolean,
+  ): Promise<SliceResult> {
+    const keys = moves.map((m) => this.layout.budget(m.name));
+    const args = [owner, String(Math.floor(now)), String(Math.ceil(ttlMs)), final ? '1' : '0'];
+    for (const m of moves) {
+      args.push(
+        String(m.start),
+        String(m.limit),
+        String(m.need),
+        String(m.ask),
+        String(m.release),
+        String(m.spent),
+        String(m.spentStart),
+        String(m.claim),
+        String(m.ack),
+      );
+    }
+    const reply = asArray(await BUDGET_SLICE.run(this.runner, keys, args)).map(Number);
+    const budgets: SliceOutcome[] = moves.map((_, i) => {
+      const at = 3 + i * 6;
+      return {
+        granted: reply[at] ?? 0,
+        tight: reply[at + 1] === 1,
+        spent: reply[at + 2] ?? 0,
+        reserved: reply[at + 3] ?? 0,
+        lost: reply[at + 4] === 1,
+        recall: reply[at + 5] ?? 0,
+      };
+    });
+    if (reply[0] === 1) return { status: 'granted', budgets };
+    if (reply[0] === 2) return { status: 'lost', budgets };
+    return { status: 'refused', index: (reply[1] ?? 1) - 1, wait: reply[2] === 1, budgets };
   }
 
   #keyState(address: KeyAddress, args: string[]): Promise<unknown> {

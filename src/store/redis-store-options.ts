@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
+import type { SliceSettings } from '../core/shared-budgets.js';
 import { isRedisClient, type RedisClientLike } from './redis-client.js';
 
 export interface RedisStoreOptions {
@@ -48,10 +49,21 @@ export interface RedisStoreOptions {
    * this says why: refused, wrong password). @default none
    */
   readonly clientError?: () => unknown;
+  /**
+   * Budgets in slices (docs/spend.md, "Many processes"): each process reserves a slice of a budget in one
+   * script and spends it locally. `syncMs`: how often it flushes spend and renews its slice (@default 200);
+   * `ttlMs`: a slice not renewed for this long is reclaimed, counted as spent (@default 30000);
+   * `maxCalls`: headroom asked for at most, in calls' worth (@default 128). `false`: every call reserves
+   * and settles in Redis (two scripts per call). @default {}
+   */
+  readonly budgetSlices?:
+    | false
+    | { readonly syncMs?: number; readonly ttlMs?: number; readonly maxCalls?: number };
 }
 
 export interface ResolvedRedisStoreOptions {
   readonly client: RedisClientLike;
+  readonly budgetSlices: SliceSettings;
   readonly prefix: string;
   readonly localShare: number;
   readonly timeoutMs: number;
@@ -103,6 +115,23 @@ export function resolveRedisStoreOptions(options: RedisStoreOptions): ResolvedRe
     onClose: given.onClose,
     onStart: given.onStart,
     clientError: given.clientError,
+    budgetSlices: slicesOf(given.budgetSlices),
+  };
+}
+
+function slicesOf(given: RedisStoreOptions['budgetSlices']): SliceSettings {
+  if (given !== undefined && given !== false && (given === null || typeof given !== 'object')) {
+    throw new ConfigError(
+      'store.budgetSlices',
+      `Expected false or { syncMs?, ttlMs?, maxCalls? }, got ${describe(given)}`,
+    );
+  }
+  const s = given || {};
+  const syncMs = number('store.budgetSlices.syncMs', s.syncMs, 200, 1, false);
+  return {
+    syncMs,
+    ttlMs: number('store.budgetSlices.ttlMs', s.ttlMs, 30_000, syncMs, false),
+    maxCalls: given === false ? 0 : number('store.budgetSlices.maxCalls', s.maxCalls, 128, 0, true),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { OffloadJournal } from '../core/offload-journal.js';
-import type { SharedBudgets } from '../core/shared-budgets.js';
+import type { SharedBudgets, SliceResult } from '../core/shared-budgets.js';
 import { withDeadline } from './deadline.js';
 import { MemoryStore } from './memory-store.js';
 import { newProbeToken } from './probe-token.js';
@@ -58,6 +58,12 @@ export class RedisStore implements KeyStateStore {
   #faults = 0;
   /** Batch offload's open batches, shared: a restarted process collects them instead of resubmitting. */
   readonly offloadJournal: OffloadJournal;
+  /**
+   * Budgets in Redis, in slices (store/lua/budget.ts), one script per step. While Redis is away a step
+   * answers `unavailable`: a budgeted call is refused (budgets never overspend) and what a step released
+   * stays counted in Redis (its slice) until the slice is given back or reclaimed.
+   */
+  readonly budgets: SharedBudgets;
 
   constructor(options: RedisStoreOptions) {
     this.#options = resolveRedisStoreOptions(options);
@@ -69,6 +75,16 @@ export class RedisStore implements KeyStateStore {
     this.offloadJournal = redisOffloadJournal(runner, prefix);
     this.#local = new MemoryStore({ clock, share: localShare, ...(stagger ? { stagger } : {}) });
     this.#breaker = new StoreBreaker(this.#options.failureThreshold, this.#options.recoverAfterMs);
+    const settings = this.#options.budgetSlices;
+    this.budgets = {
+      settings,
+      available: () => !this.#breaker.isOpen,
+      step: (owner, now, moves, final) =>
+        this.#run(
+          () => this.#backend.sliceBudgets(owner, now, settings.ttlMs, moves, final),
+          (): SliceResult => ({ status: 'unavailable' }),
+        ),
+    };
   }
 
   /**
@@ -244,23 +260,6 @@ export class RedisStore implements KeyStateStore {
     }
     return readiness;
   }
-
-  /**
-   * Budgets in Redis, one script per step. While Redis is away a reserve is refused (budgets never
-   * overspend) and a settle is dropped (its reservation stays counted).
-   */
-  readonly budgets: SharedBudgets = {
-    reserve: (budgets) =>
-      this.#run(
-        () => this.#backend.reserveBudgets(budgets),
-        () => ({ refused: -1 }),
-      ),
-    settle: (budgets) =>
-      this.#run(
-        () => this.#backend.settleBudgets(budgets),
-        () => [],
-      ),
-  };
 
   /** `remote` on Redis, `local` while the store is local, `failed` (by default `local`) when `remote` fails. */
   async #run<T>(remote: () => Promise<T>, local: () => T, given?: StoreGate, failed = local): Promise<T> {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, DeadlineExceededError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { Multiplexer } from '../../src/multiplexer.js';
@@ -29,6 +29,21 @@ function outcome<T>(promise: Promise<T>): { value?: T; error?: unknown; settled:
 }
 
 describe('deadline', () => {
+  it('a deadline already past names the instant the caller gave, even when the wall clock ticks meanwhile', async () => {
+    const { mux } = setup(['a']);
+    const given = new Date('2020-01-01T00:00:00Z');
+    let wall = Date.parse('2026-12-03T10:00:00Z');
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => wall++);
+    try {
+      const error = await mux.execute('fake', async () => 'x', { deadline: given }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DeadlineExceededError);
+      expect((error as Error).message).toContain('2020-01-01T00:00:00.000Z');
+    } finally {
+      now.mockRestore();
+      await mux.close();
+    }
+  });
+
   it.each([
     ['0s', /duration above 0/],
     ['soon', /`soon` \(string\)/],

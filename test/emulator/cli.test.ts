@@ -97,8 +97,8 @@ describe('keymux emulate flags', () => {
 });
 
 describe('keymux emulate command', () => {
-  it('documents every flag in --help', () => {
-    const emulate = createProgram().commands.find((c) => c.name() === 'emulate');
+  it('documents every flag in --help', async () => {
+    const emulate = (await createProgram()).commands.find((c) => c.name() === 'emulate');
     const help = emulate?.helpInformation() ?? '';
     const flags = emulate?.options.map((o) => o.long ?? '') ?? [];
     expect(flags).toHaveLength(26);

@@ -99,6 +99,17 @@ describe('opensOnly: the chunks held back', () => {
       false,
     ],
     [{ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } }, false],
+    // Gemini: chunks whose candidates have no text yet are held; text, a finish, a block or a call are not.
+    [{ candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, index: 0 }] }, true],
+    [
+      { candidates: [{ content: { role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 3 } },
+      true,
+    ],
+    [{ candidates: [{ content: { role: 'model', parts: [{ thoughtSignature: 'c2ln' }] } }] }, true],
+    [{ candidates: [{ content: { role: 'model', parts: [{ text: 'Hi' }] }, index: 0 }] }, false],
+    [{ candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP' }] }, false],
+    [{ candidates: [{ content: { parts: [{ functionCall: { name: 'f', args: {} } }] } }] }, false],
+    [{ candidates: [], promptFeedback: { blockReason: 'SAFETY' } }, false],
   ])('%j → %s', (chunk, held) => {
     expect(opensOnly(chunk)).toBe(held);
   });

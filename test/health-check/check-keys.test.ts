@@ -3,7 +3,7 @@ import { systemClock } from '../../src/core/clock.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { Multiplexer } from '../../src/multiplexer.js';
 import type { ProviderAdapter } from '../../src/providers/adapter.js';
-import { parseOpenAIRateLimits } from '../../src/providers/rate-limit-headers.js';
+import { parseOpenAIRateLimits } from '../../src/providers/wire-values.js';
 import { deferred, type FakeClient, fakeAdapter, HttpError } from '../support/fake-provider.js';
 import { ManualClock } from '../support/manual-clock.js';
 

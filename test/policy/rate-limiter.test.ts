@@ -169,8 +169,11 @@ describe('RateLimiter', () => {
       limiter.observe({ requests: { limit: 500, remaining: 80, resetMs: 4000, windowMs: MINUTE } }, 0),
     ).toBeUndefined();
     expect(limiter.usage(0).rpm).toEqual({ limit: 100, used: 0, percent: 0, learned: false });
-    // ...but the reading holds the next send back: 80 left until full in 4 s, spread evenly.
-    expect(limiter.waitFor(0, 0)).toBeCloseTo(4000 / 81, 6);
+    // 80 left: the provider's bucket holds the next send, nothing waits for the reading...
+    expect(limiter.waitFor(0, 0)).toBe(0);
+    // ...and an empty one holds it back until one request is back (at the provider's 500 a minute).
+    limiter.observe({ requests: { limit: 500, remaining: 0, resetMs: 60_000, windowMs: MINUTE } }, 0);
+    expect(limiter.waitFor(0, 0)).toBe(120);
   });
 
   it('maps a per-day requests reading (Groq) to rpd', () => {

@@ -6,33 +6,48 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 describe('RateLimiter: a provider reading is what the provider says', () => {
-  it('a learned rpm at remaining 0 with a 120 ms reset holds the key 120 ms, not a window', () => {
+  it('a learned rpm at remaining 0 holds the key until one request is back: one interval, not the reset', () => {
+    // OpenAI: the reset is the time until the bucket is full again, refilled at 600 a minute.
     const limiter = new RateLimiter({}, true);
     expect(limiter.learning).toBe(true);
-    limiter.observe({ requests: { limit: 600, remaining: 0, resetMs: 120, windowMs: MINUTE } }, 1000);
+    limiter.observe({ requests: { limit: 600, remaining: 0, resetMs: 60_000, windowMs: MINUTE } }, 1000);
     expect(limiter.learning).toBe(false);
-    expect(limiter.waitFor(0, 1000)).toBe(120);
-    expect(limiter.waitFor(0, 1120)).toBe(0);
+    expect(limiter.waitFor(0, 1000)).toBe(100);
+    expect(limiter.waitFor(0, 1100)).toBe(0);
   });
 
-  it('a daily limit at 0 with a 3-minute reset waits 3 minutes, not a day', () => {
+  it('an empty bucket full again sooner than one interval holds the key until the reset', () => {
+    const limiter = new RateLimiter({}, true);
+    limiter.observe({ requests: { limit: 600, remaining: 0, resetMs: 40, windowMs: MINUTE } }, 1000);
+    expect(limiter.waitFor(0, 1000)).toBe(40);
+  });
+
+  it("a daily limit at 0 (Groq's requests) waits for one request's refill, not the reset", () => {
     const limiter = new RateLimiter();
     limiter.observe({ requests: { limit: 14_400, remaining: 0, resetMs: 180_000, windowMs: DAY } }, 0);
-    expect(limiter.waitFor(0, 0)).toBe(180_000);
-    expect(limiter.waitFor(0, 180_000)).toBe(0);
+    expect(limiter.waitFor(0, 0)).toBe(6000);
+    expect(limiter.waitFor(0, 6000)).toBe(0);
+  });
+
+  it('an empty tokens bucket holds the key until a call of its usual size is back', () => {
+    const limiter = new RateLimiter();
+    limiter.observe({ tokens: { limit: 60_000, remaining: 50_000, windowMs: MINUTE } }, 0);
+    for (let i = 0; i < 10; i++) limiter.take(1000, 0);
+    limiter.observe({ tokens: { limit: 60_000, remaining: 0, resetMs: 60_000, windowMs: MINUTE } }, 0);
+    expect(limiter.waitFor(1000, 0)).toBeGreaterThanOrEqual(1000);
   });
 
   it('a reading only tightens: a later, looser one does not shorten the wait', () => {
     const limiter = new RateLimiter();
-    limiter.observe({ requests: { limit: 600, remaining: 0, resetMs: 5000, windowMs: MINUTE } }, 0);
-    limiter.observe({ requests: { limit: 600, remaining: 599, resetMs: 100, windowMs: MINUTE } }, 10);
+    limiter.observe({ requests: { limit: 6, remaining: 0, resetMs: 5000, windowMs: MINUTE } }, 0);
+    limiter.observe({ requests: { limit: 6, remaining: 5, resetMs: 100, windowMs: MINUTE } }, 10);
     expect(limiter.waitFor(0, 10)).toBe(4990);
   });
 
-  it('remaining R left until full in S: the R are spread over S', () => {
-    const limiter = new RateLimiter({ rpm: 6000 });
-    limiter.observe({ requests: { limit: 6000, remaining: 3, resetMs: 4000, windowMs: MINUTE } }, 0);
-    expect(limiter.waitFor(0, 0)).toBe(1000);
+  it('remaining R ≥ 1, however long until full: the key may send now (the bucket holds them)', () => {
+    const limiter = new RateLimiter({ rpm: 600 });
+    limiter.observe({ requests: { limit: 600, remaining: 1, resetMs: 59_900, windowMs: MINUTE } }, 0);
+    expect(limiter.waitFor(0, 0)).toBe(0);
   });
 
   it('a first response without limit headers ends the slow start with no limits', () => {

@@ -93,7 +93,7 @@ describe.each(openAIStyle)('classifyError with %s errors', (_sdk, generate) => {
     expect(failure.message.startsWith(`${status} `)).toBe(true);
   });
 
-  it('takes a 429 hint from retry-after-ms, the empty bucket reset, or the message', () => {
+  it('takes a 429 hint from retry-after-ms, the message, or the time an empty bucket takes to hold one unit', () => {
     const body = oaBody('Rate limit reached. Please try again in 1.5s.', 'tokens', 'rate_limit_exceeded');
     expect(
       classifyError(generate(429, body, new Headers({ 'retry-after-ms': '750' })), now).retryAfterMs,
@@ -104,8 +104,15 @@ describe.each(openAIStyle)('classifyError with %s errors', (_sdk, generate) => {
       'x-ratelimit-remaining-tokens': '10',
       'x-ratelimit-reset-tokens': '9m0s',
     });
-    expect(classifyError(generate(429, body, resets), now).retryAfterMs).toBe(360_000);
+    // The message's own figure, not the 6 minutes until the bucket is full again.
+    expect(classifyError(generate(429, body, resets), now).retryAfterMs).toBe(1500);
     expect(classifyError(generate(429, body, new Headers()), now).retryAfterMs).toBe(1500);
+    // No figure in the message: the empty bucket's reset over its limit (a bucket refilled continuously,
+    // full again in 6 minutes at 600 requests: one request back in 600 ms); without a limit, the reset.
+    const bare = oaBody('Rate limit reached.', 'requests', 'rate_limit_exceeded');
+    const withLimit = new Headers([...resets, ['x-ratelimit-limit-requests', '600']]);
+    expect(classifyError(generate(429, bare, withLimit), now).retryAfterMs).toBe(600);
+    expect(classifyError(generate(429, bare, resets), now).retryAfterMs).toBe(360_000);
   });
 });
 

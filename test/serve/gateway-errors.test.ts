@@ -140,7 +140,8 @@ describe('gateway errors, in each provider’s own shape', () => {
 
   it('an upstream stream that stalls is ended after streamIdleTimeoutMs with an error event; a failure of its key, its slot freed', async () => {
     const { url, mux, emulator } = await startStack({ mux: { streamIdleTimeoutMs: 300 } }, closers);
-    emulator.addFault({ kind: 'stall', key: 'anthropic', stallAfterChunks: 2, count: 1 });
+    // After the first text delta: a stall before it would be the attempt's, sent again on a key.
+    emulator.addFault({ kind: 'stall', key: 'anthropic', stallAfterChunks: 4, count: 1 });
     const res = await fetch(`${url}/anthropic/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': GATEWAY_TOKEN, 'content-type': 'application/json' },

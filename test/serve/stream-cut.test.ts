@@ -44,7 +44,9 @@ describe('streams cut or stalled upstream', () => {
 
   it('Medium 4: Anthropic’s and Gemini’s SDKs raise their own errors on a cut stream', async () => {
     const { url, mux, emulator } = await startStack({}, closers);
-    emulator.addFault({ kind: 'cut', provider: 'anthropic', cutAfterChunks: 2, count: 1 });
+    // After the first text delta (message_start, content_block_start and ping only open the answer: a cut
+    // before it is sent again, see gateway-stream-fallbacks.test.ts).
+    emulator.addFault({ kind: 'cut', provider: 'anthropic', cutAfterChunks: 4, count: 1 });
     emulator.addFault({ kind: 'cut', provider: 'gemini', cutAfterChunks: 1, count: 1 });
     const anthropic = new Anthropic({ apiKey: GATEWAY_TOKEN, baseURL: `${url}/anthropic`, maxRetries: 0 });
     const claude = anthropic.messages.stream({ model: 'm', max_tokens: 50, messages });

@@ -36,7 +36,10 @@ describe('Spend: a call sent through a Batch API', () => {
       request,
       undefined,
     );
-    await job(undefined, context());
+    const ctx = context();
+    await job(undefined, ctx);
+    // The dispatcher counts the answer's usage on the call's cost line (src/core/usage-tally.ts).
+    spend.tally.line('openai', 'm', batch).add(ctx.key, { inputTokens: 1000, outputTokens: 1000 });
     return spend;
   }
 

@@ -97,11 +97,11 @@ describe('StoreKeyGate', () => {
     expect(await shared.take(0)).toBe(0);
     void shared.take(0);
     await clock.advance(0);
-    // An answer reads the bucket empty for 500 ms: before the booked send, so nothing to tell.
-    shared.observe({ requests: { limit: 60, remaining: 0, resetMs: 500, windowMs: 60_000 } });
+    // An answer reads the bucket empty, full in 500 ms: before the booked send, so nothing to tell.
+    shared.observe({ requests: { limit: 30, remaining: 0, resetMs: 500, windowMs: 60_000 } });
     expect(settles).toHaveLength(0);
-    // Empty for 1.5 s: past it, shared.
-    shared.observe({ requests: { limit: 60, remaining: 0, resetMs: 1500, windowMs: 60_000 } });
+    // Empty, with one request back in 1.5 s (full in 1.5 s, at 30 a minute): past it, shared.
+    shared.observe({ requests: { limit: 30, remaining: 0, resetMs: 1500, windowMs: 60_000 } });
     expect(settles).toHaveLength(1);
     expect(settles[0]).toMatchObject({ readings: [{ name: 'rpm', floorMs: 1500 }] });
     await clock.advance(1000);

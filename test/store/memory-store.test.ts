@@ -68,13 +68,19 @@ describe('memoryStore', () => {
 
   it('tightens from a reading only later, and uses a learned limit for takes that configure none', () => {
     const { store } = setup();
-    expect(floorOfReading(0, 3000)).toBe(3000);
-    expect(floorOfReading(2, 3000)).toBe(1000);
+    const minute = 60_000;
+    // Empty, full again in 3 s, limit unknown: the reset. At 60 rpm one request is back in 1 s; at 10 rpm
+    // the reset comes first. A unit left: no floor. A tokens bucket needs the call's tokens back.
+    expect(floorOfReading({ remaining: 0, resetMs: 3000, windowMs: minute }, undefined)).toBe(3000);
+    expect(floorOfReading({ remaining: 0, resetMs: 3000, windowMs: minute }, 60)).toBe(1000);
+    expect(floorOfReading({ remaining: 0, resetMs: 3000, windowMs: minute }, 10)).toBe(3000);
+    expect(floorOfReading({ remaining: 2, resetMs: 3000, windowMs: minute }, 60)).toBe(0);
+    expect(floorOfReading({ remaining: 100, resetMs: 30_000, windowMs: minute }, 60_000, 600)).toBe(500);
     store.tighten({
       provider: 'openai',
       scope: 'k1',
       name: 'rpm',
-      floorMs: floorOfReading(0, 3000),
+      floorMs: floorOfReading({ remaining: 0, resetMs: 3000, windowMs: minute }, undefined),
       learn: 60,
     });
     store.tighten({ provider: 'openai', scope: 'k1', name: 'rpm', floorMs: 10 });

@@ -1,5 +1,5 @@
+import { percentile } from '../../core/key-counters.js';
 import { bucketsOf, costOf, PriceBook } from '../../spend/prices.js';
-import { percentile } from '../../stats/stats.js';
 import type { KeyShare, RunCost, RunKind, RunResult, StopReason, Timeline } from './bench-result.js';
 import { goodputPercent } from './capacity.js';
 import type { JobRecord, RunRecorder } from './run-recorder.js';

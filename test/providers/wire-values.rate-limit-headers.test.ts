@@ -5,7 +5,7 @@ import {
   parseGroqRateLimits,
   parseOpenAIRateLimits,
   parseRetryAfterHeaders,
-} from '../../src/providers/rate-limit-headers.js';
+} from '../../src/providers/wire-values.js';
 
 const now = Date.parse('2025-06-01T12:00:00Z');
 

@@ -1,6 +1,8 @@
-import type { KeymuxEvent } from '../core/events.js';
-import type { FailureClass } from '../core/failure.js';
-import type { KeyCheckResult } from '../core/key-check.js';
+// Each key's counters, a fold over the event union (STYLE: stats are a fold over one event union): run on
+// every event by the multiplexer's subscription, read by `getUsageStats()` (src/stats/usage-stats.ts).
+import type { KeymuxEvent } from './events.js';
+import type { FailureClass } from './failure.js';
+import type { KeyCheckResult } from './key-check.js';
 
 const LATENCY_SAMPLES = 512;
 
