@@ -39,7 +39,7 @@ const attemptScope = new AsyncLocalStorage<string>();
 
 /** The limit scope (see `ProviderAdapter.limitScope`) of the attempt this code runs in, if it has one. */
 export function currentLimitScope(): string | undefined {
-  return attemptScope.getStore();
+  return attemptScope.getStore() || undefined;
 }
 
 /** What an attempt took from the buckets before its call: the key's, and its model's when it has one. */
@@ -568,8 +568,10 @@ export class KeyLane implements EntryOwner, KeyCheck {
       const { client } = this.#deps;
       const run = (): Promise<unknown> =>
         trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx);
-      // The key's SDK files its response headers under the attempt's model (see `currentLimitScope`).
-      const value = await (job.limitScope === undefined ? run() : attemptScope.run(job.limitScope, run));
+      // The key's SDK files its response headers under the attempt's model (see `currentLimitScope`). A
+      // call with none runs in a context of its own too: it may start inside another attempt's answer.
+      const scoped = this.#deps.models !== undefined;
+      const value = await (scoped ? attemptScope.run(job.limitScope ?? '', run) : run());
       if (deadline) this.#deadlines.finish(deadline);
       ctx.throwIfAborted();
       ctx.answered = true;
