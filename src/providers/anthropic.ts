@@ -1,12 +1,12 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { TokenUsage } from '../core/events.js';
+import type { UsageBuckets } from '../core/usage-buckets.js';
 import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
-import { anthropicBuckets } from './usage-buckets.js';
 import { numberAt, parseAnthropicRateLimits } from './wire-values.js';
 
 export const ANTHROPIC_PACKAGE = '@anthropic-ai/sdk';
@@ -82,5 +82,28 @@ export function createAnthropicAdapter(options: AdapterOptions = {}): ProviderAd
     readRateLimits: (headers) => parseAnthropicRateLimits(headers, now()),
     limitScope: anthropicLimitScope,
     check: checkAnthropicKey,
+  };
+}
+
+const nonNegative = (n: number): number => Math.max(0, n);
+
+/**
+ * Anthropic: `input_tokens` counts only what is neither read from nor written to the cache;
+ * `cache_read_input_tokens` and `cache_creation_input_tokens` come apart, the latter split by TTL in
+ * `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens` (absent: all 5-minute).
+ * `output_tokens` includes thinking, which Anthropic does not count apart.
+ */
+export function anthropicBuckets(usage: unknown): UsageBuckets | undefined {
+  const output = numberAt(usage, 'output_tokens');
+  if (output === undefined) return undefined;
+  const written = numberAt(usage, 'cache_creation_input_tokens') ?? 0;
+  const oneHour = numberAt(usage, 'cache_creation', 'ephemeral_1h_input_tokens') ?? 0;
+  return {
+    uncachedInput: numberAt(usage, 'input_tokens') ?? 0,
+    cacheRead: numberAt(usage, 'cache_read_input_tokens') ?? 0,
+    cacheWrite: nonNegative(written - oneHour),
+    cacheWrite1h: oneHour,
+    output,
+    reasoning: 0,
   };
 }

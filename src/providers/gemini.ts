@@ -1,11 +1,11 @@
 import type { TokenUsage } from '../core/events.js';
+import type { UsageBuckets } from '../core/usage-buckets.js';
 import type { CheckResponse, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-clients.js';
 import { sdksReady } from './load-sdk.js';
-import { geminiBuckets } from './usage-buckets.js';
 import { numberAt, parseRetryAfterHeaders } from './wire-values.js';
 
 /**
@@ -72,5 +72,25 @@ export function createGeminiAdapter(options: AdapterOptions = {}): ProviderAdapt
     readRateLimits: (headers) => parseRetryAfterHeaders(headers, now()),
     limitScope: geminiLimitScope,
     check: checkGeminiKey,
+  };
+}
+
+const nonNegative = (n: number): number => Math.max(0, n);
+
+/**
+ * Gemini `usageMetadata`: `promptTokenCount` INCLUDES `cachedContentTokenCount`;
+ * `candidatesTokenCount` excludes `thoughtsTokenCount`, which is billed as output.
+ */
+export function geminiBuckets(metadata: unknown): UsageBuckets | undefined {
+  const prompt = numberAt(metadata, 'promptTokenCount');
+  if (prompt === undefined) return undefined;
+  const cached = numberAt(metadata, 'cachedContentTokenCount') ?? 0;
+  return {
+    uncachedInput: nonNegative(prompt - cached),
+    cacheRead: cached,
+    cacheWrite: 0,
+    cacheWrite1h: 0,
+    output: numberAt(metadata, 'candidatesTokenCount') ?? 0,
+    reasoning: numberAt(metadata, 'thoughtsTokenCount') ?? 0,
   };
 }

@@ -1,12 +1,12 @@
 import type OpenAI from 'openai';
 import type { TokenUsage } from '../core/events.js';
+import type { UsageBuckets } from '../core/usage-buckets.js';
 import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
 import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
-import { openAIBuckets } from './usage-buckets.js';
 import { numberAt, parseOpenAIRateLimits } from './wire-values.js';
 
 export const OPENAI_PACKAGE = 'openai';
@@ -73,5 +73,35 @@ export function createOpenAIAdapter(options: AdapterOptions = {}): ProviderAdapt
     readRateLimits: (headers) => parseOpenAIRateLimits(headers, now()),
     limitScope: openAILimitScope,
     check: checkOpenAIKey,
+  };
+}
+
+const nonNegative = (n: number): number => Math.max(0, n);
+
+/**
+ * OpenAI and Groq: `prompt_tokens` (Chat Completions) or `input_tokens` (Responses) INCLUDES
+ * `prompt_tokens_details.cached_tokens` / `input_tokens_details.cached_tokens`; `completion_tokens` /
+ * `output_tokens` INCLUDES `completion_tokens_details.reasoning_tokens` / `output_tokens_details.reasoning_tokens`.
+ * `usage` is the usage object itself.
+ */
+export function openAIBuckets(usage: unknown): UsageBuckets | undefined {
+  const prompt = numberAt(usage, 'prompt_tokens') ?? numberAt(usage, 'input_tokens');
+  if (prompt === undefined) return undefined;
+  const completion = numberAt(usage, 'completion_tokens') ?? numberAt(usage, 'output_tokens') ?? 0;
+  const cached =
+    numberAt(usage, 'prompt_tokens_details', 'cached_tokens') ??
+    numberAt(usage, 'input_tokens_details', 'cached_tokens') ??
+    0;
+  const reasoning =
+    numberAt(usage, 'completion_tokens_details', 'reasoning_tokens') ??
+    numberAt(usage, 'output_tokens_details', 'reasoning_tokens') ??
+    0;
+  return {
+    uncachedInput: nonNegative(prompt - cached),
+    cacheRead: cached,
+    cacheWrite: 0,
+    cacheWrite1h: 0,
+    output: nonNegative(completion - reasoning),
+    reasoning,
   };
 }

@@ -1,6 +1,7 @@
 import type { TokenUsage } from '../core/events.js';
+import { anthropicBuckets } from '../providers/anthropic.js';
 import { readGeminiUsage } from '../providers/gemini.js';
-import { anthropicBuckets, openAIBuckets } from '../providers/usage-buckets.js';
+import { openAIBuckets } from '../providers/openai.js';
 
 type Rec = Record<string, unknown>;
 
