@@ -13,7 +13,15 @@ import {
   openAIRequest,
   readOpenAIChat,
 } from '../translate/openai-chat.js';
-import { type ClientHints, genAIHints, isPlainObject, type Step, stainlessHints } from './client-hints.js';
+import {
+  type ClientHints,
+  type FactoryModel,
+  factoryModelOf,
+  genAIHints,
+  modelOf,
+  type Step,
+  stainlessHints,
+} from './client-hints.js';
 import type { WrapContext } from './wrap-context.js';
 
 /** Providers whose SDKs speak the OpenAI wire format: a chat completion goes to them as it is. */
@@ -21,41 +29,6 @@ const OPENAI_WIRE: Readonly<Record<string, () => ClientHints>> = {
   openai: () => stainlessHints('openai', 'openai', 'OpenAI'),
   groq: () => stainlessHints('groq', 'groq-sdk', 'Groq'),
 };
-
-/** The request's model, when its body names one (`create({ model, … })`): what fallbacks are keyed by. */
-export function modelOf(args: readonly unknown[]): string | undefined {
-  const body = args[0];
-  return isPlainObject(body) && typeof body.model === 'string' ? body.model : undefined;
-}
-
-/** `getGenerativeModel({ model, … })` (`@google/generative-ai`): where in the path the call's model is named. */
-interface FactoryModel {
-  readonly index: number;
-  readonly args: readonly unknown[];
-  readonly model: string;
-}
-
-function factoryModelOf(path: readonly Step[]): FactoryModel | undefined {
-  for (let i = path.length - 1; i > 0; i--) {
-    const step = path[i]!;
-    if (!('call' in step)) continue;
-    const before = path[i - 1]!;
-    const params = step.call[0];
-    if (!('get' in before) || before.get !== 'getGenerativeModel' || !isPlainObject(params)) return undefined;
-    if (typeof params.model !== 'string') return undefined;
-    // The SDK takes `models/gemini-…` and `gemini-…` alike; fallbacks are keyed by the bare name.
-    return { index: i, args: step.call, model: params.model.replace(/^models\//, '') };
-  }
-  return undefined;
-}
-
-/**
- * The model a call runs on: its body's `model`, else the one `@google/generative-ai`'s
- * `getGenerativeModel({ model })` named (its requests carry none).
- */
-export function modelOfCall(path: readonly Step[], args: readonly unknown[]): string | undefined {
-  return modelOf(args) ?? factoryModelOf(path)?.model;
-}
 
 /**
  * A `@google/generative-ai` call aimed at another Gemini model: the factory's `model` swapped. Other

@@ -19,12 +19,13 @@ import {
   chatOf,
   isPlainObject,
   isStreamRequest,
+  modelOfCall,
   resolvePath,
   type Step,
   signalInOptions,
 } from './client-hints.js';
 import { offloadCall } from './offload-call.js';
-import { modelOfCall, retarget } from './retarget.js';
+import { retarget } from './retarget.js';
 import { StreamTimeoutError } from './streams/stream-timeout-error.js';
 import { startTimer } from './streams/stream-timer.js';
 import { adoptStream, NOT_A_STREAM } from './streams/wrap-stream.js';

@@ -7,8 +7,7 @@ import { scrubError } from '../core/redact.js';
 import { ATTEMPT_TRACE } from '../core/telemetry.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import type { EjectionGuard, HealthChange, HealthState } from '../policy/health.js';
-import type { ModelLimit } from '../policy/model-limits.js';
-import type { Reservation } from '../policy/rate-limiter.js';
+import type { ModelLimit, Reservation } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 import {
   AttemptContext,

@@ -4,8 +4,7 @@ import type { EventBus, KeyRef } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { AdaptiveConcurrency } from '../policy/adaptive-concurrency.js';
 import type { EjectionGuard, HealthState, KeyHealth } from '../policy/health.js';
-import type { ModelLimits } from '../policy/model-limits.js';
-import type { LimitName, LimitUsage, RateLimiter } from '../policy/rate-limiter.js';
+import type { LimitName, LimitUsage, ModelLimits, RateLimiter } from '../policy/rate-limiter.js';
 import type { SharedGate } from '../policy/shared-gate.js';
 
 export interface WorkerDeps {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Failure } from '../../src/core/failure.js';
-import { ModelLimits } from '../../src/policy/model-limits.js';
+import { ModelLimits } from '../../src/policy/rate-limiter.js';
 
 const policy = {
   initialRetryDelay: 1000,
