@@ -395,10 +395,11 @@ export class Multiplexer {
   /**
    * Feeds the headers of a response got outside the key's SDK client (a raw HTTP call made with the
    * key, as the gateway makes) to the key's rate buckets, exactly as its SDK client's responses are.
-   * `key` is the job's `ctx.key`; a key removed meanwhile is ignored.
+   * `key` is the job's `ctx.key`; `model` the request's, whose limits the headers are about where the
+   * provider limits models apart (else the key's). A key removed meanwhile is ignored.
    */
-  observeLimitHeaders(key: KeyRef, headers: Headers): void {
-    this.#keys.observeLimitHeaders(key.provider, key.name, headers);
+  observeLimitHeaders(key: KeyRef, headers: Headers, model?: string): void {
+    this.#keys.observeLimitHeaders(key.provider, key.name, headers, model);
   }
 
   /** Names of the keys of a provider, in order. */

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { AttemptTimeoutError } from '../core/errors.js';
 import type { EventBus, KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
@@ -32,14 +31,6 @@ const REVIVED_BY_CHECK: ReadonlySet<HealthState> = new Set(['unavailable', 'exha
 
 /** Assignment order across all workers: `lru` compares it, so jobs assigned in one tick still spread. */
 let assignments = 0;
-
-/** The limit scope of the attempt whose call runs: its key's SDK `fetch` reads it to file the headers. */
-const attemptScope = new AsyncLocalStorage<string>();
-
-/** The limit scope (see `ProviderAdapter.limitScope`) of the attempt this code runs in, if it has one. */
-export function currentLimitScope(): string | undefined {
-  return attemptScope.getStore() || undefined;
-}
 
 /** What an attempt took from the buckets before its call: the key's, and its model's when it has one. */
 interface Taken {
@@ -564,13 +555,9 @@ export class KeyLane implements EntryOwner, KeyCheck {
     try {
       const ready = this.#deps.ready();
       if (ready) await ready;
-      const { client } = this.#deps;
-      const run = (): Promise<unknown> =>
-        trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx);
-      // The key's SDK files its response headers under the attempt's model (see `currentLimitScope`). A
-      // call with none runs in a context of its own too: it may start inside another attempt's answer.
-      const scoped = this.#deps.models !== undefined;
-      const value = await (scoped ? attemptScope.run(job.limitScope ?? '', run) : run());
+      // The key's SDK client of the job's model: its fetch files the answer's headers under that model.
+      const client = (): unknown => this.#deps.client(job.limitScope);
+      const value = await (trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx));
       if (deadline) this.#deadlines.finish(deadline);
       ctx.throwIfAborted();
       ctx.answered = true;

@@ -11,7 +11,7 @@ import type { SharedGate, SharedGateFactory } from '../policy/shared-gate.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import { createGenericAdapter, type GenericAdapterOptions } from '../providers/generic.js';
 import { builtinAdapters } from '../providers/index.js';
-import { currentLimitScope, KeyLane } from './key-lane.js';
+import { KeyLane } from './key-lane.js';
 import type { KeyCheck, KeyWorker } from './key-worker.js';
 
 /**
@@ -225,11 +225,15 @@ export class KeyRegistry {
     return worker;
   }
 
-  /** A raw call's response headers, fed to the key's buckets (see `observeLimitHeaders`); none when it is gone. */
-  observeLimitHeaders(provider: string, name: string, headers: Headers): void {
+  /**
+   * A raw call's response headers, fed to the key's buckets (see `observeLimitHeaders`), those of the
+   * call's `model` where the provider limits models apart; none when the key is gone.
+   */
+  observeLimitHeaders(provider: string, name: string, headers: Headers, model?: string): void {
     const pool = this.#pools.get(provider);
     const lane = pool?.get(name);
-    if (pool && lane) observeLimitHeaders(lane, pool.adapter, headers);
+    const scope = model === undefined ? undefined : lane?.scopeOf(model);
+    if (pool && lane) observeLimitHeaders(lane, pool.adapter, headers, scope);
   }
 
   remove(provider: string, name: string): KeyWorker | undefined {
@@ -254,6 +258,9 @@ export class KeyRegistry {
     return `${pool.provider}-${n}`;
   }
 }
+
+/** SDK clients a key keeps, one per limit scope (see `buildWorker`). */
+const MAX_CLIENTS = 64;
 
 /** A key's (or quota group's) rate-limit state: its own buckets, and its models' where limited apart. */
 interface KeyLimits {
@@ -309,12 +316,27 @@ export function buildWorker(input: BuildWorkerInput): KeyLane {
   concurrency.onChange((limit) =>
     events.emit({ type: 'concurrency-changed', at: options.clock.now(), key: ref, concurrency: limit }),
   );
-  let client: unknown;
-  let built = false;
-  const observingFetch: typeof fetch = async (url, init) => {
-    const response = await globalThis.fetch(url, init);
-    observeLimitHeaders(worker, adapter, response.headers);
-    return response;
+  // One SDK client per limit scope (a model the provider limits apart; undefined: the key's own), each
+  // with a fetch that files its answers' headers under that scope: a call needs no context to say whose
+  // headers they are. Made on first use; a scope forgotten past the bound is made again if it comes back.
+  const clients = new Map<string | undefined, unknown>();
+  const clientOf = (scope: string | undefined): unknown => {
+    let client = clients.get(scope);
+    if (client === undefined) {
+      if (clients.size > MAX_CLIENTS) clients.delete(clients.keys().next().value);
+      const observingFetch: typeof fetch = async (url, init) => {
+        const response = await globalThis.fetch(url, init);
+        observeLimitHeaders(worker, adapter, response.headers, scope);
+        return response;
+      };
+      client = adapter.createClient({
+        apiKey: key.reveal(),
+        baseURL: keyOptions.baseURL,
+        fetch: observingFetch,
+      });
+      clients.set(scope, client);
+    }
+    return client;
   };
   const clock = options.clock;
   const worker: KeyLane = new KeyLane({
@@ -332,17 +354,7 @@ export function buildWorker(input: BuildWorkerInput): KeyLane {
     guard,
     clock,
     events,
-    client: () => {
-      if (!built) {
-        client = adapter.createClient({
-          apiKey: key.reveal(),
-          baseURL: keyOptions.baseURL,
-          fetch: observingFetch,
-        });
-        built = true;
-      }
-      return client;
-    },
+    client: clientOf,
     classify: (error) => adapter.classify(error),
     chargesEstimate: adapter.chargesEstimate === true,
     attemptTimeoutMs: options.attemptTimeoutMs,
@@ -360,8 +372,13 @@ export function buildWorker(input: BuildWorkerInput): KeyLane {
  * every response through its observing fetch (buildWorker); a raw HTTP call on the key (the
  * gateway's) does it here.
  */
-export function observeLimitHeaders(worker: KeyLane, adapter: ProviderAdapter, headers: Headers): void {
+export function observeLimitHeaders(
+  worker: KeyLane,
+  adapter: ProviderAdapter,
+  headers: Headers,
+  scope?: string,
+): void {
   const readLimits = adapter.readRateLimits;
-  // The headers are about the model of the attempt whose call got them, where the provider limits models apart.
-  if (readLimits) worker.observe(readLimits(headers), currentLimitScope());
+  // The headers are about the model of the call that got them, where the provider limits models apart.
+  if (readLimits) worker.observe(readLimits(headers), scope);
 }

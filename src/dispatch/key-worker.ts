@@ -26,7 +26,11 @@ export interface WorkerDeps {
   readonly guard: EjectionGuard | undefined;
   readonly clock: Clock;
   readonly events: EventBus;
-  readonly client: () => unknown;
+  /**
+   * The key's SDK client; per limit scope where the provider limits models apart (each client's fetch
+   * files its answers' headers under its scope), the key's own for `undefined`.
+   */
+  readonly client: (scope?: string) => unknown;
   readonly classify: (error: unknown) => Failure;
   /** Undefined when the key's client can be built now, else a promise of when. */
   readonly ready: () => Promise<void> | undefined;

@@ -68,7 +68,7 @@ export interface GatewayJobDeps {
   /** Every key the gateway sent with, to mask wherever an answer echoes one. */
   readonly scrubber: SecretScrubber;
   /** Feeds a response's limit headers to the key that got it (`Multiplexer.observeLimitHeaders`). */
-  readonly observeLimits: (job: JobContext, headers: Headers) => void;
+  readonly observeLimits: (job: JobContext, headers: Headers, model: string | undefined) => void;
 }
 
 /** The function each gateway request runs as a keymux job, on whichever key the dispatcher chose. */
@@ -86,7 +86,7 @@ export async function runGatewayJob(
   let response: UpstreamResponse;
   try {
     response = await deps.upstream.send(client, request, job.signal, (headers) =>
-      deps.observeLimits(job, headers),
+      deps.observeLimits(job, headers, request.model || undefined),
     );
   } catch (error) {
     keepScrubbedBody(error, deps.scrubber);

@@ -93,7 +93,7 @@ export function createGateway(mux: Multiplexer, options: GatewayOptions = {}): G
       upstream,
       scrubber,
       bodyLimit: resolved.bodyLimit,
-      observeLimits: (job, headers) => mux.observeLimitHeaders(job.key, headers),
+      observeLimits: (job, headers, model) => mux.observeLimitHeaders(job.key, headers, model),
     });
   });
   registerAdminRoutes(app, mux, resolved.adminToken);
