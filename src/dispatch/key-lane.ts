@@ -182,8 +182,9 @@ export class KeyLane implements EntryOwner, KeyCheck {
     const modelWasLearning = model?.limiter.learning === true;
     const learned = model ? model.limiter.observe(info, now) : limiter.observe(info, now);
     if (model) limiter.observe(undefined, now);
-    // A model's reading stays in this process: the shared schedules are the key's (docs/fallbacks.md).
-    else if (info) shared?.observe(info);
+    // Shared with other processes as the key's: the store keeps one schedule per key, so a model's empty
+    // bucket holds the key back in every process (the other models too) rather than in this one alone.
+    if (info) shared?.observe(info);
     if (learned) {
       const of = model === undefined || scope === undefined ? {} : { model: scope };
       events.emit({ type: 'limits-learned', at: now, key: ref, limits: learned, ...of });

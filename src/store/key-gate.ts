@@ -142,10 +142,10 @@ export class StoreKeyGate implements SharedGate {
   onFailure(change: HealthChange | undefined): void {
     const { store, address, clock } = this.#in;
     const now = clock.now();
-    // A model's 429 rests that model in this process only: the shared cooldown is the key's, for every model.
-    if (change?.type === 'rate-limited') {
-      if (change.model === undefined) void store.extendDeadline(address, 'cooldown', change.until - now);
-    } else if (change?.type === 'key-exhausted' && change.until !== undefined) {
+    // A model's 429 cools the key in the store: other processes learn of it at once (the store keeps one
+    // cooldown per key, so there it holds back every model of the key; this process rests only the model).
+    if (change?.type === 'rate-limited') void store.extendDeadline(address, 'cooldown', change.until - now);
+    else if (change?.type === 'key-exhausted' && change.until !== undefined) {
       void store.extendDeadline(address, 'exhausted', change.until - now);
     } else if (change?.type === 'circuit-open') {
       this.#probe = undefined;

@@ -31,13 +31,16 @@ afterAll(async () => {
 
 let run = 0;
 /** Two multiplexers on one Redis prefix: two processes on one set of keys. */
-function processes(limits: { rpd?: number }, stores: RedisStore[] = []) {
+function processes(limits: { rpd?: number }, stores: RedisStore[] = [], perModel = false) {
   run += 1;
   return [0, 1].map(() => {
     const store = redisStore({ client: counted, prefix: `mux${run}`, timeoutMs: 2000 });
     stores.push(store);
     const mux = new Multiplexer({ store, maxRetries: 1 });
-    mux.registerProvider(fakeAdapter());
+    // perModel: the provider limits each model apart (as OpenAI does), so a job's model is its limit scope.
+    mux.registerProvider(
+      perModel ? { ...fakeAdapter(), limitScope: (model: string) => model } : fakeAdapter(),
+    );
     mux.addKey('fake', { name: 'a', apiKey: 'secret-a-0123456789', limits });
     return mux;
   });
@@ -73,28 +76,39 @@ describe('multiplexers sharing a Redis store', () => {
     expect((await settled).filter((s) => s.status === 'fulfilled')).toHaveLength(10);
   });
 
-  it('shares a cooldown: after one process meets a 429, the other waits on that key', async () => {
-    const [a, b] = processes({});
-    await expect(
-      a!.execute('fake', async () => Promise.reject(new HttpError(429, 'slow down', 60_000))),
-    ).rejects.toThrow();
-    const store = redisStore({ client: client.client, prefix: `mux${run}`, timeoutMs: 2000 });
-    const snap = await store.snapshot({ provider: 'fake', key: 'a' }, 'a');
-    expect(snap.cooldownMs).toBeGreaterThan(50_000);
-    let ran = false;
-    const job = b!
-      .execute('fake', async () => {
-        ran = true;
-      })
-      .then(
-        () => 'ran',
-        (error: unknown) => error,
-      );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(ran).toBe(false);
-    await Promise.all([a!.close(), b!.close()]);
-    expect(await job).toBeInstanceOf(ShutdownError);
-  });
+  it.each([
+    ['a key', false],
+    ['a model of a key', true],
+  ])(
+    'shares a cooldown: after one process meets a 429 on %s, the other waits on that key',
+    async (_what, perModel) => {
+      const [a, b] = processes({}, [], perModel);
+      const model = perModel ? { model: 'm1' } : {};
+      await expect(
+        a!.execute('fake', async () => Promise.reject(new HttpError(429, 'slow down', 60_000)), model),
+      ).rejects.toThrow();
+      const store = redisStore({ client: client.client, prefix: `mux${run}`, timeoutMs: 2000 });
+      const snap = await store.snapshot({ provider: 'fake', key: 'a' }, 'a');
+      expect(snap.cooldownMs).toBeGreaterThan(50_000);
+      let ran = false;
+      const job = b!
+        .execute(
+          'fake',
+          async () => {
+            ran = true;
+          },
+          model,
+        )
+        .then(
+          () => 'ran',
+          (error: unknown) => error,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(ran).toBe(false);
+      await Promise.all([a!.close(), b!.close()]);
+      expect(await job).toBeInstanceOf(ShutdownError);
+    },
+  );
 
   it('keeps serving every job while Redis is down, says so, and comes back to Redis', async () => {
     run += 1;
