@@ -1,5 +1,5 @@
 import ms from 'ms';
-import type { Clock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { fail } from './describe-value.js';
 
 /** A deadline as a caller gives it: a duration from the call (`'90s'`, `'6h'`, ms as a number) or a Date. */
@@ -34,6 +34,8 @@ export function checkDeadline(value: unknown, path: string): DeadlineInput {
  * onto the clock by its distance from the wall clock's now (a manual clock's epoch is not 1970's).
  */
 export function deadlineAt(deadline: DeadlineInput, clock: Clock, wallNow: number = Date.now()): number {
+  // On the system clock a Date is already a time on it (exact; two reads a moment apart would not be).
+  if (deadline instanceof Date && clock === systemClock) return deadline.getTime();
   const now = clock.now();
   if (deadline instanceof Date) return now + (deadline.getTime() - wallNow);
   return now + (typeof deadline === 'number' ? deadline : (ms(deadline.trim() as ms.StringValue) as number));

@@ -37,3 +37,11 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/**
+ * A time on `clock` as a wall-clock Date (for messages). On the system clock the two are one: exact,
+ * where reading both clocks a moment apart would be off by a millisecond.
+ */
+export function wallTimeOf(at: number, clock: Clock): Date {
+  return new Date(clock === systemClock ? at : Date.now() + (at - clock.now()));
+}

@@ -1,4 +1,5 @@
 import type { RetryPolicy, Strategy } from '../config/options.js';
+import { wallTimeOf } from '../core/clock.js';
 import {
   type AttemptRecord,
   DeadlineExceededError,
@@ -180,7 +181,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
 
   #deadlineError(): DeadlineExceededError {
     const deadline = this.deadline ?? this.#now();
-    const wall = new Date(Date.now() + (deadline - this.#now()));
+    const wall = wallTimeOf(deadline, this.context.options.clock);
     const last = this.attempts[this.attempts.length - 1];
     return new DeadlineExceededError(deadline, wall, this.attempts, {
       provider: this.pool.provider,

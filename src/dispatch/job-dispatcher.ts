@@ -3,7 +3,7 @@ import { deadlineAt } from '../config/deadline.js';
 import { describeWord } from '../config/describe-value.js';
 import type { CallOptions, DispatchOptions, Strategy } from '../config/options.js';
 import { CHECKED_CALL, type CheckedCarrier } from '../core/checked-call.js';
-import { MAX_TIMER_MS } from '../core/clock.js';
+import { MAX_TIMER_MS, wallTimeOf } from '../core/clock.js';
 import { DEADLINE_AT, type DeadlineCarrier } from '../core/deadline.js';
 import { ConfigError, DeadlineExceededError, ShutdownError, TimeoutError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
@@ -252,7 +252,7 @@ export class Dispatcher {
       options[DEADLINE_AT] ?? (call.deadline === undefined ? undefined : deadlineAt(call.deadline, clock));
     if (at !== undefined && clock.now() > at) {
       // The caller's own instant when it gave one (two clocks read a moment apart would be off by a ms).
-      const wall = call.deadline instanceof Date ? call.deadline : new Date(Date.now() + (at - clock.now()));
+      const wall = call.deadline instanceof Date ? call.deadline : wallTimeOf(at, clock);
       throw new DeadlineExceededError(at, wall, [], { provider });
     }
     return at;

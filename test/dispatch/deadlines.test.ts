@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { deadlineAt } from '../../src/config/deadline.js';
+import { systemClock, wallTimeOf } from '../../src/core/clock.js';
 import { ConfigError, DeadlineExceededError } from '../../src/core/errors.js';
 import type { KeymuxEvent } from '../../src/core/events.js';
 import { Multiplexer } from '../../src/multiplexer.js';
@@ -29,6 +31,17 @@ function outcome<T>(promise: Promise<T>): { value?: T; error?: unknown; settled:
 }
 
 describe('deadline', () => {
+  it('a Date moved onto the system clock and back is the same instant, however the wall clock ticks', () => {
+    const given = new Date('2020-01-01T00:00:00Z');
+    let wall = Date.parse('2026-12-03T10:00:00Z');
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => wall++);
+    try {
+      expect(wallTimeOf(deadlineAt(given, systemClock), systemClock).toISOString()).toBe(given.toISOString());
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('a deadline already past names the instant the caller gave, even when the wall clock ticks meanwhile', async () => {
     const { mux } = setup(['a']);
     const given = new Date('2020-01-01T00:00:00Z');
