@@ -63,8 +63,6 @@ export class KeyLane implements EntryOwner, KeyCheck {
   /** Jobs waiting in this key's slots for its rate limits: woken when the key stops serving. */
   readonly #sleepers = new Set<AbortController>();
   readonly #epoch: number;
-  /** Mean tokens per job assigned here: what the token limits allow is a rate of calls of this size. */
-  #meanTokens = 0;
   #loadedOnce = false;
   #loading = false;
   /** Jobs assigned to this key (`least-used`). */
@@ -285,10 +283,12 @@ export class KeyLane implements EntryOwner, KeyCheck {
    * limited separately each add their own rate, within the key's.
    */
   allowedRate(): number | undefined {
-    const own = this.#deps.limiter.allowedRate(this.#meanTokens);
+    // What the token limits allow is a rate of calls of the size the key's calls have lately been.
+    const mean = this.#deps.limiter.meanTokens;
+    const own = this.#deps.limiter.allowedRate(mean);
     let models: number | undefined;
     for (const [, model] of this.#deps.models?.entries() ?? []) {
-      const rate = model.limiter.allowedRate(this.#meanTokens);
+      const rate = model.limiter.allowedRate(mean);
       if (rate !== undefined) models = (models ?? 0) + rate;
     }
     if (models === undefined) return own;
@@ -370,7 +370,6 @@ export class KeyLane implements EntryOwner, KeyCheck {
   run(job: Job<unknown>, attempt: number): void {
     this.requests++;
     this.lastAssigned = ++assignments;
-    this.#meanTokens += (job.tokens - this.#meanTokens) / Math.min(this.requests, 100);
     const rank = job.priority - (this.#deps.clock.now() - this.#epoch) / this.#deps.priorityAgingMs;
     const entry = new QueuedEntry(job, attempt, this, rank);
     this.#waiting.add(entry);
