@@ -11,6 +11,7 @@ import { fakeAdapter } from '../support/fake-provider.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { RedisServer } from '../support/redis-server.js';
 import { CLIENT_KINDS, type TestClient } from './redis-clients.js';
+import { budgetMux } from './support/budget-mux.js';
 
 const SLICE_SHA = new Script(BUDGET_SLICE_LUA).sha;
 
@@ -50,34 +51,26 @@ interface Proc {
   readonly scripts: () => number;
 }
 
-/** One "process": its own connection (node-redis or ioredis by index), a multiplexer and a key of its own. */
+/** One "process" (test/store/support/budget-mux.ts), counting the budget scripts its client runs. */
 async function proc(
   prefix: string,
   index: number,
   budgets: readonly BudgetOptions[],
   options: { clock?: Clock; slices?: RedisStoreOptions['budgetSlices'] } = {},
 ): Promise<Proc> {
-  const kind = CLIENT_KINDS[index % CLIENT_KINDS.length];
-  if (!kind) throw new Error('no client kind');
-  const raw = await kind.connect(server.url);
-  clients.push(raw);
-  const { client, scripts } = counting(raw.client);
-  const store = redisStore({
-    client,
-    prefix,
-    timeoutMs: 2000,
-    budgetSlices: options.slices ?? { syncMs: 20, ttlMs: 5000 },
+  let scripts = (): number => 0;
+  const { mux, client } = await budgetMux(server.url, prefix, index, 0, {
+    budgets,
+    slices: options.slices ?? { syncMs: 20, ttlMs: 5000 },
+    ...(options.clock ? { clock: options.clock } : {}),
+    wrap: (raw) => {
+      const counted = counting(raw);
+      scripts = counted.scripts;
+      return counted.client;
+    },
   });
-  const mux = new Multiplexer({ store, budgets, ...(options.clock ? { clock: options.clock } : {}) });
-  mux.registerProvider(fakeAdapter());
-  mux.addKey('fake', {
-    name: `k${index}`,
-    apiKey: `secret-k${index}-0123456789`,
-    maxConcurrentRequests: 200,
-    queueSize: 1000,
-    limits: { rpm: 1_000_000_000 },
-  });
-  return { mux, scripts };
+  clients.push(client);
+  return { mux, scripts: () => scripts() };
 }
 
 /** One call reserving 10 tokens and spending `spent`. */
