@@ -13,3 +13,15 @@ export interface JobContext {
   /** The call's real usage, reconciled against the estimate when the slot is released. */
   reportUsage(usage: TokenUsage): void;
 }
+
+/**
+ * A call's budgets, as its key's lane uses them around each attempt: `reserve` before the call is sent
+ * (a ticket, or undefined when no budget covers the key; throws BudgetExceededError when one refuses),
+ * then `settle` with the answer's usage once the call (or its stream) ended, or `release` when it failed
+ * before costing anything. A step that returns a promise is awaited (a shared store's round trip).
+ */
+export interface JobBudget {
+  reserve(keyName: string): unknown;
+  settle(ticket: unknown, usage: TokenUsage | undefined): void | Promise<void>;
+  release(ticket: unknown): void | Promise<void>;
+}

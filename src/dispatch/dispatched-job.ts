@@ -15,7 +15,7 @@ import type { FallbackGate } from '../core/fallback.js';
 import type { CostLine } from '../core/usage-tally.js';
 import { backoffDelay } from '../policy/backoff.js';
 import { Backlog, type BacklogJob } from './backlog.js';
-import { type AttemptOutcome, type Job, type JobContext, QueuedJob } from './job-context.js';
+import { type AttemptOutcome, type Job, type JobBudget, type JobContext, QueuedJob } from './job-context.js';
 import type { KeyLane } from './key-lane.js';
 import type { KeyPool } from './key-registry.js';
 import { type Choice, chooseNow, waitForKey } from './strategies.js';
@@ -70,6 +70,7 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   limitScope: string | undefined = undefined;
   /** Where its attempts' usage is counted for the stats' cost figures (a call with a model). */
   costLine: CostLine | undefined = undefined;
+  budget: JobBudget | undefined = undefined;
   /** The deadline's timer fired (while an attempt ran, which goes on; no other follows). */
   #expired = false;
   /** An attempt's call is running on a key. */

@@ -1,10 +1,10 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
-import type { JobContext } from '../core/job-context.js';
+import type { JobBudget, JobContext } from '../core/job-context.js';
 import { ATTEMPT_TRACE, type AttemptTrace, JOB_TRACE, type JobTrace } from '../core/telemetry.js';
 import type { CostLine } from '../core/usage-tally.js';
 
-export type { JobContext };
+export type { JobBudget, JobContext };
 
 /** How one attempt on one key ended. `skipped`: the key went out of service before the call started. */
 export type AttemptOutcome<T> =
@@ -114,6 +114,8 @@ export interface Job<T> {
   readonly limitScope?: string | undefined;
   /** Where each attempt's usage is counted for the stats' cost figures, when the call has a model. */
   readonly costLine?: CostLine | undefined;
+  /** The budgets that may cover it (src/spend): each attempt reserves before its call and settles after. */
+  readonly budget?: JobBudget | undefined;
   /** Told that an attempt's call begins on a key (it is no longer waiting). */
   began?(): void;
   /** Told how an attempt on a key ended, exactly once per attempt; the dispatcher decides what next. */

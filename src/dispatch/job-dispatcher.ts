@@ -11,29 +11,21 @@ import { FALLBACK_GATE, type FallbackGate } from '../core/fallback.js';
 import { type JobTracer, TRACE_SOURCE, type Traced, type TraceSource } from '../core/telemetry.js';
 import type { UsageTally } from '../core/usage-tally.js';
 import { type DispatchContext, DispatchedJob } from './dispatched-job.js';
-import type { Cancellation, Job, JobContext } from './job-context.js';
+import type { Cancellation, Job, JobBudget, JobContext } from './job-context.js';
 import type { KeyPool } from './key-registry.js';
 import { linkSignal } from './link-signal.js';
 
-type JobFn<T> = (client: unknown, ctx: JobContext) => Promise<T>;
-
 /**
- * What wraps a job's function before it is queued: the spend guard (src/spend), which reserves a call's
- * worst case under budgets. `request` is what a wrapped client knows of the call's cost (a
- * `SpendRequest`); `wanted` says, per call, whether some budget may cover it (asked only when `budgeted`).
+ * What puts a job under budgets before it is queued: the spend guard (src/spend). `request` is what a
+ * wrapped client knows of the call's cost (a `SpendRequest`); `wanted` says, per call, whether some budget
+ * may cover it (asked only when `budgeted`), and `budgetOf` gives what reserves and settles each attempt.
  * A call with a request adds its usage to its cost line (`tally`), budgets or not.
  */
 export interface JobGuard {
   readonly budgeted: boolean;
   readonly tally: UsageTally;
   wanted(request: never, tag: string | undefined): boolean;
-  wrap<T>(
-    provider: string,
-    fn: JobFn<T>,
-    tag: string | undefined,
-    request: never,
-    tokens: number | undefined,
-  ): JobFn<T>;
+  budgetOf(provider: string, tag: string | undefined, request: never, tokens: number | undefined): JobBudget;
 }
 
 /** The pools jobs are dispatched to: one per provider. */
@@ -130,15 +122,11 @@ export class Dispatcher {
       return Promise.reject(error);
     }
     const guard = guarded ? this.guard : undefined;
-    const run =
-      guard?.budgeted && guard.wanted(request as never, call.tag)
-        ? guard.wrap(provider, fn, call.tag, request as never, call.tokens)
-        : fn;
     const job = new DispatchedJob({
       id: this.#nextJobId++,
       tokens: call.tokens ?? 0,
       priority: call.priority ?? 0,
-      fn: run,
+      fn,
       pool,
       strategy,
       keyName: call.keyName,
@@ -149,6 +137,8 @@ export class Dispatcher {
     job.tag = call.tag;
     // Where the provider limits each model apart, the key's state of this model paces the job.
     if (call.model !== undefined) job.limitScope = pool.adapter.limitScope?.(call.model);
+    if (guard?.budgeted && guard.wanted(request as never, call.tag))
+      job.budget = guard.budgetOf(provider, call.tag, request as never, call.tokens);
     if (guard && request !== undefined) {
       const spend = request as { readonly model?: string; readonly batch?: boolean };
       job.costLine = guard.tally.line(provider, spend.model, spend.batch === true);

@@ -15,6 +15,7 @@ import {
   call,
   type EntryOwner,
   type Job,
+  type JobBudget,
   QueuedEntry,
 } from './job-context.js';
 import {
@@ -551,13 +552,23 @@ export class KeyLane implements EntryOwner, KeyCheck {
     };
     job.cancel.onAbort(onJobAbort);
     const deadline = this.#deadline(entry, ctx);
+    const { budget } = job;
     let outcome: AttemptOutcome<unknown> | undefined;
+    // The budgets' reservation of this attempt, and whether its call ran to an answer (then it settles).
+    let ticket: unknown;
+    let answered = false;
     try {
       const ready = this.#deps.ready();
       if (ready) await ready;
+      if (budget) {
+        // Kept only once reserved: a refusal (thrown, or a rejected store step) leaves nothing to release.
+        const reserved = budget.reserve(this.#deps.ref.name);
+        ticket = reserved instanceof Promise ? await reserved : reserved;
+      }
       // The key's SDK client of the job's model: its fetch files the answer's headers under that model.
       const client = (): unknown => this.#deps.client(job.limitScope);
       const value = await (trace ? trace.run(client, () => call(job, client, ctx)) : call(job, client, ctx));
+      answered = true;
       if (deadline) this.#deadlines.finish(deadline);
       ctx.throwIfAborted();
       ctx.answered = true;
@@ -569,6 +580,10 @@ export class KeyLane implements EntryOwner, KeyCheck {
         this.#succeed(entry, ctx, firstByteMs);
       } else {
         this.#succeed(entry, ctx, undefined);
+        // The caller sees its answer once the budgets count it (a shared settle is awaited).
+        const settled = ticket === undefined ? undefined : (budget as JobBudget).settle(ticket, ctx.usage);
+        ticket = undefined;
+        if (settled) await settled;
         outcome = { ok: true, value };
       }
     } catch (error) {
@@ -595,6 +610,12 @@ export class KeyLane implements EntryOwner, KeyCheck {
         this.#deps.shared?.settle(reservation.tokens, actual);
       }
       this.#deps.shared?.release();
+    }
+    // A call that answered (a stream too, however it ended) costs what it used; one that failed, nothing.
+    if (ticket !== undefined) {
+      const { budget: b } = job as { budget: JobBudget };
+      const step = answered ? b.settle(ticket, ctx.usage) : b.release(ticket);
+      if (step) await step;
     }
     return outcome;
   }

@@ -1,14 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { BudgetExceededError, type BudgetRefusal } from '../core/errors.js';
 import type { KeymuxEvent, TokenUsage } from '../core/events.js';
-import type { JobContext } from '../core/job-context.js';
-import {
-  ATTEMPT_TRACE,
-  type AttemptTrace,
-  attemptTraceOf,
-  JOB_TRACE,
-  type JobTrace,
-} from '../core/telemetry.js';
+import type { JobBudget, JobContext } from '../core/job-context.js';
 import { totalTokens, type UsageBuckets } from '../core/usage-buckets.js';
 import { type TallyRow, UsageTally } from '../core/usage-tally.js';
 import { type BudgetOptions, validateBudgets } from './budget-config.js';
@@ -69,11 +62,6 @@ export interface OffloadTicket {
 
 /** No key is named `*`: only budgets without a `keys` list cover an offloaded call. */
 const OFFLOAD_KEY = '*';
-
-type Job<T> = (client: unknown, ctx: JobContext) => Promise<T>;
-
-/** The worst case of a call under no budget: never reserved, so never worked out. */
-const FREE: Charge = { usd: 0, tokens: 0 };
 
 /** The most a prompt can cost: every token at the dearest input price the model has (a 1-hour cache write). */
 function worstCase(request: SpendRequest, price: ModelPrice | undefined, maxOut: number): number | null {
@@ -156,40 +144,35 @@ export class Spend {
     return this.ledger.close();
   }
 
-  /** `fn`, reserving before and settling after each attempt; refusals reject with BudgetExceededError. */
-  wrap<T>(
+  /** What reserves before and settles after each attempt of one call (its key's lane calls it). */
+  budgetOf(
     provider: string,
-    fn: Job<T>,
     tag: string | undefined,
     request: SpendRequest | undefined,
     tokens: number | undefined,
-  ): Job<T> {
+  ): GuardedCall {
     const model = request?.model;
     const listed = this.prices.lookup(model);
     const price = request?.batch ? batchPrice(listed) : listed;
-    if (!this.budgeted) return new GuardedCall(this, provider, fn, tag, model, price, FREE, false).run;
     const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
-    const worst: Charge = {
-      // A worst case in USD only for USD budgets (a token budget never reads it).
-      usd: this.#usd && request && maxOut !== undefined ? worstCase(request, price, maxOut) : null,
-      tokens: request ? request.promptTokens + (maxOut ?? 0) : (tokens ?? 0),
-    };
+    // A worst case in USD only for USD budgets (a token budget never reads it).
+    const usd = this.#usd && request && maxOut !== undefined ? worstCase(request, price, maxOut) : null;
+    const worst = request ? request.promptTokens + (maxOut ?? 0) : (tokens ?? 0);
     const unbounded =
       (request !== undefined && maxOut === undefined) || (request === undefined && tokens === undefined);
-    const call = new GuardedCall(this, provider, fn, tag, model, price, worst, unbounded);
-    return call.run;
+    return new GuardedCall(this, provider, tag, model, price, usd, worst, unbounded);
   }
 
   /** The reservation of one attempt, or its refusal (thrown as BudgetExceededError). */
-  reserve(call: GuardedCall<unknown>, keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
+  reserve(call: GuardedCall, keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
     if (!this.budgeted) return undefined;
     const covering = this.ledger.covering(keyName, call.tag);
     if (covering.length === 0) return undefined;
-    const { worst } = call;
-    if (call.unbounded && (worst.usd === null || covering.some((b) => b.unit === 'tokens'))) {
+    if (call.unbounded && (call.usd === null || covering.some((b) => b.unit === 'tokens'))) {
       throw this.#refuse(covering[0]?.options.name ?? '', 'unbounded-output', call.provider, call.model);
     }
-    const result = this.ledger.reserve(covering, worst, this.#now());
+    // The call is its own worst case (a Charge): nothing more is made per attempt.
+    const result = this.ledger.reserve(covering, call, this.#now());
     const check = (r: Ticket | Refusal): Ticket => {
       if (isRefusal(r)) throw this.#refuse(r.budget, r.reason, call.provider, call.model);
       return r;
@@ -244,21 +227,9 @@ export class Spend {
   ): OffloadTicket | Promise<OffloadTicket> {
     const price = this.prices.lookup(request.model);
     const maxOut = request.maxOutputTokens ?? price?.maxOutputTokens;
-    const worst: Charge = {
-      usd: maxOut === undefined ? null : worstCase(request, price, maxOut),
-      tokens: request.promptTokens + (maxOut ?? 0),
-    };
-    const none = (): Promise<never> => Promise.reject(new Error('an offloaded call runs no job'));
-    const call = new GuardedCall(
-      this,
-      provider,
-      none,
-      tag,
-      request.model,
-      price,
-      worst,
-      maxOut === undefined,
-    );
+    const usd = maxOut === undefined ? null : worstCase(request, price, maxOut);
+    const worst = request.promptTokens + (maxOut ?? 0);
+    const call = new GuardedCall(this, provider, tag, request.model, price, usd, worst, maxOut === undefined);
     const batch = price && batchPrice(price);
     const line = this.tally.line(provider, request.model, true);
     const ticketOf = (ticket: Ticket | undefined): OffloadTicket => ({
@@ -268,7 +239,7 @@ export class Spend {
       },
       release: () => void this.release(ticket),
     });
-    const reserved = this.reserve(call as GuardedCall<unknown>, OFFLOAD_KEY);
+    const reserved = this.reserve(call, OFFLOAD_KEY);
     return reserved instanceof Promise ? reserved.then(ticketOf) : ticketOf(reserved);
   }
 
@@ -298,102 +269,31 @@ export class Spend {
 }
 
 /**
- * One call under the spend guard: what its attempts share. `run` is the job's function; each attempt
- * reserves, runs with a context that records usage, then settles or releases.
+ * One call under the spend guard, and its worst case (a Charge: `usd` and `tokens`): its key's lane
+ * reserves before each attempt, then settles to the answer's usage or releases (src/dispatch/key-lane.ts).
  */
-class GuardedCall<T> {
+class GuardedCall implements JobBudget, Charge {
   constructor(
     readonly spend: Spend,
     readonly provider: string,
-    readonly fn: Job<T>,
     readonly tag: string | undefined,
     readonly model: string | undefined,
     readonly price: ModelPrice | undefined,
-    readonly worst: Charge,
+    /** The worst case in USD (null when unknown or not needed) and in tokens. */
+    readonly usd: number | null,
+    readonly tokens: number,
     readonly unbounded: boolean,
   ) {}
 
-  readonly run = (client: unknown, ctx: JobContext): Promise<T> => {
-    let reserved: Ticket | undefined | Promise<Ticket | undefined>;
-    try {
-      reserved = this.spend.reserve(this as GuardedCall<unknown>, ctx.key.name);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return reserved instanceof Promise
-      ? reserved.then((ticket) => this.#attempt(client, ctx, ticket))
-      : this.#attempt(client, ctx, reserved);
-  };
-
-  #attempt(client: unknown, ctx: JobContext, ticket: Ticket | undefined): Promise<T> {
-    // No reservation (no budget covers the key): the job runs as it is, nothing to settle or release.
-    const attempt = ticket ? new AttemptContext(ctx) : ctx;
-    let running: Promise<T>;
-    try {
-      running = this.fn(client, attempt);
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    if (!ticket || !(attempt instanceof AttemptContext)) return running;
-    return running.then(
-      (value) => {
-        // A stream settles when it ends; an answer before the call resolves (a shared settle awaited).
-        if (attempt.held) {
-          const end = (): void | Promise<void> => this.spend.settle(this.price, ticket, attempt.usage);
-          attempt.held.then(end, end);
-          return value;
-        }
-        const settled = this.spend.settle(this.price, ticket, attempt.usage);
-        return settled ? settled.then(() => value) : value;
-      },
-      (error: unknown) => {
-        const released = this.spend.release(ticket);
-        if (!released) throw error;
-        return released.then(() => Promise.reject(error));
-      },
-    );
-  }
-}
-
-/** The attempt's context as the job sees it: the same, with its usage and held stream recorded. */
-class AttemptContext implements JobContext {
-  usage: TokenUsage | undefined;
-  held: Promise<unknown> | undefined;
-
-  constructor(readonly ctx: JobContext) {}
-
-  get key(): JobContext['key'] {
-    return this.ctx.key;
+  reserve(keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
+    return this.spend.reserve(this, keyName);
   }
 
-  get jobId(): number {
-    return this.ctx.jobId;
+  settle(ticket: unknown, usage: TokenUsage | undefined): void | Promise<void> {
+    return this.spend.settle(this.price, ticket as Ticket, usage);
   }
 
-  get attempt(): number {
-    return this.ctx.attempt;
-  }
-
-  get signal(): AbortSignal {
-    return this.ctx.signal;
-  }
-
-  /** The attempt's and the job's spans (src/telemetry), read through this context by the job. */
-  get [ATTEMPT_TRACE](): AttemptTrace | undefined {
-    return attemptTraceOf(this.ctx);
-  }
-
-  get [JOB_TRACE](): JobTrace | undefined {
-    return (this.ctx as { readonly [JOB_TRACE]?: JobTrace })[JOB_TRACE];
-  }
-
-  hold(done: Promise<unknown>): void {
-    this.held = done;
-    this.ctx.hold(done);
-  }
-
-  reportUsage(usage: TokenUsage): void {
-    this.usage = usage;
-    this.ctx.reportUsage(usage);
+  release(ticket: unknown): void | Promise<void> {
+    return this.spend.release(ticket as Ticket);
   }
 }

@@ -223,4 +223,31 @@ describe('budgets through the OpenAI SDK against the emulator', () => {
     await openAIClient(mux).chat.completions.create({ model, messages, max_tokens: 20 });
     expect(emulator.ledger.countByKey()).toEqual({ a: 1 });
   });
+
+  it('a stream holds its worst case until it ends, then settles to the usage it reported', async () => {
+    const { mux } = await setup('openai', 'openai', {}, { prices, budgets: [{ name: 'all', usd: 1 }] }, 1);
+    const stream = await openAIClient(mux).chat.completions.create({
+      model,
+      messages,
+      max_tokens: 20,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    // Handed out, not yet read: the call's worst case (prompt estimate + 20 output tokens) is reserved.
+    const open = mux.getUsageStats().spend?.budgets[0];
+    expect(open?.spent).toBe(0);
+    expect(open?.reserved).toBeGreaterThanOrEqual(20e-6);
+    let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+    for await (const chunk of stream) usage = chunk.usage ?? usage;
+    await mux.drain();
+    const ended = mux.getUsageStats().spend?.budgets[0];
+    expect(ended?.reserved).toBe(0);
+    // Every token costs a micro-dollar: the spend is the stream's own count, not its worst case.
+    expect(usage).toBeDefined();
+    expect(ended?.spent).toBeCloseTo(
+      ((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0)) * 1e-6,
+      12,
+    );
+    expect(ended?.spent).toBeLessThan(open?.reserved ?? 0);
+  });
 });

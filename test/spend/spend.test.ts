@@ -26,18 +26,12 @@ describe('Spend: a call sent through a Batch API', () => {
       () => undefined,
     );
     const request: SpendRequest = { model: 'm', promptTokens: 1000, maxOutputTokens: 1000, batch };
-    const job = spend.wrap(
-      'openai',
-      async (_client, ctx) => {
-        ctx.reportUsage({ inputTokens: 1000, outputTokens: 1000 });
-        return 'ok';
-      },
-      undefined,
-      request,
-      undefined,
-    );
+    // What a key's lane does around the attempt: reserve, call, settle with the answer's usage.
+    const budget = spend.budgetOf('openai', undefined, request, undefined);
+    const ticket = await budget.reserve('k1');
+    const usage = { inputTokens: 1000, outputTokens: 1000 };
+    await budget.settle(ticket, usage);
     const ctx = context();
-    await job(undefined, ctx);
     // The dispatcher counts the answer's usage on the call's cost line (src/core/usage-tally.ts).
     spend.tally.line('openai', 'm', batch).add(ctx.key, { inputTokens: 1000, outputTokens: 1000 });
     return spend;
