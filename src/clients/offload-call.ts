@@ -1,6 +1,5 @@
 import type { TraceSource } from '../core/telemetry.js';
-import { spendRequestOf } from '../providers/spend-request.js';
-import { isPlainObject, isStreamRequest, type Step } from './client-hints.js';
+import { isPlainObject, isStreamRequest, type Step, spendRequestOf } from './client-hints.js';
 import type { WrapContext } from './wrap-context.js';
 
 /** The requests a Batch API takes, per provider: OpenAI's chat completions, Anthropic's messages. */

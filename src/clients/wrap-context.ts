@@ -63,4 +63,9 @@ export interface WrapContext {
   readonly mux: Executor;
   readonly hints: ClientHints;
   readonly call: CallOptions;
+  /**
+   * The client's SDK and the OpenTelemetry API have loaded (or will not): its calls need not wait for
+   * them. Set by the first call that finds them loaded; neither ever unloads.
+   */
+  warm?: boolean;
 }

@@ -12,13 +12,12 @@ import {
 import type { EventBus } from '../core/events.js';
 import { type Failure, RETRYABLE } from '../core/failure.js';
 import type { FallbackGate } from '../core/fallback.js';
-import type { CostLine } from '../core/usage-tally.js';
+import type { CostLine } from '../core/key-counters.js';
 import { backoffDelay } from '../policy/backoff.js';
-import { Backlog, type BacklogJob } from './backlog.js';
 import { type AttemptOutcome, type Job, type JobBudget, type JobContext, QueuedJob } from './job-context.js';
 import type { KeyLane } from './key-lane.js';
 import type { KeyPool } from './key-registry.js';
-import { type Choice, chooseNow, waitForKey } from './strategies.js';
+import { Backlog, type BacklogJob, type Choice, chooseNow, waitForKey } from './strategies.js';
 
 const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
 

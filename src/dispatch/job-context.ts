@@ -1,8 +1,8 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { JobBudget, JobContext } from '../core/job-context.js';
+import type { CostLine } from '../core/key-counters.js';
 import { ATTEMPT_TRACE, type AttemptTrace, JOB_TRACE, type JobTrace } from '../core/telemetry.js';
-import type { CostLine } from '../core/usage-tally.js';
 
 export type { JobBudget, JobContext };
 

@@ -66,6 +66,8 @@ export class KeyLane implements EntryOwner, KeyCheck {
   readonly #epoch: number;
   #loadedOnce = false;
   #loading = false;
+  /** The provider's SDK has loaded (the adapter's `ready` said so once): later calls need not ask. */
+  #sdkReady = false;
   /** Jobs assigned to this key (`least-used`). */
   requests = 0;
   /** When this key was last assigned a job, in assignment order (`lru`). */
@@ -558,8 +560,11 @@ export class KeyLane implements EntryOwner, KeyCheck {
     let ticket: unknown;
     let answered = false;
     try {
-      const ready = this.#deps.ready();
-      if (ready) await ready;
+      if (!this.#sdkReady) {
+        const ready = this.#deps.ready();
+        if (ready) await ready;
+        this.#sdkReady = true;
+      }
       if (budget) {
         // Kept only once reserved: a refusal (thrown, or a rejected store step) leaves nothing to release.
         const reserved = budget.reserve(this.#deps.ref.name);

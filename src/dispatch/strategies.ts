@@ -1,10 +1,14 @@
+// Which key a job goes to: the strategies (pure, over a read-only view of the keys), choosing a key that
+// can start the job now, and the pool's Backlog, where jobs wait when none can (one fair queue per model).
 import type { Strategy } from '../config/options.js';
+import { type Shares, weightOf as shareOf } from '../config/shares.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError, NoAvailableKeyError, QueueFullError } from '../core/errors.js';
 import type { PickState } from '../core/pick-state.js';
 import type { Cancellation } from './job-context.js';
 import type { KeyLane } from './key-lane.js';
-import type { KeyPool } from './key-registry.js';
+import type { KeyPool, PoolBacklog } from './key-registry.js';
+import { type FairEntry, FairQueue } from './queues.js';
 
 /** What a strategy may know of a key: a read-only view, so strategies stay pure and testable. */
 export interface Pickable {
@@ -233,7 +237,7 @@ function untilReady(
   return Number.isFinite(wakeAt) ? wakeAt - now : MAX_WAIT_MS;
 }
 
-/** A backstop for waits that a pool change ends: a change always comes first. */
+/** A backstop for waits that a pool change or a notice from a key ends (a slot freed, a probe's verdict). */
 const MAX_WAIT_MS = 60_000;
 
 function candidatesOf(pool: KeyPool, choice: Choice): readonly KeyLane[] {
@@ -263,4 +267,371 @@ async function waitForChange(pool: KeyPool, clock: Clock, ms: number, cancel: Ca
     timer.abort();
   }
   cancel.throwIfAborted();
+}
+
+/** A job as the backlog holds it. */
+export interface BacklogJob extends Choice, FairEntry {
+  readonly tokens: number;
+  readonly priority: number;
+  /** Settled, or taken out by its caller's abort: the queue drops it. */
+  readonly done: boolean;
+  readonly aborted: boolean;
+  /** The abort's reason, once aborted. */
+  readonly reason: unknown;
+  /** Set by the backlog when the job first enters: priority, less its age in aging steps. */
+  rank: number;
+  /** Set by the backlog when the job first enters: its place among jobs of equal rank. */
+  order: number;
+  /** Told as it enters the backlog (it may leave again within the same call). */
+  entered(): void;
+  /** Leaves the backlog for `worker`, which starts its call at once. */
+  bind(worker: KeyLane): void;
+  /** Leaves the backlog with an error (no key will ever serve it, or it was aborted). */
+  fail(error: unknown): void;
+}
+
+/** Empty per-model queues the backlog keeps for their model's next jobs. */
+const KEPT_SCOPES = 16;
+
+/** The waiting jobs of one limit scope (a model its provider limits apart; undefined: jobs with none). */
+class ScopeQueue extends FairQueue<BacklogJob> {
+  constructor(
+    readonly scope: string | undefined,
+    weightOf: (tag: string | undefined) => number,
+  ) {
+    super(weightOf);
+  }
+}
+
+/** Jobs failed in one turn of the event loop when no key is left (see `#failSome`). */
+const FAIL_BATCH = 4;
+
+/**
+ * The jobs of one pool that no key can start yet, in priority order, then arrival (late binding). A job
+ * is given to a key only when that key can start it at once, so whenever a key can serve, it serves the
+ * oldest job of the highest priority: one 429 or cooldown never leaves a key idle while work waits, and
+ * a key that comes back gets work on its first free moment. Keys call `wake` when a slot frees or their
+ * state changes; a timer wakes the backlog when the soonest key's rate limits or cooldown allow a send.
+ */
+export class Backlog implements PoolBacklog {
+  /**
+   * One queue per limit scope (a model its provider limits apart; `undefined` for jobs without one): a
+   * model held back by its own limits holds back no job of another model (no head-of-line blocking).
+   * The backlog serves the scopes' first jobs by rank, then arrival, as one queue would.
+   */
+  readonly #queues = new Map<string | undefined, ScopeQueue>();
+  /** The same queues, in the order made: walked by index on every pick (no iterator per job). */
+  readonly #scopes: ScopeQueue[] = [];
+  /** The queue of the job `#best` returned last. */
+  #bestQueue: ScopeQueue | undefined;
+  readonly #epoch: number;
+  #size = 0;
+  #seq = 0;
+  #draining = false;
+  #again = false;
+  /** Failing its jobs batch by batch: the next batch is due. */
+  #failing = false;
+  #timer: AbortController | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+  /** Jobs the backlog may hold: the queue sizes of the keys that may serve; undefined until counted. */
+  #capacity: number | undefined;
+
+  constructor(
+    readonly pool: KeyPool,
+    readonly clock: Clock,
+    /** A waiting job gains one priority level per this many ms, so a low priority is delayed, never starved. */
+    readonly priorityAgingMs: number,
+    /** Within a priority, tags are served in proportion to these weights. */
+    readonly shares: Shares,
+  ) {
+    this.#epoch = clock.now();
+  }
+
+  #queueOf(scope: string | undefined): ScopeQueue {
+    let queue = this.#queues.get(scope);
+    if (queue === undefined) {
+      queue = new ScopeQueue(scope, (tag) => shareOf(this.shares, tag));
+      this.#queues.set(scope, queue);
+      this.#scopes.push(queue);
+    }
+    return queue;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The pool's backlog, made on its first job. */
+  static of(pool: KeyPool, clock: Clock, priorityAgingMs: number, shares: Shares): Backlog {
+    const backlog = pool.backlog;
+    if (backlog instanceof Backlog) return backlog;
+    const made = new Backlog(pool, clock, priorityAgingMs, shares);
+    pool.backlog = made;
+    return made;
+  }
+
+  /**
+   * Takes a new job: a key that can start it now gets it at once; otherwise it waits, unless the pool
+   * already holds as many waiting jobs as its keys' queue sizes allow in all (QueueFullError). Jobs handed
+   * back after an attempt go through `add` and are never refused.
+   */
+  admit(job: BacklogJob): void {
+    this.#stamp(job);
+    // Nothing of its scope waits ahead of it: a key that can start it now takes it.
+    if (this.#size === 0 || this.#queues.get(job.limitScope)?.peek() === undefined) {
+      const worker = chooseNow(this.pool, job, job.tokens, this.clock.now());
+      if (worker) {
+        job.bind(worker);
+        return;
+      }
+    }
+    // The keys' rooms are counted only once the backlog reaches their queue sizes (counted again as keys
+    // come and go): below that, room is certain.
+    if (this.#size >= (this.#capacity ?? 0)) {
+      this.#capacity = this.#count();
+      if (this.#size >= this.#room()) {
+        if (this.#soonest(job, this.clock.now()) === undefined) throw this.#noKey();
+        throw new QueueFullError(`${this.pool.provider}: the queue of every usable key is full`, {
+          provider: this.pool.provider,
+        });
+      }
+    }
+    this.add(job);
+  }
+
+  /** Puts a job in its place (a job back from a failed attempt keeps the place it first had) and drains. */
+  add(job: BacklogJob): void {
+    this.#stamp(job);
+    const queue = this.#queueOf(job.limitScope);
+    queue.push(job);
+    this.#size++;
+    job.entered();
+    // Behind its scope's head, nothing changed for the heads: the keys, and the wake set for them, stand.
+    if (queue.peek() === job) this.drain();
+  }
+
+  /** A job's place, given once: its priority less its age in aging steps, then its arrival. */
+  #stamp(job: BacklogJob): void {
+    if (job.order >= 0) return;
+    job.order = this.#seq++;
+    job.rank = job.priority - (this.clock.now() - this.#epoch) / this.priorityAgingMs;
+  }
+
+  /** A job left before a key took it (its caller aborted): it is dropped when it reaches the head. */
+  left(job: BacklogJob): void {
+    this.#size--;
+    this.#queues.get(job.limitScope)?.dropped(job);
+    if (this.#size === 0) this.#disarm();
+  }
+
+  wake(worker?: KeyLane): void {
+    if (this.#size === 0) return;
+    if (worker === undefined || this.#draining) this.drain();
+    else this.#pull(worker);
+  }
+
+  /**
+   * Only `worker` changed (its slot freed, its limits moved): it takes what it can start now, and the
+   * backlog wakes when it next can, if sooner. The other keys were already looked at (no scan of them:
+   * the cost per job stays the same with 1 000 keys as with 10).
+   */
+  #pull(worker: KeyLane): void {
+    this.#draining = true;
+    try {
+      let blocked: Set<ScopeQueue> | undefined;
+      for (let job = this.#best(blocked); job !== undefined; job = this.#best(blocked)) {
+        const queue = this.#bestQueue!;
+        const now = this.clock.now();
+        if (worker.canStartNow(job.tokens, now, job.limitScope)) {
+          this.#take(queue)!.bind(worker);
+          continue;
+        }
+        const wait = worker.readyIn(job.tokens, now, job.limitScope);
+        // The key went out of service (quota, auth): it may have been the pool's last, and a job whose
+        // attempt found it so may have left for a fallback without coming back here. Look at every key.
+        if (wait === undefined) {
+          this.#again = true;
+          break;
+        }
+        if (Number.isFinite(wait)) this.#arm(now, Math.min(wait, MAX_WAIT_MS));
+        // Its slots are full: no job of any scope starts on it now.
+        else if (!worker.hasFreeSlot) break;
+        blocked ??= new Set();
+        blocked.add(queue);
+      }
+    } finally {
+      this.#draining = false;
+    }
+    if (this.#again) this.drain();
+    else if (this.#size === 0) this.#disarm();
+  }
+
+  keysChanged(): void {
+    this.#capacity = undefined;
+  }
+
+  /** Gives waiting jobs to every key that can start one now; then waits for the soonest key. */
+  drain(): void {
+    // A job given to a key can make it notify the pool at once: that pass runs after this one.
+    if (this.#draining) {
+      this.#again = true;
+      return;
+    }
+    this.#draining = true;
+    try {
+      do {
+        this.#again = false;
+        this.#drainOnce();
+      } while (this.#again);
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #drainOnce(): void {
+    let blocked: Set<ScopeQueue> | undefined;
+    let wake: number | undefined;
+    let unserved: ScopeQueue | undefined;
+    for (let job = this.#best(blocked); job !== undefined; job = this.#best(blocked)) {
+      const queue = this.#bestQueue!;
+      const now = this.clock.now();
+      const worker = chooseNow(this.pool, job, job.tokens, now);
+      if (worker) {
+        this.#take(queue)!.bind(worker);
+        continue;
+      }
+      // No key can start it now: its scope waits, the others' first jobs may still go.
+      const wait = this.#soonest(job, now);
+      if (wait === undefined) unserved ??= queue;
+      else wake = Math.min(wake ?? wait, wait);
+      blocked ??= new Set();
+      blocked.add(queue);
+    }
+    if (unserved !== undefined) this.#failSome(unserved, this.#noKey());
+    if (wake !== undefined) this.#arm(this.clock.now(), Math.min(wake, MAX_WAIT_MS));
+    else if (unserved === undefined) this.#disarm();
+  }
+
+  /**
+   * The first waiting job of the highest rank (then the earliest) among the scopes not `blocked`, its
+   * queue left in `#bestQueue`; scopes with no job left are dropped. With one scope, its first job.
+   */
+  #best(blocked: ReadonlySet<ScopeQueue> | undefined): BacklogJob | undefined {
+    let best: BacklogJob | undefined;
+    for (let i = 0; i < this.#scopes.length; i++) {
+      const queue = this.#scopes[i]!;
+      if (blocked?.has(queue)) continue;
+      const job = this.#head(queue);
+      if (job === undefined) {
+        // Kept while few (a pool's models come back); past that, an empty one is let go.
+        if (this.#scopes.length > KEPT_SCOPES) {
+          this.#queues.delete(queue.scope);
+          this.#scopes.splice(i--, 1);
+        }
+        continue;
+      }
+      if (best === undefined || job.rank > best.rank || (job.rank === best.rank && job.order < best.order)) {
+        best = job;
+        this.#bestQueue = queue;
+      }
+    }
+    return best;
+  }
+
+  #noKey(): NoAvailableKeyError {
+    const { provider, workers } = this.pool;
+    return new NoAvailableKeyError(
+      `${provider}: no key can serve (${workers.length} keys, all disabled or unavailable)`,
+      { provider },
+    );
+  }
+
+  /** The first job of `queue` still waiting; aborted ones at the head leave with their reason on the way. */
+  #head(queue: ScopeQueue): BacklogJob | undefined {
+    for (let job = queue.peek(); job !== undefined; job = queue.peek()) {
+      // close() aborts jobs no signal links to: they leave here.
+      if (!job.aborted) return job;
+      this.#take(queue)!.fail(job.reason);
+    }
+    return undefined;
+  }
+
+  #take(queue: ScopeQueue): BacklogJob | undefined {
+    const job = queue.shift();
+    if (job) this.#size--;
+    return job;
+  }
+
+  /** Ms until some key may start `job` (its tokens, its model's scope); undefined when no key ever will. */
+  #soonest(job: BacklogJob, now: number): number | undefined {
+    let soonest: number | undefined;
+    for (const worker of this.pool.lanes) {
+      const wait = worker.readyIn(job.tokens, now, job.limitScope);
+      if (wait !== undefined && (soonest === undefined || wait < soonest)) soonest = wait;
+    }
+    return soonest;
+  }
+
+  /** Wakes the backlog in `ms`; an earlier wake already set stays (it looks again then). */
+  #arm(now: number, ms: number): void {
+    const at = now + ms;
+    if (this.#timer && this.#timerAt <= at && this.#timerAt >= now) return;
+    this.#disarm();
+    const timer = new AbortController();
+    this.#timer = timer;
+    this.#timerAt = at;
+    this.clock.sleep(ms, timer.signal).then(
+      () => {
+        if (this.#timer !== timer) return;
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.drain();
+      },
+      () => undefined,
+    );
+  }
+
+  #disarm(): void {
+    this.#timer?.abort();
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * No key will serve: the jobs at the head fail now, the rest after a turn of the event loop, and so on.
+   * Each failed job may go on to a fallback model at once; failing thousands in one go would hold back
+   * the first one's request (its sends wait behind every other job's failing), and a key brought back
+   * meanwhile serves the jobs still here.
+   */
+  #failSome(queue: ScopeQueue, error: unknown): void {
+    this.#disarm();
+    for (let i = 0; i < FAIL_BATCH; i++) {
+      const job = this.#head(queue);
+      if (job === undefined) return;
+      this.#take(queue)!.fail(error);
+    }
+    if (this.#size === 0 || this.#failing) return;
+    this.#failing = true;
+    setImmediate(() => {
+      this.#failing = false;
+      this.drain();
+    });
+  }
+
+  /** What the pool may hold now: each usable key's queue size and free slots, less what it holds. */
+  #room(): number {
+    return this.#sumOverUsable((worker) => worker.room);
+  }
+
+  /** A floor of what the backlog may hold: the queue sizes of the keys that may still serve. */
+  #count(): number {
+    return this.#sumOverUsable((worker) => worker.queueSize);
+  }
+
+  #sumOverUsable(of: (worker: KeyLane) => number): number {
+    const now = this.clock.now();
+    let sum = 0;
+    for (const worker of this.pool.lanes) if (worker.readyAt(now) !== undefined) sum += of(worker);
+    return sum;
+  }
 }

@@ -5,9 +5,13 @@ import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
-import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
-import { numberAt, parseAnthropicRateLimits } from './wire-values.js';
+import {
+  estimateRequestTokens,
+  numberAt,
+  parseAnthropicRateLimits,
+  type TokenProfile,
+} from './wire-values.js';
 
 export const ANTHROPIC_PACKAGE = '@anthropic-ai/sdk';
 

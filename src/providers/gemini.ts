@@ -3,10 +3,9 @@ import type { UsageBuckets } from '../core/usage-buckets.js';
 import type { CheckResponse, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
-import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { GENAI_PACKAGE, GENERATIVE_AI_PACKAGE, GeminiClients } from './gemini-clients.js';
 import { sdksReady } from './load-sdk.js';
-import { numberAt, parseRetryAfterHeaders } from './wire-values.js';
+import { estimateRequestTokens, numberAt, parseRetryAfterHeaders, type TokenProfile } from './wire-values.js';
 
 /**
  * `generateContent` requests of both Google SDKs: `{ contents, systemInstruction, generationConfig }`

@@ -4,10 +4,9 @@ import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
-import { estimateRequestTokens } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
 import { OPENAI_TOKEN_PROFILE, readOpenAIUsage } from './openai.js';
-import { parseGroqRateLimits } from './wire-values.js';
+import { estimateRequestTokens, parseGroqRateLimits } from './wire-values.js';
 
 export const GROQ_PACKAGE = 'groq-sdk';
 

@@ -9,17 +9,18 @@ export type { ClientSpec, ProviderAdapter } from './adapter.js';
 export type { AdapterOptions } from './adapter-options.js';
 export { createAnthropicAdapter, readAnthropicUsage } from './anthropic.js';
 export { classifyError } from './classify.js';
-export { DEFAULT_MAX_OUTPUT_TOKENS, textTokens } from './estimate-tokens.js';
 export { createGeminiAdapter, readGeminiUsage } from './gemini.js';
 export { GeminiClients } from './gemini-clients.js';
 export { createGenericAdapter, type GenericAdapterOptions } from './generic.js';
 export { createGroqAdapter, readGroqUsage } from './groq.js';
 export { createOpenAIAdapter, readOpenAIUsage } from './openai.js';
 export {
+  DEFAULT_MAX_OUTPUT_TOKENS,
   parseAnthropicRateLimits,
   parseGroqRateLimits,
   parseOpenAIRateLimits,
   parseRetryAfterHeaders,
+  textTokens,
 } from './wire-values.js';
 
 /** The adapters every multiplexer registers: openai, anthropic, gemini, groq. */

@@ -5,9 +5,8 @@ import type { CheckResponse, ClientSpec, ProviderAdapter } from './adapter.js';
 import type { AdapterOptions } from './adapter-options.js';
 import { classifyError } from './classify.js';
 import { preferEsm } from './esm-client.js';
-import { estimateRequestTokens, type TokenProfile } from './estimate-tokens.js';
 import { sdksReady } from './load-sdk.js';
-import { numberAt, parseOpenAIRateLimits } from './wire-values.js';
+import { estimateRequestTokens, numberAt, parseOpenAIRateLimits, type TokenProfile } from './wire-values.js';
 
 export const OPENAI_PACKAGE = 'openai';
 

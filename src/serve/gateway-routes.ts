@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { spendRequestOf } from '../clients/client-hints.js';
 import { deadlineAt } from '../config/deadline.js';
 import { DEADLINE_AT } from '../core/deadline.js';
 import { isKeymuxError } from '../core/errors.js';
@@ -6,10 +7,9 @@ import { type FallbackGate, type FallbackReason, type ModelTarget, withGate } fr
 import { TRACE_SOURCE, type TraceSource } from '../core/telemetry.js';
 import type { Multiplexer } from '../multiplexer.js';
 import { ANTHROPIC_TOKEN_PROFILE } from '../providers/anthropic.js';
-import { estimateRequestTokens, type TokenProfile } from '../providers/estimate-tokens.js';
 import { GEMINI_TOKEN_PROFILE } from '../providers/gemini.js';
 import { OPENAI_TOKEN_PROFILE } from '../providers/openai.js';
-import { spendRequestOf } from '../providers/spend-request.js';
+import { estimateRequestTokens, type TokenProfile } from '../providers/wire-values.js';
 import { withIncomingContext } from '../telemetry/propagation.js';
 import { type CallHeaders, callHeaders } from './call-headers.js';
 import { type Dialect, errorBody } from './error-body.js';

@@ -1,7 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { TokenUsage } from '../core/events.js';
+import { type TallyRule, TIER_BITS } from '../core/key-counters.js';
 import type { UsageBuckets } from '../core/usage-buckets.js';
-import { type TallyRule, TIER_BITS } from '../core/usage-tally.js';
 import table from './price-table.json' with { type: 'json' };
 
 /** A model's prices in USD per million tokens; only `input` and `output` are required. */
@@ -221,7 +221,7 @@ function pricedBits(p: BasePrice | undefined): number {
 }
 
 /**
- * How a cost line sorts the calls of a model (src/core/usage-tally.ts): by prompt length into its
+ * How a cost line sorts the calls of a model (src/core/key-counters.ts): by prompt length into its
  * standard and long-context tiers, exactly as `costOf` chooses the tier of one call, and a call with a
  * bucket its tier has no price for into `unknownCalls`, as `costOf`'s `null`.
  */

@@ -2,8 +2,8 @@ import type { Clock } from '../core/clock.js';
 import { BudgetExceededError, type BudgetRefusal } from '../core/errors.js';
 import type { KeymuxEvent, TokenUsage } from '../core/events.js';
 import type { JobBudget, JobContext } from '../core/job-context.js';
+import { type TallyRow, UsageTally } from '../core/key-counters.js';
 import { totalTokens, type UsageBuckets } from '../core/usage-buckets.js';
-import { type TallyRow, UsageTally } from '../core/usage-tally.js';
 import { type BudgetOptions, validateBudgets } from './budget-config.js';
 import {
   BudgetLedger,

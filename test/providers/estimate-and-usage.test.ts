@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { estimateJsonTokens } from '../../src/emulator/dialects/text-gen.js';
 import { createAnthropicAdapter, readAnthropicUsage } from '../../src/providers/anthropic.js';
-import { DEFAULT_MAX_OUTPUT_TOKENS, textTokens } from '../../src/providers/estimate-tokens.js';
 import { createGeminiAdapter, readGeminiUsage } from '../../src/providers/gemini.js';
 import { createGroqAdapter, readGroqUsage } from '../../src/providers/groq.js';
 import { createOpenAIAdapter, readOpenAIUsage } from '../../src/providers/openai.js';
+import { DEFAULT_MAX_OUTPUT_TOKENS, textTokens } from '../../src/providers/wire-values.js';
 
 const messages = [
   { role: 'system', content: 'You are terse.' },

@@ -32,7 +32,7 @@ describe('Spend: a call sent through a Batch API', () => {
     const usage = { inputTokens: 1000, outputTokens: 1000 };
     await budget.settle(ticket, usage);
     const ctx = context();
-    // The dispatcher counts the answer's usage on the call's cost line (src/core/usage-tally.ts).
+    // The dispatcher counts the answer's usage on the call's cost line (src/core/key-counters.ts).
     spend.tally.line('openai', 'm', batch).add(ctx.key, { inputTokens: 1000, outputTokens: 1000 });
     return spend;
   }

@@ -1,9 +1,9 @@
 import type OpenAI from 'openai';
+import { spendRequestOf } from '../../clients/client-hints.js';
 import type { Strategy } from '../../config/options.js';
 import { QueueFullError } from '../../core/errors.js';
 import type { Multiplexer } from '../../multiplexer.js';
 import { readOpenAIUsage } from '../../providers/index.js';
-import { spendRequestOf } from '../../providers/spend-request.js';
 import type { BatchRequest } from './batch-line.js';
 import { type BatchOutputLine, errorLine, responseLine } from './output-line.js';
 
