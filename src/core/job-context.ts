@@ -14,14 +14,22 @@ export interface JobContext {
   reportUsage(usage: TokenUsage): void;
 }
 
+/** What budgets read of a job: its tag, its token estimate and its spend facts (from `JobGuard.spendOf`). */
+export interface BudgetedJob {
+  readonly tag?: string | undefined;
+  readonly tokens: number;
+  readonly spend?: unknown;
+}
+
 /**
- * A call's budgets, as its key's lane uses them around each attempt: `reserve` before the call is sent
- * (a ticket, or undefined when no budget covers the key; throws BudgetExceededError when one refuses),
- * then `settle` with the answer's usage once the call (or its stream) ended, or `release` when it failed
- * before costing anything. A step that returns a promise is awaited (a shared store's round trip).
+ * The budgets, as a key's lane uses them around each attempt of a job some budget may cover: `reserve`
+ * before the call is sent (a ticket, or undefined when no budget covers the key; throws
+ * BudgetExceededError when one refuses), then `settle` with the answer's usage once the call (or its
+ * stream) ended, or `release` when it failed before costing anything. A step that returns a promise is
+ * awaited (a shared store's round trip). One object for every job: a queued job holds nothing of it.
  */
 export interface JobBudget {
-  reserve(keyName: string): unknown;
-  settle(ticket: unknown, usage: TokenUsage | undefined): void | Promise<void>;
+  reserve(job: BudgetedJob, key: KeyRef): unknown;
+  settle(job: BudgetedJob, ticket: unknown, usage: TokenUsage | undefined): void | Promise<void>;
   release(ticket: unknown): void | Promise<void>;
 }

@@ -27,6 +27,8 @@ export interface DispatchContext {
   readonly events: EventBus;
   /** Called once per job, as it settles (before its promise's handlers run). */
   readonly onSettled: (job: Job<unknown>) => void;
+  /** The budgets (src/spend), when some are set: a job with `spend` reserves and settles through them. */
+  readonly budgets?: JobBudget | undefined;
 }
 
 /** What a job is made of: what it runs, where, and what every job of the dispatcher shares. */
@@ -69,7 +71,8 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
   limitScope: string | undefined = undefined;
   /** Where its attempts' usage is counted for the stats' cost figures (a call with a model). */
   costLine: CostLine | undefined = undefined;
-  budget: JobBudget | undefined = undefined;
+  /** Set when some budget may cover the call: what they read of it (`JobGuard.spendOf`). */
+  spend: unknown = undefined;
   /** The deadline's timer fired (while an attempt ran, which goes on; no other follows). */
   #expired = false;
   /** An attempt's call is running on a key. */
@@ -117,6 +120,11 @@ export class DispatchedJob<T> extends QueuedJob<T> implements Choice, BacklogJob
 
   #now(): number {
     return this.context.options.clock.now();
+  }
+
+  /** The budgets, when some may cover this call: shared by every job, so a queued job holds none. */
+  get budget(): JobBudget | undefined {
+    return this.spend === undefined ? undefined : this.context.budgets;
   }
 
   /** Settled: its resolvers are gone. */

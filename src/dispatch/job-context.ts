@@ -1,10 +1,10 @@
 import type { KeyRef, TokenUsage } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
-import type { JobBudget, JobContext } from '../core/job-context.js';
+import type { BudgetedJob, JobBudget, JobContext } from '../core/job-context.js';
 import type { CostLine } from '../core/key-counters.js';
 import { ATTEMPT_TRACE, type AttemptTrace, JOB_TRACE, type JobTrace } from '../core/telemetry.js';
 
-export type { JobBudget, JobContext };
+export type { BudgetedJob, JobBudget, JobContext };
 
 /** How one attempt on one key ended. `skipped`: the key went out of service before the call started. */
 export type AttemptOutcome<T> =
@@ -114,8 +114,11 @@ export interface Job<T> {
   readonly limitScope?: string | undefined;
   /** Where each attempt's usage is counted for the stats' cost figures, when the call has a model. */
   readonly costLine?: CostLine | undefined;
-  /** The budgets that may cover it (src/spend): each attempt reserves before its call and settles after. */
+  /** The budgets, when some may cover it (src/spend): each attempt reserves before its call and settles after. */
   readonly budget?: JobBudget | undefined;
+  /** What the budgets read of it (see BudgetedJob). */
+  readonly tag?: string | undefined;
+  readonly spend?: unknown;
   /** Told that an attempt's call begins on a key (it is no longer waiting). */
   began?(): void;
   /** Told how an attempt on a key ended, exactly once per attempt; the dispatcher decides what next. */

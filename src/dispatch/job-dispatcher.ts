@@ -16,16 +16,17 @@ import type { KeyPool } from './key-registry.js';
 import { linkSignal } from './link-signal.js';
 
 /**
- * What puts a job under budgets before it is queued: the spend guard (src/spend). `request` is what a
- * wrapped client knows of the call's cost (a `SpendRequest`); `wanted` says, per call, whether some budget
- * may cover it (asked only when `budgeted`), and `budgetOf` gives what reserves and settles each attempt.
- * A call with a request adds its usage to its cost line (`tally`), budgets or not.
+ * The budgets (src/spend) as the dispatcher sees them. `request` is what a wrapped client knows of the
+ * call's cost (a `SpendRequest`); `wanted` says, per call, whether some budget may cover it (asked only
+ * when `budgeted`); `spendOf` is what the job then carries for the budgets to read at each attempt (the
+ * request itself, or a constant: no object is made per job). A call with a request adds its usage to its
+ * cost line (`tally`), budgets or not.
  */
-export interface JobGuard {
+export interface JobGuard extends JobBudget {
   readonly budgeted: boolean;
   readonly tally: UsageTally;
   wanted(request: never, tag: string | undefined): boolean;
-  budgetOf(provider: string, tag: string | undefined, request: never, tokens: number | undefined): JobBudget;
+  spendOf(request: never, tokens: number | undefined): unknown;
 }
 
 /** The pools jobs are dispatched to: one per provider. */
@@ -56,11 +57,16 @@ export class Dispatcher {
     readonly keys: PoolSource,
     /** Spans and metrics of each job (OpenTelemetry), unless telemetry is off. */
     readonly tracer?: JobTracer | undefined,
-    /** Wraps each job's function for budgets and costs (the multiplexer's Spend). */
+    /** Budgets and costs (the multiplexer's Spend). */
     readonly guard?: JobGuard | undefined,
   ) {
     this.strategy = options.strategy;
-    this.#context = { options, events, onSettled: this.#settled };
+    this.#context = {
+      options,
+      events,
+      onSettled: this.#settled,
+      budgets: guard?.budgeted ? guard : undefined,
+    };
   }
 
   /**
@@ -138,7 +144,7 @@ export class Dispatcher {
     // Where the provider limits each model apart, the key's state of this model paces the job.
     if (call.model !== undefined) job.limitScope = pool.adapter.limitScope?.(call.model);
     if (guard?.budgeted && guard.wanted(request as never, call.tag))
-      job.budget = guard.budgetOf(provider, call.tag, request as never, call.tokens);
+      job.spend = guard.spendOf(request as never, call.tokens);
     if (guard && request !== undefined) {
       const spend = request as { readonly model?: string; readonly batch?: boolean };
       job.costLine = guard.tally.line(provider, spend.model, spend.batch === true);

@@ -567,7 +567,7 @@ export class KeyLane implements EntryOwner, KeyCheck {
       }
       if (budget) {
         // Kept only once reserved: a refusal (thrown, or a rejected store step) leaves nothing to release.
-        const reserved = budget.reserve(this.#deps.ref.name);
+        const reserved = budget.reserve(job, this.#deps.ref);
         ticket = reserved instanceof Promise ? await reserved : reserved;
       }
       // The key's SDK client of the job's model: its fetch files the answer's headers under that model.
@@ -586,7 +586,8 @@ export class KeyLane implements EntryOwner, KeyCheck {
       } else {
         this.#succeed(entry, ctx, undefined);
         // The caller sees its answer once the budgets count it (a shared settle is awaited).
-        const settled = ticket === undefined ? undefined : (budget as JobBudget).settle(ticket, ctx.usage);
+        const settled =
+          ticket === undefined ? undefined : (budget as JobBudget).settle(job, ticket, ctx.usage);
         ticket = undefined;
         if (settled) await settled;
         outcome = { ok: true, value };
@@ -618,8 +619,8 @@ export class KeyLane implements EntryOwner, KeyCheck {
     }
     // A call that answered (a stream too, however it ended) costs what it used; one that failed, nothing.
     if (ticket !== undefined) {
-      const { budget: b } = job as { budget: JobBudget };
-      const step = answered ? b.settle(ticket, ctx.usage) : b.release(ticket);
+      const b = budget as JobBudget;
+      const step = answered ? b.settle(job, ticket, ctx.usage) : b.release(ticket);
       if (step) await step;
     }
     return outcome;

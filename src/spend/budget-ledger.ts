@@ -36,6 +36,8 @@ export class BudgetLedger {
   ) {
     this.#states = budgets.map(budgetState);
     this.#timed = budgets.some((b) => b.period !== undefined);
+    this.#untagged = budgets.some((b) => b.tag === undefined);
+    this.#tags = new Set(budgets.flatMap((b) => (b.tag === undefined ? [] : [b.tag])));
   }
 
   get size(): number {
@@ -84,8 +86,12 @@ export class BudgetLedger {
 
   /** Whether some budget may cover a call with `tag` (its key aside): a call no budget covers is not guarded. */
   mayCover(tag: string | undefined): boolean {
-    return this.#states.some((s) => s.options.tag === undefined || s.options.tag === tag);
+    return this.#untagged || (tag !== undefined && this.#tags.has(tag));
   }
+
+  /** Some budget names no tag (it may cover every call); the tags budgets name. */
+  readonly #untagged: boolean;
+  readonly #tags: ReadonlySet<string>;
 
   /** Reserves `charge` on every one of `states`, or on none: the first budget it would cross is refused. */
   reserve(

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { BudgetExceededError, type BudgetRefusal } from '../core/errors.js';
-import type { KeymuxEvent, TokenUsage } from '../core/events.js';
-import type { JobBudget, JobContext } from '../core/job-context.js';
+import type { KeymuxEvent, KeyRef, TokenUsage } from '../core/events.js';
+import type { BudgetedJob, JobContext } from '../core/job-context.js';
 import { type TallyRow, UsageTally } from '../core/key-counters.js';
 import { totalTokens, type UsageBuckets } from '../core/usage-buckets.js';
 import { type BudgetOptions, validateBudgets } from './budget-config.js';
@@ -13,6 +13,7 @@ import {
   type Refusal,
   type Ticket,
 } from './budget-ledger.js';
+import type { BudgetState } from './budget-state.js';
 import {
   batchPrice,
   bucketsOf,
@@ -59,6 +60,11 @@ export interface OffloadTicket {
   settle(key: JobContext['key'], usage: TokenUsage | undefined): void;
   release(): void;
 }
+
+/** What a job under budgets carries (see `Spend.spendOf`): an `execute()` call's tokens bound it, or nothing does. */
+const BY_TOKENS: unique symbol = Symbol('keymux.spend.byTokens');
+const UNBOUNDED: unique symbol = Symbol('keymux.spend.unbounded');
+type CallSpend = SpendRequest | typeof BY_TOKENS | typeof UNBOUNDED;
 
 /** No key is named `*`: only budgets without a `keys` list cover an offloaded call. */
 const OFFLOAD_KEY = '*';
@@ -144,40 +150,65 @@ export class Spend {
     return this.ledger.close();
   }
 
-  /** What reserves before and settles after each attempt of one call (its key's lane calls it). */
-  budgetOf(
-    provider: string,
-    tag: string | undefined,
-    request: SpendRequest | undefined,
-    tokens: number | undefined,
-  ): GuardedCall {
-    const model = request?.model;
-    const listed = this.prices.lookup(model);
-    const price = request?.batch ? batchPrice(listed) : listed;
-    const maxOut = request ? (request.maxOutputTokens ?? price?.maxOutputTokens) : 0;
-    // A worst case in USD only for USD budgets (a token budget never reads it).
-    const usd = this.#usd && request && maxOut !== undefined ? worstCase(request, price, maxOut) : null;
-    const worst = request ? request.promptTokens + (maxOut ?? 0) : (tokens ?? 0);
-    const unbounded =
-      (request !== undefined && maxOut === undefined) || (request === undefined && tokens === undefined);
-    return new GuardedCall(this, provider, tag, model, price, usd, worst, unbounded);
+  /**
+   * What a job some budget may cover carries for the budgets (`JobGuard.spendOf`): the wrapped client's
+   * SpendRequest, or for an `execute()` call without one, whether it named its tokens. No object per job.
+   */
+  spendOf(request: SpendRequest | undefined, tokens: number | undefined): CallSpend {
+    return request ?? (tokens === undefined ? UNBOUNDED : BY_TOKENS);
   }
 
-  /** The reservation of one attempt, or its refusal (thrown as BudgetExceededError). */
-  reserve(call: GuardedCall, keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
-    if (!this.budgeted) return undefined;
-    const covering = this.ledger.covering(keyName, call.tag);
+  /** The price a call is reserved and settled at: its model's, at batch prices for a Batch API call. */
+  #priceOf(spend: CallSpend): ModelPrice | undefined {
+    if (typeof spend === 'symbol') return undefined;
+    const listed = this.prices.lookup(spend.model);
+    return spend.batch ? batchPrice(listed) : listed;
+  }
+
+  /**
+   * The reservation of one attempt of `job` on `key` (its key's lane asks, src/dispatch/key-lane.ts), or
+   * undefined when no budget covers that key; a refusal throws BudgetExceededError.
+   */
+  reserve(job: BudgetedJob, key: KeyRef): Ticket | undefined | Promise<Ticket | undefined> {
+    const covering = this.ledger.covering(key.name, job.tag);
     if (covering.length === 0) return undefined;
-    if (call.unbounded && (call.usd === null || covering.some((b) => b.unit === 'tokens'))) {
-      throw this.#refuse(covering[0]?.options.name ?? '', 'unbounded-output', call.provider, call.model);
+    const spend = job.spend as CallSpend;
+    if (typeof spend === 'symbol') {
+      const tokens = spend === UNBOUNDED ? undefined : job.tokens;
+      return this.#reserve(covering, key.provider, undefined, null, tokens);
     }
-    // The call is its own worst case (a Charge): nothing more is made per attempt.
-    const result = this.ledger.reserve(covering, call, this.#now());
-    const check = (r: Ticket | Refusal): Ticket => {
-      if (isRefusal(r)) throw this.#refuse(r.budget, r.reason, call.provider, call.model);
-      return r;
-    };
-    return result instanceof Promise ? result.then(check) : check(result);
+    const price = this.#priceOf(spend);
+    const maxOut = spend.maxOutputTokens ?? price?.maxOutputTokens;
+    // A worst case in USD only for USD budgets (a token budget never reads it).
+    const usd = this.#usd && maxOut !== undefined ? worstCase(spend, price, maxOut) : null;
+    const tokens = maxOut === undefined ? undefined : spend.promptTokens + maxOut;
+    return this.#reserve(covering, key.provider, spend.model, usd, tokens);
+  }
+
+  /**
+   * Reserves a worst case of `usd` (null: unknown) and `tokens` (undefined: unbounded) on `covering`. A
+   * call with no bound is refused by a token budget, and by a USD budget unless its cost is known.
+   */
+  #reserve(
+    covering: readonly BudgetState[],
+    provider: string,
+    model: string | undefined,
+    usd: number | null,
+    tokens: number | undefined,
+  ): Ticket | undefined | Promise<Ticket | undefined> {
+    if (tokens === undefined && (usd === null || covering.some((b) => b.unit === 'tokens'))) {
+      throw this.#refuse(covering[0]?.options.name ?? '', 'unbounded-output', provider, model);
+    }
+    const result = this.ledger.reserve(covering, this.#charge(usd, tokens ?? 0), this.#now());
+    return result instanceof Promise
+      ? result.then((r) => this.#ticketOf(r, provider, model))
+      : this.#ticketOf(result, provider, model);
+  }
+
+  /** The ticket, or the refusal thrown as BudgetExceededError. */
+  #ticketOf(result: Ticket | Refusal, provider: string, model: string | undefined): Ticket {
+    if (isRefusal(result)) throw this.#refuse(result.budget, result.reason, provider, model);
+    return result;
   }
 
   release(ticket: Ticket | undefined): void | Promise<void> {
@@ -199,20 +230,39 @@ export class Spend {
     );
   }
 
-  /** The attempt ended with `usage` (its cost is counted apart, by its cost line): the budgets settle. */
-  settle(
+  /** The attempt of `job` ended with `usage` (its cost is counted apart, by its cost line): the budgets settle. */
+  settle(job: BudgetedJob, ticket: Ticket | undefined, usage: TokenUsage | undefined): void | Promise<void> {
+    if (ticket)
+      return this.#settle(this.#usd ? this.#priceOf(job.spend as CallSpend) : undefined, ticket, usage);
+  }
+
+  #settle(
     price: ModelPrice | undefined,
-    ticket: Ticket | undefined,
+    ticket: Ticket,
     usage: TokenUsage | undefined,
   ): void | Promise<void> {
-    if (!ticket) return;
     // Worked out only as far as the budgets need it: a cost only for USD budgets.
-    const charge: Charge | undefined = usage && {
-      usd: this.#usd ? costOf(bucketsOf(usage), price) : null,
-      tokens: usage.buckets ? totalTokens(usage.buckets) : usage.inputTokens + usage.outputTokens,
-    };
+    const charge =
+      usage &&
+      this.#charge(
+        this.#usd ? costOf(bucketsOf(usage), price) : null,
+        usage.buckets ? totalTokens(usage.buckets) : usage.inputTokens + usage.outputTokens,
+      );
     return quietly(this.ledger.settle(ticket, charge, this.#now()));
   }
+
+  /**
+   * A charge for one ledger step, in one object reused by every step: the ledger reads it at once and
+   * keeps only the amounts it works out (a reservation per attempt makes no garbage of its own).
+   */
+  #charge(usd: number | null, tokens: number): Charge {
+    const charge = this.#scratch;
+    charge.usd = usd;
+    charge.tokens = tokens;
+    return charge;
+  }
+
+  readonly #scratch: { usd: number | null; tokens: number } = { usd: null, tokens: 0 };
 
   /**
    * A call sent to a Batch API (docs/batch-offload.md): its worst case is reserved now, at synchronous
@@ -228,18 +278,19 @@ export class Spend {
     const price = this.prices.lookup(request.model);
     const maxOut = request.maxOutputTokens ?? price?.maxOutputTokens;
     const usd = maxOut === undefined ? null : worstCase(request, price, maxOut);
-    const worst = request.promptTokens + (maxOut ?? 0);
-    const call = new GuardedCall(this, provider, tag, request.model, price, usd, worst, maxOut === undefined);
+    const tokens = maxOut === undefined ? undefined : request.promptTokens + maxOut;
     const batch = price && batchPrice(price);
     const line = this.tally.line(provider, request.model, true);
     const ticketOf = (ticket: Ticket | undefined): OffloadTicket => ({
       settle: (key, usage) => {
         if (usage) line.add(key, usage);
-        void this.settle(batch, ticket, usage);
+        if (ticket) void this.#settle(batch, ticket, usage);
       },
       release: () => void this.release(ticket),
     });
-    const reserved = this.reserve(call, OFFLOAD_KEY);
+    const covering = this.ledger.covering(OFFLOAD_KEY, tag);
+    if (covering.length === 0) return ticketOf(undefined);
+    const reserved = this.#reserve(covering, provider, request.model, usd, tokens);
     return reserved instanceof Promise ? reserved.then(ticketOf) : ticketOf(reserved);
   }
 
@@ -265,35 +316,5 @@ export class Spend {
       calls: row.calls,
       unknownCalls: row.unknownCalls,
     };
-  }
-}
-
-/**
- * One call under the spend guard, and its worst case (a Charge: `usd` and `tokens`): its key's lane
- * reserves before each attempt, then settles to the answer's usage or releases (src/dispatch/key-lane.ts).
- */
-class GuardedCall implements JobBudget, Charge {
-  constructor(
-    readonly spend: Spend,
-    readonly provider: string,
-    readonly tag: string | undefined,
-    readonly model: string | undefined,
-    readonly price: ModelPrice | undefined,
-    /** The worst case in USD (null when unknown or not needed) and in tokens. */
-    readonly usd: number | null,
-    readonly tokens: number,
-    readonly unbounded: boolean,
-  ) {}
-
-  reserve(keyName: string): Ticket | undefined | Promise<Ticket | undefined> {
-    return this.spend.reserve(this, keyName);
-  }
-
-  settle(ticket: unknown, usage: TokenUsage | undefined): void | Promise<void> {
-    return this.spend.settle(this.price, ticket as Ticket, usage);
-  }
-
-  release(ticket: unknown): void | Promise<void> {
-    return this.spend.release(ticket as Ticket);
   }
 }

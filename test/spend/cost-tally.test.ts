@@ -157,7 +157,7 @@ describe('costs counted per key and model, priced when read', () => {
   });
 
   it('a call no budget covers runs no code of src/spend: no guard, no price lookup, no cost worked out', async () => {
-    const budgetOf = vi.spyOn(Spend.prototype, 'budgetOf');
+    const reserve = vi.spyOn(Spend.prototype, 'reserve');
     const settle = vi.spyOn(Spend.prototype, 'settle');
     const lookup = vi.spyOn(PriceBook.prototype, 'lookup');
     const mux = new Multiplexer({ prices, budgets: [{ name: 'exp', usd: 1, tag: 'exp-42' }] });
@@ -175,13 +175,13 @@ describe('costs counted per key and model, priced when read', () => {
     await call(); // the model's cost line is made once: its rule comes from the price table
     lookup.mockClear();
     for (let i = 0; i < 20; i++) await call();
-    expect(budgetOf).not.toHaveBeenCalled();
+    expect(reserve).not.toHaveBeenCalled();
     expect(settle).not.toHaveBeenCalled();
     expect(lookup).not.toHaveBeenCalled();
     expect(mux.getUsageStats().spend?.costs[0]).toMatchObject({ model: 'lc', calls: 21, tokens: 315 });
     // A call the budget covers is guarded.
     await call('exp-42');
-    expect(budgetOf).toHaveBeenCalledTimes(1);
+    expect(reserve).toHaveBeenCalledTimes(1);
     expect(settle).toHaveBeenCalledTimes(1);
     await mux.close();
   });

@@ -27,11 +27,10 @@ describe('Spend: a call sent through a Batch API', () => {
     );
     const request: SpendRequest = { model: 'm', promptTokens: 1000, maxOutputTokens: 1000, batch };
     // What a key's lane does around the attempt: reserve, call, settle with the answer's usage.
-    const budget = spend.budgetOf('openai', undefined, request, undefined);
-    const ticket = await budget.reserve('k1');
-    const usage = { inputTokens: 1000, outputTokens: 1000 };
-    await budget.settle(ticket, usage);
     const ctx = context();
+    const job = { tag: undefined, tokens: 2000, spend: spend.spendOf(request, undefined) };
+    const ticket = await spend.reserve(job, ctx.key);
+    await spend.settle(job, ticket, { inputTokens: 1000, outputTokens: 1000 });
     // The dispatcher counts the answer's usage on the call's cost line (src/core/key-counters.ts).
     spend.tally.line('openai', 'm', batch).add(ctx.key, { inputTokens: 1000, outputTokens: 1000 });
     return spend;
