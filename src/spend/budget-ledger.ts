@@ -37,6 +37,7 @@ export class BudgetLedger {
     this.#states = budgets.map(budgetState);
     this.#timed = budgets.some((b) => b.period !== undefined);
     this.#untagged = budgets.some((b) => b.tag === undefined);
+    this.#keyed = budgets.some((b) => b.keys !== undefined);
     this.#tags = new Set(budgets.flatMap((b) => (b.tag === undefined ? [] : [b.tag])));
   }
 
@@ -58,6 +59,11 @@ export class BudgetLedger {
 
   /** The budgets a call on `keyName` with `tag` counts against (AND: each must allow it). */
   covering(keyName: string, tag: string | undefined): readonly BudgetState[] {
+    // No budget names keys: which cover a call depends on its tag alone (one lookup, whatever the key).
+    if (!this.#keyed && tag === undefined) {
+      this.#untaggedCovering ??= this.#cover(keyName, undefined);
+      return this.#untaggedCovering;
+    }
     let byKey = this.#covering.get(tag);
     if (!byKey) {
       // Tags may be per user: past a thousand, the rest are worked out each time rather than kept.
@@ -65,16 +71,21 @@ export class BudgetLedger {
       byKey = new Map();
       this.#covering.set(tag, byKey);
     }
-    let states = byKey.get(keyName);
+    const at = this.#keyed ? keyName : '';
+    let states = byKey.get(at);
     if (!states) {
       states = this.#cover(keyName, tag);
-      byKey.set(keyName, states);
+      byKey.set(at, states);
     }
     return states;
   }
 
   /** Budgets never change after start: which cover a key and a tag is worked out once. */
   readonly #covering = new Map<string | undefined, Map<string, readonly BudgetState[]>>();
+  /** Some budget names keys (`keys`): the key matters to which cover a call. */
+  readonly #keyed: boolean;
+  /** Without keyed budgets, those that cover an untagged call. */
+  #untaggedCovering: readonly BudgetState[] | undefined;
 
   #cover(keyName: string, tag: string | undefined): readonly BudgetState[] {
     return this.#states.filter(
@@ -99,15 +110,17 @@ export class BudgetLedger {
     charge: Charge,
     now: number,
   ): Ticket | Refusal | Promise<Ticket | Refusal> {
-    const amounts: number[] = [];
-    for (const state of states) {
+    // Sized once: an array grown by push would take room for 16.
+    const amounts = new Array<number>(states.length);
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as BudgetState;
       roll(state, now);
       const amount = amountOf(state, charge);
       if (amount === null) return { budget: state.options.name, reason: 'unknown-price' };
       if (!this.#book && state.spent + state.reserved + amount > state.limit) {
         return { budget: state.options.name, reason: 'exceeded' };
       }
-      amounts.push(amount);
+      amounts[i] = amount;
     }
     if (this.#book) return this.#book.reserve(states, amounts);
     for (let i = 0; i < states.length; i++) {
