@@ -5,8 +5,9 @@
  * - multiplexer level: jobs one at a time through `mux.execute` (a no-op provider reporting tokens that
  *   differ from the estimate, so every job also settles), memory store vs redisStore, p50/p99;
  * - the same with budgets: one token budget that never refuses, so each job also reserves its estimate
- *   and settles its usage (in Redis with redisStore: the budget scripts), and what that adds per job.
- * Run: npx tsx bench/store-latency.ts   (JOBS=… to change the size)
+ *   and settles its usage (in Redis with redisStore: through its slice), and what that adds per job: the
+ *   median over ROUNDS rounds of each round's own difference (the pair run back to back, alternating).
+ * Run: npx tsx bench/store-latency.ts   (JOBS=… and ROUNDS=… to change the size)
  */
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -19,6 +20,12 @@ import type { KeyStateStore, TakeRequest } from '../src/store/store.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 const JOBS = Number(process.env.JOBS ?? 2000);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
 
 const take: TakeRequest = {
   provider: 'bench',
@@ -100,8 +107,6 @@ function counting(client: RedisClientLike): { client: RedisClientLike; count: ()
 }
 
 const fmt = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;
-const added = (ms: number, base: number): string =>
-  `${fmt(ms - base)} (${(((ms - base) / base) * 100).toFixed(1)}%)`;
 
 async function main(): Promise<void> {
   const server = await RedisServer.start();
@@ -127,30 +132,52 @@ async function main(): Promise<void> {
         `store take+settle  ${name.padEnd(10)}  p50 ${fmt(q.p50)}  p99 ${fmt(q.p99)}  round trips/job ${trips}`,
       );
     }
-    const muxMem = { off: quantiles([]), on: quantiles([]) };
-    for (const budgets of [false, true]) {
-      await muxLevel(undefined, budgets);
-      const q = quantiles(await muxLevel(undefined, budgets));
-      muxMem[budgets ? 'on' : 'off'] = q;
-      rows.push(
-        `mux.execute ${budgets ? '+budgets' : '        '} memory      p50 ${fmt(q.p50)}  p99 ${fmt(q.p99)}${budgets ? `  budgets added p50 ${added(q.p50, muxMem.off.p50)}` : ''}`,
-      );
-    }
+    // Without and with budgets, ROUNDS pairs back to back in alternating order: what budgets add is the
+    // median of the rounds' own differences at p50 (a fixed order let warm-up pass for a difference).
+    let memoryP50 = 0;
     for (const [name, raw] of [
+      ['memory', undefined],
       ['node-redis', nodeRedis],
       ['ioredis', ioredis],
     ] as const) {
-      let without = 0;
-      for (const budgets of [false, true]) {
-        const { client, count } = counting(raw);
-        const store = redisStore({ client, prefix: `bench-mux-${name}-${budgets}`, timeoutMs: 1000 });
-        await muxLevel(store, budgets);
-        const before = count();
-        const q = quantiles(await muxLevel(store, budgets));
-        const trips = (count() - before) / JOBS;
-        if (!budgets) without = q.p50;
+      const runs = [false, true].map((budgets) => {
+        const counted = raw && counting(raw);
+        const store =
+          counted &&
+          redisStore({ client: counted.client, prefix: `bench-mux-${name}-${budgets}`, timeoutMs: 1000 });
+        return {
+          budgets,
+          count: counted?.count ?? (() => 0),
+          run: () => muxLevel(store, budgets),
+          q: [] as Array<{ p50: number; p99: number }>,
+          trips: 0,
+        };
+      });
+      for (const r of runs) await r.run(); // warm up: scripts loaded, connection hot
+      const added: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 === 0 ? runs : [...runs].reverse();
+        for (const r of order) {
+          const before = r.count();
+          r.q.push(quantiles(await r.run()));
+          r.trips = (r.count() - before) / JOBS;
+        }
+        const [off, on] = runs.map((r) => r.q[round]?.p50 ?? 0) as [number, number];
+        added.push((on - off) / off);
+      }
+      const p50s = runs.map((r) => median(r.q.map((q) => q.p50)));
+      if (name === 'memory') memoryP50 = p50s[0] ?? 0;
+      for (const [i, r] of runs.entries()) {
+        const p50 = p50s[i] ?? 0;
+        const p99 = median(r.q.map((q) => q.p99));
+        const trips = raw ? `  round trips/job ${r.trips}` : '';
+        const tail = r.budgets
+          ? `  budgets added p50 ${(median(added) * 100).toFixed(1)}% (rounds: ${added.map((a) => `${(a * 100).toFixed(0)}%`).join(', ')})`
+          : raw
+            ? `  added to memory p50 ${fmt(p50 - memoryP50)}`
+            : '';
         rows.push(
-          `mux.execute ${budgets ? '+budgets' : '        '} ${name.padEnd(10)}  p50 ${fmt(q.p50)}  p99 ${fmt(q.p99)}  round trips/job ${trips}  ${budgets ? `budgets added p50 ${added(q.p50, without)}` : `added to memory p50 ${fmt(q.p50 - muxMem.off.p50)}`}`,
+          `mux.execute ${r.budgets ? '+budgets' : '        '} ${name.padEnd(10)}  p50 ${fmt(p50)}  p99 ${fmt(p99)}${trips}${tail}`,
         );
       }
     }
