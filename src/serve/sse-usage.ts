@@ -43,14 +43,30 @@ export function usageOfEvent(event: unknown): Partial<TokenUsage> | undefined {
   };
 }
 
+/** Where an event keeps its usage record: `usage` (OpenAI, Anthropic, Responses) or Gemini's `usageMetadata`. */
+function usageHolder(
+  event: Rec,
+): { readonly field: 'usage' | 'usageMetadata'; readonly record: Rec } | undefined {
+  for (const holder of [event, event.response]) {
+    const metadata = (holder as Rec | undefined)?.usageMetadata;
+    if (metadata !== null && typeof metadata === 'object')
+      return { field: 'usageMetadata', record: metadata as Rec };
+  }
+  const record = usageRecord(event);
+  return record && { field: 'usage', record };
+}
+
 /**
  * Watches an SSE byte stream for usage without holding it up: only `data:` lines that mention usage
- * are parsed. Counts are cumulative in every format, so the largest seen wins.
+ * are parsed. Each provider's counts are cumulative, and an event may carry only some of them
+ * (Anthropic's `message_start` has the prompt and its cache reads and writes, its `message_delta` the
+ * output): the usage records are merged field by field, the latest value of each winning, and read as
+ * one at the end, so the cost buckets (cache reads, cache writes) survive the stream.
  */
 export class SseUsage {
   #partial = '';
-  #input: number | undefined;
-  #output: number | undefined;
+  #field: 'usage' | 'usageMetadata' | undefined;
+  #merged: Rec = {};
   readonly #decoder = new TextDecoder();
 
   push(chunk: Uint8Array): void {
@@ -67,13 +83,19 @@ export class SseUsage {
     } catch {
       return;
     }
-    const usage = usageOfEvent(event);
-    if (usage?.inputTokens !== undefined) this.#input = Math.max(this.#input ?? 0, usage.inputTokens);
-    if (usage?.outputTokens !== undefined) this.#output = Math.max(this.#output ?? 0, usage.outputTokens);
+    if (event === null || typeof event !== 'object') return;
+    const holder = usageHolder(event as Rec);
+    if (!holder || usageOfEvent({ [holder.field]: holder.record }) === undefined) return;
+    this.#field = holder.field;
+    for (const [name, value] of Object.entries(holder.record)) {
+      if (value !== null && value !== undefined) this.#merged[name] = value;
+    }
   }
 
   get usage(): TokenUsage | undefined {
-    if (this.#input === undefined && this.#output === undefined) return undefined;
-    return { inputTokens: this.#input ?? 0, outputTokens: this.#output ?? 0 };
+    if (this.#field === undefined) return undefined;
+    const usage = usageOfEvent({ [this.#field]: this.#merged });
+    if (usage === undefined) return undefined;
+    return { ...usage, inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
   }
 }

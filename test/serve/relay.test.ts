@@ -93,6 +93,6 @@ describe('relayStream', () => {
       .filter((e) => e !== '');
     expect(events).toHaveLength(CHUNKS);
     expect(events.at(-1)).toContain('"n":100');
-    expect(usage).toEqual({ inputTokens: 3, outputTokens: 99 });
+    expect(usage).toMatchObject({ inputTokens: 3, outputTokens: 99 });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SseUsage } from '../../src/serve/sse-usage.js';
 import { usageOfJson } from '../../src/serve/usage-json.js';
 
 const of = (value: unknown): ReturnType<typeof usageOfJson> =>
@@ -69,5 +70,94 @@ describe('usage of a JSON answer', () => {
     expect(of({ usage: null })).toBeUndefined();
     expect(usageOfJson(Buffer.from('{"usage": {"prompt_tokens": 1'))).toBeUndefined();
     expect(usageOfJson(Buffer.from('<html>bad gateway</html>'))).toBeUndefined();
+  });
+});
+
+/** A relayed stream, in SSE lines, cut into chunks at odd places (a line may span two chunks). */
+function streamed(events: readonly unknown[]): SseUsage {
+  const text = events.map((e) => `event: x\ndata: ${JSON.stringify(e)}\n\n`).join('');
+  const usage = new SseUsage();
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; at += 37) usage.push(bytes.subarray(at, at + 37));
+  return usage;
+}
+
+describe('usage of a relayed stream', () => {
+  it('Anthropic: the prompt and its cache reads and writes from message_start, the output from message_delta', () => {
+    // The shape of Anthropic's streaming docs: message_start carries the input side, message_delta the
+    // cumulative output.
+    const usage = streamed([
+      {
+        type: 'message_start',
+        message: {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          content: [],
+          usage: {
+            input_tokens: 20,
+            cache_creation_input_tokens: 30,
+            cache_read_input_tokens: 80,
+            output_tokens: 1,
+          },
+        },
+      },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'usage is…' } },
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 15 } },
+      { type: 'message_stop' },
+    ]).usage;
+    expect(usage).toMatchObject({ inputTokens: 20, outputTokens: 15 });
+    expect(usage?.buckets).toMatchObject({ uncachedInput: 20, cacheWrite: 30, cacheRead: 80, output: 15 });
+  });
+
+  it('OpenAI: the final chunk’s usage (include_usage), cached tokens inside the prompt count', () => {
+    const usage = streamed([
+      {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { content: 'hi' } }],
+        usage: null,
+      },
+      {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        choices: [],
+        usage: {
+          prompt_tokens: 100,
+          completion_tokens: 12,
+          total_tokens: 112,
+          prompt_tokens_details: { cached_tokens: 64 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        },
+      },
+    ]).usage;
+    expect(usage).toMatchObject({ inputTokens: 100, outputTokens: 12 });
+    expect(usage?.buckets).toMatchObject({ uncachedInput: 36, cacheRead: 64, output: 12 });
+  });
+
+  it('Gemini: the last chunk’s cumulative usageMetadata, cached content apart', () => {
+    const usage = streamed([
+      {
+        candidates: [{ content: { parts: [{ text: 'a' }] } }],
+        usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 1 },
+      },
+      {
+        candidates: [{ content: { parts: [{ text: 'b' }] }, finishReason: 'STOP' }],
+        usageMetadata: {
+          promptTokenCount: 50,
+          cachedContentTokenCount: 40,
+          candidatesTokenCount: 9,
+          totalTokenCount: 59,
+        },
+      },
+    ]).usage;
+    expect(usage).toMatchObject({ inputTokens: 50, outputTokens: 9 });
+    expect(usage?.buckets).toMatchObject({ uncachedInput: 10, cacheRead: 40, output: 9 });
+  });
+
+  it('no usage in the stream: none', () => {
+    expect(
+      streamed([{ type: 'ping' }, { choices: [{ delta: { content: 'usage' } }] }]).usage,
+    ).toBeUndefined();
   });
 });
