@@ -97,8 +97,9 @@ const REASONS: Readonly<Record<BudgetRefusal, string>> = {
 };
 
 /**
- * Prices, budgets and the cost of every call of one multiplexer: wraps a job's function so that each
- * attempt reserves its worst case before it is sent and settles to its real cost after the answer.
+ * Prices, budgets and the cost of every call of one multiplexer. It is the dispatcher's JobGuard: each
+ * attempt of a job some budget may cover reserves its worst case before it is sent and settles to its
+ * real cost after the answer (the key's lane asks, src/dispatch/key-lane.ts).
  */
 export class Spend {
   readonly prices: PriceBook;
@@ -108,7 +109,7 @@ export class Spend {
    * code of this folder (the dispatcher adds its usage to its cost line, a core object).
    */
   readonly tally: UsageTally;
-  /** Some budget is set (fixed at construction): calls some budget may cover are wrapped. */
+  /** Some budget is set (fixed at construction): calls some budget may cover carry their spend facts. */
   readonly budgeted: boolean;
   /** Some budget is in USD: a settle works out the call's cost. */
   readonly #usd: boolean;
@@ -135,7 +136,7 @@ export class Spend {
     this.tally = new UsageTally((model, batch) => tallyRule(this.prices.lookup(model), batch));
   }
 
-  /** Whether a call with `tag` needs wrapping (asked only when `budgeted`): some budget may cover it. */
+  /** Whether some budget may cover a call with `tag` (asked only when `budgeted`). */
   wanted(_request: SpendRequest | undefined, tag: string | undefined): boolean {
     return this.ledger.mayCover(tag);
   }
