@@ -15,7 +15,6 @@ import {
   call,
   type EntryOwner,
   type Job,
-  type JobBudget,
   QueuedEntry,
 } from './job-context.js';
 import {
@@ -328,18 +327,12 @@ export class KeyLane implements EntryOwner, KeyCheck {
    * the key will never serve unless someone brings it back (disabled, failing auth, out of quota).
    */
   readyIn(tokens: number, now: number, scope?: string): number | undefined {
-    const { health, limiter, shared } = this.#deps;
+    const { health, shared } = this.#deps;
     const readyAt = health.readyAt(now);
     if (readyAt === undefined) return undefined;
     if (this.#active >= this.slots || !this.#loaded()) return Number.POSITIVE_INFINITY;
     const model = this.#modelOf(scope);
-    const wait = Math.max(
-      readyAt - now,
-      limiter.waitFor(tokens, now),
-      shared?.waitMs(now) ?? 0,
-      model === undefined ? 0 : (model.cooldownUntil(now) ?? now) - now,
-      model === undefined ? 0 : model.limiter.waitFor(tokens, now),
-    );
+    const wait = Math.max(readyAt - now, shared?.waitMs(now) ?? 0, this.#waitFor(tokens, model, now));
     // A half-open probe, or a model's first call still learning its limits: their answers notify.
     if (wait === 0 && (!health.canStart(now) || model?.canStart(now) === false))
       return Number.POSITIVE_INFINITY;
@@ -585,11 +578,6 @@ export class KeyLane implements EntryOwner, KeyCheck {
         this.#succeed(entry, ctx, firstByteMs);
       } else {
         this.#succeed(entry, ctx, undefined);
-        // The caller sees its answer once the budgets count it (a shared settle is awaited).
-        const settled =
-          ticket === undefined ? undefined : (budget as JobBudget).settle(job, ticket, ctx.usage);
-        ticket = undefined;
-        if (settled) await settled;
         outcome = { ok: true, value };
       }
     } catch (error) {
@@ -618,9 +606,9 @@ export class KeyLane implements EntryOwner, KeyCheck {
       this.#deps.shared?.release();
     }
     // A call that answered (a stream too, however it ended) costs what it used; one that failed, nothing.
-    if (ticket !== undefined) {
-      const b = budget as JobBudget;
-      const step = answered ? b.settle(job, ticket, ctx.usage) : b.release(ticket);
+    // The caller sees its outcome once the budgets count it (a shared step is awaited).
+    if (budget && ticket !== undefined) {
+      const step = answered ? budget.settle(job, ticket, ctx.usage) : budget.release(ticket);
       if (step) await step;
     }
     return outcome;

@@ -28,3 +28,22 @@ export function backoffDelay(
     jitter === 'full' ? Math.floor(random() * ceiling) : ceiling / 2 + (random() * ceiling) / 2;
   return Math.max(jittered, hintMs ?? 0);
 }
+
+/** How a 429 backs off: as a failure does, its hint-less delays capped at `rateLimitCooldownMs`. */
+export interface RateLimitBackoff extends BackoffPolicy {
+  readonly rateLimitCooldownMs: number;
+}
+
+/**
+ * How long the `streak`-th 429 in a row rests what it hit (a key, or one model on a key): exactly the
+ * provider's hint, capped at `maxRetryDelay`; without one, the backoff capped at `rateLimitCooldownMs`.
+ */
+export function rateLimitDelay(
+  policy: RateLimitBackoff,
+  streak: number,
+  random: () => number,
+  hintMs: number | undefined,
+): number {
+  if (hintMs !== undefined) return Math.min(hintMs, policy.maxRetryDelay);
+  return backoffDelay({ ...policy, maxRetryDelay: policy.rateLimitCooldownMs }, streak, random);
+}

@@ -1,7 +1,7 @@
 import type { EventBus } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import type { HealthState } from '../core/key-check.js';
-import { type BackoffPolicy, backoffDelay } from './backoff.js';
+import { type BackoffPolicy, backoffDelay, rateLimitDelay } from './backoff.js';
 import { type BreakerPolicy, CircuitBreaker } from './circuit-breaker.js';
 
 export type { HealthState } from '../core/key-check.js';
@@ -121,15 +121,7 @@ export class KeyHealth {
       case 'rate-limited': {
         this.#record();
         // A provider's hint is exact (capped at maxRetryDelay); without one, the key backs off with jitter.
-        const hint = failure.retryAfterMs;
-        const delay =
-          hint === undefined
-            ? backoffDelay(
-                { ...this.policy, maxRetryDelay: this.policy.rateLimitCooldownMs },
-                this.#failureStreak,
-                this.random,
-              )
-            : Math.min(hint, this.policy.maxRetryDelay);
+        const delay = rateLimitDelay(this.policy, this.#failureStreak, this.random, failure.retryAfterMs);
         this.#cool(now + delay, 'rate-limited');
         return { type: 'rate-limited', until: this.#cooldownUntil };
       }

@@ -3,7 +3,7 @@ import type { LearnedLimits } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
 import { type LimitName, MINUTE_MS, WINDOW_MS } from '../core/key-state-store.js';
 import type { LimitReading, RateLimitInfo } from '../core/rate-limit-info.js';
-import { type BackoffPolicy, backoffDelay } from './backoff.js';
+import { type RateLimitBackoff, rateLimitDelay } from './backoff.js';
 import { type BucketKind, floorOfReading, GcraBucket } from './gcra.js';
 import { type BucketEntry, SlidingBucket } from './sliding-bucket.js';
 
@@ -213,11 +213,6 @@ export function limitNameOf(kind: BucketKind, windowMs: number): LimitName {
   return perDay ? 'tpd' : 'tpm';
 }
 
-/** How a 429 without a hint backs off: as a key's does (KeyHealth), capped at `rateLimitCooldownMs`. */
-export interface RateLimitBackoff extends BackoffPolicy {
-  readonly rateLimitCooldownMs: number;
-}
-
 /** Limit scopes a key (or quota group) keeps at most: the least recently used idle one makes room. */
 export const MAX_MODEL_SCOPES = 64;
 
@@ -253,13 +248,9 @@ export class ModelLimit {
 
   /** The model met a 429: it rests until exactly the provider's hint (capped), else backs off with jitter. */
   onRateLimited(failure: Failure, now: number, policy: RateLimitBackoff, random: () => number): number {
-    const hint = failure.retryAfterMs;
     this.#streak++;
-    // The same delays as a key's 429 (KeyHealth): the n-th in a row waits backoffDelay(n).
-    const delay =
-      hint === undefined
-        ? backoffDelay({ ...policy, maxRetryDelay: policy.rateLimitCooldownMs }, this.#streak, random)
-        : Math.min(hint, policy.maxRetryDelay);
+    // The same delays as a key's 429 (KeyHealth).
+    const delay = rateLimitDelay(policy, this.#streak, random, failure.retryAfterMs);
     this.#cooldownUntil = Math.max(this.#cooldownUntil, now + delay);
     return this.#cooldownUntil;
   }
